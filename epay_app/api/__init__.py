@@ -1,0 +1,1 @@
+"""Thin HTTP routes: verify, call a service, answer."""

@@ -1,0 +1,54 @@
+"""All settings, from the environment or `.env`, in one pydantic-settings class."""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="EPAY_", env_file=".env", extra="ignore")
+
+    # Same variable Reflex reads, so the app and the services share one database.
+    db_url: str = Field(default=f"sqlite:///{ROOT / 'epay.db'}", alias="REFLEX_DB_URL")
+
+    # Public address of the app, used in e-mails, payment links and PSP return URLs.
+    public_url: str = "http://localhost:3000"
+
+    # Fernet master keys, comma-separated, newest first (rotation: add a new one in front).
+    master_keys: str = ""
+    master_key_file: Path = ROOT / ".epay_master_key"
+
+    # PSP: the protocol and the two base URLs are the only switch between sandbox and Worldline.
+    psp_protocol: str = "sips2"
+    psp_paypage_url: str = "http://127.0.0.1:8900"
+    psp_office_url: str = "http://127.0.0.1:8900"
+    psp_timeout_seconds: float = 10.0
+
+    # Payment links: signing secret for /pay/<token> and their lifetime.
+    link_secret: str = ""
+    link_ttl_hours: int = 72
+
+    # Outgoing mail.
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8025
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    mail_from: str = "OpenFlex <no-reply@openflex.local>"
+    outbox_poll_seconds: float = 1.0
+    # Where the demo mail sink keeps what it receives (read by the "Boîte mail démo" page).
+    mail_sink_dir: Path = ROOT / ".mail_sink"
+
+    # Demo mode shows the mail sink page and the demo logins.
+    demo: bool = True
+    privacy_policy_url: str = "https://www.openflex.fr/politique-de-confidentialite"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,68 @@
+"""Engine and sessions for code that must not import reflex (services, API routes, scripts).
+
+Reflex's `rx.session()` reads the same REFLEX_DB_URL, so both see one database.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from functools import lru_cache
+from typing import Iterator
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, create_engine
+
+from .config import get_settings
+
+
+def _sqlite_pragmas(dbapi_connection, _record):
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _sqlite_begin_immediate(conn):
+    # Serialise writers on SQLite: a transaction takes the write lock at BEGIN, so two
+    # concurrent callbacks cannot both read "Envoyé" and both write (what FOR UPDATE does on PG).
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _no_pysqlite_begin(dbapi_connection, _record):
+    # Let SQLAlchemy's "begin" event emit BEGIN itself (pysqlite would defer it).
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin_deferred(conn):
+    conn.exec_driver_sql("BEGIN")
+
+
+def make_engine(url: str, write: bool = True) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _no_pysqlite_begin)
+        event.listen(engine, "begin", _sqlite_begin_immediate if write else _sqlite_begin_deferred)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+@lru_cache(maxsize=8)
+def get_engine(url: str | None = None, write: bool = True) -> Engine:
+    return make_engine(url or get_settings().db_url, write=write)
+
+
+@contextmanager
+def session_scope(url: str | None = None, write: bool = True) -> Iterator[Session]:
+    """A unit of work: commit on success, roll back on error.
+
+    `write=False` is for pages that only read: on SQLite it does not take the write lock.
+    """
+    with Session(get_engine(url, write), expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except Exception:
+            session.rollback()
+            raise

@@ -1,0 +1,1 @@
+"""Pure domain: statuses, transitions, references, money, dates. No reflex, no SQL."""

@@ -1,0 +1,241 @@
+"""Database tables (SQLModel). Money in integer cents, timestamps in UTC.
+
+Enumerated values are stored as plain strings (the enums live in `domain/`), which keeps
+migrations portable between SQLite and PostgreSQL.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Optional
+
+from sqlalchemy import Column, DateTime, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from .domain.dates import utcnow
+
+
+def _ts(nullable: bool = True, index: bool = False) -> Column:
+    return Column(DateTime(timezone=True), nullable=nullable, index=index)
+
+
+class DealerGroup(SQLModel, table=True):
+    __tablename__ = "dealer_group"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str
+    # "Parcours de vente digitalisé" settings (group-wide).
+    inactive_opportunity_days: int = 183
+    stock_entry_delay_days: Optional[int] = None  # None: 30 days for online trade-in campaigns
+    manufacturer_contracts_enabled: bool = True
+    # "Paramétrer la e-réservation" (group-wide).
+    reservation_enabled: bool = False
+    reservation_hours: int = 48
+    reservation_amount_cents: int = 20_000
+
+
+class Entity(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    group_id: int = Field(foreign_key="dealer_group.id", index=True)
+    number: int = Field(unique=True)
+    name: str
+    epay_option: bool = False  # the paid option "e-paiement" (F-02)
+
+
+class PointOfSale(SQLModel, table=True):
+    __tablename__ = "point_of_sale"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    entity_id: int = Field(foreign_key="entity.id", index=True)
+    number: int = Field(unique=True)
+    name: str
+    address: str = ""
+    phone: str = ""
+    email: str = ""
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "app_user"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    first_name: str
+    last_name: str
+    email: str = Field(unique=True)
+    password_hash: str
+    group_type: str  # domain.roles.GroupType value
+    entity_id: int = Field(foreign_key="entity.id", index=True)
+    pos_id: int = Field(foreign_key="point_of_sale.id", index=True)
+    phone: str = ""
+    active: bool = True
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class UserSession(SQLModel, table=True):
+    __tablename__ = "user_session"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(False))
+    expires_at: datetime = Field(sa_column=_ts(False))
+
+
+class Customer(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    civility: str = ""  # "M." or "Mme."
+    last_name: str = ""
+    first_name: str = ""
+    email: str = Field(default="", index=True)
+    phone: str = ""
+
+
+class Vehicle(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    pos_id: int = Field(foreign_key="point_of_sale.id", index=True)
+    make: str
+    model: str
+    version: str = ""
+    condition: str = "Neuf"  # "Neuf" | "Occasion"
+    plate: str = ""  # immatriculation
+    vin: str = ""  # châssis
+    fuel: str = ""
+    fiscal_power: int = 0  # CV
+    power_hp: int = 0  # ch
+    doors: int = 5
+    colour: str = ""
+    price_cents: int = 0  # TTC
+    first_registration: Optional[date] = None
+    mileage_km: Optional[int] = None
+    published: bool = False
+    stock_status: str = "en stock"  # en stock | réservé | vendu
+
+
+class Opportunity(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    number: int = Field(unique=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    seller_id: int = Field(foreign_key="app_user.id", index=True)
+    pos_id: int = Field(foreign_key="point_of_sale.id", index=True)
+    status: str = "en cours"  # en cours | gagnée | perdue | annulée
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(False))
+
+
+class Offer(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    number: int = Field(unique=True)
+    opportunity_id: int = Field(foreign_key="opportunity.id", index=True)
+    vehicle_id: int = Field(foreign_key="vehicle.id", index=True)
+    status: str = "Validée"
+    vehicle_price_cents: int = 0
+    customer_advantage_cents: int = 0
+    accessories_cents: int = 0
+
+    @property
+    def sale_price_cents(self) -> int:
+        return self.vehicle_price_cents - self.customer_advantage_cents + self.accessories_cents
+
+
+class SalesOrder(SQLModel, table=True):
+    __tablename__ = "sales_order"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    number: int = Field(unique=True)
+    offer_id: int = Field(foreign_key="offer.id", unique=True)
+    status: str = "Commandée"  # Commandée | Annulée
+    validated_by_id: Optional[int] = Field(default=None, foreign_key="app_user.id")
+    validated_at: Optional[datetime] = Field(default=None, sa_column=_ts())
+    delivery_date: Optional[date] = None
+    extreme_delivery_date: Optional[date] = None
+    pos_id: int = Field(foreign_key="point_of_sale.id", index=True)
+    balance_method: str = ""
+    deposit_amount_cents: int = 0
+    deposit_method: str = ""
+    deposit_online: bool = False
+    cancelled_at: Optional[datetime] = Field(default=None, sa_column=_ts())
+
+
+class EPayment(SQLModel, table=True):
+    """One attempt to collect money online. A new attempt is a new row (suffix _2, _3…)."""
+
+    __tablename__ = "epayment"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    reference: str = Field(unique=True)  # 00045_000061_20000026837_1
+    psp_reference: str = Field(unique=True)  # the same without underscores (Sips)
+    kind: str  # domain.references.PaymentKind value
+    attempt: int = 1
+    amount_cents: int
+    currency: str = "EUR"
+    status: str = Field(default="envoye", index=True)  # domain.statuses.PaymentStatus value
+    # What the payment is about (denormalised for the list and its filters).
+    order_id: Optional[int] = Field(default=None, foreign_key="sales_order.id", index=True)
+    opportunity_id: int = Field(foreign_key="opportunity.id", index=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    vehicle_id: int = Field(foreign_key="vehicle.id", index=True)
+    seller_id: int = Field(foreign_key="app_user.id", index=True)
+    pos_id: int = Field(foreign_key="point_of_sale.id", index=True)
+    entity_id: int = Field(foreign_key="entity.id", index=True)
+    # Timestamps: creation, the last status change, and one per status reached.
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(False))
+    status_changed_at: datetime = Field(default_factory=utcnow, sa_column=_ts(False))
+    sent_at: Optional[datetime] = Field(default=None, sa_column=_ts())
+    authorised_at: Optional[datetime] = Field(default=None, sa_column=_ts())
+    cancelled_at: Optional[datetime] = Field(default=None, sa_column=_ts())
+    rejected_at: Optional[datetime] = Field(default=None, sa_column=_ts())
+    error_at: Optional[datetime] = Field(default=None, sa_column=_ts())
+    refund_requested_at: Optional[datetime] = Field(default=None, sa_column=_ts())
+    refunded_at: Optional[datetime] = Field(default=None, sa_column=_ts())
+    link_expires_at: Optional[datetime] = Field(default=None, sa_column=_ts())
+    # Last PSP facts.
+    psp_response_code: str = ""
+    psp_authorisation_id: str = ""
+    psp_masked_pan: str = ""
+    psp_last_error: str = ""
+
+
+class EPaymentEvent(SQLModel, table=True):
+    """Append-only audit of every status change and PSP message (F-36, F-62)."""
+
+    __tablename__ = "epayment_event"
+    __table_args__ = (UniqueConstraint("payment_id", "idempotency_key"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    payment_id: int = Field(foreign_key="epayment.id", index=True)
+    from_status: Optional[str] = None
+    to_status: str
+    source: str  # "utilisateur", "psp:notify", "psp:return", "psp:office", "système"
+    actor: str = ""  # user display name or PSP merchant id
+    psp_code: str = ""
+    raw: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    idempotency_key: Optional[str] = None
+    at: datetime = Field(default_factory=utcnow, sa_column=_ts(False))
+
+
+class PspConfig(SQLModel, table=True):
+    """Credentials of a point of sale at the PSP. The key is stored encrypted (F-13)."""
+
+    __tablename__ = "psp_config"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    pos_id: int = Field(foreign_key="point_of_sale.id", unique=True)
+    merchant_id: str = Field(index=True)
+    key_ciphertext: str
+    key_hint: str = ""  # last 4 characters, for the masked display
+    key_version: int = 1
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts(False))
+
+
+class OutboxMail(SQLModel, table=True):
+    """Durable outbox (F-64): written in the same transaction as the change that causes it."""
+
+    __tablename__ = "outbox_mail"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    dedupe_key: str = Field(unique=True)  # e.g. "confirmation:<payment id>"
+    kind: str
+    to_address: str
+    subject: str
+    body_text: str = Field(sa_column=Column(Text, nullable=False))
+    body_html: str = Field(sa_column=Column(Text, nullable=False))
+    payment_id: Optional[int] = Field(default=None, foreign_key="epayment.id", index=True)
+    status: str = Field(default="pending", index=True)  # pending | sending | sent | failed
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow, sa_column=_ts(False, index=True))
+    locked_until: Optional[datetime] = Field(default=None, sa_column=_ts())
+    last_error: str = ""
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(False))
+    sent_at: Optional[datetime] = Field(default=None, sa_column=_ts())

@@ -1,0 +1,8 @@
+"""Route constants, so links and redirects never drift from the registered pages."""
+LOGIN = "/login"
+HOME = "/"
+SETTINGS = "/parametres"
+SETTINGS_OPPORTUNITIES = "/parametres/opportunites"
+OPPORTUNITIES = "/opportunites"
+EPAYMENTS = "/e-paiements"
+MAILBOX = "/demo/mails"

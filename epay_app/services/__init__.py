@@ -1,0 +1,1 @@
+"""Use cases. They take a SQLModel session, raise domain errors, and never import reflex."""

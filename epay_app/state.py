@@ -1,0 +1,135 @@
+"""The small shared state: who is logged in, and the server-side role guard.
+
+Page states inherit from AppState, so every handler can reach the session token.
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+
+import reflex as rx
+
+from . import routes
+from .db import session_scope
+from .domain.roles import GroupType
+from .models import Entity, PointOfSale, User
+from .services import auth
+
+log = logging.getLogger(__name__)
+
+ACCESS_DENIED = "Accès refusé : votre profil ne permet pas cette action."
+
+
+class AppState(rx.State):
+    session_token: str = rx.LocalStorage("", name="epay_session", sync=True)
+    user_name: str = ""
+    user_role: str = ""
+    user_initials: str = ""
+    user_entity: str = ""
+    user_pos: str = ""
+    user_epay_option: bool = False
+
+    def current_user(self) -> User | None:
+        """The user behind the session token, read from the database on every call."""
+        with session_scope(write=False) as session:
+            return auth.user_for_token(session, self.session_token)
+
+    def _remember(self, user: User) -> None:
+        with session_scope(write=False) as session:
+            entity = session.get(Entity, user.entity_id)
+            pos = session.get(PointOfSale, user.pos_id)
+        self.user_name = user.display_name
+        self.user_role = user.group_type
+        self.user_initials = (user.first_name[:1] + user.last_name[:1]).upper()
+        self.user_entity = entity.name if entity else ""
+        self.user_pos = pos.name if pos else ""
+        self.user_epay_option = bool(entity and entity.epay_option)
+
+    def _forget(self) -> None:
+        self.session_token = ""
+        self.user_name = self.user_role = self.user_initials = ""
+        self.user_entity = self.user_pos = ""
+        self.user_epay_option = False
+
+    @rx.var
+    def user_role_label(self) -> str:
+        return self.user_role.upper()
+
+    @rx.var
+    def is_admin(self) -> bool:
+        return self.user_role == GroupType.ADMINISTRATEUR.value
+
+    @rx.event
+    def load_user(self):
+        """on_load of every protected page: no valid session → the login page."""
+        user = self.current_user()
+        if user is None:
+            self._forget()
+            return rx.redirect(routes.LOGIN)
+        self._remember(user)
+
+    @rx.event
+    def logout(self):
+        if self.session_token:
+            with session_scope() as session:
+                auth.logout(session, self.session_token)
+        self._forget()
+        return rx.redirect(routes.LOGIN)
+
+
+def require_roles(*roles: GroupType):
+    """Guard an event handler on the server: no session → login page; a group type
+    not in `roles` (when given) → refused with a French message, handler not run."""
+    allowed = {r.value for r in roles}
+
+    def refuse(self, user):
+        if user is None:
+            self._forget()
+            return rx.redirect(routes.LOGIN)
+        log.warning("refused %s for %s (%s)", handler_name, user.email, user.group_type)
+        return rx.toast.error(ACCESS_DENIED)
+
+    def decorator(fn):
+        nonlocal handler_name
+        handler_name = fn.__qualname__
+
+        def check(self):
+            user = self.current_user()
+            if user is None or (allowed and user.group_type not in allowed):
+                return False, refuse(self, user)
+            self._remember(user)
+            return True, None
+
+        if inspect.isasyncgenfunction(fn):
+            @functools.wraps(fn)
+            async def wrapper(self, *args, **kwargs):
+                ok, denial = check(self)
+                if not ok:
+                    yield denial
+                    return
+                async for item in fn(self, *args, **kwargs):
+                    yield item
+        elif inspect.iscoroutinefunction(fn):
+            @functools.wraps(fn)
+            async def wrapper(self, *args, **kwargs):
+                ok, denial = check(self)
+                return denial if not ok else await fn(self, *args, **kwargs)
+        elif inspect.isgeneratorfunction(fn):
+            @functools.wraps(fn)
+            def wrapper(self, *args, **kwargs):
+                ok, denial = check(self)
+                if not ok:
+                    yield denial
+                    return
+                yield from fn(self, *args, **kwargs)
+        else:
+            @functools.wraps(fn)
+            def wrapper(self, *args, **kwargs):
+                ok, denial = check(self)
+                return denial if not ok else fn(self, *args, **kwargs)
+        wrapper.allowed_roles = frozenset(allowed)  # read by the role-matrix tests
+        return wrapper
+
+    handler_name = ""
+    return decorator

@@ -1,0 +1,11 @@
+import os
+
+import reflex as rx
+
+config = rx.Config(
+    app_name="epay_app",
+    db_url=os.environ.get("REFLEX_DB_URL", "sqlite:///epay.db"),
+    telemetry_enabled=False,
+    show_built_with_reflex=False,
+    disable_plugins=["reflex.plugins.sitemap.SitemapPlugin"],
+)

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what the app needs on a Debian 12 machine with Python 3.11 and node 20:
+# the virtualenv with the Python packages, and the bun binary Reflex pins (from npm).
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+PY="${PYTHON:-python3.11}"
+command -v "$PY" >/dev/null || PY=python3
+if [ ! -x .venv/bin/python ]; then
+  "$PY" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --upgrade pip
+# The project runs from its folder (not installed), so a checkout or a worktree uses its own code.
+.venv/bin/python - <<'PY' > .venv/requirements.txt
+import tomllib
+project = tomllib.load(open("pyproject.toml", "rb"))["project"]
+print("\n".join(project["dependencies"] + project["optional-dependencies"]["test"]))
+PY
+.venv/bin/python -m pip install --quiet -r .venv/requirements.txt
+
+# bun: the exact version Reflex pins, from the npm registry (no installer script).
+BUN_VERSION="$(.venv/bin/python -c 'from reflex_base.constants import Bun; print(Bun.VERSION)')"
+VARIANT=""
+grep -qw avx2 /proc/cpuinfo || VARIANT="-baseline"
+BUN_DIR="$ROOT/.tools/bun"
+BUN_BIN="$BUN_DIR/node_modules/@oven/bun-linux-x64$VARIANT/bin/bun"
+if [ ! -x "$BUN_BIN" ] || [ "$("$BUN_BIN" --version 2>/dev/null)" != "$BUN_VERSION" ]; then
+  mkdir -p "$BUN_DIR"
+  export NODE_EXTRA_CA_CERTS="${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}"
+  npm install --silent --no-audit --no-fund --ignore-scripts --prefix "$BUN_DIR" \
+    "@oven/bun-linux-x64$VARIANT@$BUN_VERSION"
+  chmod +x "$BUN_BIN"
+fi
+echo "bun $("$BUN_BIN" --version) at $BUN_BIN"
+echo "BUN_VARIANT=$VARIANT" > .tools/bun.env
