@@ -5,12 +5,10 @@ from epay_app.domain.roles import GroupType
 from epay_app.models import EPayment, PspConfig, User
 from epay_app.services import auth, demo_data
 from epay_app.services.secrets import decrypt_secret
-from tests.support import database
 
 
-def test_demo_seed_is_idempotent_and_logins_work(tmp_path):
-    url = f"sqlite:///{tmp_path / 'd.db'}"
-    database.migrate(url)
+def test_demo_seed_is_idempotent_and_logins_work(db_url):
+    url = db_url
     with session_scope(url) as s:
         assert demo_data.seed(s) is True
     with session_scope(url) as s:
@@ -29,9 +27,8 @@ def test_demo_seed_is_idempotent_and_logins_work(tmp_path):
         assert auth.user_for_token(s, token) is None
 
 
-def test_wrong_password_is_refused(tmp_path):
-    url = f"sqlite:///{tmp_path / 'd.db'}"
-    database.migrate(url)
+def test_wrong_password_is_refused(db_url):
+    url = db_url
     with session_scope(url) as s:
         demo_data.seed(s)
         try:
