@@ -4,13 +4,17 @@ Mail/outbox fixtures (self-contained): `mail_settings_env`, `migrated_db_url`, `
 """
 from __future__ import annotations
 
+import os
 import shutil
 import socket
+import uuid
 from pathlib import Path
 
 import pytest
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
 
 from epay_app.config import ROOT, get_settings
 
@@ -49,13 +53,36 @@ def _migrated_db_template(tmp_path_factory) -> Path:
     return path
 
 
-@pytest.fixture
-def migrated_db_url(_migrated_db_template, tmp_path, monkeypatch, mail_settings_env) -> str:
-    """A fresh SQLite database at the alembic head (a copy of one migrated per session),
-    also set as REFLEX_DB_URL so code reading the settings uses it."""
-    path = tmp_path / "epay.db"
-    shutil.copyfile(_migrated_db_template, path)
-    url = f"sqlite:///{path}"
+def _pg_database(admin_url: str, name: str, create: bool) -> str:
+    """Create (or drop) database `name` on the server of `admin_url`; return its URL."""
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        sql = f'CREATE DATABASE "{name}"' if create else f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+        connection.exec_driver_sql(sql)
+    engine.dispose()
+    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(params=[
+    "sqlite",
+    pytest.param("postgres", marks=[
+        pytest.mark.postgres,
+        pytest.mark.skipif(not os.environ.get("EPAY_TEST_PG_URL"), reason="EPAY_TEST_PG_URL not set"),
+    ]),
+])
+def migrated_db_url(request, _migrated_db_template, tmp_path, monkeypatch, mail_settings_env):
+    """A fresh database at the alembic head, also set as REFLEX_DB_URL so code reading the
+    settings uses it. SQLite: a copy of one file migrated per session. PostgreSQL (when
+    EPAY_TEST_PG_URL points at a server, e.g. postgresql+psycopg://epay@127.0.0.1:5432/postgres):
+    a new database per test, dropped afterwards."""
+    if request.param == "sqlite":
+        path = tmp_path / "epay.db"
+        shutil.copyfile(_migrated_db_template, path)
+        url = f"sqlite:///{path}"
+    else:
+        name = f"epay_test_{uuid.uuid4().hex[:12]}"
+        url = _pg_database(os.environ["EPAY_TEST_PG_URL"], name, create=True)
+        migrate(url)
     monkeypatch.setenv("REFLEX_DB_URL", url)
     get_settings.cache_clear()
     yield url
@@ -63,6 +90,8 @@ def migrated_db_url(_migrated_db_template, tmp_path, monkeypatch, mail_settings_
 
     for write in (True, False):
         get_engine(url, write).dispose()
+    if request.param == "postgres":
+        _pg_database(os.environ["EPAY_TEST_PG_URL"], name, create=False)
 
 
 class SmtpSink:
