@@ -207,32 +207,49 @@ def send_due_mails(db: Db = None, batch: int | None = None, *, now: datetime | N
     return _deliver(db, claims, settings, policy)
 
 
+def _pause(sent: int, failures: int, policy: SenderPolicy, poll: float) -> float:
+    """0 when a full batch went out (more may be due); longer after consecutive failures."""
+    if failures:
+        return min(poll * 2 ** failures, 60.0)
+    return 0.0 if sent >= policy.batch else poll
+
+
+def _log_failure(failures: int) -> None:
+    if failures == 1:
+        log.exception("outbox: sending round failed")
+    else:
+        log.warning("outbox: sending round failed again (%s in a row)", failures)
+
+
 def run_forever(stop_event: threading.Event, db: Db = None, policy: SenderPolicy | None = None,
                 poll_seconds: float | None = None) -> None:
     policy = policy or SenderPolicy()
     poll = poll_seconds if poll_seconds is not None else get_settings().outbox_poll_seconds
+    failures = 0
     while not stop_event.is_set():
+        sent = 0
         try:
-            sent = send_due_mails(db, policy=policy)
+            sent, failures = send_due_mails(db, policy=policy), 0
         except Exception:  # the database may be briefly unavailable: keep the worker alive
-            log.exception("outbox: sending round failed")
-            sent = 0
-        if sent < policy.batch:
-            stop_event.wait(poll)
+            failures += 1
+            _log_failure(failures)
+        stop_event.wait(_pause(sent, failures, policy, poll))
 
 
 async def outbox_lifespan_task() -> None:
-    """For `app.register_lifespan_task`: every backend worker may run it, claims keep them apart."""
+    """For `app.register_lifespan_task`: every backend worker may run it, claims keep them apart.
+    The blocking SMTP and database work runs in a thread; cancellation stops the loop."""
     policy = SenderPolicy()
+    failures = 0
     log.info("outbox sender started in the backend")
     while True:
+        sent = 0
         try:
-            sent = await asyncio.to_thread(send_due_mails, None, policy=policy)
+            sent, failures = await asyncio.to_thread(send_due_mails, None, policy=policy), 0
         except Exception:
-            log.exception("outbox: sending round failed")
-            sent = 0
-        if sent < policy.batch:
-            await asyncio.sleep(get_settings().outbox_poll_seconds)
+            failures += 1
+            _log_failure(failures)
+        await asyncio.sleep(_pause(sent, failures, policy, get_settings().outbox_poll_seconds))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -171,3 +171,19 @@ def test_lifespan_task_delivers_and_stops_on_cancellation(migrated_db_url, smtp_
 
     asyncio.run(scenario())
     assert received_outbox_ids(smtp_sink) == Counter({str(i): 1 for i in ids})
+
+
+def test_worker_loop_delivers_and_stops_when_asked(migrated_db_url, smtp_sink):
+    ids = queue_mails(migrated_db_url, 2)
+    stop = threading.Event()
+    worker = threading.Thread(target=mail_sender.run_forever, args=(stop, migrated_db_url),
+                              kwargs={"poll_seconds": 0.05})
+    worker.start()
+    for _ in range(100):
+        if len(smtp_sink.files()) == 2:
+            break
+        stop.wait(0.05)
+    stop.set()
+    worker.join(timeout=5)
+    assert not worker.is_alive()
+    assert received_outbox_ids(smtp_sink) == Counter({str(i): 1 for i in ids})
