@@ -124,7 +124,8 @@ def claim_due(session: Session, now: datetime, policy: SenderPolicy) -> list[Cla
     return claims
 
 
-def _finish(db: Db, claim: Claim, error: str | None, policy: SenderPolicy, *, release: bool = False) -> None:
+def _finish(db: Db, claim: Claim, error: str | None, policy: SenderPolicy, *,
+            release: bool = False, permanent: bool = False) -> None:
     """Record the outcome of one claim, unless the claim was lost (lease expired and taken over)."""
     now = utcnow()
     with _scope(db) as session:
@@ -141,7 +142,7 @@ def _finish(db: Db, claim: Claim, error: str | None, policy: SenderPolicy, *, re
         else:
             row.attempts += 1
             row.last_error = error[:500]
-            row.status = FAILED if row.attempts >= policy.max_attempts else PENDING
+            row.status = FAILED if permanent or row.attempts >= policy.max_attempts else PENDING
             row.next_attempt_at = now + policy.backoff(row.attempts)
         session.add(row)
 
@@ -157,6 +158,13 @@ def _connect(settings: Settings, timeout: float) -> smtplib.SMTP:
         smtp.close()
         raise
     return smtp
+
+
+def _is_permanent(exc: smtplib.SMTPException) -> bool:
+    """A 5xx refusal will not change by retrying (a 4xx may)."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in exc.recipients.values())
+    return isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code >= 500
 
 
 def _describe(exc: BaseException) -> str:
@@ -183,7 +191,8 @@ def _deliver(db: Db, claims: list[Claim], settings: Settings, policy: SenderPoli
             try:
                 smtp.send_message(build_message(claim, settings))
             except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as exc:
-                _finish(db, claim, _describe(exc), policy)  # this mail refused, the connection lives
+                # This mail refused, the connection lives on for the next ones.
+                _finish(db, claim, _describe(exc), policy, permanent=_is_permanent(exc))
             except (OSError, smtplib.SMTPException) as exc:
                 broken = _describe(exc)
                 _finish(db, claim, broken, policy)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import threading
 from collections import Counter
 from datetime import timedelta
@@ -13,6 +14,7 @@ from sqlmodel import select
 
 from epay_app.db import session_scope
 from epay_app.domain.dates import as_utc, utcnow
+from epay_app.emails.sink import FileSink
 from epay_app.models import OutboxMail
 from epay_app.services import mail_sender, mailbox, outbox
 from epay_app.services.mail_sender import SenderPolicy, send_due_mails
@@ -187,3 +189,46 @@ def test_worker_loop_delivers_and_stops_when_asked(migrated_db_url, smtp_sink):
     worker.join(timeout=5)
     assert not worker.is_alive()
     assert received_outbox_ids(smtp_sink) == Counter({str(i): 1 for i in ids})
+
+
+class PickySink(FileSink):
+    """Refuses some recipients: 550 (for good) or 451 (try later)."""
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.startswith("unknown"):
+            return "550 5.1.1 No such user"
+        if address.startswith("busy"):
+            return "451 4.2.1 Mailbox busy, try later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+def test_a_refused_recipient_does_not_hold_back_the_others(migrated_db_url, mail_settings_env, monkeypatch):
+    from aiosmtpd.controller import Controller
+
+    from epay_app.config import get_settings
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("EPAY_SMTP_PORT", str(port))
+    get_settings.cache_clear()
+    sink_dir = mail_settings_env / "picky"
+    controller = Controller(PickySink(sink_dir), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        with session_scope(migrated_db_url) as session:
+            for address in ("unknown@example.org", "busy@example.org", "ok@example.org"):
+                outbox.enqueue(session, dedupe_key=address, kind="test", to_address=address,
+                               subject="Objet", body_text="texte", body_html="<p>texte</p>")
+        assert send_due_mails(migrated_db_url) == 1
+    finally:
+        controller.stop()
+
+    by_address = {r.to_address: r for r in rows(migrated_db_url)}
+    assert by_address["ok@example.org"].status == outbox.SENT
+    assert by_address["unknown@example.org"].status == outbox.FAILED  # 5xx: retrying will not help
+    assert "550" in by_address["unknown@example.org"].last_error
+    assert by_address["busy@example.org"].status == outbox.PENDING  # 4xx: tried again later
+    assert by_address["busy@example.org"].attempts == 1
+    assert len(list(sink_dir.glob("*.eml"))) == 1
