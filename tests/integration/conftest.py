@@ -1,37 +1,21 @@
-"""Shared integration fixtures.
+"""Integration fixtures.
 
 Mail/outbox fixtures (self-contained): `mail_settings_env`, `migrated_db_url`, `smtp_sink`.
 """
 from __future__ import annotations
 
-import os
-import shutil
 import socket
-import uuid
 from pathlib import Path
 
 import pytest
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import create_engine
-from sqlalchemy.engine import make_url
 
-from epay_app.config import ROOT, get_settings
+from epay_app.config import get_settings
 
 
 def free_tcp_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def migrate(db_url: str) -> None:
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "alembic"))
-    config.set_main_option("path_separator", "os")
-    config.attributes["db_url"] = db_url
-    config.attributes["configure_logger"] = False
-    command.upgrade(config, "head")
 
 
 # --- mail / outbox fixtures -------------------------------------------------------------
@@ -46,52 +30,14 @@ def mail_settings_env(tmp_path, monkeypatch):
     get_settings.cache_clear()
 
 
-@pytest.fixture(scope="session")
-def _migrated_db_template(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("db_template") / "template.db"
-    migrate(f"sqlite:///{path}")
-    return path
-
-
-def _pg_database(admin_url: str, name: str, create: bool) -> str:
-    """Create (or drop) database `name` on the server of `admin_url`; return its URL."""
-    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        sql = f'CREATE DATABASE "{name}"' if create else f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
-        connection.exec_driver_sql(sql)
-    engine.dispose()
-    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-
-
-@pytest.fixture(params=[
-    "sqlite",
-    pytest.param("postgres", marks=[
-        pytest.mark.postgres,
-        pytest.mark.skipif(not os.environ.get("EPAY_TEST_PG_URL"), reason="EPAY_TEST_PG_URL not set"),
-    ]),
-])
-def migrated_db_url(request, _migrated_db_template, tmp_path, monkeypatch, mail_settings_env):
-    """A fresh database at the alembic head, also set as REFLEX_DB_URL so code reading the
-    settings uses it. SQLite: a copy of one file migrated per session. PostgreSQL (when
-    EPAY_TEST_PG_URL points at a server, e.g. postgresql+psycopg://epay@127.0.0.1:5432/postgres):
-    a new database per test, dropped afterwards."""
-    if request.param == "sqlite":
-        path = tmp_path / "epay.db"
-        shutil.copyfile(_migrated_db_template, path)
-        url = f"sqlite:///{path}"
-    else:
-        name = f"epay_test_{uuid.uuid4().hex[:12]}"
-        url = _pg_database(os.environ["EPAY_TEST_PG_URL"], name, create=True)
-        migrate(url)
-    monkeypatch.setenv("REFLEX_DB_URL", url)
+@pytest.fixture
+def migrated_db_url(db_url, mail_settings_env, monkeypatch) -> str:
+    """The shared `db_url` (at the alembic head; SQLite, and PostgreSQL when EPAY_TEST_PG_URL
+    is set), also exported as REFLEX_DB_URL for code that reads the settings (the lifespan task,
+    the worker command)."""
+    monkeypatch.setenv("REFLEX_DB_URL", db_url)
     get_settings.cache_clear()
-    yield url
-    from epay_app.db import get_engine
-
-    for write in (True, False):
-        get_engine(url, write).dispose()
-    if request.param == "postgres":
-        _pg_database(os.environ["EPAY_TEST_PG_URL"], name, create=False)
+    return db_url
 
 
 class SmtpSink:

@@ -4,7 +4,6 @@ from __future__ import annotations
 import os
 import re
 import smtplib
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,8 @@ from epay_app.models import (
 )
 from epay_app.services import mailbox, notifications
 from epay_app.services.mail_sender import send_due_mails
+
+from .conftest import free_tcp_port
 
 PAY_URL = "http://localhost:3000/pay/abc.def"
 
@@ -63,12 +64,6 @@ def seed_payment(session, kind: str = "deposit", customer_name: str = "Pons") ->
     session.add(payment)
     session.flush()
     return payment
-
-
-def free_tcp_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def flat(text: str) -> str:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 from collections import Counter
 from datetime import timedelta
@@ -18,6 +17,8 @@ from epay_app.emails.sink import FileSink
 from epay_app.models import OutboxMail
 from epay_app.services import mail_sender, mailbox, outbox
 from epay_app.services.mail_sender import SenderPolicy, send_due_mails
+
+from .conftest import free_tcp_port
 
 LATER = timedelta(hours=3)  # past any backoff of the default policy's first attempts
 
@@ -208,9 +209,7 @@ def test_a_refused_recipient_does_not_hold_back_the_others(migrated_db_url, mail
 
     from epay_app.config import get_settings
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_tcp_port()
     monkeypatch.setenv("EPAY_SMTP_PORT", str(port))
     get_settings.cache_clear()
     sink_dir = mail_settings_env / "picky"
