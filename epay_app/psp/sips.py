@@ -194,3 +194,7 @@ class SipsGateway:
             amount_cents=amount, current_amount_cents=current, raw=raw,
             error="" if code == "00" else f"Code PSP {code}",
         )
+
+# Our callback routes for Sips (see api/sips.py): the PSP is told these at payment time.
+NOTIFY_PATH = "/api/psp/sips/notify"
+RETURN_PATH = "/api/psp/sips/return"
