@@ -154,7 +154,8 @@ class Sandbox:
         if not self.store.finish(txn["id"], code, form, self.remit_after):
             return self._return_page(self.store.get(txn["id"]))  # a double submit: no second payment
         faults = self.faults.for_reference(txn["transaction_reference"])
-        await self.notifier.notify_then_return(txn["request"].get("automaticResponseUrl", ""), form, faults)
+        await self.notifier.notify_then_return(txn["request"].get("automaticResponseUrl", ""), form, faults,
+                                               txn["transaction_reference"])
         return self._return_page(self.store.get(txn["id"]))
 
     @staticmethod
@@ -201,6 +202,7 @@ class Sandbox:
         if txn is None:
             return JSONResponse({"error": "not found"}, status_code=404)
         txn["transactionStatus"] = sips_status(txn)
+        txn["notificationsDelivered"] = self.notifier.delivered.get(txn["transaction_reference"], 0)
         return JSONResponse(txn)
 
 

@@ -55,14 +55,16 @@ class Notifier:
         self.backoff = backoff
         self.timeout = timeout
         self._tasks: set[asyncio.Task] = set()
+        self.delivered: dict[str, int] = {}  # transactionReference → 2xx answers received (tests)
 
-    async def deliver(self, url: str, form: Mapping[str, str]) -> bool:
+    async def deliver(self, url: str, form: Mapping[str, str], reference: str = "") -> bool:
         """POST until a 2xx, at most `attempts` times with exponential backoff."""
         async with httpx.AsyncClient(timeout=self.timeout) as client:
             for attempt in range(self.attempts):
                 try:
                     response = await client.post(url, data=dict(form))
                     if 200 <= response.status_code < 300:
+                        self.delivered[reference] = self.delivered.get(reference, 0) + 1
                         return True
                     log.warning("automatic response to %s: HTTP %s", url, response.status_code)
                 except httpx.HTTPError as exc:
@@ -72,19 +74,20 @@ class Notifier:
         log.error("automatic response to %s abandoned after %s attempts", url, self.attempts)
         return False
 
-    async def notify(self, url: str, form: Mapping[str, str], faults: Faults) -> None:
+    async def notify(self, url: str, form: Mapping[str, str], faults: Faults, reference: str = "") -> None:
         if not url or faults.drop:
             return
         if faults.delay:
             await asyncio.sleep(faults.delay)
         for _ in range(1 + max(0, faults.duplicate)):
-            await self.deliver(url, form)
+            await self.deliver(url, form, reference)
 
-    async def notify_then_return(self, url: str, form: Mapping[str, str], faults: Faults) -> None:
+    async def notify_then_return(self, url: str, form: Mapping[str, str], faults: Faults,
+                                 reference: str = "") -> None:
         """Automatic response first, unless the test asks for the browser to come back first."""
         if faults.return_first:
-            task = asyncio.create_task(self.notify(url, form, faults))
+            task = asyncio.create_task(self.notify(url, form, faults, reference))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         else:
-            await self.notify(url, form, faults)
+            await self.notify(url, form, faults, reference)

@@ -1,0 +1,315 @@
+"""Shared integration fixtures: a migrated SQLite database, the sandbox PSP as a subprocess and
+the app's API routes served by uvicorn in a thread — all on loopback, on free ports.
+
+Session-scoped: one database, one sandbox, one API server for the whole run. Tests make their
+own rows (`make_payment` gives each payment a fresh order number) so they stay independent.
+"""
+from __future__ import annotations
+
+import importlib
+import itertools
+import os
+import pkgutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from datetime import timedelta
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urljoin
+
+import httpx
+import pytest
+import uvicorn
+from alembic import command
+from alembic.config import Config
+from starlette.applications import Starlette
+
+from epay_app.config import get_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO_MERCHANT = "002001000000002"
+DEMO_KEY = "002001000000002_KEY1"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_http(url: str, timeout: float = 15.0, proc: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"{url}: process exited with {proc.returncode}")
+        try:
+            if httpx.get(url, timeout=1).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{url} did not come up in {timeout}s")
+
+
+@pytest.fixture(scope="session")
+def epay_env(tmp_path_factory):
+    """Environment for the session (a MonkeyPatch): master key in a temp dir, never in the repo.
+    Set more variables with `epay_env.setenv(...)`, then `get_settings.cache_clear()`."""
+    patch = pytest.MonkeyPatch()
+    tmp = tmp_path_factory.mktemp("epay_env")
+    patch.setenv("EPAY_MASTER_KEY_FILE", str(tmp / "master_key"))
+    for name in ("EPAY_MASTER_KEYS", "EPAY_LINK_SECRET"):
+        patch.delenv(name, raising=False)
+    get_settings.cache_clear()
+    yield patch
+    patch.undo()
+    get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def migrated_db_url(epay_env, tmp_path_factory) -> str:
+    """A SQLite file migrated to head with alembic; REFLEX_DB_URL points at it."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'epay.db'}"
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "alembic"))
+    config.attributes["db_url"] = url
+    config.attributes["configure_logger"] = False
+    command.upgrade(config, "head")
+    epay_env.setenv("REFLEX_DB_URL", url)
+    get_settings.cache_clear()
+    return url
+
+
+@pytest.fixture(scope="session")
+def sandbox(epay_env, tmp_path_factory):
+    """Base URL of a sandbox PSP subprocess; the app's PSP URLs point at it.
+    Payments are not remitted until a test calls POST /_sandbox/remit."""
+    tmp = tmp_path_factory.mktemp("sandbox")
+    env = {**os.environ, "EPAY_SANDBOX_NOTIFY_BACKOFF": "0.05", "PYTHONUNBUFFERED": "1"}
+    for attempt in range(3):
+        port = free_port()
+        log = open(tmp / f"sandbox-{attempt}.log", "w")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "epay_app.psp.sandbox", "--port", str(port),
+             "--db", str(tmp / "sandbox.db"), "--remit-after", "86400"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_http(f"{base}/_sandbox/health", proc=proc)
+            break
+        except RuntimeError:
+            proc.kill()
+            if attempt == 2:
+                raise
+    epay_env.setenv("EPAY_PSP_PAYPAGE_URL", base)
+    epay_env.setenv("EPAY_PSP_OFFICE_URL", base)
+    epay_env.setenv("EPAY_PSP_TIMEOUT_SECONDS", "5")
+    get_settings.cache_clear()
+    yield base
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+def _import_api_modules() -> None:
+    import epay_app.api as api_package
+
+    for module in pkgutil.iter_modules(api_package.__path__):
+        importlib.import_module(f"epay_app.api.{module.name}")
+
+
+@pytest.fixture(scope="session")
+def api_server(migrated_db_url, epay_env):
+    """Base URL of a Starlette app built from every route in api.routes.API_ROUTES
+    (uvicorn in a thread); EPAY_PUBLIC_URL points at it."""
+    _import_api_modules()
+    from epay_app.api.routes import API_ROUTES
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(Starlette(routes=list(API_ROUTES)), host="127.0.0.1",
+                                           port=port, lifespan="off", log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("API server did not start")
+        time.sleep(0.05)
+    epay_env.setenv("EPAY_PUBLIC_URL", base)
+    get_settings.cache_clear()
+    yield base
+    server.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture
+def db(migrated_db_url):
+    """A reading session on the test database. It does not take SQLite's write lock, so the
+    servers can write meanwhile; call `db.rollback()` before reading to see their commits."""
+    from sqlmodel import Session
+
+    from epay_app.db import get_engine
+
+    with Session(get_engine(migrated_db_url, write=False), expire_on_commit=False) as session:
+        yield session
+
+
+_numbers = itertools.count(26837)
+
+
+@pytest.fixture(scope="session")
+def demo_point_of_sale(migrated_db_url):
+    """Group → entity 45 → point of sale 61 configured with Worldline's demo merchant,
+    a seller and a customer. Returns their ids."""
+    from sqlmodel import Session
+
+    from epay_app.db import get_engine
+    from epay_app.models import Customer, DealerGroup, Entity, PointOfSale, PspConfig, User
+    from epay_app.services.secrets import encrypt_secret
+
+    with Session(get_engine(migrated_db_url), expire_on_commit=False) as session:
+        group = DealerGroup(name="bee2link")
+        session.add(group)
+        session.flush()
+        entity = Entity(group_id=group.id, number=45, name="bee2link PP Vincent S.", epay_option=True)
+        session.add(entity)
+        session.flush()
+        pos = PointOfSale(entity_id=entity.id, number=61, name="Point de vente 1 (Vincent S.)")
+        session.add(pos)
+        session.flush()
+        seller = User(first_name="Adrien", last_name="PATISSON", email="seller@test.local",
+                      password_hash="x", group_type="vendeur", entity_id=entity.id, pos_id=pos.id)
+        customer = Customer(civility="M.", last_name="PONS", first_name="Patrick", email="client@test.local")
+        session.add_all([seller, customer, PspConfig(
+            pos_id=pos.id, merchant_id=DEMO_MERCHANT, key_ciphertext=encrypt_secret(DEMO_KEY),
+            key_hint=DEMO_KEY[-4:], key_version=1)])
+        session.commit()
+        return {"group_id": group.id, "entity_id": entity.id, "pos_id": pos.id,
+                "seller_id": seller.id, "customer_id": customer.id}
+
+
+@pytest.fixture
+def make_payment(migrated_db_url, demo_point_of_sale):
+    """make_payment(amount_cents=50000, status="envoye", link_hours=72) → a committed EPayment
+    (deposit on a new order at the demo point of sale)."""
+    from sqlmodel import Session
+
+    from epay_app.db import get_engine
+    from epay_app.domain.dates import utcnow
+    from epay_app.domain.references import PaymentKind, TransactionReference
+    from epay_app.models import EPayment, Offer, Opportunity, SalesOrder, Vehicle
+
+    ids = demo_point_of_sale
+
+    def make(amount_cents: int = 50_000, status: str = "envoye", link_hours: float = 72) -> EPayment:
+        number = next(_numbers)
+        with Session(get_engine(migrated_db_url), expire_on_commit=False) as session:
+            vehicle = Vehicle(pos_id=ids["pos_id"], make="CUPRA", model="Born", price_cents=3_565_356)
+            session.add(vehicle)
+            session.flush()
+            opportunity = Opportunity(number=number, customer_id=ids["customer_id"],
+                                      seller_id=ids["seller_id"], pos_id=ids["pos_id"])
+            session.add(opportunity)
+            session.flush()
+            offer = Offer(number=number, opportunity_id=opportunity.id, vehicle_id=vehicle.id)
+            session.add(offer)
+            session.flush()
+            order = SalesOrder(number=number, offer_id=offer.id, pos_id=ids["pos_id"],
+                               deposit_amount_cents=amount_cents, deposit_method="Carte bancaire",
+                               deposit_online=True)
+            session.add(order)
+            session.flush()
+            reference = TransactionReference(45, 61, PaymentKind.DEPOSIT, number, 1)
+            payment = EPayment(
+                reference=str(reference), psp_reference=reference.psp_reference,
+                kind=PaymentKind.DEPOSIT.value, amount_cents=amount_cents, status=status,
+                order_id=order.id, opportunity_id=opportunity.id, customer_id=ids["customer_id"],
+                vehicle_id=vehicle.id, seller_id=ids["seller_id"], pos_id=ids["pos_id"],
+                entity_id=ids["entity_id"], sent_at=utcnow(),
+                link_expires_at=utcnow() + timedelta(hours=link_hours),
+            )
+            session.add(payment)
+            session.commit()
+            return payment
+
+    return make
+
+
+class _FormParser(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.forms: list[tuple[str, dict[str, str]]] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self.forms.append((attrs.get("action") or "", {}))
+        elif tag == "input" and self.forms and attrs.get("name"):
+            self.forms[-1][1][attrs["name"]] = attrs.get("value") or ""
+
+
+def html_forms(html: str, base_url: str = "") -> list[tuple[str, dict[str, str]]]:
+    parser = _FormParser()
+    parser.feed(html)
+    return [(urljoin(base_url, action), fields) for action, fields in parser.forms]
+
+
+class BrowserClient:
+    """A customer without JavaScript: follows the auto-submitting forms by hand."""
+
+    def __init__(self):
+        self.http = httpx.Client(timeout=20, follow_redirects=True)
+
+    def open_link(self, url: str) -> httpx.Response:
+        """The payment link, then the PSP's hosted page (PaymentInit posted)."""
+        link = self.http.get(url)
+        if link.status_code != 200:
+            return link
+        action, fields = html_forms(link.text, str(link.url))[0]
+        return self.http.post(action, data=fields)
+
+    def submit_card(self, page: httpx.Response, number: str, month: str = "12", year: str = "2099",
+                    cvc: str = "123", holder: str = "PATRICK PONS") -> httpx.Response:
+        action, _ = html_forms(page.text, str(page.url))[0]
+        return self.http.post(action, data={"holder": holder, "card_number": number,
+                                            "exp_month": month, "exp_year": year, "cvc": cvc})
+
+    def cancel(self, page: httpx.Response) -> httpx.Response:
+        action, _ = html_forms(page.text, str(page.url))[1]
+        return self.http.post(action)
+
+    def follow_return(self, psp_page: httpx.Response) -> httpx.Response:
+        """POST the PSP's return form to normalReturnUrl, as the browser's script would."""
+        action, fields = html_forms(psp_page.text, str(psp_page.url))[0]
+        return self.http.post(action, data=fields)
+
+    def close(self):
+        self.http.close()
+
+
+@pytest.fixture
+def psp_customer():
+    """A customer's browser (httpx, no JavaScript) for payment links and the sandbox pages."""
+    client = BrowserClient()
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def demo_merchant() -> dict[str, str]:
+    """Worldline's public simulation merchant, configured at the demo point of sale."""
+    return {"merchant_id": DEMO_MERCHANT, "secret_key": DEMO_KEY, "key_version": "1"}
+
+
+@pytest.fixture(scope="session")
+def parse_forms():
+    """parse_forms(html, base_url="") → [(absolute action, {name: value})]."""
+    return html_forms
