@@ -31,16 +31,17 @@ log = logging.getLogger(__name__)
 _REJECTED = (SealError, MalformedResponse, PaymentNotFound)
 
 
+def _apply_once(fields: dict[str, str], source: str) -> CallbackResult:
+    with session_scope() as session:
+        return apply_psp_response(session, fields, source)
+
+
 def _apply(fields: dict[str, str], source: str) -> CallbackResult:
-    for attempt in (1, 2):
-        try:
-            with session_scope() as session:
-                return apply_psp_response(session, fields, source)
-        except IntegrityError:
-            # A concurrent delivery recorded the same idempotency key first: the retry sees it.
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+    try:
+        return _apply_once(fields, source)
+    except IntegrityError:
+        # A concurrent delivery recorded the same idempotency key first: the retry sees it.
+        return _apply_once(fields, source)
 
 
 async def _process(request: Request, source: str) -> tuple[int, CallbackResult | None]:
