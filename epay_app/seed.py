@@ -1,0 +1,16 @@
+"""`python -m epay_app.seed`: seed the demo data into an empty database."""
+from .db import session_scope
+from .services.demo_data import DEMO_PASSWORD, DEMO_USERS, seed
+
+
+def main() -> None:
+    with session_scope() as session:
+        created = seed(session)
+    print("Données de démonstration créées." if created else "Base déjà remplie : démo inchangée.")
+    print(f"Comptes de démonstration (mot de passe « {DEMO_PASSWORD} ») :")
+    for email, first, last, group in DEMO_USERS:
+        print(f"  {group.value:<16} {email}")
+
+
+if __name__ == "__main__":
+    main()

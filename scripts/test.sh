@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# One command runs every test: unit, integration (SQLite, and PostgreSQL when available)
+# and end to end in Debian's Chromium. Installs what is missing first.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+if ! command -v chromium >/dev/null; then
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+bash scripts/install.sh
+source scripts/env.sh
+source scripts/services.sh  # PostgreSQL + Redis for the integration and scale-out suites
+python -m pytest tests "$@"

@@ -1,0 +1,60 @@
+from sqlmodel import func, select
+
+from epay_app.db import session_scope
+from epay_app.domain.roles import GroupType
+from epay_app.models import EPayment, PspConfig, User
+from epay_app.services import auth, demo_data
+from epay_app.services.secrets import decrypt_secret
+
+
+def test_demo_seed_is_idempotent_and_logins_work(db_url):
+    url = db_url
+    with session_scope(url) as s:
+        assert demo_data.seed(s) is True
+    with session_scope(url) as s:
+        assert demo_data.seed(s) is False
+        groups = {u.group_type for u in s.exec(select(User)).all()}
+        assert groups == {g.value for g in GroupType}
+        assert s.exec(select(func.count()).select_from(EPayment)).one() == 6
+        config = s.exec(select(PspConfig)).first()
+        assert config.key_ciphertext != demo_data.DEMO_MERCHANT_KEY
+        assert decrypt_secret(config.key_ciphertext) == demo_data.DEMO_MERCHANT_KEY
+        token = auth.login(s, "VENDEUR@openflex.demo ", demo_data.DEMO_PASSWORD)
+    with session_scope(url) as s:
+        assert auth.user_for_token(s, token).email == "vendeur@openflex.demo"
+        auth.logout(s, token)
+    with session_scope(url) as s:
+        assert auth.user_for_token(s, token) is None
+
+
+def test_wrong_password_is_refused(db_url):
+    url = db_url
+    with session_scope(url) as s:
+        demo_data.seed(s)
+        try:
+            auth.login(s, "vendeur@openflex.demo", "nope")
+        except auth.LoginFailed as exc:
+            assert str(exc) == "Identifiant ou mot de passe incorrect."
+        else:
+            raise AssertionError("login with a wrong password succeeded")
+
+
+def test_login_is_locked_after_five_failures_even_with_the_right_password(seeded_db_url):
+    for _ in range(auth.MAX_FAILED_LOGINS):
+        with session_scope(seeded_db_url) as s:
+            try:
+                auth.login(s, "chef@openflex.demo", "wrong")
+            except auth.LoginLocked:
+                raise AssertionError("locked too early")
+            except auth.LoginFailed:
+                pass
+    with session_scope(seeded_db_url) as s:
+        try:
+            auth.login(s, "chef@openflex.demo", demo_data.DEMO_PASSWORD)
+        except auth.LoginLocked as exc:
+            assert "Trop de tentatives" in str(exc)
+        else:
+            raise AssertionError("the 6th attempt was not refused")
+    # Another account is not affected.
+    with session_scope(seeded_db_url) as s:
+        assert auth.login(s, "vendeur@openflex.demo", demo_data.DEMO_PASSWORD)

@@ -1,0 +1,23 @@
+"""alembic upgrade → downgrade → upgrade on a temporary database."""
+from sqlalchemy import create_engine, inspect
+from sqlmodel import SQLModel
+
+from epay_app import models  # noqa: F401
+from tests.support import database
+
+
+def _tables(url):
+    engine = create_engine(url)
+    try:
+        return set(inspect(engine).get_table_names()) - {"alembic_version"}
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_downgrade_upgrade(db_url):
+    url = db_url  # already at head
+    assert _tables(url) == set(SQLModel.metadata.tables)
+    database.downgrade(url, "base")
+    assert _tables(url) == set()
+    database.migrate(url)
+    assert _tables(url) == set(SQLModel.metadata.tables)
