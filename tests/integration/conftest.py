@@ -1,8 +1,9 @@
-"""Shared integration fixtures: a migrated SQLite database, the sandbox PSP as a subprocess and
-the app's API routes served by uvicorn in a thread — all on loopback, on free ports.
+"""Shared integration fixtures for the PSP path: a migrated database (every backend of
+tests.support.database), the sandbox PSP as a subprocess and the app's API routes served by
+uvicorn in a thread — all on loopback, on free ports.
 
-Session-scoped: one database, one sandbox, one API server for the whole run. Tests make their
-own rows (`make_payment` gives each payment a fresh order number) so they stay independent.
+Session-scoped: one database per backend, one sandbox, one API server for the run. Tests make
+their own rows (`make_payment` gives each payment a fresh order number) so they stay independent.
 """
 from __future__ import annotations
 
@@ -10,77 +11,49 @@ import importlib
 import itertools
 import os
 import pkgutil
-import socket
-import subprocess
-import sys
 import threading
 import time
 from datetime import timedelta
 from html.parser import HTMLParser
-from pathlib import Path
 from urllib.parse import urljoin
 
 import httpx
 import pytest
 import uvicorn
-from alembic import command
-from alembic.config import Config
 from starlette.applications import Starlette
 
 from epay_app.config import get_settings
+from epay_app.db import get_engine
+from tests.support import database, processes
 
-ROOT = Path(__file__).resolve().parents[2]
 DEMO_MERCHANT = "002001000000002"
 DEMO_KEY = "002001000000002_KEY1"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_http(url: str, timeout: float = 15.0, proc: subprocess.Popen | None = None) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"{url}: process exited with {proc.returncode}")
-        try:
-            if httpx.get(url, timeout=1).status_code < 500:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"{url} did not come up in {timeout}s")
-
-
 @pytest.fixture(scope="session")
 def epay_env(tmp_path_factory):
-    """Environment for the session (a MonkeyPatch): master key in a temp dir, never in the repo.
-    Set more variables with `epay_env.setenv(...)`, then `get_settings.cache_clear()`."""
+    """The session's environment (a MonkeyPatch), with the master key in a temp dir.
+    Set more with `epay_env.setenv(...)` then `get_settings.cache_clear()`."""
     patch = pytest.MonkeyPatch()
-    tmp = tmp_path_factory.mktemp("epay_env")
-    patch.setenv("EPAY_MASTER_KEY_FILE", str(tmp / "master_key"))
-    for name in ("EPAY_MASTER_KEYS", "EPAY_LINK_SECRET"):
-        patch.delenv(name, raising=False)
+    patch.setenv("EPAY_MASTER_KEY_FILE", str(tmp_path_factory.mktemp("epay_env") / "master_key"))
     get_settings.cache_clear()
     yield patch
     patch.undo()
     get_settings.cache_clear()
 
 
-@pytest.fixture(scope="session")
-def migrated_db_url(epay_env, tmp_path_factory) -> str:
-    """A SQLite file migrated to head with alembic; REFLEX_DB_URL points at it."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'epay.db'}"
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "alembic"))
-    config.attributes["db_url"] = url
-    config.attributes["configure_logger"] = False
-    command.upgrade(config, "head")
+@pytest.fixture(scope="session", params=database.backends())
+def migrated_db_url(request, epay_env, tmp_path_factory) -> str:
+    """A database migrated to head with alembic (SQLite, and PostgreSQL when EPAY_TEST_PG_URL
+    is set); REFLEX_DB_URL points at it."""
+    url = database.create_database(request.param, tmp_path_factory.mktemp("db"))
+    database.migrate(url)
     epay_env.setenv("REFLEX_DB_URL", url)
     get_settings.cache_clear()
-    return url
+    get_engine.cache_clear()  # get_engine() without a URL caches the first default database
+    yield url
+    get_engine.cache_clear()
+    database.drop_database(url)
 
 
 @pytest.fixture(scope="session")
@@ -89,20 +62,18 @@ def sandbox(epay_env, tmp_path_factory):
     Payments are not remitted until a test calls POST /_sandbox/remit."""
     tmp = tmp_path_factory.mktemp("sandbox")
     env = {**os.environ, "EPAY_SANDBOX_NOTIFY_BACKOFF": "0.05", "PYTHONUNBUFFERED": "1"}
-    for attempt in range(3):
-        port = free_port()
-        log = open(tmp / f"sandbox-{attempt}.log", "w")
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "epay_app.psp.sandbox", "--port", str(port),
-             "--db", str(tmp / "sandbox.db"), "--remit-after", "86400"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )
+    for attempt in range(3):  # a free port can be taken between the probe and the bind
+        port = processes.free_port()
+        log = tmp / f"sandbox-{attempt}.log"
+        proc = processes.start_python_module(
+            "epay_app.psp.sandbox",
+            ["--port", str(port), "--db", str(tmp / "sandbox.db"), "--remit-after", "86400"], env, log)
         base = f"http://127.0.0.1:{port}"
         try:
-            wait_http(f"{base}/_sandbox/health", proc=proc)
+            processes.wait_http(f"{base}/_sandbox/health", proc, timeout=30, log_path=log)
             break
-        except RuntimeError:
-            proc.kill()
+        except (RuntimeError, TimeoutError):
+            processes.stop(proc)
             if attempt == 2:
                 raise
     epay_env.setenv("EPAY_PSP_PAYPAGE_URL", base)
@@ -110,12 +81,7 @@ def sandbox(epay_env, tmp_path_factory):
     epay_env.setenv("EPAY_PSP_TIMEOUT_SECONDS", "5")
     get_settings.cache_clear()
     yield base
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    processes.stop(proc)
 
 
 def _import_api_modules() -> None:
@@ -132,7 +98,7 @@ def api_server(migrated_db_url, epay_env):
     _import_api_modules()
     from epay_app.api.routes import API_ROUTES
 
-    port = free_port()
+    port = processes.free_port()
     server = uvicorn.Server(uvicorn.Config(Starlette(routes=list(API_ROUTES)), host="127.0.0.1",
                                            port=port, lifespan="off", log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

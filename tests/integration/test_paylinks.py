@@ -58,7 +58,7 @@ def test_tokens_survive_a_master_key_rotation(make_payment):
     from cryptography.fernet import Fernet
 
     payment = make_payment()
-    old = get_settings().model_copy(update={"master_keys": Fernet.generate_key().decode()})
+    old = get_settings().model_copy(update={"master_keys": Fernet.generate_key().decode(), "link_secret": ""})
     rotated = old.model_copy(update={"master_keys": f"{Fernet.generate_key().decode()},{old.master_keys}"})
     token = make_token(payment, old)
     with session_scope(write=False) as session:
