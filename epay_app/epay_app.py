@@ -2,6 +2,7 @@
 import reflex as rx
 
 from . import routes
+from .api import paylink, sips  # noqa: F401  (their routes join API_ROUTES)
 from .api.routes import mount_api
 from .pages.home import home_page
 from .pages.login import LoginState, login_page
