@@ -350,7 +350,7 @@ def epay_block() -> rx.Component:
                 rx.text(EPAY_HELP, size="2"),
                 rx.text(EPAY_DEPLOYMENT_HELP, size="2", color_scheme="gray"),
                 rx.input(rx.input.slot(rx.icon("search", size=16)), placeholder="Nom du point de vente",
-                         value=s.search, on_change=EpayConfigState.search_configs, debounce_timeout=150,
+                         on_change=EpayConfigState.search_configs,
                          id="config-search", aria_label="Nom du point de vente", max_width="360px",
                          width="100%"),
                 _config_table(),
