@@ -51,7 +51,7 @@ def settings_home_page() -> rx.Component:
             rx.box(
                 rx.heading("Paramètres", size="6", margin_bottom="1em", id="settings-title"),
                 rx.grid(*[category_card(*c) for c in CATEGORIES], columns="4", spacing="4",
-                        max_width="960px"),
+                        max_width="960px", id="settings-categories"),
             ),
         ),
         breadcrumb="PARAMÈTRES",
