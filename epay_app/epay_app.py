@@ -8,6 +8,8 @@ from .pages.home import home_page
 from .pages.login import LoginState, login_page
 from .pages.mailbox import MailboxState, mailbox_page
 from .services.mail_sender import outbox_lifespan_task
+from .pages.settings.home import SettingsHomeState, settings_home_page
+from .pages.settings.opportunities import OpportunitySettingsState, opportunity_settings_page
 from .state import AppState
 
 app = rx.App(
@@ -19,3 +21,8 @@ app.add_page(home_page, route=routes.HOME, title="Accueil — OpenFlex", on_load
 app.add_page(mailbox_page, route=routes.MAILBOX, title="Boîte mail (démo) — OpenFlex",
              on_load=MailboxState.load_mailbox)
 app.register_lifespan_task(outbox_lifespan_task)
+app.add_page(settings_home_page, route=routes.SETTINGS, title="Paramètres — OpenFlex",
+             on_load=[AppState.load_user, SettingsHomeState.load_settings_home])
+app.add_page(opportunity_settings_page, route=routes.SETTINGS_OPPORTUNITIES,
+             title="Paramètres > Opportunités — OpenFlex",
+             on_load=[AppState.load_user, OpportunitySettingsState.load_opportunity_settings])
