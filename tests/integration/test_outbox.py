@@ -1,6 +1,7 @@
 """The durable outbox (F-64) against a real SMTP server (aiosmtpd) and a migrated SQLite DB."""
 from __future__ import annotations
 
+from tests.support import aio
 import asyncio
 import threading
 from collections import Counter
@@ -172,7 +173,7 @@ def test_lifespan_task_delivers_and_stops_on_cancellation(mail_db_url, smtp_sink
         with pytest.raises(asyncio.CancelledError):
             await task
 
-    asyncio.run(scenario())
+    aio.run(scenario())
     assert received_outbox_ids(smtp_sink) == Counter({str(i): 1 for i in ids})
 
 

@@ -1,6 +1,7 @@
 """Refund (F-35), order cancellation (F-26) and status query against the sandbox's Office API."""
 from __future__ import annotations
 
+from tests.support import aio
 import asyncio
 import socket
 
@@ -43,7 +44,7 @@ def _unused_port() -> int:
 
 def _refund(payment_id, **kwargs):
     with session_scope() as session:
-        return asyncio.run(refund_payment(session, payment_id, "Secrétaire Test", **kwargs))
+        return aio.run(refund_payment(session, payment_id, "Secrétaire Test", **kwargs))
 
 
 def _sandbox_txn(sandbox, payment):
@@ -121,6 +122,6 @@ def test_only_a_payment_to_refund_can_be_refunded(authorised):
 def test_status_query_reads_the_psp_state(sandbox, authorised):
     payment = authorised(cancel_order=False)
     with session_scope() as session:
-        state = asyncio.run(query_payment_status(session, payment.id))
+        state = aio.run(query_payment_status(session, payment.id))
     assert state.ok and state.transaction_status == "TO_CAPTURE"
     assert (state.amount_cents, state.current_amount_cents) == (payment.amount_cents, payment.amount_cents)
