@@ -37,3 +37,24 @@ def test_wrong_password_is_refused(db_url):
             assert str(exc) == "Identifiant ou mot de passe incorrect."
         else:
             raise AssertionError("login with a wrong password succeeded")
+
+
+def test_login_is_locked_after_five_failures_even_with_the_right_password(seeded_db_url):
+    for _ in range(auth.MAX_FAILED_LOGINS):
+        with session_scope(seeded_db_url) as s:
+            try:
+                auth.login(s, "chef@openflex.demo", "wrong")
+            except auth.LoginLocked:
+                raise AssertionError("locked too early")
+            except auth.LoginFailed:
+                pass
+    with session_scope(seeded_db_url) as s:
+        try:
+            auth.login(s, "chef@openflex.demo", demo_data.DEMO_PASSWORD)
+        except auth.LoginLocked as exc:
+            assert "Trop de tentatives" in str(exc)
+        else:
+            raise AssertionError("the 6th attempt was not refused")
+    # Another account is not affected.
+    with session_scope(seeded_db_url) as s:
+        assert auth.login(s, "vendeur@openflex.demo", demo_data.DEMO_PASSWORD)
