@@ -1,7 +1,7 @@
 """e-Réservation: a vehicle's block (until when, held by which payment)
 
 Revision ID: 0007_reservation
-Revises: 0001
+Revises: 0010
 """
 from typing import Sequence, Union
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007_reservation"
-down_revision: Union[str, None] = "0001"
+down_revision: Union[str, None] = "0010"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
