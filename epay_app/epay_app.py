@@ -5,6 +5,10 @@ from . import routes
 from .api.routes import mount_api
 from .pages.home import home_page
 from .pages.login import LoginState, login_page
+from .pages.public_stock import PublicStockState, public_stock_page
+from .pages.public_vehicle import PublicVehicleState, public_vehicle_page
+from .pages.vehicles import VehiclesState, vehicles_page
+from .services.reservations import run_lapse_job
 from .state import AppState
 
 app = rx.App(
@@ -13,3 +17,9 @@ app = rx.App(
 )
 app.add_page(login_page, route=routes.LOGIN, title="Connexion — OpenFlex", on_load=LoginState.load_login)
 app.add_page(home_page, route=routes.HOME, title="Accueil — OpenFlex", on_load=AppState.load_user)
+app.add_page(vehicles_page, route=routes.VEHICLES, title="Véhicules — OpenFlex", on_load=VehiclesState.load_vehicles)
+app.add_page(public_stock_page, route=routes.STOCK_PAGE, title="Nos véhicules — OpenFlex",
+             on_load=PublicStockState.load_stock)
+app.add_page(public_vehicle_page, route=routes.STOCK_VEHICLE_PAGE, title="Réserver un véhicule — OpenFlex",
+             on_load=PublicVehicleState.load_vehicle)
+app.register_lifespan_task(run_lapse_job)

@@ -395,3 +395,26 @@ def mark_vehicle_sold(session: Session, vehicle_id: int, *, buyer_customer_id: i
                  .values(stock_status=SOLD, reserved_until=None, reservation_payment_id=None)
                  .execution_options(synchronize_session=False))
     return settled
+
+
+# --- The periodic job ---------------------------------------------------------------------------
+
+async def run_lapse_job(interval_seconds: float = 60.0) -> None:
+    """Lifespan task of the app: ends expired blocks every minute (safe with several workers: each
+    block is ended under its payment's lock, once)."""
+    import asyncio
+
+    from ..db import session_scope
+
+    def once() -> list[int]:
+        with session_scope() as session:
+            return lapse_expired_reservations(session)
+
+    while True:
+        try:
+            released = await asyncio.to_thread(once)
+            if released:
+                log.info("reservations lapsed, vehicles available again: %s", released)
+        except Exception:  # noqa: BLE001 - the job must survive a bad minute (database restart…)
+            log.exception("reservation lapse job failed")
+        await asyncio.sleep(interval_seconds)
