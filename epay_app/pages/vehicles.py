@@ -9,14 +9,15 @@ from ..components.shell import shell
 from ..db import session_scope
 from ..domain.dates import format_paris
 from ..domain.money import format_eur
-from ..models import EPayment, PointOfSale, Vehicle
 from ..domain.statuses import CARD_BADGES, PaymentStatus
+from ..models import EPayment, Opportunity, PointOfSale, Vehicle
 from ..services import reservations
 from ..state import AppState
 
 
-def _status(vehicle: Vehicle, payment: EPayment | None) -> tuple[str, str]:
-    """(label, detail): "Réservé jusqu'au 16/12/2024 à 16h32", "e-Réservation n° … (Payé)"."""
+def _status(vehicle: Vehicle, payment: EPayment | None, opportunity_number: int | None) -> tuple[str, str]:
+    """(label, detail): "Réservé jusqu'au 16/12/2024 à 16h32",
+    "e-Réservation 00045_000061_10000002013_1 (Payé) · Sur l'opportunité n°2013"."""
     if vehicle.stock_status == reservations.SOLD:
         return "Vendu", ""
     until = reservations.blocked_until(vehicle)
@@ -24,7 +25,8 @@ def _status(vehicle: Vehicle, payment: EPayment | None) -> tuple[str, str]:
         return "En stock", ""
     detail = ""
     if payment is not None:
-        detail = f"e-Réservation {payment.reference} ({CARD_BADGES[PaymentStatus(payment.status)]})"
+        detail = (f"e-Réservation {payment.reference} ({CARD_BADGES[PaymentStatus(payment.status)]})"
+                  f" · Sur l'opportunité n°{opportunity_number}")
     return f"Réservé jusqu'au {format_paris(until)}", detail
 
 
@@ -45,11 +47,14 @@ class VehiclesState(AppState):
                 select(Vehicle).where(Vehicle.pos_id == pos.id).order_by(Vehicle.make, Vehicle.model, Vehicle.id)
             ).all()
             holder_ids = [v.reservation_payment_id for v in vehicles if v.reservation_payment_id]
-            payments = {p.id: p for p in session.exec(select(EPayment).where(EPayment.id.in_(holder_ids))).all()}
+            payments = {p.id: (p, number) for p, number in session.exec(
+                select(EPayment, Opportunity.number).join(Opportunity, Opportunity.id == EPayment.opportunity_id)
+                .where(EPayment.id.in_(holder_ids))
+            ).all()}
         self.pos_number = pos.number
         self.rows = []
         for vehicle in vehicles:
-            label, detail = _status(vehicle, payments.get(vehicle.reservation_payment_id))
+            label, detail = _status(vehicle, *payments.get(vehicle.reservation_payment_id, (None, None)))
             self.rows.append({
                 "id": str(vehicle.id),
                 "vehicle": f"{vehicle.make} {vehicle.model}",

@@ -99,7 +99,8 @@ def test_visitor_reserves_and_pays_then_the_vehicle_is_reserved_for_everyone(liv
     login(staff, live_app, "chef@openflex.demo")
     staff.goto(f"{live_app.base_url}/vehicules")
     expect(staff.locator(f"#vehicle-row-{vehicle_id} .stock-status")).to_have_text(RESERVED)
-    expect(staff.locator(f"#vehicle-row-{vehicle_id}")).to_contain_text(f"e-Réservation {payment.reference} (Payé)")
+    expect(staff.locator(f"#vehicle-row-{vehicle_id}")).to_contain_text(
+        f"e-Réservation {payment.reference} (Payé) · Sur l'opportunité n°")
     _screenshot(staff, request, "5-staff-vehicles")
     staff.close()
 
@@ -115,7 +116,7 @@ def test_visitor_reserves_and_pays_then_the_vehicle_is_reserved_for_everyone(liv
     other.close()
 
 
-def test_unpaid_reservation_block_lapses_when_its_time_is_over(live_app, page, shot):
+def test_unpaid_reservation_block_lapses_when_its_time_is_over(live_app, page, browser, shot, request):
     vehicle_id = _vehicle_id(live_app, "208")  # PEUGEOT 208, Neuf
     _open_vehicle_from_stock(page, live_app, vehicle_id)
     page.locator("#reserve-button").click()
@@ -133,6 +134,13 @@ def test_unpaid_reservation_block_lapses_when_its_time_is_over(live_app, page, s
     expect(page.locator("#reserved-badge")).to_have_text(RESERVED)
     expect(page.locator("#reserve-button")).to_have_count(0)
     shot("2-blocked")
+    staff = browser.new_page()
+    login(staff, live_app, "chef@openflex.demo")
+    staff.goto(f"{live_app.base_url}/vehicules")
+    expect(staff.locator(f"#vehicle-row-{vehicle_id} .stock-status")).to_have_text(RESERVED)
+    expect(staff.locator(f"#vehicle-row-{vehicle_id}")).to_contain_text(
+        f"e-Réservation {payment.reference} (En attente) · Sur l'opportunité n°")
+    _screenshot(staff, request, "2b-staff-vehicles")
 
     # The lapse job runs after the configured duration (48 h): the vehicle is free again.
     with session_scope(live_app.db_url) as s:
@@ -144,6 +152,9 @@ def test_unpaid_reservation_block_lapses_when_its_time_is_over(live_app, page, s
     expect(page.locator("#reserve-button")).to_be_visible()
     expect(page.locator("#reserved-badge")).to_have_count(0)
     shot("3-available-again")
+    staff.reload()
+    expect(staff.locator(f"#vehicle-row-{vehicle_id} .stock-status")).to_have_text("En stock")
+    staff.close()
 
 
 def _screenshot(page, request, step: str) -> None:
