@@ -17,6 +17,8 @@ from epay_app.models import (
     Customer, DealerGroup, Entity, EPayment, EPaymentEvent, Opportunity, PointOfSale, PspConfig, User,
     Vehicle,
 )
+from epay_app.models import OutboxMail
+from epay_app.services import notifications
 from epay_app.services import reservations as resa
 from epay_app.services.payments import change_status, lock_payment
 
@@ -327,3 +329,21 @@ def test_a_vehicle_sold_to_the_reserving_customer_keeps_the_payment(url, vehicle
     with session_scope(url) as s:
         assert resa.mark_vehicle_sold(s, vehicle_id, buyer_customer_id=buyer, actor="Claire DUBOIS") == []
     assert _payment(url, reservation.payment_id).status == S.AUTORISE.value
+
+
+@pytest.mark.skipif(not hasattr(notifications, "queue_reservation_confirmation"),
+                    reason="needs the reservation e-mails (mail module)")
+def test_an_authorised_reservation_mails_the_visitor_and_the_point_of_sale_once(url, vehicle_id):
+    reservation = _reserve(url, vehicle_id)
+    _set_status(url, reservation.payment_id, S.AUTORISE)
+    with session_scope(url) as s:  # a replayed hook queues nothing new
+        resa.after_status_change(s, lock_payment(s, reservation.payment_id), now=T0 + timedelta(minutes=6))
+    with session_scope(url, write=False) as s:
+        mails = s.exec(select(OutboxMail).where(OutboxMail.payment_id == reservation.payment_id)
+                       .order_by(OutboxMail.id)).all()
+    by_kind = {m.kind: m for m in mails}
+    assert len(mails) == len(by_kind)  # one of each kind, whatever the replays
+    assert {"reservation_confirmation", "reservation_staff_notification"} <= set(by_kind)
+    assert by_kind["reservation_confirmation"].to_address == "jean.marie@example.com"
+    assert by_kind["reservation_staff_notification"].to_address == "chef@openflex.demo"
+    assert f"n°{reservation.opportunity_number}" in by_kind["reservation_confirmation"].body_text
