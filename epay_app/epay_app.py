@@ -5,6 +5,8 @@ from . import routes
 from .api.routes import mount_api
 from .pages.home import home_page
 from .pages.login import LoginState, login_page
+from .pages.mailbox import MailboxState, mailbox_page
+from .services.mail_sender import outbox_lifespan_task
 from .pages.public_stock import PublicStockState, public_stock_page
 from .pages.public_vehicle import PublicVehicleState, public_vehicle_page
 from .pages.vehicles import VehiclesState, vehicles_page
@@ -17,6 +19,9 @@ app = rx.App(
 )
 app.add_page(login_page, route=routes.LOGIN, title="Connexion — OpenFlex", on_load=LoginState.load_login)
 app.add_page(home_page, route=routes.HOME, title="Accueil — OpenFlex", on_load=AppState.load_user)
+app.add_page(mailbox_page, route=routes.MAILBOX, title="Boîte mail (démo) — OpenFlex",
+             on_load=MailboxState.load_mailbox)
+app.register_lifespan_task(outbox_lifespan_task)
 app.add_page(vehicles_page, route=routes.VEHICLES, title="Véhicules — OpenFlex", on_load=VehiclesState.load_vehicles)
 app.add_page(public_stock_page, route=routes.STOCK_PAGE, title="Nos véhicules — OpenFlex",
              on_load=PublicStockState.load_stock)
