@@ -239,9 +239,8 @@ def reserve_vehicle(session: Session, vehicle_id: int, form: dict, *,
                  .values(reservation_payment_id=payment.id)
                  .execution_options(synchronize_session=False))
     url = _pay_url(payment)
-    queue_request = getattr(notifications, "queue_reservation_request", None)
-    if url and queue_request:
-        queue_request(session, payment, url, blocked_until=until)
+    if url:
+        notifications.queue_reservation_request(session, payment, url, blocked_until=until)
     session.expire(vehicle)
     log.info("vehicle %s reserved until %s by payment %s", vehicle_id, until, payment.reference)
     return Reservation(payment.id, payment.reference, opportunity.number, payment.amount_cents, until, url)
@@ -301,10 +300,10 @@ def after_status_change(session: Session, payment: EPayment, *, now: datetime | 
             change_status(session, payment, PaymentStatus.A_REMBOURSER, source="système",
                           actor="e-réservation : véhicule plus disponible")
             return
-    for queue in ("queue_reservation_confirmation", "queue_reservation_staff_notification"):
-        function = getattr(notifications, queue, None)
-        if function is not None:
-            function(session, payment)
+    # Both are deduplicated per payment: a replayed authorisation mails nobody twice.
+    notifications.queue_reservation_confirmation(session, payment)
+    notifications.queue_reservation_staff_notification(session, payment,
+                                                       blocked_until=payment.link_expires_at)
 
 
 def _lapse_vehicle(session: Session, vehicle_id: int, now: datetime) -> bool:

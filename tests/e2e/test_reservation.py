@@ -14,7 +14,7 @@ from sqlmodel import select
 from epay_app.db import session_scope
 from epay_app.domain.dates import utcnow
 from epay_app.models import EPayment, OutboxMail, Vehicle
-from epay_app.services import notifications, reservations
+from epay_app.services import reservations
 
 from .conftest import ARTIFACTS, login
 
@@ -93,12 +93,11 @@ def test_visitor_reserves_and_pays_then_the_vehicle_is_reserved_for_everyone(liv
     while _reservation_payment(live_app, vehicle_id).status != "autorise" and time.monotonic() < deadline:
         time.sleep(0.3)
     assert _reservation_payment(live_app, vehicle_id).status == "autorise"
-    if hasattr(notifications, "queue_reservation_confirmation"):
-        with session_scope(live_app.db_url, write=False) as s:
-            mails = {m.kind: m for m in s.exec(select(OutboxMail).where(OutboxMail.payment_id == payment.id))}
-        assert {"reservation_request", "reservation_confirmation", "reservation_staff_notification"} <= set(mails)
-        assert mails["reservation_confirmation"].to_address == "jean.marie@example.com"
-        assert mails["reservation_staff_notification"].to_address == "chef@openflex.demo"
+    with session_scope(live_app.db_url, write=False) as s:
+        mails = {m.kind: m for m in s.exec(select(OutboxMail).where(OutboxMail.payment_id == payment.id))}
+    assert {"reservation_request", "reservation_confirmation", "reservation_staff_notification"} <= set(mails)
+    assert mails["reservation_confirmation"].to_address == "jean.marie@example.com"
+    assert mails["reservation_staff_notification"].to_address == "chef@openflex.demo"
 
     # Staff see the block on the vehicle.
     staff = browser.new_page()

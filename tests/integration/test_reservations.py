@@ -18,7 +18,6 @@ from epay_app.models import (
     Vehicle,
 )
 from epay_app.models import OutboxMail
-from epay_app.services import notifications
 from epay_app.services import reservations as resa
 from epay_app.services.payments import change_status, lock_payment
 
@@ -331,8 +330,6 @@ def test_a_vehicle_sold_to_the_reserving_customer_keeps_the_payment(url, vehicle
     assert _payment(url, reservation.payment_id).status == S.AUTORISE.value
 
 
-@pytest.mark.skipif(not hasattr(notifications, "queue_reservation_confirmation"),
-                    reason="needs the reservation e-mails (mail module)")
 def test_an_authorised_reservation_mails_the_visitor_and_the_point_of_sale_once(url, vehicle_id):
     reservation = _reserve(url, vehicle_id)
     _set_status(url, reservation.payment_id, S.AUTORISE)
@@ -347,3 +344,15 @@ def test_an_authorised_reservation_mails_the_visitor_and_the_point_of_sale_once(
     assert by_kind["reservation_confirmation"].to_address == "jean.marie@example.com"
     assert by_kind["reservation_staff_notification"].to_address == "chef@openflex.demo"
     assert f"n°{reservation.opportunity_number}" in by_kind["reservation_confirmation"].body_text
+
+
+def test_the_visitor_gets_the_payment_link_by_email(url, vehicle_id, monkeypatch):
+    monkeypatch.setattr(resa, "_pay_url", lambda payment: f"http://app.test/pay/{payment.id}")
+    reservation = _reserve(url, vehicle_id)
+    assert reservation.pay_url == f"http://app.test/pay/{reservation.payment_id}"
+    with session_scope(url, write=False) as s:
+        mail = s.exec(select(OutboxMail).where(OutboxMail.payment_id == reservation.payment_id)).one()
+    assert (mail.kind, mail.to_address) == ("reservation_request", "jean.marie@example.com")
+    assert reservation.pay_url in mail.body_text
+    assert f"Sur l'opportunité n°{reservation.opportunity_number}" in mail.body_text
+    assert "18/12/2024 à 16h32" in mail.body_text  # blocked for 48 h
