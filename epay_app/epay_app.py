@@ -2,11 +2,14 @@
 import reflex as rx
 
 from . import routes
+from .api import paylink, sips  # noqa: F401  (their routes join API_ROUTES)
 from .api.routes import mount_api
 from .pages.home import home_page
 from .pages.login import LoginState, login_page
 from .pages.mailbox import MailboxState, mailbox_page
 from .services.mail_sender import outbox_lifespan_task
+from .pages.settings.home import SettingsHomeState, settings_home_page
+from .pages.settings.opportunities import OpportunitySettingsState, opportunity_settings_page
 from .pages.public_stock import PublicStockState, public_stock_page
 from .pages.public_vehicle import PublicVehicleState, public_vehicle_page
 from .pages.vehicles import VehiclesState, vehicles_page
@@ -22,6 +25,11 @@ app.add_page(home_page, route=routes.HOME, title="Accueil — OpenFlex", on_load
 app.add_page(mailbox_page, route=routes.MAILBOX, title="Boîte mail (démo) — OpenFlex",
              on_load=MailboxState.load_mailbox)
 app.register_lifespan_task(outbox_lifespan_task)
+app.add_page(settings_home_page, route=routes.SETTINGS, title="Paramètres — OpenFlex",
+             on_load=[AppState.load_user, SettingsHomeState.load_settings_home])
+app.add_page(opportunity_settings_page, route=routes.SETTINGS_OPPORTUNITIES,
+             title="Paramètres > Opportunités — OpenFlex",
+             on_load=[AppState.load_user, OpportunitySettingsState.load_opportunity_settings])
 app.add_page(vehicles_page, route=routes.VEHICLES, title="Véhicules — OpenFlex", on_load=VehiclesState.load_vehicles)
 app.add_page(public_stock_page, route=routes.STOCK_PAGE, title="Nos véhicules — OpenFlex",
              on_load=PublicStockState.load_stock)

@@ -12,4 +12,4 @@ fi
 bash scripts/install.sh
 source scripts/env.sh
 source scripts/services.sh  # PostgreSQL + Redis for the integration and scale-out suites
-python -m pytest tests "$@"
+python -m pytest tests/unit tests/integration tests/e2e "$@"

@@ -39,7 +39,7 @@ class LiveApp:
 def _has(module: str) -> bool:
     try:
         return importlib.util.find_spec(module) is not None
-    except ModuleNotFoundError:  # its parent package is not there either (e.g. no epay_app/psp/)
+    except ModuleNotFoundError:  # the parent package is not there yet (e.g. no epay_app/psp)
         return False
 
 

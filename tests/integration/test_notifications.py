@@ -70,8 +70,8 @@ def flat(text: str) -> str:
     return " ".join(text.split())
 
 
-def test_payment_request_is_built_from_the_payment_rows(migrated_db_url):
-    with session_scope(migrated_db_url) as session:
+def test_payment_request_is_built_from_the_payment_rows(mail_db_url):
+    with session_scope(mail_db_url) as session:
         payment = seed_payment(session)
         mail = notifications.queue_payment_request(session, payment, PAY_URL)
     assert mail.to_address == "patrick.pons@example.org" and mail.kind == "payment_request"
@@ -86,8 +86,8 @@ def test_payment_request_is_built_from_the_payment_rows(migrated_db_url):
     assert f'href="{PAY_URL}"' in mail.body_html
 
 
-def test_same_request_twice_queues_one_mail_and_each_resend_its_own(migrated_db_url):
-    with session_scope(migrated_db_url) as session:
+def test_same_request_twice_queues_one_mail_and_each_resend_its_own(mail_db_url):
+    with session_scope(mail_db_url) as session:
         payment = seed_payment(session)
         first = notifications.queue_payment_request(session, payment, PAY_URL)
         again = notifications.queue_payment_request(session, payment, PAY_URL)
@@ -98,8 +98,8 @@ def test_same_request_twice_queues_one_mail_and_each_resend_its_own(migrated_db_
     assert len(confirmations) == 1 and count == 3
 
 
-def test_reservation_mails_go_to_the_customer_and_the_seller(migrated_db_url):
-    with session_scope(migrated_db_url) as session:
+def test_reservation_mails_go_to_the_customer_and_the_seller(mail_db_url):
+    with session_scope(mail_db_url) as session:
         payment = seed_payment(session, kind="reservation")
         request = notifications.queue_reservation_request(session, payment, PAY_URL)
         confirmation = notifications.queue_reservation_confirmation(session, payment)
@@ -112,11 +112,11 @@ def test_reservation_mails_go_to_the_customer_and_the_seller(migrated_db_url):
     assert "immatriculation AB-123-CD" in staff.body_text
 
 
-def test_request_mail_arrives_in_the_demo_mailbox_with_its_link(migrated_db_url, smtp_sink):
-    with session_scope(migrated_db_url) as session:
+def test_request_mail_arrives_in_the_demo_mailbox_with_its_link(mail_db_url, smtp_sink):
+    with session_scope(mail_db_url) as session:
         payment = seed_payment(session, customer_name="<script>alert(1)</script>")
         notifications.queue_payment_request(session, payment, PAY_URL)
-    assert send_due_mails(migrated_db_url) == 1
+    assert send_due_mails(mail_db_url) == 1
 
     (summary,) = mailbox.list_mails(smtp_sink.directory)
     assert summary.subject == "Paiement de l'acompte de votre commande"
@@ -128,10 +128,10 @@ def test_request_mail_arrives_in_the_demo_mailbox_with_its_link(migrated_db_url,
     assert mailbox.read_mail("../../etc/passwd", smtp_sink.directory) is None
 
 
-def test_sink_and_sender_commands_deliver_a_queued_mail(migrated_db_url, tmp_path):
+def test_sink_and_sender_commands_deliver_a_queued_mail(mail_db_url, tmp_path):
     port = free_tcp_port()
     sink_dir = tmp_path / "cli_sink"
-    env = {**os.environ, "EPAY_SMTP_PORT": str(port), "REFLEX_DB_URL": migrated_db_url}
+    env = {**os.environ, "EPAY_SMTP_PORT": str(port), "REFLEX_DB_URL": mail_db_url}
     sink = subprocess.Popen([sys.executable, "-m", "epay_app.emails.sink", "--port", str(port),
                              "--dir", str(sink_dir)], cwd=ROOT, env=env)
     try:
@@ -143,7 +143,7 @@ def test_sink_and_sender_commands_deliver_a_queued_mail(migrated_db_url, tmp_pat
             except OSError:
                 assert time.monotonic() < deadline, "the sink did not start"
                 time.sleep(0.1)
-        with session_scope(migrated_db_url) as session:
+        with session_scope(mail_db_url) as session:
             notifications.queue_payment_request(session, seed_payment(session), PAY_URL)
         sender = subprocess.run([sys.executable, "-m", "epay_app.services.mail_sender", "--once"],
                                 cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
