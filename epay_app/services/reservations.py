@@ -30,7 +30,7 @@ from ..domain.visitor import VisitorDetails, validate_visitor
 from ..models import (
     Customer, DealerGroup, Entity, EPayment, Opportunity, PointOfSale, PspConfig, User, Vehicle,
 )
-from . import notifications
+from . import notifications, paylinks
 from .payments import change_status, lock_payment, record_event
 
 log = logging.getLogger(__name__)
@@ -67,7 +67,7 @@ class Reservation:
     opportunity_number: int
     amount_cents: int
     blocked_until: datetime
-    pay_url: str | None  # None until the payment-link module is installed
+    pay_url: str  # /pay/<token>: sends the visitor to the PSP's hosted page
 
 
 @dataclass(frozen=True)
@@ -191,12 +191,8 @@ def _new_opportunity(session: Session, customer: Customer, seller: User, pos: Po
     raise DomainError("Impossible de créer l'opportunité, veuillez réessayer.")
 
 
-def _pay_url(payment: EPayment) -> str | None:
-    try:
-        from .paylinks import pay_url
-    except ImportError:  # the PSP module is not installed in this build
-        return None
-    return pay_url(payment)
+def _pay_url(payment: EPayment) -> str:
+    return paylinks.pay_url(payment)
 
 
 def reserve_vehicle(session: Session, vehicle_id: int, form: dict, *,
@@ -239,8 +235,7 @@ def reserve_vehicle(session: Session, vehicle_id: int, form: dict, *,
                  .values(reservation_payment_id=payment.id)
                  .execution_options(synchronize_session=False))
     url = _pay_url(payment)
-    if url:
-        notifications.queue_reservation_request(session, payment, url, blocked_until=until)
+    notifications.queue_reservation_request(session, payment, url, blocked_until=until)
     session.expire(vehicle)
     log.info("vehicle %s reserved until %s by payment %s", vehicle_id, until, payment.reference)
     return Reservation(payment.id, payment.reference, opportunity.number, payment.amount_cents, until, url)

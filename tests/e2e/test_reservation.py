@@ -2,7 +2,6 @@
 pays in the PSP sandbox; staff and other visitors see it reserved; an unpaid block lapses."""
 from __future__ import annotations
 
-import importlib.util
 import re
 import time
 from datetime import timedelta
@@ -19,7 +18,6 @@ from epay_app.services import reservations
 from .conftest import ARTIFACTS, login
 
 pytestmark = pytest.mark.e2e
-HAS_PAY_LINKS = importlib.util.find_spec("epay_app.services.paylinks") is not None
 RESERVED = re.compile(r"Réservé jusqu'au \d{2}/\d{2}/\d{4} à \d{2}h\d{2}")
 
 
@@ -50,7 +48,6 @@ def _open_vehicle_from_stock(page, app, vehicle_id: int) -> None:
     expect(page.locator("#vehicle-price")).to_contain_text("€ TTC")
 
 
-@pytest.mark.skipif(not HAS_PAY_LINKS, reason="needs the PSP module (payment links and sandbox)")
 def test_visitor_reserves_and_pays_then_the_vehicle_is_reserved_for_everyone(live_app, page, browser, shot,
                                                                             request):
     vehicle_id = _vehicle_id(live_app, "GA123BC")  # RENAULT CLIO, Point de vente 1 (Vincent S.)
@@ -132,7 +129,7 @@ def test_unpaid_reservation_block_lapses_when_its_time_is_over(live_app, page, b
         time.sleep(0.3)
     payment = _reservation_payment(live_app, vehicle_id)
     assert payment is not None and payment.status == "envoye"
-    shot("1-reserved-not-paid")  # on the PSP page (or the confirmation without the PSP module)
+    shot("1-reserved-not-paid")  # on the PSP hosted page
 
     # The visitor never pays. A second visitor, meanwhile, finds it reserved.
     page.goto(f"{live_app.base_url}/stock/61/{vehicle_id}")
