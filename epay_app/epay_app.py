@@ -10,6 +10,10 @@ from .pages.mailbox import MailboxState, mailbox_page
 from .services.mail_sender import outbox_lifespan_task
 from .pages.settings.home import SettingsHomeState, settings_home_page
 from .pages.settings.opportunities import OpportunitySettingsState, opportunity_settings_page
+from .pages.public_stock import PublicStockState, public_stock_page
+from .pages.public_vehicle import PublicVehicleState, public_vehicle_page
+from .pages.vehicles import VehiclesState, vehicles_page
+from .services.reservations import run_lapse_job
 from .state import AppState
 
 app = rx.App(
@@ -26,3 +30,9 @@ app.add_page(settings_home_page, route=routes.SETTINGS, title="Paramètres — O
 app.add_page(opportunity_settings_page, route=routes.SETTINGS_OPPORTUNITIES,
              title="Paramètres > Opportunités — OpenFlex",
              on_load=[AppState.load_user, OpportunitySettingsState.load_opportunity_settings])
+app.add_page(vehicles_page, route=routes.VEHICLES, title="Véhicules — OpenFlex", on_load=VehiclesState.load_vehicles)
+app.add_page(public_stock_page, route=routes.STOCK_PAGE, title="Nos véhicules — OpenFlex",
+             on_load=PublicStockState.load_stock)
+app.add_page(public_vehicle_page, route=routes.STOCK_VEHICLE_PAGE, title="Réserver un véhicule — OpenFlex",
+             on_load=PublicVehicleState.load_vehicle)
+app.register_lifespan_task(run_lapse_job)

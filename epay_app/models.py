@@ -109,6 +109,11 @@ class Vehicle(SQLModel, table=True):
     mileage_km: Optional[int] = None
     published: bool = False
     stock_status: str = "en stock"  # en stock | réservé | vendu
+    # e-Réservation (F-40): the vehicle is blocked while reserved_until is in the future. The
+    # payment holding the block is kept as a plain id: a foreign key back to epayment would make
+    # the two tables depend on each other.
+    reserved_until: Optional[datetime] = Field(default=None, sa_column=_ts(index=True))
+    reservation_payment_id: Optional[int] = None
 
 
 class Opportunity(SQLModel, table=True):
