@@ -12,7 +12,7 @@ from ..domain.money import format_eur
 from ..domain.statuses import CARD_BADGES, PaymentStatus
 from ..models import EPayment, Opportunity, PointOfSale, Vehicle
 from ..services import reservations
-from ..state import AppState
+from ..state import AppState, require_roles
 
 
 def _status(vehicle: Vehicle, payment: EPayment | None, opportunity_number: int | None) -> tuple[str, str]:
@@ -35,12 +35,9 @@ class VehiclesState(AppState):
     rows: list[dict[str, str]] = []
 
     @rx.event
+    @require_roles()  # any logged-in staff member sees their point of sale's vehicles
     def load_vehicles(self):
         user = self.current_user()
-        if user is None:
-            self._forget()
-            return rx.redirect(routes.LOGIN)
-        self._remember(user)
         with session_scope(write=False) as session:
             pos = session.get(PointOfSale, user.pos_id)
             vehicles = session.exec(
