@@ -11,7 +11,7 @@ from ..db import session_scope
 from ..domain.dates import format_paris
 from ..domain.errors import DomainError, ValidationError
 from ..domain.money import format_eur
-from ..models import DealerGroup, Entity, PointOfSale, Vehicle
+from ..models import DealerGroup, Entity, PointOfSale
 from ..services import reservations
 from .public_stock import path_numbers, photo_placeholder, public_header
 
