@@ -90,7 +90,7 @@ def timed(fn, repeat: int) -> dict[str, float]:
 # ---------------------------------------------------------------- seeding
 
 
-def seed(engine, rows: int, rng: random.Random) -> dict:
+def seed(engine, rows: int, rng: random.Random) -> None:
     """Bulk inserts with executemany, one transaction per batch. Returns facts for the queries."""
     lasts = [f"{base}{suffix}" for base in LAST_BASE for suffix in SUFFIXES]
     now = datetime(2025, 6, 1, tzinfo=timezone.utc)
@@ -145,7 +145,6 @@ def seed(engine, rows: int, rng: random.Random) -> dict:
                               " false, 'en stock')"), batch)
         bar.update(len(batch))
     span = 3 * 365 * 24 * 3600
-    sample = {}
     for start in range(1, rows + 1, BATCH):
         opps, offers, orders, pays = [], [], [], []
         for i in range(start, min(rows, start + BATCH - 1) + 1):
@@ -169,8 +168,6 @@ def seed(engine, rows: int, rng: random.Random) -> dict:
                          "amount": rng.choice((20_000, 50_000, 100_000, 120_000, 150_000)), "status": status,
                          "order": order_id, "opp": i, "c": cust, "v": veh, "s": seller, "p": pid, "e": entity,
                          "at": at, "changed": changed})
-            if i % 9973 == 0:
-                sample = {"payment": i, "customer": cust, "vehicle": veh, "reference": str(ref), "entity": entity}
         with engine.begin() as conn:
             conn.execute(text("INSERT INTO opportunity (id, number, customer_id, seller_id, pos_id, status, created_at)"
                               " VALUES (:id, :n, :c, :s, :p, 'en cours', :at)"), opps)
@@ -190,7 +187,14 @@ def seed(engine, rows: int, rng: random.Random) -> dict:
                 " :s, :p, :e, :at, :changed, :at, '', '', '', '')"), pays)
         bar.update(len(pays))
     bar.close()
-    return sample
+
+
+def pick_sample(engine, rows: int) -> dict:
+    """The payment in the middle of the table: its customer, reference and entity drive the queries."""
+    with engine.connect() as conn:
+        row = conn.execute(text("SELECT id, customer_id, reference, entity_id FROM epayment WHERE id >= :i"
+                                " ORDER BY id LIMIT 1"), {"i": max(1, rows // 2)}).one()
+    return {"payment": row[0], "customer": row[1], "reference": row[2], "entity": row[3]}
 
 
 # ---------------------------------------------------------------- measures
@@ -304,19 +308,23 @@ def table(results: list[dict]) -> str:
     return "\n".join(lines) + "\n(times in ms, server side: the service call for ours, the SQL for the baseline)"
 
 
-def run(url: str, rows: int, seed_value: int, repeat: int) -> list[dict]:
-    rng = random.Random(seed_value)
-    database.migrate(url)
+def run(url: str, rows: int, seed_value: int, repeat: int, reuse: bool = False) -> list[dict]:
     engine = create_engine(url)
-    if engine.dialect.name == "sqlite":
+    if not reuse:
+        database.migrate(url)
+        if engine.dialect.name == "sqlite":
+            with engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+        start = time.perf_counter()
+        seed(engine, rows, random.Random(seed_value))
+        with engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")
+        print(f"seeded {rows} payments in {time.perf_counter() - start:.0f} s", file=sys.stderr)
+    else:
         with engine.connect() as conn:
-            conn.exec_driver_sql("PRAGMA journal_mode=WAL")
-    start = time.perf_counter()
-    sample = seed(engine, rows, rng)
-    with engine.begin() as conn:
-        conn.exec_driver_sql("ANALYZE")
+            rows = conn.execute(text("SELECT count(*) FROM epayment")).scalar_one()
+    sample = pick_sample(engine, rows)
     engine.dispose()
-    print(f"seeded {rows} payments in {time.perf_counter() - start:.0f} s", file=sys.stderr)
     return measure(url, rows, sample, repeat)
 
 
@@ -328,14 +336,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=100)
     parser.add_argument("--seed", type=int, default=6)
     parser.add_argument("--json", help="also write the JSON here")
+    parser.add_argument("--reuse", action="store_true",
+                        help="measure again on the --db file (and --pg-url) of an earlier run, without seeding")
     args = parser.parse_args(argv)
 
     db_path = Path(args.db) if args.db else Path(tempfile.mkdtemp(prefix="epay-bench-")) / "bench.db"
-    if db_path.exists():
-        parser.error(f"{db_path} exists: the benchmark needs a fresh file")
-    results = run(f"sqlite:///{db_path}", args.rows, args.seed, args.repeat)
+    if db_path.exists() != args.reuse:
+        parser.error(f"{db_path}: a fresh file is needed to seed, an existing one with --reuse")
+    results = run(f"sqlite:///{db_path}", args.rows, args.seed, args.repeat, args.reuse)
     if args.pg_url:
-        results += run(args.pg_url, args.rows, args.seed, args.repeat)
+        results += run(args.pg_url, args.rows, args.seed, args.repeat, args.reuse)
     print(table(results))
     payload = json.dumps({"rows": args.rows, "results": results}, indent=2, ensure_ascii=False)
     print(payload)
