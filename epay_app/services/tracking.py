@@ -140,7 +140,7 @@ def _search_hits(session: Session, query: str):
         return None, ""
     exact = _reference_lookup(query.strip())
     if exact is not None:
-        return exact.cte("hits"), ""
+        return exact.cte("exact_hits"), ""
     if len(text_q) < MIN_SUBSTRING:
         if text_q.isdigit():
             number = int(text_q)
@@ -149,7 +149,7 @@ def _search_hits(session: Session, query: str):
                 select(E.c.id).where(
                     E.c.opportunity_id.in_(select(Opportunity.id).where(Opportunity.number == number))),
             )
-            return ids.cte("hits"), ""
+            return ids.cte("exact_hits"), ""
         return None, f"Saisissez au moins {MIN_SUBSTRING} caractères pour rechercher."
     if session.get_bind().dialect.name == "postgresql":
         escaped = text_q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -162,14 +162,12 @@ def _search_hits(session: Session, query: str):
     return hits.cte("hits").prefix_with("MATERIALIZED"), ""
 
 
-def _branch(viewer: Viewer, status: PaymentStatus, hits, after, order: SortOrder, limit: int) -> Select:
+def _branch(viewer: Viewer, status: PaymentStatus, after, order: SortOrder, limit: int) -> Select:
     keys = tuple_(E.c.status_changed_at, E.c.id)
     stmt = select(E.c.id, E.c.status_changed_at).where(_scope_clause(viewer), E.c.status == status.value)
     if after is not None:
         bound = tuple_(*after)
         stmt = stmt.where(keys > bound if order is SortOrder.OLDEST_FIRST else keys < bound)
-    if hits is not None:
-        stmt = stmt.where(E.c.id.in_(select(hits.c.id)))
     if order is SortOrder.OLDEST_FIRST:
         stmt = stmt.order_by(E.c.status_changed_at.asc(), E.c.id.asc())
     else:
@@ -177,15 +175,40 @@ def _branch(viewer: Viewer, status: PaymentStatus, hits, after, order: SortOrder
     return stmt.limit(limit)
 
 
-def page_statement(viewer: Viewer, statuses, hits, after, order: SortOrder, limit: int) -> Select:
-    """One statement: per status, the next `limit` rows from the scope index in sort order;
-    merged and cut to `limit`; then joined to what a card shows. Cost ~ statuses × limit, not
-    the table size (a multi-value IN cannot walk one index in sort order, hence the branches)."""
-    branches = [_branch(viewer, s, hits, after, order, limit).subquery() for s in statuses]
-    if len(branches) == 1:
-        merged = branches[0]
+def _searched(viewer: Viewer, statuses, hits, after, order: SortOrder, limit: int, sqlite: bool):
+    """With a search: one pass over the scope index entries of the wanted statuses (covering:
+    no table row is read), each id checked against the search hits; only the matches are sorted.
+    On SQLite `id + 0` keeps the planner from driving by the hits instead, which would read one
+    table row per hit (a common name has thousands)."""
+    keys = tuple_(E.c.status_changed_at, E.c.id)
+    few = hits.name == "exact_hits"  # a handful of rows: reading them by id is cheapest
+    probe = (E.c.id + 0) if sqlite and not few else E.c.id
+    stmt = select(E.c.id, E.c.status_changed_at).where(
+        _scope_clause(viewer), E.c.status.in_([s.value for s in statuses]), probe.in_(select(hits.c.id)))
+    if after is not None:
+        bound = tuple_(*after)
+        stmt = stmt.where(keys > bound if order is SortOrder.OLDEST_FIRST else keys < bound)
+    if order is SortOrder.OLDEST_FIRST:
+        stmt = stmt.order_by(E.c.status_changed_at.asc(), E.c.id.asc())
     else:
-        merged = union_all(*[select(b.c.id, b.c.status_changed_at) for b in branches]).subquery("merged")
+        stmt = stmt.order_by(E.c.status_changed_at.desc(), E.c.id.desc())
+    return stmt.limit(limit).subquery("merged")
+
+
+def page_statement(viewer: Viewer, statuses, hits, after, order: SortOrder, limit: int,
+                   sqlite: bool = True) -> Select:
+    """One statement, then joined to what a card shows. Without a search: per status, the next
+    `limit` rows from the scope index in sort order, merged and cut to `limit` — cost ~ statuses ×
+    limit, not the table size (a multi-value IN cannot walk one index in sort order, hence the
+    branches). With a search: see `_searched`."""
+    if hits is not None:
+        merged = _searched(viewer, statuses, hits, after, order, limit, sqlite)
+    else:
+        branches = [_branch(viewer, s, after, order, limit).subquery() for s in statuses]
+        if len(branches) == 1:
+            merged = branches[0]
+        else:
+            merged = union_all(*[select(b.c.id, b.c.status_changed_at) for b in branches]).subquery("merged")
     direction = "asc" if order is SortOrder.OLDEST_FIRST else "desc"
     sort = [getattr(merged.c.status_changed_at, direction)(), getattr(merged.c.id, direction)()]
     top = select(merged.c.id).order_by(*sort).limit(limit).subquery("top")
@@ -271,7 +294,8 @@ def list_payments(
     statuses = statuses_for(viewer.group, list(filter_keys or []))
     hits, hint = _search_hits(session, query)
     bound = decode_cursor(after) if after else None
-    stmt = page_statement(viewer, statuses, hits, bound, order, limit + 1)
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    stmt = page_statement(viewer, statuses, hits, bound, order, limit + 1, sqlite)
     rows = session.connection().execute(stmt).all()
     more = len(rows) > limit
     rows = rows[:limit]
