@@ -3,6 +3,7 @@ ownership), the accent-insensitive search, keyset paging, the card and the revis
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import itertools
 import shutil
 from datetime import datetime, timedelta, timezone
@@ -111,6 +112,12 @@ def world(session):
     w = World(session)
     session.commit()
     return w
+
+
+def run(coro):
+    """asyncio.run in a worker thread: pytest-playwright keeps a loop running in the main one."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def ids(page) -> list[int]:
@@ -369,16 +376,16 @@ def test_actions_check_role_and_scope_and_say_what_is_missing(world, session):
     seller = world.viewer(world.users[G.VENDEUR])
     director = world.viewer(world.users[G.DIRECTEUR])
     with pytest.raises(TrackingRefused):
-        asyncio.run(tracking.refund(session, seller, to_refund.id))
+        run(tracking.refund(session, seller, to_refund.id))
     with pytest.raises(TrackingRefused, match="périmètre"):
-        asyncio.run(tracking.refund(session, director, elsewhere.id))
+        run(tracking.refund(session, director, elsewhere.id))
     with pytest.raises(TrackingRefused, match="périmètre"):
         tracking.resend_link(session, world.viewer(world.b_seller), own.id)
     import importlib.util
 
     if importlib.util.find_spec("epay_app.services.refunds") is None:
         with pytest.raises(Exception, match="service de remboursement"):
-            asyncio.run(tracking.refund(session, director, to_refund.id))
+            run(tracking.refund(session, director, to_refund.id))
     if importlib.util.find_spec("epay_app.services.paylinks") is None:
         with pytest.raises(Exception, match="liens de paiement"):
             tracking.resend_link(session, seller, own.id)
