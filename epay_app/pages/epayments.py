@@ -151,6 +151,7 @@ class EPaymentsState(AppState):
         self.has_more = bool(page.next_cursor)
 
     @rx.event
+    @require_roles()
     def open_card(self, href: str):
         if href:
             return rx.redirect(href)
@@ -178,6 +179,7 @@ class EPaymentsState(AppState):
         self.refund_reference = card["reference"]
 
     @rx.event
+    @require_roles()
     def cancel_refund(self):
         self.refund_id = self.refund_reference = ""
 
@@ -198,6 +200,8 @@ class EPaymentsState(AppState):
 
     @rx.event(background=True)
     async def watch(self):
+        # Not wrapped by require_roles (it cannot touch the state outside its lock): it only
+        # reads a version number and refreshes through _load, which re-reads the user each time.
         await live.watch(self, "_watch_generation", routes.EPAYMENTS, lambda: self._load(keep_visible=True))
 
 

@@ -46,6 +46,7 @@ class HomeState(AppState):
 
     @rx.event(background=True)
     async def watch(self):
+        # Not wrapped by require_roles (see EPaymentsState.watch): _load_tiles re-reads the user.
         await live.watch(self, "_watch_generation", routes.HOME, lambda: self._load_tiles())
 
 
