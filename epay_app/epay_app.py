@@ -4,7 +4,8 @@ import reflex as rx
 from . import routes
 from .api import paylink, sips  # noqa: F401  (their routes join API_ROUTES)
 from .api.routes import mount_api
-from .pages.home import home_page
+from .pages.epayments import EPaymentsState, epayments_page
+from .pages.home import HomeState, home_page
 from .pages.login import LoginState, login_page
 from .pages.mailbox import MailboxState, mailbox_page
 from .services.mail_sender import outbox_lifespan_task
@@ -21,7 +22,10 @@ app = rx.App(
     api_transformer=mount_api,
 )
 app.add_page(login_page, route=routes.LOGIN, title="Connexion — OpenFlex", on_load=LoginState.load_login)
-app.add_page(home_page, route=routes.HOME, title="Accueil — OpenFlex", on_load=AppState.load_user)
+app.add_page(home_page, route=routes.HOME, title="Accueil — OpenFlex",
+             on_load=[AppState.load_user, HomeState.load_home])
+app.add_page(epayments_page, route=routes.EPAYMENTS, title="e-Paiements — OpenFlex",
+             on_load=[AppState.load_user, EPaymentsState.load_epayments])
 app.add_page(mailbox_page, route=routes.MAILBOX, title="Boîte mail (démo) — OpenFlex",
              on_load=MailboxState.load_mailbox)
 app.register_lifespan_task(outbox_lifespan_task)

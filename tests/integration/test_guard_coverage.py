@@ -13,6 +13,10 @@ PUBLIC = {
     ("LoginState", "load_login"): "the login page",
     ("MailboxState", "load_mailbox"): "demo mail sink, refuses unless settings.demo",
     ("MailboxState", "open_mail"): "demo mail sink, refuses unless settings.demo",
+    # Background watchers only compare a version number, then reload through loaders that
+    # re-read the user (require_roles would write state outside the background lock).
+    ("EPaymentsState", "watch"): "live refresh; reloads via the guarded loader",
+    ("HomeState", "watch"): "live refresh; reloads via the guarded tile loader",
 }
 # Visitors of the public stock pages (e-réservation) need no account.
 PUBLIC_STATES = {"PublicStockState", "PublicVehicleState", "ReservationFormState"}
