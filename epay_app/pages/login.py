@@ -46,7 +46,9 @@ def login_page() -> rx.Component:
                     rx.cond(LoginState.error != "",
                             rx.callout(LoginState.error, icon="triangle-alert", color_scheme="red",
                                        id="login-error", width="100%")),
-                    rx.button("Se connecter", type="submit", width="100%", id="login-submit"),
+                    # Disabled until the page is connected to the server, so an early click is not lost.
+                    rx.button("Se connecter", type="submit", width="100%", id="login-submit",
+                              disabled=~LoginState.is_hydrated),
                     spacing="3", width="100%",
                 ),
                 on_submit=LoginState.submit_login,
