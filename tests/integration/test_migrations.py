@@ -24,3 +24,28 @@ def test_upgrade_downgrade_upgrade(db_url):
     assert _tables(url) == set()
     database.migrate(url)
     assert _tables(url) == set(SQLModel.metadata.tables)
+
+
+def test_reflex_db_migrate_then_downgrade_to_base_and_back(tmp_path):
+    """The newcomer's path: `reflex db migrate` (Reflex applies our alembic revisions), then
+    alembic down to base and `reflex db migrate` again."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    url = f"sqlite:///{tmp_path / 'reflex.db'}"
+    env = {**os.environ, "REFLEX_DB_URL": url, "REFLEX_TELEMETRY_ENABLED": "false"}
+    reflex = str(Path(sys.executable).parent / "reflex")
+
+    def reflex_migrate():
+        done = subprocess.run([reflex, "db", "migrate"], cwd=database.ROOT, env=env,
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stdout + done.stderr
+
+    reflex_migrate()
+    assert set(SQLModel.metadata.tables) <= _tables(url)
+    database.downgrade(url, "base")
+    assert _tables(url) == set()
+    reflex_migrate()
+    assert set(SQLModel.metadata.tables) <= _tables(url)
