@@ -20,6 +20,7 @@ import asyncio
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -212,6 +213,7 @@ def main(argv: list[str] | None = None) -> int:
 
         get_engine.cache_clear()
         database.drop_database(db_url)
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _print_table(report: dict) -> None:
