@@ -2,7 +2,7 @@
 
 Both verify the seal with the point of sale's key before anything else; the browser is
 never trusted on its own. Answers: 200 processed or duplicate, 400 bad seal or malformed,
-413 too large, 503 when we could not process it (the PSP retries). Never 500.
+413 too large, 415 not a form, 503 when we could not process it (the PSP retries). Never 500.
 """
 from __future__ import annotations
 

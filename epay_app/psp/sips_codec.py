@@ -58,7 +58,8 @@ def b64_decode(text: str) -> str:
     cleaned += "=" * (-len(cleaned) % 4)
     try:
         return base64.b64decode(cleaned, validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError) as exc:
+    # ValueError too: b64decode raises it (not binascii.Error) for non-ASCII text.
+    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
         raise MalformedResponse("Data base64 illisible") from exc
 
 

@@ -29,7 +29,15 @@ async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
     return b"".join(chunks)
 
 
+FORM_TYPE = "application/x-www-form-urlencoded"
+
+
 async def read_form(request: Request, limit: int = MAX_BODY) -> dict[str, str]:
+    # Sips posts urlencoded forms only; reading another media type as one would accept a body
+    # the sender did not mean as a form.
+    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if media_type != FORM_TYPE:
+        raise BadRequest("Formulaire attendu (application/x-www-form-urlencoded)", 415)
     body = await read_body(request, limit)
     try:
         pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False,

@@ -1,0 +1,239 @@
+"""P2 — signed Sips notifications ingested per second, end to end, next to a bare Starlette app.
+
+    python bench/callback_bench.py [--n 3000] [--concurrency 16] [--workers 1] [--pg-url URL] [--json FILE]
+
+Each measured request is a distinct payment's sealed "00" automatic response POSTed over HTTP to
+the app's real route (uvicorn subprocess serving api.routes.API_ROUTES): read the form → find the
+merchant's key → verify the seal → lock the payment → transition → event → outbox mail, committed.
+The baseline is bench/hello_app.py (reads the body, answers OK) served by the same uvicorn command
+on the same machine, driven by the same client (httpx.AsyncClient, `--concurrency` in flight).
+
+The database is a fresh one migrated with alembic: SQLite in a temp dir by default, or a new
+database created on the PostgreSQL server of --pg-url (dropped afterwards). Afterwards every
+payment must be authorised with one event and one mail, or the run is reported as failed.
+Targets (reported, not enforced): ≥ 1 000 notifications/s on 2 cores, p99 ≤ 25 ms.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+TARGET_RATE, TARGET_P99_MS = 1000.0, 25.0
+
+
+def _seed(db_url: str, count: int) -> list:
+    """Demo point of sale (Worldline's simulation merchant) and `count` payments waiting."""
+    from sqlmodel import Session
+
+    from epay_app.db import get_engine
+    from epay_app.domain.dates import utcnow
+    from epay_app.domain.references import PaymentKind, TransactionReference
+    from epay_app.models import (Customer, DealerGroup, EPayment, Entity, Opportunity, PointOfSale,
+                                 PspConfig, User, Vehicle)
+    from epay_app.services.secrets import encrypt_secret
+    from tests.support.sips_messages import DEMO_KEY, DEMO_MERCHANT
+
+    with Session(get_engine(db_url), expire_on_commit=False) as session:
+        group = DealerGroup(name="bench")
+        session.add(group)
+        session.flush()
+        entity = Entity(group_id=group.id, number=45, name="Bench", epay_option=True)
+        session.add(entity)
+        session.flush()
+        pos = PointOfSale(entity_id=entity.id, number=61, name="Bench PdV")
+        session.add(pos)
+        session.flush()
+        seller = User(first_name="Adrien", last_name="PATISSON", email="seller@bench.local", password_hash="x",
+                      group_type="vendeur", entity_id=entity.id, pos_id=pos.id)
+        customer = Customer(civility="M.", last_name="PONS", first_name="Patrick", email="client@bench.local")
+        vehicle = Vehicle(pos_id=pos.id, make="CUPRA", model="Born", price_cents=3_565_356)
+        session.add_all([seller, customer, vehicle, PspConfig(
+            pos_id=pos.id, merchant_id=DEMO_MERCHANT, key_ciphertext=encrypt_secret(DEMO_KEY),
+            key_hint=DEMO_KEY[-4:], key_version=1)])
+        session.flush()
+        opportunity = Opportunity(number=1, customer_id=customer.id, seller_id=seller.id, pos_id=pos.id)
+        session.add(opportunity)
+        session.flush()
+        now = utcnow()
+        payments = []
+        for i in range(count):
+            reference = TransactionReference(45, 61, PaymentKind.DEPOSIT, 30_000_000 + i, 1)
+            payments.append(EPayment(
+                reference=str(reference), psp_reference=reference.psp_reference, kind=PaymentKind.DEPOSIT.value,
+                amount_cents=50_000, opportunity_id=opportunity.id, customer_id=customer.id,
+                vehicle_id=vehicle.id, seller_id=seller.id, pos_id=pos.id, entity_id=entity.id, sent_at=now))
+        session.add_all(payments)
+        session.commit()
+        return payments
+
+
+def _verify(db_url: str, count: int) -> dict:
+    from sqlalchemy import text
+
+    from epay_app.db import get_engine
+
+    with get_engine(db_url, write=False).connect() as conn:
+        def one(sql):
+            return conn.execute(text(sql)).scalar()
+        return {
+            "authorised": one("SELECT count(*) FROM epayment WHERE status = 'autorise'"),
+            "events": one("SELECT count(*) FROM epayment_event"),
+            "mails": one("SELECT count(*) FROM outbox_mail WHERE kind = 'payment_confirmation'"),
+            "expected": count,
+        }
+
+
+def _serve(app: str, port: int, workers: int, env: dict, log: Path) -> subprocess.Popen:
+    from tests.support import processes
+
+    cmd = [sys.executable, "-m", "uvicorn", app, "--factory", "--host", "127.0.0.1", "--port", str(port),
+           "--lifespan", "off", "--log-level", "warning", "--no-access-log", "--workers", str(workers)]
+    return processes.start(cmd, env, log)
+
+
+async def _load(url: str, bodies: list[bytes], concurrency: int) -> dict:
+    import httpx
+
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    queue: asyncio.Queue = asyncio.Queue()
+    for body in bodies:
+        queue.put_nowait(body)
+    headers = {"content-type": "application/x-www-form-urlencoded"}
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(timeout=60, limits=limits) as client:
+        async def worker():
+            while True:
+                try:
+                    body = queue.get_nowait()
+                except asyncio.QueueEmpty:
+                    return
+                start = time.perf_counter()
+                try:
+                    status = (await client.post(url, content=body, headers=headers)).status_code
+                except httpx.HTTPError:
+                    status = -1
+                latencies.append(time.perf_counter() - start)
+                statuses[status] = statuses.get(status, 0) + 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    latencies.sort()
+
+    def pct(p):
+        return latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))] * 1000
+
+    return {"requests": len(bodies), "seconds": round(elapsed, 3), "per_second": round(len(bodies) / elapsed, 1),
+            "p50_ms": round(pct(50), 2), "p90_ms": round(pct(90), 2), "p99_ms": round(pct(99), 2),
+            "max_ms": round(latencies[-1] * 1000, 2), "mean_ms": round(statistics.fmean(latencies) * 1000, 2),
+            "statuses": statuses}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--n", type=int, default=3000, help="measured notifications (distinct payments)")
+    parser.add_argument("--warmup", type=int, default=300)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (both servers)")
+    parser.add_argument("--pg-url", help="PostgreSQL server URL (a superuser); a fresh database is created")
+    parser.add_argument("--json", type=Path, help="also write the JSON result to this file")
+    args = parser.parse_args(argv)
+
+    from tests.support import database, processes
+    from tests.support.sips_messages import NOTIFY, signed_response
+
+    tmp = Path(tempfile.mkdtemp(prefix="epay-bench-"))
+    os.environ["EPAY_MASTER_KEY_FILE"] = str(tmp / "master.key")
+    os.environ.setdefault("EPAY_MAIL_SINK_DIR", str(tmp / "mails"))
+    if args.pg_url:
+        os.environ[database.PG_URL_ENV] = args.pg_url
+    db_url = database.create_database("postgresql" if args.pg_url else "sqlite", tmp)
+    procs: list[subprocess.Popen] = []
+    try:
+        database.migrate(db_url)
+        os.environ["REFLEX_DB_URL"] = db_url
+        payments = _seed(db_url, args.warmup + args.n)
+        bodies = [urlencode(signed_response(p, "00")).encode() for p in payments]
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+
+        results = {}
+        for name, app, path, load in (
+            ("starlette_hello", "bench.hello_app:create_app", "/hello", [bodies[0]] * (args.warmup + args.n)),
+            ("sips_notify", "tests.support.api_app:create_app", NOTIFY, bodies),
+        ):
+            port = processes.free_port()
+            proc = _serve(app, port, args.workers, env, tmp / f"{name}.log")
+            procs.append(proc)
+            base = f"http://127.0.0.1:{port}"
+            processes.wait_http(base + path, proc, timeout=60, log_path=tmp / f"{name}.log")  # GET → 405
+            asyncio.run(_load(base + path, load[:args.warmup], args.concurrency))
+            results[name] = asyncio.run(_load(base + path, load[args.warmup:], args.concurrency))
+            processes.stop(proc)
+
+        check = _verify(db_url, args.warmup + args.n)
+        ok = (check["authorised"] == check["events"] == check["mails"] == check["expected"]
+              and results["sips_notify"]["statuses"] == {200: args.n})
+        notify, hello = results["sips_notify"], results["starlette_hello"]
+        report = {
+            "benchmark": "P2 callback throughput",
+            "database": "postgresql" if args.pg_url else "sqlite",
+            "concurrency": args.concurrency, "workers": args.workers, "cpus": os.cpu_count(),
+            "python": platform.python_version(), "client": "httpx.AsyncClient",
+            "results": results,
+            "ratio_notify_to_hello": round(notify["per_second"] / hello["per_second"], 3),
+            "targets": {"per_second": TARGET_RATE, "p99_ms": TARGET_P99_MS,
+                        "per_second_met": notify["per_second"] >= TARGET_RATE,
+                        "p99_met": notify["p99_ms"] <= TARGET_P99_MS},
+            "consistency": {**check, "ok": ok},
+        }
+        _print_table(report)
+        print(json.dumps(report, indent=2))
+        if args.json:
+            args.json.write_text(json.dumps(report, indent=2))
+        return 0 if ok else 1
+    finally:
+        for proc in procs:
+            processes.stop(proc)
+        from epay_app.db import get_engine
+
+        get_engine.cache_clear()
+        database.drop_database(db_url)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _print_table(report: dict) -> None:
+    rows = [("server", "requests", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms")]
+    for name, r in report["results"].items():
+        rows.append((name, str(r["requests"]), f"{r['per_second']:.0f}", f"{r['p50_ms']:.2f}",
+                     f"{r['p90_ms']:.2f}", f"{r['p99_ms']:.2f}", f"{r['max_ms']:.2f}"))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    print(f"P2 callback throughput — {report['database']}, concurrency {report['concurrency']}, "
+          f"{report['workers']} uvicorn worker(s), {report['cpus']} CPUs")
+    for i, row in enumerate(rows):
+        print("  ".join(cell.ljust(w) if j == 0 else cell.rjust(w) for j, (cell, w) in enumerate(zip(row, widths))))
+        if i == 0:
+            print("  ".join("-" * w for w in widths))
+    t = report["targets"]
+    print(f"ratio notify/hello: {report['ratio_notify_to_hello']:.3f} · target ≥ {t['per_second']:.0f}/s: "
+          f"{'met' if t['per_second_met'] else 'NOT met'} · p99 ≤ {t['p99_ms']:.0f} ms: "
+          f"{'met' if t['p99_met'] else 'NOT met'} · consistency: "
+          f"{'ok' if report['consistency']['ok'] else 'FAILED'} {report['consistency']}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,16 @@
+"""Unreadable Data is a MalformedResponse (answered 400), never another exception (answered 503)."""
+import pytest
+
+from epay_app.psp import sips_codec as codec
+from epay_app.psp.interface import MalformedResponse
+
+
+@pytest.mark.parametrize("posted", ["\u0080", "é=", "bWVyY2hhbnRJZD0x\u00e9", "\uffff" * 4])
+def test_non_ascii_base64_data_is_malformed(posted):
+    with pytest.raises(MalformedResponse):
+        codec.posted_data({"Data": posted, "Encode": "base64"})
+
+
+def test_base64_of_non_utf8_bytes_is_malformed():
+    with pytest.raises(MalformedResponse):
+        codec.b64_decode("/w==")  # b"\xff"
