@@ -4,6 +4,7 @@ Reflex's `rx.session()` reads the same REFLEX_DB_URL, so both see one database.
 """
 from __future__ import annotations
 
+import threading
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Iterator
@@ -23,10 +24,35 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor.close()
 
 
-def _sqlite_begin_immediate(conn):
-    # Serialise writers on SQLite: a transaction takes the write lock at BEGIN, so two
-    # concurrent callbacks cannot both read "Envoyé" and both write (what FOR UPDATE does on PG).
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+class _SqliteWriterGate:
+    """Serialises writers on SQLite: a transaction takes the write lock at BEGIN IMMEDIATE, so two
+    concurrent callbacks cannot both read "Envoyé" and both write (what FOR UPDATE does on PG).
+
+    In front of it, an in-process lock queues this process's writers: SQLite's own busy handler
+    sleeps and retries, which is unfair and gives long tails under load. The lock is held from
+    BEGIN to COMMIT/ROLLBACK only, never across a whole session, and waiting on it is bounded, so
+    a transaction left open across an `await` cannot deadlock the event loop: it degrades to
+    SQLite's busy timeout.
+    """
+
+    WAIT_SECONDS = 5.0
+
+    def __init__(self):
+        self._lock = threading.Lock()
+
+    def begin(self, conn):
+        gated = self._lock.acquire(timeout=self.WAIT_SECONDS)
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            if gated:
+                self._lock.release()
+            raise
+        conn.info["epay_gated"] = gated
+
+    def end(self, conn):
+        if conn.info.pop("epay_gated", False):
+            self._lock.release()
 
 
 def _no_pysqlite_begin(dbapi_connection, _record):
@@ -43,7 +69,13 @@ def make_engine(url: str, write: bool = True) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "connect", _no_pysqlite_begin)
-        event.listen(engine, "begin", _sqlite_begin_immediate if write else _sqlite_begin_deferred)
+        if write:
+            gate = _SqliteWriterGate()
+            event.listen(engine, "begin", gate.begin)
+            event.listen(engine, "commit", gate.end)
+            event.listen(engine, "rollback", gate.end)
+        else:
+            event.listen(engine, "begin", _sqlite_begin_deferred)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 

@@ -23,13 +23,19 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+# Every app started in this session, for checks over all their logs (test_zz_*).
+STARTED_APPS: list[LiveApp] = []
+
+
+@pytest.fixture(scope="module")
 def live_app() -> LiveApp:
-    """The embedded default: SQLite, one backend worker."""
+    """The embedded default: SQLite, one backend worker. One per test module, so each module
+    starts from the demo data alone (a restart costs a few seconds)."""
     workdir = Path(tempfile.mkdtemp(prefix="epay-e2e-"))
     db_url = f"sqlite:///{workdir / 'e2e.db'}"
     database.migrate(db_url)
     with running_app(db_url, workdir) as app:
+        STARTED_APPS.append(app)
         yield app
 
 
@@ -46,6 +52,7 @@ def scaleout_app() -> LiveApp:
     try:
         with running_app(db_url, workdir, app_dir, REFLEX_REDIS_URL=redis_url, GRANIAN_WORKERS="3",
                          EPAY_EXPOSE_WORKER_ID="true") as app:
+            STARTED_APPS.append(app)
             yield app
     finally:
         database.drop_database(db_url)
