@@ -6,3 +6,13 @@ SETTINGS_OPPORTUNITIES = "/parametres/opportunites"
 OPPORTUNITIES = "/opportunites"
 EPAYMENTS = "/e-paiements"
 MAILBOX = "/demo/mails"
+OFFER = "/offres/[offer_number]"
+ORDER = "/commandes/[order_number]"
+
+
+def offer_url(number: int | str) -> str:
+    return f"/offres/{number}"
+
+
+def order_url(number: int | str) -> str:
+    return f"/commandes/{number}"

@@ -126,6 +126,9 @@ def _deposit_card(order: SalesOrder, payments: list[EPayment]) -> dict[str, str]
     }
 
 
+MAIL_STATES = {"pending": "en file d'attente", "sending": "en cours d'envoi", "sent": "remis", "failed": "en échec"}
+
+
 def _timeline(session: Session, payments: list[EPayment]) -> list[dict[str, str]]:
     """F-62: every status change of every attempt, and every request mail queued."""
     by_id = {p.id: p for p in payments}
@@ -157,7 +160,7 @@ def _timeline(session: Session, payments: list[EPayment]) -> list[dict[str, str]
         items.append((mail.created_at, 1, {"at": format_paris(mail.created_at),
                                            "reference": by_id[mail.payment_id].reference,
                                            "what": what, "who": mail.to_address,
-                                           "detail": f"e-mail ({mail.status})"}))
+                                           "detail": f"e-mail {MAIL_STATES.get(mail.status, mail.status)}"}))
     items.sort(key=lambda item: (as_utc(item[0]), item[1]))
     return [item[2] for item in items]
 

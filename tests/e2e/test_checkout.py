@@ -1,0 +1,171 @@
+"""A seller passes offer 26837 with a 500 € card deposit and follows its e-payment on the order
+page: badge, "e-Paiement" modal, live updates from a callback (simulated here through
+services.payments.change_status), a new attempt after a refusal, then the cancellation."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+from sqlmodel import select
+
+from epay_app.db import session_scope
+from epay_app.domain.statuses import PaymentStatus as S
+from epay_app.models import EPayment
+from epay_app.services.payments import change_status, lock_payment
+
+from .conftest import login
+
+pytestmark = pytest.mark.e2e
+
+REFERENCE = "00045_000061_20000026837_1"
+LIVE = 8_000  # ms: the page polls every second
+
+
+def psp_callback(app, reference: str, status: S) -> None:
+    """What the PSP callback does: the one guarded transition, in its own transaction."""
+    with session_scope(app.db_url) as s:
+        payment_id = s.exec(select(EPayment.id).where(EPayment.reference == reference)).one()
+        change_status(s, lock_payment(s, payment_id), status, source="psp:notify", psp_code="05")
+
+
+def mark_page(page) -> None:
+    page.evaluate("window.__noReload = 'still here'")
+
+
+def assert_not_reloaded(page) -> None:
+    assert page.evaluate("window.__noReload") == "still here"
+
+
+def select_option(page, trigger: str, option: str) -> None:
+    page.locator(trigger).click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def test_seller_passes_the_order_with_a_card_deposit_and_follows_the_e_payment(live_app, page, shot):
+    login(page, live_app, "vendeur@openflex.demo")
+
+    # Opportunités → offer 26837.
+    page.get_by_role("link", name="Opportunités").click()
+    page.wait_for_url(re.compile(r".*/opportunites/?$"))
+    expect(page.locator("#opportunities-table")).to_contain_text("M. Patrick PONS")
+    shot("01-opportunites")
+    page.locator("#offer-link-26837").click()
+    page.wait_for_url(re.compile(r".*/offres/26837/?$"))
+    expect(page.locator("#breadcrumb")).to_have_text("OPPORTUNITÉS > OPPORTUNITÉ DE M. PATRICK PONS > OFFRE N°26837")
+    expect(page.locator("#offer-title")).to_have_text("Offre n°26837")
+    expect(page.locator("#offer-status")).to_have_text("Validée")
+    for name in ("Passer la commande", "Envoyer l'offre", "Imprimer", "Modifier"):
+        expect(page.get_by_role("button", name=name, exact=True)).to_be_visible()
+    expect(page.locator("#vehicle-price")).to_have_text("25 000,00 € TTC")
+    expect(page.locator("#vehicle-power")).to_have_text("7 CV / 140 ch")
+    expect(page.locator("#vehicle-doors")).to_have_text("5 P")
+    expect(page.locator("#vehicle-mec")).to_have_text("Non renseigné")
+    expect(page.locator("#recap-advantages")).to_have_text("- 100,00 €")
+    expect(page.locator("#recap-sale-price")).to_have_text("24 900,00 €")
+    shot("02-offre")
+    page.locator("#amounts-switch").click()
+    expect(page.locator("#recap-sale-price")).to_have_text("20 750,00 €")
+    page.locator("#amounts-switch").click()
+
+    # The payment tab: a refused form first (nothing saved), then 500 € by card.
+    page.locator("#pass-order").click()
+    expect(page.get_by_text("Paiement du solde à régler")).to_be_visible()
+    expect(page.locator("#balance-amount")).to_have_text("24 900,00 €")
+    select_option(page, "#deposit-method", "Carte bancaire")
+    expect(page.locator("#online-notice")).to_have_text(
+        "L'acompte se fera par un paiement en ligne, un e-mail sera envoyé au client à la validation de la commande.")
+    expect(page.locator("#decline-online")).to_contain_text("Le client ne souhaite pas payer l'acompte en ligne")
+    page.locator("#validate-order").click()
+    expect(page.locator("#error-deposit_amount")).to_have_text("Le montant de l'acompte est obligatoire.")
+    page.locator("#deposit-amount").fill("30000")
+    page.locator("#validate-order").click()
+    expect(page.locator("#error-deposit_amount")).to_contain_text("ne peut pas dépasser le prix de vente")
+    shot("03-paiement-erreurs")
+    page.locator("#deposit-amount").fill("500")
+    shot("04-paiement")
+    with page.expect_download() as download:
+        page.locator("#validate-order").click()
+    assert download.value.suggested_filename == "commande-26837.pdf"
+
+    # The order page.
+    page.wait_for_url(re.compile(r".*/commandes/26837/?$"))
+    expect(page.locator("#epay-badge")).to_have_text("e-Paiement en attente")
+    expect(page.locator("#order-banner")).to_have_text(
+        "La commande 26837 pour le véhicule CEED 1.4 T-GDI 140 ch ISG DCT7 Edition #1 - DF231LM "
+        "a été validée par Thomas MARTIN")
+    expect(page.locator("#order-validated")).to_contain_text("La commande a été validée le ")
+    expect(page.locator("#order-delivery")).to_contain_text("dans le point de vente Point de vente 1 (Vincent S.).")
+    expect(page.locator("#order-extreme")).to_contain_text("La date de livraison extrême est le ")
+    expect(page.locator("#deposit-card")).to_contain_text("Acompte non compris dans les calculs")
+    expect(page.locator("#deposit-method")).to_have_text("Moyen de paiement: Carte bancaire")
+    expect(page.locator("#deposit-epay")).to_have_text("e-Paiement: 500,00 €")
+    expect(page.locator("#retry-payment")).to_have_count(0)
+    shot("05-commande")
+
+    # The "e-Paiement" modal lists the attempt.
+    page.locator("#epay-view").click()
+    rows = page.locator("#epay-table tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text(REFERENCE)
+    expect(rows.first).to_contain_text("500,00 €")
+    expect(rows.first).to_contain_text("En attente")
+    expect(page.locator("#epay-timeline")).to_contain_text("Créé : Envoyé")
+    shot("06-modal")
+    page.locator("#epay-close").click()
+
+    # "Renvoyer le lien de e-paiement".
+    page.locator("#resend-link").click()
+    expect(page.get_by_text("Le lien de e-paiement a été renvoyé au client.")).to_be_visible()
+    shot("07-lien-renvoye")
+
+    # A refusal arrives from the PSP: the open page follows, without a reload.
+    mark_page(page)
+    psp_callback(live_app, REFERENCE, S.REJETE)
+    expect(page.locator("#epay-badge")).to_have_text("e-Paiement refusé", timeout=LIVE)
+    expect(page.locator("#resend-link")).to_have_count(0)
+    assert_not_reloaded(page)
+    shot("08-refuse-en-direct")
+
+    # "Effectuer un nouveau paiement": attempt _2, the first one untouched.
+    page.locator("#retry-payment").click()
+    expect(page.locator("#epay-badge")).to_have_text("e-Paiement en attente")
+    page.locator("#epay-view").click()
+    expect(rows).to_have_count(2)
+    expect(rows.nth(0)).to_contain_text(REFERENCE)
+    expect(rows.nth(0)).to_contain_text("Refusé")
+    expect(rows.nth(1).locator(".epay-reference")).to_have_text(re.compile(r"_2$"))
+    expect(rows.nth(1)).to_contain_text("En attente")
+    shot("09-nouveau-paiement")
+
+    # Paid: the modal, open, follows too; then the order is cancelled → À rembourser.
+    psp_callback(live_app, REFERENCE[:-1] + "2", S.AUTORISE)
+    expect(rows.nth(1)).to_contain_text("Payé", timeout=LIVE)
+    page.locator("#epay-close").click()
+    expect(page.locator("#epay-badge")).to_have_text("e-Paiement payé")
+    assert_not_reloaded(page)
+    shot("10-paye-en-direct")
+    page.locator("#cancel-order").click()
+    page.locator("#confirm-cancel-order").click()
+    expect(page.locator("#order-status")).to_have_text("Annulée")
+    expect(page.locator("#epay-badge")).to_have_text("e-Paiement à rembourser")
+    shot("11-commande-annulee")
+
+    # The offer now points to its order: a second "Passer la commande" is impossible.
+    page.goto(f"{live_app.base_url}/offres/26837")
+    expect(page.locator("#already-ordered")).to_contain_text("commande n°26837")
+    expect(page.locator("#pass-order")).to_have_count(0)
+
+
+def test_an_other_entity_cannot_open_the_offer(live_app, page, shot):
+    login(page, live_app, "audrey.villien@openflex.demo")
+    page.goto(f"{live_app.base_url}/offres/26837")
+    expect(page.locator("#offer-not-found")).to_have_text("Offre n°26837 introuvable.")
+    page.goto(f"{live_app.base_url}/commandes/4186")
+    expect(page.locator("#order-not-found")).to_have_text("Commande n°4186 introuvable.")
+    shot("autre-entite")
+
+
+def test_without_session_the_offer_sends_to_login(live_app, page):
+    page.goto(f"{live_app.base_url}/offres/26837")
+    page.wait_for_url(re.compile(r".*/login/?$"))
