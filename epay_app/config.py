@@ -46,6 +46,8 @@ class Settings(BaseSettings):
 
     # Demo mode shows the mail sink page and the demo logins.
     demo: bool = True
+    # Adds X-Epay-Worker (the backend process id) to /api/ answers: multi-worker diagnostics.
+    expose_worker_id: bool = False
     privacy_policy_url: str = "https://www.openflex.fr/politique-de-confidentialite"
 
 

@@ -2,12 +2,17 @@
 import reflex as rx
 
 from . import routes
+from .api import paylink, sips  # noqa: F401  (their routes join API_ROUTES)
 from .api.routes import mount_api
 from .pages.home import home_page
 from .pages.login import LoginState, login_page
 from .pages.offer import OfferState, offer_page
 from .pages.opportunities import OpportunitiesState, opportunities_page
 from .pages.order import OrderState, order_page
+from .pages.mailbox import MailboxState, mailbox_page
+from .services.mail_sender import outbox_lifespan_task
+from .pages.settings.home import SettingsHomeState, settings_home_page
+from .pages.settings.opportunities import OpportunitySettingsState, opportunity_settings_page
 from .state import AppState
 
 app = rx.App(
@@ -21,3 +26,11 @@ app.add_page(opportunities_page, route=routes.OPPORTUNITIES, title="Opportunité
 app.add_page(offer_page, route=routes.OFFER, title="Offre — OpenFlex", on_load=OfferState.load_offer)
 app.add_page(order_page, route=routes.ORDER, title="Commande — OpenFlex",
              on_load=OrderState.load_order)
+app.add_page(mailbox_page, route=routes.MAILBOX, title="Boîte mail (démo) — OpenFlex",
+             on_load=MailboxState.load_mailbox)
+app.register_lifespan_task(outbox_lifespan_task)
+app.add_page(settings_home_page, route=routes.SETTINGS, title="Paramètres — OpenFlex",
+             on_load=[AppState.load_user, SettingsHomeState.load_settings_home])
+app.add_page(opportunity_settings_page, route=routes.SETTINGS_OPPORTUNITIES,
+             title="Paramètres > Opportunités — OpenFlex",
+             on_load=[AppState.load_user, OpportunitySettingsState.load_opportunity_settings])

@@ -63,6 +63,9 @@ class User(SQLModel, table=True):
     pos_id: int = Field(foreign_key="point_of_sale.id", index=True)
     phone: str = ""
     active: bool = True
+    # Login throttling: consecutive failures and the end of the lock they caused.
+    failed_logins: int = 0
+    locked_until: Optional[datetime] = Field(default=None, sa_column=_ts())
 
     @property
     def display_name(self) -> str:

@@ -11,4 +11,5 @@ if ! command -v chromium >/dev/null; then
 fi
 bash scripts/install.sh
 source scripts/env.sh
-python -m pytest tests "$@"
+source scripts/services.sh  # PostgreSQL + Redis for the integration and scale-out suites
+python -m pytest tests/unit tests/integration tests/e2e "$@"

@@ -17,3 +17,6 @@ def _fresh_settings():
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
+
+
+pytest_plugins = ["tests.support.fixtures"]

@@ -15,6 +15,8 @@ from ..models import User, UserSession
 
 _N, _R, _P = 2**14, 8, 1
 SESSION_DAYS = 7
+MAX_FAILED_LOGINS = 5
+LOCK_MINUTES = 5
 
 
 def hash_password(password: str) -> str:
@@ -47,13 +49,35 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+class LoginLocked(LoginFailed):
+    pass
+
+
 def login(session: Session, email: str, password: str) -> str:
-    """Check the credentials and open a session. Returns the session token."""
+    """Check the credentials and open a session. Returns the session token.
+
+    After MAX_FAILED_LOGINS consecutive failures the account is locked for LOCK_MINUTES
+    (the counter lives in the database, so it holds across workers). Failures are committed
+    by the caller's transaction even though LoginFailed is raised: see `login_or_count_failure`.
+    """
     user = session.exec(
-        select(User).where(User.email == (email or "").strip().lower())
+        select(User).where(User.email == (email or "").strip().lower()).with_for_update()
     ).first()
+    now = utcnow()
+    if user is not None and user.locked_until is not None and as_utc(user.locked_until) > now:
+        raise LoginLocked("Trop de tentatives de connexion. Réessayez dans quelques minutes.")
     if user is None or not user.active or not verify_password(password or "", user.password_hash):
+        if user is not None:
+            user.failed_logins += 1
+            if user.failed_logins >= MAX_FAILED_LOGINS:
+                user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
+                user.failed_logins = 0
+            session.add(user)
+            session.commit()
         raise LoginFailed("Identifiant ou mot de passe incorrect.")
+    user.failed_logins = 0
+    user.locked_until = None
+    session.add(user)
     token = secrets.token_urlsafe(32)
     session.add(UserSession(
         token_hash=_token_hash(token), user_id=user.id,

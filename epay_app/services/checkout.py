@@ -27,6 +27,7 @@ from ..models import (
     Customer, Entity, EPayment, Offer, Opportunity, OutboxMail, PointOfSale, PspConfig, SalesOrder,
     User, Vehicle,
 )
+from . import paylinks
 from .notifications import queue_payment_request
 from .payments import record_event
 
@@ -132,13 +133,7 @@ def default_delivery_dates(today: date) -> tuple[date, date]:
 
 
 def payment_link_for(payment: EPayment) -> str:
-    """The customer's payment link. The signed /pay/<token> URL belongs to the PSP module
-    (`services.paylinks.pay_url`); imported lazily so this module works before it lands."""
-    try:
-        from . import paylinks  # type: ignore[attr-defined]
-    except ImportError:
-        log.warning("services.paylinks is missing: unsigned placeholder link for %s", payment.reference)
-        return f"{get_settings().public_url.rstrip('/')}/pay/{payment.psp_reference}"
+    """The customer's signed /pay/<token> link (services.paylinks, F-60)."""
     return paylinks.pay_url(payment)
 
 
@@ -388,9 +383,10 @@ def resend_link(session: Session, *, order_number: int, user: User, now: datetim
             "Le lien de e-paiement vient d'être renvoyé : patientez quelques secondes avant un nouvel envoi."
         )
     resend = max((n for n, _ in sent), default=0) + 1
-    # The customer gets a full lifetime from the resend (the link itself is unchanged).
-    payment.link_expires_at = now + timedelta(hours=get_settings().link_ttl_hours)
-    session.add(payment)
+    # The same link while it is valid; once expired, a fresh lifetime (hence a new link, F-60).
+    if payment.link_expires_at is not None and as_utc(payment.link_expires_at) <= now:
+        payment.link_expires_at = now + timedelta(hours=get_settings().link_ttl_hours)
+        session.add(payment)
     mail = queue_payment_request(session, payment, payment_link_for(payment), resend=resend)
     mail.created_at = now
     session.add(mail)

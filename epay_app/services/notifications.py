@@ -1,36 +1,116 @@
-"""Which e-mail each payment event sends. Bodies come from emails/templates."""
+"""Which e-mail each payment event sends. Bodies come from emails/templates.
+
+Every mail is a row in the outbox, written in the caller's transaction (F-64); the dedupe key
+makes a repeated call (a replayed PSP notification, a double click) queue nothing new.
+"""
 from __future__ import annotations
+
+from datetime import datetime
 
 from sqlmodel import Session
 
-from ..models import Customer, EPayment, OutboxMail
+from .. import routes
+from ..config import get_settings
+from ..domain.dates import format_paris
+from ..domain.money import format_eur
+from ..emails.render import render
+from ..models import Customer, EPayment, Opportunity, OutboxMail, PointOfSale, User, Vehicle
 from . import outbox
+
+
+def customer_name(customer: Customer) -> str:
+    """"M. Patrick PONS", as the guide greets the customer."""
+    return " ".join(p for p in (customer.civility, customer.first_name, customer.last_name.upper()) if p)
+
+
+def vehicle_label(vehicle: Vehicle) -> str:
+    return " ".join(p for p in (vehicle.make, vehicle.model, vehicle.version) if p)
+
+
+def _payment_context(session: Session, payment: EPayment) -> tuple[dict, Customer, User, PointOfSale]:
+    customer = session.get(Customer, payment.customer_id)
+    vehicle = session.get(Vehicle, payment.vehicle_id)
+    seller = session.get(User, payment.seller_id)
+    pos = session.get(PointOfSale, payment.pos_id)
+    context = {
+        "customer_name": customer_name(customer),
+        "vehicle": vehicle_label(vehicle),
+        "vehicle_details": ", ".join(p for p in (
+            vehicle.condition,
+            f"immatriculation {vehicle.plate}" if vehicle.plate else "",
+            f"châssis {vehicle.vin}" if vehicle.vin else "",
+        ) if p),
+        "amount": format_eur(payment.amount_cents),
+        "reference": payment.reference,
+        "contact": {
+            "pos_name": pos.name,
+            "person": f"{seller.last_name.upper()} {seller.first_name}",
+            # The seller first, so the customer reaches the person who sold the car.
+            "phone": seller.phone or pos.phone,
+            "email": seller.email or pos.email,
+            "address": pos.address,
+        },
+        "privacy_url": get_settings().privacy_policy_url,
+    }
+    return context, customer, seller, pos
+
+
+def _opportunity_number(session: Session, payment: EPayment) -> int:
+    return session.get(Opportunity, payment.opportunity_id).number
+
+
+def _queue(session: Session, payment: EPayment, template: str, to_address: str,
+           dedupe_key: str, context: dict) -> OutboxMail:
+    subject, text, html = render(template, **context)
+    return outbox.enqueue(
+        session, dedupe_key=dedupe_key, kind=template, to_address=to_address,
+        subject=subject, body_text=text, body_html=html, payment_id=payment.id,
+    )
 
 
 def queue_payment_request(session: Session, payment: EPayment, pay_url: str, *, resend: int = 0) -> OutboxMail:
     """PAIEMENT DE L'ACOMPTE, with the "Payer l'acompte en ligne" link. `resend` > 0 for
     "Renvoyer le lien" (each resend is its own mail)."""
-    customer = session.get(Customer, payment.customer_id)
-    text = (
-        f"PAIEMENT DE L'ACOMPTE\n\nBonjour {customer.civility} {customer.first_name} {customer.last_name},\n"
-        f"Paiement en ligne n° {payment.reference}\nPayer l'acompte en ligne : {pay_url}\n"
-    )
-    return outbox.enqueue(
-        session, dedupe_key=f"request:{payment.id}:{resend}", kind="payment_request",
-        to_address=customer.email, subject="Paiement de l'acompte de votre commande",
-        body_text=text, body_html=f"<pre>{text}</pre>", payment_id=payment.id,
-    )
+    context, customer, _, _ = _payment_context(session, payment)
+    return _queue(session, payment, "payment_request", customer.email,
+                  f"request:{payment.id}:{resend}", {**context, "pay_url": pay_url})
 
 
 def queue_payment_confirmation(session: Session, payment: EPayment) -> OutboxMail:
     """CONFIRMATION DE PAIEMENT DE L'ACOMPTE: exactly one per payment (dedupe key)."""
-    customer = session.get(Customer, payment.customer_id)
-    text = (
-        f"CONFIRMATION DE PAIEMENT DE L'ACOMPTE\n\nBonjour {customer.civility} {customer.first_name} "
-        f"{customer.last_name},\nVotre paiement en ligne n° {payment.reference} a bien été accepté.\n"
+    context, customer, _, _ = _payment_context(session, payment)
+    return _queue(session, payment, "payment_confirmation", customer.email,
+                  f"confirmation:{payment.id}", context)
+
+
+def queue_reservation_request(session: Session, payment: EPayment, pay_url: str, *, resend: int = 0,
+                              blocked_until: datetime | None = None) -> OutboxMail:
+    """e-Réservation payment link ("Sur l'opportunité n°…"); `blocked_until` defaults to the
+    link's expiry."""
+    context, customer, _, _ = _payment_context(session, payment)
+    context.update(pay_url=pay_url, opportunity_number=_opportunity_number(session, payment),
+                   blocked_until=format_paris(blocked_until or payment.link_expires_at))
+    return _queue(session, payment, "reservation_request", customer.email,
+                  f"reservation_request:{payment.id}:{resend}", context)
+
+
+def queue_reservation_confirmation(session: Session, payment: EPayment) -> OutboxMail:
+    context, customer, _, _ = _payment_context(session, payment)
+    context.update(opportunity_number=_opportunity_number(session, payment))
+    return _queue(session, payment, "reservation_confirmation", customer.email,
+                  f"reservation_confirmation:{payment.id}", context)
+
+
+def queue_reservation_staff_notification(session: Session, payment: EPayment, *,
+                                         blocked_until: datetime | None = None) -> OutboxMail:
+    """"Nouvelle e-réservation" to the seller (the point of sale's address if the seller has none)."""
+    context, customer, seller, pos = _payment_context(session, payment)
+    context.update(
+        opportunity_number=_opportunity_number(session, payment),
+        staff_name=seller.display_name,
+        customer_phone=customer.phone, customer_email=customer.email,
+        blocked_until=format_paris(blocked_until or payment.link_expires_at),
+        app_url=get_settings().public_url.rstrip("/") + routes.EPAYMENTS,
     )
-    return outbox.enqueue(
-        session, dedupe_key=f"confirmation:{payment.id}", kind="payment_confirmation",
-        to_address=customer.email, subject="Confirmation de paiement de l'acompte",
-        body_text=text, body_html=f"<pre>{text}</pre>", payment_id=payment.id,
-    )
+    return _queue(session, payment, "reservation_staff_notification", seller.email or pos.email,
+                  f"reservation_staff:{payment.id}", context)

@@ -15,8 +15,7 @@ from ..models import (
     Customer, EPayment, EPaymentEvent, Offer, Opportunity, OutboxMail, PointOfSale, SalesOrder, User,
     Vehicle,
 )
-from . import checkout
-from .payments import change_status, lock_payment
+from . import checkout, refunds
 
 log = logging.getLogger(__name__)
 
@@ -214,33 +213,13 @@ def cancel_order(session: Session, *, order_number: int, user: User, now: dateti
     order, _offer, _opportunity = checkout.scoped_order(session, order_number, user)
     if order.status == checkout.ORDER_CANCELLED:
         return order
-    refunds = _psp_cancel_hook()
-    for payment in checkout.attempts(session, order.id):
-        if payment.status != PaymentStatus.AUTORISE.value:
-            continue
-        locked = lock_payment(session, payment.id)
-        if locked.status != PaymentStatus.AUTORISE.value:
-            continue
-        if refunds is not None:
-            refunds(session, locked, actor=user.display_name)
-        else:
-            change_status(session, locked, PaymentStatus.A_REMBOURSER, source=checkout.SOURCE_USER,
-                          actor=user.display_name, raw="Commande annulée")
+    # F-26, shared with the PSP module: Autorisé → À rembourser through change_status.
+    refunds.cancel_order_payment(session, order.id, user.display_name)
     order.status = checkout.ORDER_CANCELLED
     order.cancelled_at = now or utcnow()
     session.add(order)
     log.info("order %s cancelled by %s", order.number, user.email)
     return order
-
-
-def _psp_cancel_hook():
-    """The PSP module's own `refunds.cancel_order_payment(session, payment, actor=…)` when it
-    exists (it may refund at once); otherwise the payment is only marked À rembourser."""
-    try:
-        from . import refunds  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return getattr(refunds, "cancel_order_payment", None)
 
 
 # ---------------------------------------------------------------- opportunities list

@@ -5,8 +5,10 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
+import sys
 import shutil
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,14 +41,14 @@ class LiveApp:
 def _has(module: str) -> bool:
     try:
         return importlib.util.find_spec(module) is not None
-    except ModuleNotFoundError:  # the parent package (e.g. epay_app.psp) is not there yet
+    except ModuleNotFoundError:  # the parent package is not there yet (e.g. no epay_app/psp)
         return False
 
 
-@pytest.fixture(scope="session")
-def live_app() -> LiveApp:
-    workdir = Path(tempfile.mkdtemp(prefix="epay-e2e-"))
-    db_url = f"sqlite:///{workdir / 'e2e.db'}"
+@contextmanager
+def running_app(db_url: str, workdir: Path, app_dir: Path = processes.ROOT, **extra_env: str):
+    """Seed `db_url` (already migrated), start the sandbox PSP, the mail sink and the app in
+    prod mode from `app_dir`; yield a LiveApp; stop everything."""
     port, sandbox_port, smtp_port = processes.free_port(), processes.free_port(), processes.free_port()
     base_url = f"http://127.0.0.1:{port}"
     sandbox_url = f"http://127.0.0.1:{sandbox_port}"
@@ -64,8 +66,8 @@ def live_app() -> LiveApp:
         EPAY_SANDBOX_DB=str(workdir / "sandbox.db"),
         REFLEX_TELEMETRY_ENABLED="false",
         REFLEX_CHECK_LATEST_VERSION="false",
+        **extra_env,
     )
-    database.migrate(db_url)
     seed = processes.start_python_module("epay_app.seed", [], env, workdir / "seed.log")
     assert seed.wait(timeout=120) == 0, (workdir / "seed.log").read_text()
 
@@ -86,9 +88,9 @@ def live_app() -> LiveApp:
             processes.wait_tcp(smtp_port, proc)
             app.smtp_port, app.mail_dir = smtp_port, workdir / "mails"
         log = workdir / "reflex.log"
-        reflex_bin = str(Path(os.sys.executable).parent / "reflex")
+        reflex_bin = str(Path(sys.executable).parent / "reflex")
         proc = processes.start([reflex_bin, "run", "--env", "prod", "--frontend-port", str(port),
-                                "--backend-host", "127.0.0.1"], env, log)
+                                "--backend-host", "127.0.0.1"], env, log, cwd=app_dir)
         procs.append(proc)
         processes.wait_http(f"{base_url}/ping", proc, timeout=300, log_path=log)
         app.logs = sorted(workdir.glob("*.log"))
@@ -96,6 +98,42 @@ def live_app() -> LiveApp:
     finally:
         for proc in reversed(procs):
             processes.stop(proc)
+
+
+@pytest.fixture(scope="session")
+def live_app() -> LiveApp:
+    """The embedded default: SQLite, one backend worker."""
+    workdir = Path(tempfile.mkdtemp(prefix="epay-e2e-"))
+    db_url = f"sqlite:///{workdir / 'e2e.db'}"
+    database.migrate(db_url)
+    with running_app(db_url, workdir) as app:
+        yield app
+
+
+def _copy_of_the_app(target: Path) -> Path:
+    """A second prod server needs its own .web: the build bakes the server's URL in."""
+    ignore = shutil.ignore_patterns(".git", ".venv", ".tools", "test-artifacts", "__pycache__", "*.db",
+                                    ".states", ".logs", ".mail_sink", ".hypothesis")
+    shutil.copytree(processes.ROOT, target, symlinks=True, ignore=ignore)
+    return target
+
+
+@pytest.fixture(scope="session")
+def scaleout_app() -> LiveApp:
+    """Production shape: PostgreSQL + Redis + 3 backend workers (scripts/services.sh)."""
+    pg_url, redis_url = os.environ.get("EPAY_TEST_PG_URL"), os.environ.get("EPAY_TEST_REDIS_URL")
+    if not (pg_url and redis_url):
+        pytest.skip("PostgreSQL/Redis not started (source scripts/services.sh)")
+    workdir = Path(tempfile.mkdtemp(prefix="epay-scaleout-"))
+    db_url = database.create_database("postgresql", workdir)
+    database.migrate(db_url)
+    app_dir = _copy_of_the_app(workdir / "app")
+    try:
+        with running_app(db_url, workdir, app_dir, REFLEX_REDIS_URL=redis_url, GRANIAN_WORKERS="3",
+                         EPAY_EXPOSE_WORKER_ID="true") as app:
+            yield app
+    finally:
+        database.drop_database(db_url)
 
 
 @pytest.fixture(scope="session")

@@ -14,10 +14,9 @@ from epay_app.domain.statuses import PaymentStatus as S
 from epay_app.models import (
     Customer, Entity, EPayment, EPaymentEvent, Offer, OutboxMail, PointOfSale, PspConfig, SalesOrder, User,
 )
-from epay_app.services import checkout, demo_data, notifications, order_pdf, orders
+from epay_app.services import checkout, order_pdf, orders, paylinks
 from epay_app.services.checkout import CheckoutForm
 from epay_app.services.payments import change_status, lock_payment
-from tests.support import database
 
 NOW = datetime(2024, 12, 16, 15, 32, tzinfo=timezone.utc)  # 16/12/2024 à 16h32, Paris
 CARD_500 = CheckoutForm(balance_method="Virement", deposit_amount="500", deposit_method="Carte bancaire",
@@ -26,12 +25,9 @@ REFERENCE = "00045_000061_20000026837_1"
 
 
 @pytest.fixture
-def db(tmp_path):
-    url = f"sqlite:///{tmp_path / 'checkout.db'}"
-    database.migrate(url)
-    with session_scope(url) as s:
-        demo_data.seed(s)
-    return url
+def db(seeded_db_url):
+    """A fresh seeded database per test: SQLite, and PostgreSQL when EPAY_TEST_PG_URL is set."""
+    return seeded_db_url
 
 
 def user(s, email="vendeur@openflex.demo") -> User:
@@ -309,16 +305,26 @@ def test_customer_can_be_fixed_from_the_offer(db):
         assert checkout.load_offer_view(s, 26837, user(s)).customer["label"] == "Mme. Patricia PONS"
 
 
-def test_payment_link_uses_the_psp_module_when_present(db, monkeypatch):
-    import sys
-    import types
-
-    fake = types.ModuleType("epay_app.services.paylinks")
-    fake.pay_url = lambda payment: f"https://pay.example/{payment.reference}"
-    monkeypatch.setitem(sys.modules, "epay_app.services.paylinks", fake)
-    import epay_app.services as pkg
-    monkeypatch.setattr(pkg, "paylinks", fake, raising=False)
+def test_the_mail_carries_the_signed_payment_link_of_the_attempt(db):
     _, pid = validate(db)
     with session_scope(db, write=False) as s:
         mail = s.exec(select(OutboxMail).where(OutboxMail.payment_id == pid)).one()
-    assert f"https://pay.example/{REFERENCE}" in mail.body_text
+        link = next(word for word in mail.body_text.split() if "/pay/" in word)
+        token = link.rsplit("/pay/", 1)[1]
+        assert paylinks.payment_for_token(s, token, now=NOW + timedelta(hours=1)).id == pid
+
+
+def test_resend_after_expiry_sends_a_fresh_link(db):
+    _, pid = validate(db)
+    later = NOW + timedelta(days=30)
+    with session_scope(db) as s:
+        checkout.resend_link(s, order_number=26837, user=user(s), now=later)
+    with session_scope(db, write=False) as s:
+        pay = s.get(EPayment, pid)
+        assert pay.link_expires_at.replace(tzinfo=timezone.utc) > later
+        mails = s.exec(select(OutboxMail).where(OutboxMail.payment_id == pid).order_by(OutboxMail.id)).all()
+        old, new = (m.body_text.split("/pay/")[1].split()[0] for m in mails)
+        assert old != new
+        assert paylinks.payment_for_token(s, new, now=later + timedelta(hours=1)).id == pid
+        with pytest.raises(paylinks.LinkExpired):
+            paylinks.payment_for_token(s, old, now=later)

@@ -5,12 +5,10 @@ from epay_app.domain.roles import GroupType
 from epay_app.models import EPayment, PspConfig, User
 from epay_app.services import auth, demo_data
 from epay_app.services.secrets import decrypt_secret
-from tests.support import database
 
 
-def test_demo_seed_is_idempotent_and_logins_work(tmp_path):
-    url = f"sqlite:///{tmp_path / 'd.db'}"
-    database.migrate(url)
+def test_demo_seed_is_idempotent_and_logins_work(db_url):
+    url = db_url
     with session_scope(url) as s:
         assert demo_data.seed(s) is True
     with session_scope(url) as s:
@@ -29,9 +27,8 @@ def test_demo_seed_is_idempotent_and_logins_work(tmp_path):
         assert auth.user_for_token(s, token) is None
 
 
-def test_wrong_password_is_refused(tmp_path):
-    url = f"sqlite:///{tmp_path / 'd.db'}"
-    database.migrate(url)
+def test_wrong_password_is_refused(db_url):
+    url = db_url
     with session_scope(url) as s:
         demo_data.seed(s)
         try:
@@ -40,3 +37,24 @@ def test_wrong_password_is_refused(tmp_path):
             assert str(exc) == "Identifiant ou mot de passe incorrect."
         else:
             raise AssertionError("login with a wrong password succeeded")
+
+
+def test_login_is_locked_after_five_failures_even_with_the_right_password(seeded_db_url):
+    for _ in range(auth.MAX_FAILED_LOGINS):
+        with session_scope(seeded_db_url) as s:
+            try:
+                auth.login(s, "chef@openflex.demo", "wrong")
+            except auth.LoginLocked:
+                raise AssertionError("locked too early")
+            except auth.LoginFailed:
+                pass
+    with session_scope(seeded_db_url) as s:
+        try:
+            auth.login(s, "chef@openflex.demo", demo_data.DEMO_PASSWORD)
+        except auth.LoginLocked as exc:
+            assert "Trop de tentatives" in str(exc)
+        else:
+            raise AssertionError("the 6th attempt was not refused")
+    # Another account is not affected.
+    with session_scope(seeded_db_url) as s:
+        assert auth.login(s, "vendeur@openflex.demo", demo_data.DEMO_PASSWORD)

@@ -14,9 +14,8 @@ def _tables(url):
         engine.dispose()
 
 
-def test_upgrade_downgrade_upgrade(tmp_path):
-    url = f"sqlite:///{tmp_path / 'm.db'}"
-    database.migrate(url)
+def test_upgrade_downgrade_upgrade(db_url):
+    url = db_url  # already at head
     assert _tables(url) == set(SQLModel.metadata.tables)
     database.downgrade(url, "base")
     assert _tables(url) == set()

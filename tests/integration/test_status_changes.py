@@ -6,19 +6,14 @@ from epay_app.db import session_scope
 from epay_app.domain.errors import IllegalTransition
 from epay_app.domain.statuses import PaymentStatus as S
 from epay_app.models import EPayment, EPaymentEvent
-from epay_app.services import demo_data
 from epay_app.services.payments import change_status, lock_payment
-from tests.support import database
 
 
 @pytest.fixture
-def payment_id(tmp_path):
-    url = f"sqlite:///{tmp_path / 's.db'}"
-    database.migrate(url)
-    with session_scope(url) as s:
-        demo_data.seed(s)
+def payment_id(seeded_db_url):
+    with session_scope(seeded_db_url) as s:
         pay = s.exec(select(EPayment).where(EPayment.status == S.ENVOYE.value)).first()
-        return url, pay.id
+        return seeded_db_url, pay.id
 
 
 def _events(s, pid):

@@ -23,3 +23,51 @@ def migrate(db_url: str, revision: str = "head") -> None:
 
 def downgrade(db_url: str, revision: str = "base") -> None:
     command.downgrade(alembic_config(db_url), revision)
+
+
+PG_URL_ENV = "EPAY_TEST_PG_URL"
+
+
+def backends() -> list[str]:
+    """The database kinds the integration suite runs on: SQLite always, PostgreSQL when
+    scripts/services.sh started one (EPAY_TEST_PG_URL)."""
+    import os
+
+    return ["sqlite", "postgresql"] if os.environ.get(PG_URL_ENV) else ["sqlite"]
+
+
+def create_database(kind: str, tmp_dir: Path) -> str:
+    """An empty database of that kind; returns its URL."""
+    import os
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    if kind == "sqlite":
+        return f"sqlite:///{tmp_dir / 'test.db'}"
+    admin_url = make_url(os.environ[PG_URL_ENV])
+    name = f"epay_t_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return admin_url.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(url: str) -> None:
+    import os
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    if url.startswith("sqlite"):
+        return
+    from epay_app.db import get_engine
+
+    get_engine.cache_clear()  # close pooled connections to the database being dropped
+    name = make_url(url).database
+    engine = create_engine(make_url(os.environ[PG_URL_ENV]), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()

@@ -1,0 +1,1 @@
+"""Paramètres: the settings home, and Opportunités > Autres > Parcours de vente digitalisé."""

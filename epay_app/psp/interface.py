@@ -1,0 +1,158 @@
+"""The gateway boundary: what the app asks a PSP and what it gets back.
+
+Every adapter speaks in these frozen dataclasses; the services never see wire formats.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Mapping, Protocol
+
+from ..config import Settings, get_settings
+from ..domain.errors import DomainError
+from ..domain.statuses import PaymentStatus
+
+
+class SealError(DomainError):
+    """The message is not signed by the merchant we know (bad seal, unknown merchant or key)."""
+
+
+class MalformedResponse(DomainError):
+    """The message cannot be read (missing fields, bad encoding)."""
+
+
+# ISO 4217 numeric codes of the currencies we store by letter code.
+CURRENCY_NUMERIC = {"EUR": "978"}
+
+# Codes after which an Office operation may or may not have happened: check before retrying.
+RETRY_LATER_CODES = frozenset({"90", "91", "97", "98", "99"})
+
+
+@dataclass(frozen=True)
+class MerchantCredentials:
+    merchant_id: str
+    secret_key: str = field(repr=False)
+    key_version: int = 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class PaymentRequest:
+    reference: str  # ours, shown to the customer: 00045_000061_20000026837_1
+    psp_reference: str  # the PSP's transactionReference (alphanumeric)
+    amount_cents: int
+    merchant_id: str
+    secret_key: str = field(repr=False)
+    key_version: int = 1
+    normal_return_url: str
+    automatic_response_url: str
+    customer_email: str = ""
+    currency_code: str = "978"
+    language: str = "fr"
+
+    @property
+    def credentials(self) -> MerchantCredentials:
+        return MerchantCredentials(self.merchant_id, self.secret_key, self.key_version)
+
+
+@dataclass(frozen=True)
+class PaypageForm:
+    """What the customer's browser posts to the PSP's hosted page."""
+
+    action_url: str
+    fields: dict[str, str]
+
+
+@dataclass(frozen=True, kw_only=True)
+class PspResponse:
+    """A payment response whose seal has been verified."""
+
+    response_code: str
+    transaction_reference: str
+    order_id: str
+    amount_cents: int
+    currency_code: str
+    merchant_id: str
+    key_version: int
+    authorisation_id: str = ""
+    masked_pan: str = ""
+    transaction_datetime: str = ""
+    raw_data: str = ""  # Data exactly as received (the audit trail and the idempotency key)
+    fields: dict[str, str] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True, kw_only=True)
+class OperationResult:
+    """Outcome of an Office operation (refund, cancel)."""
+
+    ok: bool
+    response_code: str = ""  # "" when no trustworthy answer came back (timeout, 5xx, bad seal)
+    new_status: str = ""
+    raw: str = ""
+    error: str = ""
+
+    @property
+    def uncertain(self) -> bool:
+        """The operation may have happened: ask the PSP before trying again."""
+        return not self.ok and (self.response_code == "" or self.response_code in RETRY_LATER_CODES)
+
+
+@dataclass(frozen=True, kw_only=True)
+class TransactionState:
+    """What getTransactionData says about a transaction."""
+
+    ok: bool
+    response_code: str = ""
+    transaction_status: str = ""  # TO_CAPTURE, CAPTURED, CANCELLED, CREDITED, REFUSED…
+    amount_cents: int = 0  # authorised at first
+    current_amount_cents: int = 0  # still held (after cancellations and refunds)
+    raw: str = ""
+    error: str = ""
+
+    @property
+    def money_returned(self) -> bool:
+        """Cancelled before remittance or refunded after: nothing left to give back."""
+        return self.ok and self.transaction_status in ("CANCELLED", "CREDITED")
+
+    @property
+    def remitted(self) -> bool:
+        return self.ok and self.transaction_status == "CAPTURED"
+
+
+class Gateway(Protocol):
+    protocol: str
+
+    def build_payment_form(self, request: PaymentRequest) -> PaypageForm: ...
+
+    def read_merchant(self, fields: Mapping[str, str]) -> tuple[str, int]:
+        """merchantId and keyVersion of a response, unverified: which key to check it with."""
+
+    def verify_response(self, fields: Mapping[str, str], secret_key: str) -> PspResponse: ...
+
+    def status_for(self, response_code: str) -> PaymentStatus | None:
+        """The payment status a response code leads to; None for "no change yet"."""
+
+    async def refund(self, creds: MerchantCredentials, psp_reference: str, amount_cents: int,
+                     currency_code: str = "978") -> OperationResult: ...
+
+    async def cancel(self, creds: MerchantCredentials, psp_reference: str, amount_cents: int,
+                     currency_code: str = "978") -> OperationResult: ...
+
+    async def get_transaction(self, creds: MerchantCredentials, psp_reference: str) -> TransactionState: ...
+
+
+# Protocol name → "module:factory"; a factory takes the Settings.
+GATEWAYS: dict[str, str] = {"sips2": "epay_app.psp.sips:SipsGateway.from_settings"}
+
+
+def get_gateway(protocol: str | None = None, settings: Settings | None = None) -> Gateway:
+    settings = settings or get_settings()
+    name = protocol or settings.psp_protocol
+    try:
+        target = GATEWAYS[name]
+    except KeyError:
+        raise DomainError(f"Protocole de paiement inconnu : {name!r}") from None
+    module_name, _, attr = target.partition(":")
+    factory = importlib.import_module(module_name)
+    for part in attr.split("."):
+        factory = getattr(factory, part)
+    return factory(settings)

@@ -1,0 +1,42 @@
+"""python -m epay_app.psp.sandbox --port 8900 [--host 127.0.0.1] [--db FILE] [--merchants FILE]"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+from pathlib import Path
+
+import uvicorn
+
+from ...config import ROOT
+from .app import create_app
+from .merchants import load_merchants
+from .notifier import Faults, Notifier
+
+
+def main(argv: list[str] | None = None) -> None:
+    env = os.environ.get
+    parser = argparse.ArgumentParser(prog="python -m epay_app.psp.sandbox",
+                                     description="Local PSP speaking Worldline Sips 2.0")
+    parser.add_argument("--host", default=env("EPAY_SANDBOX_HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(env("EPAY_SANDBOX_PORT", "8900")))
+    parser.add_argument("--db", default=env("EPAY_SANDBOX_DB", str(ROOT / "psp_sandbox.db")))
+    parser.add_argument("--merchants", default=env("EPAY_SANDBOX_MERCHANTS_FILE"),
+                        help="JSON file: [{merchantId, secretKey, keyVersion, name}]")
+    parser.add_argument("--remit-after", type=float, default=float(env("EPAY_SANDBOX_REMIT_AFTER", "86400")),
+                        help="seconds between authorisation and remittance")
+    parser.add_argument("--notify-attempts", type=int, default=int(env("EPAY_SANDBOX_NOTIFY_ATTEMPTS", "4")))
+    parser.add_argument("--notify-backoff", type=float, default=float(env("EPAY_SANDBOX_NOTIFY_BACKOFF", "0.25")))
+    args = parser.parse_args(argv)
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s [%(name)s] %(message)s")
+    faults = Faults.from_json(json.loads(env("EPAY_SANDBOX_FAULTS") or "{}"))
+    Path(args.db).parent.mkdir(parents=True, exist_ok=True)
+    app = create_app(args.db, load_merchants(args.merchants), remit_after=args.remit_after,
+                     notifier=Notifier(args.notify_attempts, args.notify_backoff), faults=faults)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", lifespan="off")
+
+
+if __name__ == "__main__":
+    main()

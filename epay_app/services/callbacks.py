@@ -1,0 +1,122 @@
+"""Apply a PSP payment response to the stored payment (F-34).
+
+The automatic response and the browser return carry the same Data: whichever comes second
+finds its idempotency key already recorded and changes nothing.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from typing import Literal, Mapping
+
+from sqlmodel import Session, select
+
+from ..config import Settings
+from ..domain.errors import IllegalTransition
+from ..domain.statuses import PaymentStatus
+from ..models import EPayment, EPaymentEvent, PspConfig
+from ..psp.interface import CURRENCY_NUMERIC, Gateway, PspResponse, SealError, get_gateway
+from . import notifications
+from .payments import PaymentNotFound, change_status, lock_payment, record_event
+from .psp_accounts import credentials_for_merchant
+
+log = logging.getLogger(__name__)
+
+Source = Literal["psp:notify", "psp:return"]
+
+
+@dataclass(frozen=True)
+class CallbackResult:
+    payment_id: int
+    reference: str
+    amount_cents: int
+    status: PaymentStatus
+    outcome: str  # applied | duplicate | unchanged | refused (illegal transition)
+    response_code: str
+
+
+def apply_psp_response(session: Session, fields: Mapping[str, str], source: Source, *,
+                       gateway: Gateway | None = None, settings: Settings | None = None) -> CallbackResult:
+    """Verify, check and apply one response. Raises SealError / MalformedResponse /
+    PaymentNotFound before writing anything."""
+    gateway = gateway or get_gateway("sips2", settings)
+    response = _verified(session, gateway, fields, settings)
+    payment = session.exec(
+        select(EPayment).where(EPayment.psp_reference == response.transaction_reference)
+    ).first()
+    if payment is None:
+        raise PaymentNotFound(f"Aucun e-Paiement pour {response.transaction_reference!r}")
+    key = hashlib.sha256(response.raw_data.encode()).hexdigest()
+    if _seen(session, payment.id, key):
+        return _result(payment, "duplicate", response)
+    payment = lock_payment(session, payment.id)
+    if _seen(session, payment.id, key):  # another delivery won the race while we waited
+        return _result(payment, "duplicate", response)
+
+    problems = _mismatches(session, payment, response)
+    target = PaymentStatus.ERREUR if problems else gateway.status_for(response.response_code)
+    raw = response.raw_data if not problems else f"{'; '.join(problems)}\n{response.raw_data}"
+    event = dict(source=source, actor=response.merchant_id, psp_code=response.response_code,
+                 raw=raw, idempotency_key=key)
+    if problems:
+        log.error("PSP response for %s rejected: %s", payment.reference, "; ".join(problems))
+        payment.psp_last_error = "; ".join(problems)
+    current = PaymentStatus(payment.status)
+    try:
+        changed = target is not None and change_status(session, payment, target, **event)
+    except IllegalTransition:
+        record_event(session, payment, current, from_status=current, **event)
+        return _result(payment, "refused", response)
+    if not changed:
+        record_event(session, payment, current, from_status=current, **event)
+        return _result(payment, "unchanged", response)
+    if target is PaymentStatus.AUTORISE:
+        payment.psp_authorisation_id = response.authorisation_id
+        payment.psp_masked_pan = response.masked_pan
+        notifications.queue_payment_confirmation(session, payment)
+    session.add(payment)
+    session.flush()
+    return _result(payment, "applied", response)
+
+
+def _verified(session: Session, gateway: Gateway, fields: Mapping[str, str],
+              settings: Settings | None) -> PspResponse:
+    merchant_id, key_version = gateway.read_merchant(fields)
+    candidates = [c for c in credentials_for_merchant(session, merchant_id, settings)
+                  if c.key_version == key_version]
+    if not candidates:
+        raise SealError(f"Commerçant ou version de clé inconnus : {merchant_id} v{key_version}")
+    for creds in candidates:
+        try:
+            return gateway.verify_response(fields, creds.secret_key)
+        except SealError:
+            continue
+    raise SealError(f"Sceau invalide pour le commerçant {merchant_id}")
+
+
+def _seen(session: Session, payment_id: int, key: str) -> bool:
+    return session.exec(
+        select(EPaymentEvent.id).where(EPaymentEvent.payment_id == payment_id,
+                                       EPaymentEvent.idempotency_key == key)
+    ).first() is not None
+
+
+def _mismatches(session: Session, payment: EPayment, response: PspResponse) -> list[str]:
+    problems = []
+    if response.amount_cents != payment.amount_cents:
+        problems.append(f"Montant reçu {response.amount_cents} ≠ montant attendu {payment.amount_cents}")
+    expected_currency = CURRENCY_NUMERIC.get(payment.currency, payment.currency)
+    if response.currency_code != expected_currency:
+        problems.append(f"Devise reçue {response.currency_code} ≠ {expected_currency}")
+    if response.order_id and response.order_id != payment.reference:
+        problems.append(f"orderId reçu {response.order_id} ≠ {payment.reference}")
+    config = session.exec(select(PspConfig).where(PspConfig.pos_id == payment.pos_id)).first()
+    if config is None or config.merchant_id != response.merchant_id:
+        problems.append(f"Commerçant {response.merchant_id} différent de celui du point de vente")
+    return problems
+
+
+def _result(payment: EPayment, outcome: str, response: PspResponse) -> CallbackResult:
+    return CallbackResult(payment.id, payment.reference, payment.amount_cents,
+                          PaymentStatus(payment.status), outcome, response.response_code)

@@ -1,0 +1,109 @@
+"""Payment links /pay/<token> (F-60): unforgeable, bound to one payment, with an expiry.
+
+token = "<payment id>.<expiry epoch>.<HMAC-SHA256(secret, id.psp_reference.expiry)>". The secret is
+EPAY_LINK_SECRET, or else derived from each master key, so a key rotation keeps old links valid.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
+
+from ..config import Settings, get_settings
+from ..domain.dates import as_utc, utcnow
+from ..domain.errors import DomainError
+from ..domain.statuses import PaymentStatus
+from ..models import Customer, EPayment
+from ..psp.interface import CURRENCY_NUMERIC, PaymentRequest, PaypageForm, get_gateway
+from ..psp.sips import NOTIFY_PATH, RETURN_PATH
+from .psp_accounts import credentials_for_pos
+from .secrets import _master_keys
+
+
+class LinkInvalid(DomainError):
+    pass
+
+
+class LinkExpired(DomainError):
+    pass
+
+
+class LinkUsed(DomainError):
+    """The payment is no longer waiting for the customer (paid, cancelled, refused…)."""
+
+    def __init__(self, status: PaymentStatus):
+        self.status = status
+        super().__init__(f"Ce paiement n'est plus en attente ({status.label}).")
+
+
+def _secrets(settings: Settings) -> list[bytes]:
+    if settings.link_secret:
+        return [settings.link_secret.encode()]
+    return [hmac.new(key.encode(), b"epay:paylink:v1", hashlib.sha256).digest()
+            for key in _master_keys(settings)]
+
+
+def _signature(secret: bytes, payment: EPayment, expiry: int) -> str:
+    message = f"{payment.id}.{payment.psp_reference}.{expiry}".encode()
+    digest = hmac.new(secret, message, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def link_expiry(payment: EPayment, settings: Settings | None = None) -> datetime:
+    settings = settings or get_settings()
+    if payment.link_expires_at is not None:
+        return as_utc(payment.link_expires_at)
+    return as_utc(payment.created_at) + timedelta(hours=settings.link_ttl_hours)
+
+
+def make_token(payment: EPayment, settings: Settings | None = None) -> str:
+    settings = settings or get_settings()
+    expiry = int(link_expiry(payment, settings).timestamp())
+    return f"{payment.id}.{expiry}.{_signature(_secrets(settings)[0], payment, expiry)}"
+
+
+def pay_url(payment: EPayment, settings: Settings | None = None) -> str:
+    settings = settings or get_settings()
+    return f"{settings.public_url.rstrip('/')}/pay/{make_token(payment, settings)}"
+
+
+def payment_for_token(session: Session, token: str, settings: Settings | None = None,
+                      now: datetime | None = None) -> EPayment:
+    """The payment a link pays, still Envoyé and not expired; LinkInvalid/LinkExpired/LinkUsed otherwise."""
+    settings = settings or get_settings()
+    parts = (token or "").split(".")
+    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
+        raise LinkInvalid("Ce lien de paiement est invalide.")
+    payment = session.get(EPayment, int(parts[0]))
+    expiry = int(parts[1])
+    if payment is None or not any(
+        hmac.compare_digest(_signature(secret, payment, expiry), parts[2]) for secret in _secrets(settings)
+    ):
+        raise LinkInvalid("Ce lien de paiement est invalide.")
+    status = PaymentStatus(payment.status)
+    if status is not PaymentStatus.ENVOYE:
+        raise LinkUsed(status)
+    now = now or utcnow()
+    if now.timestamp() >= expiry or now >= link_expiry(payment, settings):
+        raise LinkExpired("Ce lien de paiement a expiré.")
+    return payment
+
+
+def checkout_form(session: Session, token: str, settings: Settings | None = None) -> tuple[EPayment, PaypageForm]:
+    """The form that sends the customer to the PSP's hosted page for this link."""
+    settings = settings or get_settings()
+    payment = payment_for_token(session, token, settings)
+    creds = credentials_for_pos(session, payment.pos_id, settings)
+    customer = session.get(Customer, payment.customer_id)
+    base = settings.public_url.rstrip("/")
+    request = PaymentRequest(
+        reference=payment.reference, psp_reference=payment.psp_reference,
+        amount_cents=payment.amount_cents, currency_code=CURRENCY_NUMERIC[payment.currency],
+        merchant_id=creds.merchant_id, secret_key=creds.secret_key, key_version=creds.key_version,
+        normal_return_url=base + RETURN_PATH, automatic_response_url=base + NOTIFY_PATH,
+        customer_email=customer.email if customer else "",
+    )
+    return payment, get_gateway(settings=settings).build_payment_form(request)

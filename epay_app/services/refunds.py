@@ -1,0 +1,128 @@
+"""Refunds (F-35) and order cancellation (F-26).
+
+A refund never runs twice: once an Office call has been tried for a payment, or when an answer
+is uncertain (timeout, 5xx, 90–99, bad seal), the PSP's own status decides before anything else.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from ..config import Settings
+from ..domain.errors import DomainError
+from ..domain.statuses import PaymentStatus
+from ..models import EPayment, EPaymentEvent
+from ..psp.interface import CURRENCY_NUMERIC, Gateway, MerchantCredentials, get_gateway
+from .payments import PaymentNotFound, change_status, lock_payment, record_event
+from .psp_accounts import credentials_for_pos
+
+log = logging.getLogger(__name__)
+
+OFFICE_SOURCE = "psp:office"
+
+
+@dataclass(frozen=True)
+class RefundResult:
+    ok: bool
+    status: PaymentStatus
+    message: str  # French, for the user
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    done: bool
+    operation: str
+    code: str = ""
+    raw: str = ""
+    error: str = ""
+
+
+async def _give_money_back(gateway: Gateway, creds: MerchantCredentials, reference: str,
+                           amount: int, currency: str, check_first: bool) -> _Outcome:
+    if check_first:
+        state = await gateway.get_transaction(creds, reference)
+        if not state.ok:
+            return _Outcome(False, "getTransactionData", state.response_code, state.raw,
+                            state.error or "Statut du paiement inconnu au PSP")
+        if state.money_returned:
+            return _Outcome(True, "getTransactionData", state.response_code, state.raw)
+    operation = "refund"
+    result = await gateway.refund(creds, reference, amount, currency)
+    if not result.ok and result.response_code == "24" and result.new_status == "TO_CAPTURE":
+        operation = "cancel"  # not remitted yet: cancelling the authorisation returns the money
+        result = await gateway.cancel(creds, reference, amount, currency)
+    if result.ok:
+        return _Outcome(True, operation, result.response_code, result.raw)
+    if result.uncertain:
+        state = await gateway.get_transaction(creds, reference)
+        if state.money_returned:
+            return _Outcome(True, f"{operation} (vérifié par getTransactionData)", state.response_code, state.raw)
+    return _Outcome(False, operation, result.response_code, result.raw, result.error)
+
+
+async def refund_payment(session: Session, payment_id: int, actor: str, *,
+                         gateway: Gateway | None = None, settings: Settings | None = None) -> RefundResult:
+    """Refund an "À rembourser" payment. Commits in two steps: no database lock is held
+    while the PSP answers."""
+    payment = session.get(EPayment, payment_id)
+    if payment is None:
+        raise PaymentNotFound(f"e-Paiement introuvable (id {payment_id})")
+    session.refresh(payment)
+    status = PaymentStatus(payment.status)
+    if status is PaymentStatus.REMBOURSE:
+        return RefundResult(True, status, "Cet e-Paiement est déjà remboursé.")
+    if status is not PaymentStatus.A_REMBOURSER:
+        raise DomainError(f"Seul un e-Paiement « À rembourser » peut être remboursé ({status.label}).")
+    creds = credentials_for_pos(session, payment.pos_id, settings)
+    tried_before = session.exec(
+        select(EPaymentEvent.id).where(EPaymentEvent.payment_id == payment_id,
+                                       EPaymentEvent.source == OFFICE_SOURCE)
+    ).first() is not None
+    reference, amount = payment.psp_reference, payment.amount_cents
+    currency = CURRENCY_NUMERIC[payment.currency]
+    # Committed before the call: if we crash before recording the answer, the next try checks first.
+    record_event(session, payment, status, from_status=status, source=OFFICE_SOURCE, actor=actor,
+                 raw="Demande de remboursement envoyée au PSP")
+    session.commit()
+
+    gateway = gateway or get_gateway(settings=settings)
+    outcome = await _give_money_back(gateway, creds, reference, amount, currency, tried_before)
+    return _record(session, payment_id, outcome, actor)
+
+
+def _record(session: Session, payment_id: int, outcome: _Outcome, actor: str) -> RefundResult:
+    payment = lock_payment(session, payment_id)
+    status = PaymentStatus(payment.status)
+    raw = f"{outcome.operation}: {outcome.error or 'OK'}\n{outcome.raw}".strip()
+    if status is not PaymentStatus.A_REMBOURSER:  # someone else finished it meanwhile
+        return RefundResult(status is PaymentStatus.REMBOURSE, status, f"e-Paiement {status.label}.")
+    if outcome.done:
+        payment.psp_last_error = ""
+        change_status(session, payment, PaymentStatus.REMBOURSE, source=OFFICE_SOURCE, actor=actor,
+                      psp_code=outcome.code, raw=raw)
+        session.commit()
+        return RefundResult(True, PaymentStatus.REMBOURSE, "Le remboursement a été effectué.")
+    log.warning("refund of %s failed: %s", payment.reference, outcome.error)
+    payment.psp_last_error = f"{outcome.operation} : {outcome.error}"[:500]
+    session.add(payment)
+    record_event(session, payment, status, from_status=status, source=OFFICE_SOURCE, actor=actor,
+                 psp_code=outcome.code, raw=raw)
+    session.commit()
+    return RefundResult(False, status, f"Le remboursement a échoué ({outcome.error}). "
+                                       "Vous pourrez réessayer plus tard.")
+
+
+def cancel_order_payment(session: Session, order_id: int, actor: str) -> list[EPayment]:
+    """F-26: cancelling an order turns its authorised e-payments into "À rembourser"."""
+    ids = session.exec(
+        select(EPayment.id).where(EPayment.order_id == order_id,
+                                  EPayment.status == PaymentStatus.AUTORISE.value)
+    ).all()
+    moved = []
+    for payment_id in ids:
+        payment = lock_payment(session, payment_id)
+        if change_status(session, payment, PaymentStatus.A_REMBOURSER, source="utilisateur", actor=actor):
+            moved.append(payment)
+    return moved

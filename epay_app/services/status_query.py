@@ -1,0 +1,24 @@
+"""Ask the PSP where a payment stands (getTransactionData): for refunds and reconciliation (F-61)."""
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from ..config import Settings
+from ..models import EPayment
+from ..psp.interface import Gateway, TransactionState, get_gateway
+from .payments import PaymentNotFound
+from .psp_accounts import credentials_for_pos
+
+
+async def query_payment_status(session: Session, payment_id: int, *, gateway: Gateway | None = None,
+                               settings: Settings | None = None) -> TransactionState:
+    """Read-only: the caller decides what to do with the answer. Ends the session's
+    transaction before the network call so no database lock is held while waiting."""
+    payment = session.get(EPayment, payment_id)
+    if payment is None:
+        raise PaymentNotFound(f"e-Paiement introuvable (id {payment_id})")
+    creds = credentials_for_pos(session, payment.pos_id, settings)
+    reference = payment.psp_reference
+    session.commit()
+    gateway = gateway or get_gateway(settings=settings)
+    return await gateway.get_transaction(creds, reference)

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Production-like run on one machine: PostgreSQL + Redis + several backend workers
+# (default 3), plus the PSP sandbox and the mail sink. Uses REFLEX_DB_URL / REFLEX_REDIS_URL
+# when given, otherwise starts local ones (scripts/services.sh, needs root or sudo).
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+bash scripts/install.sh
+source scripts/env.sh
+if [ -z "${REFLEX_DB_URL:-}" ] || [ -z "${REFLEX_REDIS_URL:-}" ]; then
+  source scripts/services.sh
+  export REFLEX_DB_URL="${REFLEX_DB_URL:-$EPAY_TEST_PG_URL}"
+  export REFLEX_REDIS_URL="${REFLEX_REDIS_URL:-$EPAY_TEST_REDIS_URL}"
+fi
+PORT="${EPAY_PORT:-3000}"
+export GRANIAN_WORKERS="${EPAY_WORKERS:-3}"
+export EPAY_PUBLIC_URL="${EPAY_PUBLIC_URL:-http://localhost:$PORT}"
+export REFLEX_API_URL="${REFLEX_API_URL:-$EPAY_PUBLIC_URL}"
+reflex db migrate
+python -m epay_app.seed
+PIDS=()
+cleanup() { for pid in "${PIDS[@]}"; do kill -- "-$pid" 2>/dev/null || true; done; }
+trap cleanup EXIT INT TERM
+mkdir -p .logs
+setsid python -m epay_app.psp.sandbox --port 8900 >.logs/sandbox.log 2>&1 & PIDS+=($!)
+setsid python -m epay_app.emails.sink --port "${EPAY_SMTP_PORT:-8025}" >.logs/mail-sink.log 2>&1 & PIDS+=($!)
+echo "e-Paiement ($GRANIAN_WORKERS workers, $REFLEX_DB_URL, $REFLEX_REDIS_URL) : $EPAY_PUBLIC_URL"
+reflex run --env prod --frontend-port "$PORT" --backend-host "${EPAY_HOST:-0.0.0.0}"

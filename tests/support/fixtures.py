@@ -1,0 +1,27 @@
+"""Shared fixtures: `db_url` runs a test on every database backend available."""
+from __future__ import annotations
+
+import pytest
+
+from epay_app.db import get_engine
+from tests.support import database
+
+
+@pytest.fixture(params=database.backends())
+def db_url(request, tmp_path):
+    """An empty, migrated database: SQLite, and PostgreSQL when EPAY_TEST_PG_URL is set."""
+    url = database.create_database(request.param, tmp_path)
+    database.migrate(url)
+    yield url
+    get_engine.cache_clear()
+    database.drop_database(url)
+
+
+@pytest.fixture
+def seeded_db_url(db_url):
+    from epay_app.db import session_scope
+    from epay_app.services import demo_data
+
+    with session_scope(db_url) as session:
+        demo_data.seed(session)
+    return db_url
