@@ -14,7 +14,7 @@ from epay_app.domain.statuses import PaymentStatus as S
 from epay_app.models import EPayment
 from epay_app.services.payments import change_status, lock_payment
 
-from .conftest import login
+from .conftest import ARTIFACTS, login
 
 pytestmark = pytest.mark.e2e
 
@@ -169,3 +169,83 @@ def test_an_other_entity_cannot_open_the_offer(live_app, page, shot):
 def test_without_session_the_offer_sends_to_login(live_app, page):
     page.goto(f"{live_app.base_url}/offres/26837")
     page.wait_for_url(re.compile(r".*/login/?$"))
+
+
+def _second_offer(app, number: int) -> None:
+    """Another offer of M. Patrick PONS (on the demo's RENAULT CLIO), so this journey does not
+    depend on the first test's order 26837."""
+    from epay_app.models import Offer, Opportunity, Vehicle
+
+    with session_scope(app.db_url) as s:
+        if s.exec(select(Offer).where(Offer.number == number)).first():
+            return
+        opp = s.exec(select(Opportunity).where(Opportunity.number == 15301)).one()
+        clio = s.exec(select(Vehicle).where(Vehicle.model == "CLIO")).one()
+        s.add(Offer(number=number, opportunity_id=opp.id, vehicle_id=clio.id,
+                    vehicle_price_cents=clio.price_cents, customer_advantage_cents=0))
+
+
+def _open_mail(page, app, reference: str, subject_part: str):
+    """Open, in the demo mailbox, the newest mail whose subject has `subject_part` and whose body
+    has `reference` (the app's outbox sender delivers within a second or two)."""
+    page.goto(f"{app.base_url}/demo/mails")
+    frame = page.frame_locator("#mailbox-frame")
+    for _ in range(60):
+        rows = page.locator(".mailbox-row").filter(has_text=subject_part)
+        if rows.count():
+            rows.first.click()
+            if frame.get_by_text(reference).count():
+                return frame
+        page.locator("#mailbox-refresh").click()
+        page.wait_for_timeout(500)
+    raise AssertionError(f"no mail '{subject_part}' for {reference} in the demo mailbox")
+
+
+def customer_shot(customer_page, request, step: str) -> None:
+    folder = ARTIFACTS / request.node.name
+    folder.mkdir(parents=True, exist_ok=True)
+    customer_page.screenshot(path=str(folder / f"{step}.png"), full_page=True)
+
+
+def test_the_customer_pays_from_the_e_mail_and_the_order_page_shows_it_live(live_app, page, context, shot,
+                                                                                  request):
+    assert live_app.sandbox_url and live_app.mail_dir, "the sandbox PSP or the mail sink did not start"
+    _second_offer(live_app, 26901)
+    reference = "00045_000061_20000026901_1"
+    login(page, live_app, "vendeur@openflex.demo")
+    page.goto(f"{live_app.base_url}/offres/26901")
+    page.locator("#pass-order").click()
+    select_option(page, "#deposit-method", "Carte bancaire")
+    page.locator("#deposit-amount").fill("500")
+    with page.expect_download():
+        page.locator("#validate-order").click()
+    page.wait_for_url(re.compile(r".*/commandes/26901/?$"))
+    expect(page.locator("#epay-badge")).to_have_text("e-Paiement en attente")
+    mark_page(page)
+
+    # The customer reads the mail in the demo sink and pays with the accepted card.
+    customer = context.new_page()
+    frame = _open_mail(customer, live_app, reference, "acompte")
+    expect(frame.get_by_text("PAIEMENT DE L'ACOMPTE")).to_be_visible()
+    expect(frame.get_by_text("Bonjour M. Patrick PONS").first).to_be_visible()
+    customer_shot(customer, request, "1-mail")
+    href = frame.get_by_role("link", name="Payer l'acompte en ligne").get_attribute("href")
+    customer.goto(href)
+    expect(customer.locator("#order-id")).to_have_text(reference)
+    customer.locator("#holder").fill("PATRICK PONS")
+    customer.locator("#card_number").fill("4100000000000000")
+    customer.locator("#exp_month").fill("12")
+    customer.locator("#exp_year").fill("2035")
+    customer.locator("#cvc").fill("123")
+    customer_shot(customer, request, "2-page-de-paiement")
+    customer.locator("#confirm").click()
+    expect(customer.get_by_role("heading", name="Paiement accepté")).to_be_visible(timeout=20_000)
+    customer_shot(customer, request, "3-paiement-accepte")
+
+    # The seller's open order page follows by itself.
+    expect(page.locator("#epay-badge")).to_have_text("e-Paiement payé", timeout=20_000)
+    assert_not_reloaded(page)
+    shot("4-commande-payee")
+    frame = _open_mail(customer, live_app, reference, "Confirmation")
+    expect(frame.get_by_text("CONFIRMATION DE PAIEMENT DE L'ACOMPTE")).to_be_visible()
+    customer_shot(customer, request, "5-confirmation")
