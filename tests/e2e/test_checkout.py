@@ -249,3 +249,41 @@ def test_the_customer_pays_from_the_e_mail_and_the_order_page_shows_it_live(live
     frame = _open_mail(customer, live_app, reference, "Confirmation")
     expect(frame.get_by_text("CONFIRMATION DE PAIEMENT DE L'ACOMPTE")).to_be_visible()
     customer_shot(customer, request, "5-confirmation")
+
+
+def test_missing_customer_e_mail_is_refused_then_fixed_from_the_offer(live_app, page, shot):
+    """F-04: no e-mail → a field-level error, nothing saved; the link opens the customer form."""
+    from epay_app.models import Customer, SalesOrder
+
+    _second_offer(live_app, 26902)
+    with session_scope(live_app.db_url) as s:
+        pons = s.exec(select(Customer).where(Customer.last_name == "PONS")).one()
+        saved_email, pons.email = pons.email, ""
+        s.add(pons)
+    try:
+        login(page, live_app, "vendeur@openflex.demo")
+        page.goto(f"{live_app.base_url}/offres/26902")
+        page.locator("#pass-order").click()
+        select_option(page, "#deposit-method", "Carte bancaire")
+        page.locator("#deposit-amount").fill("300")
+        page.locator("#validate-order").click()
+        expect(page.locator("#customer-errors")).to_contain_text(
+            "L'adresse e-mail du client est obligatoire pour le e-paiement.")
+        shot("1-fiche-client-incomplete")
+        with session_scope(live_app.db_url, write=False) as s:
+            assert s.exec(select(SalesOrder).where(SalesOrder.number == 26902)).first() is None
+        page.locator("#fix-customer").click()
+        page.locator("#customer-email").fill("patrick.pons@example.com")
+        shot("2-fiche-client")
+        page.locator("#customer-save").click()
+        expect(page.get_by_text("La fiche client a été mise à jour.")).to_be_visible()
+        expect(page.locator("#customer-errors")).to_have_count(0)
+        with page.expect_download():
+            page.locator("#validate-order").click()
+        page.wait_for_url(re.compile(r".*/commandes/26902/?$"))
+        expect(page.locator("#epay-badge")).to_have_text("e-Paiement en attente")
+    finally:
+        with session_scope(live_app.db_url) as s:
+            pons = s.exec(select(Customer).where(Customer.last_name == "PONS")).one()
+            pons.email = saved_email
+            s.add(pons)
