@@ -7,5 +7,5 @@ config = rx.Config(
     db_url=os.environ.get("REFLEX_DB_URL", "sqlite:///epay.db"),
     telemetry_enabled=False,
     show_built_with_reflex=False,
-    disable_plugins=["reflex.plugins.sitemap.SitemapPlugin"],
+    disable_plugins=[rx.plugins.SitemapPlugin],
 )

@@ -18,13 +18,21 @@ if config.config_file_name is not None and config.attributes.get("configure_logg
 target_metadata = SQLModel.metadata
 
 
+def include_object(obj, name, type_, reflected, compare_to):
+    """Autogenerate must not drop the search index of revision 0006_tracking, which is no model."""
+    if type_ == "table" and reflected and compare_to is None and (name or "").startswith(
+            ("epayment_fts", "epayment_search")):
+        return False
+    return True
+
+
 def _url() -> str:
     return config.attributes.get("db_url") or get_settings().db_url
 
 
 def run_migrations_offline() -> None:
     context.configure(url=_url(), target_metadata=target_metadata, literal_binds=True,
-                      render_as_batch=True)
+                      render_as_batch=True, include_object=include_object)
     with context.begin_transaction():
         context.run_migrations()
 
@@ -33,7 +41,7 @@ def run_migrations_online() -> None:
     engine = create_engine(_url())
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata,
-                          render_as_batch=True)
+                          render_as_batch=True, include_object=include_object)
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import Column, DateTime, Text, UniqueConstraint
+from sqlalchemy import Column, DateTime, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from .domain.dates import utcnow
@@ -109,6 +109,11 @@ class Vehicle(SQLModel, table=True):
     mileage_km: Optional[int] = None
     published: bool = False
     stock_status: str = "en stock"  # en stock | réservé | vendu
+    # e-Réservation (F-40): the vehicle is blocked while reserved_until is in the future. The
+    # payment holding the block is kept as a plain id: a foreign key back to epayment would make
+    # the two tables depend on each other.
+    reserved_until: Optional[datetime] = Field(default=None, sa_column=_ts(index=True))
+    reservation_payment_id: Optional[int] = None
 
 
 class Opportunity(SQLModel, table=True):
@@ -158,6 +163,14 @@ class EPayment(SQLModel, table=True):
     """One attempt to collect money online. A new attempt is a new row (suffix _2, _3…)."""
 
     __tablename__ = "epayment"
+    # Tiles and the keyset-paged list (services/tracking.py): one per scope column, ending with
+    # the sort key. Created by alembic 0006_tracking, with the search index that is not a model.
+    __table_args__ = (
+        Index("ix_epayment_entity_tracking", "entity_id", "status", "status_changed_at", "id"),
+        Index("ix_epayment_pos_tracking", "pos_id", "status", "status_changed_at", "id"),
+        Index("ix_epayment_seller_tracking", "seller_id", "status", "status_changed_at", "id"),
+        Index("ix_epayment_status_changed_at", "status_changed_at"),
+    )
     id: Optional[int] = Field(default=None, primary_key=True)
     reference: str = Field(unique=True)  # 00045_000061_20000026837_1
     psp_reference: str = Field(unique=True)  # the same without underscores (Sips)

@@ -16,3 +16,16 @@ def offer_url(number: int | str) -> str:
 
 def order_url(number: int | str) -> str:
     return f"/commandes/{number}"
+VEHICLES = "/vehicules"
+# Public stock (no login), per point of sale number: /stock/61 and /stock/61/<vehicle id>.
+STOCK = "/stock"
+STOCK_PAGE = "/stock/[stock_pos]"
+STOCK_VEHICLE_PAGE = "/stock/[stock_pos]/[stock_vehicle]"
+
+
+def public_stock(pos_number: int) -> str:
+    return f"{STOCK}/{pos_number}"
+
+
+def public_vehicle(pos_number: int, vehicle_id: int) -> str:
+    return f"{STOCK}/{pos_number}/{vehicle_id}"

@@ -30,10 +30,13 @@ class AppState(rx.State):
     user_pos: str = ""
     user_epay_option: bool = False
 
-    def current_user(self) -> User | None:
+    def _current_user(self) -> User | None:
         """The user behind the session token, read from the database on every call."""
         with session_scope(write=False) as session:
             return auth.user_for_token(session, self.session_token)
+
+    # A property, not a method: public methods of a state are events a client could send.
+    current_user = property(lambda self: self._current_user)
 
     def _remember(self, user: User) -> None:
         with session_scope(write=False) as session:

@@ -108,10 +108,12 @@ class OfferState(AppState):
         self._load()
 
     @rx.event
+    @require_roles(*VIEW_ROLES)
     def set_tab(self, value: str):
         self.tab = value
 
     @rx.event
+    @require_roles(*VIEW_ROLES)
     def toggle_ht(self, value: bool):
         self.show_ht = value
 
@@ -124,20 +126,24 @@ class OfferState(AppState):
         self.tab = "paiement"
 
     @rx.event
+    @require_roles(*VIEW_ROLES)
     def set_balance_method(self, value: str):
         self.balance_method = value
         self.errors = {k: v for k, v in self.errors.items() if k != "balance_method"}
 
     @rx.event
+    @require_roles(*VIEW_ROLES)
     def set_deposit_method(self, value: str):
         self.deposit_method = value
         self.errors = {k: v for k, v in self.errors.items() if k != "deposit_method"}
 
     @rx.event
+    @require_roles(*VIEW_ROLES)
     def set_decline_online(self, value: bool):
         self.decline_online = bool(value)
 
     @rx.event
+    @require_roles(*VIEW_ROLES)
     def cancel_checkout(self):
         self.errors = {}
         self.tab = "synthese"
@@ -197,6 +203,7 @@ class OfferState(AppState):
         return rx.download(data=pdf, filename=filename, mime_type="application/pdf")
 
     @rx.event
+    @require_roles(*VIEW_ROLES)
     def not_available(self):
         return rx.toast.info("Cette action n'est pas disponible dans cette démonstration.")
 
@@ -209,10 +216,12 @@ class OfferState(AppState):
         self.customer_open = True
 
     @rx.event
+    @require_roles(*VIEW_ROLES)
     def close_customer(self, value: bool = False):
         self.customer_open = bool(value)
 
     @rx.event
+    @require_roles(*VIEW_ROLES)
     def set_customer_civility(self, value: str):
         self.customer_civility = value
 

@@ -132,10 +132,12 @@ class OrderState(AppState):
                 self._apply(view, order_id)
 
     @rx.event
+    @require_roles(*VIEW_ROLES)
     def toggle_ht(self, value: bool):
         self.show_ht = value
 
     @rx.event
+    @require_roles(*VIEW_ROLES)
     def set_modal_open(self, value: bool):
         self.modal_open = bool(value)
 
@@ -194,6 +196,7 @@ class OrderState(AppState):
         return rx.download(data=pdf, filename=filename, mime_type="application/pdf")
 
     @rx.event
+    @require_roles(*VIEW_ROLES)
     def not_available(self):
         return rx.toast.info("Cette action n'est pas disponible dans cette démonstration.")
 

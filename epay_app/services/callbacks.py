@@ -14,10 +14,11 @@ from sqlmodel import Session, select
 
 from ..config import Settings
 from ..domain.errors import IllegalTransition
+from ..domain.references import PaymentKind
 from ..domain.statuses import PaymentStatus
 from ..models import EPayment, EPaymentEvent, PspConfig
 from ..psp.interface import CURRENCY_NUMERIC, Gateway, PspResponse, SealError, get_gateway
-from . import notifications
+from . import notifications, reservations
 from .payments import PaymentNotFound, change_status, lock_payment, record_event
 from .psp_accounts import credentials_for_merchant
 
@@ -74,7 +75,9 @@ def apply_psp_response(session: Session, fields: Mapping[str, str], source: Sour
     if target is PaymentStatus.AUTORISE:
         payment.psp_authorisation_id = response.authorisation_id
         payment.psp_masked_pan = response.masked_pan
-        notifications.queue_payment_confirmation(session, payment)
+        if payment.kind != PaymentKind.RESERVATION.value:
+            notifications.queue_payment_confirmation(session, payment)
+    reservations.after_status_change(session, payment)  # e-Réservation: release or confirm the block
     session.add(payment)
     session.flush()
     return _result(payment, "applied", response)

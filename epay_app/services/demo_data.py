@@ -88,7 +88,6 @@ def seed(session: Session) -> bool:
         users[gtype] = add(User(first_name=first, last_name=last, email=email, password_hash=password_hash,
                                 group_type=gtype.value, entity_id=vincent.id, pos_id=pos_vincent.id,
                                 phone="+33 6 00 00 00 61"))
-    admin = users[GroupType.ADMINISTRATEUR]
     audrey_v = add(User(first_name="Audrey", last_name="VILLIEN", email="audrey.villien@openflex.demo",
                         password_hash=password_hash, group_type=GroupType.VENDEUR.value,
                         entity_id=audrey.id, pos_id=pos_audrey.id))

@@ -1,7 +1,6 @@
 """The durable outbox (F-64) against a real SMTP server (aiosmtpd) and a migrated SQLite DB."""
 from __future__ import annotations
 
-from tests.support import aio
 import asyncio
 import threading
 from collections import Counter
@@ -18,6 +17,7 @@ from epay_app.emails.sink import FileSink
 from epay_app.models import OutboxMail
 from epay_app.services import mail_sender, mailbox, outbox
 from epay_app.services.mail_sender import SenderPolicy, send_due_mails
+from tests.support import aio
 
 from .conftest import free_tcp_port
 

@@ -1,8 +1,6 @@
 """Refund (F-35), order cancellation (F-26) and status query against the sandbox's Office API."""
 from __future__ import annotations
 
-from tests.support import aio
-import asyncio
 import socket
 
 import httpx
@@ -16,7 +14,7 @@ from epay_app.models import EPayment, EPaymentEvent
 from epay_app.services.paylinks import pay_url
 from epay_app.services.refunds import cancel_order_payment, refund_payment
 from epay_app.services.status_query import query_payment_status
-
+from tests.support import aio
 
 pytestmark = pytest.mark.usefixtures("sandbox", "api_server")
 

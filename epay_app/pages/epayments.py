@@ -1,0 +1,301 @@
+"""The "e-Paiements" list (F-51..F-55): search, status filters, sort, keyset pages, card actions.
+
+Only the visible cards (plain dicts of display strings) live in the state; the cursor of the
+next page is a backend-only var. Every handler re-reads the user on the server and the service
+scopes and checks every query (services.tracking).
+"""
+from __future__ import annotations
+
+import reflex as rx
+
+from .. import routes
+from ..components.payment_card import payment_card
+from ..components.shell import shell
+from ..db import session_scope
+from ..domain.errors import DomainError
+from ..domain.tracking import (
+    ALL_LABEL, FILTERS, FILTERS_BY_KEY, SORT_LABELS, SortOrder, filter_count_label, filters_for,
+    parse_filter_keys,
+)
+from ..domain.roles import GroupType
+from ..services import tracking
+from ..state import AppState, require_roles
+from . import live
+
+SEARCH_PLACEHOLDER = "Client, n°opportunité/commande/transaction, immatriculation, châssis"
+_LABEL_TO_SORT = {label: order.value for order, label in SORT_LABELS.items()}
+
+
+class EPaymentsState(AppState):
+    cards: list[dict[str, str]] = []
+    filter_keys: list[str] = []
+    allowed_filter_keys: list[str] = []
+    sort: str = SortOrder.OLDEST_FIRST.value
+    query: str = ""
+    has_more: bool = False
+    refusal: str = ""
+    search_hint: str = ""
+    refund_id: str = ""
+    refund_reference: str = ""
+    _cursor: str = ""
+    _watch_generation: int = 0
+
+    @rx.var
+    def filters_button_label(self) -> str:
+        return filter_count_label(len(self.filter_keys))
+
+    @rx.var
+    def shown_label(self) -> str:
+        labels = [FILTERS_BY_KEY[k].label for k in self.filter_keys if k in FILTERS_BY_KEY]
+        return ", ".join(labels) if labels else ALL_LABEL
+
+    @rx.var
+    def sort_label(self) -> str:
+        return SORT_LABELS[SortOrder(self.sort)]
+
+    # ------------------------------------------------------------ loading
+
+    def _viewer(self) -> tracking.Viewer | None:
+        user = self.current_user()
+        if user is None:
+            return None
+        with session_scope(write=False) as session:
+            return tracking.viewer_for(session, user)
+
+    def _load(self, keep_visible: bool = False) -> None:
+        """The first page again (or as many rows as are visible, for a live refresh)."""
+        viewer = self._viewer()
+        if viewer is None:
+            self.cards = []
+            return
+        limit = max(tracking.PAGE_SIZE, len(self.cards)) if keep_visible else tracking.PAGE_SIZE
+        try:
+            with session_scope(write=False) as session:
+                page = tracking.list_payments(session, viewer, filter_keys=self.filter_keys, query=self.query,
+                                              order=SortOrder(self.sort), limit=limit)
+        except DomainError as exc:
+            self.cards, self.has_more, self._cursor = [], False, ""
+            self.refusal = str(exc)
+            return
+        self.refusal = ""
+        self.cards = page.cards
+        self._cursor = page.next_cursor
+        self.has_more = bool(page.next_cursor)
+        self.search_hint = page.search_hint
+
+    @rx.event
+    @require_roles()
+    def load_epayments(self):
+        """on_load: /e-paiements?statut=a_rembourser,payes&q=…&tri=desc (the tiles' links)."""
+        params = self.router.url.query_parameters
+        user = self.current_user()
+        self.allowed_filter_keys = [f.key for f in filters_for(GroupType(user.group_type))]
+        try:
+            self.filter_keys = parse_filter_keys(params.get("statut"))
+        except DomainError as exc:
+            self.filter_keys, self.cards = [], []
+            self.refusal = str(exc)
+            return rx.toast.error(str(exc))
+        self.query = params.get("q", "")
+        self.sort = params.get("tri", "") if params.get("tri", "") in ("asc", "desc") else SortOrder.OLDEST_FIRST.value
+        self.cards = []
+        self._load()
+        events = [EPaymentsState.watch]
+        if self.refusal:
+            events.append(rx.toast.error(self.refusal))
+        return events
+
+    @rx.event
+    @require_roles()
+    def toggle_filter(self, key: str):
+        keys = set(self.filter_keys)
+        keys.symmetric_difference_update({key})
+        self.filter_keys = [f.key for f in FILTERS if f.key in keys]
+        self._load()
+        if self.refusal:
+            return rx.toast.error(self.refusal)
+
+    @rx.event
+    @require_roles()
+    def reset_filters(self):
+        self.filter_keys = []
+        self._load()
+
+    @rx.event
+    @require_roles()
+    def set_sort_label(self, label: str):
+        self.sort = _LABEL_TO_SORT.get(label, SortOrder.OLDEST_FIRST.value)
+        self._load()
+
+    @rx.event
+    @require_roles()
+    def search(self, value: str):
+        self.query = value
+        self._load()
+
+    @rx.event
+    @require_roles()
+    def load_more(self):
+        """"Voir plus": the next page after the last visible card (keyset)."""
+        viewer = self._viewer()
+        if viewer is None or not self._cursor:
+            return
+        try:
+            with session_scope(write=False) as session:
+                page = tracking.list_payments(session, viewer, filter_keys=self.filter_keys, query=self.query,
+                                              order=SortOrder(self.sort), after=self._cursor)
+        except DomainError as exc:
+            return rx.toast.error(str(exc))
+        self.cards = self.cards + page.cards
+        self._cursor = page.next_cursor
+        self.has_more = bool(page.next_cursor)
+
+    @rx.event
+    @require_roles()
+    def open_card(self, href: str):
+        if href:
+            return rx.redirect(href)
+
+    # ------------------------------------------------------------ actions
+
+    @rx.event
+    @require_roles()
+    def resend(self, payment_id: str):
+        viewer = self._viewer()
+        try:
+            with session_scope() as session:
+                message = tracking.resend_link(session, viewer, int(payment_id))
+        except (DomainError, ValueError) as exc:
+            return rx.toast.error(str(exc))
+        return rx.toast.success(message)
+
+    @rx.event
+    @require_roles()
+    def ask_refund(self, payment_id: str):
+        card = next((c for c in self.cards if c["id"] == payment_id), None)
+        if card is None:
+            return
+        self.refund_id = payment_id
+        self.refund_reference = card["reference"]
+
+    @rx.event
+    @require_roles()
+    def cancel_refund(self):
+        self.refund_id = self.refund_reference = ""
+
+    @rx.event
+    @require_roles()
+    async def confirm_refund(self):
+        payment_id, self.refund_id, self.refund_reference = self.refund_id, "", ""
+        viewer = self._viewer()
+        try:
+            with session_scope() as session:
+                message = await tracking.refund(session, viewer, int(payment_id))
+        except (DomainError, ValueError) as exc:
+            return rx.toast.error(str(exc))
+        self._load(keep_visible=True)
+        return rx.toast.success(message)
+
+    # ------------------------------------------------------------ live
+
+    @rx.event(background=True)
+    async def watch(self):
+        # Not wrapped by require_roles (it cannot touch the state outside its lock): it only
+        # reads a version number and refreshes through _load, which re-reads the user each time.
+        await live.watch(self, "_watch_generation", routes.EPAYMENTS, lambda: self._load(keep_visible=True))
+
+
+# ---------------------------------------------------------------- view
+
+
+def filter_menu() -> rx.Component:
+    items = [
+        rx.cond(
+            EPaymentsState.allowed_filter_keys.contains(f.key),
+            rx.checkbox(f.label, checked=EPaymentsState.filter_keys.contains(f.key),
+                        on_change=EPaymentsState.toggle_filter(f.key),
+                        id=f"filter-{f.key}"),
+        )
+        for f in FILTERS
+    ]
+    return rx.popover.root(
+        rx.popover.trigger(
+            rx.button(rx.icon("sliders-horizontal", size=16), EPaymentsState.filters_button_label,
+                      variant="outline", id="filters-button"),
+        ),
+        rx.popover.content(
+            rx.vstack(
+                rx.text("Afficher:", weight="bold", size="2"),
+                rx.button(ALL_LABEL, variant="ghost", size="1", on_click=EPaymentsState.reset_filters,
+                          id="filter-all"),
+                *items,
+                rx.separator(),
+                rx.text("Triés par:", weight="bold", size="2"),
+                rx.radio_group(list(SORT_LABELS.values()), value=EPaymentsState.sort_label,
+                               on_change=EPaymentsState.set_sort_label, direction="column", id="sort-group"),
+                spacing="2",
+            ),
+            id="filters-menu",
+        ),
+    )
+
+
+def refund_dialog() -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Rembourser l'e-Paiement"),
+            rx.alert_dialog.description(
+                "Confirmez-vous le remboursement de l'e-Paiement n° ", EPaymentsState.refund_reference, " ?"),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button("Annuler", variant="soft", color_scheme="gray",
+                                                 on_click=EPaymentsState.cancel_refund, id="refund-cancel")),
+                rx.alert_dialog.action(rx.button("Rembourser", color_scheme="red",
+                                                 on_click=EPaymentsState.confirm_refund, id="refund-confirm")),
+                justify="end", spacing="3", margin_top="1em",
+            ),
+        ),
+        open=EPaymentsState.refund_id != "",
+    )
+
+
+def epayments_page() -> rx.Component:
+    return shell(
+        rx.heading("e-Paiements", size="6", margin_bottom="0.5em"),
+        rx.cond(
+            AppState.user_epay_option,
+            rx.vstack(
+                rx.hstack(
+                    rx.input(placeholder=SEARCH_PLACEHOLDER, value=EPaymentsState.query,
+                             on_change=EPaymentsState.search, debounce_timeout=250, width="40em", id="search",
+                             aria_label="Rechercher"),
+                    filter_menu(),
+                    align="center", spacing="3",
+                ),
+                rx.hstack(
+                    rx.text("Filtres appliqués: ", EPaymentsState.shown_label, size="2", id="applied"),
+                    rx.text("Triés par: ", EPaymentsState.sort_label, size="2", id="sorted-by"),
+                    spacing="5",
+                ),
+                rx.cond(EPaymentsState.search_hint != "",
+                        rx.text(EPaymentsState.search_hint, size="1", color_scheme="gray", id="search-hint")),
+                rx.cond(EPaymentsState.refusal != "",
+                        rx.callout(EPaymentsState.refusal, icon="triangle_alert", color_scheme="red", id="refusal")),
+                rx.vstack(
+                    rx.foreach(
+                        EPaymentsState.cards,
+                        lambda c: payment_card(c, EPaymentsState.open_card, EPaymentsState.resend,
+                                               EPaymentsState.ask_refund),
+                    ),
+                    width="100%", spacing="3", id="results",
+                ),
+                rx.cond((EPaymentsState.cards.length() == 0) & (EPaymentsState.refusal == ""),
+                        rx.text("Aucun e-Paiement.", color_scheme="gray", id="no-results")),
+                rx.cond(EPaymentsState.has_more,
+                        rx.button("Voir plus", variant="outline", on_click=EPaymentsState.load_more,
+                                  id="more")),
+                refund_dialog(),
+                width="100%", spacing="3",
+            ),
+            rx.callout(tracking.NO_OPTION, icon="info", id="no-option"),
+        ),
+    )

@@ -1,0 +1,223 @@
+"""A published vehicle's public page (no login) with "Réserver ce véhicule" (F-40)."""
+from __future__ import annotations
+
+import json
+import logging
+
+import reflex as rx
+
+from .. import routes
+from ..db import session_scope
+from ..domain.dates import format_paris
+from ..domain.errors import DomainError, ValidationError
+from ..domain.money import format_eur
+from ..models import DealerGroup, Entity, PointOfSale
+from ..services import reservations
+from .public_stock import path_numbers, photo_placeholder, public_header
+
+log = logging.getLogger(__name__)
+
+FIELDS = ("civility", "last_name", "first_name", "email", "phone")
+
+
+class PublicVehicleState(rx.State):
+    found: bool = True
+    vehicle_id: int = 0
+    pos_number: int = 0
+    pos_name: str = ""
+    title: str = ""
+    make: str = ""
+    model: str = ""
+    version: str = ""
+    condition: str = ""
+    price: str = ""
+    details: list[str] = []
+    can_reserve: bool = False
+    unavailable: str = ""  # why not, for the visitor
+    reserved_label: str = ""  # "Réservé jusqu'au 16/12/2024 à 16h32"
+    amount: str = ""
+    hours: int = 0
+    show_form: bool = False
+    errors: dict[str, str] = {}
+    message: str = ""
+    done: bool = False
+    done_text: str = ""
+    submitting: bool = False
+
+    def _load(self, pos_number: int, vehicle_id: int) -> None:
+        with session_scope(write=False) as session:
+            vehicle = reservations.published_vehicle(session, pos_number, vehicle_id)
+            if vehicle is None:
+                self.found = False
+                return
+            pos = session.get(PointOfSale, vehicle.pos_id)
+            group = session.get(DealerGroup, session.get(Entity, pos.entity_id).group_id)
+            state = reservations.availability(session, vehicle)
+        self.found, self.vehicle_id, self.pos_number, self.pos_name = True, vehicle.id, pos.number, pos.name
+        self.make, self.model, self.version, self.condition = (vehicle.make, vehicle.model, vehicle.version,
+                                                               vehicle.condition)
+        self.title = f"{vehicle.make} {vehicle.model}"
+        self.price = format_eur(vehicle.price_cents)
+        self.details = [d for d in (
+            vehicle.fuel,
+            f"{vehicle.fiscal_power} CV / {vehicle.power_hp} ch" if vehicle.power_hp else "",
+            f"{vehicle.doors} P {vehicle.colour}".strip() if vehicle.colour else "",
+            f"{vehicle.mileage_km:,} km".replace(",", " ") if vehicle.mileage_km else "",
+            f"Immatriculation : {vehicle.plate}" if vehicle.plate else "",
+        ) if d]
+        self.can_reserve = state.can_reserve
+        self.reserved_label = f"Réservé jusqu'au {format_paris(state.blocked_until)}" if state.blocked_until else ""
+        self.unavailable = "" if state.can_reserve else state.reason
+        self.amount, self.hours = format_eur(group.reservation_amount_cents), group.reservation_hours
+
+    @rx.event
+    def load_vehicle(self):
+        self.errors, self.message, self.done, self.done_text = {}, "", False, ""
+        self.show_form = self.submitting = False
+        numbers = path_numbers(self.router.url.path)
+        if len(numbers) != 2:
+            self.found = False
+            return
+        self._load(*numbers)
+
+    @rx.event
+    def open_form(self):
+        self.show_form = self.can_reserve
+
+    @rx.event
+    def close_form(self):
+        self.show_form = False
+        self.errors, self.message = {}, ""
+
+    @rx.event
+    async def submit_reservation(self, form: dict):
+        if self.submitting:
+            return
+        self.submitting = True
+        self.errors, self.message = {}, ""
+        yield
+        data = {key: form.get(key, "") for key in FIELDS}
+        vehicle_id, pos_number = self.vehicle_id, self.pos_number
+        try:
+            result = await rx.run_in_thread(lambda: _reserve(vehicle_id, data))
+        except ValidationError as exc:
+            self.errors = exc.errors
+            self.message = "Veuillez corriger les champs signalés."
+        except reservations.ReservationUnavailable as exc:
+            self.message = str(exc)
+            self._load(pos_number, vehicle_id)
+        except DomainError as exc:
+            self.message = str(exc)
+        else:
+            self.show_form = False
+            self.done = True
+            self.done_text = (f"Le véhicule vous est réservé jusqu'au {format_paris(result.blocked_until)} "
+                              f"(paiement en ligne n° {result.reference}).")
+            self._load(pos_number, vehicle_id)
+            if result.pay_url:
+                self.done_text += " Vous allez être redirigé vers la page de paiement sécurisé."
+                self.submitting = False
+                # A full page load: /pay/<token> is a server route, not a page of the app.
+                yield rx.call_script(f"window.location.assign({json.dumps(result.pay_url)})")
+                return
+        self.submitting = False
+
+
+def _reserve(vehicle_id: int, data: dict) -> reservations.Reservation:
+    with session_scope() as session:
+        return reservations.reserve_vehicle(session, vehicle_id, data)
+
+
+def field_error(name: str) -> rx.Component:
+    return rx.cond(PublicVehicleState.errors.contains(name),
+                   rx.text(PublicVehicleState.errors[name], color="red", size="1", id=f"error-{name}"))
+
+
+def labelled(label: str, name: str, control: rx.Component) -> rx.Component:
+    return rx.vstack(rx.text(label, size="2", weight="medium"), control, field_error(name),
+                     spacing="1", width="100%")
+
+
+def reservation_form() -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            rx.heading("Réserver ce véhicule", size="4"),
+            rx.text("Le véhicule vous sera réservé pendant ", PublicVehicleState.hours,
+                    " heures contre un paiement en ligne de ", PublicVehicleState.amount, ".", size="2"),
+            labelled("Civilité *", "civility",
+                     rx.radio_group(["M.", "Mme."], name="civility", direction="row", id="civility")),
+            labelled("Nom *", "last_name", rx.input(name="last_name", id="last_name", width="100%")),
+            labelled("Prénom *", "first_name", rx.input(name="first_name", id="first_name", width="100%")),
+            labelled("Adresse e-mail *", "email",
+                     rx.input(name="email", id="email", type="email", width="100%")),
+            labelled("Téléphone *", "phone", rx.input(name="phone", id="phone", type="tel", width="100%")),
+            rx.cond(PublicVehicleState.message != "",
+                    rx.callout(PublicVehicleState.message, icon="triangle-alert", color_scheme="red",
+                               id="reservation-error", width="100%")),
+            rx.hstack(
+                rx.button("Réserver et payer ", PublicVehicleState.amount, type="submit",
+                          id="reservation-submit", loading=PublicVehicleState.submitting),
+                rx.button("Annuler", type="button", variant="soft", color_scheme="gray",
+                          on_click=PublicVehicleState.close_form),
+                spacing="3",
+            ),
+            spacing="3", width="100%",
+        ),
+        on_submit=PublicVehicleState.submit_reservation, id="reservation-form", width="100%",
+    )
+
+
+def reservation_block() -> rx.Component:
+    return rx.vstack(
+        rx.cond(PublicVehicleState.reserved_label != "",
+                rx.badge(PublicVehicleState.reserved_label, color_scheme="orange", size="3", id="reserved-badge")),
+        rx.cond(PublicVehicleState.done,
+                rx.callout(PublicVehicleState.done_text, icon="circle-check", color_scheme="green",
+                           id="reservation-done", width="100%")),
+        rx.cond(
+            PublicVehicleState.can_reserve,
+            rx.cond(PublicVehicleState.show_form, reservation_form(),
+                    rx.button("Réserver ce véhicule", size="3", id="reserve-button",
+                              on_click=PublicVehicleState.open_form)),
+            rx.cond(PublicVehicleState.unavailable != "",
+                    rx.text(PublicVehicleState.unavailable, color_scheme="gray", id="reservation-unavailable")),
+        ),
+        spacing="3", width="100%", align="start",
+    )
+
+
+def public_vehicle_page() -> rx.Component:
+    return rx.box(
+        public_header(),
+        rx.box(
+            rx.cond(
+                PublicVehicleState.found,
+                rx.vstack(
+                    rx.link("← ", PublicVehicleState.pos_name,
+                            href=routes.STOCK + "/" + PublicVehicleState.pos_number.to_string(), id="back-to-stock"),
+                    rx.card(
+                        rx.flex(
+                            rx.box(photo_placeholder("260px"), width=["100%", "100%", "45%"]),
+                            rx.vstack(
+                                rx.badge(PublicVehicleState.condition, variant="soft", id="vehicle-condition"),
+                                rx.heading(PublicVehicleState.make, size="6", id="vehicle-make"),
+                                rx.text(PublicVehicleState.model, size="4", id="vehicle-model"),
+                                rx.text(PublicVehicleState.version, color_scheme="gray", id="vehicle-version"),
+                                rx.foreach(PublicVehicleState.details, lambda d: rx.text(d, size="2")),
+                                rx.text(PublicVehicleState.price, " TTC", weight="bold", size="5", id="vehicle-price"),
+                                reservation_block(),
+                                spacing="2", align="start", width="100%",
+                            ),
+                            gap="1.5em", direction=rx.breakpoints(initial="column", md="row"), width="100%",
+                        ),
+                        width="100%",
+                    ),
+                    spacing="3", width="100%",
+                ),
+                rx.callout("Ce véhicule n'existe pas ou n'est plus en ligne.", icon="triangle-alert",
+                           color_scheme="red", id="not-found"),
+            ),
+            padding="1.5em 2em", max_width="1100px", margin="0 auto",
+        ),
+        background="#f3f5f9", min_height="100vh",
+    )

@@ -1,0 +1,414 @@
+"""e-Réservation (F-40): a web visitor blocks a published vehicle by paying online.
+
+The block lives on the vehicle row (`reserved_until`, `reservation_payment_id`). It is taken with
+one conditional UPDATE — "… WHERE the vehicle is free" — so two visitors racing for the same
+vehicle cannot both win: on PostgreSQL the second UPDATE waits for the first one's row lock and
+then re-reads the row (now blocked, zero rows); on SQLite the writer transaction (BEGIN IMMEDIATE,
+see db.py) already serialises them.
+
+Locks are always taken payment first, then vehicle (as the PSP callback does: it holds the
+payment's lock when it calls `after_status_change`), so two writers never wait on each other.
+
+Time comes in as `now` everywhere so tests (and the lapse job) control it.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import case, func, or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from ..domain.dates import as_utc, utcnow
+from ..domain.errors import DomainError
+from ..domain.references import PaymentKind, TransactionReference
+from ..domain.roles import GroupType
+from ..domain.statuses import PaymentStatus
+from ..domain.visitor import VisitorDetails, validate_visitor
+from ..models import (
+    Customer, DealerGroup, Entity, EPayment, Opportunity, PointOfSale, PspConfig, User, Vehicle,
+)
+from . import notifications, paylinks
+from .payments import change_status, lock_payment, record_event
+
+log = logging.getLogger(__name__)
+
+IN_STOCK, RESERVED, SOLD = "en stock", "réservé", "vendu"
+OPPORTUNITY_LOST = "perdue"
+SOURCE = "e-réservation"
+# The payment statuses after which an unpaid block is given back at once.
+UNPAID_FAILURES = frozenset({PaymentStatus.ANNULE, PaymentStatus.REJETE, PaymentStatus.ERREUR})
+# Who follows a reservation made by a visitor, in order of preference.
+SELLER_PREFERENCE = (GroupType.CHEF_DES_VENTES, GroupType.VENDEUR, GroupType.DIRECTEUR,
+                     GroupType.ADMINISTRATEUR)
+
+
+class ReservationUnavailable(DomainError):
+    """The vehicle cannot be reserved (not offered, blocked, sold). The message is for visitors."""
+
+
+@dataclass(frozen=True)
+class Availability:
+    offered: bool  # e-réservation is possible for this vehicle at all (settings, PSP, option)
+    blocked_until: datetime | None  # the vehicle is blocked until then (by anyone)
+    reason: str = ""  # why it cannot be reserved now, in French ("" when it can)
+
+    @property
+    def can_reserve(self) -> bool:
+        return self.offered and self.blocked_until is None and not self.reason
+
+
+@dataclass(frozen=True)
+class Reservation:
+    payment_id: int
+    reference: str
+    opportunity_number: int
+    amount_cents: int
+    blocked_until: datetime
+    pay_url: str  # /pay/<token>: sends the visitor to the PSP's hosted page
+
+
+@dataclass(frozen=True)
+class _Context:
+    vehicle: Vehicle
+    pos: PointOfSale
+    entity: Entity
+    group: DealerGroup
+    seller: User | None
+    has_psp: bool
+
+
+def _now(now: datetime | None) -> datetime:
+    return as_utc(now) if now is not None else utcnow()
+
+
+def blocked_until(vehicle: Vehicle, now: datetime | None = None) -> datetime | None:
+    """When the vehicle's block ends, or None when it is free (an expired block counts as free
+    even before the lapse job has cleaned it)."""
+    if vehicle.reserved_until is None or vehicle.stock_status == SOLD:
+        return None
+    until = as_utc(vehicle.reserved_until)
+    return until if until > _now(now) else None
+
+
+def _seller_for(session: Session, pos_id: int) -> User | None:
+    users = session.exec(
+        select(User).where(User.pos_id == pos_id, User.active == True).order_by(User.id)  # noqa: E712
+    ).all()
+    for group_type in SELLER_PREFERENCE:
+        for user in users:
+            if user.group_type == group_type.value:
+                return user
+    return users[0] if users else None
+
+
+def _context(session: Session, vehicle: Vehicle) -> _Context:
+    pos = session.get(PointOfSale, vehicle.pos_id)
+    entity = session.get(Entity, pos.entity_id)
+    group = session.get(DealerGroup, entity.group_id)
+    has_psp = session.exec(select(PspConfig.id).where(PspConfig.pos_id == pos.id)).first() is not None
+    return _Context(vehicle, pos, entity, group, _seller_for(session, pos.id), has_psp)
+
+
+def _availability(ctx: _Context, now: datetime) -> Availability:
+    vehicle = ctx.vehicle
+    offered = bool(vehicle.published and ctx.group.reservation_enabled and ctx.entity.epay_option
+                   and ctx.has_psp and ctx.seller is not None)
+    until = blocked_until(vehicle, now)
+    if not vehicle.published:
+        return Availability(False, None, "Ce véhicule n'est pas proposé à la vente en ligne.")
+    if vehicle.stock_status == SOLD:
+        return Availability(offered, None, "Ce véhicule a été vendu.")
+    if not offered:
+        return Availability(False, until, "La e-réservation n'est pas proposée pour ce véhicule.")
+    if until is not None:
+        return Availability(True, until, "Ce véhicule est déjà réservé.")
+    return Availability(True, None)
+
+
+def availability(session: Session, vehicle: Vehicle, now: datetime | None = None) -> Availability:
+    return _availability(_context(session, vehicle), _now(now))
+
+
+def published_vehicle(session: Session, pos_number: int, vehicle_id: int) -> Vehicle | None:
+    """A published vehicle of that point of sale (the public page shows nothing else)."""
+    return session.exec(
+        select(Vehicle).join(PointOfSale, PointOfSale.id == Vehicle.pos_id)
+        .where(PointOfSale.number == pos_number, Vehicle.id == vehicle_id, Vehicle.published == True)  # noqa: E712
+    ).first()
+
+
+# --- Reserving ----------------------------------------------------------------------------------
+
+def _claim(session: Session, vehicle_id: int, until: datetime, now: datetime,
+           payment_id: int | None = None) -> bool:
+    """Take the block if the vehicle is free. True when this transaction got it."""
+    result = session.exec(
+        update(Vehicle)
+        .where(Vehicle.id == vehicle_id, Vehicle.published == True,  # noqa: E712
+               Vehicle.stock_status != SOLD,
+               or_(Vehicle.reserved_until.is_(None), Vehicle.reserved_until <= now))
+        .values(reserved_until=until, reservation_payment_id=payment_id, stock_status=RESERVED)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def _customer(session: Session, details: VisitorDetails) -> Customer:
+    """The customer with that e-mail, or a new one. Existing details are kept; blanks are filled."""
+    customer = session.exec(
+        select(Customer).where(func.lower(Customer.email) == details.email).order_by(Customer.id)
+    ).first()
+    if customer is None:
+        customer = Customer(civility=details.civility, last_name=details.last_name,
+                            first_name=details.first_name, email=details.email, phone=details.phone)
+    else:
+        for field in ("civility", "last_name", "first_name", "phone"):
+            if not getattr(customer, field):
+                setattr(customer, field, getattr(details, field))
+    session.add(customer)
+    session.flush()
+    return customer
+
+
+def _new_opportunity(session: Session, customer: Customer, seller: User, pos: PointOfSale,
+                     now: datetime) -> Opportunity:
+    """Next opportunity number. Two transactions may pick the same one on PostgreSQL: the loser
+    retries inside a savepoint, after the winner committed (the unique index waits for it)."""
+    for _ in range(5):
+        number = (session.exec(select(func.max(Opportunity.number))).one() or 0) + 1
+        opportunity = Opportunity(number=number, customer_id=customer.id, seller_id=seller.id,
+                                  pos_id=pos.id, created_at=now)
+        try:
+            with session.begin_nested():
+                session.add(opportunity)
+                session.flush()
+            return opportunity
+        except IntegrityError:
+            log.info("opportunity number %s taken meanwhile, retrying", number)
+    raise DomainError("Impossible de créer l'opportunité, veuillez réessayer.")
+
+
+def _pay_url(payment: EPayment) -> str:
+    return paylinks.pay_url(payment)
+
+
+def reserve_vehicle(session: Session, vehicle_id: int, form: dict, *,
+                    now: datetime | None = None) -> Reservation:
+    """The visitor's "Réserver ce véhicule".
+
+    Raises ValidationError (field-level, nothing written) or ReservationUnavailable. On success the
+    vehicle is blocked until now + the group's duration, and a payment waits for the visitor."""
+    details = validate_visitor(form)
+    now = _now(now)
+    vehicle = session.get(Vehicle, vehicle_id)
+    if vehicle is None:
+        raise ReservationUnavailable("Ce véhicule n'existe pas ou n'est plus en ligne.")
+    ctx = _context(session, vehicle)
+    if not ctx.vehicle.published or not _availability(ctx, now).offered:
+        raise ReservationUnavailable(_availability(ctx, now).reason)
+    # An expired block is cleaned first, so its unpaid payment is cancelled, not orphaned.
+    _lapse_vehicle(session, vehicle_id, now)
+    until = now + timedelta(hours=ctx.group.reservation_hours)
+    if not _claim(session, vehicle_id, until, now):
+        raise ReservationUnavailable("Ce véhicule vient d'être réservé ou vendu : il n'est plus disponible.")
+
+    customer = _customer(session, details)
+    opportunity = _new_opportunity(session, customer, ctx.seller, ctx.pos, now)
+    reference = TransactionReference(ctx.entity.number, ctx.pos.number, PaymentKind.RESERVATION,
+                                     opportunity.number, 1)
+    payment = EPayment(
+        reference=str(reference), psp_reference=reference.psp_reference,
+        kind=PaymentKind.RESERVATION.value, attempt=1, amount_cents=ctx.group.reservation_amount_cents,
+        status=PaymentStatus.ENVOYE.value, order_id=None, opportunity_id=opportunity.id,
+        customer_id=customer.id, vehicle_id=vehicle_id, seller_id=ctx.seller.id, pos_id=ctx.pos.id,
+        entity_id=ctx.entity.id, created_at=now, status_changed_at=now, sent_at=now,
+        link_expires_at=until,  # the payment link dies with the block
+    )
+    session.add(payment)
+    session.flush()
+    record_event(session, payment, PaymentStatus.ENVOYE, source=SOURCE,
+                 actor=f"{customer.civility} {customer.first_name} {customer.last_name}", at=now)
+    session.exec(update(Vehicle).where(Vehicle.id == vehicle_id)
+                 .values(reservation_payment_id=payment.id)
+                 .execution_options(synchronize_session=False))
+    url = _pay_url(payment)
+    notifications.queue_reservation_request(session, payment, url, blocked_until=until)
+    session.expire(vehicle)
+    log.info("vehicle %s reserved until %s by payment %s", vehicle_id, until, payment.reference)
+    return Reservation(payment.id, payment.reference, opportunity.number, payment.amount_cents, until, url)
+
+
+# --- Releasing ----------------------------------------------------------------------------------
+
+def _release(session: Session, payment: EPayment, *, only_expired_at: datetime | None = None) -> bool:
+    """Give the vehicle back if this payment still holds its block."""
+    conditions = [Vehicle.id == payment.vehicle_id, Vehicle.reservation_payment_id == payment.id]
+    if only_expired_at is not None:
+        conditions.append(Vehicle.reserved_until <= only_expired_at)
+    result = session.exec(
+        update(Vehicle).where(*conditions)
+        .values(reserved_until=None, reservation_payment_id=None,
+                stock_status=case((Vehicle.stock_status == RESERVED, IN_STOCK), else_=Vehicle.stock_status))
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def release_if_unpaid(session: Session, payment: EPayment) -> bool:
+    """Call after a reservation payment became Annulé, Rejeté or Erreur: the vehicle is free again.
+    No-op (False) for any other payment or status. The caller holds the payment's lock."""
+    if payment.kind != PaymentKind.RESERVATION.value or PaymentStatus(payment.status) not in UNPAID_FAILURES:
+        return False
+    released = _release(session, payment)
+    if released:
+        log.info("reservation %s not paid (%s): vehicle %s released", payment.reference,
+                 payment.status, payment.vehicle_id)
+    return released
+
+
+def _holds_block(session: Session, payment: EPayment) -> bool:
+    held = session.exec(select(Vehicle.reservation_payment_id).where(Vehicle.id == payment.vehicle_id)).one()
+    return held == payment.id
+
+
+def after_status_change(session: Session, payment: EPayment, *, now: datetime | None = None) -> None:
+    """The PSP callback's hook, after it applied a status to a payment (it holds the lock).
+
+    Unpaid failures release the vehicle. An authorisation confirms the reservation (mail to the
+    visitor, notification to the point of sale); if the block was lost meanwhile (refused, then
+    paid on a second try after someone else took the vehicle), the money is to be given back."""
+    if payment.kind != PaymentKind.RESERVATION.value:
+        return
+    status = PaymentStatus(payment.status)
+    if status in UNPAID_FAILURES:
+        release_if_unpaid(session, payment)
+        return
+    if status is not PaymentStatus.AUTORISE:
+        return
+    now = _now(now)
+    if not _holds_block(session, payment):
+        until = as_utc(payment.link_expires_at) if payment.link_expires_at else now
+        if until <= now or not _claim(session, payment.vehicle_id, until, now, payment.id):
+            change_status(session, payment, PaymentStatus.A_REMBOURSER, source="système",
+                          actor="e-réservation : véhicule plus disponible")
+            return
+    # Both are deduplicated per payment: a replayed authorisation mails nobody twice.
+    notifications.queue_reservation_confirmation(session, payment)
+    notifications.queue_reservation_staff_notification(session, payment,
+                                                       blocked_until=payment.link_expires_at)
+
+
+def _lapse_vehicle(session: Session, vehicle_id: int, now: datetime) -> bool:
+    """End the vehicle's block if its time is over; an unpaid payment is then cancelled."""
+    row = session.exec(
+        select(Vehicle.reservation_payment_id, Vehicle.reserved_until).where(Vehicle.id == vehicle_id)
+    ).one()
+    payment_id, until = row
+    if until is None or as_utc(until) > now:
+        return False
+    if payment_id is None:
+        return _clear_expired(session, vehicle_id, now)
+    payment = lock_payment(session, payment_id)
+    if not _release(session, payment, only_expired_at=now):
+        return False  # someone else already moved the block
+    if payment.status == PaymentStatus.ENVOYE.value:
+        change_status(session, payment, PaymentStatus.ANNULE, source="système",
+                      actor="e-réservation expirée sans paiement")
+    log.info("reservation %s lapsed (%s)", payment.reference, payment.status)
+    return True
+
+
+def _clear_expired(session: Session, vehicle_id: int, now: datetime) -> bool:
+    result = session.exec(
+        update(Vehicle).where(Vehicle.id == vehicle_id, Vehicle.reservation_payment_id.is_(None),
+                              Vehicle.reserved_until <= now)
+        .values(reserved_until=None,
+                stock_status=case((Vehicle.stock_status == RESERVED, IN_STOCK), else_=Vehicle.stock_status))
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def lapse_expired_reservations(session: Session, now: datetime | None = None) -> list[int]:
+    """The periodic job: every block whose time is over ends (an unpaid payment is cancelled, a
+    paid one stays Autorisé). Returns the ids of the vehicles made available again."""
+    now = _now(now)
+    vehicle_ids = session.exec(
+        select(Vehicle.id).where(Vehicle.reserved_until.is_not(None), Vehicle.reserved_until <= now)
+        .order_by(Vehicle.id)
+    ).all()
+    return [vehicle_id for vehicle_id in vehicle_ids if _lapse_vehicle(session, vehicle_id, now)]
+
+
+# --- When the sale does not happen --------------------------------------------------------------
+
+def _settle(session: Session, payment_ids: list[int], actor: str, reason: str) -> list[EPayment]:
+    """Paid reservations become À rembourser, unpaid ones are cancelled; their blocks end."""
+    settled = []
+    for payment_id in sorted(payment_ids):
+        payment = lock_payment(session, payment_id)
+        status = PaymentStatus(payment.status)
+        if status is PaymentStatus.AUTORISE:
+            change_status(session, payment, PaymentStatus.A_REMBOURSER, source="utilisateur",
+                          actor=actor, raw=reason)
+        elif status is PaymentStatus.ENVOYE:
+            change_status(session, payment, PaymentStatus.ANNULE, source="utilisateur",
+                          actor=actor, raw=reason)
+        _release(session, payment)
+        settled.append(payment)
+    return settled
+
+
+def mark_opportunity_lost(session: Session, opportunity_id: int, *, actor: str) -> list[EPayment]:
+    """The opportunity is lost: its reservation payments are settled and the vehicle freed."""
+    payment_ids = list(session.exec(
+        select(EPayment.id).where(EPayment.opportunity_id == opportunity_id,
+                                  EPayment.kind == PaymentKind.RESERVATION.value)
+    ).all())
+    settled = _settle(session, payment_ids, actor, "Opportunité perdue")
+    opportunity = session.get(Opportunity, opportunity_id)
+    opportunity.status = OPPORTUNITY_LOST
+    session.add(opportunity)
+    session.flush()
+    return settled
+
+
+def mark_vehicle_sold(session: Session, vehicle_id: int, *, buyer_customer_id: int | None,
+                      actor: str) -> list[EPayment]:
+    """The vehicle is sold (to `buyer_customer_id`): the other customers' reservations on it are
+    settled — paid ones À rembourser — and the vehicle leaves the stock."""
+    conditions = [EPayment.vehicle_id == vehicle_id, EPayment.kind == PaymentKind.RESERVATION.value]
+    if buyer_customer_id is not None:
+        conditions.append(EPayment.customer_id != buyer_customer_id)
+    payment_ids = list(session.exec(select(EPayment.id).where(*conditions)).all())
+    settled = _settle(session, payment_ids, actor, "Véhicule vendu à un autre client")
+    session.exec(update(Vehicle).where(Vehicle.id == vehicle_id)
+                 .values(stock_status=SOLD, reserved_until=None, reservation_payment_id=None)
+                 .execution_options(synchronize_session=False))
+    return settled
+
+
+# --- The periodic job ---------------------------------------------------------------------------
+
+async def run_lapse_job(interval_seconds: float = 60.0) -> None:
+    """Lifespan task of the app: ends expired blocks every minute (safe with several workers: each
+    block is ended under its payment's lock, once)."""
+    import asyncio
+
+    from ..db import session_scope
+
+    def once() -> list[int]:
+        with session_scope() as session:
+            return lapse_expired_reservations(session)
+
+    while True:
+        try:
+            released = await asyncio.to_thread(once)
+            if released:
+                log.info("reservations lapsed, vehicles available again: %s", released)
+        except Exception:  # noqa: BLE001 - the job must survive a bad minute (database restart…)
+            log.exception("reservation lapse job failed")
+        await asyncio.sleep(interval_seconds)

@@ -1,0 +1,370 @@
+"""Tracking use cases (F-50..F-55): tile counts, the e-Paiements list, and the card actions.
+
+Every query is scoped on the server to the e-payments the user follows (domain.tracking):
+a seller their own, a sales manager and a secretary their point of sale, a director and an
+administrator their entity. Counts and pages are single SQL statements served by the indexes
+of alembic revision 0006_tracking; the list pages by keyset, never by OFFSET.
+"""
+from __future__ import annotations
+
+import inspect
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Select, and_, func, literal_column, or_, select, table, text, tuple_, union_all
+from sqlmodel import Session
+
+from ..domain.dates import format_paris
+from ..domain.errors import DomainError, InvalidReference
+from ..domain.money import format_eur
+from ..domain.references import PaymentKind, TransactionReference
+from ..domain.roles import REFUND_ROLES, GroupType, tiles_for
+from ..domain.search import MIN_SUBSTRING, normalise
+from ..domain.statuses import CARD_BADGES, DATE_PREFIXES, PaymentStatus
+from ..domain.tracking import SCOPES, SortOrder, TrackingRefused, may_follow, statuses_for
+from ..models import (
+    Customer, Entity, EPayment, Opportunity, OutboxMail, PointOfSale, SalesOrder, User, Vehicle,
+)
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 20
+ORDERS_PATH = "/commandes"  # the checkout module's order page: /commandes/<number>
+OPPORTUNITIES_PATH = "/opportunites"
+
+NO_OPTION = "L'option e-paiement n'est pas activée pour votre entité."
+BADGE_COLOURS = {
+    PaymentStatus.ENVOYE: "orange",
+    PaymentStatus.AUTORISE: "green",
+    PaymentStatus.A_REMBOURSER: "red",
+    PaymentStatus.REMBOURSE: "blue",
+    PaymentStatus.ANNULE: "gray",
+    PaymentStatus.REJETE: "tomato",
+    PaymentStatus.ERREUR: "tomato",
+}
+
+E = EPayment.__table__
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking: what the server scopes every query on."""
+
+    user_id: int
+    group: GroupType
+    entity_id: int
+    pos_id: int
+    display_name: str = ""
+    epay_option: bool = True
+
+    @property
+    def scope_value(self) -> int:
+        column = SCOPES[self.group].value
+        return {"seller_id": self.user_id, "pos_id": self.pos_id, "entity_id": self.entity_id}[column]
+
+
+def viewer_for(session: Session, user: User) -> Viewer:
+    entity = session.get(Entity, user.entity_id)
+    return Viewer(user_id=user.id, group=GroupType(user.group_type), entity_id=user.entity_id,
+                  pos_id=user.pos_id, display_name=user.display_name,
+                  epay_option=bool(entity and entity.epay_option))
+
+
+def _check_option(viewer: Viewer) -> None:
+    if not viewer.epay_option:
+        raise TrackingRefused(NO_OPTION)
+
+
+def _scope_clause(viewer: Viewer):
+    return E.c[SCOPES[viewer.group].value] == viewer.scope_value
+
+
+# ---------------------------------------------------------------- tiles
+
+
+def tile_counts(session: Session, viewer: Viewer) -> dict[PaymentStatus, int]:
+    """The viewer's tiles and their counts, in one conditional-aggregation query.
+    No option or no tile: an empty dict (nothing is shown)."""
+    tiles = tiles_for(viewer.group)
+    if not viewer.epay_option or not tiles:
+        return {}
+    stmt = select(*[func.count().filter(E.c.status == s.value).label(s.value) for s in tiles]).where(
+        _scope_clause(viewer), E.c.status.in_([s.value for s in tiles])
+    )
+    row = session.connection().execute(stmt).one()
+    return {s: int(row[i] or 0) for i, s in enumerate(tiles)}
+
+
+# ---------------------------------------------------------------- list
+
+
+@dataclass
+class Page:
+    cards: list[dict[str, str]]
+    next_cursor: str = ""  # empty: no more rows
+    statuses: tuple[PaymentStatus, ...] = field(default_factory=tuple)
+    search_hint: str = ""
+
+
+def encode_cursor(moment: datetime, payment_id: int) -> str:
+    return f"{moment.isoformat()}|{payment_id}"
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        moment, payment_id = cursor.rsplit("|", 1)
+        return datetime.fromisoformat(moment), int(payment_id)
+    except ValueError as exc:
+        raise DomainError("Page demandée invalide.") from exc
+
+
+def _reference_lookup(query: str):
+    """A whole transaction number (either form) is found by its unique index: its trigrams
+    ("000", "_00"…) are in every document, so the text index would read them all."""
+    try:
+        ref = TransactionReference.parse(query)
+    except InvalidReference:
+        try:
+            ref = TransactionReference.from_psp_reference(query)
+        except InvalidReference:
+            return None
+    return select(E.c.id).where(E.c.reference == str(ref))
+
+
+def _search_hits(session: Session, query: str):
+    """A CTE of payment ids matching `query`, or None for no search. Substrings need three
+    characters; a shorter number matches an order or opportunity number exactly."""
+    text_q = normalise(query)
+    if not text_q:
+        return None, ""
+    exact = _reference_lookup(query.strip())
+    if exact is not None:
+        return exact.cte("exact_hits"), ""
+    if len(text_q) < MIN_SUBSTRING:
+        if text_q.isdigit():
+            number = int(text_q)
+            ids = union_all(
+                select(E.c.id).where(E.c.order_id.in_(select(SalesOrder.id).where(SalesOrder.number == number))),
+                select(E.c.id).where(
+                    E.c.opportunity_id.in_(select(Opportunity.id).where(Opportunity.number == number))),
+            )
+            return ids.cte("exact_hits"), ""
+        return None, f"Saisissez au moins {MIN_SUBSTRING} caractères pour rechercher."
+    if session.get_bind().dialect.name == "postgresql":
+        escaped = text_q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        search = table("epayment_search", literal_column("payment_id"), literal_column("doc"))
+        hits = select(search.c.payment_id.label("id")).where(search.c.doc.like(f"%{escaped}%"))
+    else:
+        phrase = '"' + text_q.replace('"', '""') + '"'
+        hits = (select(literal_column("rowid").label("id")).select_from(table("epayment_fts"))
+                .where(text("epayment_fts MATCH :fts_query").bindparams(fts_query=phrase)))
+    return hits.cte("hits").prefix_with("MATERIALIZED"), ""
+
+
+def _branch(viewer: Viewer, status: PaymentStatus, after, order: SortOrder, limit: int) -> Select:
+    keys = tuple_(E.c.status_changed_at, E.c.id)
+    stmt = select(E.c.id, E.c.status_changed_at).where(_scope_clause(viewer), E.c.status == status.value)
+    if after is not None:
+        bound = tuple_(*after)
+        stmt = stmt.where(keys > bound if order is SortOrder.OLDEST_FIRST else keys < bound)
+    if order is SortOrder.OLDEST_FIRST:
+        stmt = stmt.order_by(E.c.status_changed_at.asc(), E.c.id.asc())
+    else:
+        stmt = stmt.order_by(E.c.status_changed_at.desc(), E.c.id.desc())
+    return stmt.limit(limit)
+
+
+def _searched(viewer: Viewer, statuses, hits, after, order: SortOrder, limit: int, sqlite: bool):
+    """With a search: one pass over the scope index entries of the wanted statuses (covering:
+    no table row is read), each id checked against the search hits; only the matches are sorted.
+    On SQLite `id + 0` keeps the planner from driving by the hits instead, which would read one
+    table row per hit (a common name has thousands)."""
+    keys = tuple_(E.c.status_changed_at, E.c.id)
+    few = hits.name == "exact_hits"  # a handful of rows: reading them by id is cheapest
+    probe = (E.c.id + 0) if sqlite and not few else E.c.id
+    stmt = select(E.c.id, E.c.status_changed_at).where(
+        _scope_clause(viewer), E.c.status.in_([s.value for s in statuses]), probe.in_(select(hits.c.id)))
+    if after is not None:
+        bound = tuple_(*after)
+        stmt = stmt.where(keys > bound if order is SortOrder.OLDEST_FIRST else keys < bound)
+    if order is SortOrder.OLDEST_FIRST:
+        stmt = stmt.order_by(E.c.status_changed_at.asc(), E.c.id.asc())
+    else:
+        stmt = stmt.order_by(E.c.status_changed_at.desc(), E.c.id.desc())
+    return stmt.limit(limit).subquery("merged")
+
+
+def page_statement(viewer: Viewer, statuses, hits, after, order: SortOrder, limit: int,
+                   sqlite: bool = True) -> Select:
+    """One statement, then joined to what a card shows. Without a search: per status, the next
+    `limit` rows from the scope index in sort order, merged and cut to `limit` — cost ~ statuses ×
+    limit, not the table size (a multi-value IN cannot walk one index in sort order, hence the
+    branches). With a search: see `_searched`."""
+    if hits is not None:
+        merged = _searched(viewer, statuses, hits, after, order, limit, sqlite)
+    else:
+        branches = [_branch(viewer, s, after, order, limit).subquery() for s in statuses]
+        if len(branches) == 1:
+            merged = branches[0]
+        else:
+            merged = union_all(*[select(b.c.id, b.c.status_changed_at) for b in branches]).subquery("merged")
+    direction = "asc" if order is SortOrder.OLDEST_FIRST else "desc"
+    sort = [getattr(merged.c.status_changed_at, direction)(), getattr(merged.c.id, direction)()]
+    top = select(merged.c.id).order_by(*sort).limit(limit).subquery("top")
+    seller = User.__table__.alias("seller")
+    stmt = (
+        select(
+            E.c.id, E.c.kind, E.c.reference, E.c.status, E.c.amount_cents, E.c.status_changed_at,
+            SalesOrder.number.label("order_number"), Opportunity.number.label("opportunity_number"),
+            Customer.civility, Customer.first_name.label("customer_first"),
+            Customer.last_name.label("customer_last"),
+            seller.c.first_name.label("seller_first"), seller.c.last_name.label("seller_last"),
+            Vehicle.condition, Vehicle.make, Vehicle.model, Vehicle.plate,
+            Entity.name.label("entity_name"), PointOfSale.name.label("pos_name"),
+        )
+        .select_from(top)
+        .join(E, E.c.id == top.c.id)
+        .outerjoin(SalesOrder, SalesOrder.id == E.c.order_id)
+        .join(Opportunity, Opportunity.id == E.c.opportunity_id)
+        .join(Customer, Customer.id == E.c.customer_id)
+        .join(seller, seller.c.id == E.c.seller_id)
+        .join(Vehicle, Vehicle.id == E.c.vehicle_id)
+        .join(Entity, Entity.id == E.c.entity_id)
+        .join(PointOfSale, PointOfSale.id == E.c.pos_id)
+    )
+    if order is SortOrder.OLDEST_FIRST:
+        return stmt.order_by(E.c.status_changed_at.asc(), E.c.id.asc())
+    return stmt.order_by(E.c.status_changed_at.desc(), E.c.id.desc())
+
+
+def card(row, viewer: Viewer) -> dict[str, str]:
+    """A result card as the guide shows it: plain display strings only."""
+    status = PaymentStatus(row.status)
+    kind = PaymentKind(row.kind)
+    if kind is PaymentKind.DEPOSIT:
+        number = row.order_number
+        document = f"Sur la commande n°{number if number is not None else ''}"
+        href = f"{ORDERS_PATH}/{number}" if number is not None else ""
+    else:
+        number = row.opportunity_number
+        document = f"Sur l'opportunité n°{number}"
+        href = f"{OPPORTUNITIES_PATH}/{number}"
+    used = row.condition == "Occasion"
+    vehicle = row.plate if used and row.plate else f"{row.make} {row.model}"
+    customer = " ".join(p for p in (row.civility, row.customer_first, row.customer_last) if p)
+    action = ""
+    if status is PaymentStatus.ENVOYE and kind is PaymentKind.DEPOSIT:
+        action = "resend"
+    elif status is PaymentStatus.A_REMBOURSER and viewer.group in REFUND_ROLES:
+        action = "refund"
+    return {
+        "id": str(row.id),
+        "kind": kind.label,
+        "reference": row.reference,
+        "document": document,
+        "href": href,
+        "status": status.value,
+        "badge": CARD_BADGES[status],
+        "badge_colour": BADGE_COLOURS[status],
+        "condition": row.condition,
+        "vehicle": vehicle,
+        "people": f"{row.seller_first} {row.seller_last} pour : {customer}",
+        "entity": row.entity_name,
+        "pos": row.pos_name,
+        "amount": format_eur(row.amount_cents),
+        "date": f"{DATE_PREFIXES[status]} {format_paris(row.status_changed_at)}",
+        "action": action,
+    }
+
+
+def list_payments(
+    session: Session,
+    viewer: Viewer,
+    *,
+    filter_keys: list[str] | None = None,
+    query: str = "",
+    order: SortOrder = SortOrder.OLDEST_FIRST,
+    after: str = "",
+    limit: int = PAGE_SIZE,
+) -> Page:
+    """A page of the cards the viewer follows. Raises TrackingRefused for a status the
+    viewer's group may not follow, or without the e-paiement option."""
+    _check_option(viewer)
+    statuses = statuses_for(viewer.group, list(filter_keys or []))
+    hits, hint = _search_hits(session, query)
+    bound = decode_cursor(after) if after else None
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    stmt = page_statement(viewer, statuses, hits, bound, order, limit + 1, sqlite)
+    rows = session.connection().execute(stmt).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    cursor = encode_cursor(rows[-1].status_changed_at, rows[-1].id) if more and rows else ""
+    return Page(cards=[card(r, viewer) for r in rows], next_cursor=cursor, statuses=statuses, search_hint=hint)
+
+
+def data_version(session: Session) -> tuple:
+    """Changes whenever a payment is created or changes status: two index lookups."""
+    stmt = select(
+        select(func.max(E.c.status_changed_at)).scalar_subquery(),
+        select(func.max(E.c.id)).scalar_subquery(),
+    )
+    row = session.connection().execute(stmt).one()
+    return (str(row[0]), row[1])
+
+
+# ---------------------------------------------------------------- actions
+
+
+def _followed_payment(session: Session, viewer: Viewer, payment_id: int) -> EPayment:
+    _check_option(viewer)
+    payment = session.get(EPayment, payment_id)
+    scope_column = SCOPES[viewer.group].value
+    if payment is None or getattr(payment, scope_column) != viewer.scope_value:
+        raise TrackingRefused("e-Paiement introuvable dans votre périmètre.")
+    session.refresh(payment)
+    if not may_follow(viewer.group, PaymentStatus(payment.status)):
+        raise TrackingRefused("Accès refusé : votre profil ne suit pas cet e-Paiement.")
+    return payment
+
+
+def resend_link(session: Session, viewer: Viewer, payment_id: int) -> str:
+    """"Renvoyer le lien": a new payment-request e-mail for a pending deposit."""
+    payment = _followed_payment(session, viewer, payment_id)
+    if payment.status != PaymentStatus.ENVOYE.value:
+        raise DomainError("Seul un e-Paiement en attente peut être renvoyé.")
+    try:
+        from .paylinks import pay_url  # the PSP module (branch psp)
+    except ImportError as exc:
+        raise DomainError("Le renvoi du lien est indisponible : le module des liens de paiement "
+                          "(services.paylinks) n'est pas installé.") from exc
+    from .notifications import queue_payment_request
+
+    sent = session.connection().execute(
+        select(func.count()).select_from(OutboxMail).where(
+            OutboxMail.payment_id == payment.id, OutboxMail.kind == "payment_request")
+    ).scalar_one()
+    queue_payment_request(session, payment, pay_url(payment), resend=int(sent))
+    log.info("link of %s resent by %s", payment.reference, viewer.display_name)
+    return "Le lien de paiement a été renvoyé au client."
+
+
+async def refund(session: Session, viewer: Viewer, payment_id: int) -> str:
+    """"Rembourser": the PSP refund of an "À rembourser" payment, for the roles allowed to."""
+    if viewer.group not in REFUND_ROLES:
+        raise TrackingRefused("Accès refusé : votre profil ne permet pas de rembourser.")
+    payment = _followed_payment(session, viewer, payment_id)
+    if payment.status != PaymentStatus.A_REMBOURSER.value:
+        raise DomainError("Seul un e-Paiement « À rembourser » peut être remboursé.")
+    try:
+        from .refunds import refund_payment  # the PSP module (branch psp)
+    except ImportError as exc:
+        raise DomainError("Le remboursement est indisponible : le service de remboursement "
+                          "(services.refunds) n'est pas installé.") from exc
+    result = refund_payment(session, payment.id, viewer.display_name)
+    if inspect.isawaitable(result):
+        result = await result
+    session.commit()
+    if getattr(result, "ok", True) is False:
+        raise DomainError(getattr(result, "message", "Le remboursement a échoué."))
+    return getattr(result, "message", "") or "Le remboursement a été effectué."

@@ -1,0 +1,106 @@
+"""The tracking service on PostgreSQL (pg_trgm search table and triggers of 0006_tracking).
+
+Runs when EPAY_TEST_PG_URL points at a database the tests may wipe, e.g.
+postgresql+psycopg://postgres@127.0.0.1:5432/tracking_test
+"""
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import create_engine, inspect, text
+from sqlmodel import Session, SQLModel
+
+from epay_app.domain.references import PaymentKind
+from epay_app.domain.roles import GroupType as G
+from epay_app.domain.statuses import PaymentStatus as S
+from epay_app.domain.tracking import SortOrder, TrackingRefused
+from epay_app.models import Customer, SalesOrder
+from epay_app.services import tracking
+from tests.support import database
+
+from .test_tracking import T0, World, ids
+
+PG_URL = os.environ.get("EPAY_TEST_PG_URL", "")
+pytestmark = [pytest.mark.postgres, pytest.mark.skipif(not PG_URL, reason="EPAY_TEST_PG_URL not set")]
+
+
+def _wipe(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture
+def pg_session():
+    _wipe(PG_URL)
+    database.migrate(PG_URL)
+    engine = create_engine(PG_URL)
+    with Session(engine, expire_on_commit=False) as s:
+        yield s
+    engine.dispose()
+
+
+def test_search_scope_and_paging_on_postgresql(pg_session):
+    s = pg_session
+    w = World(s)
+    seller = w.users[G.VENDEUR]
+    verriere = w.payment(seller, S.ENVOYE, first="Marie", last="VERRIÈRE")
+    pons = w.payment(seller, S.AUTORISE, civility="M.", first="Patrick", last="PONS")
+    used = w.payment(seller, S.A_REMBOURSER, first="Jean", last="MARIE", plate="DF-520-BG", vin="VF3MCYHZRKS900003",
+                     kind=PaymentKind.RESERVATION)
+    w.payment(w.b_seller, S.ENVOYE, first="Marie", last="VERRIÈRE")  # another entity
+    s.commit()
+    director = w.viewer(w.users[G.DIRECTEUR])
+    for query, expected in [("verriere", [verriere]), ("VERRIÈRE", [verriere]), ("pons", [pons]),
+                            ("df520bg", [used]), ("df-520", [used]), ("MCYHZRKS9", [used]),
+                            (verriere.reference, [verriere]), (verriere.reference[6:], [verriere])]:
+        assert ids(tracking.list_payments(s, director, query=query)) == [p.id for p in expected], query
+    order = s.get(SalesOrder, pons.order_id)
+    assert ids(tracking.list_payments(s, director, query=str(order.number))) == [pons.id]
+
+    customer = s.get(Customer, pons.customer_id)
+    customer.last_name = "PONSARD-ÉLOI"
+    s.add(customer)
+    s.commit()
+    assert ids(tracking.list_payments(s, director, query="ponsard-eloi")) == [pons.id]
+
+    with pytest.raises(TrackingRefused):
+        tracking.list_payments(s, w.viewer(seller), filter_keys=["a_rembourser"])
+    assert tracking.tile_counts(s, director) == {S.A_REMBOURSER: 1, S.ENVOYE: 1}
+
+    created = [w.payment(seller, [S.ENVOYE, S.AUTORISE][i % 2], at=T0 + timedelta(minutes=i // 3)).id
+               for i in range(45)]
+    s.commit()
+    for order_ in SortOrder:
+        seen, cursor = [], ""
+        while True:
+            page = tracking.list_payments(s, director, filter_keys=["en_attente", "payes"], order=order_,
+                                          after=cursor)
+            seen += ids(page)
+            cursor = page.next_cursor
+            if not cursor:
+                break
+        assert len(seen) == len(set(seen)) == len(created) + 2
+        assert set(created) <= set(seen)
+
+
+def test_revision_0006_downgrades_and_upgrades_on_postgresql():
+    _wipe(PG_URL)
+    database.migrate(PG_URL)
+    engine = create_engine(PG_URL)
+    assert "epayment_search" in inspect(engine).get_table_names()
+    engine.dispose()
+    database.downgrade(PG_URL, "0001")
+    engine = create_engine(PG_URL)
+    insp = inspect(engine)
+    assert "epayment_search" not in insp.get_table_names()
+    assert not any(i["name"].endswith("_tracking") for i in insp.get_indexes("epayment"))
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM pg_trigger WHERE tgname LIKE '%search_sync'")).scalar() == 0
+    engine.dispose()
+    database.migrate(PG_URL)
+    assert set(SQLModel.metadata.tables) <= set(inspect(create_engine(PG_URL)).get_table_names())

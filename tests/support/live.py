@@ -1,0 +1,96 @@
+"""Run the whole app as a user would: prod build, sandbox PSP, mail sink (e2e tests, benchmarks)."""
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import sys
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.support import processes
+
+
+@dataclass
+class LiveApp:
+    base_url: str
+    db_url: str
+    env: dict[str, str]
+    workdir: Path
+    sandbox_url: str = ""
+    smtp_port: int = 0
+    mail_dir: Path | None = None
+    logs: list[Path] = field(default_factory=list)
+
+
+def _has(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:  # the parent package is not there yet (e.g. no epay_app/psp)
+        return False
+
+
+@contextmanager
+def running_app(db_url: str, workdir: Path, app_dir: Path = processes.ROOT, **extra_env: str):
+    """Seed `db_url` (already migrated), start the sandbox PSP, the mail sink and the app in
+    prod mode from `app_dir`; yield a LiveApp; stop everything."""
+    port, sandbox_port, smtp_port = processes.free_port(), processes.free_port(), processes.free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    sandbox_url = f"http://127.0.0.1:{sandbox_port}"
+    env = dict(os.environ)
+    env.update(
+        REFLEX_DB_URL=db_url,
+        REFLEX_API_URL=base_url,
+        EPAY_PUBLIC_URL=base_url,
+        EPAY_MASTER_KEY_FILE=str(workdir / "master.key"),
+        EPAY_MAIL_SINK_DIR=str(workdir / "mails"),
+        EPAY_PSP_PAYPAGE_URL=sandbox_url,
+        EPAY_PSP_OFFICE_URL=sandbox_url,
+        EPAY_SMTP_PORT=str(smtp_port),
+        EPAY_OUTBOX_POLL_SECONDS="0.3",
+        EPAY_SANDBOX_DB=str(workdir / "sandbox.db"),
+        REFLEX_TELEMETRY_ENABLED="false",
+        REFLEX_CHECK_LATEST_VERSION="false",
+        **extra_env,
+    )
+    seed = processes.start_python_module("epay_app.seed", [], env, workdir / "seed.log")
+    assert seed.wait(timeout=120) == 0, (workdir / "seed.log").read_text()
+
+    procs = []
+    app = LiveApp(base_url=base_url, db_url=db_url, env=env, workdir=workdir)
+    try:
+        if _has("epay_app.psp.sandbox"):
+            log = workdir / "sandbox.log"
+            proc = processes.start_python_module("epay_app.psp.sandbox", ["--port", str(sandbox_port)], env, log)
+            procs.append(proc)
+            processes.wait_tcp(sandbox_port, proc)
+            app.sandbox_url = sandbox_url
+        if _has("epay_app.emails.sink"):
+            log = workdir / "sink.log"
+            proc = processes.start_python_module(
+                "epay_app.emails.sink", ["--port", str(smtp_port), "--dir", str(workdir / "mails")], env, log)
+            procs.append(proc)
+            processes.wait_tcp(smtp_port, proc)
+            app.smtp_port, app.mail_dir = smtp_port, workdir / "mails"
+        log = workdir / "reflex.log"
+        reflex_bin = str(Path(sys.executable).parent / "reflex")
+        proc = processes.start([reflex_bin, "run", "--env", "prod", "--frontend-port", str(port),
+                                "--backend-host", "127.0.0.1"], env, log, cwd=app_dir)
+        procs.append(proc)
+        processes.wait_http(f"{base_url}/ping", proc, timeout=300, log_path=log)
+        app.logs = sorted(workdir.glob("*.log"))
+        yield app
+    finally:
+        for proc in reversed(procs):
+            processes.stop(proc)
+
+
+def copy_of_the_app(target: Path) -> Path:
+    """A second prod server needs its own .web: the build bakes the server's URL in."""
+    ignore = shutil.ignore_patterns(".git", ".venv", ".tools", "test-artifacts", "__pycache__", "*.db",
+                                    ".states", ".logs", ".mail_sink", ".hypothesis")
+    shutil.copytree(processes.ROOT, target, symlinks=True, ignore=ignore)
+    return target
+
+
