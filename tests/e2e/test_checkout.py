@@ -20,6 +20,28 @@ pytestmark = pytest.mark.e2e
 
 REFERENCE = "00045_000061_20000026837_1"
 LIVE = 8_000  # ms: the page polls every second
+ORDERS = (26837, 26901, 26902)
+EXTRA_OFFERS = (26901, 26902)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _leave_no_trace(live_app):
+    """The live app's database is shared by the whole e2e run and other modules count the
+    e-payments of entity 45 (tiles, list): remove the orders, payments, events and mails made
+    here, so the demo is as seeded afterwards."""
+    yield
+    from sqlmodel import delete
+
+    from epay_app.models import EPaymentEvent, Offer, OutboxMail, SalesOrder
+
+    with session_scope(live_app.db_url) as s:
+        order_ids = s.exec(select(SalesOrder.id).where(SalesOrder.number.in_(ORDERS))).all()
+        payment_ids = s.exec(select(EPayment.id).where(EPayment.order_id.in_(order_ids))).all()
+        s.exec(delete(OutboxMail).where(OutboxMail.payment_id.in_(payment_ids)))
+        s.exec(delete(EPaymentEvent).where(EPaymentEvent.payment_id.in_(payment_ids)))
+        s.exec(delete(EPayment).where(EPayment.id.in_(payment_ids)))
+        s.exec(delete(SalesOrder).where(SalesOrder.id.in_(order_ids)))
+        s.exec(delete(Offer).where(Offer.number.in_(EXTRA_OFFERS)))
 
 
 def psp_callback(app, reference: str, status: S) -> None:
