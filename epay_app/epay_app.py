@@ -7,6 +7,9 @@ from .api.routes import mount_api
 from .pages.epayments import EPaymentsState, epayments_page
 from .pages.home import HomeState, home_page
 from .pages.login import LoginState, login_page
+from .pages.offer import OfferState, offer_page
+from .pages.opportunities import OpportunitiesState, opportunities_page
+from .pages.order import OrderState, order_page
 from .pages.mailbox import MailboxState, mailbox_page
 from .services.mail_sender import outbox_lifespan_task
 from .pages.settings.home import SettingsHomeState, settings_home_page
@@ -26,6 +29,10 @@ app.add_page(home_page, route=routes.HOME, title="Accueil — OpenFlex",
              on_load=[AppState.load_user, HomeState.load_home])
 app.add_page(epayments_page, route=routes.EPAYMENTS, title="e-Paiements — OpenFlex",
              on_load=[AppState.load_user, EPaymentsState.load_epayments])
+app.add_page(opportunities_page, route=routes.OPPORTUNITIES, title="Opportunités — OpenFlex",
+             on_load=OpportunitiesState.load_opportunities)
+app.add_page(offer_page, route=routes.OFFER, title="Offre — OpenFlex", on_load=OfferState.load_offer)
+app.add_page(order_page, route=routes.ORDER, title="Commande — OpenFlex", on_load=OrderState.load_order)
 app.add_page(mailbox_page, route=routes.MAILBOX, title="Boîte mail (démo) — OpenFlex",
              on_load=MailboxState.load_mailbox)
 app.register_lifespan_task(outbox_lifespan_task)

@@ -6,6 +6,16 @@ SETTINGS_OPPORTUNITIES = "/parametres/opportunites"
 OPPORTUNITIES = "/opportunites"
 EPAYMENTS = "/e-paiements"
 MAILBOX = "/demo/mails"
+OFFER = "/offres/[offer_number]"
+ORDER = "/commandes/[order_number]"
+
+
+def offer_url(number: int | str) -> str:
+    return f"/offres/{number}"
+
+
+def order_url(number: int | str) -> str:
+    return f"/commandes/{number}"
 VEHICLES = "/vehicules"
 # Public stock (no login), per point of sale number: /stock/61 and /stock/61/<vehicle id>.
 STOCK = "/stock"

@@ -17,6 +17,7 @@ PUBLIC = {
     # re-read the user (require_roles would write state outside the background lock).
     ("EPaymentsState", "watch"): "live refresh; reloads via the guarded loader",
     ("HomeState", "watch"): "live refresh; reloads via the guarded tile loader",
+    ("OrderState", "watch_order"): "live refresh; started by the guarded loader, reloads as the session's user",
 }
 # Visitors of the public stock pages (e-réservation) need no account.
 PUBLIC_STATES = {"PublicStockState", "PublicVehicleState", "ReservationFormState"}

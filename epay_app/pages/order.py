@@ -1,0 +1,352 @@
+"""Order page ("Commande n°26837"): validation banner, the e-payment badge on the vehicle card,
+resend / new attempt / cancel, the deposit card and its "e-Paiement" modal (F-24..F-26, F-62).
+
+The page follows callbacks by itself (F-55): while it is open, a background task compares a
+cheap SQL fingerprint of the order's payments every second and reloads only when it moved.
+It stops when the page is left, the tab is closed, or another order page takes over."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+import reflex as rx
+
+from ..components.cards import recap_card, status_badge, vehicle_card
+from ..components.shell import shell
+from ..db import session_scope
+from ..domain.errors import DomainError, ValidationError
+from ..services import auth, checkout, order_pdf, orders
+from ..services.checkout import SELLING_ROLES, VIEW_ROLES
+from ..state import AppState, require_roles
+from .offer import SELLING_VALUES, route_number
+
+log = logging.getLogger(__name__)
+
+WATCH_INTERVAL_SECONDS = 1.0
+WATCH_MAX_SECONDS = 4 * 3600
+
+
+def _load_view(session_token: str, number: int) -> tuple[orders.OrderView, int]:
+    with session_scope(write=False) as session:
+        user = auth.user_for_token(session, session_token)
+        if user is None:
+            raise checkout.OrderNotFound("Session expirée.")
+        return orders.load_order_view(session, number, user)
+
+
+def _version(order_id: int) -> str:
+    with session_scope(write=False) as session:
+        return orders.payments_version(session, order_id)
+
+
+class OrderState(AppState):
+    number: str = ""
+    not_found: str = ""
+    order: dict[str, str] = {}
+    vehicle: dict[str, str] = {}
+    recap: dict[str, str] = {}
+    deposit: dict[str, str] = {}
+    attempts: list[dict[str, str]] = []
+    timeline: list[dict[str, str]] = []
+    cancelled: bool = False
+    can_resend: bool = False
+    can_retry: bool = False
+    show_ht: bool = False
+    modal_open: bool = False
+    busy: bool = False
+    _order_id: int = 0
+    _version: str = ""
+    _watch_generation: int = 0
+
+    @rx.var
+    def can_sell(self) -> bool:
+        return self.user_role in SELLING_VALUES
+
+    def _apply(self, view: orders.OrderView, order_id: int) -> None:
+        self.not_found = ""
+        self.number = str(view.number)
+        self.order = {
+            "number": str(view.number), "status": view.status, "breadcrumb": view.breadcrumb,
+            "banner": view.banner, "validated": view.validated_line, "delivery": view.delivery_line,
+            "extreme": view.extreme_line, "payment_status": view.payment_status,
+            "payment_badge": view.payment_badge,
+        }
+        self.vehicle, self.recap, self.deposit = view.vehicle, view.recap, view.deposit
+        self.attempts, self.timeline = view.attempts, view.timeline
+        self.cancelled, self.can_resend, self.can_retry = view.cancelled, view.can_resend, view.can_retry
+        self._order_id, self._version = order_id, view.version
+
+    def _reload(self) -> None:
+        number = route_number(self.router.url.path)
+        if number is None:
+            self.not_found, self._order_id = "Commande introuvable.", 0
+            return
+        try:
+            view, order_id = _load_view(self.session_token, number)
+        except DomainError as exc:
+            self.not_found, self._order_id = str(exc), 0
+            return
+        self._apply(view, order_id)
+
+    @rx.event
+    @require_roles(*VIEW_ROLES)
+    def load_order(self):
+        self.show_ht, self.modal_open, self.busy = False, False, False
+        self._reload()
+        if self._order_id:
+            # Chained rather than listed in on_load: it must start once the order is loaded.
+            return OrderState.watch_order
+
+    @rx.event(background=True)
+    async def watch_order(self):
+        """Reload the page when a callback changed a payment (F-55); stop when the page is left."""
+        async with self:
+            if not self._order_id:
+                return
+            self._watch_generation += 1
+            generation, path = self._watch_generation, self.router.url.path
+        started = time.monotonic()
+        while time.monotonic() - started < WATCH_MAX_SECONDS:
+            # Reflex cancels a client's background tasks when its socket closes (tab closed).
+            await asyncio.sleep(WATCH_INTERVAL_SECONDS)
+            async with self:
+                if self._watch_generation != generation or self.router.url.path != path or not self._order_id:
+                    return
+                order_id, known = self._order_id, self._version
+                session_token = self.session_token
+                number = int(self.number)
+            try:
+                version = await asyncio.to_thread(_version, order_id)
+                if version == known:
+                    continue
+                view, order_id = await asyncio.to_thread(_load_view, session_token, number)
+            except DomainError:
+                return
+            except Exception:  # a busy database must not kill the watcher
+                log.exception("order %s: refresh failed", number)
+                continue
+            async with self:
+                if self._watch_generation != generation:
+                    return
+                self._apply(view, order_id)
+
+    @rx.event
+    @require_roles(*VIEW_ROLES)
+    def toggle_ht(self, value: bool):
+        self.show_ht = value
+
+    @rx.event
+    @require_roles(*VIEW_ROLES)
+    def set_modal_open(self, value: bool):
+        self.modal_open = bool(value)
+
+    @rx.event
+    @require_roles(*VIEW_ROLES)
+    def open_modal(self):
+        self._reload()
+        self.modal_open = True
+
+    def _act(self, action, success: str):
+        """Run a guarded order action in one transaction, then refresh the page."""
+        if self.busy:
+            return
+        user = self.current_user()
+        self.busy = True
+        yield
+        outcome = rx.toast.success(success)
+        try:
+            with session_scope() as session:
+                action(session, order_number=int(self.number), user=user)
+        except checkout.ResendTooSoon as exc:
+            outcome = rx.toast.info(str(exc))
+        except ValidationError as exc:
+            outcome = rx.toast.error(" ".join(exc.errors.values()))
+        except (DomainError, ValueError) as exc:
+            outcome = rx.toast.error(str(exc))
+        finally:
+            self.busy = False
+            self._reload()
+        yield outcome
+
+    @rx.event(throttle=1500)
+    @require_roles(*SELLING_ROLES)
+    def resend_link(self):
+        yield from self._act(checkout.resend_link, "Le lien de e-paiement a été renvoyé au client.")
+
+    @rx.event(throttle=1500)
+    @require_roles(*SELLING_ROLES)
+    def retry_payment(self):
+        yield from self._act(checkout.new_attempt, "Un nouveau lien de e-paiement a été envoyé au client.")
+
+    @rx.event
+    @require_roles(*SELLING_ROLES)
+    def cancel_order(self):
+        yield from self._act(orders.cancel_order, "La commande a été annulée.")
+
+    @rx.event
+    @require_roles(*VIEW_ROLES)
+    def print_order(self):
+        user = self.current_user()
+        try:
+            with session_scope(write=False) as session:
+                filename, pdf = order_pdf.order_pdf(session, int(self.number), user)
+        except (DomainError, ValueError) as exc:
+            return rx.toast.error(str(exc))
+        return rx.download(data=pdf, filename=filename, mime_type="application/pdf")
+
+    @rx.event
+    @require_roles(*VIEW_ROLES)
+    def not_available(self):
+        return rx.toast.info("Cette action n'est pas disponible dans cette démonstration.")
+
+
+# ---------------------------------------------------------------- view
+
+def _epay_modal() -> rx.Component:
+    S = OrderState
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("e-Paiement"),
+            rx.table.root(
+                rx.table.header(rx.table.row(
+                    rx.table.column_header_cell("N° transaction"),
+                    rx.table.column_header_cell("Montant TTC"),
+                    rx.table.column_header_cell("Date de création"),
+                    rx.table.column_header_cell("État du paiement"),
+                )),
+                rx.table.body(rx.foreach(S.attempts, lambda a: rx.table.row(
+                    rx.table.cell(a["reference"], class_name="epay-reference"),
+                    rx.table.cell(a["amount"]),
+                    rx.table.cell(a["created"]),
+                    rx.table.cell(status_badge(a["state"], a["status"], class_name="epay-state")),
+                ))),
+                variant="surface", width="100%", id="epay-table",
+            ),
+            rx.text("Historique", weight="bold", size="2", margin_top="1em"),
+            rx.box(
+                rx.foreach(S.timeline, lambda e: rx.hstack(
+                    rx.text(e["at"], size="1", color_scheme="gray", min_width="9em"),
+                    rx.text(e["reference"], size="1", min_width="15em"),
+                    rx.text(e["what"], size="1", weight="medium"),
+                    rx.text(e["who"], size="1", color_scheme="gray"),
+                    rx.text(e["detail"], size="1", color_scheme="gray"),
+                    spacing="2", class_name="epay-event",
+                )),
+                id="epay-timeline", max_height="220px", overflow_y="auto",
+            ),
+            rx.hstack(rx.button("Fermer", variant="soft", id="epay-close", on_click=S.set_modal_open(False)),
+                      justify="end", margin_top="1em"),
+            max_width="860px",
+        ),
+        open=S.modal_open, on_open_change=S.set_modal_open,
+    )
+
+
+def _deposit_card() -> rx.Component:
+    S = OrderState
+    return rx.card(
+        rx.text(S.deposit["amount"], weight="bold", size="4", id="deposit-amount"),
+        rx.text("Acompte non compris dans les calculs", size="1", color_scheme="gray"),
+        rx.text("Moyen de paiement: ", S.deposit["method"], size="2", id="deposit-method"),
+        rx.cond(
+            S.deposit["online"] != "",
+            rx.hstack(
+                rx.text("e-Paiement: ", S.deposit["epay_amount"], size="2", id="deposit-epay"),
+                rx.button("Visualiser", on_click=S.open_modal, id="epay-view", size="1", variant="ghost"),
+                align="center",
+            ),
+        ),
+        id="deposit-card", margin_top="0.8em", width="100%",
+    )
+
+
+def _cancel_button() -> rx.Component:
+    S = OrderState
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(rx.button("Annuler la commande", color_scheme="red", variant="soft",
+                                          id="cancel-order", disabled=~S.can_sell)),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Annuler la commande"),
+            rx.alert_dialog.description(
+                "La commande sera annulée. Un acompte déjà payé en ligne passera « À rembourser ». "
+                "Confirmez-vous ?"),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button("Non", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.action(rx.button("Oui, annuler la commande", color_scheme="red",
+                                                 on_click=S.cancel_order, id="confirm-cancel-order")),
+                spacing="3", justify="end", margin_top="1em",
+            ),
+        ),
+    )
+
+
+def _header() -> rx.Component:
+    S = OrderState
+    return rx.vstack(
+        rx.hstack(
+            rx.heading("Commande n°", S.order["number"], size="6", id="order-title"),
+            rx.badge(S.order["status"], color_scheme=rx.cond(S.cancelled, "red", "green"), size="2",
+                     id="order-status"),
+            align="center", spacing="3",
+        ),
+        rx.hstack(
+            rx.button("Envoyer la commande", variant="soft", on_click=S.not_available),
+            rx.button("Imprimer", variant="soft", on_click=S.print_order, id="print-order"),
+            rx.button("Modifier", variant="soft", on_click=S.not_available),
+            rx.cond(S.can_resend & S.can_sell,
+                    rx.button("Renvoyer le lien de e-paiement", on_click=S.resend_link, id="resend-link",
+                              loading=S.busy, disabled=S.busy)),
+            rx.cond(S.can_retry & S.can_sell,
+                    rx.button("Effectuer un nouveau paiement", on_click=S.retry_payment, id="retry-payment",
+                              loading=S.busy, disabled=S.busy)),
+            rx.cond(~S.cancelled, _cancel_button()),
+            spacing="2", wrap="wrap",
+        ),
+        spacing="3", align="start", width="100%",
+    )
+
+
+def _validated() -> rx.Component:
+    S = OrderState
+    return rx.vstack(
+        rx.callout.root(
+            rx.callout.icon(rx.icon("circle-check")),
+            rx.vstack(
+                rx.text("Commande validée", weight="bold"),
+                rx.text(S.order["banner"], id="order-banner"),
+                spacing="1",
+            ),
+            color_scheme="green", width="100%",
+        ),
+        rx.cond(S.cancelled, rx.callout("Cette commande est annulée.", icon="ban", color_scheme="red",
+                                        id="order-cancelled", width="100%")),
+        rx.text(S.order["validated"], size="2", id="order-validated"),
+        rx.text(S.order["delivery"], size="2", id="order-delivery"),
+        rx.text(S.order["extreme"], size="2", id="order-extreme"),
+        spacing="2", width="100%",
+    )
+
+
+def order_page() -> rx.Component:
+    S = OrderState
+    return shell(
+        rx.cond(
+            S.not_found != "",
+            rx.callout(S.not_found, icon="circle-alert", color_scheme="red", id="order-not-found"),
+            rx.vstack(
+                rx.text(S.order["breadcrumb"], size="1", color_scheme="gray", id="breadcrumb"),
+                _header(),
+                _validated(),
+                rx.grid(
+                    vehicle_card(S.vehicle, badge=S.order["payment_badge"], badge_status=S.order["payment_status"]),
+                    rx.vstack(recap_card(S.recap, S.show_ht, S.toggle_ht), _deposit_card(), width="100%",
+                              spacing="0"),
+                    columns=rx.breakpoints(initial="1", md="2"), spacing="4", width="100%",
+                ),
+                _epay_modal(),
+                spacing="3", width="100%",
+            ),
+        ),
+    )
+
