@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 from tests.support import database, processes
 from tests.support.live import LiveApp, copy_of_the_app, running_app
@@ -76,7 +77,11 @@ def shot(page, request):
     folder.mkdir(parents=True, exist_ok=True)
 
     def take(step: str):
-        page.screenshot(path=str(folder / f"{step}.png"), full_page=True)
+        # An artifact, not an assertion: a slow screenshot on a loaded machine must not fail a test.
+        try:
+            page.screenshot(path=str(folder / f"{step}.png"), full_page=True, timeout=15_000)
+        except PlaywrightError as exc:
+            print(f"screenshot {step} skipped: {exc}")
 
     return take
 

@@ -219,10 +219,13 @@ def test_card_actions_call_their_services(live_app, tracked, page, shot):
     shot("refund-confirmation")
     page.locator("#refund-confirm").click()
     expect(dialog).to_have_count(0)
-    # Refunded through services.refunds, or the French message saying that service is missing.
-    expect(page.get_by_text(re.compile("remboursement a été effectué|remboursement est indisponible|"
-                                       "remboursement a échoué"))).to_be_visible()
+    # That point of sale has no PSP configuration: a clear French refusal, and nothing changes.
+    # (A real refund through the sandbox is in test_journey.py.)
+    expect(page.get_by_text("Le paiement en ligne n'est pas paramétré pour ce point de vente.")).to_be_visible()
     shot("refund-result")
+    with session_scope(live_app.db_url, write=False) as s:
+        assert s.exec(select(EPayment.status).where(
+            EPayment.reference == tracked["pos2_refund_1"]["reference"])).one() == "a_rembourser"
 
 
 def test_a_status_change_shows_up_without_a_reload(live_app, tracked, page, shot):

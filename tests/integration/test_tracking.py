@@ -420,7 +420,7 @@ def _objects(url):
 
 def test_revision_0006_upgrades_indexes_existing_rows_and_downgrades(tmp_path):
     url = f"sqlite:///{tmp_path / 'm.db'}"
-    database.migrate(url, "0001")
+    database.migrate(url, "0007_reservation")
     engine = create_engine(url)
     with Session(engine) as s:
         w = World(s)
@@ -442,7 +442,7 @@ def test_revision_0006_upgrades_indexes_existing_rows_and_downgrades(tmp_path):
         assert ids(page) == [before_id]
     engine.dispose()
 
-    database.downgrade(url, "0001")
+    database.downgrade(url, "0007_reservation")
     tables, indexes, triggers = _objects(url)
     assert not any(t.startswith("epayment_fts") for t in tables)
     assert not any(i.endswith("_tracking") for i in indexes) and "ix_epayment_status_changed_at" not in indexes

@@ -94,7 +94,7 @@ def test_revision_0006_downgrades_and_upgrades_on_postgresql():
     engine = create_engine(PG_URL)
     assert "epayment_search" in inspect(engine).get_table_names()
     engine.dispose()
-    database.downgrade(PG_URL, "0001")
+    database.downgrade(PG_URL, "0007_reservation")
     engine = create_engine(PG_URL)
     insp = inspect(engine)
     assert "epayment_search" not in insp.get_table_names()
