@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from ..domain.dates import format_day, format_paris
 from ..domain.money import format_eur, ht_from_ttc
-from ..models import Customer, EPayment, Offer, Opportunity, PointOfSale, SalesOrder, User, Vehicle
+from ..models import Customer, EPayment, Offer, Opportunity, PointOfSale, User, Vehicle
 from . import checkout
 from .orders import customer_label, vehicle_fields
 

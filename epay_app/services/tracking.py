@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Select, and_, func, literal_column, or_, select, table, text, tuple_, union_all
+from sqlalchemy import Select, func, literal_column, select, table, text, tuple_, union_all
 from sqlmodel import Session
 
 from ..domain.dates import format_paris

@@ -21,7 +21,7 @@ import os
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 

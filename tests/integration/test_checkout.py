@@ -12,7 +12,7 @@ from epay_app.db import session_scope
 from epay_app.domain.errors import DomainError, ValidationError
 from epay_app.domain.statuses import PaymentStatus as S
 from epay_app.models import (
-    Customer, Entity, EPayment, EPaymentEvent, Offer, OutboxMail, PointOfSale, PspConfig, SalesOrder, User,
+    Customer, Entity, EPayment, EPaymentEvent, OutboxMail, PointOfSale, PspConfig, SalesOrder, User,
 )
 from epay_app.services import checkout, order_pdf, orders, paylinks
 from epay_app.services.checkout import CheckoutForm
