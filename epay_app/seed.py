@@ -1,11 +1,14 @@
 """`python -m epay_app.seed`: seed the demo data into an empty database."""
+import sys
+
 from .db import session_scope
 from .services.demo_data import DEMO_PASSWORD, DEMO_USERS, seed
 
 
 def main() -> None:
+    activity = "--activity" in sys.argv[1:]  # recent payments at the demo users' point of sale
     with session_scope() as session:
-        created = seed(session)
+        created = seed(session, activity=activity)
     print("Données de démonstration créées." if created else "Base déjà remplie : démo inchangée.")
     print(f"Comptes de démonstration (mot de passe « {DEMO_PASSWORD} ») :")
     for email, first, last, group in DEMO_USERS:

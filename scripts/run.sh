@@ -19,7 +19,7 @@ if [ -z "${EPAY_MASTER_KEYS:-}" ] && [ ! -f "$ROOT/.epay_master_key" ]; then
 fi
 
 reflex db migrate
-python -m epay_app.seed
+python -m epay_app.seed --activity
 
 PIDS=()
 cleanup() { for pid in "${PIDS[@]}"; do kill -- "-$pid" 2>/dev/null || true; done; }

@@ -17,7 +17,7 @@ export GRANIAN_WORKERS="${EPAY_WORKERS:-3}"
 export EPAY_PUBLIC_URL="${EPAY_PUBLIC_URL:-http://localhost:$PORT}"
 export REFLEX_API_URL="${REFLEX_API_URL:-$EPAY_PUBLIC_URL}"
 reflex db migrate
-python -m epay_app.seed
+python -m epay_app.seed --activity
 PIDS=()
 cleanup() { for pid in "${PIDS[@]}"; do kill -- "-$pid" 2>/dev/null || true; done; }
 trap cleanup EXIT INT TERM

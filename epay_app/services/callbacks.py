@@ -16,9 +16,10 @@ from ..config import Settings
 from ..domain.errors import IllegalTransition
 from ..domain.references import PaymentKind
 from ..domain.statuses import PaymentStatus
-from ..models import EPayment, EPaymentEvent, PspConfig
+from ..models import EPayment, EPaymentEvent, PspConfig, SalesOrder
 from ..psp.interface import CURRENCY_NUMERIC, Gateway, PspResponse, SealError, get_gateway
 from . import notifications, reservations
+from .checkout import ORDER_CANCELLED
 from .payments import PaymentNotFound, change_status, lock_payment, record_event
 from .psp_accounts import credentials_for_merchant
 
@@ -77,10 +78,19 @@ def apply_psp_response(session: Session, fields: Mapping[str, str], source: Sour
         payment.psp_masked_pan = response.masked_pan
         if payment.kind != PaymentKind.RESERVATION.value:
             notifications.queue_payment_confirmation(session, payment)
+        _refund_if_order_cancelled(session, payment)
     reservations.after_status_change(session, payment)  # e-Réservation: release or confirm the block
     session.add(payment)
     session.flush()
     return _result(payment, "applied", response)
+
+
+def _refund_if_order_cancelled(session: Session, payment: EPayment) -> None:
+    """The customer paid after the order was cancelled (F-26 applies to late payments too)."""
+    order = session.get(SalesOrder, payment.order_id) if payment.order_id else None
+    if order is not None and order.status == ORDER_CANCELLED:
+        change_status(session, payment, PaymentStatus.A_REMBOURSER, source="système",
+                      raw=f"Commande n°{order.number} annulée avant le paiement")
 
 
 def _verified(session: Session, gateway: Gateway, fields: Mapping[str, str],

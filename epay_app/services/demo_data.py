@@ -41,8 +41,11 @@ def is_empty(session: Session) -> bool:
     return session.exec(select(func.count()).select_from(DealerGroup)).one() == 0
 
 
-def seed(session: Session) -> bool:
-    """Fill an empty database. Returns False (and does nothing) when data exists."""
+def seed(session: Session, activity: bool = False) -> bool:
+    """Fill an empty database. Returns False (and does nothing) when data exists.
+
+    `activity` adds recent e-payments at the demo users' point of sale (Vincent S.), so a
+    newcomer sees live tiles and cards; the test suites seed without it."""
     if not is_empty(session):
         return False
     password_hash = hash_password(DEMO_PASSWORD)
@@ -202,4 +205,21 @@ def seed(session: Session) -> bool:
             PaymentStatus.AUTORISE, paris(2022, 8, 31, 15, 58))
     example(holding, pos_holding, adrien_h, cabus, born, PaymentKind.DEPOSIT, 92, 100_000,
             PaymentStatus.AUTORISE, paris(2024, 12, 17, 9, 30))
+
+    if activity:
+        seller, manager = users[GroupType.VENDEUR], users[GroupType.CHEF_DES_VENTES]
+        helene = customer("Mme.", "Hélène", "LEFÈVRE", "helene.lefevre@example.com", "+33 6 22 33 44 55")
+        dupont = customer("M.", "Jean", "DUPONT", "jean.dupont@example.com", "+33 6 33 44 55 66")
+        clio = session.exec(select(Vehicle).where(Vehicle.plate == "GA123BC")).one()
+        p208 = session.exec(select(Vehicle).where(Vehicle.model == "208")).one()
+        now = datetime.now(timezone.utc).replace(second=0, microsecond=0)
+        for number, seller_, cust, veh, amount, status, days in [
+            (26601, seller, helene, clio, 50_000, PaymentStatus.ENVOYE, 1),
+            (26602, seller, dupont, p208, 80_000, PaymentStatus.ENVOYE, 3),
+            (26603, seller, helene, p208, 50_000, PaymentStatus.A_REMBOURSER, 6),
+            (26604, manager, dupont, clio, 100_000, PaymentStatus.AUTORISE, 9),
+            (26605, manager, helene, p208, 30_000, PaymentStatus.ENVOYE, 2),
+        ]:
+            example(vincent, pos_vincent, seller_, cust, veh, PaymentKind.DEPOSIT, number, amount, status,
+                    now - timedelta(days=days, hours=number % 7))
     return True

@@ -58,3 +58,14 @@ def test_login_is_locked_after_five_failures_even_with_the_right_password(seeded
     # Another account is not affected.
     with session_scope(seeded_db_url) as s:
         assert auth.login(s, "vendeur@openflex.demo", demo_data.DEMO_PASSWORD)
+
+
+def test_demo_activity_gives_the_demo_users_live_tiles(db_url):
+    from epay_app.services import tracking
+
+    with session_scope(db_url) as s:
+        demo_data.seed(s, activity=True)
+    with session_scope(db_url, write=False) as s:
+        directeur = s.exec(select(User).where(User.email == "directeur@openflex.demo")).one()
+        counts = tracking.tile_counts(s, tracking.viewer_for(s, directeur))
+    assert {status.value: n for status, n in counts.items()} == {"a_rembourser": 1, "envoye": 3}
