@@ -92,3 +92,17 @@ def login(page, app: LiveApp, email: str, password: str = "epaiement") -> None:
     page.locator("#password").fill(password)
     page.locator("#login-submit").click()
     page.wait_for_url(f"{app.base_url}/", timeout=15_000)
+
+
+ACCEPTED_CARD = "4100000000000000"
+
+
+def fill_card(page, holder: str, number: str = ACCEPTED_CARD, cvc: str = "123") -> None:
+    """Fill the sandbox's hosted payment page (expiry: December, two years ahead)."""
+    from epay_app.domain.dates import utcnow
+
+    page.locator("#holder").fill(holder)
+    page.locator("#card_number").fill(number)
+    page.locator("#exp_month").fill("12")
+    page.locator("#exp_year").fill(str(utcnow().year + 2))
+    page.locator("#cvc").fill(cvc)

@@ -14,7 +14,7 @@ from epay_app.domain.statuses import PaymentStatus as S
 from epay_app.models import EPayment
 from epay_app.services.payments import change_status, lock_payment
 
-from .conftest import ARTIFACTS, login
+from .conftest import ARTIFACTS, fill_card, login
 
 pytestmark = pytest.mark.e2e
 
@@ -254,11 +254,7 @@ def test_the_customer_pays_from_the_e_mail_and_the_order_page_shows_it_live(live
     href = frame.get_by_role("link", name="Payer l'acompte en ligne").get_attribute("href")
     customer.goto(href)
     expect(customer.locator("#order-id")).to_have_text(reference)
-    customer.locator("#holder").fill("PATRICK PONS")
-    customer.locator("#card_number").fill("4100000000000000")
-    customer.locator("#exp_month").fill("12")
-    customer.locator("#exp_year").fill("2035")
-    customer.locator("#cvc").fill("123")
+    fill_card(customer, "PATRICK PONS")
     customer_shot(customer, request, "2-page-de-paiement")
     customer.locator("#confirm").click()
     expect(customer.get_by_role("heading", name="Paiement accepté")).to_be_visible(timeout=20_000)

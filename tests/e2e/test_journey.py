@@ -13,7 +13,7 @@ from sqlmodel import select
 from epay_app.db import session_scope
 from epay_app.models import EPayment, Offer, Opportunity, Vehicle
 
-from .conftest import login
+from .conftest import fill_card, login
 from .test_checkout import _open_mail, assert_not_reloaded, mark_page, select_option
 
 pytestmark = pytest.mark.e2e
@@ -63,11 +63,7 @@ def test_deposit_journey_from_order_to_refund(app_fixture, request, browser, sho
     # The customer pays from the e-mail.
     frame = _open_mail(customer, app, REFERENCE, "acompte")
     customer.goto(frame.get_by_role("link", name="Payer l'acompte en ligne").get_attribute("href"))
-    customer.locator("#holder").fill("PATRICK PONS")
-    customer.locator("#card_number").fill("4100000000000000")
-    customer.locator("#exp_month").fill("12")
-    customer.locator("#exp_year").fill("2035")
-    customer.locator("#cvc").fill("123")
+    fill_card(customer, "PATRICK PONS")
     customer.locator("#confirm").click()
     expect(customer.get_by_role("heading", name="Paiement accepté")).to_be_visible(timeout=LIVE)
 

@@ -15,7 +15,7 @@ from epay_app.domain.dates import utcnow
 from epay_app.models import EPayment, OutboxMail, Vehicle
 from epay_app.services import reservations
 
-from .conftest import ARTIFACTS, login
+from .conftest import ARTIFACTS, fill_card, login
 
 pytestmark = pytest.mark.e2e
 RESERVED = re.compile(r"Réservé jusqu'au \d{2}/\d{2}/\d{4} à \d{2}h\d{2}")
@@ -76,11 +76,7 @@ def test_visitor_reserves_and_pays_then_the_vehicle_is_reserved_for_everyone(liv
     payment = _reservation_payment(live_app, vehicle_id)
     expect(page.locator("#order-id")).to_have_text(payment.reference)
     assert re.fullmatch(r"00045_000061_1\d{10}_1", payment.reference)
-    page.locator("#holder").fill("JEAN MARIE")
-    page.locator("#card_number").fill("4100000000000000")
-    page.locator("#exp_month").fill("12")
-    page.locator("#exp_year").fill(str(utcnow().year + 2))
-    page.locator("#cvc").fill("123")
+    fill_card(page, "JEAN MARIE")
     shot("3-psp-page")
     page.locator("#confirm").click()
     page.wait_for_url(re.compile(re.escape(live_app.base_url) + r"/.*"), timeout=20_000)
