@@ -7,5 +7,6 @@ config = rx.Config(
     db_url=os.environ.get("REFLEX_DB_URL", "sqlite:///epay.db"),
     telemetry_enabled=False,
     show_built_with_reflex=False,
+    plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="blue", radius="medium"))],
     disable_plugins=[rx.plugins.SitemapPlugin],
 )

@@ -20,10 +20,7 @@ from .pages.vehicles import VehiclesState, vehicles_page
 from .services.reservations import run_lapse_job
 from .state import AppState
 
-app = rx.App(
-    theme=rx.theme(accent_color="blue", radius="medium"),
-    api_transformer=mount_api,
-)
+app = rx.App(api_transformer=mount_api)  # the theme is in rxconfig.py (RadixThemesPlugin)
 app.add_page(login_page, route=routes.LOGIN, title="Connexion — OpenFlex", on_load=LoginState.load_login)
 app.add_page(home_page, route=routes.HOME, title="Accueil — OpenFlex",
              on_load=[AppState.load_user, HomeState.load_home])
