@@ -13,10 +13,17 @@ from ..db import session_scope
 from ..domain.errors import DomainError, ValidationError
 from ..services import checkout, order_pdf
 from ..services.checkout import (
-    BALANCE_METHODS, CARD, CASH_LIMIT_MESSAGE, DEPOSIT_METHODS, ONLINE_NOTICE, SELLING_ROLES, VIEW_ROLES,
+    BALANCE_METHODS,
+    CARD,
+    CASH_LIMIT_MESSAGE,
+    DEPOSIT_METHODS,
+    ONLINE_NOTICE,
+    SELLING_ROLES,
+    VIEW_ROLES,
     CheckoutForm,
 )
 from ..state import AppState, require_roles
+from .documents import NOT_AVAILABLE, pdf_download
 
 SELLING_VALUES = {r.value for r in SELLING_ROLES}
 
@@ -194,18 +201,12 @@ class OfferState(AppState):
     @rx.event
     @require_roles(*VIEW_ROLES)
     def print_offer(self):
-        user = self.current_user()
-        try:
-            with session_scope(write=False) as session:
-                filename, pdf = order_pdf.offer_pdf(session, int(self.number), user)
-        except (DomainError, ValueError) as exc:
-            return rx.toast.error(str(exc))
-        return rx.download(data=pdf, filename=filename, mime_type="application/pdf")
+        return pdf_download(order_pdf.offer_pdf, self.number, self.current_user())
 
     @rx.event
     @require_roles(*VIEW_ROLES)
     def not_available(self):
-        return rx.toast.info("Cette action n'est pas disponible dans cette démonstration.")
+        return rx.toast.info(NOT_AVAILABLE)
 
     # ---- the customer dialog
     @rx.event

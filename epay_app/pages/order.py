@@ -19,6 +19,7 @@ from ..domain.errors import DomainError, ValidationError
 from ..services import auth, checkout, order_pdf, orders
 from ..services.checkout import SELLING_ROLES, VIEW_ROLES
 from ..state import AppState, require_roles
+from .documents import NOT_AVAILABLE, pdf_download
 from .offer import SELLING_VALUES, route_number
 
 log = logging.getLogger(__name__)
@@ -187,18 +188,12 @@ class OrderState(AppState):
     @rx.event
     @require_roles(*VIEW_ROLES)
     def print_order(self):
-        user = self.current_user()
-        try:
-            with session_scope(write=False) as session:
-                filename, pdf = order_pdf.order_pdf(session, int(self.number), user)
-        except (DomainError, ValueError) as exc:
-            return rx.toast.error(str(exc))
-        return rx.download(data=pdf, filename=filename, mime_type="application/pdf")
+        return pdf_download(order_pdf.order_pdf, self.number, self.current_user())
 
     @rx.event
     @require_roles(*VIEW_ROLES)
     def not_available(self):
-        return rx.toast.info("Cette action n'est pas disponible dans cette démonstration.")
+        return rx.toast.info(NOT_AVAILABLE)
 
 
 # ---------------------------------------------------------------- view
