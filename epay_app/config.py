@@ -4,7 +4,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,20 +27,20 @@ class Settings(BaseSettings):
     psp_protocol: str = "sips2"
     psp_paypage_url: str = "http://127.0.0.1:8900"
     psp_office_url: str = "http://127.0.0.1:8900"
-    psp_timeout_seconds: float = 10.0
+    psp_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
 
     # Payment links: signing secret for /pay/<token> and their lifetime.
     link_secret: str = ""
-    link_ttl_hours: int = 72
+    link_ttl_hours: int = Field(default=72, gt=0)
 
     # Outgoing mail.
     smtp_host: str = "127.0.0.1"
-    smtp_port: int = 8025
+    smtp_port: int = Field(default=8025, gt=0, lt=65536)
     smtp_user: str = ""
     smtp_password: str = ""
     smtp_starttls: bool = False
     mail_from: str = "OpenFlex <no-reply@openflex.local>"
-    outbox_poll_seconds: float = 1.0
+    outbox_poll_seconds: float = Field(default=1.0, gt=0)
     # Where the demo mail sink keeps what it receives (read by the "Boîte mail démo" page).
     mail_sink_dir: Path = ROOT / ".mail_sink"
 
@@ -51,6 +51,21 @@ class Settings(BaseSettings):
     privacy_policy_url: str = "https://www.openflex.fr/politique-de-confidentialite"
 
 
+class ConfigurationError(RuntimeError):
+    """A setting from the environment or `.env` is invalid; the message names each variable."""
+
+
+def _variable(field_name: str) -> str:
+    field = Settings.model_fields.get(field_name)
+    return field.alias if field is not None and field.alias else f"EPAY_{field_name.upper()}"
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{_variable(str(err['loc'][0]))} = {err.get('input')!r} : {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigurationError(f"Configuration invalide — {problems}") from None
