@@ -11,6 +11,7 @@ from .pages.offer import OfferState, offer_page
 from .pages.opportunities import OpportunitiesState, opportunities_page
 from .pages.order import OrderState, order_page
 from .pages.mailbox import MailboxState, mailbox_page
+from .pages.not_found import not_found_page
 from .services.mail_sender import outbox_lifespan_task
 from .pages.settings.home import SettingsHomeState, settings_home_page
 from .pages.settings.opportunities import OpportunitySettingsState, opportunity_settings_page
@@ -44,3 +45,4 @@ app.add_page(public_stock_page, route=routes.STOCK_PAGE, title="Nos véhicules �
 app.add_page(public_vehicle_page, route=routes.STOCK_VEHICLE_PAGE, title="Réserver un véhicule — OpenFlex",
              on_load=PublicVehicleState.load_vehicle)
 app.register_lifespan_task(run_lapse_job)
+app.add_page(not_found_page, route="404", title="Page introuvable — OpenFlex")
