@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from epay_app.db import session_scope
 from epay_app.domain.dates import utcnow
-from epay_app.models import EPayment, OutboxMail, Vehicle
+from epay_app.models import EPayment, Opportunity, OutboxMail, Vehicle
 from epay_app.services import reservations
 
 from .conftest import ARTIFACTS, fill_card, login
@@ -100,6 +100,17 @@ def test_visitor_reserves_and_pays_then_the_vehicle_is_reserved_for_everyone(liv
     expect(staff.locator(f"#vehicle-row-{vehicle_id}")).to_contain_text(
         f"e-Réservation {payment.reference} (Payé) · Sur l'opportunité n°")
     _screenshot(staff, request, "5-staff-vehicles")
+    # …and in the e-Paiements list, with the guide's e-Réservation card.
+    with session_scope(live_app.db_url, write=False) as s:
+        opportunity_number = s.get(Opportunity, payment.opportunity_id).number
+    staff.goto(f"{live_app.base_url}/e-paiements?statut=payes")
+    card = staff.locator(".payment-card", has_text=payment.reference)
+    expect(card).to_contain_text("e-Réservation")
+    expect(card).to_contain_text(f"Sur l'opportunité n°{opportunity_number}")
+    expect(card).to_contain_text("pour : M. Jean MARIE")
+    expect(card).to_contain_text("200,00 €")
+    expect(card).to_contain_text("Payé le ")
+    _screenshot(staff, request, "5b-staff-list")
     staff.close()
 
     # A second visitor sees it reserved and cannot reserve it.
