@@ -17,6 +17,7 @@ from .pages.settings.opportunities import OpportunitySettingsState, opportunity_
 from .pages.public_stock import PublicStockState, public_stock_page
 from .pages.public_vehicle import PublicVehicleState, public_vehicle_page
 from .pages.vehicles import VehiclesState, vehicles_page
+from .services.payment_jobs import run_payment_jobs
 from .services.reservations import run_lapse_job
 from .state import AppState
 
@@ -47,3 +48,4 @@ app.add_page(public_stock_page, route=routes.STOCK_PAGE, title="Nos véhicules �
 app.add_page(public_vehicle_page, route=routes.STOCK_VEHICLE_PAGE, title="Réserver un véhicule — OpenFlex",
              on_load=PublicVehicleState.load_vehicle)
 app.register_lifespan_task(run_lapse_job)
+app.register_lifespan_task(run_payment_jobs)

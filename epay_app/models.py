@@ -203,6 +203,8 @@ class EPayment(SQLModel, table=True):
     psp_authorisation_id: str = ""
     psp_masked_pan: str = ""
     psp_last_error: str = ""
+    # Reconciliation (F-61): when getTransactionData was last asked about this payment.
+    psp_checked_at: Optional[datetime] = Field(default=None, sa_column=_ts())
 
 
 class EPaymentEvent(SQLModel, table=True):
