@@ -2,8 +2,9 @@
 import reflex as rx
 
 from . import routes
-from .api import paylink, sips  # noqa: F401  (their routes join API_ROUTES)
+from .api import export, paylink, sips  # noqa: F401  (their routes join API_ROUTES)
 from .api.routes import mount_api
+from .components.collected_chart import CollectedState
 from .pages.epayments import EPaymentsState, epayments_page
 from .pages.home import HomeState, home_page
 from .pages.login import LoginState, login_page
@@ -27,7 +28,7 @@ app = rx.App(
 )
 app.add_page(login_page, route=routes.LOGIN, title="Connexion — OpenFlex", on_load=LoginState.load_login)
 app.add_page(home_page, route=routes.HOME, title="Accueil — OpenFlex",
-             on_load=[AppState.load_user, HomeState.load_home])
+             on_load=[AppState.load_user, HomeState.load_home, CollectedState.load_collected])
 app.add_page(epayments_page, route=routes.EPAYMENTS, title="e-Paiements — OpenFlex",
              on_load=[AppState.load_user, EPaymentsState.load_epayments])
 app.add_page(opportunities_page, route=routes.OPPORTUNITIES, title="Opportunités — OpenFlex",
