@@ -12,7 +12,6 @@ from sqlalchemy.engine import Engine
 
 from epay_app.db import session_scope
 from epay_app.domain.references import PaymentKind, TransactionReference
-from epay_app.domain.roles import GroupType
 from epay_app.models import (
     Customer, DealerGroup, Entity, EPayment, Offer, Opportunity, PointOfSale, SalesOrder, User, Vehicle,
 )
