@@ -1,4 +1,4 @@
-"""Reconciliation (F-61): when the PSP was last asked about a pending payment
+"""Reconciliation (F-61): when the PSP was last asked about a pending payment (a side table)
 
 Revision ID: 0008_extras
 Revises: 0006_tracking
@@ -15,10 +15,12 @@ depends_on: Union[str, Sequence[str], None] = None
 
 
 def upgrade() -> None:
-    # A plain ADD COLUMN, not batch mode: rebuilding epayment on SQLite would drop the search
-    # triggers of 0006_tracking.
-    op.add_column("epayment", sa.Column("psp_checked_at", sa.DateTime(timezone=True), nullable=True))
+    op.create_table(
+        "epayment_psp_check",
+        sa.Column("payment_id", sa.Integer(), sa.ForeignKey("epayment.id"), primary_key=True),
+        sa.Column("checked_at", sa.DateTime(timezone=True), nullable=False),
+    )
 
 
 def downgrade() -> None:
-    op.drop_column("epayment", "psp_checked_at")
+    op.drop_table("epayment_psp_check")

@@ -45,7 +45,7 @@ from ..config import Settings, get_settings
 from ..domain.dates import as_utc, utcnow
 from ..domain.errors import DomainError, IllegalTransition
 from ..domain.statuses import PaymentStatus
-from ..models import EPayment
+from ..models import EPayment, PaymentPspCheck
 from ..psp.interface import Gateway, TransactionState, get_gateway
 from .callbacks import after_psp_status_change
 from .payments import change_status, lock_payment, record_event
@@ -99,11 +99,14 @@ def target_for(state: TransactionState) -> PaymentStatus | None:
 def _candidates(session: Session, now: datetime, older_than: timedelta, recheck: timedelta) -> list[int]:
     """Pending payments old enough, not asked recently, and not asked since their link died
     (that last test in Python over two columns: date arithmetic on columns is not portable)."""
-    stmt = select(EPayment.id, EPayment.psp_checked_at, EPayment.link_expires_at).where(
-        EPayment.status == PaymentStatus.ENVOYE.value,
-        EPayment.created_at <= now - older_than,
-        or_(EPayment.psp_checked_at.is_(None), EPayment.psp_checked_at <= now - recheck),
-    ).order_by(EPayment.id)
+    stmt = (
+        select(EPayment.id, PaymentPspCheck.checked_at, EPayment.link_expires_at)
+        .outerjoin(PaymentPspCheck, PaymentPspCheck.payment_id == EPayment.id)
+        .where(EPayment.status == PaymentStatus.ENVOYE.value,
+               EPayment.created_at <= now - older_than,
+               or_(PaymentPspCheck.checked_at.is_(None), PaymentPspCheck.checked_at <= now - recheck))
+        .order_by(EPayment.id)
+    )
     return [
         payment_id for payment_id, checked, expires in session.exec(stmt).all()
         if checked is None or expires is None or as_utc(checked) < as_utc(expires) + older_than
@@ -113,8 +116,9 @@ def _candidates(session: Session, now: datetime, older_than: timedelta, recheck:
 def _apply(session: Session, payment_id: int, state: TransactionState, now: datetime) -> str | None:
     """Under the payment's lock: record the check, apply the answer. The new status, or None."""
     payment = lock_payment(session, payment_id)
-    payment.psp_checked_at = now
-    session.add(payment)
+    check = session.get(PaymentPspCheck, payment_id) or PaymentPspCheck(payment_id=payment_id, checked_at=now)
+    check.checked_at = now
+    session.add(check)
     if payment.status != PaymentStatus.ENVOYE.value:
         return None  # a callback got there while we were asking
     target = target_for(state)

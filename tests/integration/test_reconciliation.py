@@ -14,7 +14,7 @@ from sqlmodel import select
 from epay_app.config import get_settings
 from epay_app.db import session_scope
 from epay_app.domain.dates import as_utc, utcnow
-from epay_app.models import EPayment, EPaymentEvent, OutboxMail, SalesOrder
+from epay_app.models import EPayment, EPaymentEvent, OutboxMail, PaymentPspCheck, SalesOrder
 from epay_app.services.paylinks import pay_url
 from epay_app.services.reconciliation import reconcile_pending
 from tests.support import aio
@@ -44,6 +44,12 @@ def _pay_and_leave(psp_customer, payment, card="4100000000000000"):
 def _stored(db, payment_id) -> EPayment:
     db.rollback()
     return db.get(EPayment, payment_id)
+
+
+def _checked_at(db, payment_id):
+    db.rollback()
+    check = db.get(PaymentPspCheck, payment_id)
+    return None if check is None else as_utc(check.checked_at)
 
 
 def _events(db, payment_id):
@@ -134,27 +140,24 @@ def test_a_recent_payment_is_not_asked(sandbox, psp_customer, make_payment, db):
     _drop_automatic_response(sandbox, payment)
     _pay_and_leave(psp_customer, payment)
     _reconcile(utcnow() + timedelta(minutes=5))  # the customer may still be on the hosted page
-    stored = _stored(db, payment.id)
-    assert stored.status == "envoye" and stored.psp_checked_at is None
+    assert _stored(db, payment.id).status == "envoye" and _checked_at(db, payment.id) is None
 
 
 def test_unknown_at_the_psp_stays_envoye_and_is_not_asked_again_after_its_link_died(make_payment, db):
     payment = make_payment(link_hours=1)  # the customer never opened the link
     t1 = utcnow() + LATER
     _reconcile(t1)
-    stored = _stored(db, payment.id)
-    assert stored.status == "envoye" and as_utc(stored.psp_checked_at) == t1
+    assert _stored(db, payment.id).status == "envoye" and _checked_at(db, payment.id) == t1
     assert _events(db, payment.id) == []  # a check is no status change: no audit noise
 
     _reconcile(t1 + timedelta(minutes=10))  # asked again only after the recheck delay
-    assert as_utc(_stored(db, payment.id).psp_checked_at) == t1
+    assert _checked_at(db, payment.id) == t1
 
     t2 = utcnow() + timedelta(hours=2)  # link expired 1 h ago: one last question…
     _reconcile(t2)
-    assert as_utc(_stored(db, payment.id).psp_checked_at) == t2
+    assert _checked_at(db, payment.id) == t2
     _reconcile(utcnow() + timedelta(hours=5))  # …and no more: nothing can happen at the PSP now
-    stored = _stored(db, payment.id)
-    assert as_utc(stored.psp_checked_at) == t2 and stored.status == "envoye"
+    assert _checked_at(db, payment.id) == t2 and _stored(db, payment.id).status == "envoye"
 
 
 def test_psp_unreachable_changes_nothing_and_is_retried(sandbox, psp_customer, make_payment, db):
@@ -163,8 +166,7 @@ def test_psp_unreachable_changes_nothing_and_is_retried(sandbox, psp_customer, m
     _pay_and_leave(psp_customer, payment)
     dead = get_settings().model_copy(update={"psp_office_url": "http://127.0.0.1:9", "psp_timeout_seconds": 1})
     report = _reconcile(utcnow() + LATER, settings=dead)
-    stored = _stored(db, payment.id)
-    assert stored.status == "envoye" and stored.psp_checked_at is None
+    assert _stored(db, payment.id).status == "envoye" and _checked_at(db, payment.id) is None
     assert report.unreachable >= 1
     _reconcile(utcnow() + LATER)  # the PSP is back
     assert _stored(db, payment.id).status == "autorise"
