@@ -32,6 +32,15 @@ class Settings(BaseSettings):
     # Payment links: signing secret for /pay/<token> and their lifetime.
     link_secret: str = ""
     link_ttl_hours: int = Field(default=72, gt=0)
+    # Reminder e-mail this many hours before a payment link expires (0: no reminder, F-60).
+    link_reminder_hours: int = Field(default=24, ge=0)
+
+    # Periodic payment jobs (reconciliation F-61, link reminders F-60): every N seconds, 0 = off.
+    payment_jobs_interval_seconds: float = Field(default=300.0, ge=0)
+    # A pending payment is asked about once its PSP session is surely over (Sips: 15 min)…
+    reconciliation_age_minutes: int = Field(default=20, ge=0)
+    # …and then again at most this often, until its link has expired.
+    reconciliation_recheck_minutes: int = Field(default=30, gt=0)
 
     # Outgoing mail.
     smtp_host: str = "127.0.0.1"

@@ -2,8 +2,9 @@
 import reflex as rx
 
 from . import routes
-from .api import paylink, sips  # noqa: F401  (their routes join API_ROUTES)
+from .api import export, paylink, sips  # noqa: F401  (their routes join API_ROUTES)
 from .api.routes import mount_api
+from .components.collected_chart import CollectedState
 from .pages.epayments import EPaymentsState, epayments_page
 from .pages.home import HomeState, home_page
 from .pages.login import LoginState, login_page
@@ -18,13 +19,14 @@ from .pages.settings.opportunities import OpportunitySettingsState, opportunity_
 from .pages.public_stock import PublicStockState, public_stock_page
 from .pages.public_vehicle import PublicVehicleState, public_vehicle_page
 from .pages.vehicles import VehiclesState, vehicles_page
+from .services.payment_jobs import run_payment_jobs
 from .services.reservations import run_lapse_job
 from .state import AppState
 
 app = rx.App(api_transformer=mount_api)  # the theme is in rxconfig.py (RadixThemesPlugin)
 app.add_page(login_page, route=routes.LOGIN, title="Connexion — OpenFlex", on_load=LoginState.load_login)
 app.add_page(home_page, route=routes.HOME, title="Accueil — OpenFlex",
-             on_load=[AppState.load_user, HomeState.load_home])
+             on_load=[AppState.load_user, HomeState.load_home, CollectedState.load_collected])
 app.add_page(epayments_page, route=routes.EPAYMENTS, title="e-Paiements — OpenFlex",
              on_load=[AppState.load_user, EPaymentsState.load_epayments])
 app.add_page(opportunities_page, route=routes.OPPORTUNITIES, title="Opportunités — OpenFlex",
@@ -45,4 +47,5 @@ app.add_page(public_stock_page, route=routes.STOCK_PAGE, title="Nos véhicules �
 app.add_page(public_vehicle_page, route=routes.STOCK_VEHICLE_PAGE, title="Réserver un véhicule — OpenFlex",
              on_load=PublicVehicleState.load_vehicle)
 app.register_lifespan_task(run_lapse_job)
+app.register_lifespan_task(run_payment_jobs)
 app.add_page(not_found_page, route="404", title="Page introuvable — OpenFlex")

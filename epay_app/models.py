@@ -255,3 +255,12 @@ class OutboxMail(SQLModel, table=True):
     last_error: str = ""
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(False))
     sent_at: Optional[datetime] = Field(default=None, sa_column=_ts())
+
+
+class PaymentPspCheck(SQLModel, table=True):
+    """Reconciliation (F-61): when getTransactionData was last asked about a pending payment.
+    A side table, so the payment row and its writers stay as they are."""
+
+    __tablename__ = "epayment_psp_check"
+    payment_id: int = Field(foreign_key="epayment.id", primary_key=True)
+    checked_at: datetime = Field(sa_column=_ts(False))

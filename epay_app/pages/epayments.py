@@ -6,6 +6,8 @@ scopes and checks every query (services.tracking).
 """
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import reflex as rx
 
 from .. import routes
@@ -18,7 +20,7 @@ from ..domain.tracking import (
     parse_filter_keys,
 )
 from ..domain.roles import GroupType
-from ..services import tracking
+from ..services import export, tracking
 from ..state import AppState, require_roles
 from . import live
 
@@ -196,6 +198,15 @@ class EPaymentsState(AppState):
         self._load(keep_visible=True)
         return rx.toast.success(message)
 
+    @rx.event
+    @require_roles()
+    def export_csv(self):
+        """"Exporter (CSV)": the current filters, search and sort, every page (services.export)."""
+        user = self.current_user()
+        params = urlencode({"ticket": export.make_ticket(user.id), "statut": ",".join(self.filter_keys),
+                            "q": self.query, "tri": self.sort})
+        return rx.download(url=f"{export.PATH}?{params}", filename=export.filename())
+
     # ------------------------------------------------------------ live
 
     @rx.event(background=True)
@@ -269,6 +280,8 @@ def epayments_page() -> rx.Component:
                              on_change=EPaymentsState.search, debounce_timeout=250, width="40em", id="search",
                              aria_label="Rechercher"),
                     filter_menu(),
+                    rx.button(rx.icon("download", size=16), "Exporter (CSV)", variant="outline",
+                              on_click=EPaymentsState.export_csv, id="export-csv"),
                     align="center", spacing="3",
                 ),
                 rx.hstack(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import reflex as rx
 
 from .. import routes
+from ..components.collected_chart import collected_chart
 from ..components.shell import shell
 from ..db import session_scope
 from ..domain.tracking import TILE_FILTER_KEYS, TILE_LABELS
@@ -76,6 +77,7 @@ def home_page() -> rx.Component:
             rx.vstack(
                 rx.hstack(rx.foreach(HomeState.tiles, tile), spacing="4", id="tiles"),
                 rx.link("Voir tous les e-Paiements", href=routes.EPAYMENTS, size="2", id="all-epayments"),
+                collected_chart(),
                 spacing="3", margin_top="1.5em",
             ),
         ),

@@ -73,16 +73,28 @@ def apply_psp_response(session: Session, fields: Mapping[str, str], source: Sour
     if not changed:
         record_event(session, payment, current, from_status=current, **event)
         return _result(payment, "unchanged", response)
+    after_psp_status_change(session, payment, target, authorisation_id=response.authorisation_id,
+                            masked_pan=response.masked_pan)
+    return _result(payment, "applied", response)
+
+
+def after_psp_status_change(session: Session, payment: EPayment, target: PaymentStatus, *,
+                            authorisation_id: str = "", masked_pan: str = "") -> None:
+    """What follows a status the PSP reported (callback or reconciliation): on authorisation the
+    confirmation e-mail and, if the order was cancelled meanwhile, À rembourser; for an
+    e-Réservation, the vehicle block released or confirmed. The caller holds the payment's lock
+    and has just changed its status to `target`."""
     if target is PaymentStatus.AUTORISE:
-        payment.psp_authorisation_id = response.authorisation_id
-        payment.psp_masked_pan = response.masked_pan
+        if authorisation_id:
+            payment.psp_authorisation_id = authorisation_id
+        if masked_pan:
+            payment.psp_masked_pan = masked_pan
         if payment.kind != PaymentKind.RESERVATION.value:
             notifications.queue_payment_confirmation(session, payment)
         _refund_if_order_cancelled(session, payment)
     reservations.after_status_change(session, payment)  # e-Réservation: release or confirm the block
     session.add(payment)
     session.flush()
-    return _result(payment, "applied", response)
 
 
 def _refund_if_order_cancelled(session: Session, payment: EPayment) -> None:

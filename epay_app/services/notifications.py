@@ -83,6 +83,15 @@ def queue_payment_confirmation(session: Session, payment: EPayment) -> OutboxMai
                   f"confirmation:{payment.id}", context)
 
 
+def queue_payment_reminder(session: Session, payment: EPayment, pay_url: str, expires_at: datetime) -> OutboxMail:
+    """"Rappel : paiement de l'acompte" (F-60): once per link, i.e. per expiry (a resent, renewed
+    link gets its own reminder)."""
+    context, customer, _, _ = _payment_context(session, payment)
+    return _queue(session, payment, "payment_reminder", customer.email,
+                  f"reminder:{payment.id}:{int(expires_at.timestamp())}",
+                  {**context, "pay_url": pay_url, "expires_at": format_paris(expires_at)})
+
+
 def queue_reservation_request(session: Session, payment: EPayment, pay_url: str, *, resend: int = 0,
                               blocked_until: datetime | None = None) -> OutboxMail:
     """e-Réservation payment link ("Sur l'opportunité n°…"); `blocked_until` defaults to the

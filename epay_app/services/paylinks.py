@@ -59,6 +59,17 @@ def link_expiry(payment: EPayment, settings: Settings | None = None) -> datetime
     return as_utc(payment.created_at) + timedelta(hours=settings.link_ttl_hours)
 
 
+def renew_if_expired(payment: EPayment, settings: Settings | None = None, now: datetime | None = None) -> bool:
+    """"Renvoyer le lien" on an expired link: a fresh lifetime, hence a new token (F-60); a link
+    still valid is sent again as is. True when renewed."""
+    settings = settings or get_settings()
+    now = now or utcnow()
+    if link_expiry(payment, settings) > now:
+        return False
+    payment.link_expires_at = now + timedelta(hours=settings.link_ttl_hours)
+    return True
+
+
 def make_token(payment: EPayment, settings: Settings | None = None) -> str:
     settings = settings or get_settings()
     expiry = int(link_expiry(payment, settings).timestamp())

@@ -334,7 +334,7 @@ def resend_link(session: Session, viewer: Viewer, payment_id: int) -> str:
     if payment.status != PaymentStatus.ENVOYE.value:
         raise DomainError("Seul un e-Paiement en attente peut être renvoyé.")
     try:
-        from .paylinks import pay_url  # the PSP module (branch psp)
+        from .paylinks import pay_url, renew_if_expired  # the PSP module (branch psp)
     except ImportError as exc:
         raise DomainError("Le renvoi du lien est indisponible : le module des liens de paiement "
                           "(services.paylinks) n'est pas installé.") from exc
@@ -344,6 +344,8 @@ def resend_link(session: Session, viewer: Viewer, payment_id: int) -> str:
         select(func.count()).select_from(OutboxMail).where(
             OutboxMail.payment_id == payment.id, OutboxMail.kind == "payment_request")
     ).scalar_one()
+    if renew_if_expired(payment):  # an expired link is of no use to the customer (F-60)
+        session.add(payment)
     queue_payment_request(session, payment, pay_url(payment), resend=int(sent))
     log.info("link of %s resent by %s", payment.reference, viewer.display_name)
     return "Le lien de paiement a été renvoyé au client."

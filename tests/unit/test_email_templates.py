@@ -153,3 +153,21 @@ def test_a_missing_value_is_an_error_not_a_blank_in_a_customer_mail():
     del context["amount"]
     with pytest.raises(UndefinedError):
         render("payment_request", **context)
+
+
+def test_reminder_has_the_payment_request_design_with_the_link_and_the_expiry():
+    subject, text, html = render("payment_reminder", **guide_context(expires_at="19/12/2024 à 16h32"))
+    assert subject == "Rappel : paiement de l'acompte"
+    for body in (words(html), flat(text)):
+        assert "RAPPEL : PAIEMENT DE L'ACOMPTE" in body
+        assert "Bonjour M. Patrick PONS," in body
+        assert "d'un montant de 500,00 €" in body and "00045_000061_20000026837_1" in body
+        assert "valable jusqu'au 19/12/2024 à 16h32" in body
+        assert "Contactez Point de vente 1 (Vincent S.)" in body
+    assert f'href="{PAY_URL}"' in html and "Payer l'acompte en ligne" in words(html)
+    assert f"Payer l'acompte en ligne : {PAY_URL}" in text
+    # The same design as the payment request: same layout, same orange button.
+    request_html = render("payment_request", **guide_context())[2]
+    assert html.split('<tr><td style="padding:12px 24px 8px')[0].replace("RAPPEL : ", "") == \
+        request_html.split('<tr><td style="padding:12px 24px 8px')[0]
+    assert "#f26a21" in html

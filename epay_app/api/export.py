@@ -1,0 +1,52 @@
+"""GET /api/e-paiements/export.csv?ticket=…&statut=…&q=…&tri=… — the e-Paiements list as CSV (F-63).
+
+The ticket comes from the guarded "Exporter (CSV)" handler (services.export); everything is
+checked before the first byte is sent, so a refusal is a clear 403, never a truncated file.
+"""
+from __future__ import annotations
+
+import logging
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from ..db import session_scope
+from ..domain.errors import DomainError
+from ..domain.tracking import SortOrder, parse_filter_keys
+from ..services import export, tracking
+from .routes import API_ROUTES
+
+log = logging.getLogger(__name__)
+
+
+def _prepare(params) -> tuple[tracking.Viewer, dict]:
+    with session_scope(write=False) as session:
+        user = export.user_for_ticket(session, params.get("ticket", ""))
+        viewer = tracking.viewer_for(session, user)
+        options = dict(filter_keys=parse_filter_keys(params.get("statut") or None), query=params.get("q", ""),
+                       order=SortOrder.NEWEST_FIRST if params.get("tri") == "desc" else SortOrder.OLDEST_FIRST)
+        export.export_statement(session, viewer, **options)  # raises TrackingRefused before streaming
+        return viewer, options
+
+
+def _chunks(viewer: tracking.Viewer, options: dict):
+    with session_scope(write=False) as session:
+        yield from export.csv_chunks(session, export.export_statement(session, viewer, **options))
+
+
+async def export_csv(request: Request) -> Response:
+    try:
+        viewer, options = await run_in_threadpool(_prepare, request.query_params)
+    except DomainError as exc:
+        return PlainTextResponse(str(exc), status_code=403)
+    log.info("CSV export by user %s (%s)", viewer.user_id, viewer.group.value)
+    return StreamingResponse(
+        _chunks(viewer, options), media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{export.filename()}"',
+                 "Cache-Control": "no-store"},
+    )
+
+
+API_ROUTES.append(Route(export.PATH, export_csv, methods=["GET"]))

@@ -1,0 +1,53 @@
+"""Home page chart (F-63): totals collected per week over the last 12 weeks, for the directeur,
+the chef des ventes and the administrateur (services.collected: one scoped GROUP BY)."""
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from ..db import session_scope
+from ..domain.money import format_eur
+from ..services import collected, tracking
+from ..state import AppState, require_roles
+
+
+class CollectedState(AppState):
+    weeks: list[dict[str, Any]] = []
+    total_label: str = ""
+
+    @rx.event
+    @require_roles()
+    def load_collected(self):
+        """on_load of the home page: empty (no chart) for the other group types."""
+        user = self.current_user()
+        with session_scope(write=False) as session:
+            totals = collected.weekly_collected(session, tracking.viewer_for(session, user))
+        self.weeks = collected.chart_rows(totals)
+        self.total_label = format_eur(sum(t.cents for t in totals)) if totals else ""
+
+
+def collected_chart() -> rx.Component:
+    return rx.cond(
+        CollectedState.weeks.length() > 0,
+        rx.card(
+            rx.vstack(
+                rx.hstack(
+                    rx.text("Montants encaissés par semaine (12 dernières semaines)", weight="bold", size="3"),
+                    rx.spacer(),
+                    rx.text("Total : ", CollectedState.total_label, size="2", id="collected-total"),
+                    width="100%", align="center",
+                ),
+                rx.recharts.bar_chart(
+                    rx.recharts.cartesian_grid(stroke_dasharray="3 3", vertical=False),
+                    rx.recharts.x_axis(data_key="semaine"),
+                    rx.recharts.y_axis(),
+                    rx.recharts.graphing_tooltip(),
+                    rx.recharts.bar(data_key="total", name="Encaissé (€)", fill=rx.color("accent", 9)),
+                    data=CollectedState.weeks, width="100%", height=260,
+                ),
+                width="100%", spacing="2",
+            ),
+            width="100%", max_width="52em", id="collected-chart",
+        ),
+    )

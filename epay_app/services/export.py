@@ -1,0 +1,160 @@
+"""CSV export of the e-Paiements list (F-63): exactly the list's filters, search and scope, every
+page, one SQL statement streamed in chunks; `;`-separated, UTF-8 with a BOM, amounts "500,00",
+so that Excel in French opens it as is.
+
+The browser reaches the export through a plain GET (a download), which carries no Reflex
+session: the guarded "Exporter (CSV)" handler mints a short-lived signed ticket for the user,
+and the route re-reads that user (still active) and scopes everything on them, as the list does.
+"""
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import hmac
+import io
+from datetime import datetime
+from typing import Iterator
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from ..config import Settings, get_settings
+from ..domain.dates import PARIS, as_utc, utcnow
+from ..domain.errors import DomainError
+from ..domain.references import PaymentKind
+from ..domain.statuses import PaymentStatus
+from ..domain.tracking import SortOrder, statuses_for
+from ..models import Customer, Entity, Opportunity, PointOfSale, SalesOrder, User, Vehicle
+from .secrets import _master_keys
+from .tracking import E, Viewer, _check_option, _scope_clause, _search_hits
+
+PATH = "/api/e-paiements/export.csv"
+TICKET_SECONDS = 60
+HEADERS = ("Type", "N° transaction", "Commande/Opportunité", "Statut", "Client", "Vendeur", "Entité",
+           "Point de vente", "Montant TTC", "Date")
+BOM = "\ufeff"
+CHUNK_ROWS = 500
+
+
+class TicketInvalid(DomainError):
+    pass
+
+
+# ---------------------------------------------------------------- ticket
+
+
+def _secret(settings: Settings) -> bytes:
+    base = settings.link_secret.encode() if settings.link_secret else _master_keys(settings)[0].encode()
+    return hmac.new(base, b"epay:export:v1", hashlib.sha256).digest()
+
+
+def _sign(settings: Settings, user_id: int, expiry: int) -> str:
+    digest = hmac.new(_secret(settings), f"{user_id}.{expiry}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def make_ticket(user_id: int, *, now: datetime | None = None, settings: Settings | None = None) -> str:
+    settings = settings or get_settings()
+    expiry = int((now or utcnow()).timestamp()) + TICKET_SECONDS
+    return f"{user_id}.{expiry}.{_sign(settings, user_id, expiry)}"
+
+
+def user_for_ticket(session: Session, ticket: str, *, now: datetime | None = None,
+                    settings: Settings | None = None) -> User:
+    settings = settings or get_settings()
+    parts = (ticket or "").split(".")
+    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
+        raise TicketInvalid("Lien d'export invalide.")
+    user_id, expiry = int(parts[0]), int(parts[1])
+    if not hmac.compare_digest(_sign(settings, user_id, expiry), parts[2]):
+        raise TicketInvalid("Lien d'export invalide.")
+    if (now or utcnow()).timestamp() >= expiry:
+        raise TicketInvalid("Lien d'export expiré : cliquez à nouveau sur « Exporter (CSV) ».")
+    user = session.get(User, user_id)
+    if user is None or not user.active:
+        raise TicketInvalid("Lien d'export invalide.")
+    return user
+
+
+# ---------------------------------------------------------------- rows
+
+
+def export_statement(session: Session, viewer: Viewer, *, filter_keys: list[str] | None = None,
+                     query: str = "", order: SortOrder = SortOrder.OLDEST_FIRST):
+    """The whole filtered list in one statement, in the list's order. Raises TrackingRefused
+    like the list (no option, a status the viewer does not follow)."""
+    _check_option(viewer)
+    statuses = statuses_for(viewer.group, list(filter_keys or []))
+    hits, _hint = _search_hits(session, query)
+    seller = User.__table__.alias("seller")
+    stmt = (
+        select(
+            E.c.kind, E.c.reference, E.c.status, E.c.amount_cents, E.c.status_changed_at,
+            SalesOrder.number.label("order_number"), Opportunity.number.label("opportunity_number"),
+            Customer.civility, Customer.first_name.label("customer_first"),
+            Customer.last_name.label("customer_last"),
+            seller.c.first_name.label("seller_first"), seller.c.last_name.label("seller_last"),
+            Entity.name.label("entity_name"), PointOfSale.name.label("pos_name"),
+        )
+        .select_from(E)
+        .outerjoin(SalesOrder, SalesOrder.id == E.c.order_id)
+        .join(Opportunity, Opportunity.id == E.c.opportunity_id)
+        .join(Customer, Customer.id == E.c.customer_id)
+        .join(seller, seller.c.id == E.c.seller_id)
+        .join(Vehicle, Vehicle.id == E.c.vehicle_id)
+        .join(Entity, Entity.id == E.c.entity_id)
+        .join(PointOfSale, PointOfSale.id == E.c.pos_id)
+        .where(_scope_clause(viewer), E.c.status.in_([s.value for s in statuses]))
+    )
+    if hits is not None:
+        stmt = stmt.where(E.c.id.in_(select(hits.c.id)))
+    if order is SortOrder.OLDEST_FIRST:
+        return stmt.order_by(E.c.status_changed_at.asc(), E.c.id.asc())
+    return stmt.order_by(E.c.status_changed_at.desc(), E.c.id.desc())
+
+
+def amount_text(cents: int) -> str:
+    """500,00 — no currency sign, no thousands separator: a number for Excel in French."""
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{abs(cents) // 100},{abs(cents) % 100:02d}"
+
+
+def date_text(moment: datetime | None) -> str:
+    return "" if moment is None else f"{as_utc(moment).astimezone(PARIS):%d/%m/%Y %H:%M}"
+
+
+def row_values(row) -> list[str]:
+    kind = PaymentKind(row.kind)
+    number = row.order_number if kind is PaymentKind.DEPOSIT else row.opportunity_number
+    return [
+        kind.label,
+        row.reference,
+        "" if number is None else str(number),
+        PaymentStatus(row.status).label,
+        " ".join(p for p in (row.civility, row.customer_first, row.customer_last) if p),
+        f"{row.seller_first} {row.seller_last}",
+        row.entity_name,
+        row.pos_name,
+        amount_text(row.amount_cents),
+        date_text(row.status_changed_at),
+    ]
+
+
+def _csv(rows: list[list[str]]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=";", lineterminator="\r\n").writerows(rows)
+    return buffer.getvalue()
+
+
+def csv_chunks(session: Session, stmt) -> Iterator[str]:
+    """BOM + header, then the rows CHUNK_ROWS at a time, read from one streamed result."""
+    yield BOM + _csv([list(HEADERS)])
+    result = session.connection().execution_options(yield_per=CHUNK_ROWS).execute(stmt)
+    for partition in result.partitions():
+        yield _csv([row_values(r) for r in partition])
+
+
+def filename(now: datetime | None = None) -> str:
+    local = as_utc(now or utcnow()).astimezone(PARIS)
+    return f"e-paiements-{local:%Y%m%d-%H%M}.csv"

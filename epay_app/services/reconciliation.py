@@ -1,0 +1,218 @@
+"""Reconciliation (F-61): pending payments re-checked with the PSP's status query.
+
+The automatic response may never come (network, PSP incident) and the customer may never come
+back to our return page: the payment would stay "Envoyé" although the PSP took the money. Once a
+payment's first PSP session is surely over (Sips sessions expire after 15 minutes; default 20),
+this job asks getTransactionData and applies what it says, as the callback would have:
+
+  TO_CAPTURE, CAPTURED (authorised)          → Autorisé, confirmation e-mail, À rembourser if the
+                                                order was cancelled meanwhile (callbacks.after_psp_status_change)
+  REFUSED                                    → Rejeté (Erreur when the refusal code says so: 99…)
+  ABORTED (17 buyer, 97 session expired),
+  CANCELLED                                  → Annulé
+  unknown at the PSP (25), TO_AUTHORIZE,
+  anything else, PSP unreachable             → unchanged: the payment stays Envoyé.
+
+Why "unknown at the PSP" keeps Envoyé, even when the link has expired: the customer never
+reached the hosted page, nothing happened at the PSP, and Envoyé is what lets the seller use
+"Renvoyer le lien" (which gives an expired link a fresh lifetime, F-60). Cancelling it would force
+a new attempt and a new reference for no gain.
+
+Each payment is asked at most every `reconciliation_recheck_minutes`, and not any more once it
+has been asked after its link expired (plus the session time): nothing can happen at the PSP
+after that, until a resend extends the link. Changes go through lock_payment + change_status
+with source "psp:reconciliation" and an idempotency key, so concurrent runs (several workers)
+and late callbacks change nothing twice.
+
+Run once: ``python -m epay_app.services.reconciliation --once``; periodically: the app's
+lifespan task (services.payment_jobs).
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Callable
+
+from sqlalchemy import or_
+from sqlmodel import Session, select
+
+from ..config import Settings, get_settings
+from ..domain.dates import as_utc, utcnow
+from ..domain.errors import DomainError, IllegalTransition
+from ..domain.statuses import PaymentStatus
+from ..models import EPayment, PaymentPspCheck
+from ..psp.interface import Gateway, TransactionState, get_gateway
+from .callbacks import after_psp_status_change
+from .payments import change_status, lock_payment, record_event
+from .status_query import query_payment_status
+
+log = logging.getLogger(__name__)
+
+SOURCE = "psp:reconciliation"
+AUTHORISED = frozenset({"TO_CAPTURE", "CAPTURED", "TO_VALIDATE", "VALIDATED", "AUTHORISED"})
+CANCELLED = frozenset({"ABORTED", "CANCELLED"})
+# Refusal codes that mean a technical failure rather than a refusal (as the callback maps them).
+ERROR_CODES = frozenset({"03", "12", "24", "30", "34", "90", "94", "99"})
+
+SessionFactory = Callable[[], AbstractContextManager[Session]]
+
+
+@dataclass
+class ReconciliationReport:
+    checked: int = 0
+    changed: dict[str, str] = field(default_factory=dict)  # reference → new status value
+    unreachable: int = 0
+
+    def __str__(self) -> str:
+        moves = ", ".join(f"{ref} → {status}" for ref, status in self.changed.items()) or "aucun changement"
+        return f"{self.checked} e-Paiement(s) vérifié(s), {self.unreachable} sans réponse du PSP : {moves}"
+
+
+def last_response_code(state: TransactionState) -> str:
+    """The payment's own response code (lastResponseCode), not the status query's "00"."""
+    try:
+        answer = json.loads(state.raw) if state.raw else {}
+    except ValueError:
+        return ""
+    return str(answer.get("lastResponseCode", "")) if isinstance(answer, dict) else ""
+
+
+def target_for(state: TransactionState) -> PaymentStatus | None:
+    """The status a pending payment moves to after this answer; None keeps it Envoyé."""
+    if not state.ok:
+        return None
+    status = state.transaction_status.upper()
+    if status in AUTHORISED:
+        return PaymentStatus.AUTORISE
+    if status == "REFUSED":
+        return PaymentStatus.ERREUR if last_response_code(state) in ERROR_CODES else PaymentStatus.REJETE
+    if status in CANCELLED:
+        return PaymentStatus.ANNULE
+    return None  # TO_AUTHORIZE (customer still on the page), CREDITED/EXPIRED (for a human), unknown
+
+
+def _candidates(session: Session, now: datetime, older_than: timedelta, recheck: timedelta) -> list[int]:
+    """Pending payments old enough, not asked recently, and not asked since their link died
+    (that last test in Python over two columns: date arithmetic on columns is not portable)."""
+    stmt = (
+        select(EPayment.id, PaymentPspCheck.checked_at, EPayment.link_expires_at)
+        .outerjoin(PaymentPspCheck, PaymentPspCheck.payment_id == EPayment.id)
+        .where(EPayment.status == PaymentStatus.ENVOYE.value,
+               EPayment.created_at <= now - older_than,
+               or_(PaymentPspCheck.checked_at.is_(None), PaymentPspCheck.checked_at <= now - recheck))
+        .order_by(EPayment.id)
+    )
+    return [
+        payment_id for payment_id, checked, expires in session.exec(stmt).all()
+        if checked is None or expires is None or as_utc(checked) < as_utc(expires) + older_than
+    ]
+
+
+def _apply(session: Session, payment_id: int, state: TransactionState, now: datetime) -> str | None:
+    """Under the payment's lock: record the check, apply the answer. The new status, or None."""
+    payment = lock_payment(session, payment_id)
+    check = session.get(PaymentPspCheck, payment_id) or PaymentPspCheck(payment_id=payment_id, checked_at=now)
+    check.checked_at = now
+    session.add(check)
+    if payment.status != PaymentStatus.ENVOYE.value:
+        return None  # a callback got there while we were asking
+    target = target_for(state)
+    if target is None:
+        return None
+    code = last_response_code(state)
+    raw = state.raw
+    if target is PaymentStatus.AUTORISE and state.amount_cents != payment.amount_cents:
+        problem = f"Montant autorisé {state.amount_cents} ≠ montant attendu {payment.amount_cents}"
+        log.error("reconciliation of %s: %s", payment.reference, problem)
+        payment.psp_last_error = problem
+        target, raw = PaymentStatus.ERREUR, f"{problem}\n{raw}"
+    key = f"reconciliation:{state.transaction_status}:{code}"
+    event = dict(source=SOURCE, actor="getTransactionData", psp_code=code, raw=raw, idempotency_key=key)
+    try:
+        changed = change_status(session, payment, target, **event)
+    except IllegalTransition:  # cannot happen from Envoyé, kept for safety
+        record_event(session, payment, PaymentStatus(payment.status), from_status=PaymentStatus(payment.status),
+                     **event)
+        return None
+    if not changed:
+        return None
+    after_psp_status_change(session, payment, target)
+    log.info("reconciliation: %s %s → %s (%s)", payment.reference, PaymentStatus.ENVOYE.value,
+             target.value, state.transaction_status)
+    return target.value
+
+
+async def reconcile_pending(
+    session_factory: SessionFactory | None = None,
+    now: datetime | None = None,
+    older_than: timedelta | None = None,
+    *,
+    gateway: Gateway | None = None,
+    settings: Settings | None = None,
+) -> ReconciliationReport:
+    """Ask the PSP about every pending payment whose PSP session should be over and apply the
+    answers. Database work runs in threads (short transactions, the lock never held across the
+    network call); safe to run concurrently with callbacks and with itself."""
+    from ..db import session_scope
+
+    settings = settings or get_settings()
+    session_factory = session_factory or session_scope
+    now = now or utcnow()
+    older_than = older_than if older_than is not None else timedelta(minutes=settings.reconciliation_age_minutes)
+    recheck = timedelta(minutes=settings.reconciliation_recheck_minutes)
+    gateway = gateway or get_gateway(settings=settings)
+    report = ReconciliationReport()
+
+    def candidates() -> list[int]:
+        with session_factory() as session:
+            return _candidates(session, now, older_than, recheck)
+
+    def apply(payment_id: int, state: TransactionState) -> tuple[str, str | None]:
+        with session_factory() as session:
+            new_status = _apply(session, payment_id, state, now)
+            return session.get(EPayment, payment_id).reference, new_status
+
+    for payment_id in await asyncio.to_thread(candidates):
+        try:
+            with session_factory() as session:
+                state = await query_payment_status(session, payment_id, gateway=gateway, settings=settings)
+        except DomainError as exc:  # no PSP configuration any more, payment gone
+            log.warning("reconciliation: payment %s skipped: %s", payment_id, exc)
+            continue
+        report.checked += 1
+        if not state.ok and state.response_code != "25":
+            # No trustworthy answer (timeout, 5xx, bad seal): not recorded as checked, next run retries.
+            report.unreachable += 1
+            log.warning("reconciliation: no answer for payment %s: %s", payment_id, state.error)
+            continue
+        reference, new_status = await asyncio.to_thread(apply, payment_id, state)
+        if new_status:
+            report.changed[reference] = new_status
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m epay_app.services.reconciliation",
+                                     description="Re-check pending e-payments with the PSP (F-61).")
+    parser.add_argument("--once", action="store_true", help="one pass, then exit (otherwise: loop)")
+    parser.add_argument("--older-than-minutes", type=float, default=None,
+                        help="age of the payments to check (default: EPAY_RECONCILIATION_AGE_MINUTES)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    older_than = timedelta(minutes=args.older_than_minutes) if args.older_than_minutes is not None else None
+    if args.once:
+        print(asyncio.run(reconcile_pending(older_than=older_than)))
+        return 0
+    from .payment_jobs import run_payment_jobs
+
+    asyncio.run(run_payment_jobs(loop_forever=True))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
