@@ -84,7 +84,7 @@ def seed(session: Session, activity: bool = False) -> bool:
                      "+33 1 48 00 00 23", "adrien.patisson@bee2link.fr")
     pos_holding = pos(holding, 291, "Holding Test 1", "24 Avenue De La Demi-lune 95700 Roissy-en-France",
                       "+33 1 48 00 02 91", "adrien.patisson@bee2link.fr")
-    pos(no_option, 991, "Point de vente Sans Option", "1 Place de la Gare 71000 Mâcon")
+    pos_no_option = pos(no_option, 991, "Point de vente Sans Option", "1 Place de la Gare 71000 Mâcon")
 
     users = {}
     for email, first, last, gtype in DEMO_USERS:
@@ -103,6 +103,10 @@ def seed(session: Session, activity: bool = False) -> bool:
     adrien_p = add(User(first_name="Adrien", last_name="PATISSONPP", email="adrien.patisson@openflex.demo",
                         password_hash=password_hash, group_type=GroupType.VENDEUR.value,
                         entity_id=adrien.id, pos_id=pos_adrien.id))
+    # An administrator of the entity without the option: the settings say it is not subscribed.
+    add(User(first_name="Admin", last_name="SANSOPTION", email="admin.sansoption@openflex.demo",
+             password_hash=password_hash, group_type=GroupType.ADMINISTRATEUR.value,
+             entity_id=no_option.id, pos_id=pos_no_option.id))
     adrien_h = add(User(first_name="Adrien", last_name="PATISSON", email="adrien.holding@openflex.demo",
                         password_hash=password_hash, group_type=GroupType.VENDEUR.value,
                         entity_id=holding.id, pos_id=pos_holding.id))

@@ -131,6 +131,8 @@ def test_unpaid_reservation_block_lapses_when_its_time_is_over(live_app, page, b
     page.locator("#reserve-button").click()
     _fill_visitor(page, "Mme.", "Durand", "Léa", "lea.durand@example.com", "07 11 22 33 44")
     page.locator("#reservation-submit").click()
+    # Let the redirection to the PSP's page finish before navigating away.
+    expect(page.locator("#amount")).to_have_text("200.00 EUR", timeout=20_000)
     deadline = time.monotonic() + 20
     while _reservation_payment(live_app, vehicle_id) is None and time.monotonic() < deadline:
         time.sleep(0.3)
