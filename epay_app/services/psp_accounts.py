@@ -18,16 +18,14 @@ def credentials_for_pos(session: Session, pos_id: int, settings: Settings | None
     config = session.exec(select(PspConfig).where(PspConfig.pos_id == pos_id)).first()
     if config is None:
         raise PspNotConfigured("Le paiement en ligne n'est pas paramétré pour ce point de vente.")
-    return _credentials(config, settings)
+    return credentials(config, settings)
 
 
-def credentials_for_merchant(session: Session, merchant_id: str, settings: Settings | None = None
-                             ) -> list[MerchantCredentials]:
+def configs_for_merchant(session: Session, merchant_id: str) -> list[PspConfig]:
     """Every configuration using this merchant id (several points of sale may share one)."""
-    configs = session.exec(select(PspConfig).where(PspConfig.merchant_id == merchant_id)).all()
-    return [_credentials(config, settings) for config in configs]
+    return list(session.exec(select(PspConfig).where(PspConfig.merchant_id == merchant_id)).all())
 
 
-def _credentials(config: PspConfig, settings: Settings | None) -> MerchantCredentials:
+def credentials(config: PspConfig, settings: Settings | None = None) -> MerchantCredentials:
     return MerchantCredentials(config.merchant_id, decrypt_secret(config.key_ciphertext, settings),
                                config.key_version)
