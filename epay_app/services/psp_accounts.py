@@ -1,6 +1,8 @@
 """A point of sale's PSP credentials, decrypted only for the call that needs them."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 from sqlmodel import Session, select
 
 from ..config import Settings
@@ -27,5 +29,18 @@ def configs_for_merchant(session: Session, merchant_id: str) -> list[PspConfig]:
 
 
 def credentials(config: PspConfig, settings: Settings | None = None) -> MerchantCredentials:
-    return MerchantCredentials(config.merchant_id, decrypt_secret(config.key_ciphertext, settings),
-                               config.key_version)
+    if settings is None:
+        secret = _decrypted(config.merchant_id, config.key_version, config.key_ciphertext)
+    else:
+        secret = decrypt_secret(config.key_ciphertext, settings)
+    return MerchantCredentials(config.merchant_id, secret, config.key_version)
+
+
+# Every PSP callback needs its merchant's key; decrypting it means reading the master keys and
+# a Fernet decryption. The result is kept in this process only (never logged, never in Reflex
+# state), under the ciphertext it came from: a changed or re-encrypted key is a new ciphertext,
+# hence a new entry, and old entries age out. The default settings, whose master keys decrypt
+# it, are fixed for the process's life; explicit settings (rotation, tests) are not cached.
+@lru_cache(maxsize=64)
+def _decrypted(merchant_id: str, key_version: int, ciphertext: str) -> str:
+    return decrypt_secret(ciphertext)
