@@ -80,9 +80,20 @@ def make_engine(url: str, write: bool = True) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
-@lru_cache(maxsize=8)
 def get_engine(url: str | None = None, write: bool = True) -> Engine:
-    return make_engine(url or get_settings().db_url, write=write)
+    """One engine per (database, kind): however it is asked for, the same database shares one
+    pool and, on SQLite, one writer gate."""
+    return _engine(url or get_settings().db_url, write)
+
+
+@lru_cache(maxsize=8)
+def _engine(url: str, write: bool) -> Engine:
+    return make_engine(url, write=write)
+
+
+def reset_engines() -> None:
+    """Forget the cached engines (tests and benchmarks that switch databases)."""
+    _engine.cache_clear()
 
 
 @contextmanager

@@ -20,8 +20,8 @@ from ..models import EPayment, EPaymentEvent, PspConfig, SalesOrder
 from ..psp.interface import CURRENCY_NUMERIC, Gateway, PspResponse, SealError, get_gateway
 from . import notifications, reservations
 from .checkout import ORDER_CANCELLED
-from .payments import PaymentNotFound, change_status, lock_payment, record_event
-from .psp_accounts import credentials_for_merchant
+from .payments import change_status, lock_payment_by_psp_reference, record_event
+from .psp_accounts import configs_for_merchant, credentials
 
 log = logging.getLogger(__name__)
 
@@ -43,20 +43,17 @@ def apply_psp_response(session: Session, fields: Mapping[str, str], source: Sour
     """Verify, check and apply one response. Raises SealError / MalformedResponse /
     PaymentNotFound before writing anything."""
     gateway = gateway or get_gateway("sips2", settings)
-    response = _verified(session, gateway, fields, settings)
-    payment = session.exec(
-        select(EPayment).where(EPayment.psp_reference == response.transaction_reference)
-    ).first()
-    if payment is None:
-        raise PaymentNotFound(f"Aucun e-Paiement pour {response.transaction_reference!r}")
+    merchant_id, key_version = gateway.read_merchant(fields)
+    configs = configs_for_merchant(session, merchant_id)
+    response = _verified(gateway, fields, merchant_id, key_version, configs, settings)
+    # Locked first, then checked: a concurrent delivery of the same Data has either committed
+    # its event (seen here) or waits for our commit.
+    payment = lock_payment_by_psp_reference(session, response.transaction_reference)
     key = hashlib.sha256(response.raw_data.encode()).hexdigest()
     if _seen(session, payment.id, key):
         return _result(payment, "duplicate", response)
-    payment = lock_payment(session, payment.id)
-    if _seen(session, payment.id, key):  # another delivery won the race while we waited
-        return _result(payment, "duplicate", response)
 
-    problems = _mismatches(session, payment, response)
+    problems = _mismatches(payment, response, merchant_pos_ids={c.pos_id for c in configs})
     target = PaymentStatus.ERREUR if problems else gateway.status_for(response.response_code)
     raw = response.raw_data if not problems else f"{'; '.join(problems)}\n{response.raw_data}"
     event = dict(source=source, actor=response.merchant_id, psp_code=response.response_code,
@@ -105,11 +102,9 @@ def _refund_if_order_cancelled(session: Session, payment: EPayment) -> None:
                       raw=f"Commande n°{order.number} annulée avant le paiement")
 
 
-def _verified(session: Session, gateway: Gateway, fields: Mapping[str, str],
-              settings: Settings | None) -> PspResponse:
-    merchant_id, key_version = gateway.read_merchant(fields)
-    candidates = [c for c in credentials_for_merchant(session, merchant_id, settings)
-                  if c.key_version == key_version]
+def _verified(gateway: Gateway, fields: Mapping[str, str], merchant_id: str, key_version: int,
+              configs: list[PspConfig], settings: Settings | None) -> PspResponse:
+    candidates = [credentials(c, settings) for c in configs if c.key_version == key_version]
     if not candidates:
         raise SealError(f"Commerçant ou version de clé inconnus : {merchant_id} v{key_version}")
     for creds in candidates:
@@ -127,7 +122,8 @@ def _seen(session: Session, payment_id: int, key: str) -> bool:
     ).first() is not None
 
 
-def _mismatches(session: Session, payment: EPayment, response: PspResponse) -> list[str]:
+def _mismatches(payment: EPayment, response: PspResponse, merchant_pos_ids: set[int]) -> list[str]:
+    """`merchant_pos_ids`: the points of sale configured with the response's merchant id."""
     problems = []
     if response.amount_cents != payment.amount_cents:
         problems.append(f"Montant reçu {response.amount_cents} ≠ montant attendu {payment.amount_cents}")
@@ -136,8 +132,7 @@ def _mismatches(session: Session, payment: EPayment, response: PspResponse) -> l
         problems.append(f"Devise reçue {response.currency_code} ≠ {expected_currency}")
     if response.order_id and response.order_id != payment.reference:
         problems.append(f"orderId reçu {response.order_id} ≠ {payment.reference}")
-    config = session.exec(select(PspConfig).where(PspConfig.pos_id == payment.pos_id)).first()
-    if config is None or config.merchant_id != response.merchant_id:
+    if payment.pos_id not in merchant_pos_ids:
         problems.append(f"Commerçant {response.merchant_id} différent de celui du point de vente")
     return problems
 

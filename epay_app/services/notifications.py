@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from .. import routes
 from ..config import get_settings
@@ -28,10 +28,16 @@ def vehicle_label(vehicle: Vehicle) -> str:
 
 
 def _payment_context(session: Session, payment: EPayment) -> tuple[dict, Customer, User, PointOfSale]:
-    customer = session.get(Customer, payment.customer_id)
-    vehicle = session.get(Vehicle, payment.vehicle_id)
-    seller = session.get(User, payment.seller_id)
-    pos = session.get(PointOfSale, payment.pos_id)
+    # One round trip for the four rows (a mail is written inside the callback's transaction).
+    customer, vehicle, seller, pos = session.exec(
+        select(Customer, Vehicle, User, PointOfSale)
+        .select_from(EPayment)
+        .join(Customer, Customer.id == EPayment.customer_id)
+        .join(Vehicle, Vehicle.id == EPayment.vehicle_id)
+        .join(User, User.id == EPayment.seller_id)
+        .join(PointOfSale, PointOfSale.id == EPayment.pos_id)
+        .where(EPayment.id == payment.id)
+    ).one()
     context = {
         "customer_name": customer_name(customer),
         "vehicle": vehicle_label(vehicle),

@@ -32,13 +32,26 @@ class PaymentNotFound(DomainError):
 def lock_payment(session: Session, payment_id: int) -> EPayment:
     """Load a payment for update: a row lock on PostgreSQL; on SQLite the write
     transaction (BEGIN IMMEDIATE, see db.py) already serialises writers."""
-    payment = session.exec(
-        select(EPayment).where(EPayment.id == payment_id).with_for_update()
-    ).first()
+    payment = _locked(session, EPayment.id == payment_id)
     if payment is None:
         raise PaymentNotFound(f"e-Paiement introuvable (id {payment_id})")
-    session.refresh(payment)
     return payment
+
+
+def lock_payment_by_psp_reference(session: Session, psp_reference: str) -> EPayment:
+    """`lock_payment` for a PSP callback, which knows the payment by its Sips reference."""
+    payment = _locked(session, EPayment.psp_reference == psp_reference)
+    if payment is None:
+        raise PaymentNotFound(f"Aucun e-Paiement pour {psp_reference!r}")
+    return payment
+
+
+def _locked(session: Session, condition) -> EPayment | None:
+    # populate_existing: a copy already in the session is overwritten with the row read under
+    # the lock, in the same round trip (no refresh() afterwards).
+    return session.exec(
+        select(EPayment).where(condition).with_for_update().execution_options(populate_existing=True)
+    ).first()
 
 
 def record_event(

@@ -1,6 +1,8 @@
 """A point of sale's PSP credentials, decrypted only for the call that needs them."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 from sqlmodel import Session, select
 
 from ..config import Settings
@@ -18,16 +20,27 @@ def credentials_for_pos(session: Session, pos_id: int, settings: Settings | None
     config = session.exec(select(PspConfig).where(PspConfig.pos_id == pos_id)).first()
     if config is None:
         raise PspNotConfigured("Le paiement en ligne n'est pas paramétré pour ce point de vente.")
-    return _credentials(config, settings)
+    return credentials(config, settings)
 
 
-def credentials_for_merchant(session: Session, merchant_id: str, settings: Settings | None = None
-                             ) -> list[MerchantCredentials]:
+def configs_for_merchant(session: Session, merchant_id: str) -> list[PspConfig]:
     """Every configuration using this merchant id (several points of sale may share one)."""
-    configs = session.exec(select(PspConfig).where(PspConfig.merchant_id == merchant_id)).all()
-    return [_credentials(config, settings) for config in configs]
+    return list(session.exec(select(PspConfig).where(PspConfig.merchant_id == merchant_id)).all())
 
 
-def _credentials(config: PspConfig, settings: Settings | None) -> MerchantCredentials:
-    return MerchantCredentials(config.merchant_id, decrypt_secret(config.key_ciphertext, settings),
-                               config.key_version)
+def credentials(config: PspConfig, settings: Settings | None = None) -> MerchantCredentials:
+    if settings is None:
+        secret = _decrypted(config.merchant_id, config.key_version, config.key_ciphertext)
+    else:
+        secret = decrypt_secret(config.key_ciphertext, settings)
+    return MerchantCredentials(config.merchant_id, secret, config.key_version)
+
+
+# Every PSP callback needs its merchant's key; decrypting it means reading the master keys and
+# a Fernet decryption. The result is kept in this process only (never logged, never in Reflex
+# state), under the ciphertext it came from: a changed or re-encrypted key is a new ciphertext,
+# hence a new entry, and old entries age out. The default settings, whose master keys decrypt
+# it, are fixed for the process's life; explicit settings (rotation, tests) are not cached.
+@lru_cache(maxsize=64)
+def _decrypted(merchant_id: str, key_version: int, ciphertext: str) -> str:
+    return decrypt_secret(ciphertext)

@@ -28,7 +28,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 from epay_app.config import get_settings
-from epay_app.db import get_engine
+from epay_app.db import get_engine, reset_engines
 from tests.support import database, processes
 
 DEMO_MERCHANT = "002001000000002"
@@ -55,9 +55,9 @@ def migrated_db_url(request, epay_env, tmp_path_factory) -> str:
     database.migrate(url)
     epay_env.setenv("REFLEX_DB_URL", url)
     get_settings.cache_clear()
-    get_engine.cache_clear()  # get_engine() without a URL caches the first default database
+    reset_engines()  # get_engine() without a URL caches the first default database
     yield url
-    get_engine.cache_clear()
+    reset_engines()
     database.drop_database(url)
 
 
@@ -127,7 +127,6 @@ def db(migrated_db_url):
     servers can write meanwhile; call `db.rollback()` before reading to see their commits."""
     from sqlmodel import Session
 
-    from epay_app.db import get_engine
 
     with Session(get_engine(migrated_db_url, write=False), expire_on_commit=False) as session:
         yield session
@@ -142,7 +141,6 @@ def demo_point_of_sale(migrated_db_url):
     a seller and a customer. Returns their ids."""
     from sqlmodel import Session
 
-    from epay_app.db import get_engine
     from epay_app.models import Customer, DealerGroup, Entity, PointOfSale, PspConfig, User
     from epay_app.services.secrets import encrypt_secret
 
@@ -173,7 +171,6 @@ def make_payment(migrated_db_url, demo_point_of_sale):
     (deposit on a new order at the demo point of sale)."""
     from sqlmodel import Session
 
-    from epay_app.db import get_engine
     from epay_app.domain.dates import utcnow
     from epay_app.domain.references import PaymentKind, TransactionReference
     from epay_app.models import EPayment, Offer, Opportunity, SalesOrder, Vehicle

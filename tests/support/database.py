@@ -63,9 +63,9 @@ def drop_database(url: str) -> None:
 
     if url.startswith("sqlite"):
         return
-    from epay_app.db import get_engine
+    from epay_app.db import reset_engines
 
-    get_engine.cache_clear()  # close pooled connections to the database being dropped
+    reset_engines()  # close pooled connections to the database being dropped
     name = make_url(url).database
     engine = create_engine(make_url(os.environ[PG_URL_ENV]), isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:

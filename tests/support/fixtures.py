@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from epay_app.db import get_engine
+from epay_app.db import reset_engines
 from tests.support import database
 
 
@@ -13,7 +13,7 @@ def db_url(request, tmp_path):
     url = database.create_database(request.param, tmp_path)
     database.migrate(url)
     yield url
-    get_engine.cache_clear()
+    reset_engines()
     database.drop_database(url)
 
 
