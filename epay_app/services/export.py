@@ -25,9 +25,9 @@ from ..domain.errors import DomainError
 from ..domain.references import PaymentKind
 from ..domain.statuses import PaymentStatus
 from ..domain.tracking import SortOrder, statuses_for
-from ..models import Customer, Entity, Opportunity, PointOfSale, SalesOrder, User, Vehicle
+from ..models import User
 from .secrets import _master_keys
-from .tracking import E, Viewer, _check_option, _scope_clause, _search_hits
+from .tracking import CARD_COLUMNS, E, Viewer, _check_option, _scope_clause, _search_hits, with_card_tables
 
 PATH = "/api/e-paiements/export.csv"
 TICKET_SECONDS = 60
@@ -87,26 +87,8 @@ def export_statement(session: Session, viewer: Viewer, *, filter_keys: list[str]
     _check_option(viewer)
     statuses = statuses_for(viewer.group, list(filter_keys or []))
     hits, _hint = _search_hits(session, query)
-    seller = User.__table__.alias("seller")
-    stmt = (
-        select(
-            E.c.kind, E.c.reference, E.c.status, E.c.amount_cents, E.c.status_changed_at,
-            SalesOrder.number.label("order_number"), Opportunity.number.label("opportunity_number"),
-            Customer.civility, Customer.first_name.label("customer_first"),
-            Customer.last_name.label("customer_last"),
-            seller.c.first_name.label("seller_first"), seller.c.last_name.label("seller_last"),
-            Entity.name.label("entity_name"), PointOfSale.name.label("pos_name"),
-        )
-        .select_from(E)
-        .outerjoin(SalesOrder, SalesOrder.id == E.c.order_id)
-        .join(Opportunity, Opportunity.id == E.c.opportunity_id)
-        .join(Customer, Customer.id == E.c.customer_id)
-        .join(seller, seller.c.id == E.c.seller_id)
-        .join(Vehicle, Vehicle.id == E.c.vehicle_id)
-        .join(Entity, Entity.id == E.c.entity_id)
-        .join(PointOfSale, PointOfSale.id == E.c.pos_id)
-        .where(_scope_clause(viewer), E.c.status.in_([s.value for s in statuses]))
-    )
+    stmt = with_card_tables(select(*CARD_COLUMNS).select_from(E)).where(
+        _scope_clause(viewer), E.c.status.in_([s.value for s in statuses]))
     if hits is not None:
         stmt = stmt.where(E.c.id.in_(select(hits.c.id)))
     if order is SortOrder.OLDEST_FIRST:

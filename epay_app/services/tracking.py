@@ -195,6 +195,30 @@ def _searched(viewer: Viewer, statuses, hits, after, order: SortOrder, limit: in
     return stmt.limit(limit).subquery("merged")
 
 
+SELLER = User.__table__.alias("seller")
+# What a card and an export line read, besides the payment row itself.
+CARD_COLUMNS = (
+    E.c.kind, E.c.reference, E.c.status, E.c.amount_cents, E.c.status_changed_at,
+    SalesOrder.number.label("order_number"), Opportunity.number.label("opportunity_number"),
+    Customer.civility, Customer.first_name.label("customer_first"), Customer.last_name.label("customer_last"),
+    SELLER.c.first_name.label("seller_first"), SELLER.c.last_name.label("seller_last"),
+    Entity.name.label("entity_name"), PointOfSale.name.label("pos_name"),
+)
+
+
+def with_card_tables(stmt: Select) -> Select:
+    """Join, to a statement over the payment table E, the rows CARD_COLUMNS read."""
+    return (
+        stmt.outerjoin(SalesOrder, SalesOrder.id == E.c.order_id)
+        .join(Opportunity, Opportunity.id == E.c.opportunity_id)
+        .join(Customer, Customer.id == E.c.customer_id)
+        .join(SELLER, SELLER.c.id == E.c.seller_id)
+        .join(Vehicle, Vehicle.id == E.c.vehicle_id)
+        .join(Entity, Entity.id == E.c.entity_id)
+        .join(PointOfSale, PointOfSale.id == E.c.pos_id)
+    )
+
+
 def page_statement(viewer: Viewer, statuses, hits, after, order: SortOrder, limit: int,
                    sqlite: bool = True) -> Select:
     """One statement, then joined to what a card shows. Without a search: per status, the next
@@ -212,26 +236,9 @@ def page_statement(viewer: Viewer, statuses, hits, after, order: SortOrder, limi
     direction = "asc" if order is SortOrder.OLDEST_FIRST else "desc"
     sort = [getattr(merged.c.status_changed_at, direction)(), getattr(merged.c.id, direction)()]
     top = select(merged.c.id).order_by(*sort).limit(limit).subquery("top")
-    seller = User.__table__.alias("seller")
-    stmt = (
-        select(
-            E.c.id, E.c.kind, E.c.reference, E.c.status, E.c.amount_cents, E.c.status_changed_at,
-            SalesOrder.number.label("order_number"), Opportunity.number.label("opportunity_number"),
-            Customer.civility, Customer.first_name.label("customer_first"),
-            Customer.last_name.label("customer_last"),
-            seller.c.first_name.label("seller_first"), seller.c.last_name.label("seller_last"),
-            Vehicle.condition, Vehicle.make, Vehicle.model, Vehicle.plate,
-            Entity.name.label("entity_name"), PointOfSale.name.label("pos_name"),
-        )
-        .select_from(top)
-        .join(E, E.c.id == top.c.id)
-        .outerjoin(SalesOrder, SalesOrder.id == E.c.order_id)
-        .join(Opportunity, Opportunity.id == E.c.opportunity_id)
-        .join(Customer, Customer.id == E.c.customer_id)
-        .join(seller, seller.c.id == E.c.seller_id)
-        .join(Vehicle, Vehicle.id == E.c.vehicle_id)
-        .join(Entity, Entity.id == E.c.entity_id)
-        .join(PointOfSale, PointOfSale.id == E.c.pos_id)
+    stmt = with_card_tables(
+        select(E.c.id, *CARD_COLUMNS, Vehicle.condition, Vehicle.make, Vehicle.model, Vehicle.plate)
+        .select_from(top).join(E, E.c.id == top.c.id)
     )
     if order is SortOrder.OLDEST_FIRST:
         return stmt.order_by(E.c.status_changed_at.asc(), E.c.id.asc())
