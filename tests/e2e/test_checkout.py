@@ -64,6 +64,19 @@ def select_option(page, trigger: str, option: str) -> None:
     page.get_by_role("option", name=option, exact=True).click()
 
 
+def order_with_card_deposit(page, app, offer_number: int, amount: str = "500") -> None:
+    """From the offer page: "Passer la commande", a card deposit, "Valider et imprimer" (the PDF
+    downloads), then the order page with its pending e-payment."""
+    page.goto(f"{app.base_url}/offres/{offer_number}")
+    page.locator("#pass-order").click()
+    select_option(page, "#deposit-method", "Carte bancaire")
+    page.locator("#deposit-amount").fill(amount)
+    with page.expect_download():
+        page.locator("#validate-order").click()
+    page.wait_for_url(re.compile(rf".*/commandes/{offer_number}/?$"))
+    expect(page.locator("#epay-badge")).to_have_text("e-Paiement en attente")
+
+
 def test_seller_passes_the_order_with_a_card_deposit_and_follows_the_e_payment(live_app, page, shot):
     login(page, live_app, "vendeur@openflex.demo")
 
@@ -235,14 +248,7 @@ def test_the_customer_pays_from_the_e_mail_and_the_order_page_shows_it_live(live
     _second_offer(live_app, 26901)
     reference = "00045_000061_20000026901_1"
     login(page, live_app, "vendeur@openflex.demo")
-    page.goto(f"{live_app.base_url}/offres/26901")
-    page.locator("#pass-order").click()
-    select_option(page, "#deposit-method", "Carte bancaire")
-    page.locator("#deposit-amount").fill("500")
-    with page.expect_download():
-        page.locator("#validate-order").click()
-    page.wait_for_url(re.compile(r".*/commandes/26901/?$"))
-    expect(page.locator("#epay-badge")).to_have_text("e-Paiement en attente")
+    order_with_card_deposit(page, live_app, 26901)
     mark_page(page)
 
     # The customer reads the mail in the demo sink and pays with the accepted card.

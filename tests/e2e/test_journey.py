@@ -4,7 +4,6 @@ production shape (PostgreSQL + Redis + 3 workers):
 seller passes the order with a 500 € card deposit → the customer pays from the e-mail in the
 sandbox → the seller's order page and the director's list follow by themselves → the order is
 cancelled → the director refunds it from the list card → "e-Paiement remboursé"."""
-import re
 
 import pytest
 from playwright.sync_api import expect
@@ -14,7 +13,7 @@ from epay_app.db import session_scope
 from epay_app.models import EPayment, Offer, Opportunity, Vehicle
 
 from .conftest import fill_card, login
-from .test_checkout import _open_mail, assert_not_reloaded, mark_page, select_option
+from .test_checkout import _open_mail, assert_not_reloaded, mark_page, order_with_card_deposit
 
 pytestmark = pytest.mark.e2e
 LIVE = 20_000  # ms: a callback reaches an open page within the refresh period, with margin
@@ -42,14 +41,7 @@ def test_deposit_journey_from_order_to_refund(app_fixture, request, browser, sho
 
     # The seller passes the order.
     login(seller, app, "vendeur@openflex.demo")
-    seller.goto(f"{app.base_url}/offres/{OFFER_NUMBER}")
-    seller.locator("#pass-order").click()
-    select_option(seller, "#deposit-method", "Carte bancaire")
-    seller.locator("#deposit-amount").fill("500")
-    with seller.expect_download():
-        seller.locator("#validate-order").click()
-    seller.wait_for_url(re.compile(rf".*/commandes/{OFFER_NUMBER}/?$"))
-    expect(seller.locator("#epay-badge")).to_have_text("e-Paiement en attente")
+    order_with_card_deposit(seller, app, OFFER_NUMBER)
     mark_page(seller)
 
     # The director watches the pending e-payments.
