@@ -48,7 +48,7 @@ def test_deposit_journey_from_order_to_refund(app_fixture, request, browser, sho
     login(director, app, "directeur@openflex.demo")
     director.goto(f"{app.base_url}/e-paiements?statut=en_attente")
     card = director.locator(".payment-card", has_text=REFERENCE)
-    expect(card).to_have_count(1)
+    expect(card).to_have_count(1, timeout=LIVE)
     expect(card).to_contain_text("Thomas MARTIN pour : M. Patrick PONS")
     mark_page(director)
 

@@ -153,7 +153,7 @@ def tampered(draw, targets):
         new = "|".join(parts)
     elif kind == "char":
         i = draw(st.integers(0, len(data) - 1))
-        new = data[:i] + draw(st.characters(blacklist_characters="|")) + data[i + 1:]
+        new = data[:i] + draw(st.characters(blacklist_characters="|", blacklist_categories=("Cs",))) + data[i + 1:]
     elif kind == "drop":
         del parts[draw(st.integers(0, len(parts) - 1))]
         new = "|".join(parts)
@@ -167,7 +167,8 @@ def tampered(draw, targets):
     if kind == "posted_char":
         posted = form["Data"]
         i = draw(st.integers(0, len(posted) - 1))
-        form["Data"] = posted[:i] + draw(st.characters()) + posted[i + 1:]
+        # Lone surrogates cannot travel in an HTTP form: they are not text a PSP could send.
+        form["Data"] = posted[:i] + draw(st.characters(blacklist_categories=("Cs",))) + posted[i + 1:]
     else:
         assume(new != data)
         form["Data"] = codec.b64_encode(new) if encode else new
