@@ -7,12 +7,20 @@ of alembic revision 0006_tracking; the list pages by keyset, never by OFFSET.
 """
 from __future__ import annotations
 
-import inspect
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Select, func, literal_column, select, table, text, tuple_, union_all
+from sqlalchemy import (
+    Select,
+    func,
+    literal_column,
+    select,
+    table,
+    text,
+    tuple_,
+    union_all,
+)
 from sqlmodel import Session
 
 from ..domain.dates import format_paris
@@ -22,10 +30,25 @@ from ..domain.references import PaymentKind, TransactionReference
 from ..domain.roles import REFUND_ROLES, GroupType, tiles_for
 from ..domain.search import MIN_SUBSTRING, normalise
 from ..domain.statuses import CARD_BADGES, DATE_PREFIXES, PaymentStatus
-from ..domain.tracking import SCOPES, SortOrder, TrackingRefused, may_follow, statuses_for
-from ..models import (
-    Customer, Entity, EPayment, Opportunity, OutboxMail, PointOfSale, SalesOrder, User, Vehicle,
+from ..domain.tracking import (
+    SCOPES,
+    SortOrder,
+    TrackingRefused,
+    may_follow,
+    statuses_for,
 )
+from ..models import (
+    Customer,
+    Entity,
+    EPayment,
+    Opportunity,
+    PointOfSale,
+    SalesOrder,
+    User,
+    Vehicle,
+)
+from . import checkout
+from .refunds import refund_payment
 
 log = logging.getLogger(__name__)
 
@@ -336,24 +359,13 @@ def _followed_payment(session: Session, viewer: Viewer, payment_id: int) -> EPay
 
 
 def resend_link(session: Session, viewer: Viewer, payment_id: int) -> str:
-    """"Renvoyer le lien": a new payment-request e-mail for a pending deposit."""
+    """"Renvoyer le lien" from a card: the order page's resend (same rules, same cooldown),
+    once the card is known to be one the viewer follows."""
     payment = _followed_payment(session, viewer, payment_id)
-    if payment.status != PaymentStatus.ENVOYE.value:
-        raise DomainError("Seul un e-Paiement en attente peut être renvoyé.")
-    try:
-        from .paylinks import pay_url, renew_if_expired  # the PSP module (branch psp)
-    except ImportError as exc:
-        raise DomainError("Le renvoi du lien est indisponible : le module des liens de paiement "
-                          "(services.paylinks) n'est pas installé.") from exc
-    from .notifications import queue_payment_request
-
-    sent = session.connection().execute(
-        select(func.count()).select_from(OutboxMail).where(
-            OutboxMail.payment_id == payment.id, OutboxMail.kind == "payment_request")
-    ).scalar_one()
-    if renew_if_expired(payment):  # an expired link is of no use to the customer (F-60)
-        session.add(payment)
-    queue_payment_request(session, payment, pay_url(payment), resend=int(sent))
+    if payment.status != PaymentStatus.ENVOYE.value or payment.order_id is None:
+        raise DomainError("Seul un e-Acompte en attente peut être renvoyé.")
+    order = session.get(SalesOrder, payment.order_id)
+    checkout.resend_link(session, order_number=order.number, user=session.get(User, viewer.user_id))
     log.info("link of %s resent by %s", payment.reference, viewer.display_name)
     return "Le lien de paiement a été renvoyé au client."
 
@@ -365,15 +377,8 @@ async def refund(session: Session, viewer: Viewer, payment_id: int) -> str:
     payment = _followed_payment(session, viewer, payment_id)
     if payment.status != PaymentStatus.A_REMBOURSER.value:
         raise DomainError("Seul un e-Paiement « À rembourser » peut être remboursé.")
-    try:
-        from .refunds import refund_payment  # the PSP module (branch psp)
-    except ImportError as exc:
-        raise DomainError("Le remboursement est indisponible : le service de remboursement "
-                          "(services.refunds) n'est pas installé.") from exc
-    result = refund_payment(session, payment.id, viewer.display_name)
-    if inspect.isawaitable(result):
-        result = await result
+    result = await refund_payment(session, payment.id, viewer.display_name)
     session.commit()
-    if getattr(result, "ok", True) is False:
-        raise DomainError(getattr(result, "message", "Le remboursement a échoué."))
-    return getattr(result, "message", "") or "Le remboursement a été effectué."
+    if not result.ok:
+        raise DomainError(result.message)
+    return result.message
