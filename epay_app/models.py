@@ -203,6 +203,11 @@ class EPayment(SQLModel, table=True):
     psp_authorisation_id: str = ""
     psp_masked_pan: str = ""
     psp_last_error: str = ""
+    # The protocol the payment is taken with (psp.interface.Protocol value): a Sips-era payment
+    # is refunded and reconciled through Sips whatever its point of sale is configured with today.
+    psp_protocol: str = "sips2"
+    # Worldline Direct: the payment id the platform created ("4315624881_0"), once known.
+    psp_payment_id: str = ""
 
 
 class EPaymentEvent(SQLModel, table=True):
@@ -223,17 +228,43 @@ class EPaymentEvent(SQLModel, table=True):
 
 
 class PspConfig(SQLModel, table=True):
-    """Credentials of a point of sale at the PSP. The key is stored encrypted (F-13)."""
+    """Credentials of a point of sale at the PSP; every secret stored encrypted (F-13).
+
+    Sips 2.0: merchant_id = merchantId, key = the secret key, key_version.
+    Worldline Direct: merchant_id = PSPID, api_key_id + key = the API key (id, secret),
+    webhook_key_id + webhook secret = the key the platform signs webhooks with.
+    """
 
     __tablename__ = "psp_config"
     id: Optional[int] = Field(default=None, primary_key=True)
     pos_id: int = Field(foreign_key="point_of_sale.id", unique=True)
+    protocol: str = "sips2"  # psp.interface.Protocol value; new configurations: "direct" (services)
     merchant_id: str = Field(index=True)
     key_ciphertext: str
     key_hint: str = ""  # last 4 characters, for the masked display
     key_version: int = 1
+    api_key_id: str = ""
+    webhook_key_id: str = Field(default="", index=True)
+    webhook_secret_ciphertext: str = ""
+    webhook_secret_hint: str = ""
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts(False))
+
+
+class DirectCheckout(SQLModel, table=True):
+    """One Worldline Direct hosted checkout opened for a payment. A link clicked again while the
+    checkout is alive reuses it; an expired one gives way to a new row (a new idempotence key)."""
+
+    __tablename__ = "direct_checkout"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    payment_id: int = Field(foreign_key="epayment.id", index=True)
+    hosted_checkout_id: str = Field(unique=True)
+    # RETURNMAC proves the browser's return comes from this checkout: kept like a secret.
+    return_mac_ciphertext: str
+    redirect_url: str
+    idempotence_key: str
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(False))
+    expires_at: datetime = Field(sa_column=_ts(False))
 
 
 class OutboxMail(SQLModel, table=True):

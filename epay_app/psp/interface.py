@@ -4,6 +4,7 @@ Every adapter speaks in these frozen dataclasses; the services never see wire fo
 """
 from __future__ import annotations
 
+import enum
 import importlib
 from dataclasses import dataclass, field
 from typing import Mapping, Protocol
@@ -21,6 +22,20 @@ class MalformedResponse(DomainError):
     """The message cannot be read (missing fields, bad encoding)."""
 
 
+class Protocol(str, enum.Enum):
+    """The PSP protocol a configuration speaks and a payment was taken with."""
+
+    DIRECT = "direct"  # Worldline Direct (Online Payments): Hosted Checkout, REST, webhooks
+    SIPS2 = "sips2"  # Worldline Sips 2.0: closed to new transactions since 31/12/2025
+
+    @property
+    def label(self) -> str:
+        return PROTOCOL_LABELS[self]
+
+
+PROTOCOL_LABELS = {Protocol.DIRECT: "Worldline Direct", Protocol.SIPS2: "Worldline Sips 2.0 (historique)"}
+
+
 # ISO 4217 numeric codes of the currencies we store by letter code.
 CURRENCY_NUMERIC = {"EUR": "978"}
 
@@ -30,9 +45,16 @@ RETRY_LATER_CODES = frozenset({"90", "91", "97", "98", "99"})
 
 @dataclass(frozen=True)
 class MerchantCredentials:
+    """Sips: merchantId, secret key, key version. Direct: PSPID, API key secret (secret_key),
+    API key id, and the webhook key (id, secret)."""
+
     merchant_id: str
     secret_key: str = field(repr=False)
     key_version: int = 1
+    protocol: Protocol = Protocol.SIPS2
+    api_key_id: str = ""
+    webhook_key_id: str = ""
+    webhook_secret: str = field(default="", repr=False)
 
 
 @dataclass(frozen=True, kw_only=True)
