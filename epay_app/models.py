@@ -203,7 +203,7 @@ class EPayment(SQLModel, table=True):
     psp_authorisation_id: str = ""
     psp_masked_pan: str = ""
     psp_last_error: str = ""
-    # The protocol the payment is taken with (psp.interface.Protocol value): a Sips-era payment
+    # The protocol the payment is taken with (psp.interface.PspProtocol value): a Sips-era payment
     # is refunded and reconciled through Sips whatever its point of sale is configured with today.
     psp_protocol: str = "sips2"
     # Worldline Direct: the payment id the platform created ("4315624881_0"), once known.
@@ -238,7 +238,7 @@ class PspConfig(SQLModel, table=True):
     __tablename__ = "psp_config"
     id: Optional[int] = Field(default=None, primary_key=True)
     pos_id: int = Field(foreign_key="point_of_sale.id", unique=True)
-    protocol: str = "sips2"  # psp.interface.Protocol value; new configurations: "direct" (services)
+    protocol: str = "sips2"  # psp.interface.PspProtocol value; new configurations: "direct" (services)
     merchant_id: str = Field(index=True)
     key_ciphertext: str
     key_hint: str = ""  # last 4 characters, for the masked display

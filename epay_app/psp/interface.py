@@ -22,7 +22,7 @@ class MalformedResponse(DomainError):
     """The message cannot be read (missing fields, bad encoding)."""
 
 
-class Protocol(str, enum.Enum):
+class PspProtocol(str, enum.Enum):
     """The PSP protocol a configuration speaks and a payment was taken with."""
 
     DIRECT = "direct"  # Worldline Direct (Online Payments): Hosted Checkout, REST, webhooks
@@ -33,7 +33,7 @@ class Protocol(str, enum.Enum):
         return PROTOCOL_LABELS[self]
 
 
-PROTOCOL_LABELS = {Protocol.DIRECT: "Worldline Direct", Protocol.SIPS2: "Worldline Sips 2.0 (historique)"}
+PROTOCOL_LABELS = {PspProtocol.DIRECT: "Worldline Direct", PspProtocol.SIPS2: "Worldline Sips 2.0 (historique)"}
 
 
 # ISO 4217 numeric codes of the currencies we store by letter code.
@@ -51,7 +51,7 @@ class MerchantCredentials:
     merchant_id: str
     secret_key: str = field(repr=False)
     key_version: int = 1
-    protocol: Protocol = Protocol.SIPS2
+    protocol: PspProtocol = PspProtocol.SIPS2
     api_key_id: str = ""
     webhook_key_id: str = ""
     webhook_secret: str = field(default="", repr=False)
