@@ -28,6 +28,12 @@ class Settings(BaseSettings):
     psp_paypage_url: str = "http://127.0.0.1:8900"
     psp_office_url: str = "http://127.0.0.1:8900"
     psp_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    # Worldline Direct API endpoint (scheme://host[:port], no path): the local sandbox by default;
+    # test platform https://payment.preprod.direct.worldline-solutions.com, production
+    # https://payment.direct.worldline-solutions.com (notes/worldline-direct.md §6).
+    direct_api_url: str = "http://127.0.0.1:8900"
+    # Lifetime of a Direct hosted checkout session (sessionTimeout, minutes; platform default 180).
+    direct_checkout_minutes: int = Field(default=30, ge=1, le=1440)
 
     # Payment links: signing secret for /pay/<token> and their lifetime.
     link_secret: str = ""

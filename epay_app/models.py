@@ -203,11 +203,6 @@ class EPayment(SQLModel, table=True):
     psp_authorisation_id: str = ""
     psp_masked_pan: str = ""
     psp_last_error: str = ""
-    # The protocol the payment is taken with (psp.interface.PspProtocol value): a Sips-era payment
-    # is refunded and reconciled through Sips whatever its point of sale is configured with today.
-    psp_protocol: str = "sips2"
-    # Worldline Direct: the payment id the platform created ("4315624881_0"), once known.
-    psp_payment_id: str = ""
 
 
 class EPaymentEvent(SQLModel, table=True):
@@ -247,13 +242,21 @@ class PspConfig(SQLModel, table=True):
     webhook_key_id: str = Field(default="", index=True)
     webhook_secret_ciphertext: str = ""
     webhook_secret_hint: str = ""
+    # The Sips credentials a point of sale had before it moved to Direct: Sips-era payments are
+    # still refunded and reconciled through Sips Office with them (and their late responses read).
+    sips_merchant_id: str = Field(default="", index=True)
+    sips_key_ciphertext: str = ""
+    sips_key_version: int = 1
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts(False))
 
 
 class DirectCheckout(SQLModel, table=True):
     """One Worldline Direct hosted checkout opened for a payment. A link clicked again while the
-    checkout is alive reuses it; an expired one gives way to a new row (a new idempotence key)."""
+    checkout is alive reuses it; an expired one gives way to a new row (a new idempotence key).
+
+    A payment with a checkout was taken with Worldline Direct; one without, with Sips 2.0 (this
+    side table leaves the payment rows, and the revisions before it, as they were)."""
 
     __tablename__ = "direct_checkout"
     id: Optional[int] = Field(default=None, primary_key=True)
@@ -265,6 +268,8 @@ class DirectCheckout(SQLModel, table=True):
     idempotence_key: str
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(False))
     expires_at: datetime = Field(sa_column=_ts(False))
+    # The payment the platform created in this checkout ("4315624881_0"), once known.
+    psp_payment_id: str = Field(default="", index=True)
 
 
 class OutboxMail(SQLModel, table=True):

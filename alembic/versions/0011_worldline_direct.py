@@ -1,4 +1,4 @@
-"""Worldline Direct: the protocol of each configuration and payment, Direct's keys and checkouts
+"""Worldline Direct: the protocol of each configuration, Direct's keys, the Sips keys kept, checkouts
 
 Revision ID: 0011_worldline_direct
 Revises: 0008_extras
@@ -20,14 +20,16 @@ _TEXT = dict(nullable=False, server_default="")
 
 
 def upgrade() -> None:
-    op.add_column("epayment", sa.Column("psp_protocol", sa.String(), nullable=False, server_default="sips2"))
-    op.add_column("epayment", sa.Column("psp_payment_id", sa.String(), **_TEXT))
     op.add_column("psp_config", sa.Column("protocol", sa.String(), nullable=False, server_default="sips2"))
     op.add_column("psp_config", sa.Column("api_key_id", sa.String(), **_TEXT))
     op.add_column("psp_config", sa.Column("webhook_key_id", sa.String(), **_TEXT))
     op.add_column("psp_config", sa.Column("webhook_secret_ciphertext", sa.String(), **_TEXT))
     op.add_column("psp_config", sa.Column("webhook_secret_hint", sa.String(), **_TEXT))
+    op.add_column("psp_config", sa.Column("sips_merchant_id", sa.String(), **_TEXT))
+    op.add_column("psp_config", sa.Column("sips_key_ciphertext", sa.String(), **_TEXT))
+    op.add_column("psp_config", sa.Column("sips_key_version", sa.Integer(), nullable=False, server_default="1"))
     op.create_index("ix_psp_config_webhook_key_id", "psp_config", ["webhook_key_id"])
+    op.create_index("ix_psp_config_sips_merchant_id", "psp_config", ["sips_merchant_id"])
     op.create_table(
         "direct_checkout",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -38,17 +40,19 @@ def upgrade() -> None:
         sa.Column("idempotence_key", sa.String(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("psp_payment_id", sa.String(), nullable=False, server_default=""),
     )
     op.create_index("ix_direct_checkout_payment_id", "direct_checkout", ["payment_id"])
+    op.create_index("ix_direct_checkout_psp_payment_id", "direct_checkout", ["psp_payment_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_direct_checkout_psp_payment_id", "direct_checkout")
     op.drop_index("ix_direct_checkout_payment_id", "direct_checkout")
     op.drop_table("direct_checkout")
     op.drop_index("ix_psp_config_webhook_key_id", "psp_config")
+    op.drop_index("ix_psp_config_sips_merchant_id", "psp_config")
     # DROP COLUMN without batch: SQLite ≥ 3.35 supports it and keeps the triggers.
-    for column in ("webhook_secret_hint", "webhook_secret_ciphertext", "webhook_key_id", "api_key_id",
+    for column in ("sips_key_version", "sips_key_ciphertext", "sips_merchant_id", "webhook_secret_hint", "webhook_secret_ciphertext", "webhook_key_id", "api_key_id",
                    "protocol"):
         op.drop_column("psp_config", column)
-    for column in ("psp_payment_id", "psp_protocol"):
-        op.drop_column("epayment", column)

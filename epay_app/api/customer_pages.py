@@ -7,6 +7,7 @@ from typing import Mapping
 from starlette.responses import HTMLResponse
 
 from ..domain.money import format_eur
+from ..domain.statuses import PaymentStatus
 
 STYLE = (
     "body{font-family:Arial,Helvetica,sans-serif;background:#f4f6f9;margin:0;color:#1c2024}"
@@ -27,6 +28,24 @@ def page(title: str, message: str, details: Mapping[str, str] | None = None, *,
         f"{'<dl>' + rows + '</dl>' if rows else ''}</main></body></html>"
     )
     return HTMLResponse(html, status_code=status_code)
+
+
+RESULT_PAGES = {
+    PaymentStatus.AUTORISE: ("Paiement accepté", "Votre paiement a bien été accepté. "
+                             "Un e-mail de confirmation vous sera envoyé."),
+    PaymentStatus.REJETE: ("Paiement refusé", "Votre paiement a été refusé : aucun montant n'a été "
+                           "débité. Contactez votre conseiller pour effectuer un nouveau paiement."),
+    PaymentStatus.ANNULE: ("Paiement annulé", "Vous avez annulé le paiement : aucun montant n'a été débité."),
+    PaymentStatus.ERREUR: ("Paiement en erreur", "Une erreur est survenue pendant le paiement. "
+                           "Contactez votre conseiller."),
+    PaymentStatus.ENVOYE: ("Paiement en cours de traitement", "Votre paiement est en cours de "
+                           "traitement ; vous recevrez un e-mail dès qu'il sera accepté."),
+}
+
+
+def result_page(status: PaymentStatus, reference: str, amount_cents: int) -> HTMLResponse:
+    title, message = RESULT_PAGES.get(status, ("Paiement enregistré", "Votre paiement a bien été enregistré."))
+    return page(title, message, payment_details(reference, amount_cents))
 
 
 def payment_details(reference: str, amount_cents: int) -> dict[str, str]:

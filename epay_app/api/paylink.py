@@ -5,12 +5,13 @@ import logging
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from ..db import session_scope
+from ..domain.errors import DomainError
 from ..domain.statuses import PaymentStatus
-from ..services.paylinks import LinkExpired, LinkInvalid, LinkUsed, checkout_form
+from ..psp.interface import PspCallError
+from ..services.paylinks import LinkExpired, LinkInvalid, LinkUsed, start_link_checkout
 from ..services.psp_accounts import PspNotConfigured
 from .customer_pages import auto_post, page, payment_details
 from .routes import API_ROUTES
@@ -24,14 +25,9 @@ _USED = {
 }
 
 
-def _checkout(token: str):
-    with session_scope(write=False) as session:
-        return checkout_form(session, token)
-
-
 async def pay(request: Request) -> Response:
     try:
-        payment, form = await run_in_threadpool(_checkout, request.path_params["token"])
+        checkout = await run_in_threadpool(start_link_checkout, request.path_params["token"])
     except LinkInvalid as exc:
         return page("Lien de paiement invalide", str(exc), status_code=404, page_id="link-invalid")
     except LinkExpired:
@@ -43,12 +39,20 @@ async def pay(request: Request) -> Response:
         return page("Paiement déjà traité", message, status_code=409, page_id="link-used")
     except PspNotConfigured as exc:
         return page("Paiement en ligne indisponible", str(exc), status_code=503, page_id="link-error")
+    except PspCallError as exc:
+        log.warning("payment link: the PSP did not open a checkout: %s", exc)
+        return page("Paiement en ligne indisponible", "Le service de paiement ne répond pas pour le moment. "
+                    "Réessayez dans quelques minutes.", status_code=503, page_id="link-error")
+    except DomainError as exc:  # e.g. Sips closed to new payments: the message says what to do
+        return page("Paiement en ligne indisponible", str(exc), status_code=503, page_id="link-error")
     except Exception:
         log.exception("payment link failed")
         return page("Paiement en ligne indisponible", "Le paiement en ligne est momentanément "
                     "indisponible. Réessayez dans quelques minutes.", status_code=503, page_id="link-error")
-    return auto_post(form.action_url, form.fields,
-                     f"Paiement de {payment_details(payment.reference, payment.amount_cents)['Montant']}")
+    if checkout.form is None:
+        return RedirectResponse(checkout.redirect_url, status_code=303, headers={"Cache-Control": "no-store"})
+    amount = payment_details(checkout.reference, checkout.amount_cents)["Montant"]
+    return auto_post(checkout.form.action_url, checkout.form.fields, f"Paiement de {amount}")
 
 
 API_ROUTES.append(Route("/pay/{token}", pay, methods=["GET"]))

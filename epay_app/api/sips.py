@@ -26,7 +26,7 @@ from ..psp.web import BadRequest, read_form
 from ..services.callbacks import CallbackResult, apply_psp_response
 from ..services.payments import PaymentNotFound
 from ..services.secrets import MasterKeyError
-from .customer_pages import page, payment_details
+from .customer_pages import RESULT_PAGES, page, payment_details
 from .routes import API_ROUTES
 
 log = logging.getLogger(__name__)
@@ -56,9 +56,12 @@ def _callback_threads(sqlite: bool) -> ThreadPoolExecutor:
     return ThreadPoolExecutor(1 if sqlite else 4, thread_name_prefix="psp-callback")
 
 
+def callback_pool() -> ThreadPoolExecutor:
+    return _callback_threads(get_settings().db_url.startswith("sqlite"))
+
+
 async def _in_db_thread(fields: dict[str, str], source: str) -> CallbackResult:
-    pool = _callback_threads(get_settings().db_url.startswith("sqlite"))
-    return await asyncio.get_running_loop().run_in_executor(pool, _apply, fields, source)
+    return await asyncio.get_running_loop().run_in_executor(callback_pool(), _apply, fields, source)
 
 
 async def _process(request: Request, source: str) -> tuple[int, CallbackResult | None]:
@@ -89,19 +92,6 @@ async def sips_notify(request: Request) -> Response:
     return PlainTextResponse("OK" if status == 200 else "REFUSED", status_code=status)
 
 
-_RESULT_PAGES = {
-    PaymentStatus.AUTORISE: ("Paiement accepté", "Votre paiement a bien été accepté. "
-                             "Un e-mail de confirmation vous sera envoyé."),
-    PaymentStatus.REJETE: ("Paiement refusé", "Votre paiement a été refusé : aucun montant n'a été "
-                           "débité. Contactez votre conseiller pour effectuer un nouveau paiement."),
-    PaymentStatus.ANNULE: ("Paiement annulé", "Vous avez annulé le paiement : aucun montant n'a été débité."),
-    PaymentStatus.ERREUR: ("Paiement en erreur", "Une erreur est survenue pendant le paiement. "
-                           "Contactez votre conseiller."),
-    PaymentStatus.ENVOYE: ("Paiement en cours de traitement", "Votre paiement est en cours de "
-                           "traitement ; vous recevrez un e-mail dès qu'il sera accepté."),
-}
-
-
 async def sips_return(request: Request) -> Response:
     status, result = await _process(request, "psp:return")
     if result is None:
@@ -111,7 +101,7 @@ async def sips_return(request: Request) -> Response:
                         status_code=503, page_id="error")
         return page("Réponse de paiement invalide", "La réponse reçue n'a pas pu être vérifiée. "
                     "Aucun paiement n'a été enregistré par ce biais.", status_code=status, page_id="error")
-    title, message = _RESULT_PAGES.get(
+    title, message = RESULT_PAGES.get(
         result.status, ("Paiement enregistré", "Votre paiement a bien été enregistré."))
     return page(title, message, payment_details(result.reference, result.amount_cents))
 

@@ -76,6 +76,88 @@ class PaymentRequest:
         return MerchantCredentials(self.merchant_id, self.secret_key, self.key_version)
 
 
+@dataclass(frozen=True, kw_only=True)
+class StartRequest:
+    """What any protocol needs to send a customer to the PSP's hosted page for one payment."""
+
+    reference: str  # ours: Sips orderId, Direct merchantReference
+    psp_reference: str  # Sips transactionReference (alphanumeric)
+    amount_cents: int
+    currency: str = "EUR"
+    credentials: MerchantCredentials
+    return_url: str  # where the customer's browser comes back
+    notify_url: str  # Sips automatic response, Direct webhook
+    customer_email: str = ""
+    idempotence_key: str = ""  # Direct: one per checkout attempt
+    session_timeout_minutes: int = 30
+
+
+@dataclass(frozen=True)
+class HostedCheckout:
+    """Direct: the page to redirect the customer to, and what identifies the checkout when the
+    browser comes back. return_mac is a secret: stored encrypted, never sent to a browser."""
+
+    redirect_url: str
+    checkout_id: str
+    return_mac: str = field(repr=False)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PspPayment:
+    """A payment as Worldline Direct describes it (GET payments, hosted checkout, webhook)."""
+
+    payment_id: str
+    status: str  # CAPTURED, PENDING_CAPTURE, REJECTED, CANCELLED, REFUNDED…
+    status_code: int | None = None
+    amount_cents: int | None = None
+    currency: str = ""
+    merchant_reference: str = ""
+    authorisation_code: str = ""
+    masked_card: str = ""
+    error_message: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CheckoutState:
+    status: str  # IN_PROGRESS | PAYMENT_CREATED | CANCELLED_BY_CONSUMER | …
+    payment: PspPayment | None = None
+    raw: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PspEvent:
+    """A verified webhook: its id (for deduplication), type, merchant and the payment it is about."""
+
+    event_id: str
+    type: str
+    merchant_id: str
+    created: str
+    payment: PspPayment | None
+    is_refund: bool = False
+    raw: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class MoneyBack:
+    """The outcome of "give the customer's money back" (a refund, or a cancelled authorisation)."""
+
+    done: bool
+    operation: str
+    code: str = ""
+    raw: str = ""
+    error: str = ""
+
+
+class PspCallError(DomainError):
+    """A call to the PSP gave no usable answer. `uncertain`: it may have been carried out
+    (timeout, 409 in progress, 5xx): ask the PSP for the status before trying again."""
+
+    def __init__(self, message: str, *, status: int | None = None, uncertain: bool = False,
+                 not_found: bool = False, raw: str = ""):
+        super().__init__(message)
+        self.status, self.uncertain, self.not_found, self.raw = status, uncertain, not_found, raw
+
+
 @dataclass(frozen=True)
 class PaypageForm:
     """What the customer's browser posts to the PSP's hosted page."""
@@ -141,8 +223,22 @@ class TransactionState:
 
 
 class Gateway(Protocol):
+    """What every protocol does. Protocol-specific messages (the Sips automatic response, the
+    Direct return and webhooks) are read by that protocol's own routes and services."""
+
     protocol: str
 
+    def start_payment(self, request: StartRequest) -> PaypageForm | HostedCheckout:
+        """A form the browser posts (Sips) or a page to redirect it to (Direct). Blocking: call
+        it from a worker thread."""
+
+    async def return_money(self, creds: MerchantCredentials, psp_payment_ref: str, amount_cents: int,
+                           currency: str, check_first: bool) -> MoneyBack:
+        """Refund the payment, or cancel it if it was not captured yet; `check_first` when an
+        earlier attempt may have gone through (the PSP's status decides before anything else)."""
+
+
+class SipsProtocol(Gateway, Protocol):
     def build_payment_form(self, request: PaymentRequest) -> PaypageForm: ...
 
     def read_merchant(self, fields: Mapping[str, str]) -> tuple[str, int]:
@@ -163,7 +259,10 @@ class Gateway(Protocol):
 
 
 # Protocol name → "module:factory"; a factory takes the Settings.
-GATEWAYS: dict[str, str] = {"sips2": "epay_app.psp.sips:SipsGateway.from_settings"}
+GATEWAYS: dict[str, str] = {
+    PspProtocol.SIPS2.value: "epay_app.psp.sips:SipsGateway.from_settings",
+    PspProtocol.DIRECT.value: "epay_app.psp.direct.gateway:DirectGateway.from_settings",
+}
 
 
 def get_gateway(protocol: str | None = None, settings: Settings | None = None) -> Gateway:

@@ -21,7 +21,7 @@ from ..psp.interface import CURRENCY_NUMERIC, Gateway, PspResponse, SealError, g
 from . import notifications, reservations
 from .checkout import ORDER_CANCELLED
 from .payments import change_status, lock_payment_by_psp_reference, record_event
-from .psp_accounts import configs_for_merchant, credentials
+from .psp_accounts import configs_for_merchant, sips_credentials
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +104,8 @@ def _refund_if_order_cancelled(session: Session, payment: EPayment) -> None:
 
 def _verified(gateway: Gateway, fields: Mapping[str, str], merchant_id: str, key_version: int,
               configs: list[PspConfig], settings: Settings | None) -> PspResponse:
-    candidates = [credentials(c, settings) for c in configs if c.key_version == key_version]
+    candidates = [creds for creds in (sips_credentials(c, settings) for c in configs)
+                  if creds.merchant_id == merchant_id and creds.key_version == key_version]
     if not candidates:
         raise SealError(f"Commerçant ou version de clé inconnus : {merchant_id} v{key_version}")
     for creds in candidates:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlmodel import Session
@@ -17,9 +18,9 @@ from ..domain.dates import as_utc, utcnow
 from ..domain.errors import DomainError
 from ..domain.statuses import PaymentStatus
 from ..models import Customer, EPayment
-from ..psp.interface import CURRENCY_NUMERIC, PaymentRequest, PaypageForm, get_gateway
+from ..psp.interface import PaypageForm, PspProtocol, StartRequest, get_gateway
 from ..psp.sips import NOTIFY_PATH, RETURN_PATH
-from .psp_accounts import credentials_for_pos
+from .psp_accounts import config_for_pos, credentials, credentials_for_pos
 from .secrets import _master_keys
 
 
@@ -103,18 +104,53 @@ def payment_for_token(session: Session, token: str, settings: Settings | None = 
     return payment
 
 
-def checkout_form(session: Session, token: str, settings: Settings | None = None) -> tuple[EPayment, PaypageForm]:
-    """The form that sends the customer to the PSP's hosted page for this link."""
+@dataclass(frozen=True)
+class LinkCheckout:
+    """Where /pay/<token> sends the customer: a form to post (Sips) or a page to redirect to (Direct)."""
+
+    reference: str
+    amount_cents: int
+    form: PaypageForm | None = None
+    redirect_url: str = ""
+
+
+def start_link_checkout(token: str, *, settings: Settings | None = None, session_factory=None,
+                        gateway=None) -> LinkCheckout:
+    """Check the link, then open the PSP's hosted page in the protocol its point of sale speaks
+    today. Blocking (database and, for Direct, the platform): run it in a worker thread."""
+    from . import direct_payments
+
     settings = settings or get_settings()
-    payment = payment_for_token(session, token, settings)
+    if session_factory is None:
+        from ..db import session_scope as session_factory
+    with session_factory(write=False) as session:
+        payment = payment_for_token(session, token, settings)
+        config = config_for_pos(session, payment.pos_id)
+        if config.protocol == PspProtocol.SIPS2.value:
+            return LinkCheckout(payment.reference, payment.amount_cents, form=_sips_form(session, payment, settings))
+        plan = direct_payments.plan_checkout(session, payment, credentials(config), settings)
+        payment_id, reference, amount = payment.id, payment.reference, payment.amount_cents
+    url = direct_payments.open_checkout(payment_id, plan, session_factory=session_factory, gateway=gateway,
+                                        settings=settings)
+    return LinkCheckout(reference, amount, redirect_url=url)
+
+
+def _sips_form(session: Session, payment: EPayment, settings: Settings) -> PaypageForm:
     creds = credentials_for_pos(session, payment.pos_id, settings)
     customer = session.get(Customer, payment.customer_id)
     base = settings.public_url.rstrip("/")
-    request = PaymentRequest(
-        reference=payment.reference, psp_reference=payment.psp_reference,
-        amount_cents=payment.amount_cents, currency_code=CURRENCY_NUMERIC[payment.currency],
-        merchant_id=creds.merchant_id, secret_key=creds.secret_key, key_version=creds.key_version,
-        normal_return_url=base + RETURN_PATH, automatic_response_url=base + NOTIFY_PATH,
-        customer_email=customer.email if customer else "",
+    request = StartRequest(
+        reference=payment.reference, psp_reference=payment.psp_reference, amount_cents=payment.amount_cents,
+        currency=payment.currency, credentials=creds, return_url=base + RETURN_PATH,
+        notify_url=base + NOTIFY_PATH, customer_email=customer.email if customer else "",
     )
-    return payment, get_gateway(settings=settings).build_payment_form(request)
+    form = get_gateway(PspProtocol.SIPS2.value, settings).start_payment(request)
+    assert isinstance(form, PaypageForm)
+    return form
+
+
+def checkout_form(session: Session, token: str, settings: Settings | None = None) -> tuple[EPayment, PaypageForm]:
+    """The Sips form for this link (the Sips sandbox tests and benches post it directly)."""
+    settings = settings or get_settings()
+    payment = payment_for_token(session, token, settings)
+    return payment, _sips_form(session, payment, settings)

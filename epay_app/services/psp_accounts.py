@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from sqlalchemy import or_
 from sqlmodel import Session, select
 
 from ..config import Settings
@@ -16,16 +17,41 @@ class PspNotConfigured(DomainError):
     pass
 
 
-def credentials_for_pos(session: Session, pos_id: int, settings: Settings | None = None) -> MerchantCredentials:
+def config_for_pos(session: Session, pos_id: int) -> PspConfig:
     config = session.exec(select(PspConfig).where(PspConfig.pos_id == pos_id)).first()
     if config is None:
         raise PspNotConfigured("Le paiement en ligne n'est pas paramétré pour ce point de vente.")
-    return credentials(config, settings)
+    return config
+
+
+def credentials_for_pos(session: Session, pos_id: int, settings: Settings | None = None, *,
+                        protocol: PspProtocol | None = None) -> MerchantCredentials:
+    """The point of sale's credentials for `protocol` (default: the one it uses today). A
+    Sips-era payment of a point of sale now on Direct gets the Sips credentials it kept."""
+    config = config_for_pos(session, pos_id)
+    if protocol is None or protocol.value == config.protocol:
+        return credentials(config, settings)
+    if protocol is PspProtocol.SIPS2 and config.sips_merchant_id:
+        return MerchantCredentials(config.sips_merchant_id, _decrypt(config.sips_key_ciphertext, settings),
+                                   config.sips_key_version)
+    raise PspNotConfigured(f"Les identifiants {protocol.label} de ce point de vente ne sont plus paramétrés.")
 
 
 def configs_for_merchant(session: Session, merchant_id: str) -> list[PspConfig]:
-    """Every configuration using this merchant id (several points of sale may share one)."""
-    return list(session.exec(select(PspConfig).where(PspConfig.merchant_id == merchant_id)).all())
+    """Every configuration using this Sips merchant id, today or before it moved to Direct
+    (several points of sale may share one)."""
+    return list(session.exec(select(PspConfig).where(or_(
+        (PspConfig.merchant_id == merchant_id) & (PspConfig.protocol == PspProtocol.SIPS2.value),
+        PspConfig.sips_merchant_id == merchant_id,
+    ))).all())
+
+
+def sips_credentials(config: PspConfig, settings: Settings | None = None) -> MerchantCredentials:
+    """A configuration's Sips credentials: its own, or those it kept when it moved to Direct."""
+    if config.protocol == PspProtocol.SIPS2.value:
+        return credentials(config, settings)
+    return MerchantCredentials(config.sips_merchant_id, _decrypt(config.sips_key_ciphertext, settings),
+                               config.sips_key_version)
 
 
 def configs_for_webhook_key(session: Session, webhook_key_id: str) -> list[PspConfig]:

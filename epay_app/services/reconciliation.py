@@ -46,7 +46,8 @@ from ..domain.dates import as_utc, utcnow
 from ..domain.errors import DomainError, IllegalTransition
 from ..domain.statuses import PaymentStatus
 from ..models import EPayment, PaymentPspCheck
-from ..psp.interface import Gateway, TransactionState, get_gateway
+from ..psp.interface import Gateway, PspCallError, PspProtocol, TransactionState, get_gateway
+from . import direct_payments
 from .callbacks import after_psp_status_change
 from .payments import change_status, lock_payment, record_event
 from .status_query import query_payment_status
@@ -177,7 +178,14 @@ async def reconcile_pending(
             new_status = _apply(session, payment_id, state, now)
             return session.get(EPayment, payment_id).reference, new_status
 
+    def protocol_of(payment_id: int) -> PspProtocol:
+        with session_factory() as session:
+            return direct_payments.payment_protocol(session, payment_id)
+
     for payment_id in await asyncio.to_thread(candidates):
+        if await asyncio.to_thread(protocol_of, payment_id) is PspProtocol.DIRECT:
+            await _reconcile_direct(session_factory, payment_id, report, settings)
+            continue
         try:
             with session_factory() as session:
                 state = await query_payment_status(session, payment_id, gateway=gateway, settings=settings)
@@ -194,6 +202,34 @@ async def reconcile_pending(
         if new_status:
             report.changed[reference] = new_status
     return report
+
+
+async def _reconcile_direct(session_factory: SessionFactory, payment_id: int, report: ReconciliationReport,
+                            settings: Settings) -> None:
+    """A Direct payment: the platform's view of its latest hosted checkout, applied as the
+    return route would (one code→status table for both)."""
+    try:
+        result = await asyncio.to_thread(direct_payments.reconcile, session_factory, payment_id, settings=settings)
+    except PspCallError as exc:
+        report.checked += 1
+        report.unreachable += 1
+        log.warning("reconciliation: no answer for payment %s: %s", payment_id, exc)
+        return
+    except DomainError as exc:
+        log.warning("reconciliation: payment %s skipped: %s", payment_id, exc)
+        return
+    report.checked += 1
+
+    def record_check() -> None:
+        with session_factory() as session:
+            check = session.get(PaymentPspCheck, payment_id) or PaymentPspCheck(payment_id=payment_id,
+                                                                                checked_at=utcnow())
+            check.checked_at = utcnow()
+            session.add(check)
+
+    await asyncio.to_thread(record_check)
+    if result is not None and result.outcome == "applied":
+        report.changed[result.reference] = result.status.value
 
 
 def main(argv: list[str] | None = None) -> int:

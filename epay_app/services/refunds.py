@@ -14,7 +14,8 @@ from ..config import Settings
 from ..domain.errors import DomainError
 from ..domain.statuses import PaymentStatus
 from ..models import EPayment, EPaymentEvent
-from ..psp.interface import CURRENCY_NUMERIC, Gateway, MerchantCredentials, get_gateway
+from ..psp.interface import Gateway, MoneyBack, PspProtocol, get_gateway
+from . import direct_payments
 from .payments import PaymentNotFound, change_status, lock_payment, record_event
 from .psp_accounts import credentials_for_pos
 
@@ -30,38 +31,6 @@ class RefundResult:
     message: str  # French, for the user
 
 
-@dataclass(frozen=True)
-class _Outcome:
-    done: bool
-    operation: str
-    code: str = ""
-    raw: str = ""
-    error: str = ""
-
-
-async def _give_money_back(gateway: Gateway, creds: MerchantCredentials, reference: str,
-                           amount: int, currency: str, check_first: bool) -> _Outcome:
-    if check_first:
-        state = await gateway.get_transaction(creds, reference)
-        if not state.ok:
-            return _Outcome(False, "getTransactionData", state.response_code, state.raw,
-                            state.error or "Statut du paiement inconnu au PSP")
-        if state.money_returned:
-            return _Outcome(True, "getTransactionData", state.response_code, state.raw)
-    operation = "refund"
-    result = await gateway.refund(creds, reference, amount, currency)
-    if not result.ok and result.response_code == "24" and result.new_status == "TO_CAPTURE":
-        operation = "cancel"  # not remitted yet: cancelling the authorisation returns the money
-        result = await gateway.cancel(creds, reference, amount, currency)
-    if result.ok:
-        return _Outcome(True, operation, result.response_code, result.raw)
-    if result.uncertain:
-        state = await gateway.get_transaction(creds, reference)
-        if state.money_returned:
-            return _Outcome(True, f"{operation} (vérifié par getTransactionData)", state.response_code, state.raw)
-    return _Outcome(False, operation, result.response_code, result.raw, result.error)
-
-
 async def refund_payment(session: Session, payment_id: int, actor: str, *,
                          gateway: Gateway | None = None, settings: Settings | None = None) -> RefundResult:
     """Refund an "À rembourser" payment. Commits in two steps: no database lock is held
@@ -75,24 +44,28 @@ async def refund_payment(session: Session, payment_id: int, actor: str, *,
         return RefundResult(True, status, "Cet e-Paiement est déjà remboursé.")
     if status is not PaymentStatus.A_REMBOURSER:
         raise DomainError(f"Seul un e-Paiement « À rembourser » peut être remboursé ({status.label}).")
-    creds = credentials_for_pos(session, payment.pos_id, settings)
+    protocol = direct_payments.payment_protocol(session, payment_id)
+    # The payment's own protocol and merchant: a Sips-era payment is refunded through Sips
+    # Office even when its point of sale has moved to Worldline Direct since.
+    creds = credentials_for_pos(session, payment.pos_id, settings, protocol=protocol)
     tried_before = session.exec(
         select(EPaymentEvent.id).where(EPaymentEvent.payment_id == payment_id,
                                        EPaymentEvent.source == OFFICE_SOURCE)
     ).first() is not None
-    reference, amount = payment.psp_reference, payment.amount_cents
-    currency = CURRENCY_NUMERIC[payment.currency]
+    reference = (direct_payments.direct_payment_id(session, payment_id) if protocol is PspProtocol.DIRECT
+                 else payment.psp_reference)
+    amount, currency = payment.amount_cents, payment.currency
     # Committed before the call: if we crash before recording the answer, the next try checks first.
     record_event(session, payment, status, from_status=status, source=OFFICE_SOURCE, actor=actor,
                  raw="Demande de remboursement envoyée au PSP")
     session.commit()
 
-    gateway = gateway or get_gateway(settings=settings)
-    outcome = await _give_money_back(gateway, creds, reference, amount, currency, tried_before)
+    gateway = gateway or get_gateway(protocol.value, settings)
+    outcome = await gateway.return_money(creds, reference, amount, currency, tried_before)
     return _record(session, payment_id, outcome, actor)
 
 
-def _record(session: Session, payment_id: int, outcome: _Outcome, actor: str) -> RefundResult:
+def _record(session: Session, payment_id: int, outcome: MoneyBack, actor: str) -> RefundResult:
     payment = lock_payment(session, payment_id)
     status = PaymentStatus(payment.status)
     raw = f"{outcome.operation}: {outcome.error or 'OK'}\n{outcome.raw}".strip()

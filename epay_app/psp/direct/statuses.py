@@ -1,0 +1,48 @@
+"""What a Worldline Direct status means for our payment status.
+
+Payment statuses and categories: SDK docstrings and the Magento plugin's fixtures
+(notes/worldline-direct.md §3); hosted checkout statuses: SDK GetHostedCheckoutResponse
+docstring and the SAP plugin's constants (§2).
+"""
+from __future__ import annotations
+
+from ...domain.statuses import PaymentStatus
+
+S = PaymentStatus
+
+# A deposit is taken with authorizationMode SALE (captured on approval): CAPTURED is the usual
+# outcome; PENDING_CAPTURE is what a FINAL/PRE_AUTHORIZATION merchant account reports.
+PAYMENT_STATUS: dict[str, PaymentStatus | None] = {
+    "CAPTURED": S.AUTORISE,
+    "PENDING_CAPTURE": S.AUTORISE,
+    "REJECTED": S.REJETE,
+    "CANCELLED": S.ANNULE,
+    "CANCELLED_BY_CONSUMER": S.ANNULE,
+    "REFUNDED": S.REMBOURSE,
+    # On the way: the outcome is not known yet, the payment stays where it is.
+    **{status: None for status in (
+        "CREATED", "REDIRECTED", "PENDING_PAYMENT", "AUTHORIZATION_REQUESTED", "PENDING_APPROVAL",
+        "PENDING_COMPLETION", "CAPTURE_REQUESTED", "REFUND_REQUESTED", "CANCELLATION_REQUESTED",
+    )},
+}
+
+# Statuses after which the customer has their money back (a refund, or a cancelled authorisation).
+MONEY_RETURNED = frozenset({"REFUNDED", "CANCELLED"})
+
+CHECKOUT_IN_PROGRESS = "IN_PROGRESS"
+CHECKOUT_PAYMENT_CREATED = "PAYMENT_CREATED"
+CHECKOUT_CANCELLED = "CANCELLED_BY_CONSUMER"  # cancelled by the customer, or the session expired
+
+
+def status_for_payment(direct_status: str) -> PaymentStatus | None:
+    """Our status for a Direct payment status: None = no change yet; anything unexpected
+    (CHARGEBACKED, REJECTED_CAPTURE, a status we do not know) is an Erreur for a human to see."""
+    return PAYMENT_STATUS.get((direct_status or "").upper(), S.ERREUR)
+
+
+def status_for_refund_target(direct_status: str, current: PaymentStatus) -> PaymentStatus | None:
+    """A payment "À rembourser" whose money came back at the PSP (refunded, or authorisation
+    cancelled before capture) is Remboursé; otherwise the plain mapping."""
+    if current is S.A_REMBOURSER and (direct_status or "").upper() in MONEY_RETURNED:
+        return S.REMBOURSE
+    return status_for_payment(direct_status)
