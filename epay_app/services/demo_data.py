@@ -20,6 +20,9 @@ DEMO_PASSWORD = "epaiement"
 # Worldline's public Sips simulation merchant (also known by the local sandbox).
 DEMO_MERCHANT_ID = "002001000000002"
 DEMO_MERCHANT_KEY = "002001000000002_KEY1"
+# The sandbox's Worldline Direct demo merchant (epay_app/psp/sandbox): "Point de vente 1 (Vincent S.)".
+DEMO_DIRECT = dict(pspid="openflexdemo", api_key_id="DEMOAPIKEY0001", api_secret="demo-api-secret-0001",
+                   webhook_key_id="DEMOWEBHOOK0001", webhook_secret="demo-webhook-secret-0001")
 
 # (email, first name, last name, group type) — one demo user per group type, at Vincent S.
 DEMO_USERS = [
@@ -111,8 +114,17 @@ def seed(session: Session, activity: bool = False) -> bool:
                         password_hash=password_hash, group_type=GroupType.VENDEUR.value,
                         entity_id=holding.id, pos_id=pos_holding.id))
 
-    # Points of sale configured at the PSP: the guide's Vincent S. with the simulation merchant.
-    for p in (pos_vincent, pos_audrey, pos_sport, pos_adrien, pos_holding):
+    # Points of sale configured at the PSP: the guide's Vincent S. on Worldline Direct (the
+    # sandbox's demo merchant), keeping the Sips simulation merchant its older payments were
+    # taken with; the others still on Sips 2.0 (history, refunds).
+    add(PspConfig(pos_id=pos_vincent.id, protocol="direct", merchant_id=DEMO_DIRECT["pspid"],
+                  api_key_id=DEMO_DIRECT["api_key_id"], key_ciphertext=encrypt_secret(DEMO_DIRECT["api_secret"]),
+                  key_hint=DEMO_DIRECT["api_secret"][-4:], webhook_key_id=DEMO_DIRECT["webhook_key_id"],
+                  webhook_secret_ciphertext=encrypt_secret(DEMO_DIRECT["webhook_secret"]),
+                  webhook_secret_hint=DEMO_DIRECT["webhook_secret"][-4:],
+                  sips_merchant_id=DEMO_MERCHANT_ID, sips_key_ciphertext=encrypt_secret(DEMO_MERCHANT_KEY),
+                  sips_key_version=1))
+    for p in (pos_audrey, pos_sport, pos_adrien, pos_holding):
         add(PspConfig(pos_id=p.id, merchant_id=DEMO_MERCHANT_ID, key_ciphertext=encrypt_secret(DEMO_MERCHANT_KEY),
                       key_hint=DEMO_MERCHANT_KEY[-4:], key_version=1))
 

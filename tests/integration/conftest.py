@@ -83,6 +83,7 @@ def sandbox(epay_env, tmp_path_factory):
                 raise
     epay_env.setenv("EPAY_PSP_PAYPAGE_URL", base)
     epay_env.setenv("EPAY_PSP_OFFICE_URL", base)
+    epay_env.setenv("EPAY_DIRECT_API_URL", base)
     epay_env.setenv("EPAY_PSP_TIMEOUT_SECONDS", "5")
     get_settings.cache_clear()
     yield base
@@ -165,17 +166,50 @@ def demo_point_of_sale(migrated_db_url):
                 "seller_id": seller.id, "customer_id": customer.id}
 
 
+@pytest.fixture(scope="session")
+def direct_point_of_sale(migrated_db_url, demo_point_of_sale):
+    """Point of sale 63 of entity 45 on Worldline Direct with the sandbox's demo merchant, which
+    kept the Sips simulation merchant it had before (for its Sips-era payments). Its ids."""
+    from sqlmodel import Session
+
+    from epay_app.models import PointOfSale, PspConfig
+    from epay_app.services.demo_data import DEMO_DIRECT
+    from epay_app.services.secrets import encrypt_secret
+
+    ids = demo_point_of_sale
+    with Session(get_engine(migrated_db_url), expire_on_commit=False) as session:
+        pos = PointOfSale(entity_id=ids["entity_id"], number=63, name="Point de vente Direct")
+        session.add(pos)
+        session.flush()
+        session.add(PspConfig(
+            pos_id=pos.id, protocol="direct", merchant_id=DEMO_DIRECT["pspid"],
+            api_key_id=DEMO_DIRECT["api_key_id"], key_ciphertext=encrypt_secret(DEMO_DIRECT["api_secret"]),
+            webhook_key_id=DEMO_DIRECT["webhook_key_id"],
+            webhook_secret_ciphertext=encrypt_secret(DEMO_DIRECT["webhook_secret"]),
+            sips_merchant_id=DEMO_MERCHANT, sips_key_ciphertext=encrypt_secret(DEMO_KEY), sips_key_version=1))
+        session.commit()
+        return {**ids, "pos_id": pos.id, "pos_number": 63}
+
+
 @pytest.fixture
 def make_payment(migrated_db_url, demo_point_of_sale):
     """make_payment(amount_cents=50000, status="envoye", link_hours=72) → a committed EPayment
     (deposit on a new order at the demo point of sale)."""
+    return _payment_maker(migrated_db_url, demo_point_of_sale)
+
+
+@pytest.fixture
+def make_direct_payment(migrated_db_url, direct_point_of_sale):
+    """make_payment's twin at the Worldline Direct point of sale."""
+    return _payment_maker(migrated_db_url, direct_point_of_sale)
+
+
+def _payment_maker(migrated_db_url, ids):
     from sqlmodel import Session
 
     from epay_app.domain.dates import utcnow
     from epay_app.domain.references import PaymentKind, TransactionReference
     from epay_app.models import EPayment, Offer, Opportunity, SalesOrder, Vehicle
-
-    ids = demo_point_of_sale
 
     def make(amount_cents: int = 50_000, status: str = "envoye", link_hours: float = 72) -> EPayment:
         number = next(_numbers)
@@ -195,7 +229,7 @@ def make_payment(migrated_db_url, demo_point_of_sale):
                                deposit_online=True)
             session.add(order)
             session.flush()
-            reference = TransactionReference(45, 61, PaymentKind.DEPOSIT, number, 1)
+            reference = TransactionReference(45, ids.get("pos_number", 61), PaymentKind.DEPOSIT, number, 1)
             payment = EPayment(
                 reference=str(reference), psp_reference=reference.psp_reference,
                 kind=PaymentKind.DEPOSIT.value, amount_cents=amount_cents, status=status,
