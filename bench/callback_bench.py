@@ -1,10 +1,13 @@
-"""P2 — signed Sips notifications ingested per second, end to end, next to a bare Starlette app.
+"""P2 — signed PSP messages ingested per second, end to end, next to a bare Starlette app: Sips
+automatic responses and Worldline Direct webhooks, in the same table.
 
     python bench/callback_bench.py [--n 3000] [--concurrency 16] [--workers 1] [--pg-url URL] [--json FILE]
 
-Each measured request is a distinct payment's sealed "00" automatic response POSTed over HTTP to
-the app's real route (uvicorn subprocess serving api.routes.API_ROUTES): read the form → find the
-merchant's key → verify the seal → lock the payment → transition → event → outbox mail, committed.
+Each measured request is a distinct payment's message POSTed over HTTP to the app's real route
+(uvicorn subprocess serving api.routes.API_ROUTES). Sips: a sealed "00" automatic response — read
+the form → find the merchant's key → verify the seal → lock the payment → transition → event →
+outbox mail, committed. Direct: a signed payment.captured webhook — read the raw body → the
+configurations of its key id → the SDK's WebhooksHelper verifies and reads it → the same path.
 The baseline is bench/hello_app.py (reads the body, answers OK) served by the same uvicorn command
 on the same machine, driven by the same client (httpx.AsyncClient, `--concurrency` in flight).
 
@@ -35,8 +38,9 @@ sys.path.insert(0, str(ROOT))
 TARGET_RATE, TARGET_P99_MS = 1000.0, 25.0
 
 
-def _seed(db_url: str, count: int) -> list:
-    """Demo point of sale (Worldline's simulation merchant) and `count` payments waiting."""
+def _seed(db_url: str, count: int) -> tuple[list, list]:
+    """Demo point of sale 61 on Sips (Worldline's simulation merchant) and 62 on Direct (the
+    sandbox's demo merchant), `count` payments waiting at each."""
     from sqlmodel import Session
 
     from epay_app.db import get_engine
@@ -45,6 +49,7 @@ def _seed(db_url: str, count: int) -> list:
     from epay_app.models import (Customer, DealerGroup, EPayment, Entity, Opportunity, PointOfSale,
                                  PspConfig, User, Vehicle)
     from epay_app.services.secrets import encrypt_secret
+    from epay_app.services.demo_data import DEMO_DIRECT
     from tests.support.sips_messages import DEMO_KEY, DEMO_MERCHANT
 
     with Session(get_engine(db_url), expire_on_commit=False) as session:
@@ -61,24 +66,33 @@ def _seed(db_url: str, count: int) -> list:
                       group_type="vendeur", entity_id=entity.id, pos_id=pos.id)
         customer = Customer(civility="M.", last_name="PONS", first_name="Patrick", email="client@bench.local")
         vehicle = Vehicle(pos_id=pos.id, make="CUPRA", model="Born", price_cents=3_565_356)
+        direct_pos = PointOfSale(entity_id=entity.id, number=62, name="Bench PdV Direct")
+        session.add(direct_pos)
+        session.flush()
         session.add_all([seller, customer, vehicle, PspConfig(
             pos_id=pos.id, merchant_id=DEMO_MERCHANT, key_ciphertext=encrypt_secret(DEMO_KEY),
-            key_hint=DEMO_KEY[-4:], key_version=1)])
+            key_hint=DEMO_KEY[-4:], key_version=1), PspConfig(
+            pos_id=direct_pos.id, protocol="direct", merchant_id=DEMO_DIRECT["pspid"],
+            api_key_id=DEMO_DIRECT["api_key_id"], key_ciphertext=encrypt_secret(DEMO_DIRECT["api_secret"]),
+            webhook_key_id=DEMO_DIRECT["webhook_key_id"],
+            webhook_secret_ciphertext=encrypt_secret(DEMO_DIRECT["webhook_secret"]))])
         session.flush()
         opportunity = Opportunity(number=1, customer_id=customer.id, seller_id=seller.id, pos_id=pos.id)
         session.add(opportunity)
         session.flush()
         now = utcnow()
-        payments = []
-        for i in range(count):
-            reference = TransactionReference(45, 61, PaymentKind.DEPOSIT, 30_000_000 + i, 1)
-            payments.append(EPayment(
-                reference=str(reference), psp_reference=reference.psp_reference, kind=PaymentKind.DEPOSIT.value,
-                amount_cents=50_000, opportunity_id=opportunity.id, customer_id=customer.id,
-                vehicle_id=vehicle.id, seller_id=seller.id, pos_id=pos.id, entity_id=entity.id, sent_at=now))
-        session.add_all(payments)
+        batches: tuple[list, list] = ([], [])
+        for batch, point, number in ((batches[0], pos, 61), (batches[1], direct_pos, 62)):
+            for i in range(count):
+                reference = TransactionReference(45, number, PaymentKind.DEPOSIT, 30_000_000 + i, 1)
+                batch.append(EPayment(
+                    reference=str(reference), psp_reference=reference.psp_reference,
+                    kind=PaymentKind.DEPOSIT.value, amount_cents=50_000, opportunity_id=opportunity.id,
+                    customer_id=customer.id, vehicle_id=vehicle.id, seller_id=seller.id, pos_id=point.id,
+                    entity_id=entity.id, sent_at=now))
+            session.add_all(batch)
         session.commit()
-        return payments
+        return batches
 
 
 def _verify(db_url: str, count: int) -> dict:
@@ -128,21 +142,23 @@ def _serve(app: str, port: int, workers: int, env: dict, log: Path) -> subproces
     return processes.start(cmd, env, log)
 
 
-async def _load(url: str, bodies: list[bytes], concurrency: int) -> dict:
+FORM = {"content-type": "application/x-www-form-urlencoded"}
+
+
+async def _load(url: str, requests: list[tuple[bytes, dict]], concurrency: int) -> dict:
     import httpx
 
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     queue: asyncio.Queue = asyncio.Queue()
-    for body in bodies:
-        queue.put_nowait(body)
-    headers = {"content-type": "application/x-www-form-urlencoded"}
+    for request in requests:
+        queue.put_nowait(request)
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(timeout=60, limits=limits) as client:
         async def worker():
             while True:
                 try:
-                    body = queue.get_nowait()
+                    body, headers = queue.get_nowait()
                 except asyncio.QueueEmpty:
                     return
                 start = time.perf_counter()
@@ -161,7 +177,8 @@ async def _load(url: str, bodies: list[bytes], concurrency: int) -> dict:
     def pct(p):
         return latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))] * 1000
 
-    return {"requests": len(bodies), "seconds": round(elapsed, 3), "per_second": round(len(bodies) / elapsed, 1),
+    return {"requests": len(requests), "seconds": round(elapsed, 3),
+            "per_second": round(len(requests) / elapsed, 1),
             "p50_ms": round(pct(50), 2), "p90_ms": round(pct(90), 2), "p99_ms": round(pct(99), 2),
             "max_ms": round(latencies[-1] * 1000, 2), "mean_ms": round(statistics.fmean(latencies) * 1000, 2),
             "statuses": statuses}
@@ -178,6 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from tests.support import database, processes
+    from tests.support.direct_messages import WEBHOOK, webhook_body, webhook_headers
     from tests.support.sips_messages import NOTIFY, signed_response
 
     tmp = Path(tempfile.mkdtemp(prefix="epay-bench-"))
@@ -190,14 +208,19 @@ def main(argv: list[str] | None = None) -> int:
     try:
         database.migrate(db_url)
         os.environ["REFLEX_DB_URL"] = db_url
-        payments = _seed(db_url, args.warmup + args.n)
-        bodies = [urlencode(signed_response(p, "00")).encode() for p in payments]
+        sips_payments, direct_payments = _seed(db_url, args.warmup + args.n)
+        sips = [(urlencode(signed_response(p, "00")).encode(), FORM) for p in sips_payments]
+        direct = []
+        for i, p in enumerate(direct_payments):
+            body = webhook_body(p, payment_id=f"{7_000_000_000 + i}_0")
+            direct.append((body, webhook_headers(body)))
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
 
         results = {}
         for name, app, path, load in (
-            ("starlette_hello", "bench.hello_app:create_app", "/hello", [bodies[0]] * (args.warmup + args.n)),
-            ("sips_notify", "tests.support.api_app:create_app", NOTIFY, bodies),
+            ("starlette_hello", "bench.hello_app:create_app", "/hello", [sips[0]] * (args.warmup + args.n)),
+            ("sips_notify", "tests.support.api_app:create_app", NOTIFY, sips),
+            ("direct_webhook", "tests.support.api_app:create_app", WEBHOOK, direct),
         ):
             port = processes.free_port()
             proc = _serve(app, port, args.workers, env, tmp / f"{name}.log")
@@ -212,10 +235,11 @@ def main(argv: list[str] | None = None) -> int:
             results[name]["server_cpu_ms"] = round((_cpu_seconds(proc.pid) - cpu) / args.n * 1000, 3)
             processes.stop(proc)
 
-        check = _verify(db_url, args.warmup + args.n)
+        check = _verify(db_url, 2 * (args.warmup + args.n))
         ok = (check["authorised"] == check["events"] == check["mails"] == check["expected"]
-              and results["sips_notify"]["statuses"] == {200: args.n})
-        notify, hello = results["sips_notify"], results["starlette_hello"]
+              and results["sips_notify"]["statuses"] == {200: args.n}
+              and results["direct_webhook"]["statuses"] == {200: args.n})
+        notify, hello, webhook = results["sips_notify"], results["starlette_hello"], results["direct_webhook"]
         report = {
             "benchmark": "P2 callback throughput",
             "database": "postgresql" if args.pg_url else "sqlite",
@@ -223,6 +247,7 @@ def main(argv: list[str] | None = None) -> int:
             "python": platform.python_version(), "client": "httpx.AsyncClient",
             "results": results,
             "ratio_notify_to_hello": round(notify["per_second"] / hello["per_second"], 3),
+            "ratio_webhook_to_hello": round(webhook["per_second"] / hello["per_second"], 3),
             "targets": {"per_second": TARGET_RATE, "p99_ms": TARGET_P99_MS,
                         "per_second_met": notify["per_second"] >= TARGET_RATE,
                         "p99_met": notify["p99_ms"] <= TARGET_P99_MS},
@@ -256,7 +281,8 @@ def _print_table(report: dict) -> None:
         if i == 0:
             print("  ".join("-" * w for w in widths))
     t = report["targets"]
-    print(f"ratio notify/hello: {report['ratio_notify_to_hello']:.3f} · target ≥ {t['per_second']:.0f}/s: "
+    print(f"ratio notify/hello: {report['ratio_notify_to_hello']:.3f} · "
+          f"webhook/hello: {report['ratio_webhook_to_hello']:.3f} · target ≥ {t['per_second']:.0f}/s: "
           f"{'met' if t['per_second_met'] else 'NOT met'} · p99 ≤ {t['p99_ms']:.0f} ms: "
           f"{'met' if t['p99_met'] else 'NOT met'} · consistency: "
           f"{'ok' if report['consistency']['ok'] else 'FAILED'} {report['consistency']}")

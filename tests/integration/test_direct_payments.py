@@ -4,10 +4,6 @@ Refunds through the SDK, and a Sips-era payment of a point of sale now on Direct
 through Sips Office."""
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import json
 import random
 import time
 import uuid
@@ -21,6 +17,7 @@ from epay_app.models import DirectCheckout, EPayment, EPaymentEvent, OutboxMail
 from epay_app.services.demo_data import DEMO_DIRECT
 from epay_app.services.paylinks import pay_url
 from tests.support.aio import run
+from tests.support.direct_messages import WEBHOOK, sign, webhook_body, webhook_headers
 
 pytestmark = pytest.mark.usefixtures("sandbox", "api_server")
 
@@ -84,35 +81,9 @@ def _pay(psp_customer, parse_forms, payment, card=APPROVED, action="pay") -> htt
     return answer
 
 
-def _sign(body: bytes, secret: str = DEMO_DIRECT["webhook_secret"]) -> str:
-    # What the platform sends in X-GCS-Signature [notes/worldline-direct.md §5; SDK signature_validator.py].
-    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
-
-
-def _webhook(payment, *, status="CAPTURED", code=9, amount=None, currency="EUR", merchant=None,
-             payment_id="7000000001_0", event_id=None) -> bytes:
-    event = {
-        "apiVersion": "v1", "created": "2026-11-29T21:23:39.123+01:00", "id": event_id or str(uuid.uuid4()),
-        "merchantId": merchant or DEMO_DIRECT["pspid"], "type": f"payment.{status.lower()}",
-        "payment": {
-            "id": payment_id, "status": status,
-            "statusOutput": {"statusCode": code, "statusCategory": "COMPLETED" if code == 9 else "UNSUCCESSFUL"},
-            "paymentOutput": {
-                "amountOfMoney": {"amount": payment.amount_cents if amount is None else amount,
-                                  "currencyCode": currency},
-                "references": {"merchantReference": payment.reference},
-                "cardPaymentMethodSpecificOutput": {"authorisationCode": "123456",
-                                                    "card": {"cardNumber": "************4675"}},
-            },
-        },
-    }
-    return json.dumps(event).encode()
-
-
 def _post_webhook(api_server, body: bytes, signature: str | None = None, key_id=DEMO_DIRECT["webhook_key_id"]):
-    headers = {"Content-Type": "application/json", "X-GCS-KeyId": key_id,
-               "X-GCS-Signature": signature if signature is not None else _sign(body)}
-    return httpx.post(f"{api_server}/api/psp/direct/webhook", content=body, headers=headers, timeout=20)
+    return httpx.post(f"{api_server}{WEBHOOK}", content=body, headers=webhook_headers(body, signature, key_id),
+                      timeout=20)
 
 
 def test_pay_link_redirects_to_a_hosted_checkout_and_reuses_it(psp_customer, make_direct_payment, db):
@@ -190,8 +161,8 @@ def test_bad_return_queries_are_refused_without_a_500(api_server, query):
 
 def test_webhook_duplicated_and_shuffled_by_eight_senders_applies_once(make_direct_payment, db, api_server):
     payment = make_direct_payment()
-    bodies = [_webhook(payment, event_id="evt-captured")] * 10 + \
-             [_webhook(payment, status="PENDING_CAPTURE", code=5, event_id="evt-pending")] * 10
+    bodies = [webhook_body(payment, event_id="evt-captured")] * 10 + \
+             [webhook_body(payment, status="PENDING_CAPTURE", code=5, event_id="evt-pending")] * 10
     random.Random(7).shuffle(bodies)
     with ThreadPoolExecutor(8) as pool:
         answers = list(pool.map(lambda body: _post_webhook(api_server, body).status_code, bodies))
@@ -206,9 +177,9 @@ def test_webhook_duplicated_and_shuffled_by_eight_senders_applies_once(make_dire
 
 def test_an_older_event_never_moves_a_payment_back(make_direct_payment, db, api_server):
     payment = make_direct_payment()
-    assert _post_webhook(api_server, _webhook(payment)).status_code == 200
-    assert _post_webhook(api_server, _webhook(payment, status="REJECTED", code=2)).status_code == 200
-    assert _post_webhook(api_server, _webhook(payment, status="CREATED", code=0)).status_code == 200
+    assert _post_webhook(api_server, webhook_body(payment)).status_code == 200
+    assert _post_webhook(api_server, webhook_body(payment, status="REJECTED", code=2)).status_code == 200
+    assert _post_webhook(api_server, webhook_body(payment, status="CREATED", code=0)).status_code == 200
     assert _payment(db, payment.id).status == "autorise"
 
 
@@ -220,15 +191,15 @@ def test_an_older_event_never_moves_a_payment_back(make_direct_payment, db, api_
 def test_badly_signed_webhooks_are_refused_and_change_nothing(make_direct_payment, db, api_server,
                                                               signature, key_id):
     payment = make_direct_payment()
-    r = _post_webhook(api_server, _webhook(payment), signature=signature, key_id=key_id)
+    r = _post_webhook(api_server, webhook_body(payment), signature=signature, key_id=key_id)
     assert 400 <= r.status_code < 500
     assert _payment(db, payment.id).status == "envoye" and _events(db, payment.id) == []
 
 
 def test_webhook_signed_with_another_secret_is_refused(make_direct_payment, db, api_server):
     payment = make_direct_payment()
-    body = _webhook(payment)
-    r = _post_webhook(api_server, body, signature=_sign(body, "not-the-secret"))
+    body = webhook_body(payment)
+    r = _post_webhook(api_server, body, signature=sign(body, "not-the-secret"))
     assert r.status_code == 400 and _payment(db, payment.id).status == "envoye"
 
 
@@ -239,7 +210,7 @@ def test_webhook_signed_with_another_secret_is_refused(make_direct_payment, db, 
 ])
 def test_amount_currency_or_merchant_mismatch_is_an_error(make_direct_payment, db, api_server, overrides, problem):
     payment = make_direct_payment()
-    assert _post_webhook(api_server, _webhook(payment, **overrides)).status_code == 200
+    assert _post_webhook(api_server, webhook_body(payment, **overrides)).status_code == 200
     stored = _payment(db, payment.id)
     assert stored.status == "erreur" and problem in stored.psp_last_error
     assert _mails(db, payment.id) == []
@@ -247,7 +218,7 @@ def test_amount_currency_or_merchant_mismatch_is_an_error(make_direct_payment, d
 
 def test_a_payment_of_a_sips_point_of_sale_is_unknown_to_direct_webhooks(make_payment, db, api_server):
     payment = make_payment()  # point of sale 61: Sips, no Direct webhook key
-    r = _post_webhook(api_server, _webhook(payment))
+    r = _post_webhook(api_server, webhook_body(payment))
     assert r.status_code == 404 and _payment(db, payment.id).status == "envoye"
 
 
