@@ -181,19 +181,24 @@ class DirectSandbox:
             if payment is None:
                 return unknown_object("payment")
             data = payment["data"]
-            remaining = data["amount"] - data["captured"] - data["cancelled"]
+            remaining = data["amount"] - data["captured"] - data["capturing"] - data["cancelled"]
             amount = body.get("amount", remaining)
-            # double or over-capture, capture after cancel/refund → 400 [SDKT integration/test_payments.py]
-            if data["rejected"] or data["closed"] or data["refunded"] or remaining <= 0:
+            # double or over-capture, capture after cancel/refund → 400; partial capture with
+            # isFinal=false allowed [SDKT integration/test_payments.py]
+            if (data["rejected"] or data["cancelledByCustomer"] or data["closed"] or data["refunded"]
+                    or data["refunding"] or remaining <= 0):
                 return not_allowed()
-            if not isinstance(amount, int) or amount <= 0 or amount > remaining:
+            if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0 or amount > remaining:
                 return not_allowed()
-            data["captured"] += amount
-            if body.get("isFinal") or data["captured"] + data["cancelled"] >= data["amount"]:
+            data["capturing"] += amount
+            if body.get("isFinal") or data["captured"] + data["capturing"] + data["cancelled"] >= data["amount"]:
                 data["closed"] = True
             model.set_status(data)
             op = self.store.save_payment(db, pid, data, bump_op=True)
-        self._emit_payment(merchant, payment, "payment.captured")
+            self.store.add_operation(db, f"{pid}_{op}", pid, "capture", amount, "CAPTURE_REQUESTED",
+                                     time.time() + self.settle_after)
+        self._emit_payment(merchant, payment, "payment.capture_requested")
+        self._schedule_settle(pid)
         return JSONResponse(model.capture_json(payment, f"{pid}_{op}", amount))
 
     async def cancel(self, merchant: DirectMerchant, body: dict, request: Request) -> Response:
@@ -203,14 +208,15 @@ class DirectSandbox:
             if payment is None:
                 return unknown_object("payment")
             data = payment["data"]
-            remaining = data["amount"] - data["captured"] - data["cancelled"]
+            remaining = data["amount"] - data["captured"] - data["capturing"] - data["cancelled"]
             amount = _get(body, "amountOfMoney", "amount")
             amount = remaining if amount is None else amount
             # cancel after capture, refund or cancel → 400; partial cancel with isFinal=false allowed
             # [SDKT integration/test_payments.py]
-            if data["rejected"] or data["closed"] or data["captured"] or data["refunded"] or remaining <= 0:
+            if (data["rejected"] or data["cancelledByCustomer"] or data["closed"] or data["captured"]
+                    or data["capturing"] or data["refunded"] or remaining <= 0):
                 return not_allowed()
-            if not isinstance(amount, int) or amount <= 0 or amount > remaining:
+            if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0 or amount > remaining:
                 return not_allowed()
             data["cancelled"] += amount
             if body.get("isFinal", True) or data["cancelled"] >= data["amount"]:
@@ -228,7 +234,7 @@ class DirectSandbox:
             if payment is None:
                 return unknown_object("payment")
             data = payment["data"]
-            remaining = data["captured"] - data["refunded"] - model.pending_refunds(payment)
+            remaining = model.refundable_amount(data)
             amount = _get(body, "amountOfMoney", "amount")
             amount = remaining if amount is None else amount
             currency = _get(body, "amountOfMoney", "currencyCode")
@@ -236,46 +242,56 @@ class DirectSandbox:
                 return invalid_value("amountOfMoney.currencyCode")
             # refund before capture → 400; over-refund or second full refund → 400
             # ACTION_NOT_ALLOWED_ON_TRANSACTION [SDKT integration/test_payments.py]
-            if data["rejected"] or data["captured"] <= 0 or remaining <= 0:
+            if data["rejected"] or data["cancelledByCustomer"] or remaining <= 0:
                 return not_allowed()
-            if not isinstance(amount, int) or amount <= 0 or amount > remaining:
+            if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0 or amount > remaining:
                 return not_allowed()
+            refunded_before = data["refunded"]
+            data["refunding"] += amount
             op = self.store.save_payment(db, pid, data, bump_op=True)
             refund = {"id": f"{pid}_{op}", "amount": amount, "status": "REFUND_REQUESTED"}
-            self.store.add_refund(db, refund["id"], pid, amount, time.time() + self.settle_after)
-        answer = model.refund_json(payment, refund, data["refunded"])
+            self.store.add_operation(db, refund["id"], pid, "refund", amount, "REFUND_REQUESTED",
+                                     time.time() + self.settle_after)
+        answer = model.refund_json(payment, refund, refunded_before)
         self._emit(merchant, data, "refund.refund_requested", "refund", answer)
+        self._schedule_settle(pid)
+        return JSONResponse(answer, status_code=201)
+
+    def _schedule_settle(self, pid: str) -> None:
         if self.settle_after <= 0:
             self.settle_due(force=True, pid=pid)
         else:
             self.sender.background(self._settle_later(self.settle_after))
-        return JSONResponse(answer, status_code=201)
 
     async def _settle_later(self, delay: float) -> None:
         await asyncio.sleep(delay + 0.05)
         self.settle_due()
 
     def settle_due(self, force: bool = False, pid: str | None = None) -> int:
-        """REFUND_REQUESTED → REFUNDED once `settle_after` has passed (or now with force); each settled
-        refund sends payment.refunded, whoever settles it."""
-        settled: list[tuple[dict, str]] = []
+        """CAPTURE_REQUESTED → CAPTURED and REFUND_REQUESTED → REFUNDED once `settle_after` has passed
+        (or now with force); whoever settles an operation sends its webhook."""
+        settled: list[tuple[str, str]] = []
         with self.store.transaction() as db:
-            if force and pid:
-                due = self.store.due_refunds(db, time.time(), pid)
-            else:
-                due = self.store.due_refunds(db, float("inf") if force else time.time())
-            for refund in due:
-                payment = self.store.payment(refund["payment_id"], db=db)
-                payment["data"]["refunded"] += refund["amount"]
-                model.set_status(payment["data"])
-                self.store.save_payment(db, payment["id"], payment["data"])
-                self.store.mark_refunded(db, refund["id"])
-                settled.append((payment, refund["id"]))
-        for payment, _ in settled:
-            fresh = self.store.payment(payment["id"])
+            for op in self.store.due_operations(db, float("inf") if force else time.time(), pid):
+                payment = self.store.payment(op["payment_id"], db=db)
+                data = payment["data"]
+                if op["kind"] == "capture":
+                    data["capturing"] -= op["amount"]
+                    data["captured"] += op["amount"]
+                    status, event = "CAPTURED", "payment.captured"
+                else:
+                    data["refunding"] -= op["amount"]
+                    data["refunded"] += op["amount"]
+                    status, event = "REFUNDED", "payment.refunded"
+                model.set_status(data)
+                self.store.save_payment(db, payment["id"], data)
+                self.store.settle_operation(db, op["id"], status)
+                settled.append((payment["id"], event))
+        for payment_id, event in settled:
+            fresh = self.store.payment(payment_id)
             merchant = self.merchants.get(fresh["merchant_id"])
             if merchant:
-                self._emit_payment(merchant, fresh, "payment.refunded")
+                self._emit_payment(merchant, fresh, event)
         return len(settled)
 
     # --- webhooks ---------------------------------------------------------------------------
@@ -317,9 +333,9 @@ class DirectSandbox:
         if url:
             query = urlencode({"RETURNMAC": checkout["returnmac"], "hostedCheckoutId": checkout["id"]})
             return RedirectResponse(url + ("&" if "?" in url else "?") + query, status_code=303)
-        if checkout["state"] == "CANCELLED_BY_CONSUMER":
+        payment = self.store.payment(checkout["payment_id"]) if checkout["payment_id"] else None
+        if payment is None or payment["data"]["cancelledByCustomer"]:
             return HTMLResponse(pages.result_page("CANCELLED_BY_CONSUMER"))
-        payment = self.store.payment(checkout["payment_id"])
         return HTMLResponse(pages.result_page("REJECTED" if payment["data"]["rejected"] else "SUCCESSFUL"))
 
     def _challenge(self, checkout: Mapping) -> Response:
@@ -348,8 +364,9 @@ class DirectSandbox:
         if checkout["state"] != "IN_PROGRESS":
             return self._return(checkout)  # a second submit: no second payment
         if form.get("action") == "cancel":
-            self.store.cancel_checkout(checkout["id"])
-            return self._return(self.store.checkout(checkout["id"]))
+            # On preprod a checkout cancelled on the page holds a CANCELLED payment [EO
+            # test_direct_sale_cancelled_by_user]; status CANCELLED_BY_CONSUMER, category REJECTED [MAGHC].
+            return self._pay(checkout, None, model.CANCELLED_BY_CUSTOMER, "CANCELLED_BY_CONSUMER")
         errors, card = cards.validate(form, date.today())
         if errors:
             values = {k: v for k, v in form.items() if k in cards.FIELDS and k != "cvv"}
@@ -380,8 +397,9 @@ class DirectSandbox:
         outcome = cards.CHALLENGE_DECLINED if card.outcome == cards.CHALLENGE_DECLINED else cards.CHALLENGE_APPROVED
         return self._pay(checkout, card, outcome)
 
-    def _pay(self, checkout: Mapping, card: cards.Card, outcome: str) -> Response:
-        pid = self.store.create_payment(checkout, model.new_payment(checkout, card, outcome))
+    def _pay(self, checkout: Mapping, card: cards.Card | None, outcome: str,
+             state: str = "PAYMENT_CREATED") -> Response:
+        pid = self.store.create_payment(checkout, model.new_payment(checkout, card, outcome), state)
         if pid is not None:
             merchant = self.merchants.get(checkout["merchant_id"])
             if merchant:
@@ -418,7 +436,7 @@ class DirectSandbox:
         if payment is None:
             return JSONResponse({"error": "not found"}, status_code=404)
         reference = payment["merchant_reference"]
-        return JSONResponse({"payment": model.payment_json(payment), "refunds": payment["refunds"],
+        return JSONResponse({"payment": model.payment_json(payment), "operations": payment["operations"],
                              "merchantId": payment["merchant_id"], "internal": payment["data"],
                              "webhooksDelivered": self.sender.delivered.get(reference, 0)})
 

@@ -23,7 +23,10 @@ STATUSES: dict[str, tuple[int, str, bool, bool, bool]] = {
     "REFUND_REQUESTED": (81, "PENDING_CONNECT_OR_3RD_PARTY", False, False, False),
 }
 
-# Why a payment was rejected. After a failed challenge: the error of [MAG GetPaymentDetailsServiceResponse.php];
+CANCELLED_BY_CUSTOMER = "cancelled"
+
+# Why a payment was not made. After a failed challenge: the error of [MAG GetPaymentDetailsServiceResponse.php];
+# cancelled on the page: the error of [MAGHC GetHostedCheckoutServiceResponse.php getErrorHostedCheckoutResponse];
 # a frictionless refusal's ids are not in a published fixture (unverified).
 REJECTIONS = {
     cards.CHALLENGE_DECLINED: {"errorCode": "40001134", "category": "PAYMENT_PLATFORM_ERROR", "httpStatusCode": 403,
@@ -32,6 +35,9 @@ REJECTIONS = {
                      "id": "AUTHORIZATION_REFUSED", "message": "Authorisation refused by the issuer.",
                      "retriable": False},
 }
+ERRORS = {**REJECTIONS, CANCELLED_BY_CUSTOMER: {
+    "errorCode": "30171001", "category": "PAYMENT_PLATFORM_ERROR", "httpStatusCode": 402,
+    "id": "CANCELLED_BY_CUSTOMER", "message": "Payment cancelled by the customer.", "retriable": False}}
 
 # Webhook type per new payment status [SAP WorldlinedirectcoreConstants.java, notes §5].
 EVENT_TYPES = {"PENDING_CAPTURE": "payment.pending_capture", "CAPTURED": "payment.captured",
@@ -43,39 +49,42 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
-def status_time() -> str:
-    # statusCodeChangeDateTime is a plain "YYYYMMDDHHMMSS" string [SDKT tests/resources/webhooks/valid-body].
-    return datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S")
-
-
-def new_payment(checkout: Mapping, card: cards.Card, outcome: str) -> dict[str, Any]:
+def new_payment(checkout: Mapping, card: cards.Card | None, outcome: str) -> dict[str, Any]:
+    """The checkout's payment; card None and outcome CANCELLED when the customer cancelled."""
     request = checkout["request"]
     order = request.get("order") or {}
-    money = order.get("amountOfMoney") or {}
+    money_in = order.get("amountOfMoney") or {}
     mode = ((request.get("cardPaymentMethodSpecificInput") or {}).get("authorizationMode") or "SALE").upper()
     approved = outcome in (cards.APPROVED, cards.CHALLENGE_APPROVED)
-    amount = int(money.get("amount") or 0)
+    amount = int(money_in.get("amount") or 0)
     data = {
-        "checkoutId": checkout["id"], "amount": amount, "currency": money.get("currencyCode") or "EUR",
+        "checkoutId": checkout["id"], "amount": amount, "currency": money_in.get("currencyCode") or "EUR",
         "merchantReference": checkout["merchant_reference"], "mode": mode,
-        "rejected": not approved, "errors": [] if approved else [REJECTIONS[outcome]],
+        "rejected": outcome in REJECTIONS, "cancelledByCustomer": outcome == CANCELLED_BY_CUSTOMER,
+        "errors": [] if approved else [ERRORS[outcome]],
         "authorisationCode": f"{secrets.randbelow(10**6):06d}" if approved else "",
-        "card": {"cardNumber": card.masked, "expiryDate": card.expiry, "bin": card.number[:6]},
-        "productId": card.product_id,
+        "card": None if card is None else {
+            # bin: 8 digits on preprod ("51370098") [EO recorded preprod]
+            "cardNumber": card.masked, "expiryDate": card.expiry, "bin": card.number[:8]},
+        "productId": card.product_id if card else None,
         "flow": "challenge" if outcome in (cards.CHALLENGE_APPROVED, cards.CHALLENGE_DECLINED) else "frictionless",
-        # SALE is captured on approval [SDK domain/card_payment_method_specific_input_base.py docstring]
+        # SALE is captured on approval [SDK domain/card_payment_method_specific_input_base.py docstring; EO]
         "captured": amount if approved and mode == "SALE" else 0,
-        "cancelled": 0, "refunded": 0, "closed": mode == "SALE" or not approved,
+        "capturing": 0, "cancelled": 0, "refunded": 0, "refunding": 0,
+        "closed": mode == "SALE" or not approved,
         "createdAt": now_iso(),
     }
     data["status"] = compute_status(data)
-    data["statusChanged"] = status_time()
     return data
 
 
 def compute_status(data: Mapping) -> str:
     if data["rejected"]:
         return "REJECTED"
+    if data["cancelledByCustomer"]:
+        return "CANCELLED"
+    if data["capturing"] > 0:
+        return "CAPTURE_REQUESTED"  # then CAPTURED "after some time" [EO test_authorization_capture]
     if data["captured"] > 0:
         return "REFUNDED" if data["refunded"] >= data["captured"] else "CAPTURED"
     if data["cancelled"] > 0 and (data["closed"] or data["cancelled"] >= data["amount"]):
@@ -86,26 +95,23 @@ def compute_status(data: Mapping) -> str:
 def set_status(data: dict) -> bool:
     """Recompute the status; True when it changed."""
     status = compute_status(data)
-    if status == data["status"]:
-        return False
-    data["status"], data["statusChanged"] = status, status_time()
-    return True
+    changed, data["status"] = status != data["status"], status
+    return changed
 
 
-def pending_refunds(payment: Mapping) -> int:
-    return sum(r["amount"] for r in payment["refunds"] if r["status"] == "REFUND_REQUESTED")
+def refundable_amount(data: Mapping) -> int:
+    return data["captured"] + data["capturing"] - data["refunded"] - data["refunding"]
 
 
-def status_output(status: str, changed: str | None = None, *, refundable: bool | None = None,
-                  errors: list | None = None) -> dict[str, Any]:
-    code, category, cancellable, is_refundable, authorized = STATUSES[status]
-    out: dict[str, Any] = {"isCancellable": cancellable, "statusCategory": category, "statusCode": code,
-                           "isAuthorized": authorized,
-                           "isRefundable": is_refundable if refundable is None else refundable}
+def status_output(status: str, *, refundable: bool | None = None, errors: list | None = None,
+                  code: int | None = None) -> dict[str, Any]:
+    # No statusCodeChangeDateTime: the recorded preprod answers carry none [EO].
+    default_code, category, cancellable, is_refundable, authorized = STATUSES[status]
+    out: dict[str, Any] = {"isAuthorized": authorized, "isCancellable": cancellable,
+                           "isRefundable": is_refundable if refundable is None else refundable,
+                           "statusCategory": category, "statusCode": code or default_code}
     if errors:
         out["errors"] = errors
-    if changed:
-        out["statusCodeChangeDateTime"] = changed
     return out
 
 
@@ -114,32 +120,38 @@ def money(amount: int, currency: str) -> dict[str, Any]:
 
 
 def payment_json(payment: Mapping) -> dict[str, Any]:
-    """GET /v2/{merchantId}/payments/{id} [SDK domain/payment_response.py; shapes of MAG/MAGHC fixtures]."""
+    """GET /v2/{merchantId}/payments/{id} [SDK domain/payment_response.py; EO recorded preprod; MAG/MAGHC]."""
     data = payment["data"]
     status = data["status"]
-    refundable = status == "CAPTURED" and data["refunded"] + pending_refunds(payment) < data["captured"]
-    card_output: dict[str, Any] = {
-        "paymentProductId": data["productId"],
-        "card": dict(data["card"]),
-        "threeDSecureResults": {"version": "2.2.0", "flow": data["flow"],
-                                "authenticationStatus": "R" if data["errors"] and data["flow"] == "challenge"
-                                else "Y", "eci": "5", "liability": "issuer"},
+    approved = not (data["rejected"] or data["cancelledByCustomer"])
+    output: dict[str, Any] = {
+        "amountOfMoney": money(data["amount"], data["currency"]),
+        # the authorised amount, also before capture (10 of 10 while PENDING_CAPTURE) [EO recorded preprod];
+        # 0 once cancelled [MAG CancelPaymentServiceResponse.php]; 0 when refused (unverified)
+        "acquiredAmount": money(data["amount"] - data["cancelled"] if approved else 0, data["currency"]),
+        "references": {"merchantReference": data["merchantReference"]},
+        "paymentMethod": "card",
     }
-    if data["authorisationCode"]:
-        card_output["authorisationCode"] = data["authorisationCode"]
+    if data["card"]:
+        card_output: dict[str, Any] = {
+            "paymentProductId": data["productId"],
+            "card": dict(data["card"]),
+            "threeDSecureResults": {"version": "2.2.0", "flow": data["flow"],
+                                    "authenticationStatus": "R" if data["rejected"] and data["flow"] == "challenge"
+                                    else "Y", "eci": "5", "liability": "issuer"},
+        }
+        if data["authorisationCode"]:
+            card_output["authorisationCode"] = data["authorisationCode"]
+        output["cardPaymentMethodSpecificOutput"] = card_output
+    # "cancelled by customer" is statusCode 1 [MAG Model/Transaction/TransactionStatusInterface.php]
+    code = 1 if data["cancelledByCustomer"] else None
     return {
-        "hostedCheckoutSpecificOutput": {"hostedCheckoutId": data["checkoutId"]},  # [MAGHC fixture]
+        "hostedCheckoutSpecificOutput": {"hostedCheckoutId": data["checkoutId"]},  # [EO; MAGHC]
         "id": f"{payment['id']}_0",
-        "paymentOutput": {
-            "amountOfMoney": money(data["amount"], data["currency"]),
-            "acquiredAmount": money(data["captured"], data["currency"]),
-            "references": {"merchantReference": data["merchantReference"]},
-            "cardPaymentMethodSpecificOutput": card_output,
-            "paymentMethod": "card",
-        },
+        "paymentOutput": output,
         "status": status,
-        "statusOutput": status_output(status, data["statusChanged"], refundable=refundable,
-                                      errors=data["errors"] or None),
+        "statusOutput": status_output(status, refundable=status == "CAPTURED" and refundable_amount(data) > 0,
+                                      errors=data["errors"] or None, code=code),
     }
 
 
@@ -148,7 +160,7 @@ def refund_json(payment: Mapping, refund: Mapping, refunded_before: int) -> dict
     [MAG StubData/Webhook/Refund.php]."""
     data = payment["data"]
     status = refund["status"]
-    return {
+    return {  # id <payment>_<n>: +1 per operation [support.direct.ingenico.com webhooks-payid, notes §3]
         "id": refund["id"],
         "refundOutput": {
             "amountOfMoney": money(refund["amount"], data["currency"]),
@@ -172,7 +184,7 @@ def capture_json(payment: Mapping, op_id: str, amount: int) -> dict[str, Any]:
                           "references": {"merchantReference": data["merchantReference"]},
                           "paymentMethod": "card"},
         "id": op_id,
-        "status": "CAPTURE_REQUESTED",
+        "status": "CAPTURE_REQUESTED",  # [EO test_authorization_capture]
         "statusOutput": status_output("CAPTURE_REQUESTED"),
     }
 
@@ -185,7 +197,8 @@ def checkout_json(checkout: Mapping, payment: Mapping | None) -> dict[str, Any]:
         state = "IN_PROGRESS"
     body: dict[str, Any] = {"status": state}
     if payment is not None:
-        category = "REJECTED" if payment["data"]["rejected"] else "SUCCESSFUL"  # [SAP], [MAGHC]
+        data = payment["data"]
+        category = "REJECTED" if data["rejected"] or data["cancelledByCustomer"] else "SUCCESSFUL"  # [SAP], [MAGHC]
         body["createdPaymentOutput"] = {"payment": payment_json(payment), "paymentStatusCategory": category}
     return body
 

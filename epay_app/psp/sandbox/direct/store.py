@@ -1,4 +1,4 @@
-"""Direct's tables in the sandbox's SQLite file: hosted checkouts, payments, refunds, idempotence keys."""
+"""Direct's tables in the sandbox's SQLite file: hosted checkouts, payments, operations, idempotence keys."""
 from __future__ import annotations
 
 import json
@@ -25,7 +25,7 @@ CREATE TABLE IF NOT EXISTS direct_checkout (
     expires_at REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS direct_payment (
-    id TEXT PRIMARY KEY,                     -- 10 digits; the API adds _0, _1… per operation
+    id TEXT PRIMARY KEY,                     -- the hostedCheckoutId; the API adds _0, _1… per operation
     merchant_id TEXT NOT NULL,
     checkout_id TEXT NOT NULL,
     merchant_reference TEXT NOT NULL DEFAULT '',
@@ -33,11 +33,12 @@ CREATE TABLE IF NOT EXISTS direct_payment (
     next_op INTEGER NOT NULL DEFAULT 1,
     created_at REAL NOT NULL
 );
-CREATE TABLE IF NOT EXISTS direct_refund (
+CREATE TABLE IF NOT EXISTS direct_operation (
     id TEXT PRIMARY KEY,                     -- <payment>_<op>
     payment_id TEXT NOT NULL,
+    kind TEXT NOT NULL,                      -- capture | refund
     amount INTEGER NOT NULL,
-    status TEXT NOT NULL DEFAULT 'REFUND_REQUESTED',  -- then REFUNDED
+    status TEXT NOT NULL,                    -- CAPTURE_REQUESTED → CAPTURED, REFUND_REQUESTED → REFUNDED
     settle_at REAL NOT NULL,
     created_at REAL NOT NULL
 );
@@ -105,7 +106,8 @@ class DirectStore:
         with self.transaction() as db:
             while True:
                 cid = _digits()
-                if not db.execute("SELECT 1 FROM direct_checkout WHERE id=?", (cid,)).fetchone():
+                if not db.execute("SELECT 1 FROM direct_checkout WHERE id=? UNION ALL "
+                                  "SELECT 1 FROM direct_payment WHERE id=?", (cid, cid)).fetchone():
                     break
             db.execute(
                 "INSERT INTO direct_checkout (id, merchant_id, token, returnmac, merchant_reference, "
@@ -146,20 +148,13 @@ class DirectStore:
             return db.execute("UPDATE direct_checkout SET state='CHALLENGE', card_json=? "
                               "WHERE id=? AND state='IN_PROGRESS'", (json.dumps(card), cid)).rowcount == 1
 
-    def cancel_checkout(self, cid: str) -> bool:
-        with self.transaction() as db:
-            return db.execute("UPDATE direct_checkout SET state='CANCELLED_BY_CONSUMER', card_json=NULL "
-                              "WHERE id=? AND state IN ('IN_PROGRESS', 'CHALLENGE')", (cid,)).rowcount == 1
-
-    def create_payment(self, checkout: dict, data: dict) -> str | None:
+    def create_payment(self, checkout: dict, data: dict, state: str = "PAYMENT_CREATED") -> str | None:
         """The checkout's one payment: None when it already has one (a second submit)."""
+        # The payment takes the hosted checkout's number: 4315624881 → 4315624881_0 [EO recorded preprod]
+        pid = checkout["id"]
         with self.transaction() as db:
-            while True:
-                pid = _digits()
-                if not db.execute("SELECT 1 FROM direct_payment WHERE id=?", (pid,)).fetchone():
-                    break
-            done = db.execute("UPDATE direct_checkout SET state='PAYMENT_CREATED', payment_id=?, card_json=NULL "
-                              "WHERE id=? AND state IN ('IN_PROGRESS', 'CHALLENGE')", (pid, checkout["id"]))
+            done = db.execute("UPDATE direct_checkout SET state=?, payment_id=?, card_json=NULL "
+                              "WHERE id=? AND state IN ('IN_PROGRESS', 'CHALLENGE')", (state, pid, checkout["id"]))
             if done.rowcount != 1:
                 return None
             db.execute("INSERT INTO direct_payment (id, merchant_id, checkout_id, merchant_reference, data_json, "
@@ -176,8 +171,8 @@ class DirectStore:
             return None
         data = dict(row)
         data["data"] = json.loads(data.pop("data_json"))
-        data["refunds"] = [dict(r) for r in db.execute(
-            "SELECT * FROM direct_refund WHERE payment_id=? ORDER BY created_at", (data["id"],))]
+        data["operations"] = [dict(r) for r in db.execute(
+            "SELECT * FROM direct_operation WHERE payment_id=? ORDER BY created_at, id", (data["id"],))]
         return data
 
     def payment(self, pid: str, merchant_id: str | None = None, db: sqlite3.Connection | None = None):
@@ -202,23 +197,21 @@ class DirectStore:
                    (json.dumps(data), op + 1 if bump_op else op, pid))
         return op
 
-    def add_refund(self, db: sqlite3.Connection, refund_id: str, pid: str, amount: int, settle_at: float) -> None:
-        db.execute("INSERT INTO direct_refund (id, payment_id, amount, settle_at, created_at) VALUES (?, ?, ?, ?, ?)",
-                   (refund_id, pid, amount, settle_at, time.time()))
+    def add_operation(self, db: sqlite3.Connection, op_id: str, pid: str, kind: str, amount: int, status: str,
+                      settle_at: float) -> None:
+        db.execute("INSERT INTO direct_operation (id, payment_id, kind, amount, status, settle_at, created_at) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?)", (op_id, pid, kind, amount, status, settle_at, time.time()))
 
-    def due_refunds(self, db: sqlite3.Connection, now: float, pid: str | None = None) -> list[dict]:
-        query = "SELECT * FROM direct_refund WHERE status='REFUND_REQUESTED'"
-        params: tuple = ()
-        if pid is None:
-            query += " AND settle_at <= ?"
-            params = (now,)
-        else:
+    def due_operations(self, db: sqlite3.Connection, before: float, pid: str | None = None) -> list[dict]:
+        query = "SELECT * FROM direct_operation WHERE status LIKE '%_REQUESTED' AND settle_at <= ?"
+        params: tuple = (before,)
+        if pid is not None:
             query += " AND payment_id = ?"
-            params = (pid,)
-        return [dict(r) for r in db.execute(query + " ORDER BY created_at", params)]
+            params += (pid,)
+        return [dict(r) for r in db.execute(query + " ORDER BY created_at, id", params)]
 
-    def mark_refunded(self, db: sqlite3.Connection, refund_id: str) -> None:
-        db.execute("UPDATE direct_refund SET status='REFUNDED' WHERE id=?", (refund_id,))
+    def settle_operation(self, db: sqlite3.Connection, op_id: str, status: str) -> None:
+        db.execute("UPDATE direct_operation SET status=? WHERE id=?", (status, op_id))
 
     # --- idempotence ------------------------------------------------------------------------
 
