@@ -45,7 +45,8 @@ EVENT_TYPES = {"PENDING_CAPTURE": "payment.pending_capture", "CAPTURED": "paymen
 
 
 def now_iso() -> str:
-    # ISO 8601 with offset where the SDK types a datetime (notes §2: "20250501100000" breaks the SDK).
+    # ISO 8601 with offset: the webhook's `created` [MAG StubData/Webhook/Authorization.php] (a str in
+    # SDK 10.3's WebhooksEvent) and the fields the SDK types as datetimes (notes §2).
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
