@@ -47,6 +47,9 @@ def from_row(row: dict) -> DirectMerchant | None:
     """The optional Direct fields of a ``--merchants`` row (the Sips fields stay as they are)."""
     if not row.get("pspid"):
         return None
+    missing = [k for k in ("apiKeyId", "apiSecret", "webhookKeyId", "webhookSecret") if not row.get(k)]
+    if missing:
+        raise ValueError(f"--merchants: {row['pspid']!r} sans {', '.join(missing)}")
     return DirectMerchant(row["pspid"], row["apiKeyId"], row["apiSecret"], row["webhookKeyId"],
                           row["webhookSecret"], row.get("name", DEMO_NAME))
 
