@@ -76,7 +76,9 @@ class DirectSandbox:
                          clock_skew=self.clock_skew)
         if why:
             log.warning("Direct call refused for %s: %s", merchant.pspid, why)
-            # The platform's answer to a bad signature is not published (notes §1): 401, body unverified.
+            # Direct's answer to a bad signature is not published (notes §1). 401 with code/errorCode 9002
+            # and message MISSING_OR_INVALID_AUTHORIZATION is what an Ingenico Connect (predecessor
+            # platform) client SDK test expects (Objective-C, found by code search): unverified for Direct.
             return api_error(401, "MISSING_OR_INVALID_AUTHORIZATION", "9002", "MISSING_OR_INVALID_AUTHORIZATION")
         try:
             raw = await read_body(request, MAX_BODY)
