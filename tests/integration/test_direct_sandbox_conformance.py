@@ -693,3 +693,29 @@ def test_refund_requested_webhook_matches_magento_fixture(sdk, receiver):
     assert (ours.refund.status, ours.refund.status_output.status_category) == \
         (theirs.refund.status, theirs.refund.status_output.status_category)
     assert ours.refund.refund_output.references.merchant_reference
+
+
+def test_idempotent_refund_is_made_once(sdk):
+    created = sdk.hosted_checkout().create_hosted_checkout(checkout_request(_reference(), amount=1000))
+    pay(created.redirect_url, APPROVED_VISA)
+    payment_id = f"{created.hosted_checkout_id}_0"
+    key = f"refund-{uuid.uuid4()}"
+    first = sdk.payments().refund_payment(payment_id, refund_request(400), CallContext(idempotence_key=key))
+    again = sdk.payments().refund_payment(payment_id, refund_request(400), CallContext(idempotence_key=key))
+    assert again.id == first.id
+    rest = sdk.payments().refund_payment(payment_id, refund_request(600))  # 600 left: the repeat took nothing
+    assert rest.id == f"{created.hosted_checkout_id}_2"
+    with pytest.raises(ValidationException):  # cancel after capture and refund [SDKT test_payments.py]
+        sdk.payments().cancel_payment(payment_id, CancelPaymentRequest())
+
+
+def test_delayed_webhook(sdk, direct_base, receiver):
+    reference = _reference()
+    httpx.post(f"{direct_base}/_sandbox/direct/faults", json={"merchantReference": reference, "delay": 1.5})
+    created = sdk.hosted_checkout().create_hosted_checkout(checkout_request(reference, receiver))
+    started = time.monotonic()
+    pay(created.redirect_url, APPROVED_VISA)
+    assert time.monotonic() - started < 1.0  # the browser does not wait for the webhook
+    time.sleep(0.5)
+    assert receiver.events(reference) == []
+    assert verified(receiver.wait(reference, 1)[0]).type == "payment.captured"
