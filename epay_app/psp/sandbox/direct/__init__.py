@@ -15,6 +15,11 @@ Test cards: 4330264936344675 / 5137009801943438 approved · 4874970686672022 / 5
 after a 3-D Secure challenge · 5168645305790452 / 4321456998744563 declined · 5144144373781246 declined
 after the challenge · any other Luhn-valid number approved.
 
+Options: ``--direct-settle-after S`` / ``EPAY_SANDBOX_DIRECT_SETTLE_AFTER`` (default 2 s; 0 = at once):
+CAPTURE_REQUESTED → CAPTURED and REFUND_REQUESTED → REFUNDED after S seconds ·
+``--direct-clock-skew S`` / ``EPAY_SANDBOX_DIRECT_CLOCK_SKEW`` (default 900 s) · ``EPAY_SANDBOX_DIRECT_FAULTS``
+(the faults JSON below, at start-up) · webhook retries share ``--notify-attempts`` / ``--notify-backoff``.
+
 Admin (JSON, tests): POST /_sandbox/direct/settle {"paymentId"?} · GET /_sandbox/direct/checkouts/{id or
 merchantReference} · GET /_sandbox/direct/payments/{id or merchantReference} ·
 GET /_sandbox/direct/webhooks[?merchantReference=] · POST|DELETE /_sandbox/direct/faults

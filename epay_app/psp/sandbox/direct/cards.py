@@ -43,8 +43,8 @@ class Card:
 
     @property
     def product_id(self) -> int:
-        # Visa 1 [MAG GetPaymentServiceResponse.php], Amex 2 [MAG StubData/Webhook/Authorization.php];
-        # MasterCard 3 is Direct's published product id, not in a fixture here (unverified).
+        # Visa 1 [MAG GetPaymentServiceResponse.php], Amex 2 [MAG StubData/Webhook/Authorization.php],
+        # MasterCard 3 (5137009801943438) [EO recorded preprod].
         if self.number.startswith(("34", "37")):
             return 2
         if self.number[0] == "5" or self.number[:2] in ("22", "23", "24", "25", "26", "27"):
