@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--notify-backoff", type=float, default=float(env("EPAY_SANDBOX_NOTIFY_BACKOFF", "0.25")))
     parser.add_argument("--direct-settle-after", type=float,
                         default=float(env("EPAY_SANDBOX_DIRECT_SETTLE_AFTER", "2")),
-                        help="Direct: seconds before a REFUND_REQUESTED refund is REFUNDED (0 = at once)")
+                        help="Direct: seconds before CAPTURE_REQUESTED/REFUND_REQUESTED settle (0 = at once)")
     parser.add_argument("--direct-clock-skew", type=float,
                         default=float(env("EPAY_SANDBOX_DIRECT_CLOCK_SKEW", "900")),
                         help="Direct: seconds of Date header skew accepted")
