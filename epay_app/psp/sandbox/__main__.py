@@ -11,6 +11,8 @@ import uvicorn
 
 from ...config import ROOT
 from .app import create_app
+from .direct import DirectSandbox
+from .direct.webhooks import DirectFaults
 from .merchants import load_merchants
 from .notifier import Faults, Notifier
 
@@ -28,13 +30,24 @@ def main(argv: list[str] | None = None) -> None:
                         help="seconds between authorisation and remittance")
     parser.add_argument("--notify-attempts", type=int, default=int(env("EPAY_SANDBOX_NOTIFY_ATTEMPTS", "4")))
     parser.add_argument("--notify-backoff", type=float, default=float(env("EPAY_SANDBOX_NOTIFY_BACKOFF", "0.25")))
+    parser.add_argument("--direct-settle-after", type=float,
+                        default=float(env("EPAY_SANDBOX_DIRECT_SETTLE_AFTER", "2")),
+                        help="Direct: seconds before CAPTURE_REQUESTED/REFUND_REQUESTED settle (0 = at once)")
+    parser.add_argument("--direct-clock-skew", type=float,
+                        default=float(env("EPAY_SANDBOX_DIRECT_CLOCK_SKEW", "900")),
+                        help="Direct: seconds of Date header skew accepted")
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s [%(name)s] %(message)s")
     faults = Faults.from_json(json.loads(env("EPAY_SANDBOX_FAULTS") or "{}"))
     Path(args.db).parent.mkdir(parents=True, exist_ok=True)
     app = create_app(args.db, load_merchants(args.merchants), remit_after=args.remit_after,
-                     notifier=Notifier(args.notify_attempts, args.notify_backoff), faults=faults)
+                     notifier=Notifier(args.notify_attempts, args.notify_backoff), faults=faults,
+                     direct=DirectSandbox.create(
+                         args.db, args.merchants, settle_after=args.direct_settle_after,
+                         notify_attempts=args.notify_attempts, notify_backoff=args.notify_backoff,
+                         clock_skew=args.direct_clock_skew,
+                         faults=DirectFaults.from_json(json.loads(env("EPAY_SANDBOX_DIRECT_FAULTS") or "{}"))))
     uvicorn.run(app, host=args.host, port=args.port, log_level="info", lifespan="off")
 
 

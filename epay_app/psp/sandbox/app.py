@@ -17,6 +17,7 @@ from .. import sips_codec as codec
 from ..interface import MalformedResponse
 from ..web import BadRequest, read_form, read_json
 from . import cards, office, pages
+from .direct import DirectSandbox, routes as direct_routes
 from .merchants import Merchant, load_merchants
 from .notifier import FaultBook, Faults, Notifier
 from .store import Store, sips_status
@@ -216,7 +217,7 @@ def _bad_request(_request: Request, exc: BadRequest) -> Response:
 
 def create_app(db_path: str, merchants: Mapping[str, Merchant] | None = None, *,
                remit_after: float = 86400.0, notifier: Notifier | None = None,
-               faults: Faults | None = None) -> Starlette:
+               faults: Faults | None = None, direct: DirectSandbox | None = None) -> Starlette:
     sandbox = Sandbox(Store(db_path), merchants or load_merchants(), notifier or Notifier(),
                       FaultBook(faults), remit_after)
     office_path = "/rs-services/v2/cashManagement/{op}"
@@ -233,6 +234,7 @@ def create_app(db_path: str, merchants: Mapping[str, Merchant] | None = None, *,
         Route("/_sandbox/transactions/{reference}", sandbox.transaction, methods=["GET"]),
         Route("/_sandbox/health", _health, methods=["GET"]),
     ]
+    routes += direct_routes(direct or DirectSandbox.create(db_path))
     app = Starlette(routes=routes, exception_handlers={BadRequest: _bad_request})
     app.state.sandbox = sandbox
     return app
