@@ -166,7 +166,7 @@ async def reconcile_pending(
     now = now or utcnow()
     older_than = older_than if older_than is not None else timedelta(minutes=settings.reconciliation_age_minutes)
     recheck = timedelta(minutes=settings.reconciliation_recheck_minutes)
-    gateway = gateway or get_gateway(settings=settings)
+    gateway = gateway or get_gateway(PspProtocol.SIPS2.value, settings)
     report = ReconciliationReport()
 
     def candidates() -> list[int]:

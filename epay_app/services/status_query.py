@@ -1,11 +1,12 @@
-"""Ask the PSP where a payment stands (getTransactionData): for refunds and reconciliation (F-61)."""
+"""Ask Sips where a Sips payment stands (getTransactionData): for reconciliation (F-61). Direct
+payments are asked through services.direct_payments."""
 from __future__ import annotations
 
 from sqlmodel import Session
 
 from ..config import Settings
 from ..models import EPayment
-from ..psp.interface import Gateway, TransactionState, get_gateway
+from ..psp.interface import Gateway, PspProtocol, TransactionState, get_gateway
 from .payments import PaymentNotFound
 from .psp_accounts import credentials_for_pos
 
@@ -17,8 +18,9 @@ async def query_payment_status(session: Session, payment_id: int, *, gateway: Ga
     payment = session.get(EPayment, payment_id)
     if payment is None:
         raise PaymentNotFound(f"e-Paiement introuvable (id {payment_id})")
-    creds = credentials_for_pos(session, payment.pos_id, settings)
+    # The Sips credentials, even when the point of sale has moved to Direct since.
+    creds = credentials_for_pos(session, payment.pos_id, settings, protocol=PspProtocol.SIPS2)
     reference = payment.psp_reference
     session.commit()
-    gateway = gateway or get_gateway(settings=settings)
+    gateway = gateway or get_gateway(PspProtocol.SIPS2.value, settings)
     return await gateway.get_transaction(creds, reference)
