@@ -64,7 +64,7 @@ def _hosted_form(page: httpx.Response, parse_forms):
 def _open(psp_customer, payment) -> httpx.Response:
     page = psp_customer.http.get(pay_url(payment))
     assert page.status_code == 200, page.text[:300]
-    assert "Paiement traité par WORLDLINE" in page.text
+    assert "Paiement traité par <strong>WORLDLINE</strong>" in page.text
     return page
 
 
@@ -75,9 +75,9 @@ def _pay(psp_customer, parse_forms, payment, card=APPROVED, action="pay") -> htt
     fields.update(cardholderName="PATRICK PONS", cardNumber=card, expiryMonth="12", expiryYear="2030",
                   cvv="123", action=action)
     answer = psp_customer.http.post(url, data=fields)
-    if "3-D Secure" in answer.text:  # the challenge page: the customer confirms
+    if "Authentification 3-D Secure" in answer.text:  # the challenge page: the customer confirms
         challenge_url, challenge = parse_forms(answer.text, str(answer.url))[0]
-        answer = psp_customer.http.post(challenge_url, data=challenge)
+        answer = psp_customer.http.post(challenge_url, data={**challenge, "otp": "123456", "action": "validate"})
     return answer
 
 
@@ -133,7 +133,7 @@ def test_declined_cancelled_and_3ds_checkouts(psp_customer, parse_forms, make_di
 def test_return_before_webhook_is_applied_from_the_platform(psp_customer, parse_forms, make_direct_payment,
                                                            db, sandbox):
     payment = make_direct_payment()
-    r = httpx.post(f"{sandbox}/_sandbox/faults", json={"merchantReference": payment.reference, "drop": True})
+    r = httpx.post(f"{sandbox}/_sandbox/direct/faults", json={"merchantReference": payment.reference, "drop": True})
     assert r.status_code == 200, r.text
     result = _pay(psp_customer, parse_forms, payment)
 
