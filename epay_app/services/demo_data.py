@@ -9,6 +9,7 @@ from sqlmodel import Session, func, select
 from ..domain.references import PaymentKind, TransactionReference
 from ..domain.roles import GroupType
 from ..domain.statuses import PaymentStatus
+from ..psp.sandbox.direct import merchants as sandbox_direct
 from ..models import (
     Customer, DealerGroup, Entity, EPayment, EPaymentEvent, Offer, Opportunity, PointOfSale,
     PspConfig, SalesOrder, User, Vehicle,
@@ -20,9 +21,10 @@ DEMO_PASSWORD = "epaiement"
 # Worldline's public Sips simulation merchant (also known by the local sandbox).
 DEMO_MERCHANT_ID = "002001000000002"
 DEMO_MERCHANT_KEY = "002001000000002_KEY1"
-# The sandbox's Worldline Direct demo merchant (epay_app/psp/sandbox): "Point de vente 1 (Vincent S.)".
-DEMO_DIRECT = dict(pspid="openflexdemo", api_key_id="DEMOAPIKEY0001", api_secret="demo-api-secret-0001",
-                   webhook_key_id="DEMOWEBHOOK0001", webhook_secret="demo-webhook-secret-0001")
+# The sandbox's Worldline Direct demo merchant, configured at "Point de vente 1 (Vincent S.)".
+DEMO_DIRECT = dict(pspid=sandbox_direct.DEMO_PSPID, api_key_id=sandbox_direct.DEMO_API_KEY_ID,
+                   api_secret=sandbox_direct.DEMO_API_SECRET, webhook_key_id=sandbox_direct.DEMO_WEBHOOK_KEY_ID,
+                   webhook_secret=sandbox_direct.DEMO_WEBHOOK_SECRET)
 
 # (email, first name, last name, group type) — one demo user per group type, at Vincent S.
 DEMO_USERS = [

@@ -16,9 +16,18 @@ def test_demo_seed_is_idempotent_and_logins_work(db_url):
         groups = {u.group_type for u in s.exec(select(User)).all()}
         assert groups == {g.value for g in GroupType}
         assert s.exec(select(func.count()).select_from(EPayment)).one() == 6
-        config = s.exec(select(PspConfig)).first()
-        assert config.key_ciphertext != demo_data.DEMO_MERCHANT_KEY
-        assert decrypt_secret(config.key_ciphertext) == demo_data.DEMO_MERCHANT_KEY
+        # "Point de vente 1 (Vincent S.)" on Worldline Direct with the sandbox's demo merchant,
+        # keeping the Sips merchant of its older payments; every secret encrypted.
+        config = s.exec(select(PspConfig).order_by(PspConfig.id)).first()
+        assert (config.protocol, config.merchant_id, config.api_key_id, config.webhook_key_id) == (
+            "direct", "openflexdemo", "DEMOAPIKEY0001", "DEMOWEBHOOK0001")
+        assert decrypt_secret(config.key_ciphertext) == demo_data.DEMO_DIRECT["api_secret"]
+        assert decrypt_secret(config.webhook_secret_ciphertext) == demo_data.DEMO_DIRECT["webhook_secret"]
+        assert config.sips_merchant_id == demo_data.DEMO_MERCHANT_ID
+        assert decrypt_secret(config.sips_key_ciphertext) == demo_data.DEMO_MERCHANT_KEY
+        others = s.exec(select(PspConfig).where(PspConfig.id != config.id)).all()
+        assert {c.protocol for c in others} == {"sips2"}
+        assert all(demo_data.DEMO_MERCHANT_KEY not in (c.key_ciphertext, c.sips_key_ciphertext) for c in others)
         token = auth.login(s, "VENDEUR@openflex.demo ", demo_data.DEMO_PASSWORD)
     with session_scope(url) as s:
         assert auth.user_for_token(s, token).email == "vendeur@openflex.demo"
