@@ -13,6 +13,7 @@ export EPAY_PUBLIC_URL="${EPAY_PUBLIC_URL:-http://localhost:$PORT}"
 export REFLEX_API_URL="${REFLEX_API_URL:-$EPAY_PUBLIC_URL}"
 export EPAY_PSP_PAYPAGE_URL="${EPAY_PSP_PAYPAGE_URL:-http://127.0.0.1:8900}"
 export EPAY_PSP_OFFICE_URL="${EPAY_PSP_OFFICE_URL:-http://127.0.0.1:8900}"
+export EPAY_DIRECT_API_URL="${EPAY_DIRECT_API_URL:-http://127.0.0.1:8900}"
 export EPAY_SMTP_PORT="${EPAY_SMTP_PORT:-8025}"
 if [ -z "${EPAY_MASTER_KEYS:-}" ] && [ ! -f "$ROOT/.epay_master_key" ]; then
   echo "Aucune clé maître (EPAY_MASTER_KEYS) : une clé locale est créée dans $ROOT/.epay_master_key"
@@ -27,7 +28,7 @@ trap cleanup EXIT INT TERM
 mkdir -p "$ROOT/.logs"
 if python -c "import epay_app.psp.sandbox" 2>/dev/null; then
   setsid python -m epay_app.psp.sandbox --port 8900 >"$ROOT/.logs/sandbox.log" 2>&1 & PIDS+=($!)
-  echo "PSP sandbox (Worldline Sips 2.0) : http://127.0.0.1:8900 (journal .logs/sandbox.log)"
+  echo "PSP sandbox (Worldline Direct et Sips 2.0) : http://127.0.0.1:8900 (journal .logs/sandbox.log)"
 fi
 if python -c "import epay_app.emails.sink" 2>/dev/null; then
   setsid python -m epay_app.emails.sink --port "$EPAY_SMTP_PORT" >"$ROOT/.logs/mail-sink.log" 2>&1 & PIDS+=($!)

@@ -94,11 +94,26 @@ def login(page, app: LiveApp, email: str, password: str = "epaiement") -> None:
     page.wait_for_url(f"{app.base_url}/", timeout=15_000)
 
 
-ACCEPTED_CARD = "4100000000000000"
+ACCEPTED_CARD = "4330264936344675"  # Worldline's test Visa, approved frictionless
 
 
 def fill_card(page, holder: str, number: str = ACCEPTED_CARD, cvc: str = "123") -> None:
-    """Fill the sandbox's hosted payment page (expiry: December, two years ahead)."""
+    """Fill the sandbox's Worldline Direct hosted checkout (expiry: December, two years ahead);
+    then click "#pay" (or "#cancel")."""
+    from epay_app.domain.dates import utcnow
+
+    page.locator("#cardholderName").fill(holder)
+    page.locator("#cardNumber").fill(number)
+    page.locator("#expiryMonth").fill("12")
+    page.locator("#expiryYear").fill(str(utcnow().year + 2))
+    page.locator("#cvv").fill(cvc)
+
+
+SIPS_ACCEPTED_CARD = "4100000000000000"
+
+
+def fill_sips_card(page, holder: str, number: str = SIPS_ACCEPTED_CARD, cvc: str = "123") -> None:
+    """Fill the sandbox's Sips 2.0 payment page (points of sale still on Sips); then "#confirm"."""
     from epay_app.domain.dates import utcnow
 
     page.locator("#holder").fill(holder)

@@ -262,7 +262,7 @@ def test_the_customer_pays_from_the_e_mail_and_the_order_page_shows_it_live(live
     expect(customer.locator("#order-id")).to_have_text(reference)
     fill_card(customer, "PATRICK PONS")
     customer_shot(customer, request, "2-page-de-paiement")
-    customer.locator("#confirm").click()
+    customer.locator("#pay").click()
     expect(customer.get_by_role("heading", name="Paiement accepté")).to_be_visible(timeout=20_000)
     customer_shot(customer, request, "3-paiement-accepte")
 

@@ -56,7 +56,7 @@ def test_deposit_journey_from_order_to_refund(app_fixture, request, browser, sho
     frame = _open_mail(customer, app, REFERENCE, "acompte")
     customer.goto(frame.get_by_role("link", name="Payer l'acompte en ligne").get_attribute("href"))
     fill_card(customer, "PATRICK PONS")
-    customer.locator("#confirm").click()
+    customer.locator("#pay").click()
     expect(customer.get_by_role("heading", name="Paiement accepté")).to_be_visible(timeout=LIVE)
 
     # Both open pages follow without a reload.

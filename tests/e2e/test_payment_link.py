@@ -11,7 +11,7 @@ from epay_app.domain.dates import utcnow
 from epay_app.models import EPayment, EPaymentEvent
 from epay_app.services.paylinks import make_token
 
-from .conftest import fill_card
+from .conftest import fill_sips_card
 
 pytestmark = pytest.mark.e2e
 
@@ -35,7 +35,7 @@ def test_pay_with_the_accepted_card_then_authorised(live_app, page, shot):
                   "CODE DE VÉRIFICATION DE LA CARTE", "Paiement traité par"):
         expect(page.get_by_text(label).first).to_be_visible()
     shot("1-hosted-page")
-    fill_card(page, "MARIE VERRIERE")
+    fill_sips_card(page, "MARIE VERRIERE")
     page.locator("#confirm").click()
     expect(page.get_by_role("heading", name="Paiement accepté")).to_be_visible(timeout=20_000)
     expect(page.get_by_text("00030_000031_20000004469_1")).to_be_visible()
@@ -49,7 +49,7 @@ def test_pay_with_the_accepted_card_then_authorised(live_app, page, shot):
 def test_bad_card_number_shows_a_french_error_and_charges_nothing(live_app, page):
     payment_id, link = _fresh_link(live_app, "00051_000071_20000004355_1")
     page.goto(link)
-    fill_card(page, "AUDREY VILLIEN", number="4100000000000002", cvc="12")  # fails the Luhn check
+    fill_sips_card(page, "AUDREY VILLIEN", number="4100000000000002", cvc="12")  # fails the Luhn check
     page.locator("#confirm").click()
     expect(page.locator("#error-card_number")).to_be_visible()
     expect(page.locator("#error-cvc")).to_be_visible()

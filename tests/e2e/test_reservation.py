@@ -74,11 +74,11 @@ def test_visitor_reserves_and_pays_then_the_vehicle_is_reserved_for_everyone(liv
     # The visitor lands on the PSP's hosted page, through our /pay/<token> link.
     expect(page.locator("#amount")).to_have_text("200.00 EUR", timeout=20_000)
     payment = _reservation_payment(live_app, vehicle_id)
-    expect(page.locator("#order-id")).to_have_text(payment.reference)
+    expect(page.locator("#merchant-reference")).to_have_text(payment.reference)
     assert re.fullmatch(r"00045_000061_1\d{10}_1", payment.reference)
     fill_card(page, "JEAN MARIE")
     shot("3-psp-page")
-    page.locator("#confirm").click()
+    page.locator("#pay").click()
     page.wait_for_url(re.compile(re.escape(live_app.base_url) + r"/.*"), timeout=20_000)
     shot("4-back-from-psp")
 

@@ -14,7 +14,7 @@ from epay_app.psp import sips_codec as codec
 from epay_app.services.demo_data import DEMO_MERCHANT_ID, DEMO_MERCHANT_KEY
 from epay_app.services.paylinks import make_token
 
-from .conftest import fill_card, login
+from .conftest import fill_sips_card, login
 
 pytestmark = pytest.mark.e2e
 
@@ -64,7 +64,7 @@ def test_payment_through_the_sandbox_on_the_scaled_app(scaleout_app, page, shot)
         s.flush()
         link = f"{scaleout_app.base_url}/pay/{make_token(pay)}"
     page.goto(link)
-    fill_card(page, "MARIE VERRIERE")
+    fill_sips_card(page, "MARIE VERRIERE")
     page.locator("#confirm").click()
     expect(page.get_by_role("heading", name="Paiement accepté")).to_be_visible(timeout=20_000)
     shot("paid")

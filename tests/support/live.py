@@ -47,6 +47,7 @@ def running_app(db_url: str, workdir: Path, app_dir: Path = processes.ROOT, **ex
         EPAY_MAIL_SINK_DIR=str(workdir / "mails"),
         EPAY_PSP_PAYPAGE_URL=sandbox_url,
         EPAY_PSP_OFFICE_URL=sandbox_url,
+        EPAY_DIRECT_API_URL=sandbox_url,
         EPAY_SMTP_PORT=str(smtp_port),
         EPAY_OUTBOX_POLL_SECONDS="0.3",
         EPAY_SANDBOX_DB=str(workdir / "sandbox.db"),
