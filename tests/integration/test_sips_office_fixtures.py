@@ -318,3 +318,15 @@ def test_adapter_against_the_sandbox(sandbox_app):
     assert _run(gateway.get_transaction(CREDS, "SANDBOXOFFICE4")).money_returned
     unknown = _run(gateway.get_transaction(CREDS, "NOSUCH"))
     assert (unknown.ok, unknown.response_code) == (False, "25")
+
+
+def test_the_adapters_field_lists_are_the_sdks():
+    """sips.OFFICE_REQUEST_FIELDS (the adapter's own record of the documented request fields) and
+    the call-code field name agree with the SDK's classes."""
+    for op, names in sips.OFFICE_REQUEST_FIELDS.items():
+        assert names == set(_request_fields(op)), op
+    assert sips.DIAG_CALL_CODE in _response_fields("getTransactionData")
+    assert {"responseCode", "transactionStatus", "originAmount", "currentAmount"} <= set(
+        _response_fields("getTransactionData"))
+    assert (codec.CASH_INTERFACE, codec.DIAG_INTERFACE) == (
+        MESSAGES["refund"]["interfaceVersion"], MESSAGES["getTransactionData"]["interfaceVersion"])
