@@ -193,6 +193,9 @@ class OperationResult:
     new_status: str = ""
     raw: str = ""
     error: str = ""
+    operation_datetime: str = ""  # Sips operationDateTime
+    new_amount_cents: int | None = None  # Sips newAmount, when the PSP sent one
+    acquirer_response_code: str = ""
 
     @property
     def uncertain(self) -> bool:
@@ -205,12 +208,22 @@ class TransactionState:
     """What getTransactionData says about a transaction."""
 
     ok: bool
-    response_code: str = ""
+    response_code: str = ""  # the query's own result (Sips getTransDataResponseCode): 00, 25 unknown…
     transaction_status: str = ""  # TO_CAPTURE, CAPTURED, CANCELLED, CREDITED, REFUSED…
-    amount_cents: int = 0  # authorised at first
-    current_amount_cents: int = 0  # still held (after cancellations and refunds)
+    amount_cents: int = 0  # authorised at first (Sips originAmount)
+    current_amount_cents: int = 0  # still held (after cancellations and refunds; Sips currentAmount)
     raw: str = ""
     error: str = ""
+    # The transaction's own response code (Sips responseCode in a getTransactionData answer: the
+    # code the payment got, 00, 05, 17…), not the query's: the one to map to a payment status.
+    transaction_response_code: str = ""
+    acquirer_response_code: str = ""
+    currency_code: str = ""
+    last_operation_name: str = ""
+
+    @property
+    def origin_amount_cents(self) -> int:
+        return self.amount_cents
 
     @property
     def money_returned(self) -> bool:

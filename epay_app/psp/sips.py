@@ -2,15 +2,27 @@
 
 The two base URLs come from the settings only: pointing them at Worldline's simulation
 platform instead of the local sandbox is a configuration change.
+
+Sips 2.0 was closed to new transactions on 31/12/2025 (its successor is Worldline Direct): on a
+real Worldline host, `build_payment_form` refuses to start a new payment from 01/01/2026 (Paris
+time); refunds, cancellations and status queries of the payments it already took still work.
+
+The Office messages follow Worldline's published field lists, as carried by the public PHP Sips
+Office SDK (warehousenantes/sips-office-sdk-php @ ecfb6e5, a fork of nicolasros/sips-office-sdk-php
+published as composer package worldline/sips-office-sdk): see docs/sips-office-sources.md.
 """
 from __future__ import annotations
 
 import logging
-from typing import Any, Mapping
+from datetime import date, datetime
+from typing import Any, Callable, Mapping
+from urllib.parse import urlsplit
 
 import httpx
 
 from ..config import Settings
+from ..domain.dates import PARIS
+from ..domain.errors import DomainError
 from ..domain.statuses import PaymentStatus
 from . import sips_codec as codec
 from .interface import (
@@ -42,6 +54,56 @@ def status_for_code(response_code: str) -> PaymentStatus | None:
     return RESPONSE_STATUS.get(response_code, S.ERREUR)
 
 
+# Last day Worldline accepted new Sips 2.0 transactions.
+LAST_DAY_FOR_NEW_PAYMENTS = date(2025, 12, 31)
+# Worldline's own Sips hosts: production, test and simulation (payment-webinit[.simu|.test]
+# .sips-services.com, office-server[...]), and the former sips-atos.com names (replaced in 2021).
+# The simulation platform counts as Worldline's: it is run by Worldline as part of the same Sips
+# 2.0 product that was closed, it only ever exists to prepare a real Sips contract (which can no
+# longer be used), and a "payment" taken there for a real order would never be money. Our history
+# and demos run on the local sandbox instead, which stays open.
+WORLDLINE_SIPS_DOMAINS = ("sips-services.com", "sips-atos.com")
+
+
+class SipsClosedToNewPayments(DomainError):
+    """Worldline Sips 2.0 takes no new payment any more (since 31/12/2025): use Worldline Direct."""
+
+    def __init__(self, message: str = (
+            "Worldline Sips n'accepte plus de nouveaux paiements depuis le 31/12/2025 : passez ce point "
+            "de vente sur Worldline Direct dans Paramètres › e-Paiement.")):
+        super().__init__(message)
+
+
+def paris_today() -> date:
+    return datetime.now(PARIS).date()
+
+
+def is_worldline_host(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    return any(host == domain or host.endswith("." + domain) for domain in WORLDLINE_SIPS_DOMAINS)
+
+
+# --- Sips Office JSON: the documented fields (sources in docs/sips-office-sources.md) -----------
+# Request fields each function accepts (the SDK's request classes; `seal`, `keyVersion`,
+# `sealAlgorithm` and `merchantId` are added by `_sealed`). We send only the ones we need.
+OFFICE_REQUEST_FIELDS = {
+    "refund": frozenset({"currencyCode", "customerContact", "interfaceVersion", "intermediateServiceProviderId",
+                         "keyVersion", "merchantId", "operationAmount", "operationOrigin", "paymentMeanData",
+                         "s10TransactionReference", "seal", "sealAlgorithm", "shoppingCartDetail",
+                         "transactionReference"}),
+    "cancel": frozenset({"currencyCode", "customerContact", "interfaceVersion", "intermediateServiceProviderId",
+                         "keyVersion", "merchantId", "operationAmount", "operationOrigin",
+                         "s10TransactionReference", "seal", "sealAlgorithm", "transactionReference"}),
+    "getTransactionData": frozenset({"interfaceVersion", "intermediateServiceProviderId", "keyVersion",
+                                     "merchantId", "s10TransactionReference", "seal", "sealAlgorithm",
+                                     "transactionReference"}),
+}
+# getTransactionData answers with two codes: `getTransDataResponseCode` is the call's own result
+# ("00": the query worked, "25": unknown transaction…), `responseCode` is the transaction's own
+# response code (the one the payment got: "00", "05", "17", "51"…).
+DIAG_CALL_CODE = "getTransDataResponseCode"
+
+
 def _int(fields: Mapping[str, str], name: str) -> int:
     try:
         return int(fields[name])
@@ -52,10 +114,12 @@ def _int(fields: Mapping[str, str], name: str) -> int:
 class SipsGateway:
     protocol = "sips2"
 
-    def __init__(self, paypage_url: str, office_url: str, timeout: float = 10.0):
+    def __init__(self, paypage_url: str, office_url: str, timeout: float = 10.0, *,
+                 today: Callable[[], date] = paris_today):
         self.paypage_url = paypage_url.rstrip("/")
         self.office_url = office_url.rstrip("/")
         self.timeout = timeout
+        self.today = today  # injectable clock (Europe/Paris date) for the 31/12/2025 rule
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "SipsGateway":
@@ -63,7 +127,13 @@ class SipsGateway:
 
     # --- Paypage -------------------------------------------------------------------------
 
+    def accepts_new_payments(self) -> bool:
+        """False on Worldline's own hosts after 31/12/2025; the local sandbox stays open (history)."""
+        return not (self.today() > LAST_DAY_FOR_NEW_PAYMENTS and is_worldline_host(self.paypage_url))
+
     def build_payment_form(self, request: PaymentRequest) -> PaypageForm:
+        if not self.accepts_new_payments():
+            raise SipsClosedToNewPayments()
         data = codec.encode_data({
             "amount": request.amount_cents,
             "currencyCode": request.currency_code,
@@ -136,7 +206,8 @@ class SipsGateway:
         url = f"{self.office_url}{path}"
         try:
             async with httpx.AsyncClient(timeout=self.timeout) as client:
-                response = await client.post(url, json=self._sealed(creds, body))
+                response = await client.post(url, json=self._sealed(creds, body),
+                                              headers={"Accept": "application/json"})
         except httpx.HTTPError as exc:
             log.warning("Sips Office %s unreachable: %r", path, exc)
             return None, "", f"PSP injoignable : {type(exc).__name__}"
@@ -149,26 +220,32 @@ class SipsGateway:
             answer = None
         if not isinstance(answer, dict):
             return None, raw, "Réponse du PSP illisible"
-        expected = codec.json_seal(answer, creds.secret_key, frozenset({"seal"}))
+        # The SDK checks a response seal like a request's: every field but keyVersion,
+        # sealAlgorithm and seal (JsonSealCalculator::isCorrectSeal).
+        expected = codec.json_seal(answer, creds.secret_key, codec.JSON_RESPONSE_SEAL_EXCLUDED)
         if not codec.seals_match(expected, answer.get("seal")):
-            return None, raw, f"Sceau de la réponse du PSP invalide (code {answer.get('responseCode')})"
+            code = answer.get("responseCode", answer.get(DIAG_CALL_CODE))
+            return None, raw, f"Sceau de la réponse du PSP invalide (code {code})"
         return answer, raw, ""
 
     async def _operation(self, op: str, creds, psp_reference, amount_cents, currency_code):
+        # refund / cancel: only documented request fields (no orderChannel: not a field of these calls).
         answer, raw, error = await self._call(f"/rs-services/v2/cashManagement/{op}", creds, {
             "currencyCode": currency_code,
             "interfaceVersion": codec.CASH_INTERFACE,
             "operationAmount": amount_cents,
             "operationOrigin": "EPAIEMENT",
-            "orderChannel": "INTERNET",
             "transactionReference": psp_reference,
         })
         if answer is None:
             return OperationResult(ok=False, raw=raw, error=error)
-        code = str(answer.get("responseCode", ""))
+        code = _text(answer.get("responseCode"))
         return OperationResult(
-            ok=code == "00", response_code=code, new_status=str(answer.get("newStatus", "")),
+            ok=code == "00", response_code=code, new_status=_text(answer.get("newStatus")),
             raw=raw, error="" if code == "00" else f"Code PSP {code}",
+            operation_datetime=_text(answer.get("operationDateTime")),
+            new_amount_cents=_optional_int(answer.get("newAmount")),
+            acquirer_response_code=_text(answer.get("acquirerResponseCode")),
         )
 
     async def refund(self, creds: MerchantCredentials, psp_reference: str, amount_cents: int,
@@ -186,17 +263,51 @@ class SipsGateway:
         })
         if answer is None:
             return TransactionState(ok=False, raw=raw, error=error)
-        code = str(answer.get("responseCode", ""))
-        try:
-            amount = int(answer.get("amount") or 0)
-            current = int(answer.get("currentAmount") or 0)
-        except (TypeError, ValueError):
-            return TransactionState(ok=False, response_code=code, raw=raw, error="Montants illisibles")
-        return TransactionState(
-            ok=code == "00", response_code=code, transaction_status=str(answer.get("transactionStatus", "")),
-            amount_cents=amount, current_amount_cents=current, raw=raw,
-            error="" if code == "00" else f"Code PSP {code}",
-        )
+        return parse_transaction_data(answer, raw)
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _optional_int(value: Any) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def parse_transaction_data(answer: Mapping[str, Any], raw: str = "") -> TransactionState:
+    """A verified getTransactionData answer as a TransactionState.
+
+    The call's own code is `getTransDataResponseCode`; `responseCode` is the transaction's. An answer
+    without `getTransDataResponseCode` is not one we can read safely (which code is which?): it is
+    reported as not ok, with the code it carries, so nobody acts on it.
+    """
+    if DIAG_CALL_CODE not in answer:
+        code = _text(answer.get("responseCode"))
+        return TransactionState(ok=False, response_code=code, raw=raw,
+                                error=f"Réponse getTransactionData sans {DIAG_CALL_CODE} (code {code})")
+    call_code = _text(answer.get(DIAG_CALL_CODE))
+    common = dict(
+        response_code=call_code,
+        transaction_response_code=_text(answer.get("responseCode")),
+        acquirer_response_code=_text(answer.get("acquirerResponseCode")),
+        transaction_status=_text(answer.get("transactionStatus")),
+        currency_code=_text(answer.get("currencyCode")),
+        last_operation_name=_text(answer.get("lastOperationName")),
+        raw=raw,
+    )
+    if call_code != "00":
+        return TransactionState(ok=False, error=f"Code PSP {call_code}", **common)
+    try:
+        origin = int(answer.get("originAmount") or 0)
+        current = int(answer.get("currentAmount") or 0)
+    except (TypeError, ValueError):
+        return TransactionState(ok=False, error="Montants illisibles", **common)
+    return TransactionState(ok=True, amount_cents=origin, current_amount_cents=current, **common)
 
     # --- protocol-neutral use cases ------------------------------------------------------------
 

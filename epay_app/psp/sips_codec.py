@@ -15,10 +15,15 @@ from .interface import MalformedResponse
 
 HMAC_SHA256 = "HMAC-SHA-256"
 PAYPAGE_INTERFACE = "HP_2.31"
-CASH_INTERFACE = "CR_WS_2.3"
-DIAG_INTERFACE = "DR_WS_2.3"
-# Fields left out of an Office request seal (a response seal covers everything but `seal`).
+# The interface versions of the public Sips Office SDK whose field lists we follow
+# (warehousenantes/sips-office-sdk-php @ ecfb6e5: Refund/Cancel CR_WS_2.27, GetTransactionData
+# DR_WS_2.27); getTransactionData's separate `getTransDataResponseCode` belongs to those lists.
+CASH_INTERFACE = "CR_WS_2.27"
+DIAG_INTERFACE = "DR_WS_2.27"
+# Fields left out of an Office seal: the SDK's JsonSealCalculator ignores keyVersion, sealAlgorithm
+# and seal both when sealing a request and when checking a response (isCorrectSeal).
 JSON_REQUEST_SEAL_EXCLUDED = frozenset({"keyVersion", "sealAlgorithm", "seal"})
+JSON_RESPONSE_SEAL_EXCLUDED = JSON_REQUEST_SEAL_EXCLUDED
 
 
 def encode_data(fields: Mapping[str, Any]) -> str:

@@ -7,7 +7,9 @@ this job asks getTransactionData and applies what it says, as the callback would
 
   TO_CAPTURE, CAPTURED (authorised)          → Autorisé, confirmation e-mail, À rembourser if the
                                                 order was cancelled meanwhile (callbacks.after_psp_status_change)
-  REFUSED                                    → Rejeté (Erreur when the refusal code says so: 99…)
+  REFUSED                                    → what the callback would say for the transaction's own
+                                                response code (psp.sips.status_for_code: 05 → Rejeté,
+                                                51 or 99 → Erreur…); Rejeté when no code came back
   ABORTED (17 buyer, 97 session expired),
   CANCELLED                                  → Annulé
   unknown at the PSP (25), TO_AUTHORIZE,
@@ -31,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import logging
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -47,6 +48,7 @@ from ..domain.errors import DomainError, IllegalTransition
 from ..domain.statuses import PaymentStatus
 from ..models import EPayment, PaymentPspCheck
 from ..psp.interface import Gateway, PspCallError, PspProtocol, TransactionState, get_gateway
+from ..psp.sips import status_for_code
 from . import direct_payments
 from .callbacks import after_psp_status_change
 from .payments import change_status, lock_payment, record_event
@@ -57,8 +59,6 @@ log = logging.getLogger(__name__)
 SOURCE = "psp:reconciliation"
 AUTHORISED = frozenset({"TO_CAPTURE", "CAPTURED", "TO_VALIDATE", "VALIDATED", "AUTHORISED"})
 CANCELLED = frozenset({"ABORTED", "CANCELLED"})
-# Refusal codes that mean a technical failure rather than a refusal (as the callback maps them).
-ERROR_CODES = frozenset({"03", "12", "24", "30", "34", "90", "94", "99"})
 
 SessionFactory = Callable[[], AbstractContextManager[Session]]
 
@@ -75,25 +75,31 @@ class ReconciliationReport:
 
 
 def last_response_code(state: TransactionState) -> str:
-    """The payment's own response code (lastResponseCode), not the status query's "00"."""
-    try:
-        answer = json.loads(state.raw) if state.raw else {}
-    except ValueError:
-        return ""
-    return str(answer.get("lastResponseCode", "")) if isinstance(answer, dict) else ""
+    """The payment's own response code, not the status query's "00" (kept for older callers)."""
+    return state.transaction_response_code
 
 
-def target_for(state: TransactionState) -> PaymentStatus | None:
-    """The status a pending payment moves to after this answer; None keeps it Envoyé."""
+def target_for(state: TransactionState,
+               status_for: Callable[[str], PaymentStatus | None] = status_for_code) -> PaymentStatus | None:
+    """The status a pending payment moves to after this answer; None keeps it Envoyé.
+
+    One PSP fact, one status: a refusal goes through the same code → status table as the callback
+    (`status_for`, psp.sips.status_for_code), applied to the transaction's own response code."""
     if not state.ok:
         return None
     status = state.transaction_status.upper()
+    code = state.transaction_response_code
     if status in AUTHORISED:
         return PaymentStatus.AUTORISE
     if status == "REFUSED":
-        return PaymentStatus.ERREUR if last_response_code(state) in ERROR_CODES else PaymentStatus.REJETE
+        if not code:
+            return PaymentStatus.REJETE  # refused, no code to say more
+        target = status_for(code)
+        # "refused" with an accepting or pending code contradicts itself: for a human
+        return target if target in (PaymentStatus.REJETE, PaymentStatus.ERREUR, PaymentStatus.ANNULE) \
+            else PaymentStatus.ERREUR
     if status in CANCELLED:
-        return PaymentStatus.ANNULE
+        return PaymentStatus.ANNULE  # the buyer gave up (17), the session expired (97), or cancelled
     return None  # TO_AUTHORIZE (customer still on the page), CREDITED/EXPIRED (for a human), unknown
 
 
@@ -125,7 +131,7 @@ def _apply(session: Session, payment_id: int, state: TransactionState, now: date
     target = target_for(state)
     if target is None:
         return None
-    code = last_response_code(state)
+    code = state.transaction_response_code
     raw = state.raw
     if target is PaymentStatus.AUTORISE and state.amount_cents != payment.amount_cents:
         problem = f"Montant autorisé {state.amount_cents} ≠ montant attendu {payment.amount_cents}"

@@ -15,6 +15,7 @@ from epay_app.config import get_settings
 from epay_app.db import session_scope
 from epay_app.domain.dates import as_utc, utcnow
 from epay_app.models import EPayment, EPaymentEvent, OutboxMail, PaymentPspCheck, SalesOrder
+from epay_app.psp.sips import status_for_code
 from epay_app.services.paylinks import pay_url
 from epay_app.services.reconciliation import reconcile_pending
 from tests.support import aio
@@ -103,13 +104,19 @@ def test_a_late_callback_after_reconciliation_changes_nothing(sandbox, api_serve
     assert _mails(db, payment.id) == ["payment_confirmation"]
 
 
-@pytest.mark.parametrize("card, status", [("4100000000000005", "rejete"), ("4100000000000099", "erreur")])
-def test_refused_payment_whose_response_was_lost(sandbox, psp_customer, make_payment, db, card, status):
+@pytest.mark.parametrize("card, code, status", [("4100000000000005", "05", "rejete"),
+                                               ("4100000000000099", "99", "erreur")])
+def test_refused_payment_whose_response_was_lost(sandbox, psp_customer, make_payment, db, card, code, status):
     payment = make_payment()
     _drop_automatic_response(sandbox, payment)
     _pay_and_leave(psp_customer, payment, card)
     _reconcile(utcnow() + LATER)
     assert _stored(db, payment.id).status == status
+    # one PSP fact, one status: the status the callback gives this code, from the transaction's own
+    # responseCode (not getTransactionData's getTransDataResponseCode "00")
+    assert status_for_code(code).value == status
+    [event] = _events(db, payment.id)
+    assert (event.source, event.to_status, event.psp_code) == ("psp:reconciliation", status, code)
     assert _mails(db, payment.id) == []
 
 

@@ -83,7 +83,10 @@ class FlakyOffice:
                                        headers={"content-type": "application/json"})
             call.applied = await self._amounts(client, reference) != before
         try:
-            call.sandbox_code = str(answer.json().get("responseCode"))
+            data = answer.json()
+            # getTransactionData's own result is getTransDataResponseCode (its responseCode is the
+            # transaction's); refund and cancel answer with responseCode.
+            call.sandbox_code = str(data.get("getTransDataResponseCode", data.get("responseCode")))
         except ValueError:
             call.sandbox_code = f"HTTP {answer.status_code}"
         if behaviour == "forward_hang":

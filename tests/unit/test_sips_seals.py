@@ -1,5 +1,7 @@
 """Sips 2.0 seals against vectors computed outside Python (openssl dgst), response-code mapping
 and the reference <-> transactionReference round trip."""
+from datetime import date
+
 import pytest
 
 from epay_app.domain.references import TransactionReference
@@ -101,7 +103,9 @@ def _request(**overrides):
 
 
 def test_payment_form_carries_the_sips_fields_and_a_valid_seal():
-    gateway = SipsGateway("https://payment-webinit.simu.sips-services.com/", "https://office")
+    # The last day Worldline took new Sips payments (see test_sips_closed for the day after).
+    gateway = SipsGateway("https://payment-webinit.simu.sips-services.com/", "https://office",
+                          today=lambda: date(2025, 12, 31))
     form = gateway.build_payment_form(_request())
     assert form.action_url == "https://payment-webinit.simu.sips-services.com/paymentInit"
     fields = codec.parse_data(form.fields["Data"])

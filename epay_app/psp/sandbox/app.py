@@ -171,7 +171,7 @@ class Sandbox:
         body = await read_json(request)
         merchant = office.authenticate(body, self.merchants)
         if merchant is None:
-            return JSONResponse({"responseCode": "34"})
+            return JSONResponse(office.unauthenticated(op))
         if op == "getTransactionData":
             return JSONResponse(office.seal_answer(office.transaction_data(self.store, merchant, body), merchant))
         if op not in ("refund", "cancel"):
