@@ -265,6 +265,45 @@ class SipsGateway:
             return TransactionState(ok=False, raw=raw, error=error)
         return parse_transaction_data(answer, raw)
 
+    # --- protocol-neutral use cases ------------------------------------------------------------
+
+    def start_payment(self, request: StartRequest) -> PaypageForm:
+        creds = request.credentials
+        return self.build_payment_form(PaymentRequest(
+            reference=request.reference, psp_reference=request.psp_reference,
+            amount_cents=request.amount_cents, currency_code=CURRENCY_NUMERIC[request.currency],
+            merchant_id=creds.merchant_id, secret_key=creds.secret_key, key_version=creds.key_version,
+            normal_return_url=request.return_url, automatic_response_url=request.notify_url,
+            customer_email=request.customer_email,
+        ))
+
+    async def return_money(self, creds: MerchantCredentials, psp_payment_ref: str, amount_cents: int,
+                           currency: str, check_first: bool) -> MoneyBack:
+        """Refund through Sips Office; cancel instead while the payment is not remitted (code 24
+        with newStatus TO_CAPTURE); an uncertain answer is checked with getTransactionData."""
+        reference, numeric = psp_payment_ref, CURRENCY_NUMERIC.get(currency, currency)
+        if check_first:
+            state = await self.get_transaction(creds, reference)
+            if not state.ok:
+                return MoneyBack(done=False, operation="getTransactionData", code=state.response_code,
+                                 raw=state.raw, error=state.error or "Statut du paiement inconnu au PSP")
+            if state.money_returned:
+                return MoneyBack(done=True, operation="getTransactionData", code=state.response_code, raw=state.raw)
+        operation = "refund"
+        result = await self.refund(creds, reference, amount_cents, numeric)
+        if not result.ok and result.response_code == "24" and result.new_status == "TO_CAPTURE":
+            operation = "cancel"  # not remitted yet: cancelling the authorisation returns the money
+            result = await self.cancel(creds, reference, amount_cents, numeric)
+        if result.ok:
+            return MoneyBack(done=True, operation=operation, code=result.response_code, raw=result.raw)
+        if result.uncertain:
+            state = await self.get_transaction(creds, reference)
+            if state.money_returned:
+                return MoneyBack(done=True, operation=f"{operation} (vérifié par getTransactionData)",
+                                 code=state.response_code, raw=state.raw)
+        return MoneyBack(done=False, operation=operation, code=result.response_code, raw=result.raw,
+                         error=result.error)
+
 
 def _text(value: Any) -> str:
     return "" if value is None else str(value)
@@ -308,46 +347,6 @@ def parse_transaction_data(answer: Mapping[str, Any], raw: str = "") -> Transact
     except (TypeError, ValueError):
         return TransactionState(ok=False, error="Montants illisibles", **common)
     return TransactionState(ok=True, amount_cents=origin, current_amount_cents=current, **common)
-
-    # --- protocol-neutral use cases ------------------------------------------------------------
-
-    def start_payment(self, request: StartRequest) -> PaypageForm:
-        creds = request.credentials
-        return self.build_payment_form(PaymentRequest(
-            reference=request.reference, psp_reference=request.psp_reference,
-            amount_cents=request.amount_cents, currency_code=CURRENCY_NUMERIC[request.currency],
-            merchant_id=creds.merchant_id, secret_key=creds.secret_key, key_version=creds.key_version,
-            normal_return_url=request.return_url, automatic_response_url=request.notify_url,
-            customer_email=request.customer_email,
-        ))
-
-    async def return_money(self, creds: MerchantCredentials, psp_payment_ref: str, amount_cents: int,
-                           currency: str, check_first: bool) -> MoneyBack:
-        """Refund through Sips Office; cancel instead while the payment is not remitted (code 24
-        with newStatus TO_CAPTURE); an uncertain answer is checked with getTransactionData."""
-        reference, numeric = psp_payment_ref, CURRENCY_NUMERIC.get(currency, currency)
-        if check_first:
-            state = await self.get_transaction(creds, reference)
-            if not state.ok:
-                return MoneyBack(done=False, operation="getTransactionData", code=state.response_code,
-                                 raw=state.raw, error=state.error or "Statut du paiement inconnu au PSP")
-            if state.money_returned:
-                return MoneyBack(done=True, operation="getTransactionData", code=state.response_code, raw=state.raw)
-        operation = "refund"
-        result = await self.refund(creds, reference, amount_cents, numeric)
-        if not result.ok and result.response_code == "24" and result.new_status == "TO_CAPTURE":
-            operation = "cancel"  # not remitted yet: cancelling the authorisation returns the money
-            result = await self.cancel(creds, reference, amount_cents, numeric)
-        if result.ok:
-            return MoneyBack(done=True, operation=operation, code=result.response_code, raw=result.raw)
-        if result.uncertain:
-            state = await self.get_transaction(creds, reference)
-            if state.money_returned:
-                return MoneyBack(done=True, operation=f"{operation} (vérifié par getTransactionData)",
-                                 code=state.response_code, raw=state.raw)
-        return MoneyBack(done=False, operation=operation, code=result.response_code, raw=result.raw,
-                         error=result.error)
-
 
 # Our callback routes for Sips (see api/sips.py): the PSP is told these at payment time.
 NOTIFY_PATH = "/api/psp/sips/notify"

@@ -458,7 +458,8 @@ def test_capture_requested_then_captured_then_refund(sdk, direct_base, receiver)
     refund = sdk.payments().refund_payment(payment_id, refund_request())
     assert refund.id == f"{created.hosted_checkout_id}_2"
     types = [verified(c).type for c in receiver.wait(reference, 4)]
-    assert types[:3] == ["payment.pending_capture", "payment.capture_requested", "payment.captured"]
+    # Deliveries run concurrently: their arrival order is not guaranteed (nor on the platform).
+    assert {"payment.capture_requested", "payment.captured", "payment.pending_capture"} <= set(types)
 
 
 def test_partial_capture_and_cancel_rules(sdk):
