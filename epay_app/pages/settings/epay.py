@@ -197,12 +197,12 @@ class EpayConfigState(AppState):
         _, entity = admin_context(self)
         self._clear_errors()
         protocol = _text(form, "protocol") or self.form_protocol
-        # The non-secret fields are kept so that a refused form shows them again; the secrets
-        # are passed on and dropped with this handler's frame.
-        self.form_merchant_id = _text(form, "merchant_id")[:100]
-        self.form_key_version = _text(form, "key_version")[:10]
-        self.form_api_key_id = _text(form, "api_key_id")[:200]
-        self.form_webhook_key_id = _text(form, "webhook_key_id")[:200]
+        # The non-secret fields of the chosen protocol are kept so that a refused form shows them
+        # again; the secrets are passed on and dropped with this handler's frame.
+        for name, limit in (("merchant_id", 100), ("key_version", 10), ("api_key_id", 200),
+                            ("webhook_key_id", 200)):
+            if name in form:
+                setattr(self, f"form_{name}", _text(form, name)[:limit])
         direct = protocol == DIRECT
         fields = dict(
             key=_text(form, "api_secret" if direct else "key"), key_version=self.form_key_version,
@@ -224,10 +224,9 @@ class EpayConfigState(AppState):
         except DomainError as exc:
             self.error_form = str(exc)
             return
-        verb = "modifiée" if self.editing_id else "enregistrée"
         self.dialog_open = False
-        self._reset_form()
         self._reload(entity.id)
+        verb = "modifiée" if self.editing_id else "enregistrée"
         return rx.toast.success(f"Configuration de e-paiement {verb} pour « {row.pos_name} ».")
 
     @rx.event
