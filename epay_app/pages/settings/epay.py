@@ -316,8 +316,10 @@ def _protocol_choice() -> rx.Component:
     def option(protocol: PspProtocol) -> rx.Component:
         input_id = f"config-protocol-{protocol.value}"
         return rx.hstack(
+            # Uncontrolled: the click shows at once; the state follows to swap the fields below.
             rx.el.input(type="radio", name="protocol", value=protocol.value, id=input_id,
-                        checked=s.form_protocol == protocol.value, on_change=EpayConfigState.set_form_protocol,
+                        default_checked=s.form_protocol == protocol.value,
+                        on_change=EpayConfigState.set_form_protocol,
                         style={"accent_color": "var(--accent-9)", "margin": "0"}),
             _label(protocol.label, input_id),
             align="center", spacing="2",
