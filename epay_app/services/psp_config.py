@@ -197,28 +197,28 @@ def _check_merchant(merchant_id, protocol: PspProtocol, errors: dict[str, str]) 
     return merchant_id
 
 
-def _check_key_id(raw, field: str, required_msg: str, format_msg: str, errors: dict[str, str]) -> str:
+def _check_key_id(raw, name: str, required_msg: str, format_msg: str, errors: dict[str, str]) -> str:
     key_id = str(raw if raw is not None else "").strip()
     if not key_id:
-        errors[field] = required_msg
+        errors[name] = required_msg
     elif not KEY_ID_RE.fullmatch(key_id):
-        errors[field] = format_msg
+        errors[name] = format_msg
     return key_id
 
 
-def _check_secret(raw, field: str, messages: dict[str, str], errors: dict[str, str],
+def _check_secret(raw, name: str, messages: dict[str, str], errors: dict[str, str],
                   required: bool) -> str:
     # A secret is taken as typed: trimming it silently would store a key the PSP does not know.
     secret = str(raw if raw is not None else "")
     if not secret:
         if required:
-            errors[field] = messages["required"]
+            errors[name] = messages["required"]
     elif secret.strip() != secret:
-        errors[field] = messages["spaces"] if secret.strip() else messages["required"]
+        errors[name] = messages["spaces"] if secret.strip() else messages["required"]
     elif len(secret) > KEY_MAX_LENGTH:
-        errors[field] = messages["too_long"]
+        errors[name] = messages["too_long"]
     elif any(unicodedata.category(c).startswith("C") for c in secret):
-        errors[field] = messages["control"]
+        errors[name] = messages["control"]
     return secret
 
 

@@ -252,7 +252,8 @@ def test_admin_creates_a_worldline_direct_configuration_and_no_secret_ever_reach
     page.locator("#config-save").click()
     expect(dialog).to_have_count(0)
     expect(page.locator(".config-row")).to_have_count(2)
-    for text in (DIRECT_LABEL, "Bee2LinkTest1", "47E9DB5E5E5F1A13C2D3 · ••••••••0P==", "hook-key-e2e · ••••••••s9Y="):
+    for text in (DIRECT_LABEL, "Bee2LinkTest1", "47E9DB5E5E5F1A13C2D3 · ••••••••0P==",
+                 "hook-key-e2e · ••••••••s9Y="):
         expect(row(page, POS2)).to_contain_text(text)
     expect(row(page, "Point de vente 1 (Vincent S.)")).to_contain_text(SIPS_LABEL)
     shot("04-direct-enregistree")

@@ -417,7 +417,8 @@ def test_switching_a_sips_configuration_to_direct_requires_the_direct_secrets(db
 
     with session_scope(db) as s:
         row = psp_config.update_config(s, vincent, sips.id, PSPID, API_SECRET, protocol="direct", **DIRECT)
-    assert (row.protocol, row.merchant_id, row.masked_webhook_secret) == (PspProtocol.DIRECT, PSPID, "••••••••88==")
+    assert (row.protocol, row.merchant_id, row.masked_webhook_secret) == (
+        PspProtocol.DIRECT, PSPID, "••••••••88==")
     switched = _stored(db, pos1)
     assert switched.protocol == "direct"
     assert decrypt_secret(switched.key_ciphertext) == API_SECRET
