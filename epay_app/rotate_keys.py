@@ -1,5 +1,6 @@
-"""`python -m epay_app.rotate_keys`: re-encrypt every point of sale's PSP key under the newest
-master key (the first of EPAY_MASTER_KEYS).
+"""`python -m epay_app.rotate_keys`: re-encrypt every point of sale's PSP secrets (the Sips secret
+key, or Worldline Direct's API key secret and webhook secret) under the newest master key (the
+first of EPAY_MASTER_KEYS).
 
 Rotation: put the new key in front (EPAY_MASTER_KEYS=new,old), restart the app, run this
 command, then drop the old key. Until then both keys decrypt. All rows or none are rewritten.

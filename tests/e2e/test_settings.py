@@ -1,6 +1,7 @@
 """Paramètres > Opportunités > Parcours de vente digitalisé in Chromium: an administrator manages
-the e-paiement configurations without the key ever coming back to the browser; other group
-types are refused; group settings are edited with French field errors."""
+the e-paiement configurations — Worldline Direct by default, Sips 2.0 (historique) on request —
+without any secret ever coming back to the browser; other group types are refused; group
+settings are edited with French field errors."""
 from __future__ import annotations
 
 import re
@@ -20,6 +21,11 @@ from .conftest import login
 pytestmark = pytest.mark.e2e
 
 SECRET_KEY = "e2e-Distinctive-Sips-Secret-7Q9Z"
+# Worldline Direct: the API key secret and the webhook secret typed in the Direct test.
+API_SECRET = "e2e-Direct-ApiSecret+Q3v/Wx81Lm0P=="
+WEBHOOK_SECRET = "e2e-Direct-WebhookSecret/Hh5Rt27Ks9Y="
+DIRECT_SECRETS = (API_SECRET, WEBHOOK_SECRET)
+SIPS_LABEL, DIRECT_LABEL = "Worldline Sips 2.0 (historique)", "Worldline Direct"
 POS2 = "Point de vente 2 (Vincent S.)"
 CATEGORIES = [
     "Groupe, entités et points de vente", "Utilisateurs, groupes et gestion des droits", "Thématisation",
@@ -80,10 +86,19 @@ def test_admin_adds_edits_searches_and_deletes_a_configuration_without_the_key_r
     expect(page.locator(".config-row")).to_have_count(1)
     shot("02-parcours-de-vente-digitalise")
 
-    # Add: every missing field is named in French, nothing is saved.
+    expect(row(page, "Point de vente 1 (Vincent S.)")).to_contain_text(SIPS_LABEL)
+    expect(page.locator("#config-table").get_by_role("columnheader", name="Protocole")).to_be_visible()
+
+    # Add: a new configuration is Worldline Direct unless Sips 2.0 is chosen; every missing field
+    # is named in French, nothing is saved.
     page.get_by_role("button", name="Ajouter une configuration de e-paiement").click()
     dialog = page.locator("#config-dialog")
     expect(dialog.get_by_text("Pour quel point de vente souhaitez-vous configurer le e-paiement ? *")).to_be_visible()
+    expect(dialog.get_by_label(DIRECT_LABEL)).to_be_checked()
+    dialog.get_by_label(SIPS_LABEL).check()
+    expect(dialog.get_by_label(SIPS_LABEL)).to_be_checked()
+    expect(dialog.get_by_label("Identifiant *", exact=True)).to_be_visible()
+    expect(dialog.get_by_label("Clé API (secret) *")).to_have_count(0)
     expect(dialog.get_by_text("Identifiant *")).to_be_visible()
     expect(dialog.get_by_text("Clé de cryptage *")).to_be_visible()
     expect(page.locator("#config-version")).to_have_value("1")
@@ -116,12 +131,14 @@ def test_admin_adds_edits_searches_and_deletes_a_configuration_without_the_key_r
     expect(row(page, POS2)).to_contain_text("002001000000062")
     expect(row(page, POS2)).to_contain_text("••••••••7Q9Z")
     expect(row(page, POS2)).to_contain_text("2")
+    expect(row(page, POS2)).to_contain_text(SIPS_LABEL)
     shot("05-configuration-ajoutee")
 
     # Every point of sale is configured now: the select has nothing left to offer.
     page.get_by_role("button", name="Ajouter une configuration de e-paiement").click()
     expect(page.locator("#config-pos-none")).to_be_visible()
-    expect(page.locator("#config-key")).to_have_value("")
+    expect(page.locator("#config-api-secret")).to_have_value("")
+    expect(page.locator("#config-webhook-secret")).to_have_value("")
     page.locator("#config-cancel").click()
     expect(dialog).to_have_count(0)
 
@@ -140,6 +157,8 @@ def test_admin_adds_edits_searches_and_deletes_a_configuration_without_the_key_r
     page.get_by_role("button", name=f"Modifier la configuration de {POS2}").click()
     expect(dialog.get_by_text("Modifier la configuration de e-paiement")).to_be_visible()
     expect(page.locator("#config-pos-name")).to_have_text(POS2)
+    expect(dialog.get_by_label(SIPS_LABEL)).to_be_checked()
+    expect(dialog.get_by_label("Clé de cryptage", exact=True)).to_be_visible()  # optional: empty keeps it
     expect(page.locator("#config-merchant")).to_have_value("002001000000062")
     expect(page.locator("#config-key")).to_have_value("")
     expect(page.locator("#config-version")).to_have_value("2")
@@ -167,6 +186,140 @@ def test_admin_adds_edits_searches_and_deletes_a_configuration_without_the_key_r
     assert frames["received"], "no websocket frame captured"
     leaks = [f for f in frames["received"] if SECRET_KEY in f or "002001000000002_KEY1" in f]
     assert leaks == []
+
+
+def _assert_no_direct_secret_received(page, frames):
+    html = page.content()
+    for secret in DIRECT_SECRETS:
+        assert secret not in html
+        assert [f for f in frames["received"] if secret in f] == []
+
+
+def test_admin_creates_a_worldline_direct_configuration_and_no_secret_ever_reaches_the_browser(
+        live_app, page, shot):
+    frames = capture_frames(page)
+    login(page, live_app, "admin@openflex.demo")
+    open_digital_journey(page, live_app)
+    expect(page.locator(".config-row")).to_have_count(1)
+
+    page.get_by_role("button", name="Ajouter une configuration de e-paiement").click()
+    dialog = page.locator("#config-dialog")
+    expect(dialog.get_by_role("group", name="Protocole *")).to_be_visible()
+    expect(dialog.get_by_label(DIRECT_LABEL)).to_be_checked()
+    expect(dialog.get_by_label(SIPS_LABEL)).not_to_be_checked()
+    # The guide's Direct labels, each tied to its field; the secrets are password fields.
+    for label, field_id in (("Identifiant (PSPID) *", "config-merchant"),
+                            ("Clé API (identifiant) *", "config-api-key-id"),
+                            ("Clé API (secret) *", "config-api-secret"),
+                            ("Clé webhook (identifiant) *", "config-webhook-key-id"),
+                            ("Clé webhook (secret) *", "config-webhook-secret")):
+        expect(dialog.get_by_label(label, exact=True)).to_have_attribute("id", field_id)
+    for field_id in ("config-api-secret", "config-webhook-secret"):
+        expect(page.locator(f"#{field_id}")).to_have_attribute("type", "password")
+    expect(page.locator("#config-key")).to_have_count(0)
+    expect(page.locator("#config-version")).to_have_count(0)
+    shot("01-direct-par-defaut")
+
+    page.locator("#config-save").click()
+    for message in ("Sélectionnez un point de vente.", "L'identifiant (PSPID) est obligatoire.",
+                    "La clé API (identifiant) est obligatoire.", "La clé API (secret) est obligatoire.",
+                    "La clé webhook (identifiant) est obligatoire.", "La clé webhook (secret) est obligatoire."):
+        expect(dialog.get_by_text(message, exact=True)).to_be_visible()
+    shot("02-direct-champs-obligatoires")
+
+    page.locator("#config-pos").click()
+    page.get_by_role("option", name=POS2).click()
+    page.locator("#config-merchant").fill("Bee2 Link")
+    page.locator("#config-api-key-id").fill("47E9 DB5E")
+    page.locator("#config-api-secret").fill(" " + API_SECRET)
+    page.locator("#config-webhook-key-id").fill("hook-key-e2e")
+    page.locator("#config-webhook-secret").fill(WEBHOOK_SECRET + " ")
+    page.locator("#config-save").click()
+    expect(dialog.get_by_text("L'identifiant (PSPID) ne peut contenir que des lettres", exact=False)).to_be_visible()
+    expect(dialog.get_by_text("La clé API (identifiant) ne doit contenir ni espace", exact=False)).to_be_visible()
+    expect(dialog.get_by_text("La clé API (secret) ne doit pas commencer ni se terminer par un espace.")).to_be_visible()
+    expect(dialog.get_by_text(
+        "La clé webhook (secret) ne doit pas commencer ni se terminer par un espace.")).to_be_visible()
+    expect(dialog.get_by_text("La clé webhook (identifiant) est obligatoire.")).to_have_count(0)
+    shot("03-direct-erreurs-de-format")
+    # The refused secrets went up with the form; the answer carried none of them back.
+    _assert_no_direct_secret_received(page, frames)
+
+    page.locator("#config-merchant").fill("Bee2LinkTest1")
+    page.locator("#config-api-key-id").fill("47E9DB5E5E5F1A13C2D3")
+    page.locator("#config-api-secret").fill(API_SECRET)
+    page.locator("#config-webhook-secret").fill(WEBHOOK_SECRET)
+    page.locator("#config-save").click()
+    expect(dialog).to_have_count(0)
+    expect(page.locator(".config-row")).to_have_count(2)
+    for text in (DIRECT_LABEL, "Bee2LinkTest1", "47E9DB5E5E5F1A13C2D3 · ••••••••0P==",
+                 "hook-key-e2e · ••••••••s9Y="):
+        expect(row(page, POS2)).to_contain_text(text)
+    expect(row(page, "Point de vente 1 (Vincent S.)")).to_contain_text(SIPS_LABEL)
+    shot("04-direct-enregistree")
+
+    # Edit with the secrets left empty: both are kept; the labels say they are optional.
+    page.get_by_role("button", name=f"Modifier la configuration de {POS2}").click()
+    expect(dialog.get_by_label(DIRECT_LABEL)).to_be_checked()
+    expect(page.locator("#config-merchant")).to_have_value("Bee2LinkTest1")
+    expect(page.locator("#config-api-key-id")).to_have_value("47E9DB5E5E5F1A13C2D3")
+    expect(page.locator("#config-webhook-key-id")).to_have_value("hook-key-e2e")
+    expect(dialog.get_by_label("Clé API (secret)", exact=True)).to_have_value("")
+    expect(dialog.get_by_label("Clé webhook (secret)", exact=True)).to_have_value("")
+    expect(page.locator("#config-webhook-secret")).to_have_attribute(
+        "placeholder", "Laisser vide pour conserver la clé actuelle (••••••••s9Y=)")
+    page.locator("#config-webhook-key-id").fill("hook-key-e2e-2")
+    page.locator("#config-save").click()
+    expect(dialog).to_have_count(0)
+    expect(row(page, POS2)).to_contain_text("hook-key-e2e-2 · ••••••••s9Y=")
+    expect(row(page, POS2)).to_contain_text("47E9DB5E5E5F1A13C2D3 · ••••••••0P==")
+
+    # Switching the Sips configuration to Direct asks for the Direct secrets.
+    pos1 = "Point de vente 1 (Vincent S.)"
+    page.get_by_role("button", name=f"Modifier la configuration de {pos1}").click()
+    expect(dialog.get_by_label(SIPS_LABEL)).to_be_checked()
+    dialog.get_by_label(DIRECT_LABEL).check()
+    expect(dialog.get_by_label("Clé API (secret) *", exact=True)).to_be_visible()
+    page.locator("#config-merchant").fill("Bee2LinkTest2")
+    page.locator("#config-api-key-id").fill("KEYID2")
+    page.locator("#config-webhook-key-id").fill("HOOKID2")
+    page.locator("#config-save").click()
+    expect(dialog.get_by_text("La clé API (secret) est obligatoire.")).to_be_visible()
+    expect(dialog.get_by_text("La clé webhook (secret) est obligatoire.")).to_be_visible()
+    expect(row(page, pos1)).to_contain_text(SIPS_LABEL)
+    page.locator("#config-api-secret").fill(API_SECRET)
+    page.locator("#config-webhook-secret").fill(WEBHOOK_SECRET)
+    page.locator("#config-save").click()
+    expect(dialog).to_have_count(0)
+    expect(row(page, pos1)).to_contain_text(DIRECT_LABEL)
+    expect(row(page, pos1)).to_contain_text("KEYID2 · ••••••••0P==")
+    shot("05-sips-vers-direct")
+
+    # Back to Sips with the demo merchant's key, for the other tests of the module.
+    page.get_by_role("button", name=f"Modifier la configuration de {pos1}").click()
+    dialog.get_by_label(SIPS_LABEL).check()
+    page.locator("#config-merchant").fill("002001000000002")
+    page.locator("#config-key").fill("002001000000002_KEY1")
+    page.locator("#config-version").fill("1")
+    page.locator("#config-save").click()
+    expect(dialog).to_have_count(0)
+    expect(row(page, pos1)).to_contain_text(SIPS_LABEL)
+    expect(row(page, pos1)).to_contain_text("••••••••KEY1")
+    page.get_by_role("button", name=f"Supprimer la configuration de {POS2}").click()
+    page.locator("#config-delete-confirm").click()
+    expect(page.locator(".config-row")).to_have_count(1)
+
+    # Each secret went up with the forms, and none ever came back: not in the page, not in any
+    # frame the server sent, before or after a reload.
+    _assert_no_direct_secret_received(page, frames)
+    page.reload()
+    page.get_by_role("tab", name=re.compile("AUTRES")).click()
+    expect(page.locator(".config-row")).to_have_count(1)
+    for secret in DIRECT_SECRETS:
+        assert any(secret in f for f in frames["sent"]), "the capture saw no form submission"
+    assert frames["received"], "no websocket frame captured"
+    _assert_no_direct_secret_received(page, frames)
+    assert [f for f in frames["received"] if "002001000000002_KEY1" in f] == []
 
 
 def test_a_seller_opening_the_settings_urls_is_refused_and_receives_nothing(live_app, page, shot):

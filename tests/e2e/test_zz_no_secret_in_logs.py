@@ -1,12 +1,13 @@
-"""Runs last in the e2e tier (R5): after every journey of the session, no Sips key (the demo
-merchant's, or the one the settings test typed) appears in any log line of the app's processes,
-for every app the session started."""
+"""Runs last in the e2e tier (R5): after every journey of the session, no PSP secret (the demo
+merchant's Sips key, the Sips key the settings test typed, the Worldline Direct API key secret and
+webhook secret it typed) appears in any log line of the app's processes, for every app the
+session started."""
 import pytest
 
 from epay_app.services.demo_data import DEMO_MERCHANT_KEY
 
 from .conftest import STARTED_APPS
-from .test_settings import SECRET_KEY
+from .test_settings import DIRECT_SECRETS, SECRET_KEY
 
 pytestmark = pytest.mark.e2e
 
@@ -20,5 +21,5 @@ def test_no_key_in_the_app_logs():
     assert sum(p.name == "reflex.log" for p in logs) == len(STARTED_APPS)
     for path in logs:
         text = path.read_text(errors="replace")
-        for secret in (DEMO_MERCHANT_KEY, SECRET_KEY):
+        for secret in (DEMO_MERCHANT_KEY, SECRET_KEY, *DIRECT_SECRETS):
             assert secret not in text, f"{secret!r} found in {path.name}"

@@ -1,5 +1,10 @@
-"""PSP credentials per point of sale: encrypted at rest, validated, scoped to the entity, rotated."""
+"""PSP credentials per point of sale: encrypted at rest, validated, scoped to the entity, rotated.
+
+The first half is the historical Sips 2.0 protocol; the Worldline Direct half follows."""
 from __future__ import annotations
+
+import logging
+import os
 
 import pytest
 from cryptography.fernet import Fernet
@@ -10,11 +15,13 @@ from epay_app.config import Settings
 from epay_app.db import session_scope
 from epay_app.domain.errors import DomainError, ValidationError
 from epay_app.models import Entity, PointOfSale, PspConfig
-from epay_app.services import demo_data, psp_config
+from epay_app.psp.interface import PspProtocol
+from epay_app.services import demo_data, psp_accounts, psp_config
 from epay_app.services.secrets import MasterKeyError, decrypt_secret
 from tests.support import database
 
 KEY = "Zq7-DISTINCTIVE-secret-KEY9"
+SIPS = "sips2"
 
 
 @pytest.fixture
@@ -54,7 +61,7 @@ def _settings(keys: str) -> Settings:
 def test_database_column_holds_ciphertext_not_the_key(db):
     vincent, _, _, pos2, _ = _ids(db)
     with session_scope(db) as s:
-        row = psp_config.create_config(s, vincent, pos2, "002001000000099", KEY, "2")
+        row = psp_config.create_config(s, vincent, pos2, "002001000000099", KEY, "2", protocol=SIPS)
     assert row.masked_key == "••••••••KEY9" and KEY not in repr(row)
     with session_scope(db) as s:
         stored = s.exec(text("SELECT key_ciphertext, key_hint, key_version FROM psp_config WHERE pos_id = :p"),
@@ -68,7 +75,7 @@ def test_list_is_the_entitys_points_of_sale_searchable_without_case_or_accents(d
     vincent, no_option, _, pos2, _ = _ids(db)
     with session_scope(db) as s:
         assert [r.pos_name for r in psp_config.list_configs(s, vincent)] == ["Point de vente 1 (Vincent S.)"]
-        psp_config.create_config(s, vincent, pos2, "002001000000099", KEY, "1")
+        psp_config.create_config(s, vincent, pos2, "002001000000099", KEY, "1", protocol=SIPS)
     with session_scope(db) as s:
         assert len(psp_config.list_configs(s, vincent)) == 2
         assert [r.pos_name for r in psp_config.list_configs(s, vincent, "VENTE 2 (vincent")] == [
@@ -112,7 +119,7 @@ def test_each_invalid_value_is_refused_with_its_message_and_nothing_written(
     pos_id = {"": "", "AUDREY": audrey_pos, "POS1": pos1, "POS2": pos2}[pos]
     before = _count(db)
     with pytest.raises(ValidationError) as caught, session_scope(db) as s:
-        psp_config.create_config(s, vincent, pos_id, merchant, key, version)
+        psp_config.create_config(s, vincent, pos_id, merchant, key, version, protocol=SIPS)
     assert caught.value.errors == {field: message}
     assert KEY not in str(caught.value)
     assert _count(db) == before
@@ -121,7 +128,7 @@ def test_each_invalid_value_is_refused_with_its_message_and_nothing_written(
 def test_every_error_is_reported_at_once(db):
     vincent, *_ = _ids(db)
     with pytest.raises(ValidationError) as caught, session_scope(db) as s:
-        psp_config.create_config(s, vincent, "", "abc", "", "x")
+        psp_config.create_config(s, vincent, "", "abc", "", "x", protocol=SIPS)
     assert set(caught.value.errors) == {"pos_id", "merchant_id", "key", "key_version"}
 
 
@@ -130,7 +137,7 @@ def test_entity_without_the_option_cannot_add_a_configuration(db):
     with session_scope(db) as s:
         pos = s.exec(select(PointOfSale).where(PointOfSale.entity_id == no_option)).one()
     with pytest.raises(psp_config.EpayOptionMissing) as caught, session_scope(db) as s:
-        psp_config.create_config(s, no_option, pos.id, "002001000000099", KEY, "1")
+        psp_config.create_config(s, no_option, pos.id, "002001000000099", KEY, "1", protocol=SIPS)
     assert str(caught.value).startswith("L'option e-paiement n'est pas souscrite")
     assert _count(db) == 5
 
@@ -189,7 +196,7 @@ def test_delete_removes_the_configuration(db):
 def test_short_keys_are_masked_without_a_hint(db):
     vincent, _, _, pos2, _ = _ids(db)
     with session_scope(db) as s:
-        row = psp_config.create_config(s, vincent, pos2, "002001000000099", "abcdef", "1")
+        row = psp_config.create_config(s, vincent, pos2, "002001000000099", "abcdef", "1", protocol=SIPS)
     assert row.masked_key == "••••••••"
 
 
@@ -197,7 +204,7 @@ def test_rotation_reencrypts_every_row_and_old_ciphertexts_decrypt_meanwhile(db,
     old_key, new_key = keys
     vincent, _, _, pos2, _ = _ids(db)
     with session_scope(db) as s:
-        psp_config.create_config(s, vincent, pos2, "002001000000099", KEY, "1")
+        psp_config.create_config(s, vincent, pos2, "002001000000099", KEY, "1", protocol=SIPS)
         before = {c.id: c.key_ciphertext for c in s.exec(select(PspConfig)).all()}
     assert len(before) == 6
     both = _settings(f"{new_key},{old_key}")
@@ -257,3 +264,261 @@ def test_rotate_keys_command_reports_the_count_and_refuses_a_wrong_master_key(db
     assert "Traceback" not in refused.stderr + refused.stdout
     with session_scope(db) as s:
         assert sorted(s.exec(select(PspConfig.key_ciphertext)).all()) == sorted(tokens)
+
+
+# --- Worldline Direct ---------------------------------------------------------------------------
+
+PSPID = "Bee2LinkTest1"
+API_KEY_ID = "47E9DB5E5E5F1A13C2D3"
+API_SECRET = "dIrEcT-Api-Secret+x/9QwErTy0123456789abcdEF=="
+HOOK_KEY_ID = "hook-key-7d1e3f"
+HOOK_SECRET = "dIrEcT-Webhook-Secret/Zz8PLmNo+4455667788=="
+DIRECT = {"api_key_id": API_KEY_ID, "webhook_key_id": HOOK_KEY_ID, "webhook_secret": HOOK_SECRET}
+
+
+def _create_direct(url, pos_id, entity_id, **overrides):
+    fields = {"merchant_id": PSPID, "key": API_SECRET, **DIRECT, **overrides}
+    merchant, key = fields.pop("merchant_id"), fields.pop("key")
+    with session_scope(url) as s:
+        return psp_config.create_config(s, entity_id, pos_id, merchant, key, **fields)
+
+
+def _stored(url, pos_id) -> PspConfig:
+    with session_scope(url) as s:
+        return s.exec(select(PspConfig).where(PspConfig.pos_id == pos_id)).one()
+
+
+def test_a_new_configuration_is_worldline_direct_with_both_secrets_encrypted_and_masked(db):
+    vincent, _, _, pos2, _ = _ids(db)
+    row = _create_direct(db, pos2, vincent)  # no protocol given: Direct is the default
+    assert row.protocol is PspProtocol.DIRECT and row.protocol.label == "Worldline Direct"
+    assert (row.merchant_id, row.api_key_id, row.webhook_key_id) == (PSPID, API_KEY_ID, HOOK_KEY_ID)
+    assert (row.masked_key, row.masked_webhook_secret) == ("••••••••EF==", "••••••••88==")
+    assert API_SECRET not in repr(row) and HOOK_SECRET not in repr(row)
+    with session_scope(db) as s:
+        raw = s.exec(text("SELECT protocol, key_ciphertext, webhook_secret_ciphertext, key_hint, "
+                          "webhook_secret_hint FROM psp_config WHERE pos_id = :p"), params={"p": pos2}).one()
+    assert raw[0] == "direct"
+    assert all(secret not in " ".join(raw) for secret in (API_SECRET, HOOK_SECRET))
+    assert raw[1].startswith("gAAAA") and raw[2].startswith("gAAAA")
+    assert (decrypt_secret(raw[1]), decrypt_secret(raw[2])) == (API_SECRET, HOOK_SECRET)
+    # What the payment side gets back (psp_accounts, explicit settings: no process cache).
+    with session_scope(db) as s:
+        creds = psp_accounts.credentials_for_pos(s, pos2, Settings(master_keys=os.environ["EPAY_MASTER_KEYS"]))
+    assert (creds.protocol, creds.merchant_id, creds.secret_key, creds.api_key_id, creds.webhook_key_id,
+            creds.webhook_secret) == (PspProtocol.DIRECT, PSPID, API_SECRET, API_KEY_ID, HOOK_KEY_ID, HOOK_SECRET)
+
+
+def test_the_list_and_the_edit_form_show_each_configurations_protocol_and_no_secret(db):
+    vincent, _, pos1, pos2, _ = _ids(db)
+    _create_direct(db, pos2, vincent)
+    with session_scope(db) as s:
+        rows = psp_config.list_configs(s, vincent)
+        one = psp_config.get_config(s, vincent, rows[1].id)
+    assert [(r.pos_id, r.protocol) for r in rows] == [(pos1, PspProtocol.SIPS2), (pos2, PspProtocol.DIRECT)]
+    assert (rows[0].api_key_id, rows[0].webhook_key_id, rows[0].masked_webhook_secret) == ("", "", "")
+    assert one == rows[1]
+    assert not any(secret in repr(rows) for secret in (API_SECRET, HOOK_SECRET, demo_data.DEMO_MERCHANT_KEY))
+
+
+LONG = "x" * 257
+
+
+@pytest.mark.parametrize("field,overrides,message", [
+    ("merchant_id", {"merchant_id": ""}, psp_config.MSG_PSPID_REQUIRED),
+    ("merchant_id", {"merchant_id": "Bee2 Link"}, psp_config.MSG_PSPID_FORMAT),
+    ("merchant_id", {"merchant_id": "Crédit1"}, psp_config.MSG_PSPID_FORMAT),
+    ("merchant_id", {"merchant_id": "a" * 31}, psp_config.MSG_PSPID_FORMAT),
+    ("merchant_id", {"merchant_id": "pspid;drop"}, psp_config.MSG_PSPID_FORMAT),
+    ("api_key_id", {"api_key_id": ""}, psp_config.MSG_API_KEY_ID_REQUIRED),
+    ("api_key_id", {"api_key_id": "47E9 DB5E"}, psp_config.MSG_API_KEY_ID_FORMAT),
+    ("api_key_id", {"api_key_id": "clé-api"}, psp_config.MSG_API_KEY_ID_FORMAT),
+    ("api_key_id", {"api_key_id": "K" * 101}, psp_config.MSG_API_KEY_ID_FORMAT),
+    ("key", {"key": ""}, "La clé API (secret) est obligatoire."),
+    ("key", {"key": "   "}, "La clé API (secret) est obligatoire."),
+    ("key", {"key": " " + API_SECRET}, "La clé API (secret) ne doit pas commencer ni se terminer par un espace."),
+    ("key", {"key": LONG}, "La clé API (secret) ne doit pas dépasser 256 caractères."),
+    ("key", {"key": "abc\x00def-ghijkl"}, "La clé API (secret) contient des caractères non autorisés."),
+    ("webhook_key_id", {"webhook_key_id": ""}, psp_config.MSG_WEBHOOK_KEY_ID_REQUIRED),
+    ("webhook_key_id", {"webhook_key_id": "hook\tkey"}, psp_config.MSG_WEBHOOK_KEY_ID_FORMAT),
+    ("webhook_key_id", {"webhook_key_id": "h" * 101}, psp_config.MSG_WEBHOOK_KEY_ID_FORMAT),
+    ("webhook_secret", {"webhook_secret": ""}, "La clé webhook (secret) est obligatoire."),
+    ("webhook_secret", {"webhook_secret": HOOK_SECRET + " "},
+     "La clé webhook (secret) ne doit pas commencer ni se terminer par un espace."),
+    ("webhook_secret", {"webhook_secret": LONG}, "La clé webhook (secret) ne doit pas dépasser 256 caractères."),
+    ("webhook_secret", {"webhook_secret": "abc\ndef-ghijkl"},
+     "La clé webhook (secret) contient des caractères non autorisés."),
+    ("protocol", {"protocol": "sips1"}, psp_config.MSG_PROTOCOL),
+])
+def test_each_invalid_direct_value_is_refused_with_its_french_message_and_nothing_written(
+        db, field, overrides, message):
+    vincent, _, _, pos2, _ = _ids(db)
+    before = _count(db)
+    with pytest.raises(ValidationError) as caught:
+        _create_direct(db, pos2, vincent, **overrides)
+    assert caught.value.errors == {field: message}
+    assert API_SECRET not in str(caught.value) and HOOK_SECRET not in str(caught.value)
+    assert _count(db) == before
+
+
+def test_every_direct_error_is_reported_at_once_and_the_key_version_does_not_apply(db):
+    vincent, *_ = _ids(db)
+    with pytest.raises(ValidationError) as caught, session_scope(db) as s:
+        psp_config.create_config(s, vincent, "", "", "", "not a version")
+    assert set(caught.value.errors) == {"pos_id", "merchant_id", "key", "api_key_id", "webhook_key_id",
+                                        "webhook_secret"}
+
+
+def test_a_direct_configuration_is_scoped_to_the_admins_entity_and_its_option(db):
+    vincent, no_option, _, _, audrey_pos = _ids(db)
+    with pytest.raises(ValidationError) as caught:
+        _create_direct(db, audrey_pos, vincent)
+    assert caught.value.errors == {"pos_id": psp_config.MSG_POS_FOREIGN}
+    with session_scope(db) as s:
+        pos = s.exec(select(PointOfSale).where(PointOfSale.entity_id == no_option)).one()
+    with pytest.raises(psp_config.EpayOptionMissing):
+        _create_direct(db, pos.id, no_option)
+    assert _count(db) == 5
+
+
+def test_editing_a_direct_configuration_with_empty_secrets_keeps_both(db):
+    vincent, _, _, pos2, _ = _ids(db)
+    row = _create_direct(db, pos2, vincent)
+    before = _stored(db, pos2)
+    with session_scope(db) as s:
+        edited = psp_config.update_config(s, vincent, row.id, "Bee2LinkTest2", "", "",
+                                          api_key_id="NEWKEYID", webhook_key_id="NEWHOOKID", webhook_secret="")
+    assert (edited.protocol, edited.merchant_id, edited.api_key_id, edited.webhook_key_id) == (
+        PspProtocol.DIRECT, "Bee2LinkTest2", "NEWKEYID", "NEWHOOKID")
+    after = _stored(db, pos2)
+    assert (after.key_ciphertext, after.webhook_secret_ciphertext) == (
+        before.key_ciphertext, before.webhook_secret_ciphertext)
+    # A new webhook secret alone replaces that one only.
+    with session_scope(db) as s:
+        psp_config.update_config(s, vincent, row.id, "Bee2LinkTest2", "", api_key_id="NEWKEYID",
+                                 webhook_key_id="NEWHOOKID", webhook_secret="another-webhook-secret-WXYZ")
+    again = _stored(db, pos2)
+    assert again.key_ciphertext == before.key_ciphertext
+    assert decrypt_secret(again.webhook_secret_ciphertext) == "another-webhook-secret-WXYZ"
+    assert again.webhook_secret_hint == "WXYZ"
+
+
+def test_switching_a_sips_configuration_to_direct_requires_the_direct_secrets(db):
+    vincent, _, pos1, *_ = _ids(db)
+    sips = _stored(db, pos1)
+    with pytest.raises(ValidationError) as caught, session_scope(db) as s:
+        psp_config.update_config(s, vincent, sips.id, PSPID, "", protocol="direct", api_key_id=API_KEY_ID,
+                                 webhook_key_id=HOOK_KEY_ID, webhook_secret="")
+    assert caught.value.errors == {"key": "La clé API (secret) est obligatoire.",
+                                   "webhook_secret": "La clé webhook (secret) est obligatoire."}
+    unchanged = _stored(db, pos1)
+    assert (unchanged.protocol, unchanged.merchant_id, unchanged.key_ciphertext) == (
+        "sips2", sips.merchant_id, sips.key_ciphertext)
+
+    with session_scope(db) as s:
+        row = psp_config.update_config(s, vincent, sips.id, PSPID, API_SECRET, protocol="direct", **DIRECT)
+    assert (row.protocol, row.merchant_id, row.masked_webhook_secret) == (
+        PspProtocol.DIRECT, PSPID, "••••••••88==")
+    switched = _stored(db, pos1)
+    assert switched.protocol == "direct"
+    assert decrypt_secret(switched.key_ciphertext) == API_SECRET
+    assert decrypt_secret(switched.webhook_secret_ciphertext) == HOOK_SECRET
+
+
+def test_switching_back_to_sips_requires_the_sips_key_and_forgets_the_direct_keys(db):
+    vincent, _, _, pos2, _ = _ids(db)
+    row = _create_direct(db, pos2, vincent)
+    with pytest.raises(ValidationError) as caught, session_scope(db) as s:
+        psp_config.update_config(s, vincent, row.id, "002001000000099", "", "2", protocol=SIPS)
+    assert caught.value.errors == {"key": psp_config.MSG_KEY_REQUIRED}
+    with session_scope(db) as s:
+        back = psp_config.update_config(s, vincent, row.id, "002001000000099", KEY, "2", protocol=SIPS)
+    assert (back.protocol, back.key_version, back.api_key_id, back.masked_webhook_secret) == (
+        PspProtocol.SIPS2, 2, "", "")
+    stored = _stored(db, pos2)
+    assert (stored.api_key_id, stored.webhook_key_id, stored.webhook_secret_ciphertext,
+            stored.webhook_secret_hint) == ("", "", "", "")
+    assert decrypt_secret(stored.key_ciphertext) == KEY
+
+
+def test_an_edit_without_a_protocol_keeps_the_configurations_protocol(db):
+    vincent, _, pos1, pos2, _ = _ids(db)
+    direct = _create_direct(db, pos2, vincent)
+    with session_scope(db) as s:
+        sips_id = s.exec(select(PspConfig.id).where(PspConfig.pos_id == pos1)).one()
+        assert psp_config.update_config(s, vincent, sips_id, "002001000000002", "", "1").protocol is PspProtocol.SIPS2
+        assert psp_config.update_config(s, vincent, direct.id, PSPID, "", **{
+            **DIRECT, "webhook_secret": ""}).protocol is PspProtocol.DIRECT
+
+
+def test_another_entitys_configuration_cannot_be_switched_to_direct(db):
+    vincent, _, _, _, audrey_pos = _ids(db)
+    foreign = _stored(db, audrey_pos)
+    with pytest.raises(DomainError, match="n'existe pas"), session_scope(db) as s:
+        psp_config.update_config(s, vincent, foreign.id, PSPID, API_SECRET, protocol="direct", **DIRECT)
+    assert _stored(db, audrey_pos).protocol == "sips2"
+
+
+def test_no_secret_is_logged_when_configurations_are_added_edited_or_switched(db, caplog):
+    vincent, _, pos1, pos2, _ = _ids(db)
+    caplog.set_level(logging.DEBUG)
+    row = _create_direct(db, pos2, vincent)
+    with session_scope(db) as s:
+        psp_config.update_config(s, vincent, row.id, PSPID, API_SECRET + "2", **DIRECT)
+        sips_id = s.exec(select(PspConfig.id).where(PspConfig.pos_id == pos1)).one()
+        psp_config.update_config(s, vincent, sips_id, PSPID, API_SECRET, protocol="direct", **DIRECT)
+    with pytest.raises(ValidationError), session_scope(db) as s:
+        psp_config.update_config(s, vincent, row.id, PSPID, " " + API_SECRET, **DIRECT)
+    logged = caplog.text
+    assert "psp config" in logged
+    assert API_SECRET not in logged and HOOK_SECRET not in logged
+
+
+def test_rotation_reencrypts_the_direct_api_and_webhook_secrets_too(db, keys):
+    old_key, new_key = keys
+    vincent, _, _, pos2, _ = _ids(db)
+    _create_direct(db, pos2, vincent)
+    before = _stored(db, pos2)
+    with session_scope(db) as s:
+        assert psp_config.rotate_all(s, _settings(f"{new_key},{old_key}")) == 6
+    after = _stored(db, pos2)
+    assert after.key_ciphertext != before.key_ciphertext
+    assert after.webhook_secret_ciphertext != before.webhook_secret_ciphertext
+    only_new = _settings(new_key)
+    assert decrypt_secret(after.key_ciphertext, only_new) == API_SECRET
+    assert decrypt_secret(after.webhook_secret_ciphertext, only_new) == HOOK_SECRET
+    # Sips rows have no webhook secret: it stays empty rather than becoming a token of "".
+    with session_scope(db) as s:
+        assert s.exec(select(func.count()).select_from(PspConfig)
+                      .where(PspConfig.webhook_secret_ciphertext != "")).one() == 1
+
+
+def test_rotation_is_all_or_nothing_when_only_a_webhook_secret_cannot_be_opened(db, keys):
+    old_key, new_key = keys
+    vincent, _, _, pos2, _ = _ids(db)
+    _create_direct(db, pos2, vincent)
+    stranger = Fernet.generate_key().decode()
+    with session_scope(db) as s:  # a webhook secret under a master key nobody lists any more
+        config = s.exec(select(PspConfig).where(PspConfig.pos_id == pos2)).one()
+        config.webhook_secret_ciphertext = Fernet(stranger.encode()).encrypt(HOOK_SECRET.encode()).decode()
+    with session_scope(db) as s:
+        before = sorted((c.id, c.key_ciphertext, c.webhook_secret_ciphertext) for c in s.exec(select(PspConfig)))
+    with pytest.raises(MasterKeyError), session_scope(db) as s:
+        psp_config.rotate_all(s, _settings(f"{new_key},{old_key}"))
+    with session_scope(db) as s:
+        assert sorted((c.id, c.key_ciphertext, c.webhook_secret_ciphertext)
+                      for c in s.exec(select(PspConfig))) == before
+
+
+def test_rotate_keys_command_reencrypts_direct_secrets(db, keys):
+    old_key, new_key = keys
+    vincent, _, _, pos2, _ = _ids(db)
+    _create_direct(db, pos2, vincent)
+    done = _rotate_cli(db, f"{new_key},{old_key}")
+    assert done.returncode == 0, done.stderr
+    assert "6 configuration(s) de e-paiement ré-chiffrée(s)" in done.stdout
+    assert API_SECRET not in done.stdout + done.stderr and HOOK_SECRET not in done.stdout + done.stderr
+    after = _stored(db, pos2)
+    only_new = _settings(new_key)
+    assert decrypt_secret(after.key_ciphertext, only_new) == API_SECRET
+    assert decrypt_secret(after.webhook_secret_ciphertext, only_new) == HOOK_SECRET

@@ -1,8 +1,11 @@
 """"Paramétrer le e-paiement par point de vente" (F-02, F-03, F-11..F-13).
 
-The encryption key typed in the modal goes from the form straight to the service: it is never
-kept in a state var (not even a backend one), so no state delta can carry it back to a browser,
-and the key input is uncontrolled (nothing sets its value from the server).
+A configuration speaks Worldline Direct (the default for a new one) or Worldline Sips 2.0
+(historique). The secrets typed in the modal (Sips: the encryption key; Direct: the API key
+secret and the webhook secret) go from the form's submit data straight to the service: they are
+never kept in a state var (not even a backend one), so no state delta can carry them back to a
+browser, and their inputs are uncontrolled password fields (nothing sets their value from the
+server). Only masked forms ("••••••••KEY1") come back.
 """
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ import reflex as rx
 
 from ...db import session_scope
 from ...domain.errors import DomainError, ValidationError
+from ...psp.interface import PspProtocol
 from ...services import psp_config
 from ...state import AppState
 from .access import admin_context, admin_only, field_error
@@ -30,9 +34,32 @@ EPAY_DEPLOYMENT_HELP = (
 POS_QUESTION = "Pour quel point de vente souhaitez-vous configurer le e-paiement ? *"
 
 
+DIRECT, SIPS2 = PspProtocol.DIRECT.value, PspProtocol.SIPS2.value
+NOT_APPLICABLE = "—"
+
+# Form field name -> state var holding its French error.
+ERROR_VARS = {
+    psp_config.F_POS: "error_pos", psp_config.F_PROTOCOL: "error_protocol",
+    psp_config.F_MERCHANT: "error_merchant", psp_config.F_KEY: "error_key",
+    psp_config.F_VERSION: "error_version", psp_config.F_API_KEY_ID: "error_api_key_id",
+    psp_config.F_WEBHOOK_KEY_ID: "error_webhook_key_id", psp_config.F_WEBHOOK_SECRET: "error_webhook_secret",
+}
+
+
 def _row(row: psp_config.ConfigRow) -> dict[str, str]:
-    return {"id": str(row.id), "pos": row.pos_name, "merchant": row.merchant_id,
-            "masked": row.masked_key, "version": str(row.key_version)}
+    """What one line of the list shows: labels and masked secrets, never a secret."""
+    direct = row.protocol is PspProtocol.DIRECT
+    return {
+        "id": str(row.id), "pos": row.pos_name, "protocol": row.protocol.label, "merchant": row.merchant_id,
+        "key": f"{row.api_key_id} · {row.masked_key}" if direct else row.masked_key,
+        "webhook": f"{row.webhook_key_id} · {row.masked_webhook_secret}" if direct else NOT_APPLICABLE,
+        "version": NOT_APPLICABLE if direct else str(row.key_version),
+    }
+
+
+def _text(form: dict, name: str) -> str:
+    value = form.get(name, "")
+    return value if isinstance(value, str) else str(value or "")
 
 
 class EpayConfigState(AppState):
@@ -44,23 +71,48 @@ class EpayConfigState(AppState):
     dialog_open: bool = False
     editing_id: int = 0
     editing_pos_name: str = ""
+    editing_protocol: str = ""  # the stored protocol of the configuration being edited
     editing_masked_key: str = ""
+    editing_masked_webhook_secret: str = ""
     pos_choices: list[dict[str, str]] = []
+    # Non-secret fields only: the secrets are read from the submit data and never stored here.
     form_pos_id: str = ""
+    form_protocol: str = DIRECT
     form_merchant_id: str = ""
     form_key_version: str = "1"
+    form_api_key_id: str = ""
+    form_webhook_key_id: str = ""
     error_pos: str = ""
+    error_protocol: str = ""
     error_merchant: str = ""
     error_key: str = ""
     error_version: str = ""
+    error_api_key_id: str = ""
+    error_webhook_key_id: str = ""
+    error_webhook_secret: str = ""
     error_form: str = ""
     # Delete confirmation.
     delete_open: bool = False
     delete_id: int = 0
     delete_name: str = ""
 
+    @rx.var
+    def secrets_required(self) -> bool:
+        """A new configuration, or a change of protocol, needs every secret of its protocol."""
+        return self.editing_id == 0 or self.form_protocol != self.editing_protocol
+
     def _clear_errors(self) -> None:
-        self.error_pos = self.error_merchant = self.error_key = self.error_version = self.error_form = ""
+        for name in ERROR_VARS.values():
+            setattr(self, name, "")
+        self.error_form = ""
+
+    def _reset_form(self) -> None:
+        self.editing_id = 0
+        self.editing_protocol = self.editing_pos_name = ""
+        self.editing_masked_key = self.editing_masked_webhook_secret = ""
+        self.form_pos_id = self.form_merchant_id = self.form_api_key_id = self.form_webhook_key_id = ""
+        self.form_protocol = psp_config.DEFAULT_PROTOCOL.value
+        self.form_key_version = "1"
 
     def _reload(self, entity_id: int) -> None:
         with session_scope(write=False) as session:
@@ -91,10 +143,7 @@ class EpayConfigState(AppState):
         with session_scope(write=False) as session:
             choices = psp_config.unconfigured_points_of_sale(session, entity.id)
         self.pos_choices = [{"id": str(c.id), "name": c.name} for c in choices]
-        self.editing_id = 0
-        self.editing_pos_name = self.editing_masked_key = ""
-        self.form_pos_id = self.form_merchant_id = ""
-        self.form_key_version = "1"
+        self._reset_form()
         self._clear_errors()
         self.dialog_open = True
 
@@ -110,10 +159,14 @@ class EpayConfigState(AppState):
             return rx.toast.error(str(exc))
         self.editing_id = row.id
         self.editing_pos_name = row.pos_name
+        self.editing_protocol = self.form_protocol = row.protocol.value
         self.editing_masked_key = row.masked_key
+        self.editing_masked_webhook_secret = row.masked_webhook_secret
         self.form_pos_id = str(row.pos_id)
         self.form_merchant_id = row.merchant_id
         self.form_key_version = str(row.key_version)
+        self.form_api_key_id = row.api_key_id
+        self.form_webhook_key_id = row.webhook_key_id
         self._clear_errors()
         self.dialog_open = True
 
@@ -132,30 +185,46 @@ class EpayConfigState(AppState):
 
     @rx.event
     @admin_only
+    def set_form_protocol(self, value: str):
+        protocol = psp_config.parse_protocol(value)
+        if protocol is not None:
+            self.form_protocol = protocol.value
+            self.error_protocol = ""
+
+    @rx.event
+    @admin_only
     def submit_config(self, form: dict):
         _, entity = admin_context(self)
         self._clear_errors()
-        merchant_id = str(form.get("merchant_id", ""))
-        version = str(form.get("key_version", ""))
+        protocol = _text(form, "protocol") or self.form_protocol
+        # The non-secret fields of the chosen protocol are kept so that a refused form shows them
+        # again; the secrets are passed on and dropped with this handler's frame.
+        for name, limit in (("merchant_id", 100), ("key_version", 10), ("api_key_id", 200),
+                            ("webhook_key_id", 200)):
+            if name in form:
+                setattr(self, f"form_{name}", _text(form, name)[:limit])
+        direct = protocol == DIRECT
+        fields = dict(
+            key=_text(form, "api_secret" if direct else "key"), key_version=self.form_key_version,
+            protocol=protocol, api_key_id=self.form_api_key_id, webhook_key_id=self.form_webhook_key_id,
+            webhook_secret=_text(form, "webhook_secret"),
+        )
         try:
             with session_scope() as session:
                 if self.editing_id:
-                    row = psp_config.update_config(session, entity.id, self.editing_id, merchant_id,
-                                                   str(form.get("key", "")), version)
+                    row = psp_config.update_config(session, entity.id, self.editing_id, self.form_merchant_id,
+                                                   **fields)
                 else:
-                    row = psp_config.create_config(session, entity.id, self.form_pos_id, merchant_id,
-                                                   str(form.get("key", "")), version)
+                    row = psp_config.create_config(session, entity.id, self.form_pos_id, self.form_merchant_id,
+                                                   **fields)
         except ValidationError as exc:
-            self.error_pos = exc.errors.get(psp_config.F_POS, "")
-            self.error_merchant = exc.errors.get(psp_config.F_MERCHANT, "")
-            self.error_key = exc.errors.get(psp_config.F_KEY, "")
-            self.error_version = exc.errors.get(psp_config.F_VERSION, "")
+            for name, var in ERROR_VARS.items():
+                setattr(self, var, exc.errors.get(name, ""))
             return
         except DomainError as exc:
             self.error_form = str(exc)
             return
         self.dialog_open = False
-        self.form_merchant_id, self.form_key_version = "", "1"
         self._reload(entity.id)
         verb = "modifiée" if self.editing_id else "enregistrée"
         return rx.toast.success(f"Configuration de e-paiement {verb} pour « {row.pos_name} ».")
@@ -194,8 +263,19 @@ class EpayConfigState(AppState):
         return rx.toast.success(f"Configuration de e-paiement supprimée pour « {name} ».")
 
 
-def _label(text: str) -> rx.Component:
+LABEL_STYLE = {"font_size": "var(--font-size-2)", "font_weight": "500", "line_height": "var(--line-height-2)"}
+
+
+def _label(text, html_for: str = "") -> rx.Component:
+    """A visible label; tied to its input by `html_for` when there is one."""
+    if html_for:
+        return rx.el.label(text, html_for=html_for, style=LABEL_STYLE)
     return rx.text(text, size="2", weight="medium")
+
+
+def _required(text: str, required) -> rx.Var:
+    """'Clé API (secret) *' when the field must be filled, 'Clé API (secret)' otherwise."""
+    return rx.cond(required, text + " *", text)
 
 
 def _pos_field() -> rx.Component:
@@ -203,7 +283,7 @@ def _pos_field() -> rx.Component:
     return rx.cond(
         s.editing_id == 0,
         rx.vstack(
-            _label(POS_QUESTION),
+            _label(POS_QUESTION, "config-pos"),
             rx.cond(
                 s.pos_choices.length() > 0,
                 rx.select.root(
@@ -229,8 +309,80 @@ def _pos_field() -> rx.Component:
     )
 
 
+def _protocol_choice() -> rx.Component:
+    """Two radio buttons, each with its <label>, grouped under a visible legend."""
+    s = EpayConfigState
+
+    def option(protocol: PspProtocol) -> rx.Component:
+        input_id = f"config-protocol-{protocol.value}"
+        return rx.hstack(
+            # Uncontrolled: the click shows at once; the state follows to swap the fields below.
+            rx.el.input(type="radio", name="protocol", value=protocol.value, id=input_id,
+                        default_checked=s.form_protocol == protocol.value,
+                        on_change=EpayConfigState.set_form_protocol,
+                        style={"accent_color": "var(--accent-9)", "margin": "0"}),
+            _label(protocol.label, input_id),
+            align="center", spacing="2",
+        )
+
+    return rx.el.fieldset(
+        rx.el.legend("Protocole *", style={**LABEL_STYLE, "padding": "0", "margin_bottom": "0.3em"}),
+        rx.hstack(option(PspProtocol.DIRECT), option(PspProtocol.SIPS2), spacing="5", wrap="wrap"),
+        field_error(s.error_protocol),
+        id="config-protocol", style={"border": "none", "padding": "0", "margin": "0", "width": "100%"},
+    )
+
+
+def _secret_input(name: str, input_id: str, keep_hint) -> rx.Component:
+    """An uncontrolled password field: its value goes up with the form and never comes back."""
+    s = EpayConfigState
+    return rx.input(name=name, id=input_id, type="password", auto_complete="new-password",
+                    placeholder=rx.cond(s.secrets_required, "",
+                                        "Laisser vide pour conserver la clé actuelle (" + keep_hint + ")"),
+                    width="100%")
+
+
+def _key_id_input(name: str, input_id: str, value) -> rx.Component:
+    return rx.input(name=name, id=input_id, default_value=value, width="100%", auto_complete="off",
+                    spell_check=False)
+
+
+def _direct_fields() -> rx.Component:
+    s = EpayConfigState
+    return rx.vstack(
+        _label("Clé API (identifiant) *", "config-api-key-id"),
+        _key_id_input("api_key_id", "config-api-key-id", s.form_api_key_id),
+        field_error(s.error_api_key_id),
+        _label(_required("Clé API (secret)", s.secrets_required), "config-api-secret"),
+        _secret_input("api_secret", "config-api-secret", s.editing_masked_key),
+        field_error(s.error_key),
+        _label("Clé webhook (identifiant) *", "config-webhook-key-id"),
+        _key_id_input("webhook_key_id", "config-webhook-key-id", s.form_webhook_key_id),
+        field_error(s.error_webhook_key_id),
+        _label(_required("Clé webhook (secret)", s.secrets_required), "config-webhook-secret"),
+        _secret_input("webhook_secret", "config-webhook-secret", s.editing_masked_webhook_secret),
+        field_error(s.error_webhook_secret),
+        spacing="2", width="100%",
+    )
+
+
+def _sips_fields() -> rx.Component:
+    s = EpayConfigState
+    return rx.vstack(
+        _label(_required("Clé de cryptage", s.secrets_required), "config-key"),
+        _secret_input("key", "config-key", s.editing_masked_key),
+        field_error(s.error_key),
+        _label("Version de la clé *", "config-version"),
+        rx.input(name="key_version", id="config-version", default_value=s.form_key_version,
+                 width="120px", input_mode="numeric"),
+        field_error(s.error_version),
+        spacing="2", width="100%",
+    )
+
+
 def config_dialog() -> rx.Component:
     s = EpayConfigState
+    direct = s.form_protocol == DIRECT
     return rx.dialog.root(
         rx.dialog.content(
             rx.dialog.title(rx.cond(s.editing_id == 0, "Ajouter une configuration de e-paiement",
@@ -238,21 +390,13 @@ def config_dialog() -> rx.Component:
             rx.form(
                 rx.vstack(
                     _pos_field(),
-                    _label("Identifiant *"),
+                    _protocol_choice(),
+                    _label(rx.cond(direct, "Identifiant (PSPID) *", "Identifiant *"), "config-merchant"),
                     rx.input(name="merchant_id", id="config-merchant", default_value=s.form_merchant_id,
-                             placeholder="ex. 002001000000002", width="100%", auto_complete="off"),
+                             placeholder=rx.cond(direct, "ex. MonPSPID", "ex. 002001000000002"),
+                             width="100%", auto_complete="off", spell_check=False),
                     field_error(s.error_merchant),
-                    _label(rx.cond(s.editing_id == 0, "Clé de cryptage *", "Clé de cryptage")),
-                    rx.input(name="key", id="config-key", type="password", auto_complete="new-password",
-                             placeholder=rx.cond(s.editing_id == 0, "",
-                                                 "Laisser vide pour conserver la clé actuelle (" +
-                                                 s.editing_masked_key + ")"),
-                             width="100%"),
-                    field_error(s.error_key),
-                    _label("Version de la clé *"),
-                    rx.input(name="key_version", id="config-version", default_value=s.form_key_version,
-                             width="120px", input_mode="numeric"),
-                    field_error(s.error_version),
+                    rx.cond(direct, _direct_fields(), _sips_fields()),
                     rx.cond(s.error_form != "",
                             rx.callout(s.error_form, icon="triangle_alert", color_scheme="red", width="100%")),
                     rx.hstack(
@@ -265,7 +409,7 @@ def config_dialog() -> rx.Component:
                 ),
                 on_submit=EpayConfigState.submit_config,
             ),
-            max_width="520px", id="config-dialog",
+            max_width="560px", id="config-dialog",
         ),
         open=s.dialog_open,
         on_open_change=EpayConfigState.dialog_open_changed,
@@ -296,8 +440,10 @@ def delete_dialog() -> rx.Component:
 def _config_row(row) -> rx.Component:
     return rx.table.row(
         rx.table.cell(row["pos"]),
+        rx.table.cell(row["protocol"], class_name="config-protocol"),
         rx.table.cell(row["merchant"]),
-        rx.table.cell(row["masked"], font_family="monospace"),
+        rx.table.cell(row["key"], font_family="monospace"),
+        rx.table.cell(row["webhook"], font_family="monospace"),
         rx.table.cell(row["version"]),
         rx.table.cell(
             rx.hstack(
@@ -321,8 +467,10 @@ def _config_table() -> rx.Component:
         rx.table.root(
             rx.table.header(rx.table.row(
                 rx.table.column_header_cell("Point de vente"),
+                rx.table.column_header_cell("Protocole"),
                 rx.table.column_header_cell("Identifiant"),
-                rx.table.column_header_cell("Clé de cryptage"),
+                rx.table.column_header_cell("Clé de cryptage / clé API"),
+                rx.table.column_header_cell("Clé webhook"),
                 rx.table.column_header_cell("Version de la clé"),
                 rx.table.column_header_cell(""),
             )),
