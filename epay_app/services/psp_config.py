@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 from ..config import Settings
 from ..domain.dates import utcnow
 from ..domain.errors import DomainError, ValidationError
-from ..models import Entity, PointOfSale, PspConfig
+from ..models import DirectCheckout, Entity, PointOfSale, PspConfig
 from ..psp.interface import PspProtocol
 from .secrets import encrypt_secret, mask, rotate_secret
 
@@ -352,6 +352,8 @@ def update_config(session: Session, entity_id: int, config_id, merchant_id: str,
     if errors or creds is None:
         raise ValidationError(errors)
     replaced = [name for name, value in (("key", creds.key), ("webhook secret", creds.webhook_secret)) if value]
+    if current is PspProtocol.SIPS2 and creds.protocol is PspProtocol.DIRECT:
+        _keep_sips_credentials(config)
     _apply(config, creds, settings)
     config.updated_at = utcnow()
     session.add(config)
@@ -360,6 +362,14 @@ def update_config(session: Session, entity_id: int, config_id, merchant_id: str,
              "" if creds.protocol is current else f", was {current.value}", config.merchant_id,
              ", ".join(replaced) or "nothing secret")
     return _row(config, pos.name)
+
+
+def _keep_sips_credentials(config: PspConfig) -> None:
+    """A point of sale moving to Direct keeps its Sips merchant and key (still encrypted): its
+    Sips-era payments are refunded and reconciled through Sips Office with them."""
+    config.sips_merchant_id = config.merchant_id
+    config.sips_key_ciphertext = config.key_ciphertext
+    config.sips_key_version = config.key_version
 
 
 def delete_config(session: Session, entity_id: int, config_id) -> str:
@@ -381,6 +391,12 @@ def rotate_all(session: Session, settings: Settings | None = None) -> int:
         config.key_ciphertext = rotate_secret(config.key_ciphertext, settings)
         if config.webhook_secret_ciphertext:
             config.webhook_secret_ciphertext = rotate_secret(config.webhook_secret_ciphertext, settings)
+        if config.sips_key_ciphertext:
+            config.sips_key_ciphertext = rotate_secret(config.sips_key_ciphertext, settings)
         session.add(config)
+    # The RETURNMAC of each hosted checkout is kept like a secret too.
+    for checkout in session.exec(select(DirectCheckout).order_by(DirectCheckout.id)).all():
+        checkout.return_mac_ciphertext = rotate_secret(checkout.return_mac_ciphertext, settings)
+        session.add(checkout)
     session.flush()
     return len(configs)

@@ -32,13 +32,14 @@ def _leave_no_trace(live_app):
     yield
     from sqlmodel import delete
 
-    from epay_app.models import EPaymentEvent, Offer, OutboxMail, SalesOrder
+    from epay_app.models import DirectCheckout, EPaymentEvent, Offer, OutboxMail, SalesOrder
 
     with session_scope(live_app.db_url) as s:
         order_ids = s.exec(select(SalesOrder.id).where(SalesOrder.number.in_(ORDERS))).all()
         payment_ids = s.exec(select(EPayment.id).where(EPayment.order_id.in_(order_ids))).all()
         s.exec(delete(OutboxMail).where(OutboxMail.payment_id.in_(payment_ids)))
         s.exec(delete(EPaymentEvent).where(EPaymentEvent.payment_id.in_(payment_ids)))
+        s.exec(delete(DirectCheckout).where(DirectCheckout.payment_id.in_(payment_ids)))
         s.exec(delete(EPayment).where(EPayment.id.in_(payment_ids)))
         s.exec(delete(SalesOrder).where(SalesOrder.id.in_(order_ids)))
         s.exec(delete(Offer).where(Offer.number.in_(EXTRA_OFFERS)))
@@ -259,7 +260,7 @@ def test_the_customer_pays_from_the_e_mail_and_the_order_page_shows_it_live(live
     customer_shot(customer, request, "1-mail")
     href = frame.get_by_role("link", name="Payer l'acompte en ligne").get_attribute("href")
     customer.goto(href)
-    expect(customer.locator("#order-id")).to_have_text(reference)
+    expect(customer.locator("#merchant-reference")).to_have_text(reference)
     fill_card(customer, "PATRICK PONS")
     customer_shot(customer, request, "2-page-de-paiement")
     customer.locator("#pay").click()

@@ -17,7 +17,7 @@ from epay_app.domain.errors import DomainError, ValidationError
 from epay_app.models import Entity, PointOfSale, PspConfig
 from epay_app.psp.interface import PspProtocol
 from epay_app.services import demo_data, psp_accounts, psp_config
-from epay_app.services.secrets import MasterKeyError, decrypt_secret
+from epay_app.services.secrets import MasterKeyError, decrypt_secret, encrypt_secret
 from tests.support import database
 
 KEY = "Zq7-DISTINCTIVE-secret-KEY9"
@@ -36,6 +36,14 @@ def db(tmp_path, monkeypatch, keys):
     database.migrate(url)
     with session_scope(url) as s:
         demo_data.seed(s)
+    with session_scope(url) as s:  # these tests start with every demo point of sale on Sips
+        pos1 = s.exec(select(PointOfSale).where(PointOfSale.number == 61)).one()
+        config = s.exec(select(PspConfig).where(PspConfig.pos_id == pos1.id)).one()
+        s.delete(config)
+        s.flush()
+        s.add(PspConfig(pos_id=pos1.id, protocol="sips2", merchant_id=demo_data.DEMO_MERCHANT_ID,
+                        key_ciphertext=encrypt_secret(demo_data.DEMO_MERCHANT_KEY),
+                        key_hint=demo_data.DEMO_MERCHANT_KEY[-4:], key_version=1))
     return url
 
 
@@ -423,6 +431,14 @@ def test_switching_a_sips_configuration_to_direct_requires_the_direct_secrets(db
     assert switched.protocol == "direct"
     assert decrypt_secret(switched.key_ciphertext) == API_SECRET
     assert decrypt_secret(switched.webhook_secret_ciphertext) == HOOK_SECRET
+    # The Sips merchant and key are kept: Sips-era payments are refunded through Sips Office.
+    assert (switched.sips_merchant_id, switched.sips_key_ciphertext, switched.sips_key_version) == (
+        sips.merchant_id, sips.key_ciphertext, sips.key_version)
+    with session_scope(db) as s:
+        kept = psp_accounts.credentials_for_pos(s, pos1, protocol=PspProtocol.SIPS2)
+        today = psp_accounts.credentials_for_pos(s, pos1)
+    assert (kept.merchant_id, kept.secret_key) == (demo_data.DEMO_MERCHANT_ID, demo_data.DEMO_MERCHANT_KEY)
+    assert (today.protocol, today.merchant_id, today.secret_key) == (PspProtocol.DIRECT, PSPID, API_SECRET)
 
 
 def test_switching_back_to_sips_requires_the_sips_key_and_forgets_the_direct_keys(db):
@@ -522,3 +538,26 @@ def test_rotate_keys_command_reencrypts_direct_secrets(db, keys):
     only_new = _settings(new_key)
     assert decrypt_secret(after.key_ciphertext, only_new) == API_SECRET
     assert decrypt_secret(after.webhook_secret_ciphertext, only_new) == HOOK_SECRET
+
+
+def test_rotation_reencrypts_the_kept_sips_key_and_the_checkouts_returnmac(db, keys):
+    from datetime import timedelta
+
+    from epay_app.domain.dates import utcnow
+    from epay_app.models import DirectCheckout, EPayment
+
+    old_key, new_key = keys
+    vincent, _, pos1, *_ = _ids(db)
+    with session_scope(db) as s:
+        psp_config.update_config(s, vincent, _stored(db, pos1).id, PSPID, API_SECRET, protocol="direct", **DIRECT)
+        payment = s.exec(select(EPayment)).first()
+        s.add(DirectCheckout(payment_id=payment.id, hosted_checkout_id="4306873688", redirect_url="https://x/",
+                             return_mac_ciphertext=encrypt_secret("ab874513-9f40-4ca0-a7c7-8dc14bc4e09d"),
+                             idempotence_key="k1", expires_at=utcnow() + timedelta(minutes=30)))
+    with session_scope(db) as s:
+        psp_config.rotate_all(s, _settings(f"{new_key},{old_key}"))
+    only_new = _settings(new_key)
+    assert decrypt_secret(_stored(db, pos1).sips_key_ciphertext, only_new) == demo_data.DEMO_MERCHANT_KEY
+    with session_scope(db) as s:
+        checkout = s.exec(select(DirectCheckout)).one()
+        assert decrypt_secret(checkout.return_mac_ciphertext, only_new) == "ab874513-9f40-4ca0-a7c7-8dc14bc4e09d"
