@@ -99,7 +99,7 @@ def plan_checkout(session: Session, payment: EPayment, creds: MerchantCredential
 def record_checkout(session: Session, payment_id: int, checkout: HostedCheckout, idempotence_key: str,
                     settings: Settings, now: datetime) -> str:
     """Store the new checkout (RETURNMAC encrypted: it proves a return); the redirect URL."""
-    payment = lock_payment(session, payment_id)
+    lock_payment(session, payment_id)  # one writer per payment: a concurrent click waits here
     existing = session.exec(
         select(DirectCheckout).where(DirectCheckout.hosted_checkout_id == checkout.checkout_id)
     ).first()

@@ -259,7 +259,7 @@ def test_refund_of_a_direct_payment_goes_through_the_sdk(psp_customer, parse_for
 
 
 def test_sips_era_payment_of_a_point_of_sale_now_on_direct_is_refunded_through_sips_office(
-        psp_customer, make_direct_payment, db, sandbox, api_server):
+        psp_customer, parse_forms, make_direct_payment, db, sandbox, api_server):
     """Paid through Sips before its point of sale moved to Direct (the Sips Paypage posted by
     hand, as the app did then): refunded with the Sips credentials the configuration kept."""
     from epay_app.psp import sips_codec as codec
@@ -275,8 +275,7 @@ def test_sips_era_payment_of_a_point_of_sale_now_on_direct_is_refunded_through_s
     form = {"Data": data, "InterfaceVersion": codec.PAYPAGE_INTERFACE,
             "Seal": codec.paypage_seal(data, DEMO_KEY), "SealAlgorithm": codec.HMAC_SHA256}
     page = psp_customer.http.post(f"{sandbox}/paymentInit", data=form)
-    action, _ = [f for f in __import__("tests.integration.conftest", fromlist=["html_forms"]).html_forms(
-        page.text, str(page.url))][0]
+    action, _ = parse_forms(page.text, str(page.url))[0]
     psp_customer.http.post(action, data={"holder": "P PONS", "card_number": "4100000000000000",
                                          "exp_month": "12", "exp_year": "2099", "cvc": "123"})
     _until(lambda: _payment(db, payment.id).status == "autorise")

@@ -199,12 +199,12 @@ class DirectGateway:
         # refund before capture → 400 on preprod].
         if payment.status == "PENDING_CAPTURE":
             operation, key = "cancel", f"cancel-{payment_id}"[:40]
-            call = lambda: self._merchant(creds).payments().cancel_payment(  # noqa: E731
+            call = lambda: self._merchant(creds).payments().cancel_payment(
                 payment_id, CancelPaymentRequest().from_dictionary({}), CallContext(idempotence_key=key))
         else:
             operation, key = "refund", f"refund-{payment_id}"[:40]
             body = {"amountOfMoney": {"amount": amount_cents, "currencyCode": currency}}
-            call = lambda: self._merchant(creds).payments().refund_payment(  # noqa: E731
+            call = lambda: self._merchant(creds).payments().refund_payment(
                 payment_id, RefundRequest().from_dictionary(body), CallContext(idempotence_key=key))
         try:
             answer = self._call(operation, call)
