@@ -19,7 +19,6 @@ from starlette.routing import Route
 from ..config import get_settings
 from ..db import session_scope
 from ..domain.errors import DomainError
-from ..domain.statuses import PaymentStatus
 from ..psp.interface import MalformedResponse, SealError
 from ..psp.sips import NOTIFY_PATH, RETURN_PATH
 from ..psp.web import BadRequest, read_form

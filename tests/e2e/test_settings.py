@@ -20,6 +20,23 @@ from .conftest import login
 
 pytestmark = pytest.mark.e2e
 
+
+@pytest.fixture(scope="module", autouse=True)
+def point_of_sale_1_still_on_sips(live_app):
+    """These tests start where a dealer coming from Sips starts: "Point de vente 1" with its Sips
+    merchant only (the demo has since moved it to Worldline Direct)."""
+    from epay_app.models import PspConfig
+
+    with session_scope(live_app.db_url) as s:
+        pos1 = s.exec(select(PointOfSale).where(PointOfSale.number == 61)).one()
+        old = s.exec(select(PspConfig).where(PspConfig.pos_id == pos1.id)).one()
+        # The kept Sips key is already encrypted under the app's master key.
+        sips = PspConfig(pos_id=pos1.id, protocol="sips2", merchant_id=old.sips_merchant_id,
+                         key_ciphertext=old.sips_key_ciphertext, key_hint="KEY1", key_version=1)
+        s.delete(old)
+        s.flush()
+        s.add(sips)
+
 SECRET_KEY = "e2e-Distinctive-Sips-Secret-7Q9Z"
 # Worldline Direct: the API key secret and the webhook secret typed in the Direct test.
 API_SECRET = "e2e-Direct-ApiSecret+Q3v/Wx81Lm0P=="
