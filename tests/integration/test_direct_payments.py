@@ -286,3 +286,30 @@ def test_sips_era_payment_of_a_point_of_sale_now_on_direct_is_refunded_through_s
     assert result.ok, result.message
     assert _payment(db, payment.id).status == "rembourse"
     assert _checkouts(db, payment.id) == []  # never a Direct payment
+
+
+def test_reconciliation_applies_a_direct_payment_whose_return_and_webhooks_were_lost(
+        psp_customer, parse_forms, make_direct_payment, db, sandbox):
+    from datetime import timedelta
+
+    from epay_app.services.reconciliation import reconcile_pending
+
+    paid, never_opened = make_direct_payment(), make_direct_payment()
+    r = httpx.post(f"{sandbox}/_sandbox/direct/faults", json={"merchantReference": paid.reference, "drop": True})
+    assert r.status_code == 200, r.text
+    url, fields = _hosted_form(_open(psp_customer, paid), parse_forms)
+    fields.update(cardholderName="P PONS", cardNumber=APPROVED, expiryMonth="12", expiryYear="2030", cvv="123",
+                  action="pay")
+    lost = psp_customer.http.post(url, data=fields, follow_redirects=False)  # the browser never comes back
+    assert lost.status_code == 303 and "RETURNMAC=" in lost.headers["location"]
+    assert _payment(db, paid.id).status == "envoye"
+
+    report = run(reconcile_pending(older_than=timedelta(0)))
+
+    assert report.changed.get(paid.reference) == "autorise"
+    assert _payment(db, paid.id).status == "autorise"
+    assert [e.source for e in _events(db, paid.id)] == ["psp:reconciliation"]
+    assert [m.kind for m in _mails(db, paid.id)] == ["payment_confirmation"]
+    # A payment whose link was never opened has nothing at the PSP: it stays Envoyé.
+    assert never_opened.reference not in report.changed
+    assert _payment(db, never_opened.id).status == "envoye"
