@@ -37,6 +37,7 @@ class PublicVehicleState(rx.State):
     reserved_label: str = ""  # "Réservé jusqu'au 16/12/2024 à 16h32"
     amount: str = ""
     hours: int = 0
+    hold_minutes: int = 0
     show_form: bool = False
     errors: dict[str, str] = {}
     message: str = ""
@@ -69,6 +70,7 @@ class PublicVehicleState(rx.State):
         self.reserved_label = f"Réservé jusqu'au {format_paris(state.blocked_until)}" if state.blocked_until else ""
         self.unavailable = "" if state.can_reserve else state.reason
         self.amount, self.hours = format_eur(group.reservation_amount_cents), group.reservation_hours
+        self.hold_minutes = int(reservations.hold_duration(group).total_seconds() // 60)
 
     @rx.event
     def load_vehicle(self):
@@ -98,8 +100,11 @@ class PublicVehicleState(rx.State):
         yield
         data = {key: form.get(key, "") for key in FIELDS}
         vehicle_id, pos_number = self.vehicle_id, self.pos_number
+        # The address the app sees (the socket's peer; behind a reverse proxy, Reflex's
+        # trusted_proxy_hops / REFLEX_TRUSTED_PROXY_HOPS picks it from X-Forwarded-For).
+        client_address = self.router.session.client_ip or "inconnue"
         try:
-            result = await rx.run_in_thread(lambda: _reserve(vehicle_id, data))
+            result = await rx.run_in_thread(lambda: _reserve(vehicle_id, data, client_address))
         except ValidationError as exc:
             self.errors = exc.errors
             self.message = "Veuillez corriger les champs signalés."
@@ -111,8 +116,9 @@ class PublicVehicleState(rx.State):
         else:
             self.show_form = False
             self.done = True
-            self.done_text = (f"Le véhicule vous est réservé jusqu'au {format_paris(result.blocked_until)} "
-                              f"(paiement en ligne n° {result.reference}).")
+            self.done_text = (f"Le véhicule vous est réservé le temps du paiement, jusqu'au "
+                              f"{format_paris(result.blocked_until)} (paiement en ligne n° {result.reference}). "
+                              f"Une fois le paiement accepté, il vous sera réservé {self.hours} heures.")
             self._load(pos_number, vehicle_id)
             if result.pay_url:
                 self.done_text += " Vous allez être redirigé vers la page de paiement sécurisé."
@@ -123,9 +129,9 @@ class PublicVehicleState(rx.State):
         self.submitting = False
 
 
-def _reserve(vehicle_id: int, data: dict) -> reservations.Reservation:
+def _reserve(vehicle_id: int, data: dict, client_address: str) -> reservations.Reservation:
     with session_scope() as session:
-        return reservations.reserve_vehicle(session, vehicle_id, data)
+        return reservations.reserve_vehicle(session, vehicle_id, data, client_address=client_address)
 
 
 def field_error(name: str) -> rx.Component:
@@ -143,7 +149,9 @@ def reservation_form() -> rx.Component:
         rx.vstack(
             rx.heading("Réserver ce véhicule", size="4"),
             rx.text("Le véhicule vous sera réservé pendant ", PublicVehicleState.hours,
-                    " heures contre un paiement en ligne de ", PublicVehicleState.amount, ".", size="2"),
+                    " heures contre un paiement en ligne de ", PublicVehicleState.amount,
+                    ". Sans paiement accepté dans les ", PublicVehicleState.hold_minutes,
+                    " minutes, il sera remis en vente.", size="2", id="reservation-terms"),
             labelled("Civilité *", "civility",
                      rx.radio_group(["M.", "Mme."], name="civility", direction="row", id="civility")),
             labelled("Nom *", "last_name", rx.input(name="last_name", id="last_name", width="100%")),
