@@ -117,3 +117,47 @@ def test_reservation_settings_are_refused_to_an_entity_of_another_group(db):
         other_id = other.id
     with pytest.raises(gs.SettingsRefused), session_scope(url) as s:
         gs.update_reservation(s, other_id, True, "720", "1,00", by_entity_id=_entity_id(url))
+
+
+@pytest.mark.parametrize("admin_email, allowed", [("admin.sansoption@openflex.demo", False),
+                                                  ("admin@openflex.demo", True)])
+def test_the_reservation_settings_handlers_refuse_an_administrator_without_the_option(
+        db, monkeypatch, admin_email, allowed):
+    """The page's handlers as Reflex runs them, with a forged submit from the administrator of
+    the entity without e-paiement: refused in French, nothing saved."""
+    from types import SimpleNamespace
+
+    from epay_app.config import get_settings
+    from epay_app.models import User
+    from epay_app.pages.settings.reservation import ReservationState
+
+    url, gid = db
+    monkeypatch.setenv("REFLEX_DB_URL", url)
+    get_settings.cache_clear()
+    with session_scope(url, write=False) as s:
+        admin = s.exec(select(User).where(User.email == admin_email)).one()
+    fields = {name: f.default for name, f in ReservationState.get_fields().items()
+              if name in ReservationState.base_vars and not callable(f.default)}
+    state = SimpleNamespace(**fields, current_user=lambda: admin, _remember=lambda u: None, _forget=lambda: None)
+    for name in ("_show", "_clear_errors"):
+        setattr(state, name, getattr(ReservationState, name).__get__(state))
+
+    def run(handler, *args):
+        return ReservationState.event_handlers[handler].fn(state, *args)
+
+    try:
+        run("load_reservation")
+        assert state.can_edit is allowed
+        run("edit_reservation")
+        assert state.editing is allowed
+        state.form_enabled = True
+        run("submit_reservation", {"hours": "720", "amount": "1,00"})
+        with session_scope(url, write=False) as s:
+            saved = gs.get_reservation(s, gid)
+        if allowed:
+            assert saved == gs.ReservationSettings(True, 720, 100)
+        else:
+            assert state.error_form == gs.MSG_RESERVATION_NO_OPTION and not state.editing
+            assert saved == gs.ReservationSettings(True, 48, 20_000)
+    finally:
+        get_settings.cache_clear()
