@@ -1,7 +1,6 @@
 """A published vehicle's public page (no login) with "Réserver ce véhicule" (F-40)."""
 from __future__ import annotations
 
-import json
 import logging
 
 import reflex as rx
@@ -44,6 +43,7 @@ class PublicVehicleState(rx.State):
     done: bool = False
     done_text: str = ""
     submitting: bool = False
+    pay_url: str = ""  # /pay/<token> once reserved: the browser goes there by itself
 
     def _load(self, pos_number: int, vehicle_id: int) -> None:
         with session_scope(write=False) as session:
@@ -76,6 +76,7 @@ class PublicVehicleState(rx.State):
     def load_vehicle(self):
         self.errors, self.message, self.done, self.done_text = {}, "", False, ""
         self.show_form = self.submitting = False
+        self.pay_url = ""
         numbers = path_numbers(self.router.url.path)
         if len(numbers) != 2:
             self.found = False
@@ -122,10 +123,9 @@ class PublicVehicleState(rx.State):
             self._load(pos_number, vehicle_id)
             if result.pay_url:
                 self.done_text += " Vous allez être redirigé vers la page de paiement sécurisé."
-                self.submitting = False
-                # A full page load: /pay/<token> is a server route, not a page of the app.
-                yield rx.call_script(f"window.location.assign({json.dumps(result.pay_url)})")
-                return
+                # A full page load (/pay/<token> is a server route, not a page of the app), made
+                # by a meta refresh: rx.call_script would need 'unsafe-eval' in the CSP.
+                self.pay_url = result.pay_url
         self.submitting = False
 
 
@@ -182,6 +182,12 @@ def reservation_block() -> rx.Component:
         rx.cond(PublicVehicleState.done,
                 rx.callout(PublicVehicleState.done_text, icon="circle-check", color_scheme="green",
                            id="reservation-done", width="100%")),
+        rx.cond(PublicVehicleState.pay_url != "",
+                rx.fragment(
+                    rx.el.meta(http_equiv="refresh", content="0;url=" + PublicVehicleState.pay_url),
+                    rx.el.a("Continuer vers le paiement sécurisé", href=PublicVehicleState.pay_url,
+                            id="pay-link"),
+                )),
         rx.cond(
             PublicVehicleState.can_reserve,
             rx.cond(PublicVehicleState.show_form, reservation_form(),
