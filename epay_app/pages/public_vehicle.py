@@ -182,7 +182,9 @@ def reservation_block() -> rx.Component:
         rx.cond(PublicVehicleState.done,
                 rx.callout(PublicVehicleState.done_text, icon="circle-check", color_scheme="green",
                            id="reservation-done", width="100%")),
-        rx.cond(PublicVehicleState.pay_url != "",
+        # Only once hydrated: coming back to the page, the old state (with its pay_url) is sent
+        # before load_vehicle clears it, and a meta refresh would fire at once.
+        rx.cond(rx.State.is_hydrated & (PublicVehicleState.pay_url != ""),
                 rx.fragment(
                     rx.el.meta(http_equiv="refresh", content="0;url=" + PublicVehicleState.pay_url),
                     rx.el.a("Continuer vers le paiement sécurisé", href=PublicVehicleState.pay_url,
