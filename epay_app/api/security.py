@@ -31,7 +31,7 @@ from ..config import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
-_INLINE_SCRIPT = re.compile(rb"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.S | re.I)
+_INLINE_SCRIPT = re.compile(rb"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.DOTALL | re.IGNORECASE)
 HSTS = "max-age=31536000; includeSubDomains"
 REFERRER_POLICY = "same-origin"  # /pay/<token> never leaks to the PSP in a Referer
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"

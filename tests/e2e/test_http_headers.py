@@ -20,7 +20,7 @@ from .conftest import fill_card, login
 
 pytestmark = pytest.mark.e2e
 CSP_VIOLATION = re.compile(r"Content Security Policy|Refused to (load|execute|apply|connect|frame|evaluate|send)",
-                           re.I)
+                           re.IGNORECASE)
 
 
 def _directives(csp: str) -> dict[str, list[str]]:
@@ -88,7 +88,7 @@ def test_cors_answers_only_the_public_origin(live_app, page):
 class _Framer(BaseHTTPRequestHandler):
     target = ""
 
-    def do_GET(self):  # noqa: N802 - http.server's name
+    def do_GET(self):
         body = f'<!doctype html><title>autre site</title><iframe id="victim" src="{self.target}"></iframe>'.encode()
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")

@@ -5,14 +5,18 @@ import re
 
 from epay_app.api.customer_pages import AUTO_POST_SCRIPT, auto_post
 from epay_app.api.security import (
-    built_page_script_hashes, content_security_policy, origin, script_hash, security_headers,
+    built_page_script_hashes,
+    content_security_policy,
+    origin,
+    script_hash,
+    security_headers,
 )
 from epay_app.config import Settings
 
 
 def _settings(**values) -> Settings:
-    base = dict(public_url="https://paiement.concession.fr/", psp_paypage_url="https://payment.sips.example/paymentInit",
-                direct_api_url="https://payment.preprod.direct.worldline-solutions.com")
+    base = {"public_url": "https://paiement.concession.fr/", "psp_paypage_url": "https://payment.sips.example/paymentInit",
+                "direct_api_url": "https://payment.preprod.direct.worldline-solutions.com"}
     return Settings(**{**base, **values})
 
 
