@@ -567,3 +567,26 @@ def test_an_unpublished_or_sold_vehicle_is_not_offered(url, vehicle_id, change):
         assert not resa.availability(s, s.get(Vehicle, vehicle_id), now=T0).offered
     with pytest.raises(resa.ReservationUnavailable):
         _reserve(url, vehicle_id)
+
+
+def test_the_block_itself_is_refused_on_an_ordered_vehicle(url, vehicle_id):
+    """The conditional UPDATE checks the order too: an order validated between the page's check
+    and the claim still wins."""
+    _order_the_ceed(url)
+    with session_scope(url) as s:
+        assert resa._claim(s, vehicle_id, T0 + HOLD, T0) is False
+    assert _vehicle(url, vehicle_id).reserved_until is None
+
+
+def test_a_late_authorisation_on_a_vehicle_ordered_meanwhile_is_to_be_refunded(url, vehicle_id):
+    reservation = _reserve(url, vehicle_id)
+    with session_scope(url) as s:  # the hold ended, then the dealer validated an order on the vehicle
+        vehicle = s.get(Vehicle, vehicle_id)
+        vehicle.reservation_payment_id, vehicle.reserved_until = None, None
+    _order_the_ceed(url)
+    with session_scope(url) as s:
+        payment = lock_payment(s, reservation.payment_id)
+        change_status(s, payment, S.AUTORISE, source="psp:notify", psp_code="test")
+        resa.after_status_change(s, payment, now=T0 + timedelta(minutes=35))
+    assert _payment(url, reservation.payment_id).status == S.A_REMBOURSER.value
+    assert _vehicle(url, vehicle_id).reserved_until is None
