@@ -6,10 +6,10 @@ policy is set here once. (In dev, Vite serves the pages on its own port: no head
 
 The policy, and why each source is there:
 - scripts: our own origin, plus the exact hashes of the inline scripts of the built pages (React
-  Router writes its hydration data inline) and of our auto-posting PSP form. No `'unsafe-inline'`
-  and no `'unsafe-eval'`: Reflex runs `rx.call_script` / `rx.call_function` with `eval`
-  (state.js), so the app must not use them (the public vehicle page goes to /pay/<token> with a
-  meta refresh instead);
+  Router writes its hydration data inline) and of our auto-posting PSP form — no `'unsafe-inline'`.
+  `'unsafe-eval'` stays: Reflex runs `rx.toast`, `rx.call_script` and `rx.call_function` through
+  `eval` in its state.js (toasts vanish without it, found by the e2e suites); it lets our own
+  scripts evaluate strings, not load foreign ones;
 - styles: `'unsafe-inline'`, Emotion and Radix write <style> elements at run time;
 - frames: our own origin only, and nobody may frame us (`frame-ancestors 'none'`, X-Frame-Options);
 - forms may post only to us and to the PSP's hosted pages (Sips: EPAY_PSP_PAYPAGE_URL; Direct:
@@ -82,7 +82,7 @@ def content_security_policy(settings: Settings, inline_hashes: tuple[str, ...] =
            if o]
     sockets = [websocket_origin(o) for o in own]
     psp_forms = [o for o in dict.fromkeys([origin(settings.psp_paypage_url), origin(settings.direct_api_url)]) if o]
-    scripts = ["'self'", script_hash(AUTO_POST_SCRIPT), *inline_hashes]
+    scripts = ["'self'", "'unsafe-eval'", script_hash(AUTO_POST_SCRIPT), *inline_hashes]
     return "; ".join([
         "default-src 'self'",
         "script-src " + " ".join(scripts),
