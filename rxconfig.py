@@ -2,11 +2,20 @@ import os
 
 import reflex as rx
 
+from epay_app.api.security import origin
+from epay_app.config import get_settings
+
+# CORS and the websocket accept only the app's public address (EPAY_PUBLIC_URL, or `.env`):
+# Reflex's default "*" with credentials echoed any Origin (issue 12).
+PUBLIC_ORIGIN = origin(get_settings().public_url)
+
+
 config = rx.Config(
     app_name="epay_app",
     db_url=os.environ.get("REFLEX_DB_URL", "sqlite:///epay.db"),
     telemetry_enabled=False,
     show_built_with_reflex=False,
+    cors_allowed_origins=[PUBLIC_ORIGIN],
     plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="blue", radius="medium"))],
     disable_plugins=[rx.plugins.SitemapPlugin],
 )

@@ -35,6 +35,15 @@ class Settings(BaseSettings):
     # Lifetime of a Direct hosted checkout session (sessionTimeout, minutes; platform default 180).
     direct_checkout_minutes: int = Field(default=30, ge=1, le=1440)
 
+    # e-Réservation (F-40, F-69). An unpaid reservation holds the vehicle only for the PSP session;
+    # the group's configured block (e.g. 48 h) starts when the payment is authorised.
+    reservation_hold_minutes: int = Field(default=30, ge=1, le=30)
+    # Public form limits: reservations per client address in a sliding window, and per e-mail
+    # address (each reservation sends one e-mail to it) in a day.
+    reservation_limit_window_minutes: int = Field(default=60, ge=1)
+    reservation_max_per_client: int = Field(default=3, ge=1)
+    reservation_max_per_email: int = Field(default=3, ge=1)
+
     # Payment links: signing secret for /pay/<token> and their lifetime.
     link_secret: str = ""
     link_ttl_hours: int = Field(default=72, gt=0)

@@ -300,3 +300,17 @@ class PaymentPspCheck(SQLModel, table=True):
     __tablename__ = "epayment_psp_check"
     payment_id: int = Field(foreign_key="epayment.id", primary_key=True)
     checked_at: datetime = Field(sa_column=_ts(False))
+
+
+class ReservationAttempt(SQLModel, table=True):
+    """One reservation started from the public form (F-69): what the per-client-address and
+    per-e-mail limits count. Kept apart from the payment, which knows nothing of the visitor's
+    connection."""
+
+    __tablename__ = "reservation_attempt"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(False, index=True))
+    client_address: str = Field(default="", index=True)
+    email: str = Field(default="", index=True)  # lower case, as validated
+    vehicle_id: int = Field(foreign_key="vehicle.id")
+    payment_id: Optional[int] = Field(default=None, foreign_key="epayment.id")

@@ -34,5 +34,9 @@ class WorkerIdHeader:
 
 def mount_api(reflex_asgi):
     """Build a new Starlette app each call: the app may be built twice in one process."""
-    middleware = [Middleware(WorkerIdHeader)] if get_settings().expose_worker_id else []
+    from .security import SecurityHeaders
+
+    middleware = [Middleware(SecurityHeaders)]
+    if get_settings().expose_worker_id:
+        middleware.append(Middleware(WorkerIdHeader))
     return Starlette(routes=[*API_ROUTES, Mount("/", app=reflex_asgi)], middleware=middleware)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Mapping
 
@@ -24,7 +25,7 @@ class VisitorDetails:
     phone: str  # digits, with a leading + for international numbers
 
 
-def _normalise_phone(text: str) -> str | None:
+def normalise_phone(text: str) -> str | None:
     """06 12 34 56 78 / 06.12.34.56.78 / +33 6 12 34 56 78 / 0033612345678; None if unreadable."""
     compact = _PHONE_SEPARATORS.sub("", text)
     if compact.startswith("00"):
@@ -71,7 +72,7 @@ def validate_visitor(data: Mapping[str, object]) -> VisitorDetails:
     elif len(email) > MAX_EMAIL or not _EMAIL.match(email):
         errors["email"] = "L'adresse e-mail n'est pas valide (ex. prenom.nom@exemple.fr)."
     raw_phone = text("phone")
-    phone = _normalise_phone(raw_phone) if raw_phone else None
+    phone = normalise_phone(raw_phone) if raw_phone else None
     if not raw_phone:
         errors["phone"] = "Le numéro de téléphone est obligatoire."
     elif phone is None:
@@ -79,3 +80,19 @@ def validate_visitor(data: Mapping[str, object]) -> VisitorDetails:
     if errors:
         raise ValidationError(errors)
     return VisitorDetails(civility, last_name.upper(), first_name, email, phone or "")
+
+
+def _folded(name: str) -> str:
+    """"  Lefèvre " and "LEFEVRE" compare equal: case, accents and spacing do not count."""
+    decomposed = unicodedata.normalize("NFKD", " ".join(name.split()))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def is_same_person(details: VisitorDetails, *, last_name: str, first_name: str, phone: str) -> bool:
+    """Whether a known customer with the visitor's e-mail is the visitor: anyone can type an
+    e-mail address, so the name and the phone must match too before a public form's data are
+    attached to that customer's record (an unknown or unreadable phone never matches)."""
+    known_phone = normalise_phone(phone or "")
+    return (known_phone is not None and known_phone == details.phone
+            and _folded(last_name) == _folded(details.last_name)
+            and _folded(first_name) == _folded(details.first_name))

@@ -51,8 +51,7 @@ class PublicStockState(rx.State):
             if pos is None:
                 return
             rows = session.exec(
-                select(Vehicle).where(Vehicle.pos_id == pos.id, Vehicle.published == True,  # noqa: E712
-                                      Vehicle.stock_status != reservations.SOLD)
+                select(Vehicle).where(Vehicle.pos_id == pos.id, *reservations.offered_in_stock())
                 .order_by(Vehicle.make, Vehicle.model, Vehicle.id)
             ).all()
             self.vehicles = [vehicle_row(v, pos.number) for v in rows]

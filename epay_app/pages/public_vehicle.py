@@ -1,7 +1,6 @@
 """A published vehicle's public page (no login) with "Réserver ce véhicule" (F-40)."""
 from __future__ import annotations
 
-import json
 import logging
 
 import reflex as rx
@@ -37,12 +36,14 @@ class PublicVehicleState(rx.State):
     reserved_label: str = ""  # "Réservé jusqu'au 16/12/2024 à 16h32"
     amount: str = ""
     hours: int = 0
+    hold_minutes: int = 0
     show_form: bool = False
     errors: dict[str, str] = {}
     message: str = ""
     done: bool = False
     done_text: str = ""
     submitting: bool = False
+    pay_url: str = ""  # /pay/<token> once reserved: the browser goes there by itself
 
     def _load(self, pos_number: int, vehicle_id: int) -> None:
         with session_scope(write=False) as session:
@@ -69,11 +70,13 @@ class PublicVehicleState(rx.State):
         self.reserved_label = f"Réservé jusqu'au {format_paris(state.blocked_until)}" if state.blocked_until else ""
         self.unavailable = "" if state.can_reserve else state.reason
         self.amount, self.hours = format_eur(group.reservation_amount_cents), group.reservation_hours
+        self.hold_minutes = int(reservations.hold_duration(group).total_seconds() // 60)
 
     @rx.event
     def load_vehicle(self):
         self.errors, self.message, self.done, self.done_text = {}, "", False, ""
         self.show_form = self.submitting = False
+        self.pay_url = ""
         numbers = path_numbers(self.router.url.path)
         if len(numbers) != 2:
             self.found = False
@@ -98,8 +101,11 @@ class PublicVehicleState(rx.State):
         yield
         data = {key: form.get(key, "") for key in FIELDS}
         vehicle_id, pos_number = self.vehicle_id, self.pos_number
+        # The address the app sees (the socket's peer; behind a reverse proxy, Reflex's
+        # trusted_proxy_hops / REFLEX_TRUSTED_PROXY_HOPS picks it from X-Forwarded-For).
+        client_address = self.router.session.client_ip or "inconnue"
         try:
-            result = await rx.run_in_thread(lambda: _reserve(vehicle_id, data))
+            result = await rx.run_in_thread(lambda: _reserve(vehicle_id, data, client_address))
         except ValidationError as exc:
             self.errors = exc.errors
             self.message = "Veuillez corriger les champs signalés."
@@ -111,21 +117,21 @@ class PublicVehicleState(rx.State):
         else:
             self.show_form = False
             self.done = True
-            self.done_text = (f"Le véhicule vous est réservé jusqu'au {format_paris(result.blocked_until)} "
-                              f"(paiement en ligne n° {result.reference}).")
+            self.done_text = (f"Le véhicule vous est réservé le temps du paiement, jusqu'au "
+                              f"{format_paris(result.blocked_until)} (paiement en ligne n° {result.reference}). "
+                              f"Une fois le paiement accepté, il vous sera réservé {self.hours} heures.")
             self._load(pos_number, vehicle_id)
             if result.pay_url:
                 self.done_text += " Vous allez être redirigé vers la page de paiement sécurisé."
-                self.submitting = False
-                # A full page load: /pay/<token> is a server route, not a page of the app.
-                yield rx.call_script(f"window.location.assign({json.dumps(result.pay_url)})")
-                return
+                # A full page load (/pay/<token> is a server route, not a page of the app), made
+                # by a meta refresh: rx.call_script would need 'unsafe-eval' in the CSP.
+                self.pay_url = result.pay_url
         self.submitting = False
 
 
-def _reserve(vehicle_id: int, data: dict) -> reservations.Reservation:
+def _reserve(vehicle_id: int, data: dict, client_address: str) -> reservations.Reservation:
     with session_scope() as session:
-        return reservations.reserve_vehicle(session, vehicle_id, data)
+        return reservations.reserve_vehicle(session, vehicle_id, data, client_address=client_address)
 
 
 def field_error(name: str) -> rx.Component:
@@ -143,7 +149,9 @@ def reservation_form() -> rx.Component:
         rx.vstack(
             rx.heading("Réserver ce véhicule", size="4"),
             rx.text("Le véhicule vous sera réservé pendant ", PublicVehicleState.hours,
-                    " heures contre un paiement en ligne de ", PublicVehicleState.amount, ".", size="2"),
+                    " heures contre un paiement en ligne de ", PublicVehicleState.amount,
+                    ". Sans paiement accepté dans les ", PublicVehicleState.hold_minutes,
+                    " minutes, il sera remis en vente.", size="2", id="reservation-terms"),
             labelled("Civilité *", "civility",
                      rx.radio_group(["M.", "Mme."], name="civility", direction="row", id="civility")),
             labelled("Nom *", "last_name", rx.input(name="last_name", id="last_name", width="100%")),
@@ -174,6 +182,14 @@ def reservation_block() -> rx.Component:
         rx.cond(PublicVehicleState.done,
                 rx.callout(PublicVehicleState.done_text, icon="circle-check", color_scheme="green",
                            id="reservation-done", width="100%")),
+        # Only once hydrated: coming back to the page, the old state (with its pay_url) is sent
+        # before load_vehicle clears it, and a meta refresh would fire at once.
+        rx.cond(rx.State.is_hydrated & (PublicVehicleState.pay_url != ""),
+                rx.fragment(
+                    rx.el.meta(http_equiv="refresh", content="0;url=" + PublicVehicleState.pay_url),
+                    rx.el.a("Continuer vers le paiement sécurisé", href=PublicVehicleState.pay_url,
+                            id="pay-link"),
+                )),
         rx.cond(
             PublicVehicleState.can_reserve,
             rx.cond(PublicVehicleState.show_form, reservation_form(),

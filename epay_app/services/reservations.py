@@ -10,6 +10,11 @@ Locks are always taken payment first, then vehicle (as the PSP callback does: it
 payment's lock when it calls `after_status_change`), so two writers never wait on each other.
 
 Time comes in as `now` everywhere so tests (and the lapse job) control it.
+
+The public form is bounded (F-69): an unpaid reservation holds the vehicle only for the PSP session
+(EPAY_RESERVATION_HOLD_MINUTES, ≤ 30 min); the group's configured block (e.g. 48 h) starts when the
+payment is authorised. Reservations are limited per client address and per e-mail address, and a
+visitor's e-mail alone never attaches the reservation to an existing customer.
 """
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, func, or_, update
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -26,9 +32,11 @@ from ..domain.errors import DomainError
 from ..domain.references import PaymentKind, TransactionReference
 from ..domain.roles import GroupType
 from ..domain.statuses import PaymentStatus
-from ..domain.visitor import VisitorDetails, validate_visitor
+from ..config import get_settings
+from ..domain.visitor import VisitorDetails, is_same_person, validate_visitor
 from ..models import (
-    Customer, DealerGroup, Entity, EPayment, Opportunity, PointOfSale, PspConfig, User, Vehicle,
+    Customer, DealerGroup, Entity, EPayment, Offer, Opportunity, PointOfSale, PspConfig, ReservationAttempt,
+    SalesOrder, User, Vehicle,
 )
 from . import notifications, paylinks
 from .payments import change_status, lock_payment, record_event
@@ -37,6 +45,13 @@ log = logging.getLogger(__name__)
 
 IN_STOCK, RESERVED, SOLD = "en stock", "réservé", "vendu"
 OPPORTUNITY_LOST = "perdue"
+ORDER_CANCELLED = "Annulée"
+EMAIL_LIMIT_WINDOW = timedelta(hours=24)
+MSG_TOO_MANY_FROM_CLIENT = ("Trop de réservations ont été demandées depuis votre connexion. "
+                            "Réessayez plus tard ou contactez directement le point de vente.")
+MSG_TOO_MANY_FOR_EMAIL = ("Trop de réservations ont été demandées avec cette adresse e-mail aujourd'hui. "
+                          "Réessayez demain ou contactez directement le point de vente.")
+MSG_ORDERED = "Ce véhicule fait déjà l'objet d'une commande : il n'est plus disponible."
 SOURCE = "e-réservation"
 # The payment statuses after which an unpaid block is given back at once.
 UNPAID_FAILURES = frozenset({PaymentStatus.ANNULE, PaymentStatus.REJETE, PaymentStatus.ERREUR})
@@ -47,6 +62,10 @@ SELLER_PREFERENCE = (GroupType.CHEF_DES_VENTES, GroupType.VENDEUR, GroupType.DIR
 
 class ReservationUnavailable(DomainError):
     """The vehicle cannot be reserved (not offered, blocked, sold). The message is for visitors."""
+
+
+class ReservationLimitReached(DomainError):
+    """Too many reservations from this client address or for this e-mail. For visitors."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +97,7 @@ class _Context:
     group: DealerGroup
     seller: User | None
     has_psp: bool
+    ordered: bool  # a validated (not cancelled) order is on the vehicle
 
 
 def _now(now: datetime | None) -> datetime:
@@ -93,9 +113,20 @@ def blocked_until(vehicle: Vehicle, now: datetime | None = None) -> datetime | N
     return until if until > _now(now) else None
 
 
+def has_active_order() -> ColumnElement[bool]:
+    """SQL: the vehicle (`Vehicle` in the enclosing query) is on a validated, not cancelled order."""
+    return (select(SalesOrder.id).join(Offer, Offer.id == SalesOrder.offer_id)
+            .where(Offer.vehicle_id == Vehicle.id, SalesOrder.status != ORDER_CANCELLED).exists())
+
+
+def offered_in_stock() -> list[ColumnElement[bool]]:
+    """SQL conditions of a vehicle the public stock shows: published, not sold, not ordered."""
+    return [Vehicle.published == True, Vehicle.stock_status != SOLD, ~has_active_order()]  # noqa: E712
+
+
 def _seller_for(session: Session, pos_id: int) -> User | None:
     users = session.exec(
-        select(User).where(User.pos_id == pos_id, User.active == True).order_by(User.id)  # noqa: E712
+        select(User).where(User.pos_id == pos_id, User.active == True).order_by(User.id)
     ).all()
     for group_type in SELLER_PREFERENCE:
         for user in users:
@@ -109,7 +140,8 @@ def _context(session: Session, vehicle: Vehicle) -> _Context:
     entity = session.get(Entity, pos.entity_id)
     group = session.get(DealerGroup, entity.group_id)
     has_psp = session.exec(select(PspConfig.id).where(PspConfig.pos_id == pos.id)).first() is not None
-    return _Context(vehicle, pos, entity, group, _seller_for(session, pos.id), has_psp)
+    ordered = session.exec(select(Vehicle.id).where(Vehicle.id == vehicle.id, has_active_order())).first() is not None
+    return _Context(vehicle, pos, entity, group, _seller_for(session, pos.id), has_psp, ordered)
 
 
 def _availability(ctx: _Context, now: datetime) -> Availability:
@@ -120,7 +152,9 @@ def _availability(ctx: _Context, now: datetime) -> Availability:
     if not vehicle.published:
         return Availability(False, None, "Ce véhicule n'est pas proposé à la vente en ligne.")
     if vehicle.stock_status == SOLD:
-        return Availability(offered, None, "Ce véhicule a été vendu.")
+        return Availability(False, None, "Ce véhicule a été vendu.")
+    if ctx.ordered:
+        return Availability(False, None, MSG_ORDERED)
     if not offered:
         return Availability(False, until, "La e-réservation n'est pas proposée pour ce véhicule.")
     if until is not None:
@@ -147,8 +181,7 @@ def _claim(session: Session, vehicle_id: int, until: datetime, now: datetime,
     """Take the block if the vehicle is free. True when this transaction got it."""
     result = session.exec(
         update(Vehicle)
-        .where(Vehicle.id == vehicle_id, Vehicle.published == True,  # noqa: E712
-               Vehicle.stock_status != SOLD,
+        .where(Vehicle.id == vehicle_id, *offered_in_stock(),
                or_(Vehicle.reserved_until.is_(None), Vehicle.reserved_until <= now))
         .values(reserved_until=until, reservation_payment_id=payment_id, stock_status=RESERVED)
         .execution_options(synchronize_session=False)
@@ -157,20 +190,43 @@ def _claim(session: Session, vehicle_id: int, until: datetime, now: datetime,
 
 
 def _customer(session: Session, details: VisitorDetails) -> Customer:
-    """The customer with that e-mail, or a new one. Existing details are kept; blanks are filled."""
-    customer = session.exec(
+    """The known customer with that e-mail *and* the same name and phone, or a new prospect record.
+    A known customer's record is never changed from the public form."""
+    for known in session.exec(
         select(Customer).where(func.lower(Customer.email) == details.email).order_by(Customer.id)
-    ).first()
-    if customer is None:
-        customer = Customer(civility=details.civility, last_name=details.last_name,
-                            first_name=details.first_name, email=details.email, phone=details.phone)
-    else:
-        for field in ("civility", "last_name", "first_name", "phone"):
-            if not getattr(customer, field):
-                setattr(customer, field, getattr(details, field))
+    ):
+        if is_same_person(details, last_name=known.last_name, first_name=known.first_name, phone=known.phone):
+            return known
+    customer = Customer(civility=details.civility, last_name=details.last_name,
+                        first_name=details.first_name, email=details.email, phone=details.phone)
     session.add(customer)
     session.flush()
     return customer
+
+
+def _check_limits(session: Session, client_address: str, email: str, now: datetime) -> None:
+    """Raise ReservationLimitReached when this client address or e-mail reserved too often."""
+    settings = get_settings()
+
+    def count(*conditions) -> int:
+        return session.exec(select(func.count()).select_from(ReservationAttempt).where(*conditions)).one()
+
+    window_start = now - timedelta(minutes=settings.reservation_limit_window_minutes)
+    if count(ReservationAttempt.client_address == client_address,
+             ReservationAttempt.created_at > window_start) >= settings.reservation_max_per_client:
+        log.warning("e-réservation refused: limit per client address reached (%s)", client_address)
+        raise ReservationLimitReached(MSG_TOO_MANY_FROM_CLIENT)
+    if count(ReservationAttempt.email == email,
+             ReservationAttempt.created_at > now - EMAIL_LIMIT_WINDOW) >= settings.reservation_max_per_email:
+        log.warning("e-réservation refused: limit per e-mail address reached")
+        raise ReservationLimitReached(MSG_TOO_MANY_FOR_EMAIL)
+
+
+def hold_duration(group: DealerGroup) -> timedelta:
+    """How long an unpaid reservation holds the vehicle: the PSP session, never more than the
+    group's block."""
+    return min(timedelta(minutes=get_settings().reservation_hold_minutes),
+               timedelta(hours=group.reservation_hours))
 
 
 def _new_opportunity(session: Session, customer: Customer, seller: User, pos: PointOfSale,
@@ -195,14 +251,16 @@ def _pay_url(payment: EPayment) -> str:
     return paylinks.pay_url(payment)
 
 
-def reserve_vehicle(session: Session, vehicle_id: int, form: dict, *,
+def reserve_vehicle(session: Session, vehicle_id: int, form: dict, *, client_address: str = "",
                     now: datetime | None = None) -> Reservation:
-    """The visitor's "Réserver ce véhicule".
+    """The visitor's "Réserver ce véhicule" (`client_address`: the visitor's IP as the app sees it).
 
-    Raises ValidationError (field-level, nothing written) or ReservationUnavailable. On success the
-    vehicle is blocked until now + the group's duration, and a payment waits for the visitor."""
+    Raises ValidationError (field-level, nothing written), ReservationLimitReached or
+    ReservationUnavailable. On success the vehicle is held for the PSP session
+    (`hold_duration`) and a payment waits for the visitor; the group's block starts once paid."""
     details = validate_visitor(form)
     now = _now(now)
+    _check_limits(session, client_address, details.email, now)
     vehicle = session.get(Vehicle, vehicle_id)
     if vehicle is None:
         raise ReservationUnavailable("Ce véhicule n'existe pas ou n'est plus en ligne.")
@@ -211,7 +269,7 @@ def reserve_vehicle(session: Session, vehicle_id: int, form: dict, *,
         raise ReservationUnavailable(_availability(ctx, now).reason)
     # An expired block is cleaned first, so its unpaid payment is cancelled, not orphaned.
     _lapse_vehicle(session, vehicle_id, now)
-    until = now + timedelta(hours=ctx.group.reservation_hours)
+    until = now + hold_duration(ctx.group)
     if not _claim(session, vehicle_id, until, now):
         raise ReservationUnavailable("Ce véhicule vient d'être réservé ou vendu : il n'est plus disponible.")
 
@@ -225,10 +283,12 @@ def reserve_vehicle(session: Session, vehicle_id: int, form: dict, *,
         status=PaymentStatus.ENVOYE.value, order_id=None, opportunity_id=opportunity.id,
         customer_id=customer.id, vehicle_id=vehicle_id, seller_id=ctx.seller.id, pos_id=ctx.pos.id,
         entity_id=ctx.entity.id, created_at=now, status_changed_at=now, sent_at=now,
-        link_expires_at=until,  # the payment link dies with the block
+        link_expires_at=until,  # the payment link dies with the hold
     )
     session.add(payment)
     session.flush()
+    session.add(ReservationAttempt(created_at=now, client_address=client_address, email=details.email,
+                                   vehicle_id=vehicle_id, payment_id=payment.id))
     record_event(session, payment, PaymentStatus.ENVOYE, source=SOURCE,
                  actor=f"{customer.civility} {customer.first_name} {customer.last_name}", at=now)
     session.exec(update(Vehicle).where(Vehicle.id == vehicle_id)
@@ -237,7 +297,7 @@ def reserve_vehicle(session: Session, vehicle_id: int, form: dict, *,
     url = _pay_url(payment)
     notifications.queue_reservation_request(session, payment, url, blocked_until=until)
     session.expire(vehicle)
-    log.info("vehicle %s reserved until %s by payment %s", vehicle_id, until, payment.reference)
+    log.info("vehicle %s held until %s for payment %s", vehicle_id, until, payment.reference)
     return Reservation(payment.id, payment.reference, opportunity.number, payment.amount_cents, until, url)
 
 
@@ -277,9 +337,10 @@ def _holds_block(session: Session, payment: EPayment) -> bool:
 def after_status_change(session: Session, payment: EPayment, *, now: datetime | None = None) -> None:
     """The PSP callback's hook, after it applied a status to a payment (it holds the lock).
 
-    Unpaid failures release the vehicle. An authorisation confirms the reservation (mail to the
-    visitor, notification to the point of sale); if the block was lost meanwhile (refused, then
-    paid on a second try after someone else took the vehicle), the money is to be given back."""
+    Unpaid failures release the vehicle. An authorisation starts the group's block (from the
+    authorisation: a replay gives the same end) and confirms the reservation (mail to the visitor,
+    notification to the point of sale); if the hold was lost meanwhile and the vehicle went to
+    someone else (or was ordered or sold), the money is to be given back."""
     if payment.kind != PaymentKind.RESERVATION.value:
         return
     status = PaymentStatus(payment.status)
@@ -288,17 +349,25 @@ def after_status_change(session: Session, payment: EPayment, *, now: datetime | 
         return
     if status is not PaymentStatus.AUTORISE:
         return
+    if now is None and payment.authorised_at is not None:
+        now = payment.authorised_at
     now = _now(now)
-    if not _holds_block(session, payment):
-        until = as_utc(payment.link_expires_at) if payment.link_expires_at else now
-        if until <= now or not _claim(session, payment.vehicle_id, until, now, payment.id):
-            change_status(session, payment, PaymentStatus.A_REMBOURSER, source="système",
-                          actor="e-réservation : véhicule plus disponible")
-            return
+    hours = session.exec(
+        select(DealerGroup.reservation_hours).join(Entity, Entity.group_id == DealerGroup.id)
+        .where(Entity.id == payment.entity_id)
+    ).one()
+    until = now + timedelta(hours=hours)
+    if _holds_block(session, payment):
+        session.exec(update(Vehicle).where(Vehicle.id == payment.vehicle_id,
+                                           Vehicle.reservation_payment_id == payment.id)
+                     .values(reserved_until=until).execution_options(synchronize_session=False))
+    elif not _claim(session, payment.vehicle_id, until, now, payment.id):
+        change_status(session, payment, PaymentStatus.A_REMBOURSER, source="système",
+                      actor="e-réservation : véhicule plus disponible")
+        return
     # Both are deduplicated per payment: a replayed authorisation mails nobody twice.
     notifications.queue_reservation_confirmation(session, payment)
-    notifications.queue_reservation_staff_notification(session, payment,
-                                                       blocked_until=payment.link_expires_at)
+    notifications.queue_reservation_staff_notification(session, payment, blocked_until=until)
 
 
 def _lapse_vehicle(session: Session, vehicle_id: int, now: datetime) -> bool:

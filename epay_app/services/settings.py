@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from ..domain.errors import DomainError, ValidationError
 from ..domain.money import format_eur, parse_eur
-from ..models import DealerGroup
+from ..models import DealerGroup, Entity
 
 DEFAULT_STOCK_ENTRY_DAYS = 30  # what applies to online trade-in campaigns when no delay is set
 
@@ -36,6 +36,13 @@ MSG_AMOUNT_POSITIVE = "Le montant de la e-réservation doit être supérieur à 
 MSG_AMOUNT_MAX = (f"Le montant de la e-réservation ne doit pas dépasser "
                   f"{format_eur(RESERVATION_AMOUNT_MAX_CENTS)}.")
 MSG_GROUP_UNKNOWN = "Groupe introuvable."
+MSG_RESERVATION_NO_OPTION = ("Les paramètres de la e-réservation s'appliquent à tout le groupe : seuls les "
+                             "administrateurs d'une entité ayant souscrit à l'option e-paiement peuvent "
+                             "les modifier.")
+
+
+class SettingsRefused(DomainError):
+    """The administrator may not change these settings (their entity lacks the option)."""
 
 
 @dataclass(frozen=True)
@@ -104,9 +111,20 @@ def get_reservation(session: Session, group_id: int) -> ReservationSettings:
                                group.reservation_amount_cents)
 
 
+def can_edit_reservation(session: Session, entity_id: int) -> bool:
+    """F-14 with F-02: the group-wide e-réservation settings are changed only from an entity that
+    has the e-paiement option (the caller has checked the administrator role)."""
+    entity = session.get(Entity, entity_id)
+    return entity is not None and bool(entity.epay_option)
+
+
 def update_reservation(session: Session, group_id: int, enabled: bool, hours,
-                       amount: str) -> ReservationSettings:
+                       amount: str, *, by_entity_id: int) -> ReservationSettings:
+    """`by_entity_id`: the administrator's entity; it must belong to the group and have the option."""
     group = _group(session, group_id)
+    entity = session.get(Entity, by_entity_id)
+    if entity is None or entity.group_id != group.id or not entity.epay_option:
+        raise SettingsRefused(MSG_RESERVATION_NO_OPTION)
     errors: dict[str, str] = {}
     if not str(hours or "").strip():
         errors[F_HOURS] = MSG_HOURS_REQUIRED

@@ -153,9 +153,10 @@ def test_unpaid_reservation_block_lapses_when_its_time_is_over(live_app, page, b
         f"e-Réservation {payment.reference} (En attente) · Sur l'opportunité n°")
     _screenshot(staff, request, "2b-staff-vehicles")
 
-    # The lapse job runs after the configured duration (48 h): the vehicle is free again.
+    # Unpaid, the vehicle is held only for the PSP session (30 min): then the lapse job frees it.
     with session_scope(live_app.db_url) as s:
-        released = reservations.lapse_expired_reservations(s, now=utcnow() + timedelta(hours=48, minutes=1))
+        assert vehicle_id not in reservations.lapse_expired_reservations(s, now=utcnow() + timedelta(minutes=25))
+        released = reservations.lapse_expired_reservations(s, now=utcnow() + timedelta(minutes=31))
     assert vehicle_id in released
     with session_scope(live_app.db_url, write=False) as s:
         assert s.get(EPayment, payment.id).status == "annule"

@@ -88,8 +88,10 @@ def test_group_settings_forms(seeded_db_url, days, delay, enabled, hours, amount
     with session_scope(seeded_db_url, write=False) as s:
         group = s.exec(select(DealerGroup)).scalar_one()
         before = group.model_dump()
+        entity_id = s.exec(select(Entity.id).where(Entity.number == 45)).scalar_one()
     for update in (lambda s: group_settings.update_digital_journey(s, group.id, days, delay, enabled),
-                   lambda s: group_settings.update_reservation(s, group.id, enabled, hours, amount)):
+                   lambda s: group_settings.update_reservation(s, group.id, enabled, hours, amount,
+                                                                 by_entity_id=entity_id)):
         try:
             with session_scope(seeded_db_url) as s:
                 update(s)

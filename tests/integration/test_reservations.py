@@ -2,6 +2,7 @@
 block and its race, lapses by time and by payment outcome, refunds when the sale does not happen."""
 from __future__ import annotations
 
+import itertools
 import threading
 from datetime import datetime, timedelta, timezone
 
@@ -13,15 +14,18 @@ from epay_app.domain.dates import as_utc
 from epay_app.domain.errors import ValidationError
 from epay_app.domain.references import TransactionReference
 from epay_app.domain.statuses import PaymentStatus as S
+from epay_app.config import get_settings
 from epay_app.models import (
-    Customer, DealerGroup, Entity, EPayment, EPaymentEvent, Opportunity, PointOfSale, PspConfig, User,
-    Vehicle,
+    Customer, DealerGroup, Entity, EPayment, EPaymentEvent, Offer, Opportunity, PointOfSale, PspConfig,
+    ReservationAttempt, SalesOrder, User, Vehicle,
 )
 from epay_app.models import OutboxMail
 from epay_app.services import reservations as resa
 from epay_app.services.payments import change_status, lock_payment
 
 T0 = datetime(2024, 12, 16, 15, 32, tzinfo=timezone.utc)  # 16/12/2024 à 16h32 in Paris
+HOLD = timedelta(minutes=30)  # EPAY_RESERVATION_HOLD_MINUTES: an unpaid reservation holds the vehicle this long
+_ADDRESSES = (f"198.51.100.{n}" for n in itertools.count(1))  # a new client address per reservation
 VISITOR = {"civility": "M.", "last_name": "Marie", "first_name": "Jean", "email": "Jean.Marie@Example.com",
            "phone": "06 12 34 56 78"}
 OTHER = {"civility": "Mme.", "last_name": "Durand", "first_name": "Léa", "email": "lea.durand@example.com",
@@ -44,9 +48,9 @@ def vehicle_id(url):
         return s.exec(select(Vehicle.id).where(Vehicle.plate == "DF231LM")).one()
 
 
-def _reserve(url, vehicle_id, form=VISITOR, now=T0):
+def _reserve(url, vehicle_id, form=VISITOR, now=T0, client=None):
     with session_scope(url) as s:
-        return resa.reserve_vehicle(s, vehicle_id, form, now=now)
+        return resa.reserve_vehicle(s, vehicle_id, form, now=now, client_address=client or next(_ADDRESSES))
 
 
 def _counts(url):
@@ -101,7 +105,7 @@ def test_invalid_form_gives_french_field_errors_and_writes_nothing(url, vehicle_
 def test_reservation_creates_a_complete_payment_and_blocks_the_vehicle(url, vehicle_id):
     before_customers = _counts(url)[0]
     reservation = _reserve(url, vehicle_id)
-    assert reservation.blocked_until == T0 + timedelta(hours=48)
+    assert reservation.blocked_until == T0 + HOLD  # unpaid: held for the PSP session only
     assert reservation.amount_cents == 20_000
     with session_scope(url, write=False) as s:
         pay = s.get(EPayment, reservation.payment_id)
@@ -122,12 +126,14 @@ def test_reservation_creates_a_complete_payment_and_blocks_the_vehicle(url, vehi
     assert (seller.first_name, seller.group_type) == ("Claire", "chef des ventes")
     assert (customer.civility, customer.first_name, customer.last_name, customer.email, customer.phone) == (
         "M.", "Jean", "MARIE", "jean.marie@example.com", "0612345678")
-    assert as_utc(pay.link_expires_at) == T0 + timedelta(hours=48)
+    assert as_utc(pay.link_expires_at) == T0 + HOLD
     assert [(e.from_status, e.to_status, e.source) for e in events] == [(None, "envoye", "e-réservation")]
     vehicle = _vehicle(url, vehicle_id)
     assert vehicle.stock_status == "réservé" and vehicle.reservation_payment_id == pay.id
-    assert as_utc(vehicle.reserved_until) == T0 + timedelta(hours=48)
-    assert _counts(url)[0] == before_customers  # jean.marie@example.com is a demo customer: reused
+    assert as_utc(vehicle.reserved_until) == T0 + HOLD
+    # jean.marie@example.com is a demo customer without a phone: the e-mail alone does not attach
+    # the visitor to him, a new prospect record is made.
+    assert _counts(url)[0] == before_customers + 1
 
 
 def test_a_customer_is_reused_by_email_whatever_its_case(url, vehicle_id):
@@ -144,11 +150,11 @@ def test_a_blocked_vehicle_is_refused_to_a_second_visitor(url, vehicle_id):
     _reserve(url, vehicle_id)
     before = _counts(url)
     with pytest.raises(resa.ReservationUnavailable):
-        _reserve(url, vehicle_id, OTHER, now=T0 + timedelta(hours=47, minutes=59))
+        _reserve(url, vehicle_id, OTHER, now=T0 + timedelta(minutes=29, seconds=59))
     assert _counts(url) == before
     with session_scope(url, write=False) as s:
-        state = resa.availability(s, s.get(Vehicle, vehicle_id), now=T0 + timedelta(hours=1))
-    assert not state.can_reserve and state.blocked_until == T0 + timedelta(hours=48)
+        state = resa.availability(s, s.get(Vehicle, vehicle_id), now=T0 + timedelta(minutes=10))
+    assert not state.can_reserve and state.blocked_until == T0 + HOLD
 
 
 def test_eight_visitors_racing_for_one_vehicle_give_exactly_one_reservation(url, vehicle_id):
@@ -227,10 +233,10 @@ def test_reservation_is_not_offered_without_settings_option_or_psp(url, vehicle_
 def test_an_unpaid_block_lapses_when_its_time_runs_out(url, vehicle_id):
     reservation = _reserve(url, vehicle_id)
     with session_scope(url) as s:
-        assert resa.lapse_expired_reservations(s, now=T0 + timedelta(hours=47, minutes=59)) == []
+        assert resa.lapse_expired_reservations(s, now=T0 + timedelta(minutes=29, seconds=59)) == []
     assert _vehicle(url, vehicle_id).stock_status == "réservé"
     with session_scope(url) as s:
-        assert resa.lapse_expired_reservations(s, now=T0 + timedelta(hours=48)) == [vehicle_id]
+        assert resa.lapse_expired_reservations(s, now=T0 + HOLD) == [vehicle_id]
     vehicle = _vehicle(url, vehicle_id)
     assert (vehicle.reserved_until, vehicle.reservation_payment_id, vehicle.stock_status) == (None, None, "en stock")
     pay = _payment(url, reservation.payment_id)
@@ -239,7 +245,7 @@ def test_an_unpaid_block_lapses_when_its_time_runs_out(url, vehicle_id):
         last = s.exec(select(EPaymentEvent).where(EPaymentEvent.payment_id == pay.id)
                       .order_by(EPaymentEvent.id.desc())).first()
     assert (last.from_status, last.to_status, last.source) == ("envoye", "annule", "système")
-    second = _reserve(url, vehicle_id, OTHER, now=T0 + timedelta(hours=49))
+    second = _reserve(url, vehicle_id, OTHER, now=T0 + timedelta(minutes=31))
     assert _vehicle(url, vehicle_id).reservation_payment_id == second.payment_id
 
 
@@ -271,11 +277,15 @@ def test_release_if_unpaid_leaves_pending_and_paid_blocks_alone(url, vehicle_id)
 
 def test_a_paid_reservation_keeps_the_block_until_the_end_then_lapses_still_paid(url, vehicle_id):
     reservation = _reserve(url, vehicle_id)
-    _set_status(url, reservation.payment_id, S.AUTORISE)
+    _set_status(url, reservation.payment_id, S.AUTORISE)  # authorised at T0 + 5 min
+    paid_at = T0 + timedelta(minutes=5)
+    # The group's 48 h start when the payment is authorised, not when the form was sent.
+    assert as_utc(_vehicle(url, vehicle_id).reserved_until) == paid_at + timedelta(hours=48)
     with pytest.raises(resa.ReservationUnavailable):
         _reserve(url, vehicle_id, OTHER, now=T0 + timedelta(hours=24))
     with session_scope(url) as s:
-        assert resa.lapse_expired_reservations(s, now=T0 + timedelta(hours=48, seconds=1)) == [vehicle_id]
+        assert resa.lapse_expired_reservations(s, now=T0 + timedelta(hours=48, seconds=1)) == []
+        assert resa.lapse_expired_reservations(s, now=paid_at + timedelta(hours=48)) == [vehicle_id]
     assert _payment(url, reservation.payment_id).status == S.AUTORISE.value
     assert _vehicle(url, vehicle_id).stock_status == "en stock"
 
@@ -355,4 +365,228 @@ def test_the_visitor_gets_the_payment_link_by_email(url, vehicle_id, monkeypatch
     assert (mail.kind, mail.to_address) == ("reservation_request", "jean.marie@example.com")
     assert reservation.pay_url in mail.body_text
     assert f"Sur l'opportunité n°{reservation.opportunity_number}" in mail.body_text
-    assert "18/12/2024 à 16h32" in mail.body_text  # blocked for 48 h
+    assert "16/12/2024 à 17h02" in mail.body_text  # held 30 min for the payment
+
+
+def test_a_payment_authorised_after_its_hold_lapsed_takes_the_vehicle_if_still_free(url, vehicle_id):
+    reservation = _reserve(url, vehicle_id)
+    with session_scope(url) as s:  # the hold ends without the lapse job cancelling anything yet
+        s.exec(select(Vehicle).where(Vehicle.id == vehicle_id)).one().reservation_payment_id = None
+    with session_scope(url) as s:
+        payment = lock_payment(s, reservation.payment_id)
+        change_status(s, payment, S.AUTORISE, source="psp:notify", psp_code="test")
+        resa.after_status_change(s, payment, now=T0 + timedelta(minutes=40))
+    vehicle = _vehicle(url, vehicle_id)
+    assert vehicle.reservation_payment_id == reservation.payment_id
+    assert as_utc(vehicle.reserved_until) == T0 + timedelta(minutes=40, hours=48)
+    assert _payment(url, reservation.payment_id).status == S.AUTORISE.value
+
+
+# --- Limits of the public form (issue 12) -------------------------------------------------------
+
+def _published_clones(url, count: int) -> list[int]:
+    with session_scope(url) as s:
+        ceed = s.exec(select(Vehicle).where(Vehicle.plate == "DF231LM")).one()
+        clones = [Vehicle(pos_id=ceed.pos_id, make="KIA", model="CEED", version=f"copie {n}",
+                          condition="Occasion", price_cents=2_000_000, published=True) for n in range(count)]
+        s.add_all(clones)
+        s.flush()
+        return [v.id for v in clones]
+
+
+def _attempts(url) -> int:
+    with session_scope(url, write=False) as s:
+        return s.exec(select(func.count()).select_from(ReservationAttempt)).one()
+
+
+@pytest.fixture
+def limits(monkeypatch):
+    """Set the form limits through the environment, as in production."""
+    def apply(**values):
+        for name, value in values.items():
+            monkeypatch.setenv(f"EPAY_{name.upper()}", str(value))
+        get_settings.cache_clear()
+    yield apply
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+def test_twenty_anonymous_reservations_in_a_minute_are_limited_then_the_vehicles_are_free_again(url):
+    """The finding: one anonymous visitor blocked every published vehicle in 11 s."""
+    vehicle_ids = _published_clones(url, 20)
+    won, refused = [], []
+    for n, vid in enumerate(vehicle_ids):
+        try:
+            won.append(_reserve(url, vid, _visitor(n), now=T0 + timedelta(seconds=3 * n), client="203.0.113.7"))
+        except resa.ReservationLimitReached as exc:
+            refused.append(str(exc))
+    assert len(won) == get_settings().reservation_max_per_client == 3
+    assert refused == [resa.MSG_TOO_MANY_FROM_CLIENT] * 17
+    assert "Trop de réservations" in refused[0] and "point de vente" in refused[0]
+    with session_scope(url, write=False) as s:
+        held = s.exec(select(Vehicle.id).where(Vehicle.id.in_(vehicle_ids), Vehicle.reserved_until.is_not(None))).all()
+        mails = s.exec(select(func.count()).select_from(OutboxMail)
+                       .where(OutboxMail.kind == "reservation_request")).one()
+    assert sorted(held) == sorted(vehicle_ids[:3]) and mails == 3 and _attempts(url) == 3
+    # Another connection is not affected.
+    _reserve(url, vehicle_ids[3], _visitor(99), now=T0 + timedelta(minutes=1), client="203.0.113.8")
+    # Unpaid, the three held vehicles are free again once the PSP session is over.
+    with session_scope(url) as s:
+        released = resa.lapse_expired_reservations(s, now=T0 + timedelta(minutes=32))
+    assert sorted(released) == sorted(vehicle_ids[:4])
+    with session_scope(url, write=False) as s:
+        for vid in vehicle_ids:
+            assert resa.availability(s, s.get(Vehicle, vid), now=T0 + timedelta(minutes=32)).can_reserve
+    # The window slides: an hour later the same connection may reserve again.
+    _reserve(url, vehicle_ids[5], _visitor(5), now=T0 + timedelta(minutes=61), client="203.0.113.7")
+
+
+def test_reserve_cancel_reserve_mails_an_address_only_a_few_times_a_day(url, vehicle_id):
+    """The finding: reserve → cancel → reserve sent e-mails to an arbitrary address, unbounded."""
+    victim = {**OTHER, "email": "quelquun@example.org"}
+    for n in range(3):
+        reservation = _reserve(url, vehicle_id, victim, now=T0 + timedelta(minutes=n))
+        _set_status(url, reservation.payment_id, S.ANNULE)  # "Annulation" on the PSP page: released
+    with pytest.raises(resa.ReservationLimitReached) as caught:
+        _reserve(url, vehicle_id, victim, now=T0 + timedelta(minutes=4))
+    assert str(caught.value) == resa.MSG_TOO_MANY_FOR_EMAIL
+    with pytest.raises(resa.ReservationLimitReached):  # the address, whatever its case
+        _reserve(url, vehicle_id, {**victim, "email": "QuelquUn@Example.org"}, now=T0 + timedelta(hours=23))
+    with session_scope(url, write=False) as s:
+        mails = s.exec(select(OutboxMail).where(OutboxMail.to_address == "quelquun@example.org")).all()
+    assert [m.kind for m in mails] == ["reservation_request"] * 3
+    assert _vehicle(url, vehicle_id).reserved_until is None  # the refused ones held nothing
+    _reserve(url, vehicle_id, victim, now=T0 + timedelta(hours=24, minutes=1))  # a day later
+
+
+def test_limits_are_settings(url, limits):
+    limits(reservation_max_per_client=1, reservation_limit_window_minutes=5)
+    first, second = _published_clones(url, 2)
+    _reserve(url, first, _visitor(1), client="203.0.113.9")
+    with pytest.raises(resa.ReservationLimitReached):
+        _reserve(url, second, _visitor(2), now=T0 + timedelta(minutes=4), client="203.0.113.9")
+    _reserve(url, second, _visitor(2), now=T0 + timedelta(minutes=6), client="203.0.113.9")
+
+
+def test_the_hold_is_a_setting_and_never_longer_than_the_groups_block(url, vehicle_id, limits):
+    limits(reservation_hold_minutes=10)
+    assert _reserve(url, vehicle_id).blocked_until == T0 + timedelta(minutes=10)
+    with session_scope(url, write=False) as s:
+        group = s.exec(select(DealerGroup)).one()
+        group.reservation_hours = 1
+        assert resa.hold_duration(group) == timedelta(minutes=10)
+    limits(reservation_hold_minutes=31)
+    with pytest.raises(Exception, match="EPAY_RESERVATION_HOLD_MINUTES"):
+        get_settings()
+
+
+# --- Who the visitor is (issue 12) --------------------------------------------------------------
+
+def _customer_of(url, reservation):
+    with session_scope(url, write=False) as s:
+        return s.get(Customer, _payment(url, reservation.payment_id).customer_id)
+
+
+def test_an_existing_customers_email_alone_makes_a_new_prospect_and_leaves_the_customer_alone(url, vehicle_id):
+    with session_scope(url, write=False) as s:
+        pons = s.exec(select(Customer).where(Customer.email == "patrick.pons@example.com")).one()
+        pons_before = pons.model_dump()
+        pons_opportunities = s.exec(select(func.count()).select_from(Opportunity)
+                                    .where(Opportunity.customer_id == pons.id)).one()
+    stranger = {"civility": "M.", "last_name": "Intrus", "first_name": "Marc",
+                "email": "Patrick.Pons@example.com", "phone": "06 99 99 99 99"}
+    reservation = _reserve(url, vehicle_id, stranger)
+    customer = _customer_of(url, reservation)
+    assert customer.id != pons_before["id"]
+    assert (customer.last_name, customer.first_name, customer.phone) == ("INTRUS", "Marc", "0699999999")
+    with session_scope(url, write=False) as s:
+        assert s.get(Customer, pons_before["id"]).model_dump() == pons_before
+        assert s.exec(select(func.count()).select_from(Opportunity)
+                      .where(Opportunity.customer_id == pons_before["id"])).one() == pons_opportunities
+
+
+@pytest.mark.parametrize("change", [{"phone": "06 12 34 56 79"}, {"last_name": "Ponsard"}, {"first_name": "Paul"}])
+def test_the_same_email_with_another_name_or_phone_is_not_the_customer(url, vehicle_id, change):
+    form = {"civility": "M.", "last_name": "Pons", "first_name": "Patrick", "email": "patrick.pons@example.com",
+            "phone": "06 12 34 56 78", **change}
+    customer = _customer_of(url, _reserve(url, vehicle_id, form))
+    assert customer.phone != "+33 6 12 34 56 78"  # not the demo record
+    with session_scope(url, write=False) as s:
+        assert s.exec(select(func.count()).select_from(Customer)
+                      .where(Customer.email == "patrick.pons@example.com")).one() == 2
+
+
+def test_the_same_email_name_and_phone_is_the_customer_whatever_the_spelling(url, vehicle_id):
+    form = {"civility": "M.", "last_name": " pons ", "first_name": "PATRICK", "email": "PATRICK.PONS@example.com",
+            "phone": "0612345678"}
+    customer = _customer_of(url, _reserve(url, vehicle_id, form))
+    assert (customer.email, customer.last_name, customer.phone) == (
+        "patrick.pons@example.com", "PONS", "+33 6 12 34 56 78")
+
+
+# --- What is offered (issue 12) -----------------------------------------------------------------
+
+def _order_the_ceed(url, status="Commandée"):
+    with session_scope(url) as s:
+        offer = s.exec(select(Offer).where(Offer.number == 26837)).one()
+        pos_id = s.exec(select(PointOfSale.id).where(PointOfSale.number == 61)).one()
+        s.add(SalesOrder(number=26837, offer_id=offer.id, pos_id=pos_id, status=status, validated_at=T0))
+
+
+def _stock_ids(url) -> set[int]:
+    with session_scope(url, write=False) as s:
+        return set(s.exec(select(Vehicle.id).where(*resa.offered_in_stock())).all())
+
+
+def test_a_vehicle_with_a_validated_order_is_not_offered(url, vehicle_id):
+    assert vehicle_id in _stock_ids(url)
+    _order_the_ceed(url)
+    assert vehicle_id not in _stock_ids(url)
+    with session_scope(url, write=False) as s:
+        state = resa.availability(s, s.get(Vehicle, vehicle_id), now=T0)
+    assert (state.offered, state.can_reserve, state.reason) == (False, False, resa.MSG_ORDERED)
+    with pytest.raises(resa.ReservationUnavailable, match="commande"):
+        _reserve(url, vehicle_id)
+    assert _vehicle(url, vehicle_id).reserved_until is None
+
+
+def test_a_vehicle_whose_order_was_cancelled_is_offered_again(url, vehicle_id):
+    _order_the_ceed(url, status="Annulée")
+    assert vehicle_id in _stock_ids(url)
+    _reserve(url, vehicle_id)
+
+
+@pytest.mark.parametrize("change", [{"published": False}, {"stock_status": "vendu"}])
+def test_an_unpublished_or_sold_vehicle_is_not_offered(url, vehicle_id, change):
+    with session_scope(url) as s:
+        vehicle = s.get(Vehicle, vehicle_id)
+        for key, value in change.items():
+            setattr(vehicle, key, value)
+    assert vehicle_id not in _stock_ids(url)
+    with session_scope(url, write=False) as s:
+        assert not resa.availability(s, s.get(Vehicle, vehicle_id), now=T0).offered
+    with pytest.raises(resa.ReservationUnavailable):
+        _reserve(url, vehicle_id)
+
+
+def test_the_block_itself_is_refused_on_an_ordered_vehicle(url, vehicle_id):
+    """The conditional UPDATE checks the order too: an order validated between the page's check
+    and the claim still wins."""
+    _order_the_ceed(url)
+    with session_scope(url) as s:
+        assert resa._claim(s, vehicle_id, T0 + HOLD, T0) is False
+    assert _vehicle(url, vehicle_id).reserved_until is None
+
+
+def test_a_late_authorisation_on_a_vehicle_ordered_meanwhile_is_to_be_refunded(url, vehicle_id):
+    reservation = _reserve(url, vehicle_id)
+    with session_scope(url) as s:  # the hold ended, then the dealer validated an order on the vehicle
+        vehicle = s.get(Vehicle, vehicle_id)
+        vehicle.reservation_payment_id, vehicle.reserved_until = None, None
+    _order_the_ceed(url)
+    with session_scope(url) as s:
+        payment = lock_payment(s, reservation.payment_id)
+        change_status(s, payment, S.AUTORISE, source="psp:notify", psp_code="test")
+        resa.after_status_change(s, payment, now=T0 + timedelta(minutes=35))
+    assert _payment(url, reservation.payment_id).status == S.A_REMBOURSER.value
+    assert _vehicle(url, vehicle_id).reserved_until is None

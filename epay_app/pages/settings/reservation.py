@@ -22,6 +22,7 @@ def _amount_input_text(cents: int) -> str:
 
 
 class ReservationState(AppState):
+    can_edit: bool = False  # the administrator's entity has the e-paiement option
     enabled: bool = False
     hours: int = 0
     amount_label: str = ""
@@ -51,14 +52,18 @@ class ReservationState(AppState):
         _, entity = admin_context(self)
         with session_scope(write=False) as session:
             self._show(group_settings.get_reservation(session, entity.group_id))
+            self.can_edit = group_settings.can_edit_reservation(session, entity.id)
         self.editing = False
         self._clear_errors()
 
     @rx.event
     @admin_only
     def edit_reservation(self):
-        self.form_enabled = self.enabled
         self._clear_errors()
+        if not self.can_edit:
+            self.error_form = group_settings.MSG_RESERVATION_NO_OPTION
+            return
+        self.form_enabled = self.enabled
         self.editing = True
 
     @rx.event
@@ -80,13 +85,15 @@ class ReservationState(AppState):
         try:
             with session_scope() as session:
                 saved = group_settings.update_reservation(
-                    session, entity.group_id, self.form_enabled, form.get("hours", ""), form.get("amount", ""))
+                    session, entity.group_id, self.form_enabled, form.get("hours", ""), form.get("amount", ""),
+                    by_entity_id=entity.id)
         except ValidationError as exc:
             self.error_hours = exc.errors.get(group_settings.F_HOURS, "")
             self.error_amount = exc.errors.get(group_settings.F_AMOUNT, "")
             return
-        except DomainError as exc:
+        except DomainError as exc:  # SettingsRefused among them
             self.error_form = str(exc)
+            self.editing = False
             return
         self._show(saved)
         self.editing = False
@@ -139,12 +146,17 @@ def reservation_block() -> rx.Component:
         rx.hstack(
             rx.heading("Paramétrer la e-réservation", size="4"),
             rx.spacer(),
-            rx.cond(~ReservationState.editing,
+            rx.cond(~ReservationState.editing & ReservationState.can_edit,
                     rx.button("Modifier", variant="outline", on_click=ReservationState.edit_reservation,
                               id="reservation-edit")),
             align="center", width="100%", margin_bottom="0.6em",
         ),
         rx.text(RESERVATION_HELP, size="2", color_scheme="gray", margin_bottom="0.6em"),
-        rx.cond(ReservationState.editing, _form(), _view()),
+        rx.cond(ReservationState.editing, _form(),
+                rx.vstack(_view(),
+                          rx.cond(~ReservationState.can_edit,
+                                  rx.text(group_settings.MSG_RESERVATION_NO_OPTION, size="2", color_scheme="gray",
+                                          id="reservation-no-option")),
+                          field_error(ReservationState.error_form), spacing="2")),
         width="100%", id="reservation-block",
     )
