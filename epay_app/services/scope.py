@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, exists
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ..domain.errors import DomainError
 from ..domain.roles import GroupType
@@ -63,10 +63,6 @@ class RecordNotFound(DomainError):
     """Missing or outside the viewer's scope: the same words either way."""
 
 
-class OpportunityNotFound(RecordNotFound):
-    pass
-
-
 class OfferNotFound(RecordNotFound):
     pass
 
@@ -76,10 +72,6 @@ class OrderNotFound(RecordNotFound):
 
 
 class CustomerNotFound(RecordNotFound):
-    pass
-
-
-class VehicleNotFound(RecordNotFound):
     pass
 
 
@@ -100,26 +92,17 @@ def _entity_pos_ids(viewer: Viewer):
 def opportunity_clause(viewer: Viewer) -> ColumnElement[bool]:
     """The opportunities the viewer may see; offers, orders, their PDFs and customers follow."""
     if viewer.scope is Scope.SELLER:
-        return Opportunity.seller_id == viewer.user_id
+        return col(Opportunity.seller_id) == viewer.user_id
     if viewer.scope is Scope.POINT_OF_SALE:
-        return Opportunity.pos_id == viewer.pos_id
-    return Opportunity.pos_id.in_(_entity_pos_ids(viewer))
-
-
-def scoped_opportunity(session: Session, viewer: Viewer, number: int) -> Opportunity:
-    opportunity = session.exec(
-        select(Opportunity).where(Opportunity.number == number, opportunity_clause(viewer))
-    ).first()
-    if opportunity is None:
-        raise OpportunityNotFound(f"Opportunité n°{number} introuvable.")
-    return opportunity
+        return col(Opportunity.pos_id) == viewer.pos_id
+    return col(Opportunity.pos_id).in_(_entity_pos_ids(viewer))
 
 
 def scoped_offer(session: Session, viewer: Viewer, number: int) -> tuple[Offer, Opportunity, PointOfSale]:
     row = session.exec(
         select(Offer, Opportunity, PointOfSale)
-        .join(Opportunity, Opportunity.id == Offer.opportunity_id)
-        .join(PointOfSale, PointOfSale.id == Opportunity.pos_id)
+        .join(Opportunity, col(Opportunity.id) == col(Offer.opportunity_id))
+        .join(PointOfSale, col(PointOfSale.id) == col(Opportunity.pos_id))
         .where(Offer.number == number, opportunity_clause(viewer))
     ).first()
     if row is None:
@@ -130,8 +113,8 @@ def scoped_offer(session: Session, viewer: Viewer, number: int) -> tuple[Offer, 
 def scoped_order(session: Session, viewer: Viewer, number: int) -> tuple[SalesOrder, Offer, Opportunity]:
     row = session.exec(
         select(SalesOrder, Offer, Opportunity)
-        .join(Offer, Offer.id == SalesOrder.offer_id)
-        .join(Opportunity, Opportunity.id == Offer.opportunity_id)
+        .join(Offer, col(Offer.id) == col(SalesOrder.offer_id))
+        .join(Opportunity, col(Opportunity.id) == col(Offer.opportunity_id))
         .where(SalesOrder.number == number, opportunity_clause(viewer))
     ).first()
     if row is None:
@@ -141,7 +124,7 @@ def scoped_order(session: Session, viewer: Viewer, number: int) -> tuple[SalesOr
 
 def customer_clause(viewer: Viewer) -> ColumnElement[bool]:
     """A customer is seen through an opportunity the viewer may see."""
-    return exists().where(Opportunity.customer_id == Customer.id, opportunity_clause(viewer))
+    return exists().where(col(Opportunity.customer_id) == col(Customer.id), opportunity_clause(viewer))
 
 
 def scoped_customer(session: Session, viewer: Viewer, customer_id: int) -> Customer:
@@ -157,7 +140,9 @@ def scoped_customer(session: Session, viewer: Viewer, customer_id: int) -> Custo
 def payment_clause(viewer: Viewer) -> ColumnElement[bool]:
     """The e-payments the viewer follows: the columns the payment copies from its opportunity
     (seller, point of sale, entity), each served by its tracking index."""
-    return EPayment.__table__.c[viewer.scope.value] == viewer.scope_value
+    column = {Scope.SELLER: EPayment.seller_id, Scope.POINT_OF_SALE: EPayment.pos_id,
+              Scope.ENTITY: EPayment.entity_id}[viewer.scope]
+    return col(column) == viewer.scope_value
 
 
 def scoped_payment(session: Session, viewer: Viewer, payment_id: int) -> EPayment:
@@ -175,12 +160,6 @@ def vehicle_clause(viewer: Viewer) -> ColumnElement[bool]:
     secretary see their point of sale's vehicles, a director and an administrator their
     entity's. A vehicle on an offer is seen through the offer (scoped_offer)."""
     if viewer.scope is Scope.ENTITY:
-        return Vehicle.pos_id.in_(_entity_pos_ids(viewer))
-    return Vehicle.pos_id == viewer.pos_id
+        return col(Vehicle.pos_id).in_(_entity_pos_ids(viewer))
+    return col(Vehicle.pos_id) == viewer.pos_id
 
-
-def scoped_vehicle(session: Session, viewer: Viewer, vehicle_id: int) -> Vehicle:
-    vehicle = session.exec(select(Vehicle).where(Vehicle.id == vehicle_id, vehicle_clause(viewer))).first()
-    if vehicle is None:
-        raise VehicleNotFound("Véhicule introuvable.")
-    return vehicle
