@@ -656,3 +656,12 @@ def test_scope_matrix(world, fake_refunds, key, group, relation):
         # Out of scope: exactly what a record that does not exist gets.
         _, shown_missing = case.drive(world, group, MISSING)
         assert _normalised(shown, rec) == _normalised(shown_missing, MISSING)
+
+
+@pytest.mark.parametrize("tail", ["²", "abc", "-1", "99999999999999"])
+def test_a_malformed_number_in_the_url_reads_as_not_found(world, tail):
+    from epay_app.pages.order import OrderState
+
+    state = page_state(OrderState, world, G.DIRECTEUR, path=f"/commandes/{tail}")
+    run(OrderState, "load_order", state)
+    assert state.not_found == "Commande introuvable."
