@@ -31,7 +31,8 @@ SELLING_VALUES = {r.value for r in SELLING_ROLES}
 def route_number(path: str) -> int | None:
     """The number at the end of /offres/26837 or /commandes/26837."""
     tail = (path or "").rstrip("/").rsplit("/", 1)[-1]
-    return int(tail) if tail.isdigit() and len(tail) < 12 else None
+    # ASCII digits only: "²" is a digit to str.isdigit() but not to int().
+    return int(tail) if tail.isascii() and tail.isdigit() and len(tail) < 12 else None
 
 
 def _iso(text: str) -> date | None:

@@ -11,7 +11,7 @@ from ..domain.dates import format_paris
 from ..domain.money import format_eur
 from ..domain.statuses import CARD_BADGES, PaymentStatus
 from ..models import EPayment, Opportunity, PointOfSale, Vehicle
-from ..services import reservations
+from ..services import reservations, scope
 from ..state import AppState, require_roles
 
 
@@ -39,14 +39,17 @@ class VehiclesState(AppState):
     def load_vehicles(self):
         user = self.current_user()
         with session_scope(write=False) as session:
+            viewer = scope.viewer_for(session, user)
             pos = session.get(PointOfSale, user.pos_id)
             vehicles = session.exec(
-                select(Vehicle).where(Vehicle.pos_id == pos.id).order_by(Vehicle.make, Vehicle.model, Vehicle.id)
+                select(Vehicle).where(scope.vehicle_clause(viewer), Vehicle.pos_id == pos.id)
+                .order_by(Vehicle.make, Vehicle.model, Vehicle.id)
             ).all()
+            # The block shows to all; who holds it (reference, opportunity) only to whom follows that payment.
             holder_ids = [v.reservation_payment_id for v in vehicles if v.reservation_payment_id]
             payments = {p.id: (p, number) for p, number in session.exec(
                 select(EPayment, Opportunity.number).join(Opportunity, Opportunity.id == EPayment.opportunity_id)
-                .where(EPayment.id.in_(holder_ids))
+                .where(EPayment.id.in_(holder_ids), scope.payment_clause(viewer))
             ).all()}
         self.pos_number = pos.number
         self.rows = []

@@ -28,6 +28,7 @@ from ..models import (
     User, Vehicle,
 )
 from . import paylinks
+from .scope import OfferNotFound, OrderNotFound, scoped_customer, scoped_offer, scoped_order, viewer_for  # noqa: F401
 from .notifications import queue_payment_request
 from .payments import record_event
 
@@ -60,14 +61,6 @@ DELIVERY_DAYS = 8  # default delivery date proposed on the form
 EXTREME_DELIVERY_DAYS = 876  # default extreme delivery date (the guide's example: ~29 months)
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-class OfferNotFound(DomainError):
-    pass
-
-
-class OrderNotFound(DomainError):
-    pass
 
 
 class OrderAlreadyExists(DomainError):
@@ -219,33 +212,7 @@ def check_form(
     return CheckedForm(deposit, online, form.delivery_date, form.extreme_delivery_date)
 
 
-# ---------------------------------------------------------------- loading, scoped
-
-def scoped_offer(session: Session, offer_number: int, user: User) -> tuple[Offer, Opportunity, PointOfSale]:
-    """The offer if it belongs to the user's entity; OfferNotFound otherwise (no leak)."""
-    row = session.exec(
-        select(Offer, Opportunity, PointOfSale)
-        .join(Opportunity, Opportunity.id == Offer.opportunity_id)
-        .join(PointOfSale, PointOfSale.id == Opportunity.pos_id)
-        .where(Offer.number == offer_number)
-    ).first()
-    if row is None or row[2].entity_id != user.entity_id:
-        raise OfferNotFound(f"Offre n°{offer_number} introuvable.")
-    return row
-
-
-def scoped_order(session: Session, order_number: int, user: User) -> tuple[SalesOrder, Offer, Opportunity]:
-    row = session.exec(
-        select(SalesOrder, Offer, Opportunity, PointOfSale)
-        .join(Offer, Offer.id == SalesOrder.offer_id)
-        .join(Opportunity, Opportunity.id == Offer.opportunity_id)
-        .join(PointOfSale, PointOfSale.id == SalesOrder.pos_id)
-        .where(SalesOrder.number == order_number)
-    ).first()
-    if row is None or row[3].entity_id != user.entity_id:
-        raise OrderNotFound(f"Commande n°{order_number} introuvable.")
-    return row[0], row[1], row[2]
-
+# ---------------------------------------------------------------- loading
 
 def order_for_offer(session: Session, offer_id: int) -> SalesOrder | None:
     return session.exec(select(SalesOrder).where(SalesOrder.offer_id == offer_id)).first()
@@ -271,7 +238,7 @@ def validate_order(
     (Envoyé, attempt 1), first event and request e-mail — all in the caller's transaction."""
     _require_seller(user)
     now = now or utcnow()
-    offer, opportunity, pos = scoped_offer(session, offer_number, user)
+    offer, opportunity, pos = scoped_offer(session, viewer_for(session, user), offer_number)
     existing = order_for_offer(session, offer.id)
     if existing is not None:
         raise OrderAlreadyExists(existing.number)
@@ -330,7 +297,7 @@ def new_attempt(session: Session, *, order_number: int, user: User, now: datetim
     _3…) with a new e-mail. The previous attempt is left exactly as it was."""
     _require_seller(user)
     now = now or utcnow()
-    order, _offer, opportunity = scoped_order(session, order_number, user)
+    order, _offer, opportunity = scoped_order(session, viewer_for(session, user), order_number)
     if order.status == ORDER_CANCELLED:
         raise DomainError("La commande est annulée : aucun nouveau paiement n'est possible.")
     history = attempts(session, order.id)
@@ -369,7 +336,7 @@ def resend_link(session: Session, *, order_number: int, user: User, now: datetim
     resend per RESEND_COOLDOWN_SECONDS, whatever the browser does."""
     _require_seller(user)
     now = now or utcnow()
-    order, _offer, _opportunity = scoped_order(session, order_number, user)
+    order, _offer, _opportunity = scoped_order(session, viewer_for(session, user), order_number)
     if order.status == ORDER_CANCELLED:
         raise DomainError("La commande est annulée : le lien ne peut plus être renvoyé.")
     history = attempts(session, order.id)
@@ -396,8 +363,9 @@ def resend_link(session: Session, *, order_number: int, user: User, now: datetim
 def update_customer(session: Session, *, offer_number: int, user: User, values: dict[str, str]) -> Customer:
     """The small customer form reached from an F-04 error: civility, names, e-mail, phone."""
     _require_seller(user)
-    _offer, opportunity, _pos = scoped_offer(session, offer_number, user)
-    customer = session.get(Customer, opportunity.customer_id)
+    viewer = viewer_for(session, user)
+    _offer, opportunity, _pos = scoped_offer(session, viewer, offer_number)
+    customer = scoped_customer(session, viewer, opportunity.customer_id)
     clean = {k: (values.get(k) or "").strip() for k in ("civility", "last_name", "first_name", "email", "phone")}
     probe = Customer(**{k: v for k, v in clean.items()})
     errors = {k.removeprefix("customer_"): v.replace(" pour le e-paiement", "")
@@ -433,9 +401,10 @@ class OfferView:
 def load_offer_view(session: Session, offer_number: int, user: User, now: datetime | None = None) -> OfferView:
     from .orders import customer_label, recap_fields, vehicle_fields  # the shared card formatting
 
-    offer, opportunity, pos = scoped_offer(session, offer_number, user)
+    viewer = viewer_for(session, user)
+    offer, opportunity, pos = scoped_offer(session, viewer, offer_number)
     vehicle = session.get(Vehicle, offer.vehicle_id)
-    customer = session.get(Customer, opportunity.customer_id)
+    customer = scoped_customer(session, viewer, opportunity.customer_id)
     availability = epay_availability(session, pos.id)
     order = order_for_offer(session, offer.id)
     delivery, extreme = default_delivery_dates(paris_today(now))

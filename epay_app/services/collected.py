@@ -18,7 +18,8 @@ from ..domain.dates import PARIS, as_utc, utcnow
 from ..domain.money import format_eur
 from ..domain.roles import GroupType
 from ..domain.statuses import PaymentStatus
-from .tracking import E, Viewer, _scope_clause
+from .scope import Viewer, payment_clause
+from .tracking import E
 
 CHART_ROLES = frozenset({GroupType.DIRECTEUR, GroupType.CHEF_DES_VENTES, GroupType.ADMINISTRATEUR})
 COLLECTED = (PaymentStatus.AUTORISE, PaymentStatus.A_REMBOURSER, PaymentStatus.REMBOURSE)
@@ -54,7 +55,7 @@ def weekly_collected(session: Session, viewer: Viewer, now: datetime | None = No
     at = E.c.authorised_at
     week = case(*[(at >= bounds[i], i) for i in range(weeks - 1, 0, -1)], else_=0).label("week")
     inner = select(week, E.c.amount_cents).where(
-        _scope_clause(viewer), E.c.status.in_([s.value for s in COLLECTED]),
+        payment_clause(viewer), E.c.status.in_([s.value for s in COLLECTED]),
         at >= bounds[0], at < bounds[-1],
     ).subquery("collected")
     # GROUP BY the subquery's column: PostgreSQL would not match two copies of the CASE's parameters.

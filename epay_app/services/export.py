@@ -27,7 +27,8 @@ from ..domain.statuses import PaymentStatus
 from ..domain.tracking import SortOrder, statuses_for
 from ..models import User
 from .secrets import _master_keys
-from .tracking import CARD_COLUMNS, E, Viewer, _check_option, _scope_clause, _search_hits, with_card_tables
+from .scope import Viewer, payment_clause
+from .tracking import CARD_COLUMNS, E, _check_option, _search_hits, with_card_tables
 
 PATH = "/api/e-paiements/export.csv"
 TICKET_SECONDS = 60
@@ -88,7 +89,7 @@ def export_statement(session: Session, viewer: Viewer, *, filter_keys: list[str]
     statuses = statuses_for(viewer.group, list(filter_keys or []))
     hits, _hint = _search_hits(session, query)
     stmt = with_card_tables(select(*CARD_COLUMNS).select_from(E)).where(
-        _scope_clause(viewer), E.c.status.in_([s.value for s in statuses]))
+        payment_clause(viewer), E.c.status.in_([s.value for s in statuses]))
     if hits is not None:
         stmt = stmt.where(E.c.id.in_(select(hits.c.id)))
     if order is SortOrder.OLDEST_FIRST:

@@ -11,6 +11,7 @@ from ..domain.money import format_eur, ht_from_ttc
 from ..models import Customer, EPayment, Offer, Opportunity, PointOfSale, User, Vehicle
 from . import checkout
 from .orders import customer_label, vehicle_fields
+from .scope import scoped_offer, scoped_order, viewer_for
 
 _FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 Section = tuple[str, list[tuple[str, str]]]
@@ -101,8 +102,8 @@ def _amounts(offer: Offer) -> Section:
 
 
 def order_pdf(session: Session, order_number: int, user: User) -> tuple[str, bytes]:
-    """(file name, PDF bytes) of the order, scoped to the user's entity."""
-    order, offer, opportunity = checkout.scoped_order(session, order_number, user)
+    """(file name, PDF bytes) of the order, if the user may see it (OrderNotFound otherwise)."""
+    order, offer, opportunity = scoped_order(session, viewer_for(session, user), order_number)
     pos = session.get(PointOfSale, order.pos_id)
     vehicle = session.get(Vehicle, offer.vehicle_id)
     validator = session.get(User, order.validated_by_id) if order.validated_by_id else None
@@ -138,7 +139,7 @@ def order_pdf(session: Session, order_number: int, user: User) -> tuple[str, byt
 
 
 def offer_pdf(session: Session, offer_number: int, user: User) -> tuple[str, bytes]:
-    offer, opportunity, pos = checkout.scoped_offer(session, offer_number, user)
+    offer, opportunity, pos = scoped_offer(session, viewer_for(session, user), offer_number)
     vehicle = session.get(Vehicle, offer.vehicle_id)
     body = render(f"Offre n°{offer.number}", f"Offre {offer.status.lower()}, opportunité n°{opportunity.number}.",
                   [*_parties(session, opportunity, pos, vehicle), _amounts(offer)])

@@ -16,6 +16,7 @@ from ..models import (
     Vehicle,
 )
 from . import checkout, refunds
+from .scope import opportunity_clause, scoped_order, viewer_for
 
 log = logging.getLogger(__name__)
 
@@ -165,8 +166,8 @@ def _timeline(session: Session, payments: list[EPayment]) -> list[dict[str, str]
 
 
 def load_order_view(session: Session, order_number: int, user: User) -> tuple[OrderView, int]:
-    """The order page of the guide, scoped to the user's entity. Returns (view, order id)."""
-    order, offer, opportunity = checkout.scoped_order(session, order_number, user)
+    """The order page of the guide, scoped to what the user may see. Returns (view, order id)."""
+    order, offer, opportunity = scoped_order(session, viewer_for(session, user), order_number)
     vehicle = session.get(Vehicle, offer.vehicle_id)
     customer = session.get(Customer, opportunity.customer_id)
     pos = session.get(PointOfSale, order.pos_id)
@@ -210,7 +211,7 @@ def cancel_order(session: Session, *, order_number: int, user: User, now: dateti
     """"Annuler la commande": the order becomes Annulée and an Autorisé deposit À rembourser,
     through the one guarded transition (an event is written). Cancelling twice is a no-op."""
     checkout._require_seller(user)
-    order, _offer, _opportunity = checkout.scoped_order(session, order_number, user)
+    order, _offer, _opportunity = scoped_order(session, viewer_for(session, user), order_number)
     if order.status == checkout.ORDER_CANCELLED:
         return order
     # F-26, shared with the PSP module: Autorisé → À rembourser through change_status.
@@ -225,7 +226,7 @@ def cancel_order(session: Session, *, order_number: int, user: User, now: dateti
 # ---------------------------------------------------------------- opportunities list
 
 def opportunity_rows(session: Session, user: User) -> list[dict[str, str]]:
-    """One row per offer of the user's entity (an opportunity without offer has one row too),
+    """One row per offer the user may see (an opportunity without offer has one row too),
     with its order and the latest e-payment badge. Three queries, whatever the row count."""
     rows = session.exec(
         select(Opportunity, Customer, User, PointOfSale, Offer, Vehicle, SalesOrder)
@@ -235,7 +236,7 @@ def opportunity_rows(session: Session, user: User) -> list[dict[str, str]]:
         .join(Offer, Offer.opportunity_id == Opportunity.id, isouter=True)
         .join(Vehicle, Vehicle.id == Offer.vehicle_id, isouter=True)
         .join(SalesOrder, SalesOrder.offer_id == Offer.id, isouter=True)
-        .where(PointOfSale.entity_id == user.entity_id)
+        .where(opportunity_clause(viewer_for(session, user)))
         .order_by(Opportunity.number.desc(), Offer.number)
     ).all()
     order_ids = [order.id for *_, order in rows if order is not None]

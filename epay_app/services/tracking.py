@@ -1,6 +1,6 @@
 """Tracking use cases (F-50..F-55): tile counts, the e-Paiements list, and the card actions.
 
-Every query is scoped on the server to the e-payments the user follows (domain.tracking):
+Every query is scoped on the server to the e-payments the user follows (services.scope):
 a seller their own, a sales manager and a secretary their point of sale, a director and an
 administrator their entity. Counts and pages are single SQL statements served by the indexes
 of alembic revision 0006_tracking; the list pages by keyset, never by OFFSET.
@@ -27,11 +27,10 @@ from ..domain.dates import format_paris
 from ..domain.errors import DomainError, InvalidReference
 from ..domain.money import format_eur
 from ..domain.references import PaymentKind, TransactionReference
-from ..domain.roles import REFUND_ROLES, GroupType, tiles_for
+from ..domain.roles import REFUND_ROLES, tiles_for
 from ..domain.search import MIN_SUBSTRING, normalise
 from ..domain.statuses import CARD_BADGES, DATE_PREFIXES, PaymentStatus
 from ..domain.tracking import (
-    SCOPES,
     SortOrder,
     TrackingRefused,
     may_follow,
@@ -49,6 +48,7 @@ from ..models import (
 )
 from . import checkout
 from .refunds import refund_payment
+from .scope import Viewer, payment_clause, scoped_payment, viewer_for  # noqa: F401  (viewer_for: callers' import)
 
 log = logging.getLogger(__name__)
 
@@ -70,37 +70,9 @@ BADGE_COLOURS = {
 E = EPayment.__table__
 
 
-@dataclass(frozen=True)
-class Viewer:
-    """Who is looking: what the server scopes every query on."""
-
-    user_id: int
-    group: GroupType
-    entity_id: int
-    pos_id: int
-    display_name: str = ""
-    epay_option: bool = True
-
-    @property
-    def scope_value(self) -> int:
-        column = SCOPES[self.group].value
-        return {"seller_id": self.user_id, "pos_id": self.pos_id, "entity_id": self.entity_id}[column]
-
-
-def viewer_for(session: Session, user: User) -> Viewer:
-    entity = session.get(Entity, user.entity_id)
-    return Viewer(user_id=user.id, group=GroupType(user.group_type), entity_id=user.entity_id,
-                  pos_id=user.pos_id, display_name=user.display_name,
-                  epay_option=bool(entity and entity.epay_option))
-
-
 def _check_option(viewer: Viewer) -> None:
     if not viewer.epay_option:
         raise TrackingRefused(NO_OPTION)
-
-
-def _scope_clause(viewer: Viewer):
-    return E.c[SCOPES[viewer.group].value] == viewer.scope_value
 
 
 # ---------------------------------------------------------------- tiles
@@ -113,7 +85,7 @@ def tile_counts(session: Session, viewer: Viewer) -> dict[PaymentStatus, int]:
     if not viewer.epay_option or not tiles:
         return {}
     stmt = select(*[func.count().filter(E.c.status == s.value).label(s.value) for s in tiles]).where(
-        _scope_clause(viewer), E.c.status.in_([s.value for s in tiles])
+        payment_clause(viewer), E.c.status.in_([s.value for s in tiles])
     )
     row = session.connection().execute(stmt).one()
     return {s: int(row[i] or 0) for i, s in enumerate(tiles)}
@@ -187,7 +159,7 @@ def _search_hits(session: Session, query: str):
 
 def _branch(viewer: Viewer, status: PaymentStatus, after, order: SortOrder, limit: int) -> Select:
     keys = tuple_(E.c.status_changed_at, E.c.id)
-    stmt = select(E.c.id, E.c.status_changed_at).where(_scope_clause(viewer), E.c.status == status.value)
+    stmt = select(E.c.id, E.c.status_changed_at).where(payment_clause(viewer), E.c.status == status.value)
     if after is not None:
         bound = tuple_(*after)
         stmt = stmt.where(keys > bound if order is SortOrder.OLDEST_FIRST else keys < bound)
@@ -207,7 +179,7 @@ def _searched(viewer: Viewer, statuses, hits, after, order: SortOrder, limit: in
     few = hits.name == "exact_hits"  # a handful of rows: reading them by id is cheapest
     probe = (E.c.id + 0) if sqlite and not few else E.c.id
     stmt = select(E.c.id, E.c.status_changed_at).where(
-        _scope_clause(viewer), E.c.status.in_([s.value for s in statuses]), probe.in_(select(hits.c.id)))
+        payment_clause(viewer), E.c.status.in_([s.value for s in statuses]), probe.in_(select(hits.c.id)))
     if after is not None:
         bound = tuple_(*after)
         stmt = stmt.where(keys > bound if order is SortOrder.OLDEST_FIRST else keys < bound)
@@ -348,10 +320,7 @@ def data_version(session: Session) -> tuple:
 
 def _followed_payment(session: Session, viewer: Viewer, payment_id: int) -> EPayment:
     _check_option(viewer)
-    payment = session.get(EPayment, payment_id)
-    scope_column = SCOPES[viewer.group].value
-    if payment is None or getattr(payment, scope_column) != viewer.scope_value:
-        raise TrackingRefused("e-Paiement introuvable dans votre périmètre.")
+    payment = scoped_payment(session, viewer, payment_id)
     session.refresh(payment)
     if not may_follow(viewer.group, PaymentStatus(payment.status)):
         raise TrackingRefused("Accès refusé : votre profil ne suit pas cet e-Paiement.")

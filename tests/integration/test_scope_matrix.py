@@ -1,0 +1,667 @@
+"""Issue 12: every record a page, handler, route or export reads or changes is scoped to who may
+see it — a seller their own opportunities' records, a sales manager and a secretary their point
+of sale's, a director and an administrator their entity's — and out of scope looks exactly like
+not found.
+
+The matrix: 5 group types × 4 relations of the record to the viewer × every handler and route
+that reaches a record. Each handler is run on the server as Reflex runs it (its guard included)
+on a state object holding what the browser could have sent; a fresh record per case. The
+coverage tests fail when a handler or an API route is added without an entry here.
+"""
+from __future__ import annotations
+
+import asyncio
+import inspect
+import itertools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from types import SimpleNamespace
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+from sqlmodel import select
+from starlette.applications import Starlette
+
+import epay_app.epay_app  # noqa: F401  (registers every page, state and API route)
+from epay_app.api.routes import API_ROUTES
+from epay_app.config import get_settings
+from epay_app.db import reset_engines, session_scope
+from epay_app.domain.dates import utcnow
+from epay_app.domain.references import PaymentKind, TransactionReference
+from epay_app.domain.roles import GroupType
+from epay_app.domain.statuses import PaymentStatus
+from epay_app.models import (
+    Customer,
+    Entity,
+    EPayment,
+    Offer,
+    Opportunity,
+    OutboxMail,
+    PointOfSale,
+    PspConfig,
+    SalesOrder,
+    User,
+    Vehicle,
+)
+from epay_app.services import auth, demo_data, reservations, tracking
+from epay_app.services import export as export_service
+from epay_app.services.refunds import RefundResult
+from epay_app.services.secrets import encrypt_secret
+from epay_app.state import AppState
+from tests.integration.test_guard_coverage import PUBLIC, PUBLIC_STATES
+from tests.support import database
+
+G = GroupType
+GROUPS = list(GroupType)
+RELATIONS = ("own", "same_pos", "other_pos", "other_entity")
+# What each group type sees, by relation of the record's opportunity to the viewer.
+SEES = {
+    G.VENDEUR: {"own"},
+    G.CHEF_DES_VENTES: {"own", "same_pos"},
+    G.SECRETAIRE: {"own", "same_pos"},
+    G.DIRECTEUR: {"own", "same_pos", "other_pos"},
+    G.ADMINISTRATEUR: {"own", "same_pos", "other_pos"},
+}
+ALL = frozenset(GroupType)
+SELLING = frozenset({G.ADMINISTRATEUR, G.DIRECTEUR, G.CHEF_DES_VENTES, G.VENDEUR})
+VIEWER_EMAIL = {
+    G.ADMINISTRATEUR: "admin@openflex.demo", G.DIRECTEUR: "directeur@openflex.demo",
+    G.CHEF_DES_VENTES: "chef@openflex.demo", G.VENDEUR: "vendeur@openflex.demo",
+    G.SECRETAIRE: "secretaire@openflex.demo",
+}
+# The owners of the other relations' records; "own" is the viewer's own.
+OWNER_EMAIL = {"same_pos": "autre.vendeur@scope.test", "other_pos": "vendeur62@scope.test",
+               "other_entity": "audrey.villien@openflex.demo"}
+MISSING_NUMBER = 9_999_999
+MISSING_PAYMENT_ID = 99_999_999
+_numbers = itertools.count(7_100_001)
+
+
+# ---------------------------------------------------------------- the world
+
+
+@dataclass
+class Record:
+    number: int  # opportunity = offer = order number
+    order_id: int = 0
+    payment_id: int = 0
+    reference: str = ""
+    customer_id: int = 0
+    vehicle_id: int = 0
+    amount_cents: int = 0
+
+    def words(self) -> list[str]:
+        """What identifies the record in a message, to compare a refusal with "not found"."""
+        return [w for w in (self.reference, str(self.payment_id or ""), str(self.number)) if w]
+
+
+MISSING = Record(number=MISSING_NUMBER, payment_id=MISSING_PAYMENT_ID,
+                 reference=str(TransactionReference(45, 61, PaymentKind.DEPOSIT, MISSING_NUMBER, 1)))
+
+
+@dataclass
+class World:
+    url: str
+    users: dict[str, int] = field(default_factory=dict)  # email → id
+    tokens: dict[str, str] = field(default_factory=dict)  # email → session token
+    refunds: list[int] = field(default_factory=list)
+
+    def owner_email(self, group: GroupType, relation: str) -> str:
+        return VIEWER_EMAIL[group] if relation == "own" else OWNER_EMAIL[relation]
+
+    def record(self, owner_email: str, *, status: PaymentStatus | None, order: bool = True,
+               reserved: bool = False) -> Record:
+        """A customer, a vehicle, an opportunity of `owner_email` at their point of sale, its
+        validated offer and — unless order=False — its order with a card deposit paid online,
+        whose e-payment is in `status`."""
+        number = next(_numbers)
+        now = utcnow()
+        with session_scope(self.url) as s:
+            owner = s.get(User, self.users[owner_email])
+            pos, entity = s.get(PointOfSale, owner.pos_id), s.get(Entity, owner.entity_id)
+            customer = Customer(civility="M.", first_name="Client", last_name=f"SCOPE{number}",
+                                email=f"client{number}@example.com", phone="+33 6 00 00 00 00")
+            vehicle = Vehicle(pos_id=pos.id, make="SCOPE", model=f"M{number}", condition="Neuf",
+                              price_cents=2_000_000, vin=f"VIN{number}")
+            s.add_all([customer, vehicle])
+            s.flush()
+            opportunity = Opportunity(number=number, customer_id=customer.id, seller_id=owner.id, pos_id=pos.id)
+            s.add(opportunity)
+            s.flush()
+            offer = Offer(number=number, opportunity_id=opportunity.id, vehicle_id=vehicle.id,
+                          vehicle_price_cents=2_000_000)
+            s.add(offer)
+            s.flush()
+            rec = Record(number=number, customer_id=customer.id, vehicle_id=vehicle.id)
+            if not order:
+                return rec
+            sales_order = SalesOrder(number=number, offer_id=offer.id, validated_by_id=owner.id, validated_at=now,
+                                     delivery_date=date.today() + timedelta(days=8),
+                                     extreme_delivery_date=date.today() + timedelta(days=300), pos_id=pos.id,
+                                     balance_method="Virement", deposit_amount_cents=10_000,
+                                     deposit_method="Carte bancaire", deposit_online=True)
+            s.add(sales_order)
+            s.flush()
+            ref = TransactionReference(entity.number, pos.number, PaymentKind.DEPOSIT, number, 1)
+            payment = EPayment(
+                reference=str(ref), psp_reference=ref.psp_reference, kind=PaymentKind.DEPOSIT.value,
+                amount_cents=10_000, status=status.value, order_id=sales_order.id, opportunity_id=opportunity.id,
+                customer_id=customer.id, vehicle_id=vehicle.id, seller_id=owner.id, pos_id=pos.id,
+                entity_id=entity.id, created_at=now, status_changed_at=now, sent_at=now,
+                authorised_at=now if status is not PaymentStatus.ENVOYE else None,
+                link_expires_at=now + timedelta(hours=72))
+            s.add(payment)
+            s.flush()
+            if reserved:
+                vehicle.stock_status, vehicle.reserved_until = reservations.RESERVED, now + timedelta(days=1)
+                vehicle.reservation_payment_id = payment.id
+                s.add(vehicle)
+            rec.order_id, rec.payment_id, rec.reference, rec.amount_cents = (
+                sales_order.id, payment.id, payment.reference, payment.amount_cents)
+            return rec
+
+
+def _add_user(s, email: str, pos: PointOfSale, group: GroupType = G.VENDEUR) -> User:
+    user = User(first_name="Scope", last_name=email.split("@")[0].upper(), email=email,
+                password_hash=auth.hash_password(demo_data.DEMO_PASSWORD), group_type=group.value,
+                entity_id=pos.entity_id, pos_id=pos.id)
+    s.add(user)
+    s.flush()
+    return user
+
+
+@pytest.fixture(scope="module", params=database.backends())
+def world(request, tmp_path_factory):
+    """The demo data (its five group types at point of sale 61 of entity 45, Audrey V. at entity
+    51), plus another seller at 61 and a seller at 62 (configured for e-paiement too)."""
+    url = database.create_database(request.param, tmp_path_factory.mktemp("scope"))
+    database.migrate(url)
+    patch = pytest.MonkeyPatch()
+    patch.setenv("REFLEX_DB_URL", url)
+    get_settings.cache_clear()
+    reset_engines()
+    w = World(url)
+    with session_scope(url) as s:
+        demo_data.seed(s)
+        pos61 = s.exec(select(PointOfSale).where(PointOfSale.number == 61)).one()
+        pos62 = s.exec(select(PointOfSale).where(PointOfSale.number == 62)).one()
+        _add_user(s, OWNER_EMAIL["same_pos"], pos61)
+        _add_user(s, OWNER_EMAIL["other_pos"], pos62)
+        s.add(PspConfig(pos_id=pos62.id, merchant_id=demo_data.DEMO_MERCHANT_ID,
+                        key_ciphertext=encrypt_secret(demo_data.DEMO_MERCHANT_KEY), key_version=1))
+    with session_scope(url) as s:
+        for user in s.exec(select(User)).all():
+            w.users[user.email] = user.id
+        for email in VIEWER_EMAIL.values():
+            w.tokens[email] = auth.login(s, email, demo_data.DEMO_PASSWORD)
+    yield w
+    patch.undo()
+    get_settings.cache_clear()
+    reset_engines()
+    database.drop_database(url)
+
+
+@pytest.fixture
+def fake_refunds(world, monkeypatch):
+    """The PSP refund itself is not what is tested here: it answers "done" and records the call."""
+    async def refund_payment(session, payment_id, actor, **_):
+        world.refunds.append(payment_id)
+        return RefundResult(True, PaymentStatus.REMBOURSE, "Le remboursement a été effectué.")
+
+    monkeypatch.setattr(tracking, "refund_payment", refund_payment)
+    world.refunds.clear()
+    return world.refunds
+
+
+# ---------------------------------------------------------------- driving a page state
+
+
+def page_state(cls, world: World, group: GroupType, path: str = "/", query: dict | None = None, **values):
+    """The state's vars with their defaults, its helpers, and the session of the viewer."""
+    fields = {}
+    for name, f in cls.get_fields().items():
+        if name.startswith(("router", "rx_router", "is_hydrated", "_reflex")):
+            continue
+        factory = getattr(f, "default_factory", None)
+        fields[name] = factory() if callable(factory) else f.default
+    state = SimpleNamespace(**fields)
+    for klass in reversed(cls.__mro__):
+        if not (isinstance(klass, type) and issubclass(klass, AppState)):
+            continue
+        for name, value in vars(klass).items():
+            if inspect.isfunction(value) and not name.startswith("__") and name not in cls.event_handlers:
+                setattr(state, name, value.__get__(state))
+    state.current_user = state._current_user
+    state.session_token = world.tokens[VIEWER_EMAIL[group]]
+    state.router = SimpleNamespace(url=SimpleNamespace(path=path, query_parameters=query or {}))
+    for name, value in values.items():
+        setattr(state, name, value)
+    return state
+
+
+def run(cls, handler: str, state, *args) -> list:
+    """Run the event handler as Reflex would (its require_roles guard included); the events it
+    returns or yields, flattened."""
+    result = cls.event_handlers[handler].fn(state, *args)
+    if inspect.iscoroutine(result):
+        result = asyncio.run(result)
+    elif inspect.isasyncgen(result):
+        async def drain(gen):
+            return [item async for item in gen]
+        result = asyncio.run(drain(result))
+    elif inspect.isgenerator(result):
+        result = list(result)
+    items = result if isinstance(result, list) else [result]
+    return [item for item in items if item is not None]
+
+
+def describe(events: list) -> list[str]:
+    """What reaches the browser: each event's handler and arguments as the client gets them."""
+    out = []
+    for event in events:
+        handler = getattr(event, "handler", None)
+        if handler is None:
+            out.append(getattr(event, "__qualname__", repr(event)))
+            continue
+        args = ";".join(str(value) for _, value in getattr(event, "args", ()))
+        args = re.sub(r"(;base64,)[A-Za-z0-9+/=]+", r"\1…", args)  # a PDF's bytes: only its presence
+        out.append(f"{handler.fn.__name__}({args})")
+    return out
+
+
+def _is_download(events: list) -> bool:
+    return any("data:application/pdf;base64," in line for line in describe(events))
+
+
+# ---------------------------------------------------------------- the cases
+
+
+@dataclass(frozen=True)
+class Case:
+    """One handler or route on one kind of record: how to make the record, who may act at all
+    (their group type, before any scope), and how to drive it. `drive` returns (reached: the
+    handler saw or changed the record, shown: what the viewer got back)."""
+
+    status: PaymentStatus | None
+    roles: frozenset
+    drive: Callable[[World, GroupType, Record], tuple[bool, list[str]]]
+    order: bool = True
+    reserved: bool = False
+    on_page: frozenset = frozenset(RELATIONS)  # where the page looks at all, whatever the scope
+
+
+def _order_state(world, group, rec, **values):
+    from epay_app.pages.order import OrderState
+
+    values = {"number": str(rec.number), **values}
+    return OrderState, page_state(OrderState, world, group, path=f"/commandes/{rec.number}", **values)
+
+
+def _order_loaded(state, rec) -> bool:
+    return state.not_found == "" and state.order.get("number") == str(rec.number)
+
+
+def drive_load_order(world, group, rec):
+    cls, state = _order_state(world, group, rec, number="")
+    events = run(cls, "load_order", state)
+    return _order_loaded(state, rec), [state.not_found, *describe(events)]
+
+
+def drive_open_modal(world, group, rec):
+    cls, state = _order_state(world, group, rec)
+    events = run(cls, "open_modal", state)
+    seen = _order_loaded(state, rec) and any(a["reference"] == rec.reference for a in state.attempts)
+    return seen, [state.not_found, str(state.attempts), *describe(events)]
+
+
+def drive_print_order(world, group, rec):
+    cls, state = _order_state(world, group, rec)
+    events = run(cls, "print_order", state)
+    return _is_download(events), describe(events)
+
+
+def _mails(world, rec) -> int:
+    with session_scope(world.url, write=False) as s:
+        return len(s.exec(select(OutboxMail.id).where(OutboxMail.payment_id == rec.payment_id)).all())
+
+
+def drive_order_resend(world, group, rec):
+    cls, state = _order_state(world, group, rec)
+    events = run(cls, "resend_link", state)
+    return _mails(world, rec) > 0, [state.not_found, *describe(events)]
+
+
+def drive_retry(world, group, rec):
+    cls, state = _order_state(world, group, rec)
+    events = run(cls, "retry_payment", state)
+    with session_scope(world.url, write=False) as s:
+        attempts = s.exec(select(EPayment.id).where(EPayment.order_id == rec.order_id)).all()
+    return len(attempts) > 1, [state.not_found, *describe(events)]
+
+
+def drive_cancel(world, group, rec):
+    cls, state = _order_state(world, group, rec)
+    events = run(cls, "cancel_order", state)
+    with session_scope(world.url, write=False) as s:
+        order = s.get(SalesOrder, rec.order_id) if rec.order_id else None
+        payment = s.get(EPayment, rec.payment_id)
+        changed = order is not None and (order.status != "Commandée" or payment.status != PaymentStatus.AUTORISE.value)
+    return changed, [state.not_found, *describe(events)]
+
+
+def _offer_state(world, group, rec, **values):
+    from epay_app.pages.offer import OfferState
+
+    values = {"number": str(rec.number), **values}
+    return OfferState, page_state(OfferState, world, group, path=f"/offres/{rec.number}", **values)
+
+
+def drive_load_offer(world, group, rec):
+    cls, state = _offer_state(world, group, rec, number="")
+    events = run(cls, "load_offer", state)
+    seen = state.not_found == "" and state.offer.get("number") == str(rec.number)
+    assert seen == (state.customer.get("email") == f"client{rec.number}@example.com")
+    return seen, [state.not_found, *describe(events)]
+
+
+def drive_print_offer(world, group, rec):
+    cls, state = _offer_state(world, group, rec)
+    events = run(cls, "print_offer", state)
+    return _is_download(events), describe(events)
+
+
+def drive_submit_checkout(world, group, rec):
+    cls, state = _offer_state(world, group, rec, deposit_method="Chèque", balance_method="Virement")
+    day = date.today()
+    form = {"deposit_amount": "100", "delivery_date": (day + timedelta(days=8)).isoformat(),
+            "extreme_delivery_date": (day + timedelta(days=300)).isoformat()}
+    events = run(cls, "submit_checkout", state, form)
+    with session_scope(world.url, write=False) as s:
+        ordered = s.exec(select(SalesOrder.id).where(SalesOrder.number == rec.number)).first() is not None
+    return ordered, [str(state.errors), *describe(events)]
+
+
+def drive_save_customer(world, group, rec):
+    cls, state = _offer_state(world, group, rec, customer_civility="Mme.")
+    form = {"last_name": "CHANGED", "first_name": "Forged", "email": "forged@example.com", "phone": ""}
+    events = run(cls, "save_customer", state, form)
+    with session_scope(world.url, write=False) as s:
+        customer = s.get(Customer, rec.customer_id) if rec.customer_id else None
+        changed = customer is not None and customer.last_name == "CHANGED"
+    return changed, [str(state.customer_form_errors), *describe(events)]
+
+
+def _epayments_state(world, group, **values):
+    from epay_app.pages.epayments import EPaymentsState
+
+    return EPaymentsState, page_state(EPaymentsState, world, group, path="/e-paiements", **values)
+
+
+def drive_load_epayments(world, group, rec):
+    cls, state = _epayments_state(world, group, query={"tri": "desc", "statut": "payes"})
+    run(cls, "load_epayments", state)
+    return rec.reference in [c["reference"] for c in state.cards], [state.refusal]
+
+
+def drive_search(world, group, rec):
+    cls, state = _epayments_state(world, group)
+    run(cls, "search", state, rec.reference)
+    return rec.reference in [c["reference"] for c in state.cards], [state.refusal, str(len(state.cards))]
+
+
+def drive_card_resend(world, group, rec):
+    cls, state = _epayments_state(world, group)
+    events = run(cls, "resend", state, str(rec.payment_id))
+    return _mails(world, rec) > 0, describe(events)
+
+
+def drive_confirm_refund(world, group, rec):
+    cls, state = _epayments_state(world, group, refund_id=str(rec.payment_id), refund_reference=rec.reference)
+    before = len(world.refunds)
+    events = run(cls, "confirm_refund", state)
+    return len(world.refunds) > before, describe(events)
+
+
+def drive_export(world, group, rec):
+    """The "Exporter (CSV)" handler mints the ticket; the route streams the rows."""
+    cls, state = _epayments_state(world, group, query="")
+    state.query = rec.reference
+    events = run(cls, "export_csv", state)
+    url = next(str(v) for e in events for _, v in e.args if "export.csv" in str(v)).strip('"')
+    parts = urlsplit(url)
+    app = Starlette(routes=[r for r in API_ROUTES if r.path == export_service.PATH])
+
+    async def get():
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://epay") as client:
+            return await client.get(parts.path, params={k: v[0] for k, v in parse_qs(parts.query).items()})
+
+    response = asyncio.run(get())
+    body = response.content.decode("utf-8-sig")
+    return rec.reference in body, [str(response.status_code), str(len(body.splitlines()))]
+
+
+def drive_opportunities(world, group, rec):
+    from epay_app.pages.opportunities import OpportunitiesState
+
+    state = page_state(OpportunitiesState, world, group, path="/opportunites")
+    run(OpportunitiesState, "load_opportunities", state)
+    return str(rec.number) in [r["opportunity"] for r in state.rows], []
+
+
+def drive_vehicles(world, group, rec):
+    """The stock of the viewer's point of sale shows the record's vehicle as reserved to all; who
+    holds the reservation (its reference, its opportunity) only to those who follow the payment."""
+    from epay_app.pages.vehicles import VehiclesState
+
+    state = page_state(VehiclesState, world, group, path="/vehicules")
+    run(VehiclesState, "load_vehicles", state)
+    row = next((r for r in state.rows if r["id"] == str(rec.vehicle_id)), None)
+    with session_scope(world.url, write=False) as s:
+        vehicle = s.get(Vehicle, rec.vehicle_id) if rec.vehicle_id else None
+        same_pos = vehicle is not None and vehicle.pos_id == s.get(User, world.users[VIEWER_EMAIL[group]]).pos_id
+    assert (row is not None) == same_pos
+    assert row is None or row["status"].startswith("Réservé")
+    return row is not None and rec.reference in row["detail"], []
+
+
+def _set_payment(world, rec, **values) -> None:
+    with session_scope(world.url) as s:
+        payment = s.get(EPayment, rec.payment_id)
+        if payment is None:
+            return
+        for name, value in values.items():
+            setattr(payment, name, value)
+        s.add(payment)
+
+
+def drive_home_tiles(world, group, rec):
+    """The "en attente" tile counts the record's pending payment, then not once it is paid."""
+    from epay_app.pages.home import HomeState
+
+    def pending_count() -> int:
+        state = page_state(HomeState, world, group, path="/")
+        run(HomeState, "load_home", state)
+        return sum(int(t["count"]) for t in state.tiles if t["key"] == "en_attente")
+
+    with_record = pending_count()
+    _set_payment(world, rec, status=PaymentStatus.AUTORISE.value)
+    return with_record - pending_count() == 1, []
+
+
+def drive_collected(world, group, rec):
+    """The weekly chart counts the record's authorised amount, then not once it is dated outside."""
+    from epay_app.components.collected_chart import CollectedState
+
+    def total() -> str:
+        state = page_state(CollectedState, world, group, path="/")
+        run(CollectedState, "load_collected", state)
+        return str([w["montant"] for w in state.weeks])
+
+    with_record = total()
+    _set_payment(world, rec, authorised_at=utcnow() - timedelta(days=3650))
+    return with_record != total(), []
+
+
+MATRIX: dict[tuple[str, str], Case] = {
+    ("OrderState", "load_order"): Case(PaymentStatus.AUTORISE, ALL, drive_load_order),
+    ("OrderState", "open_modal"): Case(PaymentStatus.AUTORISE, ALL, drive_open_modal),
+    ("OrderState", "print_order"): Case(PaymentStatus.AUTORISE, ALL, drive_print_order),
+    ("OrderState", "resend_link"): Case(PaymentStatus.ENVOYE, SELLING, drive_order_resend),
+    ("OrderState", "retry_payment"): Case(PaymentStatus.REJETE, SELLING, drive_retry),
+    ("OrderState", "cancel_order"): Case(PaymentStatus.AUTORISE, SELLING, drive_cancel),
+    ("OfferState", "load_offer"): Case(None, ALL, drive_load_offer, order=False),
+    ("OfferState", "print_offer"): Case(None, ALL, drive_print_offer, order=False),
+    ("OfferState", "submit_checkout"): Case(None, SELLING, drive_submit_checkout, order=False),
+    ("OfferState", "save_customer"): Case(None, SELLING, drive_save_customer, order=False),
+    ("EPaymentsState", "load_epayments"): Case(PaymentStatus.AUTORISE, ALL, drive_load_epayments),
+    ("EPaymentsState", "search"): Case(PaymentStatus.AUTORISE, ALL, drive_search),
+    # A secretary does not chase pending links (domain.roles.TILE_EN_ATTENTE) nor sells.
+    ("EPaymentsState", "resend"): Case(PaymentStatus.ENVOYE, SELLING, drive_card_resend),
+    ("EPaymentsState", "confirm_refund"): Case(
+        PaymentStatus.A_REMBOURSER, frozenset({G.ADMINISTRATEUR, G.DIRECTEUR, G.CHEF_DES_VENTES, G.SECRETAIRE}),
+        drive_confirm_refund),
+    ("EPaymentsState", "export_csv"): Case(PaymentStatus.AUTORISE, ALL, drive_export),
+    ("OpportunitiesState", "load_opportunities"): Case(PaymentStatus.AUTORISE, ALL, drive_opportunities),
+    # "Véhicules" lists the stock of the viewer's own point of sale (even for a director).
+    ("VehiclesState", "load_vehicles"): Case(PaymentStatus.AUTORISE, ALL, drive_vehicles, reserved=True,
+                                             on_page=frozenset({"own", "same_pos"})),
+    # Tiles and chart: only the group types that have them (domain.roles.TILES, collected.CHART_ROLES).
+    ("HomeState", "load_home"): Case(
+        PaymentStatus.ENVOYE, frozenset({G.VENDEUR, G.CHEF_DES_VENTES, G.DIRECTEUR}), drive_home_tiles),
+    ("CollectedState", "load_collected"): Case(
+        PaymentStatus.AUTORISE, frozenset({G.DIRECTEUR, G.CHEF_DES_VENTES, G.ADMINISTRATEUR}), drive_collected),
+}
+
+# API routes that reach records: path → the matrix entry that drives them.
+ROUTE_MATRIX = {export_service.PATH: ("EPaymentsState", "export_csv")}
+# The others are not staff's: each says who it is for and what it trusts instead of a session.
+PUBLIC_ROUTES = {
+    "/pay/{token}": "the customer's payment link: an HMAC-signed capability for one payment (services.paylinks)",
+    "/api/psp/direct/return": "Worldline Direct return: the hosted checkout id, re-checked at the PSP",
+    "/api/psp/direct/webhook": "Worldline Direct webhooks: signed by the platform",
+    "/api/psp/sips/notify": "Sips notification: sealed by the PSP",
+    "/api/psp/sips/return": "Sips customer return: sealed by the PSP",
+}
+
+# Handlers that reach no record of these kinds: each with the reason.
+NO_RECORD = {
+    ("OrderState", "toggle_ht"): "switches TTC/HT on the loaded page",
+    ("OrderState", "set_modal_open"): "opens/closes the dialog already loaded",
+    ("OrderState", "not_available"): "a notice",
+    ("OfferState", "set_tab"): "switches tab",
+    ("OfferState", "toggle_ht"): "switches TTC/HT",
+    ("OfferState", "start_order"): "opens the tab, or redirects to the order page (which is scoped)",
+    ("OfferState", "set_balance_method"): "form field",
+    ("OfferState", "set_deposit_method"): "form field",
+    ("OfferState", "set_decline_online"): "form field",
+    ("OfferState", "cancel_checkout"): "closes the tab",
+    ("OfferState", "not_available"): "a notice",
+    ("OfferState", "open_customer"): "opens the dialog on the customer already loaded (scoped)",
+    ("OfferState", "close_customer"): "closes the dialog",
+    ("OfferState", "set_customer_civility"): "form field",
+    ("EPaymentsState", "toggle_filter"): "reloads the list, scoped like load_epayments",
+    ("EPaymentsState", "reset_filters"): "reloads the list, scoped like load_epayments",
+    ("EPaymentsState", "set_sort_label"): "reloads the list, scoped like load_epayments",
+    ("EPaymentsState", "load_more"): "next page after the state's cursor, scoped like load_epayments",
+    ("EPaymentsState", "open_card"): "a redirect to a page that is itself scoped",
+    ("EPaymentsState", "ask_refund"): "picks a card among those already shown (scoped)",
+    ("EPaymentsState", "cancel_refund"): "closes the dialog",
+}
+# Settings: administrators only (test_settings_guard); they edit the entity's own point-of-sale
+# PSP configurations (scoped by entity in services.psp_config) and the group's settings.
+SETTINGS = {
+    ("SettingsHomeState", "load_settings_home"), ("OpportunitySettingsState", "load_opportunity_settings"),
+    *(("EpayConfigState", n) for n in (
+        "load_configs", "search_configs", "open_add", "open_edit", "dialog_open_changed", "set_form_pos",
+        "set_form_protocol", "submit_config", "ask_delete", "delete_open_changed", "confirm_delete")),
+    *(("JourneyState", n) for n in (
+        "load_journey", "edit_journey", "cancel_journey", "set_form_contracts", "submit_journey")),
+    *(("ReservationState", n) for n in (
+        "load_reservation", "edit_reservation", "cancel_reservation", "set_form_enabled", "submit_reservation")),
+}
+
+
+def _states(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _states(sub)
+
+
+def _all_handlers() -> set[tuple[str, str]]:
+    return {
+        (cls.__name__, name)
+        for cls in [AppState, *_states(AppState)]
+        for name in cls.event_handlers
+        if name != "setvar" and (cls is AppState or name not in AppState.event_handlers)
+    }
+
+
+# ---------------------------------------------------------------- coverage
+
+
+def test_every_handler_has_an_entry_in_the_matrix():
+    """A new handler must say how it is scoped: a matrix case, or why it reaches no record."""
+    classified = set(MATRIX) | set(NO_RECORD) | SETTINGS | set(PUBLIC)
+    missing = sorted(
+        f"{state}.{name}" for state, name in _all_handlers() - classified if state not in PUBLIC_STATES
+    )
+    assert missing == []
+    assert sorted(f"{s}.{n}" for s, n in (set(MATRIX) | set(NO_RECORD) | SETTINGS) - _all_handlers()) == []
+
+
+def test_every_api_route_has_an_entry_in_the_matrix():
+    paths = {route.path for route in API_ROUTES}
+    assert paths == set(ROUTE_MATRIX) | set(PUBLIC_ROUTES)
+    assert set(ROUTE_MATRIX.values()) <= set(MATRIX)
+
+
+def test_every_page_with_a_record_in_its_url_loads_through_the_matrix():
+    from epay_app.epay_app import app
+
+    checked = []
+    for route, page in app._unevaluated_pages.items():
+        if "[" not in route or route.lstrip("/").startswith("stock"):  # the public stock: no login
+            continue
+        handlers = page.on_load if isinstance(page.on_load, list) else [page.on_load]
+        keys = {tuple(h.fn.__qualname__.split(".")[-2:]) for h in handlers} - set(PUBLIC)
+        assert keys and keys <= set(MATRIX), route
+        checked.append(route.lstrip("/"))
+    assert {"offres/[offer_number]", "commandes/[order_number]"} <= set(checked)
+
+
+# ---------------------------------------------------------------- the matrix
+
+
+def _normalised(shown: list[str], rec: Record) -> list[str]:
+    text = "\n".join(shown)
+    for word in rec.words():
+        text = re.sub(rf"(?<![\d_]){re.escape(word)}(?![\d_])", "<record>", text)
+    return [re.sub(r"\d{7,}", "<n>", line) for line in text.split("\n")]
+
+
+@pytest.mark.parametrize("relation", RELATIONS)
+@pytest.mark.parametrize("group", GROUPS, ids=lambda g: g.value.replace(" ", "_"))
+@pytest.mark.parametrize("key", list(MATRIX), ids=lambda k: f"{k[0]}.{k[1]}")
+def test_scope_matrix(world, fake_refunds, key, group, relation):
+    case = MATRIX[key]
+    rec = world.record(world.owner_email(group, relation), status=case.status, order=case.order,
+                       reserved=case.reserved)
+    reached, shown = case.drive(world, group, rec)
+    expected = relation in SEES[group] and group in case.roles and relation in case.on_page
+    assert reached == expected, f"{key} by a {group.value} on a record {relation}: reached={reached}"
+    if group in case.roles and not expected:
+        # Out of scope: exactly what a record that does not exist gets.
+        _, shown_missing = case.drive(world, group, MISSING)
+        assert _normalised(shown, rec) == _normalised(shown_missing, MISSING)
+
+
+@pytest.mark.parametrize("tail", ["²", "abc", "-1", "99999999999999"])
+def test_a_malformed_number_in_the_url_reads_as_not_found(world, tail):
+    from epay_app.pages.order import OrderState
+
+    state = page_state(OrderState, world, G.DIRECTEUR, path=f"/commandes/{tail}")
+    run(OrderState, "load_order", state)
+    assert state.not_found == "Commande introuvable."
