@@ -20,6 +20,7 @@ class Settings(BaseSettings):
     public_url: str = "http://localhost:3000"
 
     # Fernet master keys, comma-separated, newest first (rotation: add a new one in front).
+    # Required in production; the key file below is a demo convenience only.
     master_keys: str = ""
     master_key_file: Path = ROOT / ".epay_master_key"
 
@@ -59,8 +60,10 @@ class Settings(BaseSettings):
     # Where the demo mail sink keeps what it receives (read by the "Boîte mail démo" page).
     mail_sink_dir: Path = ROOT / ".mail_sink"
 
-    # Demo mode shows the mail sink page and the demo logins.
-    demo: bool = True
+    # Demo mode (EPAY_DEMO=true: scripts/run.sh, the test harness) shows the mail sink page to
+    # administrators and allows the demo accounts and public test keys. Production by default:
+    # it refuses to start with any of those left (services/startup_checks.py).
+    demo: bool = False
     # Adds X-Epay-Worker (the backend process id) to /api/ answers: multi-worker diagnostics.
     expose_worker_id: bool = False
     privacy_policy_url: str = "https://www.openflex.fr/politique-de-confidentialite"

@@ -21,9 +21,12 @@ from .pages.public_vehicle import PublicVehicleState, public_vehicle_page
 from .pages.vehicles import VehiclesState, vehicles_page
 from .services.payment_jobs import run_payment_jobs
 from .services.reservations import run_lapse_job
+from .services.startup_checks import refuse_unsafe_production
 from .state import AppState
 
 app = rx.App(api_transformer=mount_api)  # the theme is in rxconfig.py (RadixThemesPlugin)
+# First: production mode with demo accounts, public PSP test keys or no master key never serves.
+app.register_lifespan_task(refuse_unsafe_production)
 app.add_page(login_page, route=routes.LOGIN, title="Connexion — OpenFlex", on_load=LoginState.load_login)
 app.add_page(home_page, route=routes.HOME, title="Accueil — OpenFlex",
              on_load=[AppState.load_user, HomeState.load_home, CollectedState.load_collected])
