@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -16,6 +17,7 @@ from sqlmodel import Session
 from ..config import Settings, get_settings
 from ..domain.dates import as_utc, utcnow
 from ..domain.errors import DomainError
+from ..domain.inputs import ascii_int
 from ..domain.statuses import PaymentStatus
 from ..models import Customer, EPayment
 from ..psp.interface import PaypageForm, PspProtocol, StartRequest, get_gateway
@@ -38,6 +40,9 @@ class LinkUsed(DomainError):
     def __init__(self, status: PaymentStatus):
         self.status = status
         super().__init__(f"Ce paiement n'est plus en attente ({status.label}).")
+
+
+_TOKEN = re.compile(r"([0-9]{1,18})\.([0-9]{1,12})\.([A-Za-z0-9_-]{43})", re.ASCII)
 
 
 def _secrets(settings: Settings) -> list[bytes]:
@@ -86,11 +91,12 @@ def payment_for_token(session: Session, token: str, settings: Settings | None = 
                       now: datetime | None = None) -> EPayment:
     """The payment a link pays, still Envoyé and not expired; LinkInvalid/LinkExpired/LinkUsed otherwise."""
     settings = settings or get_settings()
-    parts = (token or "").split(".")
-    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
+    match = _TOKEN.fullmatch(token) if isinstance(token, str) and len(token) <= 100 else None
+    payment_id, expiry = (ascii_int(match[1]), ascii_int(match[2])) if match else (None, None)
+    if payment_id is None or expiry is None:  # ASCII digits only: "٣٤" is not another spelling of 34
         raise LinkInvalid("Ce lien de paiement est invalide.")
-    payment = session.get(EPayment, int(parts[0]))
-    expiry = int(parts[1])
+    parts = match.groups()
+    payment = session.get(EPayment, payment_id)
     if payment is None or not any(
         hmac.compare_digest(_signature(secret, payment, expiry), parts[2]) for secret in _secrets(settings)
     ):
