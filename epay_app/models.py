@@ -208,6 +208,9 @@ class EPayment(SQLModel, table=True):
     refund_requested_at: Optional[datetime] = Field(default=None, sa_column=_ts())
     refunded_at: Optional[datetime] = Field(default=None, sa_column=_ts())
     link_expires_at: Optional[datetime] = Field(default=None, sa_column=_ts())
+    # When the customer last opened the Sips hosted page through the link (a Sips session lasts
+    # 15 minutes): reconciliation asks about the payment soon after that session ends.
+    psp_session_started_at: Optional[datetime] = Field(default=None, sa_column=_ts())
     # Last PSP facts.
     psp_response_code: str = ""
     psp_authorisation_id: str = ""

@@ -1,4 +1,4 @@
-"""login throttling per account and per client address (issue 12, "Trust")
+"""login throttling per account and per client address; the Sips session start (issue 12, "Trust")
 
 Revision ID: 0012_trust_login_throttle
 Revises: 0011_worldline_direct
@@ -18,6 +18,8 @@ depends_on: Union[str, Sequence[str], None] = None
 
 
 def upgrade() -> None:
+    # Plain ADD COLUMN (no batch): a batch would rebuild `epayment` and drop 0006's triggers.
+    op.add_column("epayment", sa.Column("psp_session_started_at", sa.DateTime(timezone=True), nullable=True))
     op.create_table(
         "login_throttle",
         sa.Column("key", sa.String(length=400), primary_key=True),
@@ -29,3 +31,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("login_throttle")
+    # DROP COLUMN without batch: SQLite ≥ 3.35 supports it and keeps the search triggers.
+    op.drop_column("epayment", "psp_session_started_at")

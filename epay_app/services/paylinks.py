@@ -118,6 +118,7 @@ class LinkCheckout:
     amount_cents: int
     form: PaypageForm | None = None
     redirect_url: str = ""
+    payment_id: int = 0
 
 
 def start_link_checkout(token: str, *, settings: Settings | None = None, session_factory=None,
@@ -132,13 +133,31 @@ def start_link_checkout(token: str, *, settings: Settings | None = None, session
     with session_factory(write=False) as session:
         payment = payment_for_token(session, token, settings)
         config = config_for_pos(session, payment.pos_id)
-        if config.protocol == PspProtocol.SIPS2.value:
-            return LinkCheckout(payment.reference, payment.amount_cents, form=_sips_form(session, payment, settings))
-        plan = direct_payments.plan_checkout(session, payment, credentials(config), settings)
         payment_id, reference, amount = payment.id, payment.reference, payment.amount_cents
+        sips = config.protocol == PspProtocol.SIPS2.value
+        if sips:
+            form = _sips_form(session, payment, settings)
+        else:
+            plan = direct_payments.plan_checkout(session, payment, credentials(config), settings)
+    if sips:
+        return LinkCheckout(reference, amount, form=form, payment_id=payment_id)
     url = direct_payments.open_checkout(payment_id, plan, session_factory=session_factory, gateway=gateway,
                                         settings=settings)
     return LinkCheckout(reference, amount, redirect_url=url)
+
+
+def record_sips_session(payment_id: int, session_factory=None) -> None:
+    """The customer was just sent to a Sips hosted page: its 15-minute session starts now
+    (reconciliation asks about the payment right after it ends). Run after the answer went out
+    (a background task of /pay): it must never hold the customer up, and if it is lost the
+    reconciliation's age-based safety net still asks."""
+    if session_factory is None:
+        from ..db import session_scope as session_factory
+    with session_factory() as session:
+        payment = session.get(EPayment, payment_id)
+        if payment is not None:
+            payment.psp_session_started_at = utcnow()
+            session.add(payment)
 
 
 def _sips_form(session: Session, payment: EPayment, settings: Settings) -> PaypageForm:
