@@ -106,9 +106,8 @@ def test_an_administrator_resets_the_wait(seeded_db_url):
     (None, None), (["vendeur@openflex.demo"], {"a": 1}), ("٣٤@openflex.demo", "x"),
 ])
 def test_malformed_credentials_are_a_plain_refusal(seeded_db_url, email, password):
-    with session_scope(seeded_db_url) as s:
-        with pytest.raises(auth.LoginFailed) as err:
-            auth.login(s, email, password, client_address=next(_addresses))
+    with session_scope(seeded_db_url) as s, pytest.raises(auth.LoginFailed) as err:
+        auth.login(s, email, password, client_address=next(_addresses))
     assert str(err.value) == auth.LOGIN_FAILED
 
 
