@@ -136,3 +136,25 @@ def test_set_password_applies_the_policy_and_ends_other_sessions(seeded_db_url):
     with session_scope(seeded_db_url) as s:
         assert auth.user_for_token(s, token) is None
         assert auth.login(s, "vendeur@openflex.demo", "Cheval-Agrafe-Pile-42", client_address=next(_addresses))
+
+
+def test_the_unlock_command_needs_an_administrator(seeded_db_url, monkeypatch, capsys):
+    from epay_app import unlock_login
+    from epay_app.db import reset_engines
+
+    address = next(_addresses)
+    for _ in range(auth.MAX_FAILED_LOGINS):
+        _attempt(seeded_db_url, "chef@openflex.demo", "x", address)
+    monkeypatch.setenv("REFLEX_DB_URL", seeded_db_url)
+    from epay_app.config import get_settings
+    get_settings.cache_clear()
+    reset_engines()
+    try:
+        assert unlock_login.main(["--admin", "vendeur@openflex.demo", "chef@openflex.demo"]) == 1
+        assert "Seul un administrateur" in capsys.readouterr().err
+        assert _attempt(seeded_db_url, "chef@openflex.demo", demo_data.DEMO_PASSWORD, address) == "locked"
+        assert unlock_login.main(["--admin", "admin@openflex.demo", "chef@openflex.demo"]) == 0
+        assert "débloqué" in capsys.readouterr().out
+        assert _attempt(seeded_db_url, "chef@openflex.demo", demo_data.DEMO_PASSWORD, address) == "ok"
+    finally:
+        reset_engines()
