@@ -208,9 +208,6 @@ class EPayment(SQLModel, table=True):
     refund_requested_at: Optional[datetime] = Field(default=None, sa_column=_ts())
     refunded_at: Optional[datetime] = Field(default=None, sa_column=_ts())
     link_expires_at: Optional[datetime] = Field(default=None, sa_column=_ts())
-    # When the customer last opened the Sips hosted page through the link (a Sips session lasts
-    # 15 minutes): reconciliation asks about the payment soon after that session ends.
-    psp_session_started_at: Optional[datetime] = Field(default=None, sa_column=_ts())
     # Last PSP facts.
     psp_response_code: str = ""
     psp_authorisation_id: str = ""
@@ -313,3 +310,13 @@ class PaymentPspCheck(SQLModel, table=True):
     __tablename__ = "epayment_psp_check"
     payment_id: int = Field(foreign_key="epayment.id", primary_key=True)
     checked_at: datetime = Field(sa_column=_ts(False))
+
+
+class SipsSession(SQLModel, table=True):
+    """When the customer last opened the Sips hosted page through the link (a Sips session lasts
+    15 minutes): reconciliation asks about the payment soon after that session ends. A side
+    table, like PaymentPspCheck."""
+
+    __tablename__ = "epayment_sips_session"
+    payment_id: int = Field(foreign_key="epayment.id", primary_key=True)
+    started_at: datetime = Field(sa_column=_ts(False, index=True))

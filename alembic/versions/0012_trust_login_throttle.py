@@ -18,8 +18,12 @@ depends_on: Union[str, Sequence[str], None] = None
 
 
 def upgrade() -> None:
-    # Plain ADD COLUMN (no batch): a batch would rebuild `epayment` and drop 0006's triggers.
-    op.add_column("epayment", sa.Column("psp_session_started_at", sa.DateTime(timezone=True), nullable=True))
+    op.create_table(
+        "epayment_sips_session",
+        sa.Column("payment_id", sa.Integer(), sa.ForeignKey("epayment.id"), primary_key=True),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_index("ix_epayment_sips_session_started_at", "epayment_sips_session", ["started_at"])
     op.create_table(
         "login_throttle",
         sa.Column("key", sa.String(length=400), primary_key=True),
@@ -31,5 +35,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("login_throttle")
-    # DROP COLUMN without batch: SQLite ≥ 3.35 supports it and keeps the search triggers.
-    op.drop_column("epayment", "psp_session_started_at")
+    op.drop_index("ix_epayment_sips_session_started_at", "epayment_sips_session")
+    op.drop_table("epayment_sips_session")

@@ -19,7 +19,7 @@ from ..domain.dates import as_utc, utcnow
 from ..domain.errors import DomainError
 from ..domain.inputs import ascii_int
 from ..domain.statuses import PaymentStatus
-from ..models import Customer, EPayment
+from ..models import Customer, EPayment, SipsSession
 from ..psp.interface import PaypageForm, PspProtocol, StartRequest, get_gateway
 from ..psp.sips import NOTIFY_PATH, RETURN_PATH
 from .psp_accounts import config_for_pos, credentials, credentials_for_pos
@@ -154,10 +154,9 @@ def record_sips_session(payment_id: int, session_factory=None) -> None:
     if session_factory is None:
         from ..db import session_scope as session_factory
     with session_factory() as session:
-        payment = session.get(EPayment, payment_id)
-        if payment is not None:
-            payment.psp_session_started_at = utcnow()
-            session.add(payment)
+        row = session.get(SipsSession, payment_id) or SipsSession(payment_id=payment_id, started_at=utcnow())
+        row.started_at = utcnow()
+        session.add(row)
 
 
 def _sips_form(session: Session, payment: EPayment, settings: Settings) -> PaypageForm:

@@ -22,7 +22,7 @@ a new attempt and a new reference for no gain.
 
 When: as soon as the payment's PSP session is over, so a lost automatic response is repaired
 within about two minutes: a Sips hosted page lives `sips_session_minutes` (15) after the customer
-opened it through the link (EPayment.psp_session_started_at), a Direct hosted checkout until its
+opened it through the link (SipsSession), a Direct hosted checkout until its
 `expires_at` (`direct_checkout_minutes`); after that session plus `reconciliation_grace_minutes`,
 the next pass (every `payment_jobs_interval_seconds`, 60) asks, once per session. As a safety net
 for payments without a known session, and not any more once it
@@ -53,7 +53,7 @@ from ..domain.errors import DomainError, IllegalTransition
 from ..domain.statuses import PaymentStatus
 from sqlalchemy import func
 
-from ..models import DirectCheckout, EPayment, PaymentPspCheck
+from ..models import DirectCheckout, EPayment, PaymentPspCheck, SipsSession
 from ..psp.interface import Gateway, PspCallError, PspProtocol, TransactionState, get_gateway
 from ..psp.sips import status_for_code
 from . import direct_payments
@@ -133,11 +133,11 @@ def _sessions_over(session: Session, now: datetime, settings: Settings) -> list[
     grace = timedelta(minutes=settings.reconciliation_grace_minutes)
     sips_session = timedelta(minutes=settings.sips_session_minutes)
     sips = session.exec(
-        select(EPayment.id, EPayment.psp_session_started_at, PaymentPspCheck.checked_at)
+        select(EPayment.id, SipsSession.started_at, PaymentPspCheck.checked_at)
+        .join(SipsSession, SipsSession.payment_id == EPayment.id)
         .outerjoin(PaymentPspCheck, PaymentPspCheck.payment_id == EPayment.id)
         .where(EPayment.status == PaymentStatus.ENVOYE.value,
-               EPayment.psp_session_started_at.is_not(None),
-               EPayment.psp_session_started_at <= now - sips_session - grace)
+               SipsSession.started_at <= now - sips_session - grace)
     ).all()
     latest = (select(DirectCheckout.payment_id, func.max(DirectCheckout.expires_at).label("ends"))
               .group_by(DirectCheckout.payment_id).subquery())

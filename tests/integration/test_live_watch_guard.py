@@ -70,3 +70,29 @@ def test_a_watcher_stops_when_its_session_ends(monkeypatch, caplog):
         asyncio.run(asyncio.wait_for(live.watch(state, "_watch_generation", "/", _refresh(state)), 2))
     assert state.refreshed == 2
     assert "stopped HomeFake.watch" in caplog.text
+
+
+def test_a_shared_guard_names_the_refused_handler(caplog):
+    """Finding: one `nonlocal` shared by every handler guarded by the same require_roles(...)
+    made the security log name the last decorated handler instead of the refused one."""
+    from epay_app.domain.roles import GroupType
+    from epay_app.state import require_roles
+
+    admin_only = require_roles(GroupType.ADMINISTRATEUR)
+
+    class Page:
+        @admin_only
+        def save_first(self):
+            return "ran"
+
+        @admin_only
+        def save_second(self):
+            return "ran"
+
+    page = Page()
+    seller = SimpleNamespace(email="vendeur@openflex.demo", group_type=GroupType.VENDEUR.value)
+    page.current_user = lambda: seller
+    with caplog.at_level(logging.WARNING, logger="epay_app.state"):
+        assert page.save_first() != "ran"
+    assert "refused Page.save_first" in caplog.text or "save_first for vendeur" in caplog.text
+    assert "save_second" not in caplog.text

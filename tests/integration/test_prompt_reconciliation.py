@@ -14,8 +14,8 @@ from sqlmodel import Session
 
 from epay_app.config import get_settings
 from epay_app.db import get_engine, session_scope
-from epay_app.domain.dates import utcnow
-from epay_app.models import DirectCheckout, EPayment, PaymentPspCheck
+from epay_app.domain.dates import as_utc, utcnow
+from epay_app.models import DirectCheckout, EPayment, PaymentPspCheck, SipsSession
 from epay_app.psp.sandbox.notifier import (
     DEFAULT_SCHEDULE_MINUTES,
     Notifier,
@@ -33,12 +33,14 @@ def _stored(url, payment_id) -> EPayment:
         return s.get(EPayment, payment_id)
 
 
-def _wait_session_recorded(url, payment_id, timeout=10.0):
+def _session_start(url, payment_id, timeout=10.0):
     import time
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if _stored(url, payment_id).psp_session_started_at is not None:
-            return
+        with Session(get_engine(url, write=False)) as s:
+            row = s.get(SipsSession, payment_id)
+            if row is not None:
+                return as_utc(row.started_at)
         time.sleep(0.05)
     raise AssertionError("the Sips session start was not recorded")
 
@@ -56,8 +58,7 @@ def test_a_lost_automatic_response_is_repaired_right_after_the_sips_session(sand
     httpx.post(f"{sandbox}/_sandbox/faults", json={"transactionReference": payment.psp_reference, "drop": True})
     page = psp_customer.open_link(pay_url(payment))  # the Sips session starts here
     psp_customer.submit_card(page, "4100000000000000")  # paid; no response, no return
-    _wait_session_recorded(migrated_db_url, payment.id)
-    started = _stored(migrated_db_url, payment.id).psp_session_started_at
+    started = _session_start(migrated_db_url, payment.id)
 
     during = aio.run(reconcile_pending(session_scope, started + timedelta(minutes=14)))
     assert payment.reference not in during.changed
