@@ -20,6 +20,7 @@ class Settings(BaseSettings):
     public_url: str = "http://localhost:3000"
 
     # Fernet master keys, comma-separated, newest first (rotation: add a new one in front).
+    # Required in production; the key file below is a demo convenience only.
     master_keys: str = ""
     master_key_file: Path = ROOT / ".epay_master_key"
 
@@ -51,8 +52,14 @@ class Settings(BaseSettings):
     link_reminder_hours: int = Field(default=24, ge=0)
 
     # Periodic payment jobs (reconciliation F-61, link reminders F-60): every N seconds, 0 = off.
-    payment_jobs_interval_seconds: float = Field(default=300.0, ge=0)
-    # A pending payment is asked about once its PSP session is surely over (Sips: 15 min)…
+    # Each pass is a few indexed queries; once a minute keeps "session over → asked" under 2 min.
+    payment_jobs_interval_seconds: float = Field(default=60.0, ge=0)
+    # A pending payment is asked about as soon as its PSP session is over: a Sips hosted page
+    # lives `sips_session_minutes` after the customer opened it (Worldline: 15, response code 97),
+    # a Direct hosted checkout `direct_checkout_minutes`; plus this grace for a late return.
+    reconciliation_grace_minutes: float = Field(default=0.5, ge=0, le=60)
+    sips_session_minutes: int = Field(default=15, ge=1, le=120)
+    # Safety net for payments without a known session start: asked once this old (Sips: 15 min)…
     reconciliation_age_minutes: int = Field(default=20, ge=0)
     # …and then again at most this often, until its link has expired.
     reconciliation_recheck_minutes: int = Field(default=30, gt=0)
@@ -68,8 +75,10 @@ class Settings(BaseSettings):
     # Where the demo mail sink keeps what it receives (read by the "Boîte mail démo" page).
     mail_sink_dir: Path = ROOT / ".mail_sink"
 
-    # Demo mode shows the mail sink page and the demo logins.
-    demo: bool = True
+    # Demo mode (EPAY_DEMO=true: scripts/run.sh, the test harness) shows the mail sink page to
+    # administrators and allows the demo accounts and public test keys. Production by default:
+    # it refuses to start with any of those left (services/startup_checks.py).
+    demo: bool = False
     # Adds X-Epay-Worker (the backend process id) to /api/ answers: multi-worker diagnostics.
     expose_worker_id: bool = False
     privacy_policy_url: str = "https://www.openflex.fr/politique-de-confidentialite"

@@ -8,22 +8,28 @@ from .components.collected_chart import CollectedState
 from .pages.epayments import EPaymentsState, epayments_page
 from .pages.home import HomeState, home_page
 from .pages.login import LoginState, login_page
+from .pages.mailbox import MailboxState, mailbox_page
+from .pages.not_found import not_found_page
 from .pages.offer import OfferState, offer_page
 from .pages.opportunities import OpportunitiesState, opportunities_page
 from .pages.order import OrderState, order_page
-from .pages.mailbox import MailboxState, mailbox_page
-from .pages.not_found import not_found_page
-from .services.mail_sender import outbox_lifespan_task
-from .pages.settings.home import SettingsHomeState, settings_home_page
-from .pages.settings.opportunities import OpportunitySettingsState, opportunity_settings_page
 from .pages.public_stock import PublicStockState, public_stock_page
 from .pages.public_vehicle import PublicVehicleState, public_vehicle_page
+from .pages.settings.home import SettingsHomeState, settings_home_page
+from .pages.settings.opportunities import (
+             OpportunitySettingsState,
+             opportunity_settings_page,
+)
 from .pages.vehicles import VehiclesState, vehicles_page
+from .services.mail_sender import outbox_lifespan_task
 from .services.payment_jobs import run_payment_jobs
 from .services.reservations import run_lapse_job
+from .services.startup_checks import refuse_unsafe_production
 from .state import AppState
 
 app = rx.App(api_transformer=mount_api)  # the theme is in rxconfig.py (RadixThemesPlugin)
+# First: production mode with demo accounts, public PSP test keys or no master key never serves.
+app.register_lifespan_task(refuse_unsafe_production)
 app.add_page(login_page, route=routes.LOGIN, title="Connexion — OpenFlex", on_load=LoginState.load_login)
 app.add_page(home_page, route=routes.HOME, title="Accueil — OpenFlex",
              on_load=[AppState.load_user, HomeState.load_home, CollectedState.load_collected])

@@ -72,6 +72,16 @@ class User(SQLModel, table=True):
         return f"{self.first_name} {self.last_name}"
 
 
+class LoginThrottle(SQLModel, table=True):
+    """Consecutive login failures of one key ("account:…", "address:…", "pair:…|…") and the end
+    of the wait they caused (services/auth.py). Kept for unknown e-mails too."""
+    __tablename__ = "login_throttle"
+    key: str = Field(primary_key=True, max_length=400)
+    failures: int = 0
+    blocked_until: Optional[datetime] = Field(default=None, sa_column=_ts())
+    last_failure_at: Optional[datetime] = Field(default=None, sa_column=_ts())
+
+
 class UserSession(SQLModel, table=True):
     __tablename__ = "user_session"
     id: Optional[int] = Field(default=None, primary_key=True)
@@ -314,3 +324,13 @@ class ReservationAttempt(SQLModel, table=True):
     email: str = Field(default="", index=True)  # lower case, as validated
     vehicle_id: int = Field(foreign_key="vehicle.id")
     payment_id: Optional[int] = Field(default=None, foreign_key="epayment.id")
+
+
+class SipsSession(SQLModel, table=True):
+    """When the customer last opened the Sips hosted page through the link (a Sips session lasts
+    15 minutes): reconciliation asks about the payment soon after that session ends. A side
+    table, like PaymentPspCheck."""
+
+    __tablename__ = "epayment_sips_session"
+    payment_id: int = Field(foreign_key="epayment.id", primary_key=True)
+    started_at: datetime = Field(sa_column=_ts(False, index=True))

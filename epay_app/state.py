@@ -86,21 +86,22 @@ def require_roles(*roles: GroupType):
     not in `roles` (when given) → refused with a French message, handler not run."""
     allowed = {r.value for r in roles}
 
-    def refuse(self, user):
+    def refuse(self, user, handler_name: str):
         if user is None:
+            log.warning("refused %s for an anonymous socket", handler_name)
             self._forget()
             return rx.redirect(routes.LOGIN)
         log.warning("refused %s for %s (%s)", handler_name, user.email, user.group_type)
         return rx.toast.error(ACCESS_DENIED)
 
     def decorator(fn):
-        nonlocal handler_name
+        # Each decorated handler keeps its own name (a shared `nonlocal` named the last one).
         handler_name = fn.__qualname__
 
         def check(self):
             user = self.current_user()
             if user is None or (allowed and user.group_type not in allowed):
-                return False, refuse(self, user)
+                return False, refuse(self, user, handler_name)
             self._remember(user)
             return True, None
 
@@ -134,5 +135,4 @@ def require_roles(*roles: GroupType):
         wrapper.allowed_roles = frozenset(allowed)  # read by the role-matrix tests
         return wrapper
 
-    handler_name = ""
     return decorator

@@ -8,6 +8,9 @@ bash scripts/install.sh
 source scripts/env.sh
 
 PORT="${EPAY_PORT:-3000}"
+# The demo: seeded demo accounts, the sandbox's public keys, the mailbox page. The app itself
+# defaults to production (EPAY_DEMO=false), which refuses to start with any of those.
+export EPAY_DEMO="${EPAY_DEMO:-true}"
 export REFLEX_DB_URL="${REFLEX_DB_URL:-sqlite:///$ROOT/epay.db}"
 export EPAY_PUBLIC_URL="${EPAY_PUBLIC_URL:-http://localhost:$PORT}"
 export REFLEX_API_URL="${REFLEX_API_URL:-$EPAY_PUBLIC_URL}"
@@ -37,4 +40,5 @@ fi
 echo
 echo "e-Paiement : $EPAY_PUBLIC_URL  (Ctrl+C pour arrêter)"
 echo
-reflex run --env prod --frontend-port "$PORT" --backend-host "${EPAY_HOST:-0.0.0.0}"
+# Loopback unless told otherwise (EPAY_HOST=0.0.0.0 to open it to the network, knowingly).
+reflex run --env prod --frontend-port "$PORT" --backend-host "${EPAY_HOST:-127.0.0.1}"

@@ -13,6 +13,9 @@ if [ -z "${REFLEX_DB_URL:-}" ] || [ -z "${REFLEX_REDIS_URL:-}" ]; then
   export REFLEX_REDIS_URL="${REFLEX_REDIS_URL:-$EPAY_TEST_REDIS_URL}"
 fi
 PORT="${EPAY_PORT:-3000}"
+# The demo: seeded demo accounts, the sandbox's public keys, the mailbox page. The app itself
+# defaults to production (EPAY_DEMO=false), which refuses to start with any of those.
+export EPAY_DEMO="${EPAY_DEMO:-true}"
 export GRANIAN_WORKERS="${EPAY_WORKERS:-3}"
 export EPAY_PUBLIC_URL="${EPAY_PUBLIC_URL:-http://localhost:$PORT}"
 export REFLEX_API_URL="${REFLEX_API_URL:-$EPAY_PUBLIC_URL}"
@@ -25,4 +28,5 @@ mkdir -p .logs
 setsid python -m epay_app.psp.sandbox --port 8900 >.logs/sandbox.log 2>&1 & PIDS+=($!)
 setsid python -m epay_app.emails.sink --port "${EPAY_SMTP_PORT:-8025}" >.logs/mail-sink.log 2>&1 & PIDS+=($!)
 echo "e-Paiement ($GRANIAN_WORKERS workers, $REFLEX_DB_URL, $REFLEX_REDIS_URL) : $EPAY_PUBLIC_URL"
-reflex run --env prod --frontend-port "$PORT" --backend-host "${EPAY_HOST:-0.0.0.0}"
+# Loopback unless told otherwise (EPAY_HOST=0.0.0.0 to open it to the network, knowingly).
+reflex run --env prod --frontend-port "$PORT" --backend-host "${EPAY_HOST:-127.0.0.1}"

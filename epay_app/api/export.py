@@ -14,6 +14,7 @@ from starlette.routing import Route
 
 from ..db import session_scope
 from ..domain.errors import DomainError
+from ..domain.inputs import BadInput
 from ..domain.tracking import SortOrder, parse_filter_keys
 from ..services import export, tracking
 from .routes import API_ROUTES
@@ -39,8 +40,13 @@ def _chunks(viewer: tracking.Viewer, options: dict):
 async def export_csv(request: Request) -> Response:
     try:
         viewer, options = await run_in_threadpool(_prepare, request.query_params)
+    except BadInput as exc:
+        return PlainTextResponse(str(exc), status_code=400)
     except DomainError as exc:
         return PlainTextResponse(str(exc), status_code=403)
+    except Exception:  # never a 500 nor a traceback: the export is simply not available now
+        log.exception("CSV export could not be prepared")
+        return PlainTextResponse("Export momentanément indisponible. Réessayez dans un instant.", status_code=503)
     log.info("CSV export by user %s (%s)", viewer.user_id, viewer.group.value)
     return StreamingResponse(
         _chunks(viewer, options), media_type="text/csv; charset=utf-8",

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -11,7 +12,13 @@ from starlette.routing import Route
 from ..domain.errors import DomainError
 from ..domain.statuses import PaymentStatus
 from ..psp.interface import PspCallError
-from ..services.paylinks import LinkExpired, LinkInvalid, LinkUsed, start_link_checkout
+from ..services.paylinks import (
+    LinkExpired,
+    LinkInvalid,
+    LinkUsed,
+    record_sips_session,
+    start_link_checkout,
+)
 from ..services.psp_accounts import PspNotConfigured
 from .customer_pages import auto_post, page, payment_details
 from .routes import API_ROUTES
@@ -52,7 +59,16 @@ async def pay(request: Request) -> Response:
     if checkout.form is None:
         return RedirectResponse(checkout.redirect_url, status_code=303, headers={"Cache-Control": "no-store"})
     amount = payment_details(checkout.reference, checkout.amount_cents)["Montant"]
-    return auto_post(checkout.form.action_url, checkout.form.fields, f"Paiement de {amount}")
+    response = auto_post(checkout.form.action_url, checkout.form.fields, f"Paiement de {amount}")
+    response.background = BackgroundTask(_record_session, checkout.payment_id)
+    return response
+
+
+def _record_session(payment_id: int) -> None:
+    try:
+        record_sips_session(payment_id)
+    except Exception:  # best effort: the reconciliation's safety net still asks later
+        log.warning("could not record the Sips session start of payment %s", payment_id, exc_info=True)
 
 
 API_ROUTES.append(Route("/pay/{token}", pay, methods=["GET"]))

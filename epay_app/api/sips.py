@@ -2,6 +2,7 @@
 
 Both verify the seal with the point of sale's key before anything else; the browser is
 never trusted on its own. Answers: 200 processed or duplicate, 400 bad seal or malformed,
+403 sealed by another merchant than the payment's (a security event, nothing changed),
 413 too large, 415 not a form, 503 when we could not process it (the PSP retries). Never 500.
 """
 from __future__ import annotations
@@ -22,7 +23,7 @@ from ..domain.errors import DomainError
 from ..psp.interface import MalformedResponse, SealError
 from ..psp.sips import NOTIFY_PATH, RETURN_PATH
 from ..psp.web import BadRequest, read_form
-from ..services.callbacks import CallbackResult, apply_psp_response
+from ..services.callbacks import CallbackResult, ForeignMerchant, apply_psp_response
 from ..services.payments import PaymentNotFound
 from ..services.secrets import MasterKeyError
 from .customer_pages import RESULT_PAGES, page, payment_details
@@ -73,6 +74,9 @@ async def _process(request: Request, source: str) -> tuple[int, CallbackResult |
     except _REJECTED as exc:
         log.warning("%s rejected: %s", source, exc)
         return 400, None
+    except ForeignMerchant as exc:  # the security log has the details
+        log.warning("%s refused: %s", source, exc)
+        return 403, None
     except (MasterKeyError, SQLAlchemyError) as exc:
         log.error("%s could not be processed: %r", source, exc)
         return 503, None

@@ -22,16 +22,18 @@ def format_eur_plain(cents: int) -> str:
     return f"{Decimal(cents) / 100:.2f} EUR"
 
 
-_AMOUNT = re.compile(r"^\d+([.,]\d{1,2})?$")
+_AMOUNT = re.compile(r"\d{1,9}([.,]\d{1,2})?", re.ASCII)  # fullmatch; up to 999 999 999,99
 
 
 def parse_eur(text: str) -> int:
     """'500', '500,5', '1 000,00 €' → cents. Raises DomainError in French."""
+    if text is not None and not isinstance(text, str):
+        raise DomainError("Le montant doit être un nombre (ex. 500,00).")
     cleaned = (text or "").replace("€", "").replace("\u202f", "").replace("\xa0", "")
     cleaned = cleaned.replace(" ", "").strip()
     if not cleaned:
         raise DomainError("Le montant est obligatoire.")
-    if not _AMOUNT.match(cleaned):
+    if not _AMOUNT.fullmatch(cleaned):
         raise DomainError("Le montant doit être un nombre (ex. 500,00).")
     try:
         value = Decimal(cleaned.replace(",", "."))

@@ -21,7 +21,7 @@ class PaymentKind(str, enum.Enum):
         return "e-Acompte" if self is PaymentKind.DEPOSIT else "e-Réservation"
 
 
-_PATTERN = re.compile(r"^(\d{5})_(\d{6})_([12])(\d{10})_([1-9]\d{0,3})$")
+_PATTERN = re.compile(r"(\d{5})_(\d{6})_([12])(\d{10})_([1-9]\d{0,3})", re.ASCII)  # fullmatch
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ class TransactionReference:
 
     @classmethod
     def parse(cls, text: str) -> "TransactionReference":
-        match = _PATTERN.match(text or "")
+        match = _PATTERN.fullmatch(text) if isinstance(text, str) else None
         if not match:
             raise InvalidReference(f"Référence de transaction invalide : {text!r}")
         entity, pos, type_digit, number, attempt = match.groups()
@@ -73,6 +73,6 @@ class TransactionReference:
     @classmethod
     def from_psp_reference(cls, text: str) -> "TransactionReference":
         """Inverse of psp_reference: 5 + 6 + 11 digits, then the attempt."""
-        if not text or not text.isdigit() or len(text) < 23:
+        if not isinstance(text, str) or not text.isascii() or not text.isdigit() or not 23 <= len(text) <= 26:
             raise InvalidReference(f"transactionReference invalide : {text!r}")
         return cls.parse(f"{text[:5]}_{text[5:11]}_{text[11:22]}_{text[22:]}")

@@ -101,11 +101,12 @@ def parse_filter_keys(raw: str | list[str] | tuple[str, ...] | None) -> list[str
     """'a_rembourser,payes' → known keys in menu order; unknown words are an error."""
     if raw is None:
         return []
-    words = raw.split(",") if isinstance(raw, str) else list(raw)
-    keys = {w.strip() for w in words if w and w.strip()}
+    words = raw.split(",") if isinstance(raw, str) else list(raw) if isinstance(raw, (list, tuple)) else [""]
+    keys = {w.strip() if isinstance(w, str) else "?" for w in words if w and (not isinstance(w, str) or w.strip())}
     unknown = keys - FILTERS_BY_KEY.keys()
     if unknown:
-        raise TrackingRefused(f"Filtre inconnu : {', '.join(sorted(unknown))}")
+        shown = sorted(w[:30] for w in unknown if isinstance(w, str) and w[:30].isprintable())[:3]
+        raise TrackingRefused("Filtre inconnu" + (f" : {', '.join(shown)}" if shown else "."))
     return [f.key for f in FILTERS if f.key in keys]
 
 

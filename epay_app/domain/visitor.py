@@ -34,10 +34,10 @@ def normalise_phone(text: str) -> str | None:
         national = compact[3:]
         if national.startswith("0"):
             national = national[1:]
-        return "0" + national if re.fullmatch(r"[1-9]\d{8}", national) else None
-    if re.fullmatch(r"0[1-9]\d{8}", compact):
+        return "0" + national if re.fullmatch(r"[1-9]\d{8}", national, re.ASCII) else None
+    if re.fullmatch(r"0[1-9]\d{8}", compact, re.ASCII):
         return compact
-    if re.fullmatch(r"\+[1-9]\d{7,14}", compact):
+    if re.fullmatch(r"\+[1-9]\d{7,14}", compact, re.ASCII):
         return compact
     return None
 

@@ -15,6 +15,7 @@ from ..components.payment_card import payment_card
 from ..components.shell import shell
 from ..db import session_scope
 from ..domain.errors import DomainError
+from ..domain.inputs import BadInput, clean_text, parse_id
 from ..domain.tracking import (
     ALL_LABEL, FILTERS, FILTERS_BY_KEY, SORT_LABELS, SortOrder, filter_count_label, filters_for,
     parse_filter_keys,
@@ -27,6 +28,8 @@ from . import live
 SEARCH_PLACEHOLDER = "Client, n°opportunité/commande/transaction, immatriculation, châssis"
 _LABEL_TO_SORT = {label: order.value for order, label in SORT_LABELS.items()}
 
+
+PAYMENT_NOT_FOUND = "Ce paiement est introuvable."
 
 class EPaymentsState(AppState):
     cards: list[dict[str, str]] = []
@@ -98,7 +101,11 @@ class EPaymentsState(AppState):
             self.filter_keys, self.cards = [], []
             self.refusal = str(exc)
             return rx.toast.error(str(exc))
-        self.query = params.get("q", "")
+        try:
+            self.query = clean_text(params.get("q", ""), "Recherche")
+        except BadInput as exc:
+            self.query, self.cards, self.refusal = "", [], str(exc)
+            return rx.toast.error(str(exc))
         self.sort = params.get("tri", "") if params.get("tri", "") in ("asc", "desc") else SortOrder.OLDEST_FIRST.value
         self.cards = []
         self._load()
@@ -110,6 +117,8 @@ class EPaymentsState(AppState):
     @rx.event
     @require_roles()
     def toggle_filter(self, key: str):
+        if not isinstance(key, str):
+            return rx.toast.error("Filtre inconnu.")
         keys = set(self.filter_keys)
         keys.symmetric_difference_update({key})
         self.filter_keys = [f.key for f in FILTERS if f.key in keys]
@@ -126,13 +135,16 @@ class EPaymentsState(AppState):
     @rx.event
     @require_roles()
     def set_sort_label(self, label: str):
-        self.sort = _LABEL_TO_SORT.get(label, SortOrder.OLDEST_FIRST.value)
+        self.sort = _LABEL_TO_SORT.get(label if isinstance(label, str) else "", SortOrder.OLDEST_FIRST.value)
         self._load()
 
     @rx.event
     @require_roles()
     def search(self, value: str):
-        self.query = value
+        try:
+            self.query = clean_text(value, "Recherche")
+        except BadInput as exc:
+            return rx.toast.error(str(exc))
         self._load()
 
     @rx.event
@@ -155,7 +167,8 @@ class EPaymentsState(AppState):
     @rx.event
     @require_roles()
     def open_card(self, href: str):
-        if href:
+        # Only the app's own pages: never another site, nor a javascript: address.
+        if isinstance(href, str) and href.startswith("/") and not href.startswith("//") and "\\" not in href:
             return rx.redirect(href)
 
     # ------------------------------------------------------------ actions
@@ -166,8 +179,8 @@ class EPaymentsState(AppState):
         viewer = self._viewer()
         try:
             with session_scope() as session:
-                message = tracking.resend_link(session, viewer, int(payment_id))
-        except (DomainError, ValueError) as exc:
+                message = tracking.resend_link(session, viewer, parse_id(payment_id, PAYMENT_NOT_FOUND))
+        except DomainError as exc:
             return rx.toast.error(str(exc))
         return rx.toast.success(message)
 
@@ -192,8 +205,8 @@ class EPaymentsState(AppState):
         viewer = self._viewer()
         try:
             with session_scope() as session:
-                message = await tracking.refund(session, viewer, int(payment_id))
-        except (DomainError, ValueError) as exc:
+                message = await tracking.refund(session, viewer, parse_id(payment_id, PAYMENT_NOT_FOUND))
+        except DomainError as exc:
             return rx.toast.error(str(exc))
         self._load(keep_visible=True)
         return rx.toast.success(message)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from ..db import session_scope
 from ..services import tracking
@@ -41,10 +41,23 @@ def on_page(state, path: str) -> bool:
         path == "/" and state.router.url.path in ("", "/"))
 
 
+def _viewer_id(state) -> int | None:
+    user = state.current_user()
+    return user.id if user is not None else None
+
+
 async def watch(state, generation_attr: str, path: str, refresh: Callable[[], None]) -> None:
     """Run inside a background event: `refresh` is called under the state lock when the version
-    changed. `generation_attr` names an int backend var bumped by each new watcher."""
+    changed. `generation_attr` names an int backend var bumped by each new watcher.
+
+    A socket without a valid session (never logged in, logged out, expired) gets nothing: the
+    watcher stops at once, and again as soon as the session ends while it runs."""
+    handler = f"{type(state).__name__}.watch"
     async with state:
+        viewer = await asyncio.to_thread(_viewer_id, state)
+        if viewer is None:
+            log.warning("refused %s for an anonymous socket", handler)
+            return
         generation = getattr(state, generation_attr) + 1
         setattr(state, generation_attr, generation)
         token = state.router.session.client_token
@@ -54,6 +67,9 @@ async def watch(state, generation_attr: str, path: str, refresh: Callable[[], No
         await asyncio.sleep(POLL_SECONDS)
         async with state:
             if getattr(state, generation_attr) != generation or not on_page(state, path):
+                return
+            if await asyncio.to_thread(_viewer_id, state) != viewer:
+                log.warning("stopped %s: the socket's session ended", handler)
                 return
         if not await _client_connected(token):
             return

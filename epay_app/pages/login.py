@@ -1,24 +1,42 @@
 """Login page."""
 from __future__ import annotations
 
+import logging
+
 import reflex as rx
+from sqlalchemy.exc import SQLAlchemyError
 
 from .. import routes
 from ..db import session_scope
 from ..services import auth
 from ..state import AppState
 
+log = logging.getLogger(__name__)
+
+UNAVAILABLE = "La connexion est momentanément indisponible. Réessayez dans un instant."
+
+
+def _login(email: object, password: object, address: str) -> str:
+    with session_scope() as session:
+        return auth.login(session, email, password, client_address=address)
+
 
 class LoginState(AppState):
     error: str = ""
 
     @rx.event
-    def submit_login(self, form: dict):
+    async def submit_login(self, form: dict):
+        form = form if isinstance(form, dict) else {}
+        address = self.router.session.client_ip or ""
         try:
-            with session_scope() as session:
-                token = auth.login(session, form.get("email", ""), form.get("password", ""))
+            # scrypt and the database off the event loop
+            token = await rx.run_in_thread(lambda: _login(form.get("email", ""), form.get("password", ""), address))
         except auth.LoginFailed as exc:
             self.error = str(exc)
+            return
+        except SQLAlchemyError:
+            log.exception("login failed on the database")
+            self.error = UNAVAILABLE
             return
         self.error = ""
         self.session_token = token

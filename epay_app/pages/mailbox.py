@@ -1,5 +1,6 @@
 """Boîte mail (démo): what the local SMTP sink received, for a newcomer to read the customer's
-e-mails and click "Payer l'acompte en ligne". Only when settings.demo."""
+e-mails and click "Payer l'acompte en ligne". Only in demo mode, and only for a logged-in
+administrator: the mails hold working payment links."""
 from __future__ import annotations
 
 import html
@@ -8,8 +9,9 @@ import reflex as rx
 
 from .. import routes
 from ..config import get_settings
+from ..domain.roles import GroupType
 from ..services import mailbox
-from ..state import AppState
+from ..state import AppState, require_roles
 
 # No scripts and no same-origin access for a received mail; a click on a link may leave the
 # frame (the payment link opens in the whole tab, through <base target="_top">).
@@ -27,10 +29,20 @@ class MailboxState(AppState):
     selected_subject: str = ""
     selected_html: str = ""
 
-    @rx.event
-    def load_mailbox(self):
-        if not get_settings().demo:
+    def _closed(self):
+        """None when the viewer may read the mailbox, else where to send them."""
+        try:
+            mailbox.check_reader(self.current_user(), get_settings())
+        except mailbox.MailboxClosed:
+            self.mails, self.selected_id, self.selected_subject, self.selected_html = [], "", "", ""
             return rx.redirect(routes.HOME)
+        return None
+
+    @rx.event
+    @require_roles(GroupType.ADMINISTRATEUR)
+    def load_mailbox(self):
+        if (closed := self._closed()) is not None:
+            return closed
         self.mails = [
             {"id": m.id, "subject": m.subject, "to": m.to, "date": m.date}
             for m in mailbox.list_mails()
@@ -39,10 +51,11 @@ class MailboxState(AppState):
             self.selected_id = self.selected_subject = self.selected_html = ""
 
     @rx.event
+    @require_roles(GroupType.ADMINISTRATEUR)
     def open_mail(self, mail_id: str):
-        if not get_settings().demo:
-            return rx.redirect(routes.HOME)
-        mail = mailbox.read_mail(mail_id)
+        if (closed := self._closed()) is not None:
+            return closed
+        mail = mailbox.read_mail(mail_id if isinstance(mail_id, str) else "")
         if mail is None:
             return rx.toast.error("Ce message n'existe plus.")
         self.selected_id, self.selected_subject, self.selected_html = mail.id, mail.subject, _framed(mail)

@@ -15,7 +15,7 @@ from ..services import reservations
 def path_numbers(path: str, prefix: str = routes.STOCK) -> list[int]:
     """/stock/61/12 → [61, 12]; anything unreadable → []."""
     parts = [p for p in path.removeprefix(prefix).split("/") if p]
-    return [int(p) for p in parts] if parts and all(p.isdigit() and len(p) < 10 for p in parts) else []
+    return [int(p) for p in parts] if parts and all(p.isascii() and p.isdigit() and len(p) < 10 for p in parts) else []
 
 
 def vehicle_row(vehicle: Vehicle, pos_number: int) -> dict[str, str]:

@@ -14,6 +14,7 @@ published as composer package worldline/sips-office-sdk): see docs/sips-office-s
 from __future__ import annotations
 
 import logging
+import re
 from datetime import date, datetime
 from typing import Any, Callable, Mapping
 from urllib.parse import urlsplit
@@ -106,8 +107,11 @@ DIAG_CALL_CODE = "getTransDataResponseCode"
 
 def _int(fields: Mapping[str, str], name: str) -> int:
     try:
-        return int(fields[name])
-    except (KeyError, ValueError):
+        value = fields[name]
+        if not re.fullmatch(r"-?[0-9]{1,18}", value, re.ASCII):
+            raise ValueError(name)
+        return int(value)
+    except (KeyError, ValueError, TypeError):
         raise MalformedResponse(f"Champ {name} manquant ou invalide") from None
 
 

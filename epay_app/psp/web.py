@@ -18,7 +18,7 @@ class BadRequest(Exception):
 
 async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    if declared.isascii() and declared.isdigit() and (len(declared) > 18 or int(declared) > limit):
         raise BadRequest("Requête trop volumineuse", 413)
     chunks, size = [], 0
     async for chunk in request.stream():

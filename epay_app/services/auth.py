@@ -7,16 +7,16 @@ import hmac
 import secrets
 from datetime import timedelta
 
+from sqlalchemy import or_
 from sqlmodel import Session, select
 
 from ..domain.dates import as_utc, utcnow
 from ..domain.errors import DomainError
-from ..models import User, UserSession
+from ..domain.roles import GroupType
+from ..models import LoginThrottle, User, UserSession
 
 _N, _R, _P = 2**14, 8, 1
 SESSION_DAYS = 7
-MAX_FAILED_LOGINS = 5
-LOCK_MINUTES = 5
 
 
 def hash_password(password: str) -> str:
@@ -29,6 +29,8 @@ def hash_password(password: str) -> str:
 
 def verify_password(password: str, stored: str) -> bool:
     try:
+        if "\x00" in password:
+            return False
         algo, n, r, p, salt_b64, digest_b64 = stored.split("$")
         if algo != "scrypt":
             return False
@@ -53,37 +55,166 @@ class LoginLocked(LoginFailed):
     pass
 
 
-def login(session: Session, email: str, password: str) -> str:
+class WeakPassword(DomainError):
+    pass
+
+
+# --- throttling ------------------------------------------------------------------------------
+# Failures are counted per account (whatever the address), per client address (whatever the
+# account) and per pair. Past a number of free failures each key must wait, doubling from
+# BASE_WAIT up to MAX_WAIT: an attacker is slowed to one guess per MAX_WAIT, the owner is never
+# locked out for good (the wait ends, an administrator can reset it, and failures from another
+# address only count against the account past ACCOUNT_FREE_FAILURES). Unknown e-mails are
+# counted exactly like known ones: the throttle does not reveal which accounts exist.
+MAX_FAILED_LOGINS = 5  # free failures for one account from one address
+ADDRESS_FREE_FAILURES = 20  # free failures from one address, all accounts together
+ACCOUNT_FREE_FAILURES = 50  # free failures for one account, all addresses together
+BASE_WAIT = timedelta(seconds=30)
+MAX_WAIT = timedelta(minutes=15)
+FORGET_FAILURES_AFTER = timedelta(hours=24)
+MAX_EMAIL_LENGTH = 254
+MAX_PASSWORD_LENGTH = 256
+LOGIN_FAILED = "Identifiant ou mot de passe incorrect."
+
+
+def wait_after(failures: int, free: int) -> timedelta | None:
+    """The wait imposed after `failures` consecutive failures of a key allowed `free` ones."""
+    if failures < free:
+        return None
+    return min(BASE_WAIT * 2 ** min(failures - free, 20), MAX_WAIT)
+
+
+def normalise_email(email: object) -> str:
+    return email.strip().lower() if isinstance(email, str) else ""
+
+
+def _keys(email: str, address: str) -> list[tuple[str, int]]:
+    address = (address or "inconnue")[:64]
+    email = email[:MAX_EMAIL_LENGTH]
+    return [(f"pair:{email}|{address}", MAX_FAILED_LOGINS), (f"address:{address}", ADDRESS_FREE_FAILURES),
+            (f"account:{email}", ACCOUNT_FREE_FAILURES)]
+
+
+def _throttle_rows(session: Session, keys: list[tuple[str, int]], now) -> list[tuple[LoginThrottle, int]]:
+    rows = []
+    for key, free in keys:
+        row = session.exec(select(LoginThrottle).where(LoginThrottle.key == key).with_for_update()).first()
+        if row is None:
+            row = LoginThrottle(key=key)
+        elif row.last_failure_at is not None and now - as_utc(row.last_failure_at) > FORGET_FAILURES_AFTER:
+            row.failures, row.blocked_until = 0, None
+        rows.append((row, free))
+    return rows
+
+
+def _locked_message(until) -> str:
+    minutes = max(1, -(-int((as_utc(until) - utcnow()).total_seconds()) // 60))
+    return (f"Trop de tentatives de connexion. Réessayez dans {minutes} minute{'s' if minutes > 1 else ''}, "
+            "ou demandez à un administrateur de débloquer le compte.")
+
+
+_dummy_hash: str | None = None
+
+
+def _dummy() -> str:
+    """A hash with the same cost as a real one, checked when the e-mail is unknown."""
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = hash_password(secrets.token_urlsafe(16))
+    return _dummy_hash
+
+
+def login(session: Session, email: object, password: object, client_address: str = "") -> str:
     """Check the credentials and open a session. Returns the session token.
 
-    After MAX_FAILED_LOGINS consecutive failures the account is locked for LOCK_MINUTES
-    (the counter lives in the database, so it holds across workers). Failures are committed
-    by the caller's transaction even though LoginFailed is raised: see `login_or_count_failure`.
-    """
-    user = session.exec(
-        select(User).where(User.email == (email or "").strip().lower()).with_for_update()
-    ).first()
+    The same work whether the e-mail exists or not (one scrypt, the same throttle rows), so
+    neither the answer, its time nor the throttle tells which accounts exist. Failures are
+    committed here even though LoginFailed is raised (the caller's transaction then rolls
+    back nothing)."""
+    email = normalise_email(email)
+    password = password if isinstance(password, str) else ""
+    well_formed = (0 < len(email) <= MAX_EMAIL_LENGTH and len(password) <= MAX_PASSWORD_LENGTH
+                   and "\x00" not in email and "\x00" not in password)
     now = utcnow()
-    if user is not None and user.locked_until is not None and as_utc(user.locked_until) > now:
-        raise LoginLocked("Trop de tentatives de connexion. Réessayez dans quelques minutes.")
-    if user is None or not user.active or not verify_password(password or "", user.password_hash):
-        if user is not None:
-            user.failed_logins += 1
-            if user.failed_logins >= MAX_FAILED_LOGINS:
-                user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
-                user.failed_logins = 0
-            session.add(user)
-            session.commit()
-        raise LoginFailed("Identifiant ou mot de passe incorrect.")
-    user.failed_logins = 0
-    user.locked_until = None
-    session.add(user)
+    rows = _throttle_rows(session, _keys(email if well_formed else "", client_address), now)
+    blocked = [as_utc(r.blocked_until) for r, _ in rows if r.blocked_until is not None and as_utc(r.blocked_until) > now]
+    if blocked:
+        raise LoginLocked(_locked_message(max(blocked)))
+    user = session.exec(select(User).where(User.email == email)).first() if well_formed else None
+    stored = user.password_hash if user is not None else _dummy()
+    valid = verify_password(password if well_formed else "", stored)
+    if not (valid and user is not None and user.active):
+        for row, free in rows:
+            row.failures += 1
+            row.last_failure_at = now
+            wait = wait_after(row.failures, free)
+            row.blocked_until = now + wait if wait else None
+            session.add(row)
+        session.commit()
+        raise LoginFailed(LOGIN_FAILED)
+    for row, _free in rows:
+        if not row.key.startswith("address:") and row.failures:
+            row.failures, row.blocked_until = 0, None
+            session.add(row)
     token = secrets.token_urlsafe(32)
     session.add(UserSession(
         token_hash=_token_hash(token), user_id=user.id,
         expires_at=utcnow() + timedelta(days=SESSION_DAYS),
     ))
     return token
+
+
+def reset_login_throttle(session: Session, administrator: User, email: str) -> int:
+    """An administrator lifts the waits of an account (all addresses). Returns the rows cleared."""
+    if administrator is None or administrator.group_type != GroupType.ADMINISTRATEUR.value:
+        raise PermissionError("Seul un administrateur peut débloquer un compte.")
+    email = normalise_email(email)
+    rows = session.exec(select(LoginThrottle).where(or_(
+        LoginThrottle.key == f"account:{email}", LoginThrottle.key.startswith(f"pair:{email}|", autoescape=True),
+    ))).all()
+    for row in rows:
+        session.delete(row)
+    return len(rows)
+
+
+# --- password policy (accounts created or changed in the app) --------------------------------
+MIN_PASSWORD_LENGTH = 12
+_COMMON = {"epaiement", "motdepasse", "password", "azertyuiop", "123456789012", "openflex",
+           "bienvenue", "soleil", "azerty"}
+
+
+def password_problems(password: object, email: str = "") -> list[str]:
+    """Why a new password is refused, in French (empty: accepted)."""
+    if not isinstance(password, str):
+        return ["Le mot de passe est obligatoire."]
+    problems = []
+    if len(password) < MIN_PASSWORD_LENGTH:
+        problems.append(f"Le mot de passe doit contenir au moins {MIN_PASSWORD_LENGTH} caractères.")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        problems.append(f"Le mot de passe ne doit pas dépasser {MAX_PASSWORD_LENGTH} caractères.")
+    if any(ord(c) < 32 or ord(c) == 127 for c in password):
+        problems.append("Le mot de passe ne doit pas contenir de caractère de contrôle.")
+    kinds = sum([any(c.islower() for c in password), any(c.isupper() for c in password),
+                 any(c.isdigit() for c in password), any(not c.isalnum() for c in password)])
+    if kinds < 3:
+        problems.append("Le mot de passe doit mêler au moins trois types de caractères parmi : minuscules, "
+                        "majuscules, chiffres, symboles.")
+    lowered = password.lower()
+    local = normalise_email(email).split("@")[0]
+    if any(word in lowered for word in _COMMON) or (len(local) >= 3 and local in lowered):
+        problems.append("Le mot de passe est trop facile à deviner (mot courant ou adresse e-mail).")
+    return problems
+
+
+def set_password(session: Session, user: User, new_password: str) -> None:
+    """Change a user's password after the policy check; ends the user's other sessions."""
+    problems = password_problems(new_password, user.email)
+    if problems:
+        raise WeakPassword(" ".join(problems))
+    user.password_hash = hash_password(new_password)
+    session.add(user)
+    for row in session.exec(select(UserSession).where(UserSession.user_id == user.id)).all():
+        session.delete(row)
 
 
 def user_for_token(session: Session, token: str) -> User | None:

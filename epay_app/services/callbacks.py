@@ -13,7 +13,7 @@ from typing import Literal, Mapping
 from sqlmodel import Session, select
 
 from ..config import Settings
-from ..domain.errors import IllegalTransition
+from ..domain.errors import DomainError, IllegalTransition
 from ..domain.references import PaymentKind
 from ..domain.statuses import PaymentStatus
 from ..models import EPayment, EPaymentEvent, PspConfig, SalesOrder
@@ -24,8 +24,15 @@ from .payments import change_status, lock_payment_by_psp_reference, record_event
 from .psp_accounts import configs_for_merchant, sips_credentials
 
 log = logging.getLogger(__name__)
+security_log = logging.getLogger("epay_app.security")
 
 Source = Literal["psp:notify", "psp:return"]
+
+
+class ForeignMerchant(DomainError):
+    """A correctly sealed response from a merchant that is not the payment's point of sale's:
+    someone holding another merchant's key (another entity's administrator) is aiming at a
+    payment that is not theirs. Refused before anything is written."""
 
 
 @dataclass(frozen=True)
@@ -41,7 +48,7 @@ class CallbackResult:
 def apply_psp_response(session: Session, fields: Mapping[str, str], source: Source, *,
                        gateway: Gateway | None = None, settings: Settings | None = None) -> CallbackResult:
     """Verify, check and apply one response. Raises SealError / MalformedResponse /
-    PaymentNotFound before writing anything."""
+    PaymentNotFound / ForeignMerchant before writing anything."""
     gateway = gateway or get_gateway("sips2", settings)
     merchant_id, key_version = gateway.read_merchant(fields)
     configs = configs_for_merchant(session, merchant_id)
@@ -49,11 +56,16 @@ def apply_psp_response(session: Session, fields: Mapping[str, str], source: Sour
     # Locked first, then checked: a concurrent delivery of the same Data has either committed
     # its event (seen here) or waits for our commit.
     payment = lock_payment_by_psp_reference(session, response.transaction_reference)
+    if payment.pos_id not in {c.pos_id for c in configs}:
+        security_log.warning(
+            "security: %s refused: sealed by merchant %s, which is not the merchant of payment %s "
+            "(point of sale %s); nothing changed", source, response.merchant_id, payment.reference, payment.pos_id)
+        raise ForeignMerchant(f"Commerçant {response.merchant_id} différent de celui du point de vente du paiement")
     key = hashlib.sha256(response.raw_data.encode()).hexdigest()
     if _seen(session, payment.id, key):
         return _result(payment, "duplicate", response)
 
-    problems = _mismatches(payment, response, merchant_pos_ids={c.pos_id for c in configs})
+    problems = _mismatches(payment, response)
     target = PaymentStatus.ERREUR if problems else gateway.status_for(response.response_code)
     raw = response.raw_data if not problems else f"{'; '.join(problems)}\n{response.raw_data}"
     event = dict(source=source, actor=response.merchant_id, psp_code=response.response_code,
@@ -123,8 +135,9 @@ def _seen(session: Session, payment_id: int, key: str) -> bool:
     ).first() is not None
 
 
-def _mismatches(payment: EPayment, response: PspResponse, merchant_pos_ids: set[int]) -> list[str]:
-    """`merchant_pos_ids`: the points of sale configured with the response's merchant id."""
+def _mismatches(payment: EPayment, response: PspResponse) -> list[str]:
+    """What a response from the payment's own merchant may get wrong (its merchant was checked
+    before: another merchant's response is refused, not turned into Erreur)."""
     problems = []
     if response.amount_cents != payment.amount_cents:
         problems.append(f"Montant reçu {response.amount_cents} ≠ montant attendu {payment.amount_cents}")
@@ -133,8 +146,6 @@ def _mismatches(payment: EPayment, response: PspResponse, merchant_pos_ids: set[
         problems.append(f"Devise reçue {response.currency_code} ≠ {expected_currency}")
     if response.order_id and response.order_id != payment.reference:
         problems.append(f"orderId reçu {response.order_id} ≠ {payment.reference}")
-    if payment.pos_id not in merchant_pos_ids:
-        problems.append(f"Commerçant {response.merchant_id} différent de celui du point de vente")
     return problems
 
 

@@ -13,6 +13,7 @@ import csv
 import hashlib
 import hmac
 import io
+import re
 from datetime import datetime
 from typing import Iterator
 
@@ -22,6 +23,7 @@ from sqlmodel import Session
 from ..config import Settings, get_settings
 from ..domain.dates import PARIS, as_utc, utcnow
 from ..domain.errors import DomainError
+from ..domain.inputs import ascii_int
 from ..domain.references import PaymentKind
 from ..domain.statuses import PaymentStatus
 from ..domain.tracking import SortOrder, statuses_for
@@ -38,8 +40,18 @@ BOM = "\ufeff"
 CHUNK_ROWS = 500
 
 
+_TICKET = re.compile(r"([0-9]{1,18})\.([0-9]{1,12})\.([A-Za-z0-9_-]{43})", re.ASCII)
+# A cell a spreadsheet would run as a formula (OWASP "CSV injection"): prefixed with a quote.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 class TicketInvalid(DomainError):
     pass
+
+
+def neutralise(cell: str) -> str:
+    """'=HYPERLINK(…)' → "'=HYPERLINK(…)": shown as text by Excel and LibreOffice."""
+    return "'" + cell if cell.startswith(_FORMULA_START) else cell
 
 
 # ---------------------------------------------------------------- ticket
@@ -64,11 +76,11 @@ def make_ticket(user_id: int, *, now: datetime | None = None, settings: Settings
 def user_for_ticket(session: Session, ticket: str, *, now: datetime | None = None,
                     settings: Settings | None = None) -> User:
     settings = settings or get_settings()
-    parts = (ticket or "").split(".")
-    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
+    match = _TICKET.fullmatch(ticket) if isinstance(ticket, str) and len(ticket) <= 100 else None
+    user_id, expiry = (ascii_int(match[1]), ascii_int(match[2])) if match else (None, None)
+    if user_id is None or expiry is None:  # ASCII digits only: "٣٤" is not another spelling of 34
         raise TicketInvalid("Lien d'export invalide.")
-    user_id, expiry = int(parts[0]), int(parts[1])
-    if not hmac.compare_digest(_sign(settings, user_id, expiry), parts[2]):
+    if not hmac.compare_digest(_sign(settings, user_id, expiry), match[3]):
         raise TicketInvalid("Lien d'export invalide.")
     if (now or utcnow()).timestamp() >= expiry:
         raise TicketInvalid("Lien d'export expiré : cliquez à nouveau sur « Exporter (CSV) ».")
@@ -126,7 +138,7 @@ def row_values(row) -> list[str]:
 
 def _csv(rows: list[list[str]]) -> str:
     buffer = io.StringIO()
-    csv.writer(buffer, delimiter=";", lineterminator="\r\n").writerows(rows)
+    csv.writer(buffer, delimiter=";", lineterminator="\r\n").writerows([neutralise(c) for c in row] for row in rows)
     return buffer.getvalue()
 
 

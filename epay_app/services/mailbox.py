@@ -1,4 +1,7 @@
-"""Read what the demo SMTP sink stored (emails/sink.py), for the "Boîte mail (démo)" page."""
+"""Read what the demo SMTP sink stored (emails/sink.py), for the "Boîte mail (démo)" page.
+
+The sink holds every customer's mail and working payment links: only a logged-in
+administrator reads it, and only in demo mode (`check_reader`)."""
 from __future__ import annotations
 
 import re
@@ -9,10 +12,26 @@ from email.policy import default as default_policy
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
-from ..config import get_settings
+from ..config import Settings, get_settings
 from ..domain.dates import format_paris
+from ..domain.errors import DomainError
+from ..domain.roles import GroupType
+from ..models import User
 
-_MAIL_ID = re.compile(r"^[0-9A-Za-z_-]+$")  # a file stem, never a path
+_MAIL_ID = re.compile(r"[0-9A-Za-z_-]{1,100}", re.ASCII)  # a file stem, never a path (fullmatch)
+
+
+class MailboxClosed(DomainError):
+    """Not demo mode, or the viewer is not a logged-in administrator."""
+
+
+def check_reader(user: User | None, settings: Settings | None = None) -> User:
+    settings = settings or get_settings()
+    if not settings.demo:
+        raise MailboxClosed("La boîte mail de démonstration n'existe qu'en mode démo.")
+    if user is None or user.group_type != GroupType.ADMINISTRATEUR.value:
+        raise MailboxClosed("Accès refusé : la boîte mail de démonstration est réservée aux administrateurs.")
+    return user
 
 
 @dataclass(frozen=True)
@@ -60,7 +79,7 @@ def list_mails(directory: Path | None = None, limit: int = 100) -> list[StoredMa
 
 
 def read_mail(mail_id: str, directory: Path | None = None) -> StoredMail | None:
-    if not _MAIL_ID.match(mail_id or ""):
+    if not isinstance(mail_id, str) or not _MAIL_ID.fullmatch(mail_id):
         return None
     path = _directory(directory) / f"{mail_id}.eml"
     return _parse(path, with_bodies=True) if path.is_file() else None

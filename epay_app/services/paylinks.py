@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -16,8 +17,9 @@ from sqlmodel import Session
 from ..config import Settings, get_settings
 from ..domain.dates import as_utc, utcnow
 from ..domain.errors import DomainError
+from ..domain.inputs import ascii_int
 from ..domain.statuses import PaymentStatus
-from ..models import Customer, EPayment
+from ..models import Customer, EPayment, SipsSession
 from ..psp.interface import PaypageForm, PspProtocol, StartRequest, get_gateway
 from ..psp.sips import NOTIFY_PATH, RETURN_PATH
 from .psp_accounts import config_for_pos, credentials, credentials_for_pos
@@ -38,6 +40,9 @@ class LinkUsed(DomainError):
     def __init__(self, status: PaymentStatus):
         self.status = status
         super().__init__(f"Ce paiement n'est plus en attente ({status.label}).")
+
+
+_TOKEN = re.compile(r"([0-9]{1,18})\.([0-9]{1,12})\.([A-Za-z0-9_-]{43})", re.ASCII)
 
 
 def _secrets(settings: Settings) -> list[bytes]:
@@ -86,11 +91,12 @@ def payment_for_token(session: Session, token: str, settings: Settings | None = 
                       now: datetime | None = None) -> EPayment:
     """The payment a link pays, still Envoyé and not expired; LinkInvalid/LinkExpired/LinkUsed otherwise."""
     settings = settings or get_settings()
-    parts = (token or "").split(".")
-    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
+    match = _TOKEN.fullmatch(token) if isinstance(token, str) and len(token) <= 100 else None
+    payment_id, expiry = (ascii_int(match[1]), ascii_int(match[2])) if match else (None, None)
+    if payment_id is None or expiry is None:  # ASCII digits only: "٣٤" is not another spelling of 34
         raise LinkInvalid("Ce lien de paiement est invalide.")
-    payment = session.get(EPayment, int(parts[0]))
-    expiry = int(parts[1])
+    parts = match.groups()
+    payment = session.get(EPayment, payment_id)
     if payment is None or not any(
         hmac.compare_digest(_signature(secret, payment, expiry), parts[2]) for secret in _secrets(settings)
     ):
@@ -112,6 +118,7 @@ class LinkCheckout:
     amount_cents: int
     form: PaypageForm | None = None
     redirect_url: str = ""
+    payment_id: int = 0
 
 
 def start_link_checkout(token: str, *, settings: Settings | None = None, session_factory=None,
@@ -126,13 +133,30 @@ def start_link_checkout(token: str, *, settings: Settings | None = None, session
     with session_factory(write=False) as session:
         payment = payment_for_token(session, token, settings)
         config = config_for_pos(session, payment.pos_id)
-        if config.protocol == PspProtocol.SIPS2.value:
-            return LinkCheckout(payment.reference, payment.amount_cents, form=_sips_form(session, payment, settings))
-        plan = direct_payments.plan_checkout(session, payment, credentials(config), settings)
         payment_id, reference, amount = payment.id, payment.reference, payment.amount_cents
+        sips = config.protocol == PspProtocol.SIPS2.value
+        if sips:
+            form = _sips_form(session, payment, settings)
+        else:
+            plan = direct_payments.plan_checkout(session, payment, credentials(config), settings)
+    if sips:
+        return LinkCheckout(reference, amount, form=form, payment_id=payment_id)
     url = direct_payments.open_checkout(payment_id, plan, session_factory=session_factory, gateway=gateway,
                                         settings=settings)
     return LinkCheckout(reference, amount, redirect_url=url)
+
+
+def record_sips_session(payment_id: int, session_factory=None) -> None:
+    """The customer was just sent to a Sips hosted page: its 15-minute session starts now
+    (reconciliation asks about the payment right after it ends). Run after the answer went out
+    (a background task of /pay): it must never hold the customer up, and if it is lost the
+    reconciliation's age-based safety net still asks."""
+    if session_factory is None:
+        from ..db import session_scope as session_factory
+    with session_factory() as session:
+        row = session.get(SipsSession, payment_id) or SipsSession(payment_id=payment_id, started_at=utcnow())
+        row.started_at = utcnow()
+        session.add(row)
 
 
 def _sips_form(session: Session, payment: EPayment, settings: Settings) -> PaypageForm:

@@ -231,7 +231,7 @@ def _check_version(raw, errors: dict[str, str]) -> int:
 
 def _pos_id(raw) -> int | None:
     text = str(raw if raw is not None else "").strip()
-    return int(text) if text.isdigit() else None
+    return int(text) if text.isascii() and text.isdigit() else None
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,12 @@ reached the hosted page, nothing happened at the PSP, and Envoyé is what lets t
 "Renvoyer le lien" (which gives an expired link a fresh lifetime, F-60). Cancelling it would force
 a new attempt and a new reference for no gain.
 
-Each payment is asked at most every `reconciliation_recheck_minutes`, and not any more once it
+When: as soon as the payment's PSP session is over, so a lost automatic response is repaired
+within about two minutes: a Sips hosted page lives `sips_session_minutes` (15) after the customer
+opened it through the link (SipsSession), a Direct hosted checkout until its
+`expires_at` (`direct_checkout_minutes`); after that session plus `reconciliation_grace_minutes`,
+the next pass (every `payment_jobs_interval_seconds`, 60) asks, once per session. As a safety net
+for payments without a known session, and not any more once it
 has been asked after its link expired (plus the session time): nothing can happen at the PSP
 after that, until a resend extends the link. Changes go through lock_payment + change_status
 with source "psp:reconciliation" and an idempotency key, so concurrent runs (several workers)
@@ -46,7 +51,9 @@ from ..config import Settings, get_settings
 from ..domain.dates import as_utc, utcnow
 from ..domain.errors import DomainError, IllegalTransition
 from ..domain.statuses import PaymentStatus
-from ..models import EPayment, PaymentPspCheck
+from sqlalchemy import func
+
+from ..models import DirectCheckout, EPayment, PaymentPspCheck, SipsSession
 from ..psp.interface import Gateway, PspCallError, PspProtocol, TransactionState, get_gateway
 from ..psp.sips import status_for_code
 from . import direct_payments
@@ -120,6 +127,32 @@ def _candidates(session: Session, now: datetime, older_than: timedelta, recheck:
     ]
 
 
+def _sessions_over(session: Session, now: datetime, settings: Settings) -> list[int]:
+    """Pending payments whose latest PSP session ended (plus the grace) and that were not asked
+    since it ended: a Sips hosted page opened through the link, or a Direct hosted checkout."""
+    grace = timedelta(minutes=settings.reconciliation_grace_minutes)
+    sips_session = timedelta(minutes=settings.sips_session_minutes)
+    sips = session.exec(
+        select(EPayment.id, SipsSession.started_at, PaymentPspCheck.checked_at)
+        .join(SipsSession, SipsSession.payment_id == EPayment.id)
+        .outerjoin(PaymentPspCheck, PaymentPspCheck.payment_id == EPayment.id)
+        .where(EPayment.status == PaymentStatus.ENVOYE.value,
+               SipsSession.started_at <= now - sips_session - grace)
+    ).all()
+    latest = (select(DirectCheckout.payment_id, func.max(DirectCheckout.expires_at).label("ends"))
+              .group_by(DirectCheckout.payment_id).subquery())
+    direct = session.exec(
+        select(EPayment.id, latest.c.ends, PaymentPspCheck.checked_at)
+        .join(latest, latest.c.payment_id == EPayment.id)
+        .outerjoin(PaymentPspCheck, PaymentPspCheck.payment_id == EPayment.id)
+        .where(EPayment.status == PaymentStatus.ENVOYE.value, latest.c.ends <= now - grace)
+    ).all()
+    found = [pid for pid, started, checked in sips
+             if checked is None or as_utc(checked) < as_utc(started) + sips_session]
+    found += [pid for pid, ends, checked in direct if checked is None or as_utc(checked) < as_utc(ends)]
+    return found
+
+
 def _apply(session: Session, payment_id: int, state: TransactionState, now: datetime) -> str | None:
     """Under the payment's lock: record the check, apply the answer. The new status, or None."""
     payment = lock_payment(session, payment_id)
@@ -177,7 +210,7 @@ async def reconcile_pending(
 
     def candidates() -> list[int]:
         with session_factory() as session:
-            return _candidates(session, now, older_than, recheck)
+            return sorted(set(_candidates(session, now, older_than, recheck)) | set(_sessions_over(session, now, settings)))
 
     def apply(payment_id: int, state: TransactionState) -> tuple[str, str | None]:
         with session_factory() as session:

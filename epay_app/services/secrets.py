@@ -1,8 +1,8 @@
 """PSP keys encrypted at rest (F-13): Fernet under master keys from the environment.
 
 EPAY_MASTER_KEYS holds one or more Fernet keys, comma-separated, newest first:
-encryption uses the newest, decryption tries them all (rotation). Without it, a local key
-file is used, created on first use (embedded default only).
+encryption uses the newest, decryption tries them all (rotation). Without it, in demo mode
+only (EPAY_DEMO=true), a local key file is used, created on first use; production refuses.
 """
 from __future__ import annotations
 
@@ -24,6 +24,8 @@ def _master_keys(settings: Settings) -> list[str]:
     keys = [k.strip() for k in settings.master_keys.split(",") if k.strip()]
     if keys:
         return keys
+    if not settings.demo:
+        raise MasterKeyError("EPAY_MASTER_KEYS est vide : en production la clé maître vient de l'environnement.")
     path = settings.master_key_file
     if not path.exists():
         path.write_text(Fernet.generate_key().decode() + "\n")

@@ -68,7 +68,7 @@ def _group(session: Session, group_id: int) -> DealerGroup:
 
 def _int_in(text, low: int, high: int) -> int | None:
     cleaned = str(text if text is not None else "").strip()
-    if not re.fullmatch(r"\d{1,7}", cleaned):
+    if not re.fullmatch(r"[0-9]{1,7}", cleaned, re.ASCII):
         return None
     value = int(cleaned)
     return value if low <= value <= high else None

@@ -24,6 +24,7 @@ from sqlalchemy import (
 from sqlmodel import Session
 
 from ..domain.dates import format_paris
+from ..domain.inputs import clean_text
 from ..domain.errors import DomainError, InvalidReference
 from ..domain.money import format_eur
 from ..domain.references import PaymentKind, TransactionReference
@@ -109,8 +110,10 @@ def encode_cursor(moment: datetime, payment_id: int) -> str:
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
     try:
         moment, payment_id = cursor.rsplit("|", 1)
+        if not (payment_id.isascii() and payment_id.isdigit() and len(payment_id) <= 18 and moment.isascii()):
+            raise ValueError(cursor)
         return datetime.fromisoformat(moment), int(payment_id)
-    except ValueError as exc:
+    except (ValueError, AttributeError, TypeError) as exc:
         raise DomainError("Page demandée invalide.") from exc
 
 
@@ -130,6 +133,7 @@ def _reference_lookup(query: str):
 def _search_hits(session: Session, query: str):
     """A CTE of payment ids matching `query`, or None for no search. Substrings need three
     characters; a shorter number matches an order or opportunity number exactly."""
+    query = clean_text(query, "Recherche")  # NUL, control characters, overlong: a French refusal
     text_q = normalise(query)
     if not text_q:
         return None, ""
@@ -137,7 +141,7 @@ def _search_hits(session: Session, query: str):
     if exact is not None:
         return exact.cte("exact_hits"), ""
     if len(text_q) < MIN_SUBSTRING:
-        if text_q.isdigit():
+        if text_q.isascii() and text_q.isdigit():
             number = int(text_q)
             ids = union_all(
                 select(E.c.id).where(E.c.order_id.in_(select(SalesOrder.id).where(SalesOrder.number == number))),

@@ -48,25 +48,27 @@ def test_wrong_password_is_refused(db_url):
             raise AssertionError("login with a wrong password succeeded")
 
 
-def test_login_is_locked_after_five_failures_even_with_the_right_password(seeded_db_url):
+def test_login_waits_after_five_failures_from_one_address_even_with_the_right_password(seeded_db_url):
     for _ in range(auth.MAX_FAILED_LOGINS):
         with session_scope(seeded_db_url) as s:
             try:
-                auth.login(s, "chef@openflex.demo", "wrong")
+                auth.login(s, "chef@openflex.demo", "wrong", client_address="203.0.113.9")
             except auth.LoginLocked:
                 raise AssertionError("locked too early")
             except auth.LoginFailed:
                 pass
     with session_scope(seeded_db_url) as s:
         try:
-            auth.login(s, "chef@openflex.demo", demo_data.DEMO_PASSWORD)
+            auth.login(s, "chef@openflex.demo", demo_data.DEMO_PASSWORD, client_address="203.0.113.9")
         except auth.LoginLocked as exc:
             assert "Trop de tentatives" in str(exc)
         else:
             raise AssertionError("the 6th attempt was not refused")
-    # Another account is not affected.
+    # Another account is not affected, nor the owner from her own address.
     with session_scope(seeded_db_url) as s:
-        assert auth.login(s, "vendeur@openflex.demo", demo_data.DEMO_PASSWORD)
+        assert auth.login(s, "vendeur@openflex.demo", demo_data.DEMO_PASSWORD, client_address="203.0.113.9")
+    with session_scope(seeded_db_url) as s:
+        assert auth.login(s, "chef@openflex.demo", demo_data.DEMO_PASSWORD, client_address="198.51.100.7")
 
 
 def test_demo_activity_gives_the_demo_users_live_tiles(db_url):

@@ -11,8 +11,6 @@ PUBLIC = {
     ("AppState", "logout"): "only ends the caller's own session",
     ("LoginState", "submit_login"): "the login form",
     ("LoginState", "load_login"): "the login page",
-    ("MailboxState", "load_mailbox"): "demo mail sink, refuses unless settings.demo",
-    ("MailboxState", "open_mail"): "demo mail sink, refuses unless settings.demo",
     # Background watchers only compare a version number, then reload through loaders that
     # re-read the user (require_roles would write state outside the background lock).
     ("EPaymentsState", "watch"): "live refresh; reloads via the guarded loader",

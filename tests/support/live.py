@@ -43,6 +43,7 @@ def running_app(db_url: str, workdir: Path, app_dir: Path = processes.ROOT, **ex
         REFLEX_DB_URL=db_url,
         REFLEX_API_URL=base_url,
         EPAY_PUBLIC_URL=base_url,
+        EPAY_DEMO="true",  # demo accounts, the public Sips simulation key, the mailbox page
         EPAY_MASTER_KEY_FILE=str(workdir / "master.key"),
         EPAY_MAIL_SINK_DIR=str(workdir / "mails"),
         EPAY_PSP_PAYPAGE_URL=sandbox_url,

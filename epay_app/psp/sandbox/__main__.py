@@ -14,7 +14,21 @@ from .app import create_app
 from .direct import DirectSandbox
 from .direct.webhooks import DirectFaults
 from .merchants import load_merchants
-from .notifier import Faults, Notifier
+from .notifier import Faults, Notifier, parse_schedule_minutes
+
+
+def _int_or_none(text: str | None) -> int | None:
+    return int(text) if text else None
+
+
+def _float_or_none(text: str | None) -> float | None:
+    return float(text) if text else None
+
+
+def _sips_notifier(args) -> Notifier:
+    if args.notify_schedule_minutes:
+        return Notifier(schedule=parse_schedule_minutes(args.notify_schedule_minutes))
+    return Notifier(args.notify_attempts, args.notify_backoff)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -28,8 +42,12 @@ def main(argv: list[str] | None = None) -> None:
                         help="JSON file: [{merchantId, secretKey, keyVersion, name}]")
     parser.add_argument("--remit-after", type=float, default=float(env("EPAY_SANDBOX_REMIT_AFTER", "86400")),
                         help="seconds between authorisation and remittance")
-    parser.add_argument("--notify-attempts", type=int, default=int(env("EPAY_SANDBOX_NOTIFY_ATTEMPTS", "4")))
-    parser.add_argument("--notify-backoff", type=float, default=float(env("EPAY_SANDBOX_NOTIFY_BACKOFF", "0.25")))
+    # Sips automatic responses: retried on a schedule in minutes (notifier.DEFAULT_SCHEDULE_MINUTES)
+    # unless told otherwise; --notify-attempts/--notify-backoff give the fast exponential one (tests).
+    parser.add_argument("--notify-schedule-minutes", default=env("EPAY_SANDBOX_NOTIFY_SCHEDULE_MINUTES"),
+                        help="Sips: delays between automatic-response attempts, in minutes (e.g. 1,2,5,10,15)")
+    parser.add_argument("--notify-attempts", type=int, default=_int_or_none(env("EPAY_SANDBOX_NOTIFY_ATTEMPTS")))
+    parser.add_argument("--notify-backoff", type=float, default=_float_or_none(env("EPAY_SANDBOX_NOTIFY_BACKOFF")))
     parser.add_argument("--direct-settle-after", type=float,
                         default=float(env("EPAY_SANDBOX_DIRECT_SETTLE_AFTER", "2")),
                         help="Direct: seconds before CAPTURE_REQUESTED/REFUND_REQUESTED settle (0 = at once)")
@@ -42,10 +60,11 @@ def main(argv: list[str] | None = None) -> None:
     faults = Faults.from_json(json.loads(env("EPAY_SANDBOX_FAULTS") or "{}"))
     Path(args.db).parent.mkdir(parents=True, exist_ok=True)
     app = create_app(args.db, load_merchants(args.merchants), remit_after=args.remit_after,
-                     notifier=Notifier(args.notify_attempts, args.notify_backoff), faults=faults,
+                     notifier=_sips_notifier(args), faults=faults,
                      direct=DirectSandbox.create(
                          args.db, args.merchants, settle_after=args.direct_settle_after,
-                         notify_attempts=args.notify_attempts, notify_backoff=args.notify_backoff,
+                         notify_attempts=args.notify_attempts or 4,
+                         notify_backoff=0.25 if args.notify_backoff is None else args.notify_backoff,
                          clock_skew=args.direct_clock_skew,
                          faults=DirectFaults.from_json(json.loads(env("EPAY_SANDBOX_DIRECT_FAULTS") or "{}"))))
     uvicorn.run(app, host=args.host, port=args.port, log_level="info", lifespan="off")
