@@ -65,6 +65,8 @@ def test_deposit_journey_from_order_to_refund(app_fixture, request, browser, sho
     assert_not_reloaded(seller)
     assert_not_reloaded(director)
     shot("1-paid")
+    confirmation = _open_mail(customer, app, REFERENCE, "Confirmation")
+    expect(confirmation.get_by_text("CONFIRMATION DE PAIEMENT DE L'ACOMPTE")).to_be_visible()
 
     # The order is cancelled: the authorised deposit is to be refunded.
     seller.locator("#cancel-order").click()
