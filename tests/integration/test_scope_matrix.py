@@ -549,6 +549,8 @@ PUBLIC_ROUTES = {
 # Handlers that reach no record of these kinds: each with the reason.
 NO_RECORD = {
     ("OrderState", "toggle_ht"): "switches TTC/HT on the loaded page",
+    ("MailboxState", "load_mailbox"): "the demo mailbox: administrators only, demo mode only (services.mailbox)",
+    ("MailboxState", "open_mail"): "the demo mailbox: administrators only, demo mode only (services.mailbox)",
     ("OrderState", "set_modal_open"): "opens/closes the dialog already loaded",
     ("OrderState", "not_available"): "a notice",
     ("OfferState", "set_tab"): "switches tab",
