@@ -7,65 +7,21 @@ process it (the platform retries). Never 500.
 """
 from __future__ import annotations
 
-import asyncio
 import logging
-from typing import Callable
 
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from ..domain.errors import DomainError
-from ..psp.interface import MalformedResponse, PspCallError, SealError
 from ..psp.web import BadRequest, read_body
 from ..services import direct_payments
-from ..services.callbacks import CallbackResult
-from ..services.payments import PaymentNotFound
-from ..services.secrets import MasterKeyError
+from .callback_runner import run_callback
 from .customer_pages import page, result_page
 from .routes import API_ROUTES
-from .sips import callback_pool
 
 log = logging.getLogger(__name__)
 
 MAX_QUERY_VALUE = 200
-
-
-def _retrying(apply: Callable[[], CallbackResult]) -> CallbackResult:
-    try:
-        return apply()
-    except IntegrityError:  # a concurrent delivery recorded the same fact first: the retry sees it
-        return apply()
-
-
-async def _in_db_thread(apply: Callable[[], CallbackResult]) -> CallbackResult:
-    return await asyncio.get_running_loop().run_in_executor(callback_pool(), _retrying, apply)
-
-
-async def _process(source: str, apply: Callable[[], CallbackResult]) -> tuple[int, CallbackResult | None]:
-    try:
-        result = await _in_db_thread(apply)
-    except (SealError, MalformedResponse) as exc:
-        log.warning("%s rejected: %s", source, exc)
-        return 400, None
-    except PaymentNotFound as exc:
-        log.warning("%s: %s", source, exc)
-        return 404, None
-    except PspCallError as exc:
-        log.warning("%s: the platform did not answer: %s", source, exc)
-        return 503, None
-    except (MasterKeyError, SQLAlchemyError) as exc:
-        log.error("%s could not be processed: %r", source, exc)
-        return 503, None
-    except DomainError as exc:
-        log.warning("%s rejected: %s", source, exc)
-        return 400, None
-    except Exception:  # never a 500
-        log.exception("%s failed", source)
-        return 503, None
-    log.info("%s %s: %s (%s)", source, result.reference, result.outcome, result.response_code)
-    return 200, result
 
 
 async def direct_webhook(request: Request) -> Response:
@@ -74,7 +30,8 @@ async def direct_webhook(request: Request) -> Response:
     except BadRequest as exc:
         return PlainTextResponse("REFUSED", status_code=exc.status)
     headers = dict(request.headers)
-    status, _ = await _process("psp:webhook", lambda: direct_payments.apply_webhook(body, headers))
+    status, _ = await run_callback("psp:webhook", lambda: direct_payments.apply_webhook(body, headers),
+                                   log=log, not_found_status=404)
     return PlainTextResponse("OK" if status == 200 else "REFUSED", status_code=status)
 
 
@@ -91,8 +48,9 @@ async def direct_return(request: Request) -> Response:
         return_mac = _query_value(request, "RETURNMAC")
     except BadRequest:
         checkout_id = return_mac = ""
-    status, result = await _process(
-        "psp:return", lambda: direct_payments.apply_return(checkout_id, return_mac))
+    status, result = await run_callback(
+        "psp:return", lambda: direct_payments.apply_return(checkout_id, return_mac), log=log,
+        not_found_status=404)
     if result is None:
         if status == 503:
             return page("Service momentanément indisponible", "Le résultat de votre paiement n'a pas "
