@@ -2,6 +2,7 @@
 
 `reflex db migrate` applies the same revision scripts without this file.
 """
+
 from logging.config import fileConfig
 
 from alembic import context
@@ -20,8 +21,12 @@ target_metadata = SQLModel.metadata
 
 def include_object(obj, name, type_, reflected, compare_to):
     """Autogenerate must not drop the search index of revision 0006_tracking, which is no model."""
-    if type_ == "table" and reflected and compare_to is None and (name or "").startswith(
-            ("epayment_fts", "epayment_search")):
+    if (
+        type_ == "table"
+        and reflected
+        and compare_to is None
+        and (name or "").startswith(("epayment_fts", "epayment_search"))
+    ):
         return False
     return True
 
@@ -31,8 +36,13 @@ def _url() -> str:
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=_url(), target_metadata=target_metadata, literal_binds=True,
-                      render_as_batch=True, include_object=include_object)
+    context.configure(
+        url=_url(),
+        target_metadata=target_metadata,
+        literal_binds=True,
+        render_as_batch=True,
+        include_object=include_object,
+    )
     with context.begin_transaction():
         context.run_migrations()
 
@@ -40,8 +50,9 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     engine = create_engine(_url())
     with engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=target_metadata,
-                          render_as_batch=True, include_object=include_object)
+        context.configure(
+            connection=connection, target_metadata=target_metadata, render_as_batch=True, include_object=include_object
+        )
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()

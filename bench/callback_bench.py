@@ -16,6 +16,7 @@ database created on the PostgreSQL server of --pg-url (dropped afterwards). Afte
 payment must be authorised with one event and one mail, or the run is reported as failed.
 Targets (reported, not enforced): ≥ 1 000 notifications/s on 2 cores, p99 ≤ 25 ms.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,8 +47,17 @@ def _seed(db_url: str, count: int) -> tuple[list, list]:
     from epay_app.db import get_engine
     from epay_app.domain.dates import utcnow
     from epay_app.domain.references import PaymentKind, TransactionReference
-    from epay_app.models import (Customer, DealerGroup, EPayment, Entity, Opportunity, PointOfSale,
-                                 PspConfig, User, Vehicle)
+    from epay_app.models import (
+        Customer,
+        DealerGroup,
+        EPayment,
+        Entity,
+        Opportunity,
+        PointOfSale,
+        PspConfig,
+        User,
+        Vehicle,
+    )
     from epay_app.services.secrets import encrypt_secret
     from epay_app.services.demo_data import DEMO_DIRECT
     from tests.support.sips_messages import DEMO_KEY, DEMO_MERCHANT
@@ -62,20 +72,43 @@ def _seed(db_url: str, count: int) -> tuple[list, list]:
         pos = PointOfSale(entity_id=entity.id, number=61, name="Bench PdV")
         session.add(pos)
         session.flush()
-        seller = User(first_name="Adrien", last_name="PATISSON", email="seller@bench.local", password_hash="x",
-                      group_type="vendeur", entity_id=entity.id, pos_id=pos.id)
+        seller = User(
+            first_name="Adrien",
+            last_name="PATISSON",
+            email="seller@bench.local",
+            password_hash="x",
+            group_type="vendeur",
+            entity_id=entity.id,
+            pos_id=pos.id,
+        )
         customer = Customer(civility="M.", last_name="PONS", first_name="Patrick", email="client@bench.local")
         vehicle = Vehicle(pos_id=pos.id, make="CUPRA", model="Born", price_cents=3_565_356)
         direct_pos = PointOfSale(entity_id=entity.id, number=62, name="Bench PdV Direct")
         session.add(direct_pos)
         session.flush()
-        session.add_all([seller, customer, vehicle, PspConfig(
-            pos_id=pos.id, merchant_id=DEMO_MERCHANT, key_ciphertext=encrypt_secret(DEMO_KEY),
-            key_hint=DEMO_KEY[-4:], key_version=1), PspConfig(
-            pos_id=direct_pos.id, protocol="direct", merchant_id=DEMO_DIRECT["pspid"],
-            api_key_id=DEMO_DIRECT["api_key_id"], key_ciphertext=encrypt_secret(DEMO_DIRECT["api_secret"]),
-            webhook_key_id=DEMO_DIRECT["webhook_key_id"],
-            webhook_secret_ciphertext=encrypt_secret(DEMO_DIRECT["webhook_secret"]))])
+        session.add_all(
+            [
+                seller,
+                customer,
+                vehicle,
+                PspConfig(
+                    pos_id=pos.id,
+                    merchant_id=DEMO_MERCHANT,
+                    key_ciphertext=encrypt_secret(DEMO_KEY),
+                    key_hint=DEMO_KEY[-4:],
+                    key_version=1,
+                ),
+                PspConfig(
+                    pos_id=direct_pos.id,
+                    protocol="direct",
+                    merchant_id=DEMO_DIRECT["pspid"],
+                    api_key_id=DEMO_DIRECT["api_key_id"],
+                    key_ciphertext=encrypt_secret(DEMO_DIRECT["api_secret"]),
+                    webhook_key_id=DEMO_DIRECT["webhook_key_id"],
+                    webhook_secret_ciphertext=encrypt_secret(DEMO_DIRECT["webhook_secret"]),
+                ),
+            ]
+        )
         session.flush()
         opportunity = Opportunity(number=1, customer_id=customer.id, seller_id=seller.id, pos_id=pos.id)
         session.add(opportunity)
@@ -85,11 +118,21 @@ def _seed(db_url: str, count: int) -> tuple[list, list]:
         for batch, point, number in ((batches[0], pos, 61), (batches[1], direct_pos, 62)):
             for i in range(count):
                 reference = TransactionReference(45, number, PaymentKind.DEPOSIT, 30_000_000 + i, 1)
-                batch.append(EPayment(
-                    reference=str(reference), psp_reference=reference.psp_reference,
-                    kind=PaymentKind.DEPOSIT.value, amount_cents=50_000, opportunity_id=opportunity.id,
-                    customer_id=customer.id, vehicle_id=vehicle.id, seller_id=seller.id, pos_id=point.id,
-                    entity_id=entity.id, sent_at=now))
+                batch.append(
+                    EPayment(
+                        reference=str(reference),
+                        psp_reference=reference.psp_reference,
+                        kind=PaymentKind.DEPOSIT.value,
+                        amount_cents=50_000,
+                        opportunity_id=opportunity.id,
+                        customer_id=customer.id,
+                        vehicle_id=vehicle.id,
+                        seller_id=seller.id,
+                        pos_id=point.id,
+                        entity_id=entity.id,
+                        sent_at=now,
+                    )
+                )
             session.add_all(batch)
         session.commit()
         return batches
@@ -101,8 +144,10 @@ def _verify(db_url: str, count: int) -> dict:
     from epay_app.db import get_engine
 
     with get_engine(db_url, write=False).connect() as conn:
+
         def one(sql):
             return conn.execute(text(sql)).scalar()
+
         return {
             "authorised": one("SELECT count(*) FROM epayment WHERE status = 'autorise'"),
             "events": one("SELECT count(*) FROM epayment_event"),
@@ -113,11 +158,13 @@ def _verify(db_url: str, count: int) -> dict:
 
 def _cpu_seconds(pid: int) -> float:
     """User + system CPU of a process and its descendants (uvicorn --workers forks), from /proc."""
+
     def stat(p):
         try:
             return Path(f"/proc/{p}/stat").read_text().rpartition(")")[2].split()
         except OSError:
             return None
+
     parents = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit() and (fields := stat(entry.name)):
@@ -137,8 +184,24 @@ def _cpu_seconds(pid: int) -> float:
 def _serve(app: str, port: int, workers: int, env: dict, log: Path) -> subprocess.Popen:
     from tests.support import processes
 
-    cmd = [sys.executable, "-m", "uvicorn", app, "--factory", "--host", "127.0.0.1", "--port", str(port),
-           "--lifespan", "off", "--log-level", "warning", "--no-access-log", "--workers", str(workers)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        app,
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--lifespan",
+        "off",
+        "--log-level",
+        "warning",
+        "--no-access-log",
+        "--workers",
+        str(workers),
+    ]
     return processes.start(cmd, env, log)
 
 
@@ -155,6 +218,7 @@ async def _load(url: str, requests: list[tuple[bytes, dict]], concurrency: int) 
         queue.put_nowait(request)
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(timeout=60, limits=limits) as client:
+
         async def worker():
             while True:
                 try:
@@ -177,11 +241,17 @@ async def _load(url: str, requests: list[tuple[bytes, dict]], concurrency: int) 
     def pct(p):
         return latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))] * 1000
 
-    return {"requests": len(requests), "seconds": round(elapsed, 3),
-            "per_second": round(len(requests) / elapsed, 1),
-            "p50_ms": round(pct(50), 2), "p90_ms": round(pct(90), 2), "p99_ms": round(pct(99), 2),
-            "max_ms": round(latencies[-1] * 1000, 2), "mean_ms": round(statistics.fmean(latencies) * 1000, 2),
-            "statuses": statuses}
+    return {
+        "requests": len(requests),
+        "seconds": round(elapsed, 3),
+        "per_second": round(len(requests) / elapsed, 1),
+        "p50_ms": round(pct(50), 2),
+        "p90_ms": round(pct(90), 2),
+        "p99_ms": round(pct(99), 2),
+        "max_ms": round(latencies[-1] * 1000, 2),
+        "mean_ms": round(statistics.fmean(latencies) * 1000, 2),
+        "statuses": statuses,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -227,30 +297,38 @@ def main(argv: list[str] | None = None) -> int:
             procs.append(proc)
             base = f"http://127.0.0.1:{port}"
             processes.wait_http(base + path, proc, timeout=60, log_path=tmp / f"{name}.log")  # GET → 405
-            asyncio.run(_load(base + path, load[:args.warmup], args.concurrency))
+            asyncio.run(_load(base + path, load[: args.warmup], args.concurrency))
             cpu = _cpu_seconds(proc.pid)
-            results[name] = asyncio.run(_load(base + path, load[args.warmup:], args.concurrency))
+            results[name] = asyncio.run(_load(base + path, load[args.warmup :], args.concurrency))
             # The server's own CPU per request: steadier than req/s when the client and other
             # processes share the cores (the database server's CPU is not included).
             results[name]["server_cpu_ms"] = round((_cpu_seconds(proc.pid) - cpu) / args.n * 1000, 3)
             processes.stop(proc)
 
         check = _verify(db_url, 2 * (args.warmup + args.n))
-        ok = (check["authorised"] == check["events"] == check["mails"] == check["expected"]
-              and results["sips_notify"]["statuses"] == {200: args.n}
-              and results["direct_webhook"]["statuses"] == {200: args.n})
+        ok = (
+            check["authorised"] == check["events"] == check["mails"] == check["expected"]
+            and results["sips_notify"]["statuses"] == {200: args.n}
+            and results["direct_webhook"]["statuses"] == {200: args.n}
+        )
         notify, hello, webhook = results["sips_notify"], results["starlette_hello"], results["direct_webhook"]
         report = {
             "benchmark": "P2 callback throughput",
             "database": "postgresql" if args.pg_url else "sqlite",
-            "concurrency": args.concurrency, "workers": args.workers, "cpus": os.cpu_count(),
-            "python": platform.python_version(), "client": "httpx.AsyncClient",
+            "concurrency": args.concurrency,
+            "workers": args.workers,
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "client": "httpx.AsyncClient",
             "results": results,
             "ratio_notify_to_hello": round(notify["per_second"] / hello["per_second"], 3),
             "ratio_webhook_to_hello": round(webhook["per_second"] / hello["per_second"], 3),
-            "targets": {"per_second": TARGET_RATE, "p99_ms": TARGET_P99_MS,
-                        "per_second_met": notify["per_second"] >= TARGET_RATE,
-                        "p99_met": notify["p99_ms"] <= TARGET_P99_MS},
+            "targets": {
+                "per_second": TARGET_RATE,
+                "p99_ms": TARGET_P99_MS,
+                "per_second_met": notify["per_second"] >= TARGET_RATE,
+                "p99_met": notify["p99_ms"] <= TARGET_P99_MS,
+            },
             "consistency": {**check, "ok": ok},
         }
         _print_table(report)
@@ -271,21 +349,35 @@ def main(argv: list[str] | None = None) -> int:
 def _print_table(report: dict) -> None:
     rows = [("server", "requests", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "server CPU ms/req")]
     for name, r in report["results"].items():
-        rows.append((name, str(r["requests"]), f"{r['per_second']:.0f}", f"{r['p50_ms']:.2f}",
-                     f"{r['p90_ms']:.2f}", f"{r['p99_ms']:.2f}", f"{r['max_ms']:.2f}", f"{r['server_cpu_ms']:.2f}"))
+        rows.append(
+            (
+                name,
+                str(r["requests"]),
+                f"{r['per_second']:.0f}",
+                f"{r['p50_ms']:.2f}",
+                f"{r['p90_ms']:.2f}",
+                f"{r['p99_ms']:.2f}",
+                f"{r['max_ms']:.2f}",
+                f"{r['server_cpu_ms']:.2f}",
+            )
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    print(f"P2 callback throughput — {report['database']}, concurrency {report['concurrency']}, "
-          f"{report['workers']} uvicorn worker(s), {report['cpus']} CPUs")
+    print(
+        f"P2 callback throughput — {report['database']}, concurrency {report['concurrency']}, "
+        f"{report['workers']} uvicorn worker(s), {report['cpus']} CPUs"
+    )
     for i, row in enumerate(rows):
         print("  ".join(cell.ljust(w) if j == 0 else cell.rjust(w) for j, (cell, w) in enumerate(zip(row, widths))))
         if i == 0:
             print("  ".join("-" * w for w in widths))
     t = report["targets"]
-    print(f"ratio notify/hello: {report['ratio_notify_to_hello']:.3f} · "
-          f"webhook/hello: {report['ratio_webhook_to_hello']:.3f} · target ≥ {t['per_second']:.0f}/s: "
-          f"{'met' if t['per_second_met'] else 'NOT met'} · p99 ≤ {t['p99_ms']:.0f} ms: "
-          f"{'met' if t['p99_met'] else 'NOT met'} · consistency: "
-          f"{'ok' if report['consistency']['ok'] else 'FAILED'} {report['consistency']}")
+    print(
+        f"ratio notify/hello: {report['ratio_notify_to_hello']:.3f} · "
+        f"webhook/hello: {report['ratio_webhook_to_hello']:.3f} · target ≥ {t['per_second']:.0f}/s: "
+        f"{'met' if t['per_second_met'] else 'NOT met'} · p99 ≤ {t['p99_ms']:.0f} ms: "
+        f"{'met' if t['p99_met'] else 'NOT met'} · consistency: "
+        f"{'ok' if report['consistency']['ok'] else 'FAILED'} {report['consistency']}"
+    )
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ sequentially. Prints the mean CPU and wall time per notification, the SQL statem
 runs, and, with --profile cprofile, the Python function calls per notification (deterministic:
 the figure to compare versions on a busy machine) and the top functions by cumulative time.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -60,14 +61,14 @@ def main(argv: list[str] | None = None) -> int:
         def count(_conn, _cursor, statement, *_):
             statements[statement.split()[0].upper() + " " + _table(statement)] += 1
 
-        for form in forms[:args.warmup]:
+        for form in forms[: args.warmup]:
             _apply(form, "psp:notify")
         event.listen(get_engine(None, True), "before_cursor_execute", count)
         profiler = cProfile.Profile() if args.profile == "cprofile" else None
         cpu, wall = time.process_time(), time.perf_counter()
         if profiler:
             profiler.enable()
-        for form in forms[args.warmup:]:
+        for form in forms[args.warmup :]:
             _apply(form, "psp:notify")
         if profiler:
             profiler.disable()
@@ -75,9 +76,11 @@ def main(argv: list[str] | None = None) -> int:
         event.remove(get_engine(None, True), "before_cursor_execute", count)
 
         check = _verify(db_url, args.warmup + args.n)
-        print(f"{'postgresql' if args.pg_url else 'sqlite'}: {args.n} notifications, "
-              f"{wall / args.n * 1000:.3f} ms wall, {cpu / args.n * 1000:.3f} ms CPU each "
-              f"({args.n / wall:.0f}/s sequential){' under cProfile' if profiler else ''}")
+        print(
+            f"{'postgresql' if args.pg_url else 'sqlite'}: {args.n} notifications, "
+            f"{wall / args.n * 1000:.3f} ms wall, {cpu / args.n * 1000:.3f} ms CPU each "
+            f"({args.n / wall:.0f}/s sequential){' under cProfile' if profiler else ''}"
+        )
         print(f"SQL per notification: {sum(statements.values()) / args.n:.1f}")
         for statement, times in statements.most_common():
             print(f"  {times / args.n:4.1f}  {statement}")

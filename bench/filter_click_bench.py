@@ -6,6 +6,7 @@ Against a running app (`scripts/run.sh`, demo data). Inside the page, the time r
 click on "Les e-Paiements payés" to the first change of the result list's DOM (a
 MutationObserver), so it covers the websocket event, the server query and React's render.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,8 +20,16 @@ from playwright.sync_api import sync_playwright
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.tracking_bench import percentiles  # noqa: E402
 
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
 
 CLICK_TO_RENDER = """
 (key) => new Promise((resolve) => {
@@ -64,8 +73,10 @@ def main() -> int:
             page.wait_for_timeout(50)
         browser.close()
     stats = percentiles(samples) if samples else {}
-    print(f"filter click → list re-rendered: p50 {stats.get('p50', 0):.1f} ms, p95 {stats.get('p95', 0):.1f} ms,"
-          f" p99 {stats.get('p99', 0):.1f} ms ({len(samples)} clicks, {missed} without change)")
+    print(
+        f"filter click → list re-rendered: p50 {stats.get('p50', 0):.1f} ms, p95 {stats.get('p95', 0):.1f} ms,"
+        f" p99 {stats.get('p99', 0):.1f} ms ({len(samples)} clicks, {missed} without change)"
+    )
     print(json.dumps({"case": "filter click → render", "ms": stats, "missed": missed}))
     return 0
 

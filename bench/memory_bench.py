@@ -8,6 +8,7 @@ Targets: RSS ≤ 300 MB, state ≤ 50 KB per session. Prints a table and JSON.
 
     python bench/memory_bench.py [--sessions 20] [--redis-url redis://127.0.0.1:6391]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,11 +26,24 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 from tests.support import database  # noqa: E402
 from tests.support.live import copy_of_the_app, running_app  # noqa: E402
 
-USERS = ["vendeur@openflex.demo", "chef@openflex.demo", "directeur@openflex.demo",
-         "secretaire@openflex.demo", "admin@openflex.demo"]
+USERS = [
+    "vendeur@openflex.demo",
+    "chef@openflex.demo",
+    "directeur@openflex.demo",
+    "secretaire@openflex.demo",
+    "admin@openflex.demo",
+]
 PAGES = ["/", "/e-paiements", "/opportunites", "/offres/26837"]
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
 
 
 def backend_rss_mb(port: int) -> tuple[float, float]:
@@ -121,8 +135,7 @@ def main() -> None:
     db_url = f"sqlite:///{workdir / 'redis.db'}"
     database.migrate(db_url)
     (workdir / "b").mkdir()
-    with running_app(db_url, workdir / "b", app_dir, REFLEX_REDIS_URL=args.redis_url,
-                     GRANIAN_WORKERS="1") as app:
+    with running_app(db_url, workdir / "b", app_dir, REFLEX_REDIS_URL=args.redis_url, GRANIAN_WORKERS="1") as app:
         play, browser, _pages = open_sessions(app.base_url, args.sessions)
         sizes = redis_state_sizes(args.redis_url)
         browser.close()
@@ -136,7 +149,9 @@ def main() -> None:
     print(f"{'backend tree RSS, idle (MB)':<40}{results['rss_idle_mb']:>12}{'':>10}")
     print(f"{f'backend tree RSS, {args.sessions} sessions (MB)':<40}{results['rss_with_sessions_mb']:>12}{'≤ 300':>10}")
     print(f"{'app process RSS, idle (MB)':<40}{results['worker_rss_idle_mb']:>12}{'':>10}")
-    print(f"{f'app process RSS, {args.sessions} sessions (MB)':<40}{results['worker_rss_with_sessions_mb']:>12}{'≤ 300':>10}")
+    print(
+        f"{f'app process RSS, {args.sessions} sessions (MB)':<40}{results['worker_rss_with_sessions_mb']:>12}{'≤ 300':>10}"
+    )
     print(f"{'state per session, mean (KB)':<40}{results['state_kb_mean']!s:>12}{'≤ 50':>10}")
     print(f"{'state per session, max (KB)':<40}{results['state_kb_max']!s:>12}{'≤ 50':>10}")
     print(json.dumps(results))

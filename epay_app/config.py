@@ -1,4 +1,5 @@
 """All settings, from the environment or `.env`, in one pydantic-settings class."""
+
 from __future__ import annotations
 
 from functools import lru_cache

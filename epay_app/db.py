@@ -2,6 +2,7 @@
 
 Reflex's `rx.session()` reads the same REFLEX_DB_URL, so both see one database.
 """
+
 from __future__ import annotations
 
 import threading

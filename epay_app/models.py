@@ -3,6 +3,7 @@
 Enumerated values are stored as plain strings (the enums live in `domain/`), which keeps
 migrations portable between SQLite and PostgreSQL.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -75,6 +76,7 @@ class User(SQLModel, table=True):
 class LoginThrottle(SQLModel, table=True):
     """Consecutive login failures of one key ("account:…", "address:…", "pair:…|…") and the end
     of the wait they caused (services/auth.py). Kept for unknown e-mails too."""
+
     __tablename__ = "login_throttle"
     key: str = Field(primary_key=True, max_length=400)
     failures: int = 0

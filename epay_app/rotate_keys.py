@@ -5,6 +5,7 @@ first of EPAY_MASTER_KEYS).
 Rotation: put the new key in front (EPAY_MASTER_KEYS=new,old), restart the app, run this
 command, then drop the old key. Until then both keys decrypt. All rows or none are rewritten.
 """
+
 from __future__ import annotations
 
 import sys

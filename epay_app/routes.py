@@ -1,4 +1,5 @@
 """Route constants, so links and redirects never drift from the registered pages."""
+
 LOGIN = "/login"
 HOME = "/"
 SETTINGS = "/parametres"
@@ -16,6 +17,8 @@ def offer_url(number: int | str) -> str:
 
 def order_url(number: int | str) -> str:
     return f"/commandes/{number}"
+
+
 VEHICLES = "/vehicules"
 # Public stock (no login), per point of sale number: /stock/61 and /stock/61/<vehicle id>.
 STOCK = "/stock"

@@ -1,4 +1,5 @@
 """`python -m epay_app.seed`: seed the demo data into an empty database."""
+
 import sys
 
 from .config import ConfigurationError

@@ -2,6 +2,7 @@
 
 Page states inherit from AppState, so every handler can reach the session token.
 """
+
 from __future__ import annotations
 
 import functools
@@ -106,6 +107,7 @@ def require_roles(*roles: GroupType):
             return True, None
 
         if inspect.isasyncgenfunction(fn):
+
             @functools.wraps(fn)
             async def wrapper(self, *args, **kwargs):
                 ok, denial = check(self)
@@ -115,11 +117,13 @@ def require_roles(*roles: GroupType):
                 async for item in fn(self, *args, **kwargs):
                     yield item
         elif inspect.iscoroutinefunction(fn):
+
             @functools.wraps(fn)
             async def wrapper(self, *args, **kwargs):
                 ok, denial = check(self)
                 return denial if not ok else await fn(self, *args, **kwargs)
         elif inspect.isgeneratorfunction(fn):
+
             @functools.wraps(fn)
             def wrapper(self, *args, **kwargs):
                 ok, denial = check(self)
@@ -128,10 +132,12 @@ def require_roles(*roles: GroupType):
                     return
                 yield from fn(self, *args, **kwargs)
         else:
+
             @functools.wraps(fn)
             def wrapper(self, *args, **kwargs):
                 ok, denial = check(self)
                 return denial if not ok else fn(self, *args, **kwargs)
+
         wrapper.allowed_roles = frozenset(allowed)  # read by the role-matrix tests
         return wrapper
 

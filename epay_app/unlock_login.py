@@ -2,6 +2,7 @@
 lifts the login waits of an account (services.auth throttling), e.g. for an owner slowed down by
 someone else's wrong passwords. The administrator's e-mail is checked (active administrator) and
 logged."""
+
 from __future__ import annotations
 
 import argparse
@@ -18,15 +19,17 @@ log = logging.getLogger("epay_app.security")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m epay_app.unlock_login",
-                                     description="Débloquer les connexions d'un compte.")
+    parser = argparse.ArgumentParser(
+        prog="python -m epay_app.unlock_login", description="Débloquer les connexions d'un compte."
+    )
     parser.add_argument("--admin", required=True, help="e-mail de l'administrateur qui débloque")
     parser.add_argument("email", help="e-mail du compte à débloquer")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     with session_scope() as session:
-        admin = session.exec(select(User).where(User.email == auth.normalise_email(args.admin),
-                                                User.active.is_(True))).first()
+        admin = session.exec(
+            select(User).where(User.email == auth.normalise_email(args.admin), User.active.is_(True))
+        ).first()
         try:
             cleared = auth.reset_login_throttle(session, admin, args.email)
         except PermissionError as exc:

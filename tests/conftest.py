@@ -1,4 +1,5 @@
 """Every test run gets its own master-key file and mail folder: nothing is written in the repo."""
+
 import os
 import tempfile
 

@@ -13,6 +13,7 @@ Create Date: 2026-11-28
   Triggers keep it in sync on every write that changes what it is built from (a status change
   touches none of those columns, so it costs nothing here).
 """
+
 from typing import Sequence, Union
 
 from alembic import op
@@ -70,8 +71,10 @@ def _sqlite_upgrade() -> None:
         f"CREATE TRIGGER epayment_search_au AFTER UPDATE OF {_PAYMENT_COLUMNS} ON epayment BEGIN "
         f"DELETE FROM epayment_fts WHERE rowid = OLD.id; {insert('e.id = NEW.id')} END"
     )
-    op.execute("CREATE TRIGGER epayment_search_ad AFTER DELETE ON epayment BEGIN "
-               "DELETE FROM epayment_fts WHERE rowid = OLD.id; END")
+    op.execute(
+        "CREATE TRIGGER epayment_search_ad AFTER DELETE ON epayment BEGIN "
+        "DELETE FROM epayment_fts WHERE rowid = OLD.id; END"
+    )
     for table, columns, fk in _RELATED:
         op.execute(
             f"CREATE TRIGGER {table}_search_au AFTER UPDATE OF {columns} ON {table} BEGIN "

@@ -3,6 +3,7 @@
 Revision ID: 0008_extras
 Revises: 0006_tracking
 """
+
 from typing import Sequence, Union
 
 import sqlalchemy as sa

@@ -6,6 +6,7 @@ Revises: 0008_extras
 Plain ADD COLUMN (no batch mode): on SQLite a batch would rebuild `epayment` and drop the
 search triggers of 0006. Rows that exist before this revision are Sips 2.0.
 """
+
 from typing import Sequence, Union
 
 import sqlalchemy as sa
@@ -53,6 +54,14 @@ def downgrade() -> None:
     op.drop_index("ix_psp_config_webhook_key_id", "psp_config")
     op.drop_index("ix_psp_config_sips_merchant_id", "psp_config")
     # DROP COLUMN without batch: SQLite ≥ 3.35 supports it and keeps the triggers.
-    for column in ("sips_key_version", "sips_key_ciphertext", "sips_merchant_id", "webhook_secret_hint", "webhook_secret_ciphertext", "webhook_key_id", "api_key_id",
-                   "protocol"):
+    for column in (
+        "sips_key_version",
+        "sips_key_ciphertext",
+        "sips_merchant_id",
+        "webhook_secret_hint",
+        "webhook_secret_ciphertext",
+        "webhook_key_id",
+        "api_key_id",
+        "protocol",
+    ):
         op.drop_column("psp_config", column)

@@ -3,6 +3,7 @@
 Revision ID: 0012_reservation_limits
 Revises: 0011_worldline_direct
 """
+
 from typing import Sequence, Union
 
 import sqlalchemy as sa

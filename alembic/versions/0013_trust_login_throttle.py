@@ -6,6 +6,7 @@ Revises: 0012_reservation_limits
 One row per throttled key ("account:<e-mail>", "address:<ip>", "pair:<e-mail>|<ip>"), whether
 the e-mail belongs to an account or not: the throttle must not tell which accounts exist.
 """
+
 from typing import Sequence, Union
 
 import sqlalchemy as sa

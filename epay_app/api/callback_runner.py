@@ -1,6 +1,7 @@
 """What every PSP callback route does once it has read its request: run the use case on the
 callbacks' own database threads, retry once after a concurrent duplicate, and map the outcome to
 an HTTP status. Never a 500: a crash would only make the PSP retry, and 503 says so."""
+
 from __future__ import annotations
 
 import asyncio
@@ -39,8 +40,9 @@ def _retrying(apply: Callable[[], CallbackResult]) -> CallbackResult:
         return apply()
 
 
-async def run_callback(source: str, apply: Callable[[], CallbackResult], *, log: logging.Logger,
-                       not_found_status: int = 400) -> tuple[int, CallbackResult | None]:
+async def run_callback(
+    source: str, apply: Callable[[], CallbackResult], *, log: logging.Logger, not_found_status: int = 400
+) -> tuple[int, CallbackResult | None]:
     """(HTTP status, result). 400 bad seal or malformed, `not_found_status` unknown payment,
     403 sealed by another merchant than the payment's, 503 could not be processed now. Logged
     on the route's own `log`."""

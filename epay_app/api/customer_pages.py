@@ -1,4 +1,5 @@
 """Small French HTML pages the customer sees on our side (payment result, payment link)."""
+
 from __future__ import annotations
 
 from html import escape
@@ -18,28 +19,43 @@ STYLE = (
 )
 
 
-def page(title: str, message: str, details: Mapping[str, str] | None = None, *,
-         status_code: int = 200, page_id: str = "result") -> HTMLResponse:
+def page(
+    title: str,
+    message: str,
+    details: Mapping[str, str] | None = None,
+    *,
+    status_code: int = 200,
+    page_id: str = "result",
+) -> HTMLResponse:
     rows = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in (details or {}).items())
     html = (
-        f"<!doctype html><html lang=\"fr\"><head><meta charset=\"utf-8\"><title>{escape(title)}</title>"
-        f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><style>{STYLE}</style>"
-        f"</head><body><main id=\"{escape(page_id)}\"><h1>{escape(title)}</h1><p>{escape(message)}</p>"
+        f'<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>{escape(title)}</title>'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1"><style>{STYLE}</style>'
+        f'</head><body><main id="{escape(page_id)}"><h1>{escape(title)}</h1><p>{escape(message)}</p>'
         f"{'<dl>' + rows + '</dl>' if rows else ''}</main></body></html>"
     )
     return HTMLResponse(html, status_code=status_code)
 
 
 RESULT_PAGES = {
-    PaymentStatus.AUTORISE: ("Paiement accepté", "Votre paiement a bien été accepté. "
-                             "Un e-mail de confirmation vous sera envoyé."),
-    PaymentStatus.REJETE: ("Paiement refusé", "Votre paiement a été refusé : aucun montant n'a été "
-                           "débité. Contactez votre conseiller pour effectuer un nouveau paiement."),
+    PaymentStatus.AUTORISE: (
+        "Paiement accepté",
+        "Votre paiement a bien été accepté. Un e-mail de confirmation vous sera envoyé.",
+    ),
+    PaymentStatus.REJETE: (
+        "Paiement refusé",
+        "Votre paiement a été refusé : aucun montant n'a été "
+        "débité. Contactez votre conseiller pour effectuer un nouveau paiement.",
+    ),
     PaymentStatus.ANNULE: ("Paiement annulé", "Vous avez annulé le paiement : aucun montant n'a été débité."),
-    PaymentStatus.ERREUR: ("Paiement en erreur", "Une erreur est survenue pendant le paiement. "
-                           "Contactez votre conseiller."),
-    PaymentStatus.ENVOYE: ("Paiement en cours de traitement", "Votre paiement est en cours de "
-                           "traitement ; vous recevrez un e-mail dès qu'il sera accepté."),
+    PaymentStatus.ERREUR: (
+        "Paiement en erreur",
+        "Une erreur est survenue pendant le paiement. Contactez votre conseiller.",
+    ),
+    PaymentStatus.ENVOYE: (
+        "Paiement en cours de traitement",
+        "Votre paiement est en cours de traitement ; vous recevrez un e-mail dès qu'il sera accepté.",
+    ),
 }
 
 
@@ -58,13 +74,12 @@ AUTO_POST_SCRIPT = "document.getElementById('psp-form').submit();"
 
 def auto_post(action: str, fields: Mapping[str, str], title: str) -> HTMLResponse:
     """An auto-submitting form (with a button when JavaScript is off)."""
-    inputs = "".join(f"<input type=\"hidden\" name=\"{escape(k)}\" value=\"{escape(v)}\">"
-                     for k, v in fields.items())
+    inputs = "".join(f'<input type="hidden" name="{escape(k)}" value="{escape(v)}">' for k, v in fields.items())
     html = (
-        f"<!doctype html><html lang=\"fr\"><head><meta charset=\"utf-8\"><title>{escape(title)}</title>"
+        f'<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>{escape(title)}</title>'
         f"<style>{STYLE}</style></head><body><main><h1>{escape(title)}</h1>"
-        f"<form method=\"post\" action=\"{escape(action)}\" id=\"psp-form\">{inputs}"
-        "<button type=\"submit\">Continuer vers le paiement sécurisé</button></form>"
+        f'<form method="post" action="{escape(action)}" id="psp-form">{inputs}'
+        '<button type="submit">Continuer vers le paiement sécurisé</button></form>'
         f"<script>{AUTO_POST_SCRIPT}</script></main></body></html>"
     )
     return HTMLResponse(html, headers={"Cache-Control": "no-store"})

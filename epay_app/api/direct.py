@@ -5,6 +5,7 @@ Webhooks are verified by the SDK on the raw body bytes. Answers: 200 recorded or
 400 bad signature or malformed, 404 unknown payment, 413 too large, 503 when we could not
 process it (the platform retries). Never 500.
 """
+
 from __future__ import annotations
 
 import logging
@@ -30,8 +31,9 @@ async def direct_webhook(request: Request) -> Response:
     except BadRequest as exc:
         return PlainTextResponse("REFUSED", status_code=exc.status)
     headers = dict(request.headers)
-    status, _ = await run_callback("psp:webhook", lambda: direct_payments.apply_webhook(body, headers),
-                                   log=log, not_found_status=404)
+    status, _ = await run_callback(
+        "psp:webhook", lambda: direct_payments.apply_webhook(body, headers), log=log, not_found_status=404
+    )
     return PlainTextResponse("OK" if status == 200 else "REFUSED", status_code=status)
 
 
@@ -49,19 +51,29 @@ async def direct_return(request: Request) -> Response:
     except BadRequest:
         checkout_id = return_mac = ""
     status, result = await run_callback(
-        "psp:return", lambda: direct_payments.apply_return(checkout_id, return_mac), log=log,
-        not_found_status=404)
+        "psp:return", lambda: direct_payments.apply_return(checkout_id, return_mac), log=log, not_found_status=404
+    )
     if result is None:
         if status == 503:
-            return page("Service momentanément indisponible", "Le résultat de votre paiement n'a pas "
-                        "pu être vérifié pour le moment. Il vous sera confirmé par e-mail.",
-                        status_code=503, page_id="error")
-        return page("Réponse de paiement invalide", "Ce retour de paiement n'a pas pu être vérifié. "
-                    "Aucun paiement n'a été enregistré par ce biais.", status_code=400, page_id="error")
+            return page(
+                "Service momentanément indisponible",
+                "Le résultat de votre paiement n'a pas "
+                "pu être vérifié pour le moment. Il vous sera confirmé par e-mail.",
+                status_code=503,
+                page_id="error",
+            )
+        return page(
+            "Réponse de paiement invalide",
+            "Ce retour de paiement n'a pas pu être vérifié. Aucun paiement n'a été enregistré par ce biais.",
+            status_code=400,
+            page_id="error",
+        )
     return result_page(result.status, result.reference, result.amount_cents)
 
 
-API_ROUTES.extend([
-    Route(direct_payments.RETURN_PATH, direct_return, methods=["GET"]),
-    Route(direct_payments.WEBHOOK_PATH, direct_webhook, methods=["POST"]),
-])
+API_ROUTES.extend(
+    [
+        Route(direct_payments.RETURN_PATH, direct_return, methods=["GET"]),
+        Route(direct_payments.WEBHOOK_PATH, direct_webhook, methods=["POST"]),
+    ]
+)

@@ -3,6 +3,7 @@
 The ticket comes from the guarded "Exporter (CSV)" handler (services.export); everything is
 checked before the first byte is sent, so a refusal is a clear 403, never a truncated file.
 """
+
 from __future__ import annotations
 
 import logging
@@ -26,8 +27,11 @@ def _prepare(params) -> tuple[tracking.Viewer, dict]:
     with session_scope(write=False) as session:
         user = export.user_for_ticket(session, params.get("ticket", ""))
         viewer = tracking.viewer_for(session, user)
-        options = dict(filter_keys=parse_filter_keys(params.get("statut") or None), query=params.get("q", ""),
-                       order=SortOrder.NEWEST_FIRST if params.get("tri") == "desc" else SortOrder.OLDEST_FIRST)
+        options = dict(
+            filter_keys=parse_filter_keys(params.get("statut") or None),
+            query=params.get("q", ""),
+            order=SortOrder.NEWEST_FIRST if params.get("tri") == "desc" else SortOrder.OLDEST_FIRST,
+        )
         export.export_statement(session, viewer, **options)  # raises TrackingRefused before streaming
         return viewer, options
 
@@ -49,9 +53,9 @@ async def export_csv(request: Request) -> Response:
         return PlainTextResponse("Export momentanément indisponible. Réessayez dans un instant.", status_code=503)
     log.info("CSV export by user %s (%s)", viewer.user_id, viewer.group.value)
     return StreamingResponse(
-        _chunks(viewer, options), media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{export.filename()}"',
-                 "Cache-Control": "no-store"},
+        _chunks(viewer, options),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{export.filename()}"', "Cache-Control": "no-store"},
     )
 
 

@@ -1,4 +1,5 @@
 """GET /pay/{token}: check the link, then send the customer to the PSP's hosted page."""
+
 from __future__ import annotations
 
 import logging
@@ -38,24 +39,38 @@ async def pay(request: Request) -> Response:
     except LinkInvalid as exc:
         return page("Lien de paiement invalide", str(exc), status_code=404, page_id="link-invalid")
     except LinkExpired:
-        return page("Lien de paiement expiré", "Ce lien de paiement a expiré. Contactez votre "
-                    "conseiller pour recevoir un nouveau lien.", status_code=410, page_id="link-expired")
+        return page(
+            "Lien de paiement expiré",
+            "Ce lien de paiement a expiré. Contactez votre conseiller pour recevoir un nouveau lien.",
+            status_code=410,
+            page_id="link-expired",
+        )
     except LinkUsed as exc:
-        message = _USED.get(exc.status, "Ce lien de paiement n'est plus valide. Contactez votre "
-                            "conseiller pour effectuer un nouveau paiement.")
+        message = _USED.get(
+            exc.status,
+            "Ce lien de paiement n'est plus valide. Contactez votre conseiller pour effectuer un nouveau paiement.",
+        )
         return page("Paiement déjà traité", message, status_code=409, page_id="link-used")
     except PspNotConfigured as exc:
         return page("Paiement en ligne indisponible", str(exc), status_code=503, page_id="link-error")
     except PspCallError as exc:
         log.warning("payment link: the PSP did not open a checkout: %s", exc)
-        return page("Paiement en ligne indisponible", "Le service de paiement ne répond pas pour le moment. "
-                    "Réessayez dans quelques minutes.", status_code=503, page_id="link-error")
+        return page(
+            "Paiement en ligne indisponible",
+            "Le service de paiement ne répond pas pour le moment. Réessayez dans quelques minutes.",
+            status_code=503,
+            page_id="link-error",
+        )
     except DomainError as exc:  # e.g. Sips closed to new payments: the message says what to do
         return page("Paiement en ligne indisponible", str(exc), status_code=503, page_id="link-error")
     except Exception:
         log.exception("payment link failed")
-        return page("Paiement en ligne indisponible", "Le paiement en ligne est momentanément "
-                    "indisponible. Réessayez dans quelques minutes.", status_code=503, page_id="link-error")
+        return page(
+            "Paiement en ligne indisponible",
+            "Le paiement en ligne est momentanément indisponible. Réessayez dans quelques minutes.",
+            status_code=503,
+            page_id="link-error",
+        )
     if checkout.form is None:
         return RedirectResponse(checkout.redirect_url, status_code=303, headers={"Cache-Control": "no-store"})
     amount = payment_details(checkout.reference, checkout.amount_cents)["Montant"]

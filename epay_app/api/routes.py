@@ -1,4 +1,5 @@
 """Custom HTTP routes mounted in front of the Reflex backend (PSP callbacks, payment links)."""
+
 from __future__ import annotations
 
 import os

@@ -16,6 +16,7 @@ The policy, and why each source is there:
   the hosted checkout on EPAY_DIRECT_API_URL's host, reached by a 303 from /pay/<token>);
 - connections: our origin and the websocket of the backend (REFLEX_API_URL).
 """
+
 from __future__ import annotations
 
 import base64
@@ -78,25 +79,26 @@ def _static_dir() -> str:
 def content_security_policy(settings: Settings, inline_hashes: tuple[str, ...] = ()) -> str:
     from .customer_pages import AUTO_POST_SCRIPT
 
-    own = [o for o in dict.fromkeys([origin(settings.public_url), origin(os.environ.get("REFLEX_API_URL", ""))])
-           if o]
+    own = [o for o in dict.fromkeys([origin(settings.public_url), origin(os.environ.get("REFLEX_API_URL", ""))]) if o]
     sockets = [websocket_origin(o) for o in own]
     psp_forms = [o for o in dict.fromkeys([origin(settings.psp_paypage_url), origin(settings.direct_api_url)]) if o]
     scripts = ["'self'", "'unsafe-eval'", script_hash(AUTO_POST_SCRIPT), *inline_hashes]
-    return "; ".join([
-        "default-src 'self'",
-        "script-src " + " ".join(scripts),
-        "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' data: blob:",
-        "font-src 'self' data:",
-        "connect-src " + " ".join(["'self'", *own, *sockets]),
-        "frame-src 'self'",
-        "worker-src 'self' blob:",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action " + " ".join(["'self'", *psp_forms]),
-        "frame-ancestors 'none'",
-    ])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src " + " ".join(scripts),
+            "style-src 'self' 'unsafe-inline'",
+            "img-src 'self' data: blob:",
+            "font-src 'self' data:",
+            "connect-src " + " ".join(["'self'", *own, *sockets]),
+            "frame-src 'self'",
+            "worker-src 'self' blob:",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action " + " ".join(["'self'", *psp_forms]),
+            "frame-ancestors 'none'",
+        ]
+    )
 
 
 def security_headers(settings: Settings, inline_hashes: tuple[str, ...] = ()) -> list[tuple[bytes, bytes]]:
@@ -136,8 +138,10 @@ class SecurityHeaders:
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
                 present = {k.lower() for k, _ in message.get("headers", [])}
-                message = {**message, "headers": [*message.get("headers", []),
-                                                   *((k, v) for k, v in extra if k not in present)]}
+                message = {
+                    **message,
+                    "headers": [*message.get("headers", []), *((k, v) for k, v in extra if k not in present)],
+                }
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

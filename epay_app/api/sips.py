@@ -5,6 +5,7 @@ never trusted on its own. Answers: 200 processed or duplicate, 400 bad seal or m
 403 sealed by another merchant than the payment's (a security event, nothing changed),
 413 too large, 415 not a form, 503 when we could not process it (the PSP retries). Never 500.
 """
+
 from __future__ import annotations
 
 import logging
@@ -22,6 +23,7 @@ from .customer_pages import page, result_page
 from .routes import API_ROUTES
 
 log = logging.getLogger(__name__)
+
 
 def _apply(fields: dict[str, str], source: str) -> CallbackResult:
     with session_scope() as session:
@@ -46,15 +48,25 @@ async def sips_return(request: Request) -> Response:
     status, result = await _process(request, "psp:return")
     if result is None:
         if status == 503:
-            return page("Service momentanément indisponible", "Le résultat de votre paiement n'a pas "
-                        "pu être enregistré pour le moment. Il vous sera confirmé par e-mail.",
-                        status_code=503, page_id="error")
-        return page("Réponse de paiement invalide", "La réponse reçue n'a pas pu être vérifiée. "
-                    "Aucun paiement n'a été enregistré par ce biais.", status_code=status, page_id="error")
+            return page(
+                "Service momentanément indisponible",
+                "Le résultat de votre paiement n'a pas "
+                "pu être enregistré pour le moment. Il vous sera confirmé par e-mail.",
+                status_code=503,
+                page_id="error",
+            )
+        return page(
+            "Réponse de paiement invalide",
+            "La réponse reçue n'a pas pu être vérifiée. Aucun paiement n'a été enregistré par ce biais.",
+            status_code=status,
+            page_id="error",
+        )
     return result_page(result.status, result.reference, result.amount_cents)
 
 
-API_ROUTES.extend([
-    Route(NOTIFY_PATH, sips_notify, methods=["POST"]),
-    Route(RETURN_PATH, sips_return, methods=["POST"]),
-])
+API_ROUTES.extend(
+    [
+        Route(NOTIFY_PATH, sips_notify, methods=["POST"]),
+        Route(RETURN_PATH, sips_return, methods=["POST"]),
+    ]
+)

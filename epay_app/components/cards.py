@@ -1,13 +1,19 @@
 """Cards shared by the offer and order pages: the vehicle card with its e-payment badge,
 the Récapitulatif with the TTC/HT switch, and the e-payment status badge."""
+
 from __future__ import annotations
 
 import reflex as rx
 
 # Badge colours per PaymentStatus value (the labels come from domain.statuses).
 BADGE_COLOURS = [
-    ("envoye", "orange"), ("autorise", "green"), ("annule", "gray"), ("rejete", "red"),
-    ("a_rembourser", "purple"), ("rembourse", "blue"), ("erreur", "red"),
+    ("envoye", "orange"),
+    ("autorise", "green"),
+    ("annule", "gray"),
+    ("rejete", "red"),
+    ("a_rembourser", "purple"),
+    ("rembourse", "blue"),
+    ("erreur", "red"),
 ]
 
 
@@ -15,7 +21,9 @@ def status_badge(label, status, **props) -> rx.Component:
     return rx.badge(
         label,
         color_scheme=rx.match(status, *BADGE_COLOURS, "gray"),
-        variant="soft", size="2", **props,
+        variant="soft",
+        size="2",
+        **props,
     )
 
 
@@ -40,17 +48,23 @@ def vehicle_card(vehicle, *, badge=None, badge_status=None, caption=None) -> rx.
                 ),
                 rx.text(vehicle["version"], size="2", id="vehicle-version"),
                 rx.badge(vehicle["condition"], variant="outline", id="vehicle-condition"),
-                spacing="1", align="start",
+                spacing="1",
+                align="start",
             ),
             rx.spacer(),
             rx.vstack(
                 rx.text(vehicle["price"], weight="bold", size="4", id="vehicle-price"),
                 *([caption] if caption is not None else []),
-                *([rx.cond(badge != "", status_badge(badge, badge_status, id="epay-badge"))]
-                  if badge is not None else []),
-                spacing="1", align="end",
+                *(
+                    [rx.cond(badge != "", status_badge(badge, badge_status, id="epay-badge"))]
+                    if badge is not None
+                    else []
+                ),
+                spacing="1",
+                align="end",
             ),
-            width="100%", gap="1em",
+            width="100%",
+            gap="1em",
         ),
         rx.separator(margin_y="0.6em"),
         rx.flex(
@@ -58,15 +72,19 @@ def vehicle_card(vehicle, *, badge=None, badge_status=None, caption=None) -> rx.
             rx.text(vehicle["power"], size="2", id="vehicle-power"),
             rx.text(vehicle["doors"], size="2", id="vehicle-doors"),
             rx.text(vehicle["colour"], size="2", id="vehicle-colour"),
-            gap="1.2em", wrap="wrap",
+            gap="1.2em",
+            wrap="wrap",
         ),
         rx.flex(
             _fact("Immatriculation :", vehicle["plate"], "vehicle-plate"),
             _fact("MEC :", vehicle["first_registration"], "vehicle-mec"),
             _fact("Kilométrage :", vehicle["mileage"], "vehicle-mileage"),
-            gap="1.2em", wrap="wrap", margin_top="0.4em",
+            gap="1.2em",
+            wrap="wrap",
+            margin_top="0.4em",
         ),
-        width="100%", id="vehicle-card",
+        width="100%",
+        id="vehicle-card",
     )
 
 
@@ -74,10 +92,15 @@ def _amount_line(label: str, recap, key: str, show_ht, *, link: bool = False) ->
     return rx.hstack(
         rx.text(label, size="2"),
         rx.spacer(),
-        rx.text(rx.cond(show_ht, recap[f"{key}_ht"], recap[f"{key}_ttc"]), size="2", weight="medium",
-                id=f"recap-{key.replace('_', '-')}"),
+        rx.text(
+            rx.cond(show_ht, recap[f"{key}_ht"], recap[f"{key}_ttc"]),
+            size="2",
+            weight="medium",
+            id=f"recap-{key.replace('_', '-')}",
+        ),
         *([rx.text("Visualiser", size="1", color_scheme="gray")] if link else []),
-        width="100%", align="center",
+        width="100%",
+        align="center",
     )
 
 
@@ -90,7 +113,9 @@ def recap_card(recap, show_ht, on_toggle, *extra: rx.Component) -> rx.Component:
             rx.text("TTC", size="2", weight=rx.cond(show_ht, "regular", "bold")),
             rx.switch(checked=show_ht, on_change=on_toggle, id="amounts-switch", aria_label="Montants HT"),
             rx.text("HT", size="2", weight=rx.cond(show_ht, "bold", "regular")),
-            spacing="2", align="center", margin_y="0.5em",
+            spacing="2",
+            align="center",
+            margin_y="0.5em",
         ),
         rx.text("Véhicule acheté", size="2", color_scheme="gray"),
         _amount_line("Prix du véhicule :", recap, "vehicle_price", show_ht),
@@ -100,12 +125,17 @@ def recap_card(recap, show_ht, on_toggle, *extra: rx.Component) -> rx.Component:
         rx.hstack(
             rx.text("Prix de vente :", size="3", weight="bold"),
             rx.spacer(),
-            rx.text(rx.cond(show_ht, recap["sale_price_ht"], recap["sale_price_ttc"]), size="3", weight="bold",
-                    id="recap-sale-price"),
+            rx.text(
+                rx.cond(show_ht, recap["sale_price_ht"], recap["sale_price_ttc"]),
+                size="3",
+                weight="bold",
+                id="recap-sale-price",
+            ),
             width="100%",
         ),
         *extra,
-        width="100%", id="recap-card",
+        width="100%",
+        id="recap-card",
     )
 
 

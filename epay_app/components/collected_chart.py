@@ -1,5 +1,6 @@
 """Home page chart (F-63): totals collected per week over the last 12 weeks, for the directeur,
 the chef des ventes and the administrateur (services.collected: one scoped GROUP BY)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -36,19 +37,26 @@ def collected_chart() -> rx.Component:
                     rx.text("Montants encaissés par semaine (12 dernières semaines)", weight="bold", size="3"),
                     rx.spacer(),
                     rx.text("Total : ", CollectedState.total_label, size="2", id="collected-total"),
-                    width="100%", align="center",
+                    width="100%",
+                    align="center",
                 ),
                 rx.recharts.bar_chart(
                     rx.recharts.cartesian_grid(stroke_dasharray="3 3", vertical=False),
                     rx.recharts.x_axis(data_key="semaine"),
                     rx.recharts.y_axis(),
                     rx.recharts.graphing_tooltip(),
-                    rx.recharts.bar(data_key="total", name="Encaissé (€)", fill=rx.color("accent", 9),
-                                    is_animation_active=False),
-                    data=CollectedState.weeks, width="100%", height=260,
+                    rx.recharts.bar(
+                        data_key="total", name="Encaissé (€)", fill=rx.color("accent", 9), is_animation_active=False
+                    ),
+                    data=CollectedState.weeks,
+                    width="100%",
+                    height=260,
                 ),
-                width="100%", spacing="2",
+                width="100%",
+                spacing="2",
             ),
-            width="100%", max_width="52em", id="collected-chart",
+            width="100%",
+            max_width="52em",
+            id="collected-chart",
         ),
     )

@@ -1,4 +1,5 @@
 """The application shell of the guide: top bar and the user's menu."""
+
 from __future__ import annotations
 
 import reflex as rx
@@ -18,15 +19,23 @@ NAV_ITEMS = [
 def nav_link(label: str, href: str, icon: str) -> rx.Component:
     return rx.link(
         rx.hstack(rx.icon(icon, size=16), rx.text(label, size="2"), spacing="1", align="center"),
-        href=href, color="white", underline="none",
+        href=href,
+        color="white",
+        underline="none",
     )
 
 
 def user_menu() -> rx.Component:
     return rx.menu.root(
         rx.menu.trigger(
-            rx.button(AppState.user_initials, radius="full", variant="solid", color_scheme="orange",
-                      id="user-menu", aria_label="Menu utilisateur"),
+            rx.button(
+                AppState.user_initials,
+                radius="full",
+                variant="solid",
+                color_scheme="orange",
+                id="user-menu",
+                aria_label="Menu utilisateur",
+            ),
         ),
         rx.menu.content(
             rx.box(
@@ -53,14 +62,17 @@ def shell(*children: rx.Component, breadcrumb: str = "") -> rx.Component:
             rx.vstack(
                 rx.text(AppState.user_entity, color="white", size="1"),
                 rx.text(AppState.user_pos, color="white", size="1"),
-                spacing="0", align="end",
+                spacing="0",
+                align="end",
             ),
             user_menu(),
-            padding="0.6em 1.5em", background="#1f2a44", align="center", width="100%",
+            padding="0.6em 1.5em",
+            background="#1f2a44",
+            align="center",
+            width="100%",
         ),
         rx.box(
-            rx.cond(breadcrumb != "", rx.text(breadcrumb, size="1", color_scheme="gray",
-                                               margin_bottom="0.5em")),
+            rx.cond(breadcrumb != "", rx.text(breadcrumb, size="1", color_scheme="gray", margin_bottom="0.5em")),
             *children,
             padding="1.5em 2em",
         ),

@@ -1,4 +1,5 @@
 """Time is UTC in storage and Europe/Paris on screen: 16/12/2024 à 16h32."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timezone

@@ -5,6 +5,7 @@ Arabic-Indic spelling of an id or a link would be taken as another spelling of t
 Only ASCII digits are numbers here; NUL and control characters, and overlong values, are
 refused with a French message before they reach the database (PostgreSQL refuses NUL in text).
 """
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Money is integer cents; shown the French way: 25 000,00 €."""
+
 from __future__ import annotations
 
 import re

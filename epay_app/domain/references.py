@@ -1,4 +1,5 @@
 """Transaction references of F-30: EEEEE_PPPPPP_TNNNNNNNNNN_A."""
+
 from __future__ import annotations
 
 import enum

@@ -1,4 +1,5 @@
 """Group types and what each may follow (guide, section 3)."""
+
 from __future__ import annotations
 
 import enum

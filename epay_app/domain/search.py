@@ -3,6 +3,7 @@
 The database builds the same text in SQL (alembic revision 0006_tracking) from this very
 table, so a query normalised here finds what the triggers indexed: both sides must agree.
 """
+
 from __future__ import annotations
 
 # Accented letter → plain lower-case letters. Upper- and lower-case forms, since SQLite's
@@ -43,7 +44,7 @@ def sql_normalise_sqlite(source: str, chunk: int = 12) -> str:
     out = f"SELECT id, lower(t) AS t FROM ({source})"
     for start in range(0, len(pairs), chunk):
         expr = "t"
-        for letter, plain in pairs[start:start + chunk]:
+        for letter, plain in pairs[start : start + chunk]:
             expr = f"replace({expr}, '{letter}', '{plain}')"
         out = f"SELECT id, {expr} AS t FROM ({out})"
     return out

@@ -1,4 +1,5 @@
 """The seven e-payment statuses of the guide and the legal moves between them."""
+
 from __future__ import annotations
 
 import enum
@@ -93,7 +94,5 @@ def check_transition(current: PaymentStatus, target: PaymentStatus) -> bool:
     if current == target:
         return False
     if not is_legal(current, target):
-        raise IllegalTransition(
-            f"Transition interdite : {current.label} → {target.label}"
-        )
+        raise IllegalTransition(f"Transition interdite : {current.label} → {target.label}")
     return True

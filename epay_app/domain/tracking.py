@@ -3,6 +3,7 @@
 Pure rules: which filters exist, which statuses each group type may follow, and which
 column scopes "the e-payments the user follows".
 """
+
 from __future__ import annotations
 
 import enum
@@ -120,9 +121,7 @@ def statuses_for(group: GroupType, filter_keys: list[str]) -> tuple[PaymentStatu
         flt = FILTERS_BY_KEY[key]
         for status in flt.statuses:
             if not may_follow(group, status):
-                raise TrackingRefused(
-                    f"Accès refusé : votre profil ({group.value}) ne suit pas « {flt.label} »."
-                )
+                raise TrackingRefused(f"Accès refusé : votre profil ({group.value}) ne suit pas « {flt.label} ».")
             if status not in wanted:
                 wanted.append(status)
     return tuple(wanted)

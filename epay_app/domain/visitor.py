@@ -1,4 +1,5 @@
 """Who reserves a vehicle from the public stock page: checked field by field, in French."""
+
 from __future__ import annotations
 
 import re
@@ -83,7 +84,7 @@ def validate_visitor(data: Mapping[str, object]) -> VisitorDetails:
 
 
 def _folded(name: str) -> str:
-    """"  Lefèvre " and "LEFEVRE" compare equal: case, accents and spacing do not count."""
+    """ "  Lefèvre " and "LEFEVRE" compare equal: case, accents and spacing do not count."""
     decomposed = unicodedata.normalize("NFKD", " ".join(name.split()))
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
@@ -93,6 +94,9 @@ def is_same_person(details: VisitorDetails, *, last_name: str, first_name: str, 
     e-mail address, so the name and the phone must match too before a public form's data are
     attached to that customer's record (an unknown or unreadable phone never matches)."""
     known_phone = normalise_phone(phone or "")
-    return (known_phone is not None and known_phone == details.phone
-            and _folded(last_name) == _folded(details.last_name)
-            and _folded(first_name) == _folded(details.first_name))
+    return (
+        known_phone is not None
+        and known_phone == details.phone
+        and _folded(last_name) == _folded(details.last_name)
+        and _folded(first_name) == _folded(details.first_name)
+    )

@@ -1,5 +1,6 @@
 """Render an e-mail from its templates: `<name>.txt` (plain text, which also sets the
 subject) and `<name>.html` (autoescaped, inline-styled, table-based for mail clients)."""
+
 from __future__ import annotations
 
 import re

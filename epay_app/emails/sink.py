@@ -4,6 +4,7 @@ page reads. It accepts any sender and recipient and relays nothing.
 
     python -m epay_app.emails.sink --port 8025 --dir .mail_sink
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,8 +47,11 @@ class FileSink:
         os.replace(tmp, target)
         headers = BytesHeaderParser(policy=default_policy).parsebytes(raw)
         entry = {
-            "file": name, "received_at": received.isoformat(), "mail_from": mail_from,
-            "rcpt_tos": list(rcpt_tos), "subject": str(headers.get("Subject", "")),
+            "file": name,
+            "received_at": received.isoformat(),
+            "mail_from": mail_from,
+            "rcpt_tos": list(rcpt_tos),
+            "subject": str(headers.get("Subject", "")),
             "message_id": str(headers.get("Message-ID", "")),
         }
         with self._lock, open(self.directory / INDEX, "a", encoding="utf-8") as index:

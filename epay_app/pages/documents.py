@@ -1,4 +1,5 @@
 """What the offer and order pages share: printing a PDF, and the actions not in this demo."""
+
 from __future__ import annotations
 
 import reflex as rx

@@ -4,6 +4,7 @@ Only the visible cards (plain dicts of display strings) live in the state; the c
 next page is a backend-only var. Every handler re-reads the user on the server and the service
 scopes and checks every query (services.tracking).
 """
+
 from __future__ import annotations
 
 from urllib.parse import urlencode
@@ -17,7 +18,13 @@ from ..db import session_scope
 from ..domain.errors import DomainError
 from ..domain.inputs import BadInput, clean_text, parse_id
 from ..domain.tracking import (
-    ALL_LABEL, FILTERS, FILTERS_BY_KEY, SORT_LABELS, SortOrder, filter_count_label, filters_for,
+    ALL_LABEL,
+    FILTERS,
+    FILTERS_BY_KEY,
+    SORT_LABELS,
+    SortOrder,
+    filter_count_label,
+    filters_for,
     parse_filter_keys,
 )
 from ..domain.roles import GroupType
@@ -30,6 +37,7 @@ _LABEL_TO_SORT = {label: order.value for order, label in SORT_LABELS.items()}
 
 
 PAYMENT_NOT_FOUND = "Ce paiement est introuvable."
+
 
 class EPaymentsState(AppState):
     cards: list[dict[str, str]] = []
@@ -76,8 +84,14 @@ class EPaymentsState(AppState):
         limit = max(tracking.PAGE_SIZE, len(self.cards)) if keep_visible else tracking.PAGE_SIZE
         try:
             with session_scope(write=False) as session:
-                page = tracking.list_payments(session, viewer, filter_keys=self.filter_keys, query=self.query,
-                                              order=SortOrder(self.sort), limit=limit)
+                page = tracking.list_payments(
+                    session,
+                    viewer,
+                    filter_keys=self.filter_keys,
+                    query=self.query,
+                    order=SortOrder(self.sort),
+                    limit=limit,
+                )
         except DomainError as exc:
             self.cards, self.has_more, self._cursor = [], False, ""
             self.refusal = str(exc)
@@ -150,14 +164,20 @@ class EPaymentsState(AppState):
     @rx.event
     @require_roles()
     def load_more(self):
-        """"Voir plus": the next page after the last visible card (keyset)."""
+        """ "Voir plus": the next page after the last visible card (keyset)."""
         viewer = self._viewer()
         if viewer is None or not self._cursor:
             return
         try:
             with session_scope(write=False) as session:
-                page = tracking.list_payments(session, viewer, filter_keys=self.filter_keys, query=self.query,
-                                              order=SortOrder(self.sort), after=self._cursor)
+                page = tracking.list_payments(
+                    session,
+                    viewer,
+                    filter_keys=self.filter_keys,
+                    query=self.query,
+                    order=SortOrder(self.sort),
+                    after=self._cursor,
+                )
         except DomainError as exc:
             return rx.toast.error(str(exc))
         self.cards = self.cards + page.cards
@@ -214,10 +234,16 @@ class EPaymentsState(AppState):
     @rx.event
     @require_roles()
     def export_csv(self):
-        """"Exporter (CSV)": the current filters, search and sort, every page (services.export)."""
+        """ "Exporter (CSV)": the current filters, search and sort, every page (services.export)."""
         user = self.current_user()
-        params = urlencode({"ticket": export.make_ticket(user.id), "statut": ",".join(self.filter_keys),
-                            "q": self.query, "tri": self.sort})
+        params = urlencode(
+            {
+                "ticket": export.make_ticket(user.id),
+                "statut": ",".join(self.filter_keys),
+                "q": self.query,
+                "tri": self.sort,
+            }
+        )
         return rx.download(url=f"{export.PATH}?{params}", filename=export.filename())
 
     # ------------------------------------------------------------ live
@@ -236,27 +262,38 @@ def filter_menu() -> rx.Component:
     items = [
         rx.cond(
             EPaymentsState.allowed_filter_keys.contains(f.key),
-            rx.checkbox(f.label, checked=EPaymentsState.filter_keys.contains(f.key),
-                        on_change=EPaymentsState.toggle_filter(f.key),
-                        id=f"filter-{f.key}"),
+            rx.checkbox(
+                f.label,
+                checked=EPaymentsState.filter_keys.contains(f.key),
+                on_change=EPaymentsState.toggle_filter(f.key),
+                id=f"filter-{f.key}",
+            ),
         )
         for f in FILTERS
     ]
     return rx.popover.root(
         rx.popover.trigger(
-            rx.button(rx.icon("sliders-horizontal", size=16), EPaymentsState.filters_button_label,
-                      variant="outline", id="filters-button"),
+            rx.button(
+                rx.icon("sliders-horizontal", size=16),
+                EPaymentsState.filters_button_label,
+                variant="outline",
+                id="filters-button",
+            ),
         ),
         rx.popover.content(
             rx.vstack(
                 rx.text("Afficher:", weight="bold", size="2"),
-                rx.button(ALL_LABEL, variant="ghost", size="1", on_click=EPaymentsState.reset_filters,
-                          id="filter-all"),
+                rx.button(ALL_LABEL, variant="ghost", size="1", on_click=EPaymentsState.reset_filters, id="filter-all"),
                 *items,
                 rx.separator(),
                 rx.text("Triés par:", weight="bold", size="2"),
-                rx.radio_group(list(SORT_LABELS.values()), value=EPaymentsState.sort_label,
-                               on_change=EPaymentsState.set_sort_label, direction="column", id="sort-group"),
+                rx.radio_group(
+                    list(SORT_LABELS.values()),
+                    value=EPaymentsState.sort_label,
+                    on_change=EPaymentsState.set_sort_label,
+                    direction="column",
+                    id="sort-group",
+                ),
                 spacing="2",
             ),
             id="filters-menu",
@@ -269,13 +306,26 @@ def refund_dialog() -> rx.Component:
         rx.alert_dialog.content(
             rx.alert_dialog.title("Rembourser l'e-Paiement"),
             rx.alert_dialog.description(
-                "Confirmez-vous le remboursement de l'e-Paiement n° ", EPaymentsState.refund_reference, " ?"),
+                "Confirmez-vous le remboursement de l'e-Paiement n° ", EPaymentsState.refund_reference, " ?"
+            ),
             rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Annuler", variant="soft", color_scheme="gray",
-                                                 on_click=EPaymentsState.cancel_refund, id="refund-cancel")),
-                rx.alert_dialog.action(rx.button("Rembourser", color_scheme="red",
-                                                 on_click=EPaymentsState.confirm_refund, id="refund-confirm")),
-                justify="end", spacing="3", margin_top="1em",
+                rx.alert_dialog.cancel(
+                    rx.button(
+                        "Annuler",
+                        variant="soft",
+                        color_scheme="gray",
+                        on_click=EPaymentsState.cancel_refund,
+                        id="refund-cancel",
+                    )
+                ),
+                rx.alert_dialog.action(
+                    rx.button(
+                        "Rembourser", color_scheme="red", on_click=EPaymentsState.confirm_refund, id="refund-confirm"
+                    )
+                ),
+                justify="end",
+                spacing="3",
+                margin_top="1em",
             ),
         ),
         open=EPaymentsState.refund_id != "",
@@ -289,38 +339,61 @@ def epayments_page() -> rx.Component:
             AppState.user_epay_option,
             rx.vstack(
                 rx.hstack(
-                    rx.input(placeholder=SEARCH_PLACEHOLDER, value=EPaymentsState.query,
-                             on_change=EPaymentsState.search, debounce_timeout=250, width="40em", id="search",
-                             aria_label="Rechercher"),
+                    rx.input(
+                        placeholder=SEARCH_PLACEHOLDER,
+                        value=EPaymentsState.query,
+                        on_change=EPaymentsState.search,
+                        debounce_timeout=250,
+                        width="40em",
+                        id="search",
+                        aria_label="Rechercher",
+                    ),
                     filter_menu(),
-                    rx.button(rx.icon("download", size=16), "Exporter (CSV)", variant="outline",
-                              on_click=EPaymentsState.export_csv, id="export-csv"),
-                    align="center", spacing="3",
+                    rx.button(
+                        rx.icon("download", size=16),
+                        "Exporter (CSV)",
+                        variant="outline",
+                        on_click=EPaymentsState.export_csv,
+                        id="export-csv",
+                    ),
+                    align="center",
+                    spacing="3",
                 ),
                 rx.hstack(
                     rx.text("Filtres appliqués: ", EPaymentsState.shown_label, size="2", id="applied"),
                     rx.text("Triés par: ", EPaymentsState.sort_label, size="2", id="sorted-by"),
                     spacing="5",
                 ),
-                rx.cond(EPaymentsState.search_hint != "",
-                        rx.text(EPaymentsState.search_hint, size="1", color_scheme="gray", id="search-hint")),
-                rx.cond(EPaymentsState.refusal != "",
-                        rx.callout(EPaymentsState.refusal, icon="triangle_alert", color_scheme="red", id="refusal")),
+                rx.cond(
+                    EPaymentsState.search_hint != "",
+                    rx.text(EPaymentsState.search_hint, size="1", color_scheme="gray", id="search-hint"),
+                ),
+                rx.cond(
+                    EPaymentsState.refusal != "",
+                    rx.callout(EPaymentsState.refusal, icon="triangle_alert", color_scheme="red", id="refusal"),
+                ),
                 rx.vstack(
                     rx.foreach(
                         EPaymentsState.cards,
-                        lambda c: payment_card(c, EPaymentsState.open_card, EPaymentsState.resend,
-                                               EPaymentsState.ask_refund),
+                        lambda c: payment_card(
+                            c, EPaymentsState.open_card, EPaymentsState.resend, EPaymentsState.ask_refund
+                        ),
                     ),
-                    width="100%", spacing="3", id="results",
+                    width="100%",
+                    spacing="3",
+                    id="results",
                 ),
-                rx.cond((EPaymentsState.cards.length() == 0) & (EPaymentsState.refusal == ""),
-                        rx.text("Aucun e-Paiement.", color_scheme="gray", id="no-results")),
-                rx.cond(EPaymentsState.has_more,
-                        rx.button("Voir plus", variant="outline", on_click=EPaymentsState.load_more,
-                                  id="more")),
+                rx.cond(
+                    (EPaymentsState.cards.length() == 0) & (EPaymentsState.refusal == ""),
+                    rx.text("Aucun e-Paiement.", color_scheme="gray", id="no-results"),
+                ),
+                rx.cond(
+                    EPaymentsState.has_more,
+                    rx.button("Voir plus", variant="outline", on_click=EPaymentsState.load_more, id="more"),
+                ),
                 refund_dialog(),
-                width="100%", spacing="3",
+                width="100%",
+                spacing="3",
             ),
             rx.callout(tracking.NO_OPTION, icon="info", id="no-option"),
         ),

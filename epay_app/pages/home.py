@@ -3,6 +3,7 @@
 Which tiles a user gets comes from domain.roles.TILES; the counts come from one scoped SQL
 query (services.tracking.tile_counts) and follow the payments live while the page is open.
 """
+
 from __future__ import annotations
 
 import reflex as rx
@@ -78,7 +79,8 @@ def home_page() -> rx.Component:
                 rx.hstack(rx.foreach(HomeState.tiles, tile), spacing="4", id="tiles"),
                 rx.link("Voir tous les e-Paiements", href=routes.EPAYMENTS, size="2", id="all-epayments"),
                 collected_chart(),
-                spacing="3", margin_top="1.5em",
+                spacing="3",
+                margin_top="1.5em",
             ),
         ),
     )

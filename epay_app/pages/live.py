@@ -2,6 +2,7 @@
 payments (services.tracking.data_version: two index lookups) every second and lets the page
 reload what it shows when a callback changed something. It stops when the page is left,
 when a newer watcher replaced it, or when the browser is gone."""
+
 from __future__ import annotations
 
 import asyncio
@@ -37,8 +38,7 @@ async def _client_connected(token: str) -> bool:
 
 
 def on_page(state, path: str) -> bool:
-    return state.router.url.path.rstrip("/") == path.rstrip("/") or (
-        path == "/" and state.router.url.path in ("", "/"))
+    return state.router.url.path.rstrip("/") == path.rstrip("/") or (path == "/" and state.router.url.path in ("", "/"))
 
 
 def _viewer_id(state) -> int | None:

@@ -1,4 +1,5 @@
 """Login page."""
+
 from __future__ import annotations
 
 import logging
@@ -57,21 +58,26 @@ def login_page() -> rx.Component:
                     rx.heading("OpenFlex", size="6"),
                     rx.text("Connectez-vous pour accéder à la plateforme.", color_scheme="gray"),
                     rx.text("Adresse e-mail", size="2", weight="medium"),
-                    rx.input(name="email", id="email", type="email", placeholder="prenom.nom@exemple.fr",
-                             width="100%"),
+                    rx.input(name="email", id="email", type="email", placeholder="prenom.nom@exemple.fr", width="100%"),
                     rx.text("Mot de passe", size="2", weight="medium"),
                     rx.input(name="password", id="password", type="password", width="100%"),
-                    rx.cond(LoginState.error != "",
-                            rx.callout(LoginState.error, icon="triangle-alert", color_scheme="red",
-                                       id="login-error", width="100%")),
+                    rx.cond(
+                        LoginState.error != "",
+                        rx.callout(
+                            LoginState.error, icon="triangle-alert", color_scheme="red", id="login-error", width="100%"
+                        ),
+                    ),
                     # Disabled until the page is connected to the server, so an early click is not lost.
-                    rx.button("Se connecter", type="submit", width="100%", id="login-submit",
-                              disabled=~LoginState.is_hydrated),
-                    spacing="3", width="100%",
+                    rx.button(
+                        "Se connecter", type="submit", width="100%", id="login-submit", disabled=~LoginState.is_hydrated
+                    ),
+                    spacing="3",
+                    width="100%",
                 ),
                 on_submit=LoginState.submit_login,
             ),
             width="380px",
         ),
-        height="100vh", background="#f3f5f9",
+        height="100vh",
+        background="#f3f5f9",
     )

@@ -1,6 +1,7 @@
 """Boîte mail (démo): what the local SMTP sink received, for a newcomer to read the customer's
 e-mails and click "Payer l'acompte en ligne". Only in demo mode, and only for a logged-in
 administrator: the mails hold working payment links."""
+
 from __future__ import annotations
 
 import html
@@ -43,10 +44,7 @@ class MailboxState(AppState):
     def load_mailbox(self):
         if (closed := self._closed()) is not None:
             return closed
-        self.mails = [
-            {"id": m.id, "subject": m.subject, "to": m.to, "date": m.date}
-            for m in mailbox.list_mails()
-        ]
+        self.mails = [{"id": m.id, "subject": m.subject, "to": m.to, "date": m.date} for m in mailbox.list_mails()]
         if self.selected_id and all(m["id"] != self.selected_id for m in self.mails):
             self.selected_id = self.selected_subject = self.selected_html = ""
 
@@ -70,7 +68,9 @@ def mail_row(mail: rx.Var) -> rx.Component:
             spacing="1",
         ),
         on_click=MailboxState.open_mail(mail["id"]),
-        cursor="pointer", width="100%", class_name="mailbox-row",
+        cursor="pointer",
+        width="100%",
+        class_name="mailbox-row",
         background=rx.cond(mail["id"] == MailboxState.selected_id, "var(--accent-3)", "white"),
     )
 
@@ -81,28 +81,47 @@ def mailbox_page() -> rx.Component:
             rx.heading("Boîte mail (démo)", size="6"),
             rx.spacer(),
             rx.button("Actualiser", on_click=MailboxState.load_mailbox, variant="soft", id="mailbox-refresh"),
-            align="center", width="100%", margin_bottom="1em",
+            align="center",
+            width="100%",
+            margin_bottom="1em",
         ),
         rx.hstack(
             rx.vstack(
-                rx.cond(MailboxState.mails.length() == 0,
-                        rx.text("Aucun e-mail reçu.", color_scheme="gray", id="mailbox-empty")),
+                rx.cond(
+                    MailboxState.mails.length() == 0,
+                    rx.text("Aucun e-mail reçu.", color_scheme="gray", id="mailbox-empty"),
+                ),
                 rx.foreach(MailboxState.mails, mail_row),
-                width="340px", spacing="2", id="mailbox-list",
+                width="340px",
+                spacing="2",
+                id="mailbox-list",
             ),
             rx.cond(
                 MailboxState.selected_id != "",
                 rx.vstack(
                     rx.text(MailboxState.selected_subject, weight="bold", id="mailbox-subject"),
-                    rx.el.iframe(src_doc=MailboxState.selected_html, sandbox=IFRAME_SANDBOX,
-                                 title="Contenu de l'e-mail", id="mailbox-frame",
-                                 style={"width": "100%", "height": "760px", "border": "1px solid #e3e6eb",
-                                        "background": "white"}),
-                    width="100%", spacing="2",
+                    rx.el.iframe(
+                        src_doc=MailboxState.selected_html,
+                        sandbox=IFRAME_SANDBOX,
+                        title="Contenu de l'e-mail",
+                        id="mailbox-frame",
+                        style={
+                            "width": "100%",
+                            "height": "760px",
+                            "border": "1px solid #e3e6eb",
+                            "background": "white",
+                        },
+                    ),
+                    width="100%",
+                    spacing="2",
                 ),
                 rx.text("Sélectionnez un e-mail.", color_scheme="gray"),
             ),
-            align="start", spacing="5", width="100%",
+            align="start",
+            spacing="5",
+            width="100%",
         ),
-        padding="1.5em 2em", background="#f3f5f9", min_height="100vh",
+        padding="1.5em 2em",
+        background="#f3f5f9",
+        min_height="100vh",
     )

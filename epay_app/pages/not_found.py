@@ -1,4 +1,5 @@
 """The page for an address that does not exist, in French."""
+
 import reflex as rx
 
 from .. import routes
@@ -10,7 +11,8 @@ def not_found_page() -> rx.Component:
             rx.heading("Page introuvable", size="6", id="not-found"),
             rx.text("L'adresse demandée n'existe pas ou n'est plus disponible."),
             rx.link("Retour à l'accueil", href=routes.HOME),
-            align="center", spacing="3",
+            align="center",
+            spacing="3",
         ),
         height="80vh",
     )

@@ -1,5 +1,6 @@
 """Offer page ("Offre n°26837") and its payment tab: "Passer la commande" with the deposit,
 validated on the server by services.checkout (F-20..F-23)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -98,14 +99,21 @@ class OfferState(AppState):
         self.not_found = ""
         self.number = str(view.number)
         self.offer = {
-            "number": str(view.number), "status": view.status, "breadcrumb": view.breadcrumb,
-            "sale_price": view.sale_price, "order_number": view.order_number,
-            "default_delivery": view.default_delivery, "default_extreme": view.default_extreme,
+            "number": str(view.number),
+            "status": view.status,
+            "breadcrumb": view.breadcrumb,
+            "sale_price": view.sale_price,
+            "order_number": view.order_number,
+            "default_delivery": view.default_delivery,
+            "default_extreme": view.default_extreme,
         }
         self.vehicle, self.recap = view.vehicle, view.recap
         self.customer, self.customer_errors = view.customer, view.customer_errors
         self.epay_option, self.epay_available, self.epay_reason = (
-            view.epay_option, view.epay_available, view.epay_reason)
+            view.epay_option,
+            view.epay_available,
+            view.epay_reason,
+        )
 
     @rx.event
     @require_roles(*VIEW_ROLES)
@@ -128,7 +136,7 @@ class OfferState(AppState):
     @rx.event
     @require_roles(*SELLING_ROLES)
     def start_order(self):
-        """"Passer la commande": open the payment tab (or the order, once passed)."""
+        """ "Passer la commande": open the payment tab (or the order, once passed)."""
         if self.offer.get("order_number"):
             return rx.redirect(routes.order_url(self.offer["order_number"]))
         self.tab = "paiement"
@@ -159,7 +167,7 @@ class OfferState(AppState):
     @rx.event
     @require_roles(*SELLING_ROLES)
     def submit_checkout(self, form_data: dict):
-        """"Valider et imprimer": the order in one transaction, then its PDF and the order page."""
+        """ "Valider et imprimer": the order in one transaction, then its PDF and the order page."""
         if self.submitting:
             return
         self.submitting = True
@@ -248,16 +256,19 @@ class OfferState(AppState):
 
 # ---------------------------------------------------------------- view
 
+
 def _customer_dialog() -> rx.Component:
     S = OfferState
 
     def field(label: str, name: str, key: str, **props) -> rx.Component:
         return rx.vstack(
             rx.text(label, size="2", weight="medium"),
-            rx.input(name=name, id=f"customer-{name.replace('_', '-')}", default_value=S.customer[key],
-                     width="100%", **props),
+            rx.input(
+                name=name, id=f"customer-{name.replace('_', '-')}", default_value=S.customer[key], width="100%", **props
+            ),
             field_error(S.customer_form_errors, name),
-            spacing="1", width="100%",
+            spacing="1",
+            width="100%",
         )
 
     return rx.dialog.root(
@@ -266,8 +277,13 @@ def _customer_dialog() -> rx.Component:
             rx.form(
                 rx.vstack(
                     rx.text("Civilité *", size="2", weight="medium"),
-                    rx.select(["M.", "Mme."], value=S.customer_civility, on_change=S.set_customer_civility,
-                              placeholder="Choisir", id="customer-civility"),
+                    rx.select(
+                        ["M.", "Mme."],
+                        value=S.customer_civility,
+                        on_change=S.set_customer_civility,
+                        placeholder="Choisir",
+                        id="customer-civility",
+                    ),
                     field_error(S.customer_form_errors, "civility"),
                     field("Nom *", "last_name", "last_name"),
                     field("Prénom *", "first_name", "first_name"),
@@ -276,15 +292,19 @@ def _customer_dialog() -> rx.Component:
                     rx.hstack(
                         rx.button("Enregistrer", type="submit", id="customer-save"),
                         rx.dialog.close(rx.button("Annuler", variant="soft", color_scheme="gray", type="button")),
-                        spacing="2", justify="end", width="100%",
+                        spacing="2",
+                        justify="end",
+                        width="100%",
                     ),
-                    spacing="2", width="100%",
+                    spacing="2",
+                    width="100%",
                 ),
                 on_submit=S.save_customer,
             ),
             max_width="480px",
         ),
-        open=S.customer_open, on_open_change=S.close_customer,
+        open=S.customer_open,
+        on_open_change=S.close_customer,
     )
 
 
@@ -297,11 +317,19 @@ def _customer_errors_callout() -> rx.Component:
             rx.vstack(
                 rx.text("Fiche client incomplète pour le e-paiement :", weight="bold", size="2"),
                 rx.foreach(S.customer_errors.values(), lambda msg: rx.text(msg, size="2")),
-                rx.button("Compléter la fiche client", on_click=S.open_customer, id="fix-customer",
-                          size="1", variant="soft", type="button"),
+                rx.button(
+                    "Compléter la fiche client",
+                    on_click=S.open_customer,
+                    id="fix-customer",
+                    size="1",
+                    variant="soft",
+                    type="button",
+                ),
                 spacing="1",
             ),
-            color_scheme="amber", id="customer-errors", width="100%",
+            color_scheme="amber",
+            id="customer-errors",
+            width="100%",
         ),
     )
 
@@ -311,7 +339,8 @@ def _labelled(label: str, control: rx.Component, error_key: str) -> rx.Component
         rx.text(label, size="2", weight="medium"),
         control,
         field_error(OfferState.errors, error_key),
-        spacing="1", align="start",
+        spacing="1",
+        align="start",
     )
 
 
@@ -323,60 +352,117 @@ def _payment_tab() -> rx.Component:
             rx.text(CASH_LIMIT_MESSAGE, size="2", color_scheme="gray", id="cash-rule"),
             rx.text(
                 "Par quel moyen de paiement le client souhaite-t-il régler le solde de ",
-                rx.text.strong(S.offer["sale_price"], id="balance-amount"), " ?",
+                rx.text.strong(S.offer["sale_price"], id="balance-amount"),
+                " ?",
                 size="3",
             ),
-            rx.text("* solde n'incluant pas la déduction de l'acompte", size="1", color_scheme="gray",
-                    font_style="italic"),
-            _labelled("Moyen de paiement du solde", rx.select(
-                list(BALANCE_METHODS), value=S.balance_method, on_change=S.set_balance_method,
-                id="balance-method"), "balance_method"),
+            rx.text(
+                "* solde n'incluant pas la déduction de l'acompte", size="1", color_scheme="gray", font_style="italic"
+            ),
+            _labelled(
+                "Moyen de paiement du solde",
+                rx.select(
+                    list(BALANCE_METHODS), value=S.balance_method, on_change=S.set_balance_method, id="balance-method"
+                ),
+                "balance_method",
+            ),
             rx.separator(margin_y="0.6em"),
             rx.heading("Acompte", size="4"),
             rx.text("Acompte versé à la commande", size="2", weight="medium"),
             rx.hstack(
-                _labelled("Montant *", rx.hstack(
-                    rx.input(name="deposit_amount", id="deposit-amount", placeholder="0,00", width="10em"),
-                    rx.text("€ TTC", size="2"), align="center"), "deposit_amount"),
-                _labelled("Moyen de paiement *", rx.select(
-                    list(DEPOSIT_METHODS), value=S.deposit_method, on_change=S.set_deposit_method,
-                    placeholder="Choisir", id="deposit-method"), "deposit_method"),
-                spacing="6", align="start",
+                _labelled(
+                    "Montant *",
+                    rx.hstack(
+                        rx.input(name="deposit_amount", id="deposit-amount", placeholder="0,00", width="10em"),
+                        rx.text("€ TTC", size="2"),
+                        align="center",
+                    ),
+                    "deposit_amount",
+                ),
+                _labelled(
+                    "Moyen de paiement *",
+                    rx.select(
+                        list(DEPOSIT_METHODS),
+                        value=S.deposit_method,
+                        on_change=S.set_deposit_method,
+                        placeholder="Choisir",
+                        id="deposit-method",
+                    ),
+                    "deposit_method",
+                ),
+                spacing="6",
+                align="start",
             ),
             rx.cond(
                 S.online_notice,
                 rx.vstack(
-                    rx.cond(~S.decline_online, rx.callout(ONLINE_NOTICE, icon="info", color_scheme="blue",
-                                                          id="online-notice")),
-                    rx.box(rx.checkbox("Le client ne souhaite pas payer l'acompte en ligne",
-                                       checked=S.decline_online, on_change=S.set_decline_online),
-                           id="decline-online"),
-                    spacing="2", width="100%",
+                    rx.cond(
+                        ~S.decline_online,
+                        rx.callout(ONLINE_NOTICE, icon="info", color_scheme="blue", id="online-notice"),
+                    ),
+                    rx.box(
+                        rx.checkbox(
+                            "Le client ne souhaite pas payer l'acompte en ligne",
+                            checked=S.decline_online,
+                            on_change=S.set_decline_online,
+                        ),
+                        id="decline-online",
+                    ),
+                    spacing="2",
+                    width="100%",
                 ),
             ),
-            rx.cond(S.not_configured_notice,
-                    rx.callout(S.epay_reason, icon="triangle-alert", color_scheme="amber",
-                               id="epay-not-configured")),
+            rx.cond(
+                S.not_configured_notice,
+                rx.callout(S.epay_reason, icon="triangle-alert", color_scheme="amber", id="epay-not-configured"),
+            ),
             rx.cond(S.online_notice & ~S.decline_online, _customer_errors_callout()),
             rx.separator(margin_y="0.6em"),
             rx.heading("Livraison", size="4"),
             rx.hstack(
-                _labelled("Date de livraison *", rx.input(type="date", name="delivery_date", id="delivery-date",
-                                                          default_value=S.offer["default_delivery"]),
-                          "delivery_date"),
-                _labelled("Date de livraison extrême *", rx.input(
-                    type="date", name="extreme_delivery_date", id="extreme-delivery-date",
-                    default_value=S.offer["default_extreme"]), "extreme_delivery_date"),
-                spacing="6", align="start",
+                _labelled(
+                    "Date de livraison *",
+                    rx.input(
+                        type="date", name="delivery_date", id="delivery-date", default_value=S.offer["default_delivery"]
+                    ),
+                    "delivery_date",
+                ),
+                _labelled(
+                    "Date de livraison extrême *",
+                    rx.input(
+                        type="date",
+                        name="extreme_delivery_date",
+                        id="extreme-delivery-date",
+                        default_value=S.offer["default_extreme"],
+                    ),
+                    "extreme_delivery_date",
+                ),
+                spacing="6",
+                align="start",
             ),
             rx.hstack(
-                rx.button("Valider et imprimer", type="submit", id="validate-order", loading=S.submitting,
-                          disabled=~S.can_sell),
-                rx.button("Annuler", type="button", variant="soft", color_scheme="gray",
-                          on_click=S.cancel_checkout, id="cancel-checkout"),
-                spacing="3", margin_top="0.6em",
+                rx.button(
+                    "Valider et imprimer",
+                    type="submit",
+                    id="validate-order",
+                    loading=S.submitting,
+                    disabled=~S.can_sell,
+                ),
+                rx.button(
+                    "Annuler",
+                    type="button",
+                    variant="soft",
+                    color_scheme="gray",
+                    on_click=S.cancel_checkout,
+                    id="cancel-checkout",
+                ),
+                spacing="3",
+                margin_top="0.6em",
             ),
-            spacing="3", align="start", width="100%", max_width="760px",
+            spacing="3",
+            align="start",
+            width="100%",
+            max_width="760px",
         ),
         on_submit=S.submit_checkout,
         id="checkout-form",
@@ -388,7 +474,9 @@ def _synthesis_tab() -> rx.Component:
     return rx.grid(
         vehicle_card(S.vehicle, caption=rx.text("Offre en cours", size="1", color_scheme="gray")),
         recap_card(S.recap, S.show_ht, S.toggle_ht),
-        columns=rx.breakpoints(initial="1", md="2"), spacing="4", width="100%",
+        columns=rx.breakpoints(initial="1", md="2"),
+        spacing="4",
+        width="100%",
     )
 
 
@@ -400,9 +488,12 @@ def _home_tab() -> rx.Component:
             rx.text(S.customer["label"], id="customer-label"),
             rx.text(S.customer["email"], size="2", color_scheme="gray"),
             rx.text(S.customer["phone"], size="2", color_scheme="gray"),
-            rx.cond(S.can_sell, rx.button("Modifier le client", variant="soft", on_click=S.open_customer,
-                                          id="edit-customer")),
-            spacing="1", align="start",
+            rx.cond(
+                S.can_sell,
+                rx.button("Modifier le client", variant="soft", on_click=S.open_customer, id="edit-customer"),
+            ),
+            spacing="1",
+            align="start",
         ),
     )
 
@@ -411,9 +502,11 @@ def _documents_tab() -> rx.Component:
     S = OfferState
     return rx.vstack(
         rx.button(rx.icon("printer", size=16), "Imprimer l'offre", variant="soft", on_click=S.print_offer),
-        rx.cond(S.ordered, rx.link("Commande n°" + S.offer["order_number"],
-                                   href="/commandes/" + S.offer["order_number"])),
-        spacing="2", align="start",
+        rx.cond(
+            S.ordered, rx.link("Commande n°" + S.offer["order_number"], href="/commandes/" + S.offer["order_number"])
+        ),
+        spacing="2",
+        align="start",
     )
 
 
@@ -423,7 +516,8 @@ def _header() -> rx.Component:
         rx.hstack(
             rx.heading("Offre n°", S.offer["number"], size="6", id="offer-title"),
             rx.badge(S.offer["status"], color_scheme="green", size="2", id="offer-status"),
-            align="center", spacing="3",
+            align="center",
+            spacing="3",
         ),
         rx.hstack(
             rx.cond(
@@ -434,13 +528,24 @@ def _header() -> rx.Component:
             rx.button("Envoyer l'offre", variant="soft", on_click=S.not_available, id="send-offer"),
             rx.button("Imprimer", variant="soft", on_click=S.print_offer, id="print-offer"),
             rx.button("Modifier", variant="soft", on_click=S.not_available, id="edit-offer"),
-            spacing="2", wrap="wrap",
+            spacing="2",
+            wrap="wrap",
         ),
-        rx.cond(S.ordered, rx.callout(
-            rx.text("Cette offre a été commandée : ",
-                    rx.link("commande n°" + S.offer["order_number"], href="/commandes/" + S.offer["order_number"])),
-            icon="circle-check", color_scheme="green", id="already-ordered")),
-        spacing="3", align="start", width="100%",
+        rx.cond(
+            S.ordered,
+            rx.callout(
+                rx.text(
+                    "Cette offre a été commandée : ",
+                    rx.link("commande n°" + S.offer["order_number"], href="/commandes/" + S.offer["order_number"]),
+                ),
+                icon="circle-check",
+                color_scheme="green",
+                id="already-ordered",
+            ),
+        ),
+        spacing="3",
+        align="start",
+        width="100%",
     )
 
 
@@ -464,12 +569,17 @@ def offer_page() -> rx.Component:
                     rx.tabs.content(_synthesis_tab(), value="synthese", padding_top="1em"),
                     rx.tabs.content(
                         rx.cond(S.ordered, rx.text("La commande a déjà été passée."), _payment_tab()),
-                        value="paiement", padding_top="1em"),
+                        value="paiement",
+                        padding_top="1em",
+                    ),
                     rx.tabs.content(_documents_tab(), value="documents", padding_top="1em"),
-                    value=S.tab, on_change=S.set_tab, width="100%",
+                    value=S.tab,
+                    on_change=S.set_tab,
+                    width="100%",
                 ),
                 _customer_dialog(),
-                spacing="3", width="100%",
+                spacing="3",
+                width="100%",
             ),
         ),
     )

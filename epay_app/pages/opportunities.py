@@ -1,4 +1,5 @@
 """Opportunités: the opportunities of the user's entity with their offers and orders."""
+
 from __future__ import annotations
 
 import reflex as rx
@@ -28,21 +29,26 @@ def _row(row) -> rx.Component:
         rx.table.cell(row["vehicle"]),
         rx.table.cell(row["seller"]),
         rx.table.cell(row["pos"]),
-        rx.table.cell(rx.cond(
-            row["offer"] != "",
-            rx.link("Offre n°" + row["offer"], href="/offres/" + row["offer"],
-                    id="offer-link-" + row["offer"]),
-        ), rx.text(row["offer_status"], size="1", color_scheme="gray")),
-        rx.table.cell(rx.cond(
-            row["order"] != "",
-            rx.vstack(
-                rx.link("Commande n°" + row["order"], href="/commandes/" + row["order"],
-                        id="order-link-" + row["order"]),
-                rx.text(row["order_status"], size="1", color_scheme="gray"),
-                spacing="0",
+        rx.table.cell(
+            rx.cond(
+                row["offer"] != "",
+                rx.link("Offre n°" + row["offer"], href="/offres/" + row["offer"], id="offer-link-" + row["offer"]),
             ),
-            rx.text("—", color_scheme="gray"),
-        )),
+            rx.text(row["offer_status"], size="1", color_scheme="gray"),
+        ),
+        rx.table.cell(
+            rx.cond(
+                row["order"] != "",
+                rx.vstack(
+                    rx.link(
+                        "Commande n°" + row["order"], href="/commandes/" + row["order"], id="order-link-" + row["order"]
+                    ),
+                    rx.text(row["order_status"], size="1", color_scheme="gray"),
+                    spacing="0",
+                ),
+                rx.text("—", color_scheme="gray"),
+            )
+        ),
         rx.table.cell(rx.cond(row["badge"] != "", rx.badge(row["badge"], variant="soft"))),
     )
 
@@ -53,16 +59,29 @@ def opportunities_page() -> rx.Component:
         rx.cond(
             OpportunitiesState.rows.length() > 0,
             rx.table.root(
-                rx.table.header(rx.table.row(
-                    *[rx.table.column_header_cell(h) for h in (
-                        "N° opportunité", "Client", "Véhicule", "Vendeur", "Point de vente", "Offre",
-                        "Commande", "e-Paiement")],
-                )),
+                rx.table.header(
+                    rx.table.row(
+                        *[
+                            rx.table.column_header_cell(h)
+                            for h in (
+                                "N° opportunité",
+                                "Client",
+                                "Véhicule",
+                                "Vendeur",
+                                "Point de vente",
+                                "Offre",
+                                "Commande",
+                                "e-Paiement",
+                            )
+                        ],
+                    )
+                ),
                 rx.table.body(rx.foreach(OpportunitiesState.rows, _row)),
-                variant="surface", width="100%", id="opportunities-table",
+                variant="surface",
+                width="100%",
+                id="opportunities-table",
             ),
             rx.text("Aucune donnée", color_scheme="gray"),
         ),
         breadcrumb="OPPORTUNITÉS",
     )
-

@@ -4,6 +4,7 @@ resend / new attempt / cancel, the deposit card and its "e-Paiement" modal (F-24
 The page follows callbacks by itself (F-55): while it is open, a background task compares a
 cheap SQL fingerprint of the order's payments every second and reloads only when it moved.
 It stops when the page is left, the tab is closed, or another order page takes over."""
+
 from __future__ import annotations
 
 import asyncio
@@ -68,9 +69,14 @@ class OrderState(AppState):
         self.not_found = ""
         self.number = str(view.number)
         self.order = {
-            "number": str(view.number), "status": view.status, "breadcrumb": view.breadcrumb,
-            "banner": view.banner, "validated": view.validated_line, "delivery": view.delivery_line,
-            "extreme": view.extreme_line, "payment_status": view.payment_status,
+            "number": str(view.number),
+            "status": view.status,
+            "breadcrumb": view.breadcrumb,
+            "banner": view.banner,
+            "validated": view.validated_line,
+            "delivery": view.delivery_line,
+            "extreme": view.extreme_line,
+            "payment_status": view.payment_status,
             "payment_badge": view.payment_badge,
         }
         self.vehicle, self.recap, self.deposit = view.vehicle, view.recap, view.deposit
@@ -198,43 +204,63 @@ class OrderState(AppState):
 
 # ---------------------------------------------------------------- view
 
+
 def _epay_modal() -> rx.Component:
     S = OrderState
     return rx.dialog.root(
         rx.dialog.content(
             rx.dialog.title("e-Paiement"),
             rx.table.root(
-                rx.table.header(rx.table.row(
-                    rx.table.column_header_cell("N° transaction"),
-                    rx.table.column_header_cell("Montant TTC"),
-                    rx.table.column_header_cell("Date de création"),
-                    rx.table.column_header_cell("État du paiement"),
-                )),
-                rx.table.body(rx.foreach(S.attempts, lambda a: rx.table.row(
-                    rx.table.cell(a["reference"], class_name="epay-reference"),
-                    rx.table.cell(a["amount"]),
-                    rx.table.cell(a["created"]),
-                    rx.table.cell(status_badge(a["state"], a["status"], class_name="epay-state")),
-                ))),
-                variant="surface", width="100%", id="epay-table",
+                rx.table.header(
+                    rx.table.row(
+                        rx.table.column_header_cell("N° transaction"),
+                        rx.table.column_header_cell("Montant TTC"),
+                        rx.table.column_header_cell("Date de création"),
+                        rx.table.column_header_cell("État du paiement"),
+                    )
+                ),
+                rx.table.body(
+                    rx.foreach(
+                        S.attempts,
+                        lambda a: rx.table.row(
+                            rx.table.cell(a["reference"], class_name="epay-reference"),
+                            rx.table.cell(a["amount"]),
+                            rx.table.cell(a["created"]),
+                            rx.table.cell(status_badge(a["state"], a["status"], class_name="epay-state")),
+                        ),
+                    )
+                ),
+                variant="surface",
+                width="100%",
+                id="epay-table",
             ),
             rx.text("Historique", weight="bold", size="2", margin_top="1em"),
             rx.box(
-                rx.foreach(S.timeline, lambda e: rx.hstack(
-                    rx.text(e["at"], size="1", color_scheme="gray", min_width="9em"),
-                    rx.text(e["reference"], size="1", min_width="15em"),
-                    rx.text(e["what"], size="1", weight="medium"),
-                    rx.text(e["who"], size="1", color_scheme="gray"),
-                    rx.text(e["detail"], size="1", color_scheme="gray"),
-                    spacing="2", class_name="epay-event",
-                )),
-                id="epay-timeline", max_height="220px", overflow_y="auto",
+                rx.foreach(
+                    S.timeline,
+                    lambda e: rx.hstack(
+                        rx.text(e["at"], size="1", color_scheme="gray", min_width="9em"),
+                        rx.text(e["reference"], size="1", min_width="15em"),
+                        rx.text(e["what"], size="1", weight="medium"),
+                        rx.text(e["who"], size="1", color_scheme="gray"),
+                        rx.text(e["detail"], size="1", color_scheme="gray"),
+                        spacing="2",
+                        class_name="epay-event",
+                    ),
+                ),
+                id="epay-timeline",
+                max_height="220px",
+                overflow_y="auto",
             ),
-            rx.hstack(rx.button("Fermer", variant="soft", id="epay-close", on_click=S.set_modal_open(False)),
-                      justify="end", margin_top="1em"),
+            rx.hstack(
+                rx.button("Fermer", variant="soft", id="epay-close", on_click=S.set_modal_open(False)),
+                justify="end",
+                margin_top="1em",
+            ),
             max_width="860px",
         ),
-        open=S.modal_open, on_open_change=S.set_modal_open,
+        open=S.modal_open,
+        on_open_change=S.set_modal_open,
     )
 
 
@@ -252,25 +278,38 @@ def _deposit_card() -> rx.Component:
                 align="center",
             ),
         ),
-        id="deposit-card", margin_top="0.8em", width="100%",
+        id="deposit-card",
+        margin_top="0.8em",
+        width="100%",
     )
 
 
 def _cancel_button() -> rx.Component:
     S = OrderState
     return rx.alert_dialog.root(
-        rx.alert_dialog.trigger(rx.button("Annuler la commande", color_scheme="red", variant="soft",
-                                          id="cancel-order", disabled=~S.can_sell)),
+        rx.alert_dialog.trigger(
+            rx.button(
+                "Annuler la commande", color_scheme="red", variant="soft", id="cancel-order", disabled=~S.can_sell
+            )
+        ),
         rx.alert_dialog.content(
             rx.alert_dialog.title("Annuler la commande"),
             rx.alert_dialog.description(
-                "La commande sera annulée. Un acompte déjà payé en ligne passera « À rembourser ». "
-                "Confirmez-vous ?"),
+                "La commande sera annulée. Un acompte déjà payé en ligne passera « À rembourser ». Confirmez-vous ?"
+            ),
             rx.hstack(
                 rx.alert_dialog.cancel(rx.button("Non", variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(rx.button("Oui, annuler la commande", color_scheme="red",
-                                                 on_click=S.cancel_order, id="confirm-cancel-order")),
-                spacing="3", justify="end", margin_top="1em",
+                rx.alert_dialog.action(
+                    rx.button(
+                        "Oui, annuler la commande",
+                        color_scheme="red",
+                        on_click=S.cancel_order,
+                        id="confirm-cancel-order",
+                    )
+                ),
+                spacing="3",
+                justify="end",
+                margin_top="1em",
             ),
         ),
     )
@@ -281,24 +320,41 @@ def _header() -> rx.Component:
     return rx.vstack(
         rx.hstack(
             rx.heading("Commande n°", S.order["number"], size="6", id="order-title"),
-            rx.badge(S.order["status"], color_scheme=rx.cond(S.cancelled, "red", "green"), size="2",
-                     id="order-status"),
-            align="center", spacing="3",
+            rx.badge(S.order["status"], color_scheme=rx.cond(S.cancelled, "red", "green"), size="2", id="order-status"),
+            align="center",
+            spacing="3",
         ),
         rx.hstack(
             rx.button("Envoyer la commande", variant="soft", on_click=S.not_available),
             rx.button("Imprimer", variant="soft", on_click=S.print_order, id="print-order"),
             rx.button("Modifier", variant="soft", on_click=S.not_available),
-            rx.cond(S.can_resend & S.can_sell,
-                    rx.button("Renvoyer le lien de e-paiement", on_click=S.resend_link, id="resend-link",
-                              loading=S.busy, disabled=S.busy)),
-            rx.cond(S.can_retry & S.can_sell,
-                    rx.button("Effectuer un nouveau paiement", on_click=S.retry_payment, id="retry-payment",
-                              loading=S.busy, disabled=S.busy)),
+            rx.cond(
+                S.can_resend & S.can_sell,
+                rx.button(
+                    "Renvoyer le lien de e-paiement",
+                    on_click=S.resend_link,
+                    id="resend-link",
+                    loading=S.busy,
+                    disabled=S.busy,
+                ),
+            ),
+            rx.cond(
+                S.can_retry & S.can_sell,
+                rx.button(
+                    "Effectuer un nouveau paiement",
+                    on_click=S.retry_payment,
+                    id="retry-payment",
+                    loading=S.busy,
+                    disabled=S.busy,
+                ),
+            ),
             rx.cond(~S.cancelled, _cancel_button()),
-            spacing="2", wrap="wrap",
+            spacing="2",
+            wrap="wrap",
         ),
-        spacing="3", align="start", width="100%",
+        spacing="3",
+        align="start",
+        width="100%",
     )
 
 
@@ -312,14 +368,20 @@ def _validated() -> rx.Component:
                 rx.text(S.order["banner"], id="order-banner"),
                 spacing="1",
             ),
-            color_scheme="green", width="100%",
+            color_scheme="green",
+            width="100%",
         ),
-        rx.cond(S.cancelled, rx.callout("Cette commande est annulée.", icon="ban", color_scheme="red",
-                                        id="order-cancelled", width="100%")),
+        rx.cond(
+            S.cancelled,
+            rx.callout(
+                "Cette commande est annulée.", icon="ban", color_scheme="red", id="order-cancelled", width="100%"
+            ),
+        ),
         rx.text(S.order["validated"], size="2", id="order-validated"),
         rx.text(S.order["delivery"], size="2", id="order-delivery"),
         rx.text(S.order["extreme"], size="2", id="order-extreme"),
-        spacing="2", width="100%",
+        spacing="2",
+        width="100%",
     )
 
 
@@ -335,13 +397,14 @@ def order_page() -> rx.Component:
                 _validated(),
                 rx.grid(
                     vehicle_card(S.vehicle, badge=S.order["payment_badge"], badge_status=S.order["payment_status"]),
-                    rx.vstack(recap_card(S.recap, S.show_ht, S.toggle_ht), _deposit_card(), width="100%",
-                              spacing="0"),
-                    columns=rx.breakpoints(initial="1", md="2"), spacing="4", width="100%",
+                    rx.vstack(recap_card(S.recap, S.show_ht, S.toggle_ht), _deposit_card(), width="100%", spacing="0"),
+                    columns=rx.breakpoints(initial="1", md="2"),
+                    spacing="4",
+                    width="100%",
                 ),
                 _epay_modal(),
-                spacing="3", width="100%",
+                spacing="3",
+                width="100%",
             ),
         ),
     )
-

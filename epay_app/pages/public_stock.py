@@ -1,4 +1,5 @@
 """Public stock of a point of sale (no login): its published vehicles, for web visitors (F-40)."""
+
 from __future__ import annotations
 
 import reflex as rx
@@ -28,8 +29,13 @@ def vehicle_row(vehicle: Vehicle, pos_number: int) -> dict[str, str]:
         "condition": vehicle.condition,
         "price": format_eur(vehicle.price_cents),
         "href": routes.public_vehicle(pos_number, vehicle.id),
-        "status": ("Vendu" if vehicle.stock_status == reservations.SOLD
-                   else f"Réservé jusqu'au {format_paris(until)}" if until else ""),
+        "status": (
+            "Vendu"
+            if vehicle.stock_status == reservations.SOLD
+            else f"Réservé jusqu'au {format_paris(until)}"
+            if until
+            else ""
+        ),
     }
 
 
@@ -51,7 +57,8 @@ class PublicStockState(rx.State):
             if pos is None:
                 return
             rows = session.exec(
-                select(Vehicle).where(Vehicle.pos_id == pos.id, *reservations.offered_in_stock())
+                select(Vehicle)
+                .where(Vehicle.pos_id == pos.id, *reservations.offered_in_stock())
                 .order_by(Vehicle.make, Vehicle.model, Vehicle.id)
             ).all()
             self.vehicles = [vehicle_row(v, pos.number) for v in rows]
@@ -60,8 +67,14 @@ class PublicStockState(rx.State):
 
 
 def photo_placeholder(height: str = "140px") -> rx.Component:
-    return rx.center(rx.icon("car", size=48, color="#9aa4b5"), height=height, width="100%",
-                     background="#e8ecf3", border_radius="6px", aria_label="Photo à venir")
+    return rx.center(
+        rx.icon("car", size=48, color="#9aa4b5"),
+        height=height,
+        width="100%",
+        background="#e8ecf3",
+        border_radius="6px",
+        aria_label="Photo à venir",
+    )
 
 
 def public_header(*children: rx.Component) -> rx.Component:
@@ -69,7 +82,11 @@ def public_header(*children: rx.Component) -> rx.Component:
         rx.text("OpenFlex", weight="bold", color="white", size="4"),
         rx.text("Nos véhicules en stock", color="white", size="2"),
         *children,
-        padding="0.8em 1.5em", background="#1f2a44", align="center", spacing="4", width="100%",
+        padding="0.8em 1.5em",
+        background="#1f2a44",
+        align="center",
+        spacing="4",
+        width="100%",
     )
 
 
@@ -83,13 +100,19 @@ def vehicle_card(row: rx.Var) -> rx.Component:
                 rx.text(row["model"], size="3"),
                 rx.text(row["version"], size="2", color_scheme="gray"),
                 rx.text(row["price"], weight="bold", size="4", class_name="vehicle-price"),
-                rx.cond(row["status"] != "",
-                        rx.badge(row["status"], color_scheme="orange", class_name="vehicle-status")),
-                spacing="1", align="start", width="100%",
+                rx.cond(
+                    row["status"] != "", rx.badge(row["status"], color_scheme="orange", class_name="vehicle-status")
+                ),
+                spacing="1",
+                align="start",
+                width="100%",
             ),
             width="100%",
         ),
-        href=row["href"], underline="none", color="inherit", id="vehicle-" + row["id"],
+        href=row["href"],
+        underline="none",
+        color="inherit",
+        id="vehicle-" + row["id"],
         class_name="vehicle-card",
     )
 
@@ -102,21 +125,31 @@ def public_stock_page() -> rx.Component:
                 PublicStockState.found,
                 rx.vstack(
                     rx.heading(PublicStockState.pos_name, size="6", id="pos-name"),
-                    rx.text(PublicStockState.pos_address, " · ", PublicStockState.pos_phone,
-                            color_scheme="gray", size="2"),
+                    rx.text(
+                        PublicStockState.pos_address, " · ", PublicStockState.pos_phone, color_scheme="gray", size="2"
+                    ),
                     rx.cond(
                         PublicStockState.vehicles.length() > 0,
-                        rx.grid(rx.foreach(PublicStockState.vehicles, vehicle_card),
-                                columns=rx.breakpoints(initial="1", sm="2", md="3"), spacing="4",
-                                width="100%", id="vehicle-list"),
+                        rx.grid(
+                            rx.foreach(PublicStockState.vehicles, vehicle_card),
+                            columns=rx.breakpoints(initial="1", sm="2", md="3"),
+                            spacing="4",
+                            width="100%",
+                            id="vehicle-list",
+                        ),
                         rx.text("Aucun véhicule n'est en ligne pour le moment.", id="no-vehicle"),
                     ),
-                    spacing="3", width="100%",
+                    spacing="3",
+                    width="100%",
                 ),
-                rx.callout("Ce point de vente n'existe pas.", icon="triangle-alert", color_scheme="red",
-                           id="not-found"),
+                rx.callout(
+                    "Ce point de vente n'existe pas.", icon="triangle-alert", color_scheme="red", id="not-found"
+                ),
             ),
-            padding="1.5em 2em", max_width="1100px", margin="0 auto",
+            padding="1.5em 2em",
+            max_width="1100px",
+            margin="0 auto",
         ),
-        background="#f3f5f9", min_height="100vh",
+        background="#f3f5f9",
+        min_height="100vh",
     )

@@ -1,4 +1,5 @@
 """A published vehicle's public page (no login) with "Réserver ce véhicule" (F-40)."""
+
 from __future__ import annotations
 
 import logging
@@ -55,17 +56,25 @@ class PublicVehicleState(rx.State):
             group = session.get(DealerGroup, session.get(Entity, pos.entity_id).group_id)
             state = reservations.availability(session, vehicle)
         self.found, self.vehicle_id, self.pos_number, self.pos_name = True, vehicle.id, pos.number, pos.name
-        self.make, self.model, self.version, self.condition = (vehicle.make, vehicle.model, vehicle.version,
-                                                               vehicle.condition)
+        self.make, self.model, self.version, self.condition = (
+            vehicle.make,
+            vehicle.model,
+            vehicle.version,
+            vehicle.condition,
+        )
         self.title = f"{vehicle.make} {vehicle.model}"
         self.price = format_eur(vehicle.price_cents)
-        self.details = [d for d in (
-            vehicle.fuel,
-            f"{vehicle.fiscal_power} CV / {vehicle.power_hp} ch" if vehicle.power_hp else "",
-            f"{vehicle.doors} P {vehicle.colour}".strip() if vehicle.colour else "",
-            f"{vehicle.mileage_km:,} km".replace(",", " ") if vehicle.mileage_km else "",
-            f"Immatriculation : {vehicle.plate}" if vehicle.plate else "",
-        ) if d]
+        self.details = [
+            d
+            for d in (
+                vehicle.fuel,
+                f"{vehicle.fiscal_power} CV / {vehicle.power_hp} ch" if vehicle.power_hp else "",
+                f"{vehicle.doors} P {vehicle.colour}".strip() if vehicle.colour else "",
+                f"{vehicle.mileage_km:,} km".replace(",", " ") if vehicle.mileage_km else "",
+                f"Immatriculation : {vehicle.plate}" if vehicle.plate else "",
+            )
+            if d
+        ]
         self.can_reserve = state.can_reserve
         self.reserved_label = f"Réservé jusqu'au {format_paris(state.blocked_until)}" if state.blocked_until else ""
         self.unavailable = "" if state.can_reserve else state.reason
@@ -117,9 +126,11 @@ class PublicVehicleState(rx.State):
         else:
             self.show_form = False
             self.done = True
-            self.done_text = (f"Le véhicule vous est réservé le temps du paiement, jusqu'au "
-                              f"{format_paris(result.blocked_until)} (paiement en ligne n° {result.reference}). "
-                              f"Une fois le paiement accepté, il vous sera réservé {self.hours} heures.")
+            self.done_text = (
+                f"Le véhicule vous est réservé le temps du paiement, jusqu'au "
+                f"{format_paris(result.blocked_until)} (paiement en ligne n° {result.reference}). "
+                f"Une fois le paiement accepté, il vous sera réservé {self.hours} heures."
+            )
             self._load(pos_number, vehicle_id)
             if result.pay_url:
                 self.done_text += " Vous allez être redirigé vers la page de paiement sécurisé."
@@ -135,70 +146,116 @@ def _reserve(vehicle_id: int, data: dict, client_address: str) -> reservations.R
 
 
 def field_error(name: str) -> rx.Component:
-    return rx.cond(PublicVehicleState.errors.contains(name),
-                   rx.text(PublicVehicleState.errors[name], color="red", size="1", id=f"error-{name}"))
+    return rx.cond(
+        PublicVehicleState.errors.contains(name),
+        rx.text(PublicVehicleState.errors[name], color="red", size="1", id=f"error-{name}"),
+    )
 
 
 def labelled(label: str, name: str, control: rx.Component) -> rx.Component:
-    return rx.vstack(rx.text(label, size="2", weight="medium"), control, field_error(name),
-                     spacing="1", width="100%")
+    return rx.vstack(rx.text(label, size="2", weight="medium"), control, field_error(name), spacing="1", width="100%")
 
 
 def reservation_form() -> rx.Component:
     return rx.form(
         rx.vstack(
             rx.heading("Réserver ce véhicule", size="4"),
-            rx.text("Le véhicule vous sera réservé pendant ", PublicVehicleState.hours,
-                    " heures contre un paiement en ligne de ", PublicVehicleState.amount,
-                    ". Sans paiement accepté dans les ", PublicVehicleState.hold_minutes,
-                    " minutes, il sera remis en vente.", size="2", id="reservation-terms"),
-            labelled("Civilité *", "civility",
-                     rx.radio_group(["M.", "Mme."], name="civility", direction="row", id="civility")),
+            rx.text(
+                "Le véhicule vous sera réservé pendant ",
+                PublicVehicleState.hours,
+                " heures contre un paiement en ligne de ",
+                PublicVehicleState.amount,
+                ". Sans paiement accepté dans les ",
+                PublicVehicleState.hold_minutes,
+                " minutes, il sera remis en vente.",
+                size="2",
+                id="reservation-terms",
+            ),
+            labelled(
+                "Civilité *",
+                "civility",
+                rx.radio_group(["M.", "Mme."], name="civility", direction="row", id="civility"),
+            ),
             labelled("Nom *", "last_name", rx.input(name="last_name", id="last_name", width="100%")),
             labelled("Prénom *", "first_name", rx.input(name="first_name", id="first_name", width="100%")),
-            labelled("Adresse e-mail *", "email",
-                     rx.input(name="email", id="email", type="email", width="100%")),
+            labelled("Adresse e-mail *", "email", rx.input(name="email", id="email", type="email", width="100%")),
             labelled("Téléphone *", "phone", rx.input(name="phone", id="phone", type="tel", width="100%")),
-            rx.cond(PublicVehicleState.message != "",
-                    rx.callout(PublicVehicleState.message, icon="triangle-alert", color_scheme="red",
-                               id="reservation-error", width="100%")),
+            rx.cond(
+                PublicVehicleState.message != "",
+                rx.callout(
+                    PublicVehicleState.message,
+                    icon="triangle-alert",
+                    color_scheme="red",
+                    id="reservation-error",
+                    width="100%",
+                ),
+            ),
             rx.hstack(
-                rx.button("Réserver et payer ", PublicVehicleState.amount, type="submit",
-                          id="reservation-submit", loading=PublicVehicleState.submitting),
-                rx.button("Annuler", type="button", variant="soft", color_scheme="gray",
-                          on_click=PublicVehicleState.close_form),
+                rx.button(
+                    "Réserver et payer ",
+                    PublicVehicleState.amount,
+                    type="submit",
+                    id="reservation-submit",
+                    loading=PublicVehicleState.submitting,
+                ),
+                rx.button(
+                    "Annuler",
+                    type="button",
+                    variant="soft",
+                    color_scheme="gray",
+                    on_click=PublicVehicleState.close_form,
+                ),
                 spacing="3",
             ),
-            spacing="3", width="100%",
+            spacing="3",
+            width="100%",
         ),
-        on_submit=PublicVehicleState.submit_reservation, id="reservation-form", width="100%",
+        on_submit=PublicVehicleState.submit_reservation,
+        id="reservation-form",
+        width="100%",
     )
 
 
 def reservation_block() -> rx.Component:
     return rx.vstack(
-        rx.cond(PublicVehicleState.reserved_label != "",
-                rx.badge(PublicVehicleState.reserved_label, color_scheme="orange", size="3", id="reserved-badge")),
-        rx.cond(PublicVehicleState.done,
-                rx.callout(PublicVehicleState.done_text, icon="circle-check", color_scheme="green",
-                           id="reservation-done", width="100%")),
+        rx.cond(
+            PublicVehicleState.reserved_label != "",
+            rx.badge(PublicVehicleState.reserved_label, color_scheme="orange", size="3", id="reserved-badge"),
+        ),
+        rx.cond(
+            PublicVehicleState.done,
+            rx.callout(
+                PublicVehicleState.done_text,
+                icon="circle-check",
+                color_scheme="green",
+                id="reservation-done",
+                width="100%",
+            ),
+        ),
         # Only once hydrated: coming back to the page, the old state (with its pay_url) is sent
         # before load_vehicle clears it, and a meta refresh would fire at once.
-        rx.cond(rx.State.is_hydrated & (PublicVehicleState.pay_url != ""),
-                rx.fragment(
-                    rx.el.meta(http_equiv="refresh", content="0;url=" + PublicVehicleState.pay_url),
-                    rx.el.a("Continuer vers le paiement sécurisé", href=PublicVehicleState.pay_url,
-                            id="pay-link"),
-                )),
+        rx.cond(
+            rx.State.is_hydrated & (PublicVehicleState.pay_url != ""),
+            rx.fragment(
+                rx.el.meta(http_equiv="refresh", content="0;url=" + PublicVehicleState.pay_url),
+                rx.el.a("Continuer vers le paiement sécurisé", href=PublicVehicleState.pay_url, id="pay-link"),
+            ),
+        ),
         rx.cond(
             PublicVehicleState.can_reserve,
-            rx.cond(PublicVehicleState.show_form, reservation_form(),
-                    rx.button("Réserver ce véhicule", size="3", id="reserve-button",
-                              on_click=PublicVehicleState.open_form)),
-            rx.cond(PublicVehicleState.unavailable != "",
-                    rx.text(PublicVehicleState.unavailable, color_scheme="gray", id="reservation-unavailable")),
+            rx.cond(
+                PublicVehicleState.show_form,
+                reservation_form(),
+                rx.button("Réserver ce véhicule", size="3", id="reserve-button", on_click=PublicVehicleState.open_form),
+            ),
+            rx.cond(
+                PublicVehicleState.unavailable != "",
+                rx.text(PublicVehicleState.unavailable, color_scheme="gray", id="reservation-unavailable"),
+            ),
         ),
-        spacing="3", width="100%", align="start",
+        spacing="3",
+        width="100%",
+        align="start",
     )
 
 
@@ -209,8 +266,12 @@ def public_vehicle_page() -> rx.Component:
             rx.cond(
                 PublicVehicleState.found,
                 rx.vstack(
-                    rx.link("← ", PublicVehicleState.pos_name,
-                            href=routes.STOCK + "/" + PublicVehicleState.pos_number.to_string(), id="back-to-stock"),
+                    rx.link(
+                        "← ",
+                        PublicVehicleState.pos_name,
+                        href=routes.STOCK + "/" + PublicVehicleState.pos_number.to_string(),
+                        id="back-to-stock",
+                    ),
                     rx.card(
                         rx.flex(
                             rx.box(photo_placeholder("260px"), width=["100%", "100%", "45%"]),
@@ -222,18 +283,30 @@ def public_vehicle_page() -> rx.Component:
                                 rx.foreach(PublicVehicleState.details, lambda d: rx.text(d, size="2")),
                                 rx.text(PublicVehicleState.price, " TTC", weight="bold", size="5", id="vehicle-price"),
                                 reservation_block(),
-                                spacing="2", align="start", width="100%",
+                                spacing="2",
+                                align="start",
+                                width="100%",
                             ),
-                            gap="1.5em", direction=rx.breakpoints(initial="column", md="row"), width="100%",
+                            gap="1.5em",
+                            direction=rx.breakpoints(initial="column", md="row"),
+                            width="100%",
                         ),
                         width="100%",
                     ),
-                    spacing="3", width="100%",
+                    spacing="3",
+                    width="100%",
                 ),
-                rx.callout("Ce véhicule n'existe pas ou n'est plus en ligne.", icon="triangle-alert",
-                           color_scheme="red", id="not-found"),
+                rx.callout(
+                    "Ce véhicule n'existe pas ou n'est plus en ligne.",
+                    icon="triangle-alert",
+                    color_scheme="red",
+                    id="not-found",
+                ),
             ),
-            padding="1.5em 2em", max_width="1100px", margin="0 auto",
+            padding="1.5em 2em",
+            max_width="1100px",
+            margin="0 auto",
         ),
-        background="#f3f5f9", min_height="100vh",
+        background="#f3f5f9",
+        min_height="100vh",
     )

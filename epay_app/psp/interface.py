@@ -2,6 +2,7 @@
 
 Every adapter speaks in these frozen dataclasses; the services never see wire formats.
 """
+
 from __future__ import annotations
 
 import enum
@@ -152,8 +153,15 @@ class PspCallError(DomainError):
     """A call to the PSP gave no usable answer. `uncertain`: it may have been carried out
     (timeout, 409 in progress, 5xx): ask the PSP for the status before trying again."""
 
-    def __init__(self, message: str, *, status: int | None = None, uncertain: bool = False,
-                 not_found: bool = False, raw: str = ""):
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        uncertain: bool = False,
+        not_found: bool = False,
+        raw: str = "",
+    ):
         super().__init__(message)
         self.status, self.uncertain, self.not_found, self.raw = status, uncertain, not_found, raw
 
@@ -245,8 +253,9 @@ class Gateway(Protocol):
         """A form the browser posts (Sips) or a page to redirect it to (Direct). Blocking: call
         it from a worker thread."""
 
-    async def return_money(self, creds: MerchantCredentials, psp_payment_ref: str, amount_cents: int,
-                           currency: str, check_first: bool) -> MoneyBack:
+    async def return_money(
+        self, creds: MerchantCredentials, psp_payment_ref: str, amount_cents: int, currency: str, check_first: bool
+    ) -> MoneyBack:
         """Refund the payment, or cancel it if it was not captured yet; `check_first` when an
         earlier attempt may have gone through (the PSP's status decides before anything else)."""
 
@@ -262,11 +271,13 @@ class SipsProtocol(Gateway, Protocol):
     def status_for(self, response_code: str) -> PaymentStatus | None:
         """The payment status a response code leads to; None for "no change yet"."""
 
-    async def refund(self, creds: MerchantCredentials, psp_reference: str, amount_cents: int,
-                     currency_code: str = "978") -> OperationResult: ...
+    async def refund(
+        self, creds: MerchantCredentials, psp_reference: str, amount_cents: int, currency_code: str = "978"
+    ) -> OperationResult: ...
 
-    async def cancel(self, creds: MerchantCredentials, psp_reference: str, amount_cents: int,
-                     currency_code: str = "978") -> OperationResult: ...
+    async def cancel(
+        self, creds: MerchantCredentials, psp_reference: str, amount_cents: int, currency_code: str = "978"
+    ) -> OperationResult: ...
 
     async def get_transaction(self, creds: MerchantCredentials, psp_reference: str) -> TransactionState: ...
 

@@ -11,6 +11,7 @@ The Office messages follow Worldline's published field lists, as carried by the 
 Office SDK (warehousenantes/sips-office-sdk-php @ ecfb6e5, a fork of nicolasros/sips-office-sdk-php
 published as composer package worldline/sips-office-sdk): see docs/sips-office-sources.md.
 """
+
 from __future__ import annotations
 
 import logging
@@ -45,7 +46,8 @@ log = logging.getLogger(__name__)
 S = PaymentStatus
 RESPONSE_STATUS: dict[str, PaymentStatus | None] = {
     "00": S.AUTORISE,
-    "17": S.ANNULE, "97": S.ANNULE,
+    "17": S.ANNULE,
+    "97": S.ANNULE,
     **{code: S.REJETE for code in ("02", "05", "11", "14", "54", "63", "75")},
     "60": None,  # pending at the PSP: stays Envoyé
 }
@@ -69,9 +71,13 @@ WORLDLINE_SIPS_DOMAINS = ("sips-services.com", "sips-atos.com")
 class SipsClosedToNewPayments(DomainError):
     """Worldline Sips 2.0 takes no new payment any more (since 31/12/2025): use Worldline Direct."""
 
-    def __init__(self, message: str = (
+    def __init__(
+        self,
+        message: str = (
             "Worldline Sips n'accepte plus de nouveaux paiements depuis le 31/12/2025 : passez ce point "
-            "de vente sur Worldline Direct dans Paramètres › e-Paiement.")):
+            "de vente sur Worldline Direct dans Paramètres › e-Paiement."
+        ),
+    ):
         super().__init__(message)
 
 
@@ -88,16 +94,52 @@ def is_worldline_host(url: str) -> bool:
 # Request fields each function accepts (the SDK's request classes; `seal`, `keyVersion`,
 # `sealAlgorithm` and `merchantId` are added by `_sealed`). We send only the ones we need.
 OFFICE_REQUEST_FIELDS = {
-    "refund": frozenset({"currencyCode", "customerContact", "interfaceVersion", "intermediateServiceProviderId",
-                         "keyVersion", "merchantId", "operationAmount", "operationOrigin", "paymentMeanData",
-                         "s10TransactionReference", "seal", "sealAlgorithm", "shoppingCartDetail",
-                         "transactionReference"}),
-    "cancel": frozenset({"currencyCode", "customerContact", "interfaceVersion", "intermediateServiceProviderId",
-                         "keyVersion", "merchantId", "operationAmount", "operationOrigin",
-                         "s10TransactionReference", "seal", "sealAlgorithm", "transactionReference"}),
-    "getTransactionData": frozenset({"interfaceVersion", "intermediateServiceProviderId", "keyVersion",
-                                     "merchantId", "s10TransactionReference", "seal", "sealAlgorithm",
-                                     "transactionReference"}),
+    "refund": frozenset(
+        {
+            "currencyCode",
+            "customerContact",
+            "interfaceVersion",
+            "intermediateServiceProviderId",
+            "keyVersion",
+            "merchantId",
+            "operationAmount",
+            "operationOrigin",
+            "paymentMeanData",
+            "s10TransactionReference",
+            "seal",
+            "sealAlgorithm",
+            "shoppingCartDetail",
+            "transactionReference",
+        }
+    ),
+    "cancel": frozenset(
+        {
+            "currencyCode",
+            "customerContact",
+            "interfaceVersion",
+            "intermediateServiceProviderId",
+            "keyVersion",
+            "merchantId",
+            "operationAmount",
+            "operationOrigin",
+            "s10TransactionReference",
+            "seal",
+            "sealAlgorithm",
+            "transactionReference",
+        }
+    ),
+    "getTransactionData": frozenset(
+        {
+            "interfaceVersion",
+            "intermediateServiceProviderId",
+            "keyVersion",
+            "merchantId",
+            "s10TransactionReference",
+            "seal",
+            "sealAlgorithm",
+            "transactionReference",
+        }
+    ),
 }
 # getTransactionData answers with two codes: `getTransDataResponseCode` is the call's own result
 # ("00": the query worked, "25": unknown transaction…), `responseCode` is the transaction's own
@@ -118,8 +160,9 @@ def _int(fields: Mapping[str, str], name: str) -> int:
 class SipsGateway:
     protocol = "sips2"
 
-    def __init__(self, paypage_url: str, office_url: str, timeout: float = 10.0, *,
-                 today: Callable[[], date] = paris_today):
+    def __init__(
+        self, paypage_url: str, office_url: str, timeout: float = 10.0, *, today: Callable[[], date] = paris_today
+    ):
         self.paypage_url = paypage_url.rstrip("/")
         self.office_url = office_url.rstrip("/")
         self.timeout = timeout
@@ -138,20 +181,22 @@ class SipsGateway:
     def build_payment_form(self, request: PaymentRequest) -> PaypageForm:
         if not self.accepts_new_payments():
             raise SipsClosedToNewPayments()
-        data = codec.encode_data({
-            "amount": request.amount_cents,
-            "currencyCode": request.currency_code,
-            "merchantId": request.merchant_id,
-            "normalReturnUrl": request.normal_return_url,
-            "automaticResponseUrl": request.automatic_response_url,
-            "transactionReference": request.psp_reference,
-            "orderId": request.reference,
-            "keyVersion": request.key_version,
-            "customerEmail": request.customer_email,
-            "customerLanguage": request.language,
-            "orderChannel": "INTERNET",
-            "captureMode": "AUTHOR_CAPTURE",
-        })
+        data = codec.encode_data(
+            {
+                "amount": request.amount_cents,
+                "currencyCode": request.currency_code,
+                "merchantId": request.merchant_id,
+                "normalReturnUrl": request.normal_return_url,
+                "automaticResponseUrl": request.automatic_response_url,
+                "transactionReference": request.psp_reference,
+                "orderId": request.reference,
+                "keyVersion": request.key_version,
+                "customerEmail": request.customer_email,
+                "customerLanguage": request.language,
+                "orderChannel": "INTERNET",
+                "captureMode": "AUTHOR_CAPTURE",
+            }
+        )
         return PaypageForm(
             action_url=f"{self.paypage_url}/paymentInit",
             fields={
@@ -210,8 +255,9 @@ class SipsGateway:
         url = f"{self.office_url}{path}"
         try:
             async with httpx.AsyncClient(timeout=self.timeout) as client:
-                response = await client.post(url, json=self._sealed(creds, body),
-                                              headers={"Accept": "application/json"})
+                response = await client.post(
+                    url, json=self._sealed(creds, body), headers={"Accept": "application/json"}
+                )
         except httpx.HTTPError as exc:
             log.warning("Sips Office %s unreachable: %r", path, exc)
             return None, "", f"PSP injoignable : {type(exc).__name__}"
@@ -234,37 +280,50 @@ class SipsGateway:
 
     async def _operation(self, op: str, creds, psp_reference, amount_cents, currency_code):
         # refund / cancel: only documented request fields (no orderChannel: not a field of these calls).
-        answer, raw, error = await self._call(f"/rs-services/v2/cashManagement/{op}", creds, {
-            "currencyCode": currency_code,
-            "interfaceVersion": codec.CASH_INTERFACE,
-            "operationAmount": amount_cents,
-            "operationOrigin": "EPAIEMENT",
-            "transactionReference": psp_reference,
-        })
+        answer, raw, error = await self._call(
+            f"/rs-services/v2/cashManagement/{op}",
+            creds,
+            {
+                "currencyCode": currency_code,
+                "interfaceVersion": codec.CASH_INTERFACE,
+                "operationAmount": amount_cents,
+                "operationOrigin": "EPAIEMENT",
+                "transactionReference": psp_reference,
+            },
+        )
         if answer is None:
             return OperationResult(ok=False, raw=raw, error=error)
         code = _text(answer.get("responseCode"))
         return OperationResult(
-            ok=code == "00", response_code=code, new_status=_text(answer.get("newStatus")),
-            raw=raw, error="" if code == "00" else f"Code PSP {code}",
+            ok=code == "00",
+            response_code=code,
+            new_status=_text(answer.get("newStatus")),
+            raw=raw,
+            error="" if code == "00" else f"Code PSP {code}",
             operation_datetime=_text(answer.get("operationDateTime")),
             new_amount_cents=_optional_int(answer.get("newAmount")),
             acquirer_response_code=_text(answer.get("acquirerResponseCode")),
         )
 
-    async def refund(self, creds: MerchantCredentials, psp_reference: str, amount_cents: int,
-                     currency_code: str = "978") -> OperationResult:
+    async def refund(
+        self, creds: MerchantCredentials, psp_reference: str, amount_cents: int, currency_code: str = "978"
+    ) -> OperationResult:
         return await self._operation("refund", creds, psp_reference, amount_cents, currency_code)
 
-    async def cancel(self, creds: MerchantCredentials, psp_reference: str, amount_cents: int,
-                     currency_code: str = "978") -> OperationResult:
+    async def cancel(
+        self, creds: MerchantCredentials, psp_reference: str, amount_cents: int, currency_code: str = "978"
+    ) -> OperationResult:
         return await self._operation("cancel", creds, psp_reference, amount_cents, currency_code)
 
     async def get_transaction(self, creds: MerchantCredentials, psp_reference: str) -> TransactionState:
-        answer, raw, error = await self._call("/rs-services/v2/diagnostic/getTransactionData", creds, {
-            "interfaceVersion": codec.DIAG_INTERFACE,
-            "transactionReference": psp_reference,
-        })
+        answer, raw, error = await self._call(
+            "/rs-services/v2/diagnostic/getTransactionData",
+            creds,
+            {
+                "interfaceVersion": codec.DIAG_INTERFACE,
+                "transactionReference": psp_reference,
+            },
+        )
         if answer is None:
             return TransactionState(ok=False, raw=raw, error=error)
         return parse_transaction_data(answer, raw)
@@ -273,24 +332,37 @@ class SipsGateway:
 
     def start_payment(self, request: StartRequest) -> PaypageForm:
         creds = request.credentials
-        return self.build_payment_form(PaymentRequest(
-            reference=request.reference, psp_reference=request.psp_reference,
-            amount_cents=request.amount_cents, currency_code=CURRENCY_NUMERIC[request.currency],
-            merchant_id=creds.merchant_id, secret_key=creds.secret_key, key_version=creds.key_version,
-            normal_return_url=request.return_url, automatic_response_url=request.notify_url,
-            customer_email=request.customer_email,
-        ))
+        return self.build_payment_form(
+            PaymentRequest(
+                reference=request.reference,
+                psp_reference=request.psp_reference,
+                amount_cents=request.amount_cents,
+                currency_code=CURRENCY_NUMERIC[request.currency],
+                merchant_id=creds.merchant_id,
+                secret_key=creds.secret_key,
+                key_version=creds.key_version,
+                normal_return_url=request.return_url,
+                automatic_response_url=request.notify_url,
+                customer_email=request.customer_email,
+            )
+        )
 
-    async def return_money(self, creds: MerchantCredentials, psp_payment_ref: str, amount_cents: int,
-                           currency: str, check_first: bool) -> MoneyBack:
+    async def return_money(
+        self, creds: MerchantCredentials, psp_payment_ref: str, amount_cents: int, currency: str, check_first: bool
+    ) -> MoneyBack:
         """Refund through Sips Office; cancel instead while the payment is not remitted (code 24
         with newStatus TO_CAPTURE); an uncertain answer is checked with getTransactionData."""
         reference, numeric = psp_payment_ref, CURRENCY_NUMERIC.get(currency, currency)
         if check_first:
             state = await self.get_transaction(creds, reference)
             if not state.ok:
-                return MoneyBack(done=False, operation="getTransactionData", code=state.response_code,
-                                 raw=state.raw, error=state.error or "Statut du paiement inconnu au PSP")
+                return MoneyBack(
+                    done=False,
+                    operation="getTransactionData",
+                    code=state.response_code,
+                    raw=state.raw,
+                    error=state.error or "Statut du paiement inconnu au PSP",
+                )
             if state.money_returned:
                 return MoneyBack(done=True, operation="getTransactionData", code=state.response_code, raw=state.raw)
         operation = "refund"
@@ -303,10 +375,13 @@ class SipsGateway:
         if result.uncertain:
             state = await self.get_transaction(creds, reference)
             if state.money_returned:
-                return MoneyBack(done=True, operation=f"{operation} (vérifié par getTransactionData)",
-                                 code=state.response_code, raw=state.raw)
-        return MoneyBack(done=False, operation=operation, code=result.response_code, raw=result.raw,
-                         error=result.error)
+                return MoneyBack(
+                    done=True,
+                    operation=f"{operation} (vérifié par getTransactionData)",
+                    code=state.response_code,
+                    raw=state.raw,
+                )
+        return MoneyBack(done=False, operation=operation, code=result.response_code, raw=result.raw, error=result.error)
 
 
 def _text(value: Any) -> str:
@@ -331,8 +406,12 @@ def parse_transaction_data(answer: Mapping[str, Any], raw: str = "") -> Transact
     """
     if DIAG_CALL_CODE not in answer:
         code = _text(answer.get("responseCode"))
-        return TransactionState(ok=False, response_code=code, raw=raw,
-                                error=f"Réponse getTransactionData sans {DIAG_CALL_CODE} (code {code})")
+        return TransactionState(
+            ok=False,
+            response_code=code,
+            raw=raw,
+            error=f"Réponse getTransactionData sans {DIAG_CALL_CODE} (code {code})",
+        )
     call_code = _text(answer.get(DIAG_CALL_CODE))
     common = dict(
         response_code=call_code,
@@ -351,6 +430,7 @@ def parse_transaction_data(answer: Mapping[str, Any], raw: str = "") -> Transact
     except (TypeError, ValueError):
         return TransactionState(ok=False, error="Montants illisibles", **common)
     return TransactionState(ok=True, amount_cents=origin, current_amount_cents=current, **common)
+
 
 # Our callback routes for Sips (see api/sips.py): the PSP is told these at payment time.
 NOTIFY_PATH = "/api/psp/sips/notify"

@@ -3,6 +3,7 @@
 Pure functions; the vectors in tests/unit/test_sips_seals.py were derived by hand from
 Worldline's published algorithm, so a bug here cannot hide behind both sides agreeing.
 """
+
 from __future__ import annotations
 
 import base64
@@ -89,9 +90,7 @@ def paypage_seal(data: str, secret_key: str, algorithm: str = HMAC_SHA256) -> st
 def json_seal_input(payload: Any, excluded: frozenset[str] = frozenset()) -> str:
     """Values only, fields sorted by name (recursively), no separator."""
     if isinstance(payload, Mapping):
-        return "".join(
-            json_seal_input(payload[key]) for key in sorted(payload) if key not in excluded
-        )
+        return "".join(json_seal_input(payload[key]) for key in sorted(payload) if key not in excluded)
     if isinstance(payload, (list, tuple)):
         return "".join(json_seal_input(item) for item in payload)
     if isinstance(payload, bool):
@@ -101,8 +100,9 @@ def json_seal_input(payload: Any, excluded: frozenset[str] = frozenset()) -> str
     return str(payload)
 
 
-def json_seal(payload: Mapping[str, Any], secret_key: str,
-              excluded: frozenset[str] = JSON_REQUEST_SEAL_EXCLUDED) -> str:
+def json_seal(
+    payload: Mapping[str, Any], secret_key: str, excluded: frozenset[str] = JSON_REQUEST_SEAL_EXCLUDED
+) -> str:
     message = json_seal_input(payload, excluded)
     return hmac.new(secret_key.encode(), message.encode(), hashlib.sha256).hexdigest()
 

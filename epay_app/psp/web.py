@@ -1,4 +1,5 @@
 """Bounded request bodies for the PSP routes (ours and the sandbox's)."""
+
 from __future__ import annotations
 
 import json
@@ -40,8 +41,7 @@ async def read_form(request: Request, limit: int = MAX_BODY) -> dict[str, str]:
         raise BadRequest("Formulaire attendu (application/x-www-form-urlencoded)", 415)
     body = await read_body(request, limit)
     try:
-        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False,
-                          max_num_fields=50)
+        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False, max_num_fields=50)
     except (UnicodeDecodeError, ValueError) as exc:
         raise BadRequest("Formulaire illisible") from exc
     return dict(pairs)

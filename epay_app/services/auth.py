@@ -1,4 +1,5 @@
 """Passwords (scrypt) and login sessions."""
+
 from __future__ import annotations
 
 import base64
@@ -35,8 +36,12 @@ def verify_password(password: str, stored: str) -> bool:
         if algo != "scrypt":
             return False
         digest = hashlib.scrypt(
-            password.encode(), salt=base64.b64decode(salt_b64),
-            n=int(n), r=int(r), p=int(p), dklen=32,
+            password.encode(),
+            salt=base64.b64decode(salt_b64),
+            n=int(n),
+            r=int(r),
+            p=int(p),
+            dklen=32,
         )
     except (ValueError, TypeError):
         return False
@@ -91,8 +96,11 @@ def normalise_email(email: object) -> str:
 def _keys(email: str, address: str) -> list[tuple[str, int]]:
     address = (address or "inconnue")[:64]
     email = email[:MAX_EMAIL_LENGTH]
-    return [(f"pair:{email}|{address}", MAX_FAILED_LOGINS), (f"address:{address}", ADDRESS_FREE_FAILURES),
-            (f"account:{email}", ACCOUNT_FREE_FAILURES)]
+    return [
+        (f"pair:{email}|{address}", MAX_FAILED_LOGINS),
+        (f"address:{address}", ADDRESS_FREE_FAILURES),
+        (f"account:{email}", ACCOUNT_FREE_FAILURES),
+    ]
 
 
 def _throttle_rows(session: Session, keys: list[tuple[str, int]], now) -> list[tuple[LoginThrottle, int]]:
@@ -109,8 +117,10 @@ def _throttle_rows(session: Session, keys: list[tuple[str, int]], now) -> list[t
 
 def _locked_message(until) -> str:
     minutes = max(1, -(-int((as_utc(until) - utcnow()).total_seconds()) // 60))
-    return (f"Trop de tentatives de connexion. Réessayez dans {minutes} minute{'s' if minutes > 1 else ''}, "
-            "ou demandez à un administrateur de débloquer le compte.")
+    return (
+        f"Trop de tentatives de connexion. Réessayez dans {minutes} minute{'s' if minutes > 1 else ''}, "
+        "ou demandez à un administrateur de débloquer le compte."
+    )
 
 
 _dummy_hash: str | None = None
@@ -133,11 +143,17 @@ def login(session: Session, email: object, password: object, client_address: str
     back nothing)."""
     email = normalise_email(email)
     password = password if isinstance(password, str) else ""
-    well_formed = (0 < len(email) <= MAX_EMAIL_LENGTH and len(password) <= MAX_PASSWORD_LENGTH
-                   and "\x00" not in email and "\x00" not in password)
+    well_formed = (
+        0 < len(email) <= MAX_EMAIL_LENGTH
+        and len(password) <= MAX_PASSWORD_LENGTH
+        and "\x00" not in email
+        and "\x00" not in password
+    )
     now = utcnow()
     rows = _throttle_rows(session, _keys(email if well_formed else "", client_address), now)
-    blocked = [as_utc(r.blocked_until) for r, _ in rows if r.blocked_until is not None and as_utc(r.blocked_until) > now]
+    blocked = [
+        as_utc(r.blocked_until) for r, _ in rows if r.blocked_until is not None and as_utc(r.blocked_until) > now
+    ]
     if blocked:
         raise LoginLocked(_locked_message(max(blocked)))
     user = session.exec(select(User).where(User.email == email)).first() if well_formed else None
@@ -157,10 +173,13 @@ def login(session: Session, email: object, password: object, client_address: str
             row.failures, row.blocked_until = 0, None
             session.add(row)
     token = secrets.token_urlsafe(32)
-    session.add(UserSession(
-        token_hash=_token_hash(token), user_id=user.id,
-        expires_at=utcnow() + timedelta(days=SESSION_DAYS),
-    ))
+    session.add(
+        UserSession(
+            token_hash=_token_hash(token),
+            user_id=user.id,
+            expires_at=utcnow() + timedelta(days=SESSION_DAYS),
+        )
+    )
     return token
 
 
@@ -169,9 +188,14 @@ def reset_login_throttle(session: Session, administrator: User, email: str) -> i
     if administrator is None or administrator.group_type != GroupType.ADMINISTRATEUR.value:
         raise PermissionError("Seul un administrateur peut débloquer un compte.")
     email = normalise_email(email)
-    rows = session.exec(select(LoginThrottle).where(or_(
-        LoginThrottle.key == f"account:{email}", LoginThrottle.key.startswith(f"pair:{email}|", autoescape=True),
-    ))).all()
+    rows = session.exec(
+        select(LoginThrottle).where(
+            or_(
+                LoginThrottle.key == f"account:{email}",
+                LoginThrottle.key.startswith(f"pair:{email}|", autoescape=True),
+            )
+        )
+    ).all()
     for row in rows:
         session.delete(row)
     return len(rows)
@@ -179,8 +203,17 @@ def reset_login_throttle(session: Session, administrator: User, email: str) -> i
 
 # --- password policy (accounts created or changed in the app) --------------------------------
 MIN_PASSWORD_LENGTH = 12
-_COMMON = {"epaiement", "motdepasse", "password", "azertyuiop", "123456789012", "openflex",
-           "bienvenue", "soleil", "azerty"}
+_COMMON = {
+    "epaiement",
+    "motdepasse",
+    "password",
+    "azertyuiop",
+    "123456789012",
+    "openflex",
+    "bienvenue",
+    "soleil",
+    "azerty",
+}
 
 
 def password_problems(password: object, email: str = "") -> list[str]:
@@ -194,11 +227,19 @@ def password_problems(password: object, email: str = "") -> list[str]:
         problems.append(f"Le mot de passe ne doit pas dépasser {MAX_PASSWORD_LENGTH} caractères.")
     if any(ord(c) < 32 or ord(c) == 127 for c in password):
         problems.append("Le mot de passe ne doit pas contenir de caractère de contrôle.")
-    kinds = sum([any(c.islower() for c in password), any(c.isupper() for c in password),
-                 any(c.isdigit() for c in password), any(not c.isalnum() for c in password)])
+    kinds = sum(
+        [
+            any(c.islower() for c in password),
+            any(c.isupper() for c in password),
+            any(c.isdigit() for c in password),
+            any(not c.isalnum() for c in password),
+        ]
+    )
     if kinds < 3:
-        problems.append("Le mot de passe doit mêler au moins trois types de caractères parmi : minuscules, "
-                        "majuscules, chiffres, symboles.")
+        problems.append(
+            "Le mot de passe doit mêler au moins trois types de caractères parmi : minuscules, "
+            "majuscules, chiffres, symboles."
+        )
     lowered = password.lower()
     local = normalise_email(email).split("@")[0]
     if any(word in lowered for word in _COMMON) or (len(local) >= 3 and local in lowered):

@@ -3,6 +3,7 @@
 The automatic response and the browser return carry the same Data: whichever comes second
 finds its idempotency key already recorded and changes nothing.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -45,8 +46,14 @@ class CallbackResult:
     response_code: str
 
 
-def apply_psp_response(session: Session, fields: Mapping[str, str], source: Source, *,
-                       gateway: Gateway | None = None, settings: Settings | None = None) -> CallbackResult:
+def apply_psp_response(
+    session: Session,
+    fields: Mapping[str, str],
+    source: Source,
+    *,
+    gateway: Gateway | None = None,
+    settings: Settings | None = None,
+) -> CallbackResult:
     """Verify, check and apply one response. Raises SealError / MalformedResponse /
     PaymentNotFound / ForeignMerchant before writing anything."""
     gateway = gateway or get_gateway("sips2", settings)
@@ -59,7 +66,12 @@ def apply_psp_response(session: Session, fields: Mapping[str, str], source: Sour
     if payment.pos_id not in {c.pos_id for c in configs}:
         security_log.warning(
             "security: %s refused: sealed by merchant %s, which is not the merchant of payment %s "
-            "(point of sale %s); nothing changed", source, response.merchant_id, payment.reference, payment.pos_id)
+            "(point of sale %s); nothing changed",
+            source,
+            response.merchant_id,
+            payment.reference,
+            payment.pos_id,
+        )
         raise ForeignMerchant(f"Commerçant {response.merchant_id} différent de celui du point de vente du paiement")
     key = hashlib.sha256(response.raw_data.encode()).hexdigest()
     if _seen(session, payment.id, key):
@@ -68,8 +80,9 @@ def apply_psp_response(session: Session, fields: Mapping[str, str], source: Sour
     problems = _mismatches(payment, response)
     target = PaymentStatus.ERREUR if problems else gateway.status_for(response.response_code)
     raw = response.raw_data if not problems else f"{'; '.join(problems)}\n{response.raw_data}"
-    event = dict(source=source, actor=response.merchant_id, psp_code=response.response_code,
-                 raw=raw, idempotency_key=key)
+    event = dict(
+        source=source, actor=response.merchant_id, psp_code=response.response_code, raw=raw, idempotency_key=key
+    )
     if problems:
         log.error("PSP response for %s rejected: %s", payment.reference, "; ".join(problems))
         payment.psp_last_error = "; ".join(problems)
@@ -82,13 +95,15 @@ def apply_psp_response(session: Session, fields: Mapping[str, str], source: Sour
     if not changed:
         record_event(session, payment, current, from_status=current, **event)
         return _result(payment, "unchanged", response)
-    after_psp_status_change(session, payment, target, authorisation_id=response.authorisation_id,
-                            masked_pan=response.masked_pan)
+    after_psp_status_change(
+        session, payment, target, authorisation_id=response.authorisation_id, masked_pan=response.masked_pan
+    )
     return _result(payment, "applied", response)
 
 
-def after_psp_status_change(session: Session, payment: EPayment, target: PaymentStatus, *,
-                            authorisation_id: str = "", masked_pan: str = "") -> None:
+def after_psp_status_change(
+    session: Session, payment: EPayment, target: PaymentStatus, *, authorisation_id: str = "", masked_pan: str = ""
+) -> None:
     """What follows a status the PSP reported (callback or reconciliation): on authorisation the
     confirmation e-mail and, if the order was cancelled meanwhile, À rembourser; for an
     e-Réservation, the vehicle block released or confirmed. The caller holds the payment's lock
@@ -110,14 +125,28 @@ def _refund_if_order_cancelled(session: Session, payment: EPayment) -> None:
     """The customer paid after the order was cancelled (F-26 applies to late payments too)."""
     order = session.get(SalesOrder, payment.order_id) if payment.order_id else None
     if order is not None and order.status == ORDER_CANCELLED:
-        change_status(session, payment, PaymentStatus.A_REMBOURSER, source="système",
-                      raw=f"Commande n°{order.number} annulée avant le paiement")
+        change_status(
+            session,
+            payment,
+            PaymentStatus.A_REMBOURSER,
+            source="système",
+            raw=f"Commande n°{order.number} annulée avant le paiement",
+        )
 
 
-def _verified(gateway: Gateway, fields: Mapping[str, str], merchant_id: str, key_version: int,
-              configs: list[PspConfig], settings: Settings | None) -> PspResponse:
-    candidates = [creds for creds in (sips_credentials(c, settings) for c in configs)
-                  if creds.merchant_id == merchant_id and creds.key_version == key_version]
+def _verified(
+    gateway: Gateway,
+    fields: Mapping[str, str],
+    merchant_id: str,
+    key_version: int,
+    configs: list[PspConfig],
+    settings: Settings | None,
+) -> PspResponse:
+    candidates = [
+        creds
+        for creds in (sips_credentials(c, settings) for c in configs)
+        if creds.merchant_id == merchant_id and creds.key_version == key_version
+    ]
     if not candidates:
         raise SealError(f"Commerçant ou version de clé inconnus : {merchant_id} v{key_version}")
     for creds in candidates:
@@ -129,10 +158,12 @@ def _verified(gateway: Gateway, fields: Mapping[str, str], merchant_id: str, key
 
 
 def _seen(session: Session, payment_id: int, key: str) -> bool:
-    return session.exec(
-        select(EPaymentEvent.id).where(EPaymentEvent.payment_id == payment_id,
-                                       EPaymentEvent.idempotency_key == key)
-    ).first() is not None
+    return (
+        session.exec(
+            select(EPaymentEvent.id).where(EPaymentEvent.payment_id == payment_id, EPaymentEvent.idempotency_key == key)
+        ).first()
+        is not None
+    )
 
 
 def _mismatches(payment: EPayment, response: PspResponse) -> list[str]:
@@ -150,5 +181,11 @@ def _mismatches(payment: EPayment, response: PspResponse) -> list[str]:
 
 
 def _result(payment: EPayment, outcome: str, response: PspResponse) -> CallbackResult:
-    return CallbackResult(payment.id, payment.reference, payment.amount_cents,
-                          PaymentStatus(payment.status), outcome, response.response_code)
+    return CallbackResult(
+        payment.id,
+        payment.reference,
+        payment.amount_cents,
+        PaymentStatus(payment.status),
+        outcome,
+        response.response_code,
+    )

@@ -6,6 +6,7 @@ French message per field and writes nothing. The order, its e-payment, the first
 the payment-request e-mail are written in the caller's single transaction (F-06: the
 payment's outcome never conditions the order; only the order's validity is checked).
 """
+
 from __future__ import annotations
 
 import logging
@@ -24,8 +25,17 @@ from ..domain.references import PaymentKind, TransactionReference
 from ..domain.roles import GroupType
 from ..domain.statuses import RETRYABLE, PaymentStatus
 from ..models import (
-    Customer, Entity, EPayment, Offer, Opportunity, OutboxMail, PointOfSale, PspConfig, SalesOrder,
-    User, Vehicle,
+    Customer,
+    Entity,
+    EPayment,
+    Offer,
+    Opportunity,
+    OutboxMail,
+    PointOfSale,
+    PspConfig,
+    SalesOrder,
+    User,
+    Vehicle,
 )
 from . import paylinks
 from .scope import OfferNotFound, OrderNotFound, scoped_customer, scoped_offer, scoped_order, viewer_for  # noqa: F401
@@ -44,13 +54,10 @@ CASH = "Espèces"
 BALANCE_METHODS = ("Virement", "Chèque", "Espèces", "Carte bancaire", "Financement")
 DEPOSIT_METHODS = ("Carte bancaire", "Chèque", "Espèces", "Virement")
 CASH_LIMIT_CENTS = 100_000
-CASH_LIMIT_MESSAGE = (
-    'Le moyen de paiement "Espèces" ne peut pas être utilisé pour un montant supérieur à 1 000 €.'
-)
+CASH_LIMIT_MESSAGE = 'Le moyen de paiement "Espèces" ne peut pas être utilisé pour un montant supérieur à 1 000 €.'
 EPAY_NOT_CONFIGURED = "Le e-paiement n'est pas configuré pour ce point de vente."
 ONLINE_NOTICE = (
-    "L'acompte se fera par un paiement en ligne, un e-mail sera envoyé au client "
-    "à la validation de la commande."
+    "L'acompte se fera par un paiement en ligne, un e-mail sera envoyé au client à la validation de la commande."
 )
 OFFER_VALIDATED = "Validée"
 ORDER_PLACED = "Commandée"
@@ -132,12 +139,11 @@ def payment_link_for(payment: EPayment) -> str:
 
 # ---------------------------------------------------------------- rules (pure)
 
+
 def epay_availability(session: Session, pos_id: int) -> EpayAvailability:
     pos = session.get(PointOfSale, pos_id)
     entity = session.get(Entity, pos.entity_id) if pos else None
-    configured = session.exec(
-        select(func.count()).select_from(PspConfig).where(PspConfig.pos_id == pos_id)
-    ).one() > 0
+    configured = session.exec(select(func.count()).select_from(PspConfig).where(PspConfig.pos_id == pos_id)).one() > 0
     return EpayAvailability(option=bool(entity and entity.epay_option), configured=configured)
 
 
@@ -159,8 +165,12 @@ def customer_errors(customer: Customer) -> dict[str, str]:
 
 
 def check_form(
-    form: CheckoutForm, *, sale_price_cents: int, availability: EpayAvailability,
-    customer: Customer, today: date,
+    form: CheckoutForm,
+    *,
+    sale_price_cents: int,
+    availability: EpayAvailability,
+    customer: Customer,
+    today: date,
 ) -> CheckedForm:
     """Every rule of the payment tab. Raises ValidationError({field: message})."""
     errors: dict[str, str] = {}
@@ -169,16 +179,14 @@ def check_form(
         deposit = parse_eur(form.deposit_amount)
     except DomainError as exc:
         errors["deposit_amount"] = (
-            "Le montant de l'acompte est obligatoire." if not (form.deposit_amount or "").strip()
-            else str(exc)
+            "Le montant de l'acompte est obligatoire." if not (form.deposit_amount or "").strip() else str(exc)
         )
     if deposit is not None:
         if deposit <= 0:
             errors["deposit_amount"] = "Le montant de l'acompte doit être supérieur à 0 €."
         elif deposit > sale_price_cents:
             errors["deposit_amount"] = (
-                "Le montant de l'acompte ne peut pas dépasser le prix de vente "
-                f"({format_eur(sale_price_cents)})."
+                f"Le montant de l'acompte ne peut pas dépasser le prix de vente ({format_eur(sale_price_cents)})."
             )
     valid_deposit = deposit if "deposit_amount" not in errors else 0
 
@@ -199,9 +207,7 @@ def check_form(
     if form.extreme_delivery_date is None:
         errors["extreme_delivery_date"] = "La date de livraison extrême est obligatoire."
     elif form.delivery_date and form.extreme_delivery_date < form.delivery_date:
-        errors["extreme_delivery_date"] = (
-            "La date de livraison extrême ne peut pas précéder la date de livraison."
-        )
+        errors["extreme_delivery_date"] = "La date de livraison extrême ne peut pas précéder la date de livraison."
 
     # F-07 by construction: only a card deposit is ever paid online.
     online = form.deposit_method == CARD and availability.available and not form.decline_online
@@ -214,6 +220,7 @@ def check_form(
 
 # ---------------------------------------------------------------- loading
 
+
 def order_for_offer(session: Session, offer_id: int) -> SalesOrder | None:
     return session.exec(select(SalesOrder).where(SalesOrder.offer_id == offer_id)).first()
 
@@ -224,17 +231,21 @@ def _require_seller(user: User) -> None:
 
 
 def attempts(session: Session, order_id: int) -> list[EPayment]:
-    return list(session.exec(
-        select(EPayment).where(EPayment.order_id == order_id).order_by(EPayment.attempt)
-    ).all())
+    return list(session.exec(select(EPayment).where(EPayment.order_id == order_id).order_by(EPayment.attempt)).all())
 
 
 # ---------------------------------------------------------------- use cases
 
+
 def validate_order(
-    session: Session, *, offer_number: int, form: CheckoutForm, user: User, now: datetime | None = None,
+    session: Session,
+    *,
+    offer_number: int,
+    form: CheckoutForm,
+    user: User,
+    now: datetime | None = None,
 ) -> ValidatedOrder:
-    """"Valider et imprimer": the order, and when the deposit is paid online its e-payment
+    """ "Valider et imprimer": the order, and when the deposit is paid online its e-payment
     (Envoyé, attempt 1), first event and request e-mail — all in the caller's transaction."""
     _require_seller(user)
     now = now or utcnow()
@@ -246,14 +257,26 @@ def validate_order(
         raise DomainError(f"L'offre n°{offer.number} n'est pas validée : elle ne peut pas être commandée.")
     customer = session.get(Customer, opportunity.customer_id)
     availability = epay_availability(session, pos.id)
-    checked = check_form(form, sale_price_cents=offer.sale_price_cents, availability=availability,
-                         customer=customer, today=paris_today(now))
+    checked = check_form(
+        form,
+        sale_price_cents=offer.sale_price_cents,
+        availability=availability,
+        customer=customer,
+        today=paris_today(now),
+    )
     order = SalesOrder(
         number=offer.number,  # the guide's order n°26837 comes from offer n°26837
-        offer_id=offer.id, status=ORDER_PLACED, validated_by_id=user.id, validated_at=now,
-        delivery_date=checked.delivery_date, extreme_delivery_date=checked.extreme_delivery_date,
-        pos_id=pos.id, balance_method=form.balance_method, deposit_amount_cents=checked.deposit_cents,
-        deposit_method=form.deposit_method, deposit_online=checked.online,
+        offer_id=offer.id,
+        status=ORDER_PLACED,
+        validated_by_id=user.id,
+        validated_at=now,
+        delivery_date=checked.delivery_date,
+        extreme_delivery_date=checked.extreme_delivery_date,
+        pos_id=pos.id,
+        balance_method=form.balance_method,
+        deposit_amount_cents=checked.deposit_cents,
+        deposit_method=form.deposit_method,
+        deposit_online=checked.online,
     )
     session.add(order)
     try:
@@ -268,18 +291,35 @@ def validate_order(
 
 
 def _create_attempt(
-    session: Session, order: SalesOrder, opportunity: Opportunity, pos: PointOfSale, *,
-    attempt: int, user: User, now: datetime,
+    session: Session,
+    order: SalesOrder,
+    opportunity: Opportunity,
+    pos: PointOfSale,
+    *,
+    attempt: int,
+    user: User,
+    now: datetime,
 ) -> EPayment:
     entity = session.get(Entity, pos.entity_id)
     offer = session.get(Offer, order.offer_id)
     ref = TransactionReference(entity.number, pos.number, PaymentKind.DEPOSIT, order.number, attempt)
     payment = EPayment(
-        reference=str(ref), psp_reference=ref.psp_reference, kind=PaymentKind.DEPOSIT.value,
-        attempt=attempt, amount_cents=order.deposit_amount_cents, status=PaymentStatus.ENVOYE.value,
-        order_id=order.id, opportunity_id=opportunity.id, customer_id=opportunity.customer_id,
-        vehicle_id=offer.vehicle_id, seller_id=opportunity.seller_id, pos_id=pos.id, entity_id=entity.id,
-        created_at=now, status_changed_at=now, sent_at=now,
+        reference=str(ref),
+        psp_reference=ref.psp_reference,
+        kind=PaymentKind.DEPOSIT.value,
+        attempt=attempt,
+        amount_cents=order.deposit_amount_cents,
+        status=PaymentStatus.ENVOYE.value,
+        order_id=order.id,
+        opportunity_id=opportunity.id,
+        customer_id=opportunity.customer_id,
+        vehicle_id=offer.vehicle_id,
+        seller_id=opportunity.seller_id,
+        pos_id=pos.id,
+        entity_id=entity.id,
+        created_at=now,
+        status_changed_at=now,
+        sent_at=now,
         link_expires_at=now + timedelta(hours=get_settings().link_ttl_hours),
     )
     session.add(payment)
@@ -293,7 +333,7 @@ def _create_attempt(
 
 
 def new_attempt(session: Session, *, order_number: int, user: User, now: datetime | None = None) -> EPayment:
-    """"Effectuer un nouveau paiement" after Annulé, Rejeté or Erreur: attempt n+1 (suffix _2,
+    """ "Effectuer un nouveau paiement" after Annulé, Rejeté or Erreur: attempt n+1 (suffix _2,
     _3…) with a new e-mail. The previous attempt is left exactly as it was."""
     _require_seller(user)
     now = now or utcnow()
@@ -305,9 +345,7 @@ def new_attempt(session: Session, *, order_number: int, user: User, now: datetim
         raise DomainError("Cette commande n'a pas d'acompte par e-paiement.")
     latest = history[-1]
     if PaymentStatus(latest.status) not in RETRYABLE:
-        raise DomainError(
-            "Un nouveau paiement n'est possible qu'après un paiement annulé, refusé ou en erreur."
-        )
+        raise DomainError("Un nouveau paiement n'est possible qu'après un paiement annulé, refusé ou en erreur.")
     pos = session.get(PointOfSale, order.pos_id)
     if not epay_availability(session, pos.id).available:
         raise DomainError(EPAY_NOT_CONFIGURED)
@@ -325,14 +363,14 @@ def _resends(session: Session, payment_id: int) -> list[tuple[int, datetime]]:
     ).all()
     result = []
     for key, created in rows:
-        suffix = key[len(prefix):]
+        suffix = key[len(prefix) :]
         if suffix.isdigit():
             result.append((int(suffix), as_utc(created)))
     return result
 
 
 def resend_link(session: Session, *, order_number: int, user: User, now: datetime | None = None) -> OutboxMail:
-    """"Renvoyer le lien de e-paiement": the same link, a new mail (resend=n). At most one
+    """ "Renvoyer le lien de e-paiement": the same link, a new mail (resend=n). At most one
     resend per RESEND_COOLDOWN_SECONDS, whatever the browser does."""
     _require_seller(user)
     now = now or utcnow()
@@ -368,8 +406,9 @@ def update_customer(session: Session, *, offer_number: int, user: User, values: 
     customer = scoped_customer(session, viewer, opportunity.customer_id)
     clean = {k: (values.get(k) or "").strip() for k in ("civility", "last_name", "first_name", "email", "phone")}
     probe = Customer(**{k: v for k, v in clean.items()})
-    errors = {k.removeprefix("customer_"): v.replace(" pour le e-paiement", "")
-              for k, v in customer_errors(probe).items()}
+    errors = {
+        k.removeprefix("customer_"): v.replace(" pour le e-paiement", "") for k, v in customer_errors(probe).items()
+    }
     if errors:
         raise ValidationError(errors)
     for key, value in clean.items():
@@ -379,6 +418,7 @@ def update_customer(session: Session, *, offer_number: int, user: User, values: 
 
 
 # ---------------------------------------------------------------- the offer page
+
 
 @dataclass
 class OfferView:
@@ -415,9 +455,14 @@ def load_offer_view(session: Session, offer_number: int, user: User, now: dateti
         vehicle=vehicle_fields(vehicle),
         recap=recap_fields(offer),
         sale_price=format_eur(offer.sale_price_cents),
-        customer={"civility": customer.civility, "last_name": customer.last_name,
-                  "first_name": customer.first_name, "email": customer.email, "phone": customer.phone,
-                  "label": customer_label(customer)},
+        customer={
+            "civility": customer.civility,
+            "last_name": customer.last_name,
+            "first_name": customer.first_name,
+            "email": customer.email,
+            "phone": customer.phone,
+            "label": customer_label(customer),
+        },
         customer_errors=customer_errors(customer),
         epay_option=availability.option,
         epay_available=availability.available,

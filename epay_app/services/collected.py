@@ -6,6 +6,7 @@
 the week boundaries are computed here (DST-correct) and compared in SQL with a CASE, which
 works the same on SQLite and PostgreSQL.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -45,8 +46,9 @@ def week_starts(now: datetime, weeks: int = WEEKS) -> list[datetime]:
     return [datetime.combine(d, time(0), tzinfo=PARIS).astimezone(as_utc(now).tzinfo) for d in days]
 
 
-def weekly_collected(session: Session, viewer: Viewer, now: datetime | None = None,
-                     weeks: int = WEEKS) -> list[WeekTotal]:
+def weekly_collected(
+    session: Session, viewer: Viewer, now: datetime | None = None, weeks: int = WEEKS
+) -> list[WeekTotal]:
     """One total per week, oldest first, zero weeks included; [] for the roles without the chart
     or without the e-paiement option."""
     if viewer.group not in CHART_ROLES or not viewer.epay_option:
@@ -54,10 +56,16 @@ def weekly_collected(session: Session, viewer: Viewer, now: datetime | None = No
     bounds = week_starts(now or utcnow(), weeks)
     at = E.c.authorised_at
     week = case(*[(at >= bounds[i], i) for i in range(weeks - 1, 0, -1)], else_=0).label("week")
-    inner = select(week, E.c.amount_cents).where(
-        payment_clause(viewer), E.c.status.in_([s.value for s in COLLECTED]),
-        at >= bounds[0], at < bounds[-1],
-    ).subquery("collected")
+    inner = (
+        select(week, E.c.amount_cents)
+        .where(
+            payment_clause(viewer),
+            E.c.status.in_([s.value for s in COLLECTED]),
+            at >= bounds[0],
+            at < bounds[-1],
+        )
+        .subquery("collected")
+    )
     # GROUP BY the subquery's column: PostgreSQL would not match two copies of the CASE's parameters.
     stmt = select(inner.c.week, func.sum(inner.c.amount_cents)).group_by(inner.c.week)
     totals = {int(w): int(c or 0) for w, c in session.connection().execute(stmt).all()}

@@ -4,6 +4,7 @@ webhooks and reconciliation — each ends in the same guarded status change as a
 No database lock or transaction is held while the platform answers: a read, the call, then a
 short write that locks the payment and re-checks it.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -63,6 +64,7 @@ def _gateway(settings: Settings, gateway: DirectGateway | None) -> DirectGateway
 
 # --- the hosted checkout behind /pay/<token> ------------------------------------------------
 
+
 @dataclass(frozen=True)
 class _CheckoutPlan:
     payment_id: int
@@ -70,8 +72,9 @@ class _CheckoutPlan:
     reuse_url: str = ""
 
 
-def _plan(session: Session, payment: EPayment, creds: MerchantCredentials, settings: Settings,
-          now: datetime) -> _CheckoutPlan:
+def _plan(
+    session: Session, payment: EPayment, creds: MerchantCredentials, settings: Settings, now: datetime
+) -> _CheckoutPlan:
     checkouts = session.exec(
         select(DirectCheckout).where(DirectCheckout.payment_id == payment.id).order_by(DirectCheckout.id.desc())
     ).all()
@@ -80,24 +83,38 @@ def _plan(session: Session, payment: EPayment, creds: MerchantCredentials, setti
         return _CheckoutPlan(payment.id, None, live.redirect_url)
     customer = session.get(Customer, payment.customer_id)
     base = settings.public_url.rstrip("/")
-    return _CheckoutPlan(payment.id, StartRequest(
-        reference=payment.reference, psp_reference=payment.psp_reference, amount_cents=payment.amount_cents,
-        currency=payment.currency, credentials=creds, return_url=base + RETURN_PATH,
-        notify_url=base + WEBHOOK_PATH, customer_email=customer.email if customer else "",
-        # One key per attempt: a repeat of this create (a retry, a double click racing us)
-        # gets the same checkout back from the platform [notes §3, idempotent requests].
-        idempotence_key=f"{payment.psp_reference}-hc{len(checkouts) + 1}"[:40],
-        session_timeout_minutes=settings.direct_checkout_minutes,
-    ))
+    return _CheckoutPlan(
+        payment.id,
+        StartRequest(
+            reference=payment.reference,
+            psp_reference=payment.psp_reference,
+            amount_cents=payment.amount_cents,
+            currency=payment.currency,
+            credentials=creds,
+            return_url=base + RETURN_PATH,
+            notify_url=base + WEBHOOK_PATH,
+            customer_email=customer.email if customer else "",
+            # One key per attempt: a repeat of this create (a retry, a double click racing us)
+            # gets the same checkout back from the platform [notes §3, idempotent requests].
+            idempotence_key=f"{payment.psp_reference}-hc{len(checkouts) + 1}"[:40],
+            session_timeout_minutes=settings.direct_checkout_minutes,
+        ),
+    )
 
 
-def plan_checkout(session: Session, payment: EPayment, creds: MerchantCredentials,
-                  settings: Settings | None = None, now: datetime | None = None) -> _CheckoutPlan:
+def plan_checkout(
+    session: Session,
+    payment: EPayment,
+    creds: MerchantCredentials,
+    settings: Settings | None = None,
+    now: datetime | None = None,
+) -> _CheckoutPlan:
     return _plan(session, payment, creds, settings or get_settings(), now or utcnow())
 
 
-def record_checkout(session: Session, payment_id: int, checkout: HostedCheckout, idempotence_key: str,
-                    settings: Settings, now: datetime) -> str:
+def record_checkout(
+    session: Session, payment_id: int, checkout: HostedCheckout, idempotence_key: str, settings: Settings, now: datetime
+) -> str:
     """Store the new checkout (RETURNMAC encrypted: it proves a return); the redirect URL."""
     lock_payment(session, payment_id)  # one writer per payment: a concurrent click waits here
     existing = session.exec(
@@ -105,18 +122,29 @@ def record_checkout(session: Session, payment_id: int, checkout: HostedCheckout,
     ).first()
     if existing is not None:  # the same idempotent create, recorded by a concurrent click
         return existing.redirect_url
-    session.add(DirectCheckout(
-        payment_id=payment_id, hosted_checkout_id=checkout.checkout_id,
-        return_mac_ciphertext=encrypt_secret(checkout.return_mac, settings), redirect_url=checkout.redirect_url,
-        idempotence_key=idempotence_key, created_at=now,
-        expires_at=now + timedelta(minutes=settings.direct_checkout_minutes),
-    ))
+    session.add(
+        DirectCheckout(
+            payment_id=payment_id,
+            hosted_checkout_id=checkout.checkout_id,
+            return_mac_ciphertext=encrypt_secret(checkout.return_mac, settings),
+            redirect_url=checkout.redirect_url,
+            idempotence_key=idempotence_key,
+            created_at=now,
+            expires_at=now + timedelta(minutes=settings.direct_checkout_minutes),
+        )
+    )
     session.flush()
     return checkout.redirect_url
 
 
-def open_checkout(payment_id: int, plan: _CheckoutPlan, *, session_factory: SessionFactory | None = None,
-                  gateway: DirectGateway | None = None, settings: Settings | None = None) -> str:
+def open_checkout(
+    payment_id: int,
+    plan: _CheckoutPlan,
+    *,
+    session_factory: SessionFactory | None = None,
+    gateway: DirectGateway | None = None,
+    settings: Settings | None = None,
+) -> str:
     """The redirect URL of the payment's hosted checkout: the live one, or a new one. Blocking."""
     settings = settings or get_settings()
     if plan.request is None:
@@ -133,10 +161,14 @@ def open_checkout(payment_id: int, plan: _CheckoutPlan, *, session_factory: Sess
 
 # --- applying what the platform says -----------------------------------------------------------
 
+
 def _seen(session: Session, payment_id: int, key: str) -> bool:
-    return session.exec(
-        select(EPaymentEvent.id).where(EPaymentEvent.payment_id == payment_id, EPaymentEvent.idempotency_key == key)
-    ).first() is not None
+    return (
+        session.exec(
+            select(EPaymentEvent.id).where(EPaymentEvent.payment_id == payment_id, EPaymentEvent.idempotency_key == key)
+        ).first()
+        is not None
+    )
 
 
 def _mismatches(payment: EPayment, psp: PspPayment) -> list[str]:
@@ -150,10 +182,20 @@ def _mismatches(payment: EPayment, psp: PspPayment) -> list[str]:
     return problems
 
 
-def apply_direct_state(session: Session, payment_id: int, *, psp: PspPayment | None, checkout_status: str = "",
-                       source: str, actor: str, raw: str, idempotency_key: str,
-                       extra_problems: list[str] | None = None, is_refund_event: bool = False,
-                       checkout_id: str = "") -> CallbackResult:
+def apply_direct_state(
+    session: Session,
+    payment_id: int,
+    *,
+    psp: PspPayment | None,
+    checkout_status: str = "",
+    source: str,
+    actor: str,
+    raw: str,
+    idempotency_key: str,
+    extra_problems: list[str] | None = None,
+    is_refund_event: bool = False,
+    checkout_id: str = "",
+) -> CallbackResult:
     """Under the payment's lock: record what Direct says about it and change its status through
     the guarded transition. An older or repeated fact changes nothing (the transition table, and
     the idempotency key)."""
@@ -190,8 +232,13 @@ def apply_direct_state(session: Session, payment_id: int, *, psp: PspPayment | N
     if not changed:
         record_event(session, payment, current, from_status=current, **event)
         return _result(payment, "unchanged", code)
-    after_psp_status_change(session, payment, target, authorisation_id=psp.authorisation_code if psp else "",
-                            masked_pan=psp.masked_card if psp else "")
+    after_psp_status_change(
+        session,
+        payment,
+        target,
+        authorisation_id=psp.authorisation_code if psp else "",
+        masked_pan=psp.masked_card if psp else "",
+    )
     return _result(payment, "applied", code)
 
 
@@ -216,25 +263,33 @@ def payment_protocol(session: Session, payment_id: int) -> PspProtocol:
 
 def direct_payment_id(session: Session, payment_id: int) -> str:
     """The platform's id of the payment made for this e-payment ("" when none is known)."""
-    return session.exec(
-        select(DirectCheckout.psp_payment_id)
-        .where(DirectCheckout.payment_id == payment_id, DirectCheckout.psp_payment_id != "")
-        .order_by(DirectCheckout.id.desc())
-    ).first() or ""
+    return (
+        session.exec(
+            select(DirectCheckout.psp_payment_id)
+            .where(DirectCheckout.payment_id == payment_id, DirectCheckout.psp_payment_id != "")
+            .order_by(DirectCheckout.id.desc())
+        ).first()
+        or ""
+    )
 
 
 def _result(payment: EPayment, outcome: str, code: str) -> CallbackResult:
-    return CallbackResult(payment.id, payment.reference, payment.amount_cents, PaymentStatus(payment.status),
-                          outcome, code)
+    return CallbackResult(
+        payment.id, payment.reference, payment.amount_cents, PaymentStatus(payment.status), outcome, code
+    )
 
 
 # --- the customer's return ---------------------------------------------------------------------
 
-def _checkout_for_return(session: Session, checkout_id: str, return_mac: str,
-                         settings: Settings) -> tuple[int, MerchantCredentials]:
-    checkout = session.exec(
-        select(DirectCheckout).where(DirectCheckout.hosted_checkout_id == checkout_id)
-    ).first() if checkout_id else None
+
+def _checkout_for_return(
+    session: Session, checkout_id: str, return_mac: str, settings: Settings
+) -> tuple[int, MerchantCredentials]:
+    checkout = (
+        session.exec(select(DirectCheckout).where(DirectCheckout.hosted_checkout_id == checkout_id)).first()
+        if checkout_id
+        else None
+    )
     if checkout is None:
         raise PaymentNotFound("Paiement inconnu")
     expected = decrypt_secret(checkout.return_mac_ciphertext, settings)
@@ -246,8 +301,14 @@ def _checkout_for_return(session: Session, checkout_id: str, return_mac: str,
     return payment.id, credentials_for_pos(session, payment.pos_id, settings, protocol=PspProtocol.DIRECT)
 
 
-def apply_return(checkout_id: str, return_mac: str, *, session_factory: SessionFactory | None = None,
-                 gateway: DirectGateway | None = None, settings: Settings | None = None) -> CallbackResult:
+def apply_return(
+    checkout_id: str,
+    return_mac: str,
+    *,
+    session_factory: SessionFactory | None = None,
+    gateway: DirectGateway | None = None,
+    settings: Settings | None = None,
+) -> CallbackResult:
     """GET /api/psp/direct/return: the browser only says "I am back"; the platform says what
     happened. Raises SealError / PaymentNotFound / PspCallError before changing anything."""
     settings = settings or get_settings()
@@ -259,25 +320,36 @@ def apply_return(checkout_id: str, return_mac: str, *, session_factory: SessionF
         return _apply_checkout_state(session, payment_id, state, checkout_id, "psp:return")
 
 
-def _apply_checkout_state(session: Session, payment_id: int, state: CheckoutState, checkout_id: str,
-                          source: str) -> CallbackResult:
+def _apply_checkout_state(
+    session: Session, payment_id: int, state: CheckoutState, checkout_id: str, source: str
+) -> CallbackResult:
     psp = state.payment
     fact = psp.status if psp else state.status
     # The same fact read twice (return, then reconciliation) is one event.
     key = f"direct:{checkout_id}:{psp.payment_id if psp else ''}:{fact}"
-    return apply_direct_state(session, payment_id, psp=psp, checkout_status=state.status, source=source,
-                              actor="getHostedCheckout", raw=state.raw, idempotency_key=key,
-                              checkout_id=checkout_id)
+    return apply_direct_state(
+        session,
+        payment_id,
+        psp=psp,
+        checkout_status=state.status,
+        source=source,
+        actor="getHostedCheckout",
+        raw=state.raw,
+        idempotency_key=key,
+        checkout_id=checkout_id,
+    )
 
 
 # --- webhooks ----------------------------------------------------------------------------------
+
 
 def _header(headers: Mapping[str, str], name: str) -> str:
     return next((v for k, v in headers.items() if k.lower() == name.lower()), "")
 
 
-def _verified_event(session: Session, body: bytes, headers: Mapping[str, str], gateway: DirectGateway,
-                    settings: Settings | None) -> tuple[PspEvent, list[PspConfig]]:
+def _verified_event(
+    session: Session, body: bytes, headers: Mapping[str, str], gateway: DirectGateway, settings: Settings | None
+) -> tuple[PspEvent, list[PspConfig]]:
     key_id = _header(headers, "X-GCS-KeyId")
     configs = configs_for_webhook_key(session, key_id)
     signers: list[PspConfig] = []
@@ -304,7 +376,8 @@ def _payment_for_event(session: Session, event: PspEvent, signers: list[PspConfi
         # payment by its first part.
         base = psp.payment_id.rsplit("_", 1)[0]
         payment = session.exec(
-            select(EPayment).join(DirectCheckout, DirectCheckout.payment_id == EPayment.id)
+            select(EPayment)
+            .join(DirectCheckout, DirectCheckout.payment_id == EPayment.id)
             .where(DirectCheckout.psp_payment_id.in_([psp.payment_id, f"{base}_0"]))  # type: ignore[attr-defined]
         ).first()
     # A key that does not sign for this payment's point of sale proves nothing about it:
@@ -314,8 +387,14 @@ def _payment_for_event(session: Session, event: PspEvent, signers: list[PspConfi
     return payment
 
 
-def apply_webhook(body: bytes, headers: Mapping[str, str], *, session_factory: SessionFactory | None = None,
-                  gateway: DirectGateway | None = None, settings: Settings | None = None) -> CallbackResult:
+def apply_webhook(
+    body: bytes,
+    headers: Mapping[str, str],
+    *,
+    session_factory: SessionFactory | None = None,
+    gateway: DirectGateway | None = None,
+    settings: Settings | None = None,
+) -> CallbackResult:
     """POST /api/psp/direct/webhook. Raises SealError (bad or missing signature) or
     PaymentNotFound before writing anything; a repeated event id changes nothing."""
     settings_ = settings or get_settings()
@@ -328,15 +407,28 @@ def apply_webhook(body: bytes, headers: Mapping[str, str], *, session_factory: S
         if event.merchant_id != config.merchant_id:
             problems.append(f"Commerçant {event.merchant_id} différent de celui du point de vente")
         return apply_direct_state(
-            session, payment.id, psp=event.payment, source="psp:webhook", actor=event.merchant_id[:60],
-            raw=event.raw, idempotency_key=f"direct:event:{event.event_id}"[:200], extra_problems=problems,
-            is_refund_event=event.is_refund)
+            session,
+            payment.id,
+            psp=event.payment,
+            source="psp:webhook",
+            actor=event.merchant_id[:60],
+            raw=event.raw,
+            idempotency_key=f"direct:event:{event.event_id}"[:200],
+            extra_problems=problems,
+            is_refund_event=event.is_refund,
+        )
 
 
 # --- reconciliation ------------------------------------------------------------------------------
 
-def reconcile(session_factory: SessionFactory, payment_id: int, *, gateway: DirectGateway | None = None,
-              settings: Settings | None = None) -> CallbackResult | None:
+
+def reconcile(
+    session_factory: SessionFactory,
+    payment_id: int,
+    *,
+    gateway: DirectGateway | None = None,
+    settings: Settings | None = None,
+) -> CallbackResult | None:
     """F-61 for a Direct payment still Envoyé: ask the platform about its latest checkout.
     None when no checkout was ever opened (nothing can have happened at the PSP)."""
     settings = settings or get_settings()

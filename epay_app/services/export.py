@@ -6,6 +6,7 @@ The browser reaches the export through a plain GET (a download), which carries n
 session: the guarded "Exporter (CSV)" handler mints a short-lived signed ticket for the user,
 and the route re-reads that user (still active) and scopes everything on them, as the list does.
 """
+
 from __future__ import annotations
 
 import base64
@@ -34,8 +35,18 @@ from .tracking import CARD_COLUMNS, E, _check_option, _search_hits, with_card_ta
 
 PATH = "/api/e-paiements/export.csv"
 TICKET_SECONDS = 60
-HEADERS = ("Type", "N° transaction", "Commande/Opportunité", "Statut", "Client", "Vendeur", "Entité",
-           "Point de vente", "Montant TTC", "Date")
+HEADERS = (
+    "Type",
+    "N° transaction",
+    "Commande/Opportunité",
+    "Statut",
+    "Client",
+    "Vendeur",
+    "Entité",
+    "Point de vente",
+    "Montant TTC",
+    "Date",
+)
 BOM = "\ufeff"
 CHUNK_ROWS = 500
 
@@ -73,8 +84,9 @@ def make_ticket(user_id: int, *, now: datetime | None = None, settings: Settings
     return f"{user_id}.{expiry}.{_sign(settings, user_id, expiry)}"
 
 
-def user_for_ticket(session: Session, ticket: str, *, now: datetime | None = None,
-                    settings: Settings | None = None) -> User:
+def user_for_ticket(
+    session: Session, ticket: str, *, now: datetime | None = None, settings: Settings | None = None
+) -> User:
     settings = settings or get_settings()
     match = _TICKET.fullmatch(ticket) if isinstance(ticket, str) and len(ticket) <= 100 else None
     user_id, expiry = (ascii_int(match[1]), ascii_int(match[2])) if match else (None, None)
@@ -93,15 +105,22 @@ def user_for_ticket(session: Session, ticket: str, *, now: datetime | None = Non
 # ---------------------------------------------------------------- rows
 
 
-def export_statement(session: Session, viewer: Viewer, *, filter_keys: list[str] | None = None,
-                     query: str = "", order: SortOrder = SortOrder.OLDEST_FIRST):
+def export_statement(
+    session: Session,
+    viewer: Viewer,
+    *,
+    filter_keys: list[str] | None = None,
+    query: str = "",
+    order: SortOrder = SortOrder.OLDEST_FIRST,
+):
     """The whole filtered list in one statement, in the list's order. Raises TrackingRefused
     like the list (no option, a status the viewer does not follow)."""
     _check_option(viewer)
     statuses = statuses_for(viewer.group, list(filter_keys or []))
     hits, _hint = _search_hits(session, query)
     stmt = with_card_tables(select(*CARD_COLUMNS).select_from(E)).where(
-        payment_clause(viewer), E.c.status.in_([s.value for s in statuses]))
+        payment_clause(viewer), E.c.status.in_([s.value for s in statuses])
+    )
     if hits is not None:
         stmt = stmt.where(E.c.id.in_(select(hits.c.id)))
     if order is SortOrder.OLDEST_FIRST:

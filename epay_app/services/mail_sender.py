@@ -16,6 +16,7 @@ server's "250 OK" and before step 3 commits leaves the row 'sending'; once the l
 is sent again. Both copies carry the same Message-ID (derived from the outbox id), so mail
 clients and people can recognise the second as a duplicate.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -104,8 +105,11 @@ def claim_due(session: Session, now: datetime, policy: SenderPolicy) -> list[Cla
         and_(OutboxMail.status == SENDING, OutboxMail.locked_until < now),
     )
     rows = session.exec(
-        select(OutboxMail).where(due).order_by(OutboxMail.next_attempt_at, OutboxMail.id)
-        .limit(policy.batch).with_for_update(skip_locked=True)  # SQLite ignores it: BEGIN IMMEDIATE
+        select(OutboxMail)
+        .where(due)
+        .order_by(OutboxMail.next_attempt_at, OutboxMail.id)
+        .limit(policy.batch)
+        .with_for_update(skip_locked=True)  # SQLite ignores it: BEGIN IMMEDIATE
     ).all()
     lease_until = now + timedelta(seconds=policy.lease_seconds)
     claims = []
@@ -118,20 +122,26 @@ def claim_due(session: Session, now: datetime, policy: SenderPolicy) -> list[Cla
                 row.status, row.locked_until = FAILED, None
                 continue
         row.status, row.locked_until = SENDING, lease_until
-        claims.append(Claim(row.id, row.to_address, row.subject, row.body_text, row.body_html,
-                            row.created_at, lease_until))
+        claims.append(
+            Claim(row.id, row.to_address, row.subject, row.body_text, row.body_html, row.created_at, lease_until)
+        )
     session.flush()
     return claims
 
 
-def _finish(db: Db, claim: Claim, error: str | None, policy: SenderPolicy, *,
-            release: bool = False, permanent: bool = False) -> None:
+def _finish(
+    db: Db, claim: Claim, error: str | None, policy: SenderPolicy, *, release: bool = False, permanent: bool = False
+) -> None:
     """Record the outcome of one claim, unless the claim was lost (lease expired and taken over)."""
     now = utcnow()
     with _scope(db) as session:
         row = session.get(OutboxMail, claim.id, with_for_update=True)
-        if (row is None or row.status != SENDING or row.locked_until is None
-                or as_utc(row.locked_until) != as_utc(claim.locked_until)):
+        if (
+            row is None
+            or row.status != SENDING
+            or row.locked_until is None
+            or as_utc(row.locked_until) != as_utc(claim.locked_until)
+        ):
             log.warning("outbox %s: claim lost before its result was recorded", claim.id)
             return
         row.locked_until = None
@@ -202,8 +212,14 @@ def _deliver(db: Db, claims: list[Claim], settings: Settings, policy: SenderPoli
     return sent
 
 
-def send_due_mails(db: Db = None, batch: int | None = None, *, now: datetime | None = None,
-                   policy: SenderPolicy | None = None, settings: Settings | None = None) -> int:
+def send_due_mails(
+    db: Db = None,
+    batch: int | None = None,
+    *,
+    now: datetime | None = None,
+    policy: SenderPolicy | None = None,
+    settings: Settings | None = None,
+) -> int:
     """Claim and send one batch of due mails. Returns how many were sent."""
     policy = policy or SenderPolicy()
     if batch is not None:
@@ -219,7 +235,7 @@ def send_due_mails(db: Db = None, batch: int | None = None, *, now: datetime | N
 def _pause(sent: int, failures: int, policy: SenderPolicy, poll: float) -> float:
     """0 when a full batch went out (more may be due); longer after consecutive failures."""
     if failures:
-        return min(poll * 2 ** failures, 60.0)
+        return min(poll * 2**failures, 60.0)
     return 0.0 if sent >= policy.batch else poll
 
 
@@ -230,8 +246,9 @@ def _log_failure(failures: int) -> None:
         log.warning("outbox: sending round failed again (%s in a row)", failures)
 
 
-def run_forever(stop_event: threading.Event, db: Db = None, policy: SenderPolicy | None = None,
-                poll_seconds: float | None = None) -> None:
+def run_forever(
+    stop_event: threading.Event, db: Db = None, policy: SenderPolicy | None = None, poll_seconds: float | None = None
+) -> None:
     policy = policy or SenderPolicy()
     poll = poll_seconds if poll_seconds is not None else get_settings().outbox_poll_seconds
     failures = 0

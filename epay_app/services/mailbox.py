@@ -2,6 +2,7 @@
 
 The sink holds every customer's mail and working payment links: only a logged-in
 administrator reads it, and only in demo mode (`check_reader`)."""
+
 from __future__ import annotations
 
 import re
@@ -62,8 +63,12 @@ def _parse(path: Path, with_bodies: bool) -> StoredMail:
     except (TypeError, ValueError):
         date = ""
     return StoredMail(
-        id=path.stem, subject=str(message.get("Subject", "")), to=str(message.get("To", "")),
-        sender=str(message.get("From", "")), date=date, message_id=str(message.get("Message-ID", "")),
+        id=path.stem,
+        subject=str(message.get("Subject", "")),
+        to=str(message.get("To", "")),
+        sender=str(message.get("From", "")),
+        date=date,
+        message_id=str(message.get("Message-ID", "")),
         text=_part(message, "plain") if with_bodies else "",
         html=_part(message, "html") if with_bodies else "",
     )

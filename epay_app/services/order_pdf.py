@@ -1,4 +1,5 @@
 """The printable order ("Imprimer", "Valider et imprimer") and offer, as PDF (fpdf2)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -74,31 +75,57 @@ def _parties(session: Session, opportunity: Opportunity, pos: PointOfSale, vehic
     seller = session.get(User, opportunity.seller_id)
     v = vehicle_fields(vehicle)
     return [
-        ("Vendeur", [("Point de vente", pos.name), ("Adresse", pos.address or "Non renseigné"),
-                     ("Téléphone", pos.phone or "Non renseigné"), ("E-mail", pos.email or "Non renseigné"),
-                     ("Conseiller", seller.display_name)]),
-        ("Client", [("Client", customer_label(customer)), ("E-mail", customer.email or "Non renseigné"),
-                    ("Téléphone", customer.phone or "Non renseigné")]),
-        ("Véhicule acheté", [
-            ("Véhicule", f"{vehicle.make} {vehicle.model} {vehicle.version}".strip()),
-            ("État", vehicle.condition), ("Énergie", v["fuel"]), ("Puissance", v["power"]),
-            ("Portes / couleur", f"{v['doors']} / {v['colour']}"), ("Immatriculation", v["plate"]),
-            ("N° de châssis", v["vin"]), ("MEC", v["first_registration"]), ("Kilométrage", v["mileage"]),
-        ]),
+        (
+            "Vendeur",
+            [
+                ("Point de vente", pos.name),
+                ("Adresse", pos.address or "Non renseigné"),
+                ("Téléphone", pos.phone or "Non renseigné"),
+                ("E-mail", pos.email or "Non renseigné"),
+                ("Conseiller", seller.display_name),
+            ],
+        ),
+        (
+            "Client",
+            [
+                ("Client", customer_label(customer)),
+                ("E-mail", customer.email or "Non renseigné"),
+                ("Téléphone", customer.phone or "Non renseigné"),
+            ],
+        ),
+        (
+            "Véhicule acheté",
+            [
+                ("Véhicule", f"{vehicle.make} {vehicle.model} {vehicle.version}".strip()),
+                ("État", vehicle.condition),
+                ("Énergie", v["fuel"]),
+                ("Puissance", v["power"]),
+                ("Portes / couleur", f"{v['doors']} / {v['colour']}"),
+                ("Immatriculation", v["plate"]),
+                ("N° de châssis", v["vin"]),
+                ("MEC", v["first_registration"]),
+                ("Kilométrage", v["mileage"]),
+            ],
+        ),
     ]
 
 
 def _amounts(offer: Offer) -> Section:
     sale = offer.sale_price_cents
-    return ("Récapitulatif", [
-        ("Prix du véhicule", format_eur(offer.vehicle_price_cents)),
-        ("Avantages clients", f"- {format_eur(offer.customer_advantage_cents)}"
-         if offer.customer_advantage_cents else "- €"),
-        ("Accessoires", format_eur(offer.accessories_cents) if offer.accessories_cents else "- €"),
-        ("Prix de vente TTC", format_eur(sale)),
-        ("dont TVA 20 %", format_eur(sale - ht_from_ttc(sale))),
-        ("Prix de vente HT", format_eur(ht_from_ttc(sale))),
-    ])
+    return (
+        "Récapitulatif",
+        [
+            ("Prix du véhicule", format_eur(offer.vehicle_price_cents)),
+            (
+                "Avantages clients",
+                f"- {format_eur(offer.customer_advantage_cents)}" if offer.customer_advantage_cents else "- €",
+            ),
+            ("Accessoires", format_eur(offer.accessories_cents) if offer.accessories_cents else "- €"),
+            ("Prix de vente TTC", format_eur(sale)),
+            ("dont TVA 20 %", format_eur(sale - ht_from_ttc(sale))),
+            ("Prix de vente HT", format_eur(ht_from_ttc(sale))),
+        ],
+    )
 
 
 def order_pdf(session: Session, order_number: int, user: User) -> tuple[str, bytes]:
@@ -117,30 +144,43 @@ def order_pdf(session: Session, order_number: int, user: User) -> tuple[str, byt
         deposit_lines.append(("e-Paiement", "Paiement en ligne (lien envoyé au client par e-mail)"))
         if latest is not None:
             deposit_lines.append(("N° transaction", latest.reference))
-    payment_section: Section = ("Paiement", [
-        ("Solde à régler", f"{format_eur(offer.sale_price_cents)} (acompte non déduit)"),
-        ("Moyen de paiement du solde", order.balance_method),
-        *deposit_lines,
-    ])
-    delivery: Section = ("Livraison", [
-        ("Date de livraison", format_day(order.delivery_date)),
-        ("Livraison extrême", format_day(order.extreme_delivery_date)),
-        ("Point de vente", pos.name),
-    ])
+    payment_section: Section = (
+        "Paiement",
+        [
+            ("Solde à régler", f"{format_eur(offer.sale_price_cents)} (acompte non déduit)"),
+            ("Moyen de paiement du solde", order.balance_method),
+            *deposit_lines,
+        ],
+    )
+    delivery: Section = (
+        "Livraison",
+        [
+            ("Date de livraison", format_day(order.delivery_date)),
+            ("Livraison extrême", format_day(order.extreme_delivery_date)),
+            ("Point de vente", pos.name),
+        ],
+    )
     status = f" — {order.status}" if order.status != checkout.ORDER_PLACED else ""
-    subtitle = (f"Commande validée le {format_paris(order.validated_at)} par "
-                f"{validator.display_name if validator else ''}{status}. Offre n°{offer.number}, "
-                f"opportunité n°{opportunity.number}.")
-    body = render(f"Bon de commande n°{order.number}", subtitle,
-                  [*_parties(session, opportunity, pos, vehicle), _amounts(offer), payment_section, delivery],
-                  closing="Signature du client, précédée de la mention « Bon pour commande » :\n\n\n"
-                          "Signature du vendeur :")
+    subtitle = (
+        f"Commande validée le {format_paris(order.validated_at)} par "
+        f"{validator.display_name if validator else ''}{status}. Offre n°{offer.number}, "
+        f"opportunité n°{opportunity.number}."
+    )
+    body = render(
+        f"Bon de commande n°{order.number}",
+        subtitle,
+        [*_parties(session, opportunity, pos, vehicle), _amounts(offer), payment_section, delivery],
+        closing="Signature du client, précédée de la mention « Bon pour commande » :\n\n\nSignature du vendeur :",
+    )
     return f"commande-{order.number}.pdf", body
 
 
 def offer_pdf(session: Session, offer_number: int, user: User) -> tuple[str, bytes]:
     offer, opportunity, pos = scoped_offer(session, viewer_for(session, user), offer_number)
     vehicle = session.get(Vehicle, offer.vehicle_id)
-    body = render(f"Offre n°{offer.number}", f"Offre {offer.status.lower()}, opportunité n°{opportunity.number}.",
-                  [*_parties(session, opportunity, pos, vehicle), _amounts(offer)])
+    body = render(
+        f"Offre n°{offer.number}",
+        f"Offre {offer.status.lower()}, opportunité n°{opportunity.number}.",
+        [*_parties(session, opportunity, pos, vehicle), _amounts(offer)],
+    )
     return f"offre-{offer.number}.pdf", body

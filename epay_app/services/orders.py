@@ -1,5 +1,6 @@
 """The order page's use cases: what it shows (read models of plain strings), the cheap
 "version" it polls to refresh itself, and cancelling an order (F-26)."""
+
 from __future__ import annotations
 
 import logging
@@ -12,7 +13,15 @@ from ..domain.dates import as_utc, format_day, format_paris, utcnow
 from ..domain.money import format_eur, ht_from_ttc
 from ..domain.statuses import CARD_BADGES, RETRYABLE, STATUS_LABELS, VEHICLE_BADGES, PaymentStatus
 from ..models import (
-    Customer, EPayment, EPaymentEvent, Offer, Opportunity, OutboxMail, PointOfSale, SalesOrder, User,
+    Customer,
+    EPayment,
+    EPaymentEvent,
+    Offer,
+    Opportunity,
+    OutboxMail,
+    PointOfSale,
+    SalesOrder,
+    User,
     Vehicle,
 )
 from . import checkout, refunds
@@ -23,8 +32,9 @@ log = logging.getLogger(__name__)
 
 # ---------------------------------------------------------------- shared read models
 
+
 def customer_label(customer: Customer) -> str:
-    """"M. Patrick PONS"."""
+    """ "M. Patrick PONS"."""
     return " ".join(p for p in (customer.civility, customer.first_name, customer.last_name) if p)
 
 
@@ -37,14 +47,18 @@ def vehicle_fields(vehicle: Vehicle) -> dict[str, str]:
         "condition": vehicle.condition,
         "price": f"{format_eur(vehicle.price_cents)} TTC",
         "fuel": vehicle.fuel or "Non renseigné",
-        "power": (f"{vehicle.fiscal_power} CV / {vehicle.power_hp} ch"
-                  if vehicle.fiscal_power or vehicle.power_hp else "Non renseigné"),
+        "power": (
+            f"{vehicle.fiscal_power} CV / {vehicle.power_hp} ch"
+            if vehicle.fiscal_power or vehicle.power_hp
+            else "Non renseigné"
+        ),
         "doors": f"{vehicle.doors} P" if vehicle.doors else "Non renseigné",
         "colour": vehicle.colour or "Non renseigné",
         "plate": vehicle.plate or "Non renseigné",
         "first_registration": format_day(vehicle.first_registration) or "Non renseigné",
-        "mileage": (f"{vehicle.mileage_km:,} km".replace(",", " ")
-                    if vehicle.mileage_km is not None else "Non renseigné"),
+        "mileage": (
+            f"{vehicle.mileage_km:,} km".replace(",", " ") if vehicle.mileage_km is not None else "Non renseigné"
+        ),
         "vin": vehicle.vin or "Non renseigné",
     }
 
@@ -68,12 +82,13 @@ def recap_fields(offer: Offer) -> dict[str, str]:
 
 
 def vehicle_title(vehicle: Vehicle) -> str:
-    """"CEED 1.4 T-GDI 140 ch ISG DCT7 Edition #1 - DF231LM", as in the order banner."""
+    """ "CEED 1.4 T-GDI 140 ch ISG DCT7 Edition #1 - DF231LM", as in the order banner."""
     title = " ".join(p for p in (vehicle.model, vehicle.version) if p)
     return f"{title} - {vehicle.plate}" if vehicle.plate else title
 
 
 # ---------------------------------------------------------------- order page
+
 
 @dataclass
 class OrderView:
@@ -107,7 +122,8 @@ def payments_version(session: Session, order_id: int) -> str:
     ).one()
     status = session.exec(select(SalesOrder.status).where(SalesOrder.id == order_id)).one()
     mails = session.exec(
-        select(func.count(OutboxMail.id)).join(EPayment, EPayment.id == OutboxMail.payment_id)
+        select(func.count(OutboxMail.id))
+        .join(EPayment, EPayment.id == OutboxMail.payment_id)
         .where(EPayment.order_id == order_id)
     ).one()
     return f"{status}|{count}|{last_change}|{last_event}|{mails}"
@@ -140,15 +156,23 @@ def _timeline(session: Session, payments: list[EPayment]) -> list[dict[str, str]
     ).all()
     for ev in events:
         to = STATUS_LABELS[PaymentStatus(ev.to_status)]
-        what = (f"{STATUS_LABELS[PaymentStatus(ev.from_status)]} → {to}" if ev.from_status
-                else f"Créé : {to}")
+        what = f"{STATUS_LABELS[PaymentStatus(ev.from_status)]} → {to}" if ev.from_status else f"Créé : {to}"
         who = ev.actor or ev.source
         detail = f"{ev.source}" + (f" · code {ev.psp_code}" if ev.psp_code else "")
-        items.append((ev.at, 0, {"at": format_paris(ev.at), "reference": by_id[ev.payment_id].reference,
-                                  "what": what, "who": who, "detail": detail}))
-    mails = session.exec(
-        select(OutboxMail).where(OutboxMail.payment_id.in_(by_id)).order_by(OutboxMail.id)
-    ).all()
+        items.append(
+            (
+                ev.at,
+                0,
+                {
+                    "at": format_paris(ev.at),
+                    "reference": by_id[ev.payment_id].reference,
+                    "what": what,
+                    "who": who,
+                    "detail": detail,
+                },
+            )
+        )
+    mails = session.exec(select(OutboxMail).where(OutboxMail.payment_id.in_(by_id)).order_by(OutboxMail.id)).all()
     for mail in mails:
         key = mail.dedupe_key
         if key.startswith("request:"):
@@ -157,10 +181,19 @@ def _timeline(session: Session, payments: list[EPayment]) -> list[dict[str, str]
             what = "Confirmation de paiement envoyée"
         else:
             what = mail.subject
-        items.append((mail.created_at, 1, {"at": format_paris(mail.created_at),
-                                           "reference": by_id[mail.payment_id].reference,
-                                           "what": what, "who": mail.to_address,
-                                           "detail": f"e-mail {MAIL_STATES.get(mail.status, mail.status)}"}))
+        items.append(
+            (
+                mail.created_at,
+                1,
+                {
+                    "at": format_paris(mail.created_at),
+                    "reference": by_id[mail.payment_id].reference,
+                    "what": what,
+                    "who": mail.to_address,
+                    "detail": f"e-mail {MAIL_STATES.get(mail.status, mail.status)}",
+                },
+            )
+        )
     items.sort(key=lambda item: (as_utc(item[0]), item[1]))
     return [item[2] for item in items]
 
@@ -194,9 +227,13 @@ def load_order_view(session: Session, order_number: int, user: User) -> tuple[Or
         can_resend=bool(status is PaymentStatus.ENVOYE and not cancelled),
         can_retry=bool(status in RETRYABLE and not cancelled),
         attempts=[
-            {"reference": p.reference, "amount": format_eur(p.amount_cents),
-             "created": format_day(p.created_at), "state": CARD_BADGES[PaymentStatus(p.status)],
-             "status": p.status}
+            {
+                "reference": p.reference,
+                "amount": format_eur(p.amount_cents),
+                "created": format_day(p.created_at),
+                "state": CARD_BADGES[PaymentStatus(p.status)],
+                "status": p.status,
+            }
             for p in payments
         ],
         timeline=_timeline(session, payments),
@@ -207,8 +244,9 @@ def load_order_view(session: Session, order_number: int, user: User) -> tuple[Or
 
 # ---------------------------------------------------------------- cancelling (F-26)
 
+
 def cancel_order(session: Session, *, order_number: int, user: User, now: datetime | None = None) -> SalesOrder:
-    """"Annuler la commande": the order becomes Annulée and an Autorisé deposit À rembourser,
+    """ "Annuler la commande": the order becomes Annulée and an Autorisé deposit À rembourser,
     through the one guarded transition (an event is written). Cancelling twice is a no-op."""
     checkout._require_seller(user)
     order, _offer, _opportunity = scoped_order(session, viewer_for(session, user), order_number)
@@ -224,6 +262,7 @@ def cancel_order(session: Session, *, order_number: int, user: User, now: dateti
 
 
 # ---------------------------------------------------------------- opportunities list
+
 
 def opportunity_rows(session: Session, user: User) -> list[dict[str, str]]:
     """One row per offer the user may see (an opportunity without offer has one row too),
@@ -249,16 +288,18 @@ def opportunity_rows(session: Session, user: User) -> list[dict[str, str]]:
     result = []
     for opp, customer, seller, pos, offer, vehicle, order in rows:
         payment = latest.get(order.id) if order else None
-        result.append({
-            "opportunity": str(opp.number),
-            "customer": customer_label(customer),
-            "seller": seller.display_name,
-            "pos": pos.name,
-            "vehicle": " ".join(p for p in (vehicle.make, vehicle.model, vehicle.version) if p) if vehicle else "",
-            "offer": str(offer.number) if offer else "",
-            "offer_status": offer.status if offer else "",
-            "order": str(order.number) if order else "",
-            "order_status": order.status if order else "",
-            "badge": VEHICLE_BADGES[PaymentStatus(payment.status)] if payment else "",
-        })
+        result.append(
+            {
+                "opportunity": str(opp.number),
+                "customer": customer_label(customer),
+                "seller": seller.display_name,
+                "pos": pos.name,
+                "vehicle": " ".join(p for p in (vehicle.make, vehicle.model, vehicle.version) if p) if vehicle else "",
+                "offer": str(offer.number) if offer else "",
+                "offer_status": offer.status if offer else "",
+                "order": str(order.number) if order else "",
+                "order_status": order.status if order else "",
+                "badge": VEHICLE_BADGES[PaymentStatus(payment.status)] if payment else "",
+            }
+        )
     return result

@@ -3,6 +3,7 @@
 A row goes pending → sending (claimed by a sender, with a lease) → sent, or back to pending
 with a backoff after a failed attempt, and to failed after too many; see services/mail_sender.
 """
+
 from __future__ import annotations
 
 from sqlmodel import Session, select
@@ -32,8 +33,13 @@ def enqueue(
     if existing is not None:
         return existing
     mail = OutboxMail(
-        dedupe_key=dedupe_key, kind=kind, to_address=to_address, subject=subject,
-        body_text=body_text, body_html=body_html, payment_id=payment_id,
+        dedupe_key=dedupe_key,
+        kind=kind,
+        to_address=to_address,
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+        payment_id=payment_id,
     )
     session.add(mail)
     session.flush()

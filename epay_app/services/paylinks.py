@@ -3,6 +3,7 @@
 token = "<payment id>.<expiry epoch>.<HMAC-SHA256(secret, id.psp_reference.expiry)>". The secret is
 EPAY_LINK_SECRET, or else derived from each master key, so a key rotation keeps old links valid.
 """
+
 from __future__ import annotations
 
 import base64
@@ -48,8 +49,7 @@ _TOKEN = re.compile(r"([0-9]{1,18})\.([0-9]{1,12})\.([A-Za-z0-9_-]{43})", re.ASC
 def _secrets(settings: Settings) -> list[bytes]:
     if settings.link_secret:
         return [settings.link_secret.encode()]
-    return [hmac.new(key.encode(), b"epay:paylink:v1", hashlib.sha256).digest()
-            for key in _master_keys(settings)]
+    return [hmac.new(key.encode(), b"epay:paylink:v1", hashlib.sha256).digest() for key in _master_keys(settings)]
 
 
 def _signature(secret: bytes, payment: EPayment, expiry: int) -> str:
@@ -66,7 +66,7 @@ def link_expiry(payment: EPayment, settings: Settings | None = None) -> datetime
 
 
 def renew_if_expired(payment: EPayment, settings: Settings | None = None, now: datetime | None = None) -> bool:
-    """"Renvoyer le lien" on an expired link: a fresh lifetime, hence a new token (F-60); a link
+    """ "Renvoyer le lien" on an expired link: a fresh lifetime, hence a new token (F-60); a link
     still valid is sent again as is. True when renewed."""
     settings = settings or get_settings()
     now = now or utcnow()
@@ -87,8 +87,9 @@ def pay_url(payment: EPayment, settings: Settings | None = None) -> str:
     return f"{settings.public_url.rstrip('/')}/pay/{make_token(payment, settings)}"
 
 
-def payment_for_token(session: Session, token: str, settings: Settings | None = None,
-                      now: datetime | None = None) -> EPayment:
+def payment_for_token(
+    session: Session, token: str, settings: Settings | None = None, now: datetime | None = None
+) -> EPayment:
     """The payment a link pays, still Envoyé and not expired; LinkInvalid/LinkExpired/LinkUsed otherwise."""
     settings = settings or get_settings()
     match = _TOKEN.fullmatch(token) if isinstance(token, str) and len(token) <= 100 else None
@@ -121,8 +122,9 @@ class LinkCheckout:
     payment_id: int = 0
 
 
-def start_link_checkout(token: str, *, settings: Settings | None = None, session_factory=None,
-                        gateway=None) -> LinkCheckout:
+def start_link_checkout(
+    token: str, *, settings: Settings | None = None, session_factory=None, gateway=None
+) -> LinkCheckout:
     """Check the link, then open the PSP's hosted page in the protocol its point of sale speaks
     today. Blocking (database and, for Direct, the platform): run it in a worker thread."""
     from . import direct_payments
@@ -141,8 +143,9 @@ def start_link_checkout(token: str, *, settings: Settings | None = None, session
             plan = direct_payments.plan_checkout(session, payment, credentials(config), settings)
     if sips:
         return LinkCheckout(reference, amount, form=form, payment_id=payment_id)
-    url = direct_payments.open_checkout(payment_id, plan, session_factory=session_factory, gateway=gateway,
-                                        settings=settings)
+    url = direct_payments.open_checkout(
+        payment_id, plan, session_factory=session_factory, gateway=gateway, settings=settings
+    )
     return LinkCheckout(reference, amount, redirect_url=url)
 
 
@@ -164,9 +167,14 @@ def _sips_form(session: Session, payment: EPayment, settings: Settings) -> Paypa
     customer = session.get(Customer, payment.customer_id)
     base = settings.public_url.rstrip("/")
     request = StartRequest(
-        reference=payment.reference, psp_reference=payment.psp_reference, amount_cents=payment.amount_cents,
-        currency=payment.currency, credentials=creds, return_url=base + RETURN_PATH,
-        notify_url=base + NOTIFY_PATH, customer_email=customer.email if customer else "",
+        reference=payment.reference,
+        psp_reference=payment.psp_reference,
+        amount_cents=payment.amount_cents,
+        currency=payment.currency,
+        credentials=creds,
+        return_url=base + RETURN_PATH,
+        notify_url=base + NOTIFY_PATH,
+        customer_email=customer.email if customer else "",
     )
     form = get_gateway(PspProtocol.SIPS2.value, settings).start_payment(request)
     assert isinstance(form, PaypageForm)

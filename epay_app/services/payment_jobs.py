@@ -4,6 +4,7 @@
 With several backend workers each runs it: both jobs lock each payment and are idempotent,
 so the only cost is a few duplicate status queries.
 """
+
 from __future__ import annotations
 
 import asyncio

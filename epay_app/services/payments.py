@@ -1,4 +1,5 @@
 """The one guarded way to change an e-payment's status (F-36)."""
+
 from __future__ import annotations
 
 import logging
@@ -105,7 +106,11 @@ def change_status(
     except IllegalTransition:
         log.warning(
             "refused transition %s -> %s for %s (source %s, code %s)",
-            current.value, target.value, payment.reference, source, psp_code,
+            current.value,
+            target.value,
+            payment.reference,
+            source,
+            psp_code,
         )
         raise
     if not changed:
@@ -119,7 +124,15 @@ def change_status(
         payment.psp_response_code = psp_code
     session.add(payment)
     record_event(
-        session, payment, target, source=source, actor=actor, psp_code=psp_code, raw=raw,
-        from_status=current, idempotency_key=idempotency_key, at=now,
+        session,
+        payment,
+        target,
+        source=source,
+        actor=actor,
+        psp_code=psp_code,
+        raw=raw,
+        from_status=current,
+        idempotency_key=idempotency_key,
+        at=now,
     )
     return True

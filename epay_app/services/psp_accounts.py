@@ -1,4 +1,5 @@
 """A point of sale's PSP credentials, decrypted only for the call that needs them."""
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -24,44 +25,56 @@ def config_for_pos(session: Session, pos_id: int) -> PspConfig:
     return config
 
 
-def credentials_for_pos(session: Session, pos_id: int, settings: Settings | None = None, *,
-                        protocol: PspProtocol | None = None) -> MerchantCredentials:
+def credentials_for_pos(
+    session: Session, pos_id: int, settings: Settings | None = None, *, protocol: PspProtocol | None = None
+) -> MerchantCredentials:
     """The point of sale's credentials for `protocol` (default: the one it uses today). A
     Sips-era payment of a point of sale now on Direct gets the Sips credentials it kept."""
     config = config_for_pos(session, pos_id)
     if protocol is None or protocol.value == config.protocol:
         return credentials(config, settings)
     if protocol is PspProtocol.SIPS2 and config.sips_merchant_id:
-        return MerchantCredentials(config.sips_merchant_id, _decrypt(config.sips_key_ciphertext, settings),
-                                   config.sips_key_version)
+        return MerchantCredentials(
+            config.sips_merchant_id, _decrypt(config.sips_key_ciphertext, settings), config.sips_key_version
+        )
     raise PspNotConfigured(f"Les identifiants {protocol.label} de ce point de vente ne sont plus paramétrés.")
 
 
 def configs_for_merchant(session: Session, merchant_id: str) -> list[PspConfig]:
     """Every configuration using this Sips merchant id, today or before it moved to Direct
     (several points of sale may share one)."""
-    return list(session.exec(select(PspConfig).where(or_(
-        (PspConfig.merchant_id == merchant_id) & (PspConfig.protocol == PspProtocol.SIPS2.value),
-        PspConfig.sips_merchant_id == merchant_id,
-    ))).all())
+    return list(
+        session.exec(
+            select(PspConfig).where(
+                or_(
+                    (PspConfig.merchant_id == merchant_id) & (PspConfig.protocol == PspProtocol.SIPS2.value),
+                    PspConfig.sips_merchant_id == merchant_id,
+                )
+            )
+        ).all()
+    )
 
 
 def sips_credentials(config: PspConfig, settings: Settings | None = None) -> MerchantCredentials:
     """A configuration's Sips credentials: its own, or those it kept when it moved to Direct."""
     if config.protocol == PspProtocol.SIPS2.value:
         return credentials(config, settings)
-    return MerchantCredentials(config.sips_merchant_id, _decrypt(config.sips_key_ciphertext, settings),
-                               config.sips_key_version)
+    return MerchantCredentials(
+        config.sips_merchant_id, _decrypt(config.sips_key_ciphertext, settings), config.sips_key_version
+    )
 
 
 def configs_for_webhook_key(session: Session, webhook_key_id: str) -> list[PspConfig]:
     """Worldline Direct configurations whose webhooks are signed with this key id."""
     if not webhook_key_id:
         return []
-    return list(session.exec(
-        select(PspConfig).where(PspConfig.webhook_key_id == webhook_key_id,
-                                PspConfig.protocol == PspProtocol.DIRECT.value)
-    ).all())
+    return list(
+        session.exec(
+            select(PspConfig).where(
+                PspConfig.webhook_key_id == webhook_key_id, PspConfig.protocol == PspProtocol.DIRECT.value
+            )
+        ).all()
+    )
 
 
 def _decrypt(ciphertext: str, settings: Settings | None) -> str:
@@ -72,8 +85,11 @@ def _decrypt(ciphertext: str, settings: Settings | None) -> str:
 
 def credentials(config: PspConfig, settings: Settings | None = None) -> MerchantCredentials:
     return MerchantCredentials(
-        config.merchant_id, _decrypt(config.key_ciphertext, settings), config.key_version,
-        protocol=PspProtocol(config.protocol), api_key_id=config.api_key_id,
+        config.merchant_id,
+        _decrypt(config.key_ciphertext, settings),
+        config.key_version,
+        protocol=PspProtocol(config.protocol),
+        api_key_id=config.api_key_id,
         webhook_key_id=config.webhook_key_id,
         webhook_secret=_decrypt(config.webhook_secret_ciphertext, settings),
     )

@@ -8,6 +8,7 @@ Every use case is scoped to the administrator's entity: a point of sale or a con
 another entity is treated as unknown. Secrets are encrypted before they reach the session and
 never returned nor logged: callers get their masked form only.
 """
+
 from __future__ import annotations
 
 import logging
@@ -42,25 +43,32 @@ KEY_VERSION_MAX = 9999
 # Below this length the last four characters would give away too much of the key.
 HINT_MIN_KEY_LENGTH = 12
 
-MSG_OPTION_MISSING = ("L'option e-paiement n'est pas souscrite pour votre entité : "
-                      "contactez notre service déploiement pour l'activer.")
+MSG_OPTION_MISSING = (
+    "L'option e-paiement n'est pas souscrite pour votre entité : contactez notre service déploiement pour l'activer."
+)
 MSG_POS_REQUIRED = "Sélectionnez un point de vente."
 MSG_POS_FOREIGN = "Ce point de vente n'appartient pas à votre entité."
 MSG_POS_TAKEN = "Ce point de vente a déjà une configuration de e-paiement."
-MSG_PROTOCOL = ("Choisissez le protocole : « Worldline Direct » ou "
-                "« Worldline Sips 2.0 (historique) ».")
+MSG_PROTOCOL = "Choisissez le protocole : « Worldline Direct » ou « Worldline Sips 2.0 (historique) »."
 MSG_MERCHANT_REQUIRED = "L'identifiant est obligatoire."
-MSG_MERCHANT_FORMAT = ("L'identifiant doit être composé uniquement de chiffres "
-                       "(identifiant commerçant Sips, de 6 à 20 chiffres).")
+MSG_MERCHANT_FORMAT = (
+    "L'identifiant doit être composé uniquement de chiffres (identifiant commerçant Sips, de 6 à 20 chiffres)."
+)
 MSG_PSPID_REQUIRED = "L'identifiant (PSPID) est obligatoire."
-MSG_PSPID_FORMAT = ("L'identifiant (PSPID) ne peut contenir que des lettres sans accent, des chiffres, "
-                    f"« _ » et « - » ({PSPID_MAX_LENGTH} caractères au plus).")
+MSG_PSPID_FORMAT = (
+    "L'identifiant (PSPID) ne peut contenir que des lettres sans accent, des chiffres, "
+    f"« _ » et « - » ({PSPID_MAX_LENGTH} caractères au plus)."
+)
 MSG_API_KEY_ID_REQUIRED = "La clé API (identifiant) est obligatoire."
-MSG_API_KEY_ID_FORMAT = ("La clé API (identifiant) ne doit contenir ni espace ni caractère accentué "
-                         f"({KEY_ID_MAX_LENGTH} caractères au plus).")
+MSG_API_KEY_ID_FORMAT = (
+    "La clé API (identifiant) ne doit contenir ni espace ni caractère accentué "
+    f"({KEY_ID_MAX_LENGTH} caractères au plus)."
+)
 MSG_WEBHOOK_KEY_ID_REQUIRED = "La clé webhook (identifiant) est obligatoire."
-MSG_WEBHOOK_KEY_ID_FORMAT = ("La clé webhook (identifiant) ne doit contenir ni espace ni caractère "
-                             f"accentué ({KEY_ID_MAX_LENGTH} caractères au plus).")
+MSG_WEBHOOK_KEY_ID_FORMAT = (
+    "La clé webhook (identifiant) ne doit contenir ni espace ni caractère "
+    f"accentué ({KEY_ID_MAX_LENGTH} caractères au plus)."
+)
 MSG_VERSION = f"La version de la clé doit être un entier positif (de 1 à {KEY_VERSION_MAX})."
 MSG_CONFIG_UNKNOWN = "Cette configuration de e-paiement n'existe pas ou plus."
 
@@ -97,6 +105,7 @@ class ConfigRow:
 
     Sips: masked_key is the secret key's; key_version applies. Direct: masked_key is the API
     key secret's, with api_key_id, webhook_key_id and masked_webhook_secret."""
+
     id: int
     pos_id: int
     pos_name: str
@@ -138,8 +147,13 @@ def _require_option(session: Session, entity_id: int) -> None:
 def _row(config: PspConfig, pos_name: str) -> ConfigRow:
     direct = config.protocol == PspProtocol.DIRECT.value
     return ConfigRow(
-        id=config.id, pos_id=config.pos_id, pos_name=pos_name, protocol=PspProtocol(config.protocol),
-        merchant_id=config.merchant_id, masked_key=mask(config.key_hint), key_version=config.key_version,
+        id=config.id,
+        pos_id=config.pos_id,
+        pos_name=pos_name,
+        protocol=PspProtocol(config.protocol),
+        merchant_id=config.merchant_id,
+        masked_key=mask(config.key_hint),
+        key_version=config.key_version,
         api_key_id=config.api_key_id if direct else "",
         webhook_key_id=config.webhook_key_id if direct else "",
         masked_webhook_secret=mask(config.webhook_secret_hint) if direct else "",
@@ -206,8 +220,7 @@ def _check_key_id(raw, name: str, required_msg: str, format_msg: str, errors: di
     return key_id
 
 
-def _check_secret(raw, name: str, messages: dict[str, str], errors: dict[str, str],
-                  required: bool) -> str:
+def _check_secret(raw, name: str, messages: dict[str, str], errors: dict[str, str], required: bool) -> str:
     # A secret is taken as typed: trimming it silently would store a key the PSP does not know.
     secret = str(raw if raw is not None else "")
     if not secret:
@@ -237,6 +250,7 @@ def _pos_id(raw) -> int | None:
 @dataclass(frozen=True)
 class _Credentials:
     """Validated form values; the secrets are plain text here and must go nowhere but encryption."""
+
     protocol: PspProtocol
     merchant_id: str
     key: str = field(repr=False)
@@ -246,8 +260,17 @@ class _Credentials:
     webhook_secret: str = field(repr=False)
 
 
-def _check_credentials(errors: dict[str, str], protocol, merchant_id, key, key_version, api_key_id,
-                       webhook_key_id, webhook_secret, secrets_required: bool) -> _Credentials | None:
+def _check_credentials(
+    errors: dict[str, str],
+    protocol,
+    merchant_id,
+    key,
+    key_version,
+    api_key_id,
+    webhook_key_id,
+    webhook_secret,
+    secrets_required: bool,
+) -> _Credentials | None:
     """Validate the fields of `protocol` (the other protocol's fields are ignored). Secrets are
     required when `secrets_required` (a new configuration, or a change of protocol); otherwise
     an empty secret keeps the stored one."""
@@ -262,10 +285,10 @@ def _check_credentials(errors: dict[str, str], protocol, merchant_id, key, key_v
         return _Credentials(chosen, merchant, key, version, "", "", "")
     api_id = _check_key_id(api_key_id, F_API_KEY_ID, MSG_API_KEY_ID_REQUIRED, MSG_API_KEY_ID_FORMAT, errors)
     key = _check_secret(key, F_KEY, API_SECRET_MESSAGES, errors, secrets_required)
-    hook_id = _check_key_id(webhook_key_id, F_WEBHOOK_KEY_ID, MSG_WEBHOOK_KEY_ID_REQUIRED,
-                            MSG_WEBHOOK_KEY_ID_FORMAT, errors)
-    hook_secret = _check_secret(webhook_secret, F_WEBHOOK_SECRET, WEBHOOK_SECRET_MESSAGES, errors,
-                                secrets_required)
+    hook_id = _check_key_id(
+        webhook_key_id, F_WEBHOOK_KEY_ID, MSG_WEBHOOK_KEY_ID_REQUIRED, MSG_WEBHOOK_KEY_ID_FORMAT, errors
+    )
+    hook_secret = _check_secret(webhook_secret, F_WEBHOOK_SECRET, WEBHOOK_SECRET_MESSAGES, errors, secrets_required)
     return _Credentials(chosen, merchant, key, 1, api_id, hook_id, hook_secret)
 
 
@@ -289,10 +312,20 @@ def _apply(config: PspConfig, creds: _Credentials, settings: Settings | None) ->
             config.webhook_secret_hint = key_hint(creds.webhook_secret)
 
 
-def create_config(session: Session, entity_id: int, pos_id, merchant_id: str, key: str,
-                  key_version="1", settings: Settings | None = None, *,
-                  protocol: PspProtocol | str = DEFAULT_PROTOCOL, api_key_id: str = "",
-                  webhook_key_id: str = "", webhook_secret: str = "") -> ConfigRow:
+def create_config(
+    session: Session,
+    entity_id: int,
+    pos_id,
+    merchant_id: str,
+    key: str,
+    key_version="1",
+    settings: Settings | None = None,
+    *,
+    protocol: PspProtocol | str = DEFAULT_PROTOCOL,
+    api_key_id: str = "",
+    webhook_key_id: str = "",
+    webhook_secret: str = "",
+) -> ConfigRow:
     """Add the credentials of one of the entity's points of sale. Raises ValidationError.
 
     Direct (the default): merchant_id is the PSPID, key the API key secret, with api_key_id and
@@ -308,16 +341,30 @@ def create_config(session: Session, entity_id: int, pos_id, merchant_id: str, ke
         errors[F_POS] = MSG_POS_FOREIGN
     elif session.exec(select(PspConfig.id).where(PspConfig.pos_id == pid)).first() is not None:
         errors[F_POS] = MSG_POS_TAKEN
-    creds = _check_credentials(errors, protocol, merchant_id, key, key_version, api_key_id,
-                               webhook_key_id, webhook_secret, secrets_required=True)
+    creds = _check_credentials(
+        errors,
+        protocol,
+        merchant_id,
+        key,
+        key_version,
+        api_key_id,
+        webhook_key_id,
+        webhook_secret,
+        secrets_required=True,
+    )
     if errors or creds is None:
         raise ValidationError(errors)
     config = PspConfig(pos_id=pid, merchant_id=creds.merchant_id, key_ciphertext="")
     _apply(config, creds, settings)
     session.add(config)
     session.flush()
-    log.info("psp config %s added for point of sale %s (%s, merchant %s)", config.id, pid,
-             config.protocol, config.merchant_id)
+    log.info(
+        "psp config %s added for point of sale %s (%s, merchant %s)",
+        config.id,
+        pid,
+        config.protocol,
+        config.merchant_id,
+    )
     return _row(config, pos.name)
 
 
@@ -335,10 +382,20 @@ def get_config(session: Session, entity_id: int, config_id) -> ConfigRow:
     return _row(config, pos.name)
 
 
-def update_config(session: Session, entity_id: int, config_id, merchant_id: str, key: str = "",
-                  key_version="1", settings: Settings | None = None, *,
-                  protocol: PspProtocol | str | None = None, api_key_id: str = "",
-                  webhook_key_id: str = "", webhook_secret: str = "") -> ConfigRow:
+def update_config(
+    session: Session,
+    entity_id: int,
+    config_id,
+    merchant_id: str,
+    key: str = "",
+    key_version="1",
+    settings: Settings | None = None,
+    *,
+    protocol: PspProtocol | str | None = None,
+    api_key_id: str = "",
+    webhook_key_id: str = "",
+    webhook_secret: str = "",
+) -> ConfigRow:
     """Change a configuration; an empty secret keeps the current one. `protocol` None keeps the
     configuration's protocol; a different protocol requires every secret of the new one."""
     _require_option(session, entity_id)
@@ -346,9 +403,17 @@ def update_config(session: Session, entity_id: int, config_id, merchant_id: str,
     current = PspProtocol(config.protocol)
     chosen = current if protocol is None else parse_protocol(protocol)
     errors: dict[str, str] = {}
-    creds = _check_credentials(errors, chosen.value if chosen else protocol, merchant_id, key, key_version,
-                               api_key_id, webhook_key_id, webhook_secret,
-                               secrets_required=chosen is not current)
+    creds = _check_credentials(
+        errors,
+        chosen.value if chosen else protocol,
+        merchant_id,
+        key,
+        key_version,
+        api_key_id,
+        webhook_key_id,
+        webhook_secret,
+        secrets_required=chosen is not current,
+    )
     if errors or creds is None:
         raise ValidationError(errors)
     replaced = [name for name, value in (("key", creds.key), ("webhook secret", creds.webhook_secret)) if value]
@@ -358,9 +423,14 @@ def update_config(session: Session, entity_id: int, config_id, merchant_id: str,
     config.updated_at = utcnow()
     session.add(config)
     session.flush()
-    log.info("psp config %s updated (%s%s, merchant %s, replaced: %s)", config.id, config.protocol,
-             "" if creds.protocol is current else f", was {current.value}", config.merchant_id,
-             ", ".join(replaced) or "nothing secret")
+    log.info(
+        "psp config %s updated (%s%s, merchant %s, replaced: %s)",
+        config.id,
+        config.protocol,
+        "" if creds.protocol is current else f", was {current.value}",
+        config.merchant_id,
+        ", ".join(replaced) or "nothing secret",
+    )
     return _row(config, pos.name)
 
 

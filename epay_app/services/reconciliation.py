@@ -34,6 +34,7 @@ and late callbacks change nothing twice.
 Run once: ``python -m epay_app.services.reconciliation --once``; periodically: the app's
 lifespan task (services.payment_jobs).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -86,8 +87,9 @@ def last_response_code(state: TransactionState) -> str:
     return state.transaction_response_code
 
 
-def target_for(state: TransactionState,
-               status_for: Callable[[str], PaymentStatus | None] = status_for_code) -> PaymentStatus | None:
+def target_for(
+    state: TransactionState, status_for: Callable[[str], PaymentStatus | None] = status_for_code
+) -> PaymentStatus | None:
     """The status a pending payment moves to after this answer; None keeps it Envoyé.
 
     One PSP fact, one status: a refusal goes through the same code → status table as the callback
@@ -103,8 +105,11 @@ def target_for(state: TransactionState,
             return PaymentStatus.REJETE  # refused, no code to say more
         target = status_for(code)
         # "refused" with an accepting or pending code contradicts itself: for a human
-        return target if target in (PaymentStatus.REJETE, PaymentStatus.ERREUR, PaymentStatus.ANNULE) \
+        return (
+            target
+            if target in (PaymentStatus.REJETE, PaymentStatus.ERREUR, PaymentStatus.ANNULE)
             else PaymentStatus.ERREUR
+        )
     if status in CANCELLED:
         return PaymentStatus.ANNULE  # the buyer gave up (17), the session expired (97), or cancelled
     return None  # TO_AUTHORIZE (customer still on the page), CREDITED/EXPIRED (for a human), unknown
@@ -116,13 +121,16 @@ def _candidates(session: Session, now: datetime, older_than: timedelta, recheck:
     stmt = (
         select(EPayment.id, PaymentPspCheck.checked_at, EPayment.link_expires_at)
         .outerjoin(PaymentPspCheck, PaymentPspCheck.payment_id == EPayment.id)
-        .where(EPayment.status == PaymentStatus.ENVOYE.value,
-               EPayment.created_at <= now - older_than,
-               or_(PaymentPspCheck.checked_at.is_(None), PaymentPspCheck.checked_at <= now - recheck))
+        .where(
+            EPayment.status == PaymentStatus.ENVOYE.value,
+            EPayment.created_at <= now - older_than,
+            or_(PaymentPspCheck.checked_at.is_(None), PaymentPspCheck.checked_at <= now - recheck),
+        )
         .order_by(EPayment.id)
     )
     return [
-        payment_id for payment_id, checked, expires in session.exec(stmt).all()
+        payment_id
+        for payment_id, checked, expires in session.exec(stmt).all()
         if checked is None or expires is None or as_utc(checked) < as_utc(expires) + older_than
     ]
 
@@ -136,19 +144,22 @@ def _sessions_over(session: Session, now: datetime, settings: Settings) -> list[
         select(EPayment.id, SipsSession.started_at, PaymentPspCheck.checked_at)
         .join(SipsSession, SipsSession.payment_id == EPayment.id)
         .outerjoin(PaymentPspCheck, PaymentPspCheck.payment_id == EPayment.id)
-        .where(EPayment.status == PaymentStatus.ENVOYE.value,
-               SipsSession.started_at <= now - sips_session - grace)
+        .where(EPayment.status == PaymentStatus.ENVOYE.value, SipsSession.started_at <= now - sips_session - grace)
     ).all()
-    latest = (select(DirectCheckout.payment_id, func.max(DirectCheckout.expires_at).label("ends"))
-              .group_by(DirectCheckout.payment_id).subquery())
+    latest = (
+        select(DirectCheckout.payment_id, func.max(DirectCheckout.expires_at).label("ends"))
+        .group_by(DirectCheckout.payment_id)
+        .subquery()
+    )
     direct = session.exec(
         select(EPayment.id, latest.c.ends, PaymentPspCheck.checked_at)
         .join(latest, latest.c.payment_id == EPayment.id)
         .outerjoin(PaymentPspCheck, PaymentPspCheck.payment_id == EPayment.id)
         .where(EPayment.status == PaymentStatus.ENVOYE.value, latest.c.ends <= now - grace)
     ).all()
-    found = [pid for pid, started, checked in sips
-             if checked is None or as_utc(checked) < as_utc(started) + sips_session]
+    found = [
+        pid for pid, started, checked in sips if checked is None or as_utc(checked) < as_utc(started) + sips_session
+    ]
     found += [pid for pid, ends, checked in direct if checked is None or as_utc(checked) < as_utc(ends)]
     return found
 
@@ -176,14 +187,20 @@ def _apply(session: Session, payment_id: int, state: TransactionState, now: date
     try:
         changed = change_status(session, payment, target, **event)
     except IllegalTransition:  # cannot happen from Envoyé, kept for safety
-        record_event(session, payment, PaymentStatus(payment.status), from_status=PaymentStatus(payment.status),
-                     **event)
+        record_event(
+            session, payment, PaymentStatus(payment.status), from_status=PaymentStatus(payment.status), **event
+        )
         return None
     if not changed:
         return None
     after_psp_status_change(session, payment, target)
-    log.info("reconciliation: %s %s → %s (%s)", payment.reference, PaymentStatus.ENVOYE.value,
-             target.value, state.transaction_status)
+    log.info(
+        "reconciliation: %s %s → %s (%s)",
+        payment.reference,
+        PaymentStatus.ENVOYE.value,
+        target.value,
+        state.transaction_status,
+    )
     return target.value
 
 
@@ -210,7 +227,9 @@ async def reconcile_pending(
 
     def candidates() -> list[int]:
         with session_factory() as session:
-            return sorted(set(_candidates(session, now, older_than, recheck)) | set(_sessions_over(session, now, settings)))
+            return sorted(
+                set(_candidates(session, now, older_than, recheck)) | set(_sessions_over(session, now, settings))
+            )
 
     def apply(payment_id: int, state: TransactionState) -> tuple[str, str | None]:
         with session_factory() as session:
@@ -243,8 +262,9 @@ async def reconcile_pending(
     return report
 
 
-async def _reconcile_direct(session_factory: SessionFactory, payment_id: int, report: ReconciliationReport,
-                            settings: Settings) -> None:
+async def _reconcile_direct(
+    session_factory: SessionFactory, payment_id: int, report: ReconciliationReport, settings: Settings
+) -> None:
     """A Direct payment: the platform's view of its latest hosted checkout, applied as the
     return route would (one code→status table for both)."""
     try:
@@ -261,8 +281,9 @@ async def _reconcile_direct(session_factory: SessionFactory, payment_id: int, re
 
     def record_check() -> None:
         with session_factory() as session:
-            check = session.get(PaymentPspCheck, payment_id) or PaymentPspCheck(payment_id=payment_id,
-                                                                                checked_at=utcnow())
+            check = session.get(PaymentPspCheck, payment_id) or PaymentPspCheck(
+                payment_id=payment_id, checked_at=utcnow()
+            )
             check.checked_at = utcnow()
             session.add(check)
 
@@ -272,11 +293,17 @@ async def _reconcile_direct(session_factory: SessionFactory, payment_id: int, re
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m epay_app.services.reconciliation",
-                                     description="Re-check pending e-payments with the PSP (F-61).")
+    parser = argparse.ArgumentParser(
+        prog="python -m epay_app.services.reconciliation",
+        description="Re-check pending e-payments with the PSP (F-61).",
+    )
     parser.add_argument("--once", action="store_true", help="one pass, then exit (otherwise: loop)")
-    parser.add_argument("--older-than-minutes", type=float, default=None,
-                        help="age of the payments to check (default: EPAY_RECONCILIATION_AGE_MINUTES)")
+    parser.add_argument(
+        "--older-than-minutes",
+        type=float,
+        default=None,
+        help="age of the payments to check (default: EPAY_RECONCILIATION_AGE_MINUTES)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     older_than = timedelta(minutes=args.older_than_minutes) if args.older_than_minutes is not None else None

@@ -3,6 +3,7 @@
 A refund never runs twice: once an Office call has been tried for a payment, or when an answer
 is uncertain (timeout, 5xx, 90–99, bad seal), the PSP's own status decides before anything else.
 """
+
 from __future__ import annotations
 
 import logging
@@ -31,8 +32,9 @@ class RefundResult:
     message: str  # French, for the user
 
 
-async def refund_payment(session: Session, payment_id: int, actor: str, *,
-                         gateway: Gateway | None = None, settings: Settings | None = None) -> RefundResult:
+async def refund_payment(
+    session: Session, payment_id: int, actor: str, *, gateway: Gateway | None = None, settings: Settings | None = None
+) -> RefundResult:
     """Refund an "À rembourser" payment. Commits in two steps: no database lock is held
     while the PSP answers."""
     payment = session.get(EPayment, payment_id)
@@ -48,16 +50,30 @@ async def refund_payment(session: Session, payment_id: int, actor: str, *,
     # The payment's own protocol and merchant: a Sips-era payment is refunded through Sips
     # Office even when its point of sale has moved to Worldline Direct since.
     creds = credentials_for_pos(session, payment.pos_id, settings, protocol=protocol)
-    tried_before = session.exec(
-        select(EPaymentEvent.id).where(EPaymentEvent.payment_id == payment_id,
-                                       EPaymentEvent.source == OFFICE_SOURCE)
-    ).first() is not None
-    reference = (direct_payments.direct_payment_id(session, payment_id) if protocol is PspProtocol.DIRECT
-                 else payment.psp_reference)
+    tried_before = (
+        session.exec(
+            select(EPaymentEvent.id).where(
+                EPaymentEvent.payment_id == payment_id, EPaymentEvent.source == OFFICE_SOURCE
+            )
+        ).first()
+        is not None
+    )
+    reference = (
+        direct_payments.direct_payment_id(session, payment_id)
+        if protocol is PspProtocol.DIRECT
+        else payment.psp_reference
+    )
     amount, currency = payment.amount_cents, payment.currency
     # Committed before the call: if we crash before recording the answer, the next try checks first.
-    record_event(session, payment, status, from_status=status, source=OFFICE_SOURCE, actor=actor,
-                 raw="Demande de remboursement envoyée au PSP")
+    record_event(
+        session,
+        payment,
+        status,
+        from_status=status,
+        source=OFFICE_SOURCE,
+        actor=actor,
+        raw="Demande de remboursement envoyée au PSP",
+    )
     session.commit()
 
     gateway = gateway or get_gateway(protocol.value, settings)
@@ -73,25 +89,27 @@ def _record(session: Session, payment_id: int, outcome: MoneyBack, actor: str) -
         return RefundResult(status is PaymentStatus.REMBOURSE, status, f"e-Paiement {status.label}.")
     if outcome.done:
         payment.psp_last_error = ""
-        change_status(session, payment, PaymentStatus.REMBOURSE, source=OFFICE_SOURCE, actor=actor,
-                      psp_code=outcome.code, raw=raw)
+        change_status(
+            session, payment, PaymentStatus.REMBOURSE, source=OFFICE_SOURCE, actor=actor, psp_code=outcome.code, raw=raw
+        )
         session.commit()
         return RefundResult(True, PaymentStatus.REMBOURSE, "Le remboursement a été effectué.")
     log.warning("refund of %s failed: %s", payment.reference, outcome.error)
     payment.psp_last_error = f"{outcome.operation} : {outcome.error}"[:500]
     session.add(payment)
-    record_event(session, payment, status, from_status=status, source=OFFICE_SOURCE, actor=actor,
-                 psp_code=outcome.code, raw=raw)
+    record_event(
+        session, payment, status, from_status=status, source=OFFICE_SOURCE, actor=actor, psp_code=outcome.code, raw=raw
+    )
     session.commit()
-    return RefundResult(False, status, f"Le remboursement a échoué ({outcome.error}). "
-                                       "Vous pourrez réessayer plus tard.")
+    return RefundResult(
+        False, status, f"Le remboursement a échoué ({outcome.error}). Vous pourrez réessayer plus tard."
+    )
 
 
 def cancel_order_payment(session: Session, order_id: int, actor: str) -> list[EPayment]:
     """F-26: cancelling an order turns its authorised e-payments into "À rembourser"."""
     ids = session.exec(
-        select(EPayment.id).where(EPayment.order_id == order_id,
-                                  EPayment.status == PaymentStatus.AUTORISE.value)
+        select(EPayment.id).where(EPayment.order_id == order_id, EPayment.status == PaymentStatus.AUTORISE.value)
     ).all()
     moved = []
     for payment_id in ids:

@@ -6,6 +6,7 @@ cancelled or refused payment, not once the link has expired, not for an e-Réser
 short block is the reminder), and not when the customer received the link inside the reminder
 window already (a link resent a few hours before expiry needs no reminder on top).
 """
+
 from __future__ import annotations
 
 import logging
@@ -32,14 +33,17 @@ def _due(session: Session, now: datetime, window: timedelta) -> list[tuple[int, 
     last_request = (
         select(func.max(OutboxMail.created_at))
         .where(OutboxMail.payment_id == EPayment.id, OutboxMail.kind == "payment_request")
-        .correlate(EPayment).scalar_subquery()
+        .correlate(EPayment)
+        .scalar_subquery()
     )
     stmt = (
         select(EPayment.id, EPayment.link_expires_at, EPayment.created_at, last_request)
-        .where(EPayment.status == PaymentStatus.ENVOYE.value,
-               EPayment.kind == PaymentKind.DEPOSIT.value,
-               EPayment.link_expires_at > now,
-               EPayment.link_expires_at <= now + window)
+        .where(
+            EPayment.status == PaymentStatus.ENVOYE.value,
+            EPayment.kind == PaymentKind.DEPOSIT.value,
+            EPayment.link_expires_at > now,
+            EPayment.link_expires_at <= now + window,
+        )
         .order_by(EPayment.link_expires_at)
     )
     candidates = {
@@ -49,13 +53,13 @@ def _due(session: Session, now: datetime, window: timedelta) -> list[tuple[int, 
     }
     if not candidates:
         return []
-    already = set(session.exec(select(OutboxMail.dedupe_key).where(
-        OutboxMail.dedupe_key.in_(list(candidates)))).all())
+    already = set(session.exec(select(OutboxMail.dedupe_key).where(OutboxMail.dedupe_key.in_(list(candidates)))).all())
     return [due for key, due in candidates.items() if key not in already]
 
 
-def queue_link_reminders(session_factory=None, now: datetime | None = None, *,
-                         settings: Settings | None = None) -> list[str]:
+def queue_link_reminders(
+    session_factory=None, now: datetime | None = None, *, settings: Settings | None = None
+) -> list[str]:
     """Queue the reminders that are due; returns the references reminded. Each one in its own
     short transaction, under the payment's lock (two workers cannot both queue it)."""
     from ..db import session_scope
@@ -72,8 +76,11 @@ def queue_link_reminders(session_factory=None, now: datetime | None = None, *,
     for payment_id, expires in due:
         with session_factory() as session:
             payment = lock_payment(session, payment_id)
-            if payment.status != PaymentStatus.ENVOYE.value or payment.link_expires_at is None \
-                    or as_utc(payment.link_expires_at) != expires:
+            if (
+                payment.status != PaymentStatus.ENVOYE.value
+                or payment.link_expires_at is None
+                or as_utc(payment.link_expires_at) != expires
+            ):
                 continue  # paid, cancelled or renewed meanwhile
             notifications.queue_payment_reminder(session, payment, pay_url(payment, settings), expires)
             reminded.append(payment.reference)

@@ -16,6 +16,7 @@ The public form is bounded (F-69): an unpaid reservation holds the vehicle only 
 payment is authorised. Reservations are limited per client address and per e-mail address, and a
 visitor's e-mail alone never attaches the reservation to an existing customer.
 """
+
 from __future__ import annotations
 
 import logging
@@ -35,8 +36,18 @@ from ..domain.statuses import PaymentStatus
 from ..config import get_settings
 from ..domain.visitor import VisitorDetails, is_same_person, validate_visitor
 from ..models import (
-    Customer, DealerGroup, Entity, EPayment, Offer, Opportunity, PointOfSale, PspConfig, ReservationAttempt,
-    SalesOrder, User, Vehicle,
+    Customer,
+    DealerGroup,
+    Entity,
+    EPayment,
+    Offer,
+    Opportunity,
+    PointOfSale,
+    PspConfig,
+    ReservationAttempt,
+    SalesOrder,
+    User,
+    Vehicle,
 )
 from . import notifications, paylinks
 from .payments import change_status, lock_payment, record_event
@@ -47,17 +58,20 @@ IN_STOCK, RESERVED, SOLD = "en stock", "réservé", "vendu"
 OPPORTUNITY_LOST = "perdue"
 ORDER_CANCELLED = "Annulée"
 EMAIL_LIMIT_WINDOW = timedelta(hours=24)
-MSG_TOO_MANY_FROM_CLIENT = ("Trop de réservations ont été demandées depuis votre connexion. "
-                            "Réessayez plus tard ou contactez directement le point de vente.")
-MSG_TOO_MANY_FOR_EMAIL = ("Trop de réservations ont été demandées avec cette adresse e-mail aujourd'hui. "
-                          "Réessayez demain ou contactez directement le point de vente.")
+MSG_TOO_MANY_FROM_CLIENT = (
+    "Trop de réservations ont été demandées depuis votre connexion. "
+    "Réessayez plus tard ou contactez directement le point de vente."
+)
+MSG_TOO_MANY_FOR_EMAIL = (
+    "Trop de réservations ont été demandées avec cette adresse e-mail aujourd'hui. "
+    "Réessayez demain ou contactez directement le point de vente."
+)
 MSG_ORDERED = "Ce véhicule fait déjà l'objet d'une commande : il n'est plus disponible."
 SOURCE = "e-réservation"
 # The payment statuses after which an unpaid block is given back at once.
 UNPAID_FAILURES = frozenset({PaymentStatus.ANNULE, PaymentStatus.REJETE, PaymentStatus.ERREUR})
 # Who follows a reservation made by a visitor, in order of preference.
-SELLER_PREFERENCE = (GroupType.CHEF_DES_VENTES, GroupType.VENDEUR, GroupType.DIRECTEUR,
-                     GroupType.ADMINISTRATEUR)
+SELLER_PREFERENCE = (GroupType.CHEF_DES_VENTES, GroupType.VENDEUR, GroupType.DIRECTEUR, GroupType.ADMINISTRATEUR)
 
 
 class ReservationUnavailable(DomainError):
@@ -115,8 +129,12 @@ def blocked_until(vehicle: Vehicle, now: datetime | None = None) -> datetime | N
 
 def has_active_order() -> ColumnElement[bool]:
     """SQL: the vehicle (`Vehicle` in the enclosing query) is on a validated, not cancelled order."""
-    return (select(SalesOrder.id).join(Offer, Offer.id == SalesOrder.offer_id)
-            .where(Offer.vehicle_id == Vehicle.id, SalesOrder.status != ORDER_CANCELLED).exists())
+    return (
+        select(SalesOrder.id)
+        .join(Offer, Offer.id == SalesOrder.offer_id)
+        .where(Offer.vehicle_id == Vehicle.id, SalesOrder.status != ORDER_CANCELLED)
+        .exists()
+    )
 
 
 def offered_in_stock() -> list[ColumnElement[bool]]:
@@ -125,9 +143,7 @@ def offered_in_stock() -> list[ColumnElement[bool]]:
 
 
 def _seller_for(session: Session, pos_id: int) -> User | None:
-    users = session.exec(
-        select(User).where(User.pos_id == pos_id, User.active == True).order_by(User.id)
-    ).all()
+    users = session.exec(select(User).where(User.pos_id == pos_id, User.active == True).order_by(User.id)).all()
     for group_type in SELLER_PREFERENCE:
         for user in users:
             if user.group_type == group_type.value:
@@ -146,8 +162,13 @@ def _context(session: Session, vehicle: Vehicle) -> _Context:
 
 def _availability(ctx: _Context, now: datetime) -> Availability:
     vehicle = ctx.vehicle
-    offered = bool(vehicle.published and ctx.group.reservation_enabled and ctx.entity.epay_option
-                   and ctx.has_psp and ctx.seller is not None)
+    offered = bool(
+        vehicle.published
+        and ctx.group.reservation_enabled
+        and ctx.entity.epay_option
+        and ctx.has_psp
+        and ctx.seller is not None
+    )
     until = blocked_until(vehicle, now)
     if not vehicle.published:
         return Availability(False, None, "Ce véhicule n'est pas proposé à la vente en ligne.")
@@ -169,20 +190,24 @@ def availability(session: Session, vehicle: Vehicle, now: datetime | None = None
 def published_vehicle(session: Session, pos_number: int, vehicle_id: int) -> Vehicle | None:
     """A published vehicle of that point of sale (the public page shows nothing else)."""
     return session.exec(
-        select(Vehicle).join(PointOfSale, PointOfSale.id == Vehicle.pos_id)
+        select(Vehicle)
+        .join(PointOfSale, PointOfSale.id == Vehicle.pos_id)
         .where(PointOfSale.number == pos_number, Vehicle.id == vehicle_id, Vehicle.published == True)  # noqa: E712
     ).first()
 
 
 # --- Reserving ----------------------------------------------------------------------------------
 
-def _claim(session: Session, vehicle_id: int, until: datetime, now: datetime,
-           payment_id: int | None = None) -> bool:
+
+def _claim(session: Session, vehicle_id: int, until: datetime, now: datetime, payment_id: int | None = None) -> bool:
     """Take the block if the vehicle is free. True when this transaction got it."""
     result = session.exec(
         update(Vehicle)
-        .where(Vehicle.id == vehicle_id, *offered_in_stock(),
-               or_(Vehicle.reserved_until.is_(None), Vehicle.reserved_until <= now))
+        .where(
+            Vehicle.id == vehicle_id,
+            *offered_in_stock(),
+            or_(Vehicle.reserved_until.is_(None), Vehicle.reserved_until <= now),
+        )
         .values(reserved_until=until, reservation_payment_id=payment_id, stock_status=RESERVED)
         .execution_options(synchronize_session=False)
     )
@@ -197,8 +222,13 @@ def _customer(session: Session, details: VisitorDetails) -> Customer:
     ):
         if is_same_person(details, last_name=known.last_name, first_name=known.first_name, phone=known.phone):
             return known
-    customer = Customer(civility=details.civility, last_name=details.last_name,
-                        first_name=details.first_name, email=details.email, phone=details.phone)
+    customer = Customer(
+        civility=details.civility,
+        last_name=details.last_name,
+        first_name=details.first_name,
+        email=details.email,
+        phone=details.phone,
+    )
     session.add(customer)
     session.flush()
     return customer
@@ -212,12 +242,16 @@ def _check_limits(session: Session, client_address: str, email: str, now: dateti
         return session.exec(select(func.count()).select_from(ReservationAttempt).where(*conditions)).one()
 
     window_start = now - timedelta(minutes=settings.reservation_limit_window_minutes)
-    if count(ReservationAttempt.client_address == client_address,
-             ReservationAttempt.created_at > window_start) >= settings.reservation_max_per_client:
+    if (
+        count(ReservationAttempt.client_address == client_address, ReservationAttempt.created_at > window_start)
+        >= settings.reservation_max_per_client
+    ):
         log.warning("e-réservation refused: limit per client address reached (%s)", client_address)
         raise ReservationLimitReached(MSG_TOO_MANY_FROM_CLIENT)
-    if count(ReservationAttempt.email == email,
-             ReservationAttempt.created_at > now - EMAIL_LIMIT_WINDOW) >= settings.reservation_max_per_email:
+    if (
+        count(ReservationAttempt.email == email, ReservationAttempt.created_at > now - EMAIL_LIMIT_WINDOW)
+        >= settings.reservation_max_per_email
+    ):
         log.warning("e-réservation refused: limit per e-mail address reached")
         raise ReservationLimitReached(MSG_TOO_MANY_FOR_EMAIL)
 
@@ -225,18 +259,19 @@ def _check_limits(session: Session, client_address: str, email: str, now: dateti
 def hold_duration(group: DealerGroup) -> timedelta:
     """How long an unpaid reservation holds the vehicle: the PSP session, never more than the
     group's block."""
-    return min(timedelta(minutes=get_settings().reservation_hold_minutes),
-               timedelta(hours=group.reservation_hours))
+    return min(timedelta(minutes=get_settings().reservation_hold_minutes), timedelta(hours=group.reservation_hours))
 
 
-def _new_opportunity(session: Session, customer: Customer, seller: User, pos: PointOfSale,
-                     now: datetime) -> Opportunity:
+def _new_opportunity(
+    session: Session, customer: Customer, seller: User, pos: PointOfSale, now: datetime
+) -> Opportunity:
     """Next opportunity number. Two transactions may pick the same one on PostgreSQL: the loser
     retries inside a savepoint, after the winner committed (the unique index waits for it)."""
     for _ in range(5):
         number = (session.exec(select(func.max(Opportunity.number))).one() or 0) + 1
-        opportunity = Opportunity(number=number, customer_id=customer.id, seller_id=seller.id,
-                                  pos_id=pos.id, created_at=now)
+        opportunity = Opportunity(
+            number=number, customer_id=customer.id, seller_id=seller.id, pos_id=pos.id, created_at=now
+        )
         try:
             with session.begin_nested():
                 session.add(opportunity)
@@ -251,8 +286,9 @@ def _pay_url(payment: EPayment) -> str:
     return paylinks.pay_url(payment)
 
 
-def reserve_vehicle(session: Session, vehicle_id: int, form: dict, *, client_address: str = "",
-                    now: datetime | None = None) -> Reservation:
+def reserve_vehicle(
+    session: Session, vehicle_id: int, form: dict, *, client_address: str = "", now: datetime | None = None
+) -> Reservation:
     """The visitor's "Réserver ce véhicule" (`client_address`: the visitor's IP as the app sees it).
 
     Raises ValidationError (field-level, nothing written), ReservationLimitReached or
@@ -275,25 +311,51 @@ def reserve_vehicle(session: Session, vehicle_id: int, form: dict, *, client_add
 
     customer = _customer(session, details)
     opportunity = _new_opportunity(session, customer, ctx.seller, ctx.pos, now)
-    reference = TransactionReference(ctx.entity.number, ctx.pos.number, PaymentKind.RESERVATION,
-                                     opportunity.number, 1)
+    reference = TransactionReference(ctx.entity.number, ctx.pos.number, PaymentKind.RESERVATION, opportunity.number, 1)
     payment = EPayment(
-        reference=str(reference), psp_reference=reference.psp_reference,
-        kind=PaymentKind.RESERVATION.value, attempt=1, amount_cents=ctx.group.reservation_amount_cents,
-        status=PaymentStatus.ENVOYE.value, order_id=None, opportunity_id=opportunity.id,
-        customer_id=customer.id, vehicle_id=vehicle_id, seller_id=ctx.seller.id, pos_id=ctx.pos.id,
-        entity_id=ctx.entity.id, created_at=now, status_changed_at=now, sent_at=now,
+        reference=str(reference),
+        psp_reference=reference.psp_reference,
+        kind=PaymentKind.RESERVATION.value,
+        attempt=1,
+        amount_cents=ctx.group.reservation_amount_cents,
+        status=PaymentStatus.ENVOYE.value,
+        order_id=None,
+        opportunity_id=opportunity.id,
+        customer_id=customer.id,
+        vehicle_id=vehicle_id,
+        seller_id=ctx.seller.id,
+        pos_id=ctx.pos.id,
+        entity_id=ctx.entity.id,
+        created_at=now,
+        status_changed_at=now,
+        sent_at=now,
         link_expires_at=until,  # the payment link dies with the hold
     )
     session.add(payment)
     session.flush()
-    session.add(ReservationAttempt(created_at=now, client_address=client_address, email=details.email,
-                                   vehicle_id=vehicle_id, payment_id=payment.id))
-    record_event(session, payment, PaymentStatus.ENVOYE, source=SOURCE,
-                 actor=f"{customer.civility} {customer.first_name} {customer.last_name}", at=now)
-    session.exec(update(Vehicle).where(Vehicle.id == vehicle_id)
-                 .values(reservation_payment_id=payment.id)
-                 .execution_options(synchronize_session=False))
+    session.add(
+        ReservationAttempt(
+            created_at=now,
+            client_address=client_address,
+            email=details.email,
+            vehicle_id=vehicle_id,
+            payment_id=payment.id,
+        )
+    )
+    record_event(
+        session,
+        payment,
+        PaymentStatus.ENVOYE,
+        source=SOURCE,
+        actor=f"{customer.civility} {customer.first_name} {customer.last_name}",
+        at=now,
+    )
+    session.exec(
+        update(Vehicle)
+        .where(Vehicle.id == vehicle_id)
+        .values(reservation_payment_id=payment.id)
+        .execution_options(synchronize_session=False)
+    )
     url = _pay_url(payment)
     notifications.queue_reservation_request(session, payment, url, blocked_until=until)
     session.expire(vehicle)
@@ -303,15 +365,20 @@ def reserve_vehicle(session: Session, vehicle_id: int, form: dict, *, client_add
 
 # --- Releasing ----------------------------------------------------------------------------------
 
+
 def _release(session: Session, payment: EPayment, *, only_expired_at: datetime | None = None) -> bool:
     """Give the vehicle back if this payment still holds its block."""
     conditions = [Vehicle.id == payment.vehicle_id, Vehicle.reservation_payment_id == payment.id]
     if only_expired_at is not None:
         conditions.append(Vehicle.reserved_until <= only_expired_at)
     result = session.exec(
-        update(Vehicle).where(*conditions)
-        .values(reserved_until=None, reservation_payment_id=None,
-                stock_status=case((Vehicle.stock_status == RESERVED, IN_STOCK), else_=Vehicle.stock_status))
+        update(Vehicle)
+        .where(*conditions)
+        .values(
+            reserved_until=None,
+            reservation_payment_id=None,
+            stock_status=case((Vehicle.stock_status == RESERVED, IN_STOCK), else_=Vehicle.stock_status),
+        )
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
@@ -324,8 +391,9 @@ def release_if_unpaid(session: Session, payment: EPayment) -> bool:
         return False
     released = _release(session, payment)
     if released:
-        log.info("reservation %s not paid (%s): vehicle %s released", payment.reference,
-                 payment.status, payment.vehicle_id)
+        log.info(
+            "reservation %s not paid (%s): vehicle %s released", payment.reference, payment.status, payment.vehicle_id
+        )
     return released
 
 
@@ -353,17 +421,26 @@ def after_status_change(session: Session, payment: EPayment, *, now: datetime | 
         now = payment.authorised_at
     now = _now(now)
     hours = session.exec(
-        select(DealerGroup.reservation_hours).join(Entity, Entity.group_id == DealerGroup.id)
+        select(DealerGroup.reservation_hours)
+        .join(Entity, Entity.group_id == DealerGroup.id)
         .where(Entity.id == payment.entity_id)
     ).one()
     until = now + timedelta(hours=hours)
     if _holds_block(session, payment):
-        session.exec(update(Vehicle).where(Vehicle.id == payment.vehicle_id,
-                                           Vehicle.reservation_payment_id == payment.id)
-                     .values(reserved_until=until).execution_options(synchronize_session=False))
+        session.exec(
+            update(Vehicle)
+            .where(Vehicle.id == payment.vehicle_id, Vehicle.reservation_payment_id == payment.id)
+            .values(reserved_until=until)
+            .execution_options(synchronize_session=False)
+        )
     elif not _claim(session, payment.vehicle_id, until, now, payment.id):
-        change_status(session, payment, PaymentStatus.A_REMBOURSER, source="système",
-                      actor="e-réservation : véhicule plus disponible")
+        change_status(
+            session,
+            payment,
+            PaymentStatus.A_REMBOURSER,
+            source="système",
+            actor="e-réservation : véhicule plus disponible",
+        )
         return
     # Both are deduplicated per payment: a replayed authorisation mails nobody twice.
     notifications.queue_reservation_confirmation(session, payment)
@@ -384,18 +461,21 @@ def _lapse_vehicle(session: Session, vehicle_id: int, now: datetime) -> bool:
     if not _release(session, payment, only_expired_at=now):
         return False  # someone else already moved the block
     if payment.status == PaymentStatus.ENVOYE.value:
-        change_status(session, payment, PaymentStatus.ANNULE, source="système",
-                      actor="e-réservation expirée sans paiement")
+        change_status(
+            session, payment, PaymentStatus.ANNULE, source="système", actor="e-réservation expirée sans paiement"
+        )
     log.info("reservation %s lapsed (%s)", payment.reference, payment.status)
     return True
 
 
 def _clear_expired(session: Session, vehicle_id: int, now: datetime) -> bool:
     result = session.exec(
-        update(Vehicle).where(Vehicle.id == vehicle_id, Vehicle.reservation_payment_id.is_(None),
-                              Vehicle.reserved_until <= now)
-        .values(reserved_until=None,
-                stock_status=case((Vehicle.stock_status == RESERVED, IN_STOCK), else_=Vehicle.stock_status))
+        update(Vehicle)
+        .where(Vehicle.id == vehicle_id, Vehicle.reservation_payment_id.is_(None), Vehicle.reserved_until <= now)
+        .values(
+            reserved_until=None,
+            stock_status=case((Vehicle.stock_status == RESERVED, IN_STOCK), else_=Vehicle.stock_status),
+        )
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
@@ -406,13 +486,15 @@ def lapse_expired_reservations(session: Session, now: datetime | None = None) ->
     paid one stays Autorisé). Returns the ids of the vehicles made available again."""
     now = _now(now)
     vehicle_ids = session.exec(
-        select(Vehicle.id).where(Vehicle.reserved_until.is_not(None), Vehicle.reserved_until <= now)
+        select(Vehicle.id)
+        .where(Vehicle.reserved_until.is_not(None), Vehicle.reserved_until <= now)
         .order_by(Vehicle.id)
     ).all()
     return [vehicle_id for vehicle_id in vehicle_ids if _lapse_vehicle(session, vehicle_id, now)]
 
 
 # --- When the sale does not happen --------------------------------------------------------------
+
 
 def _settle(session: Session, payment_ids: list[int], actor: str, reason: str) -> list[EPayment]:
     """Paid reservations become À rembourser, unpaid ones are cancelled; their blocks end."""
@@ -421,11 +503,9 @@ def _settle(session: Session, payment_ids: list[int], actor: str, reason: str) -
         payment = lock_payment(session, payment_id)
         status = PaymentStatus(payment.status)
         if status is PaymentStatus.AUTORISE:
-            change_status(session, payment, PaymentStatus.A_REMBOURSER, source="utilisateur",
-                          actor=actor, raw=reason)
+            change_status(session, payment, PaymentStatus.A_REMBOURSER, source="utilisateur", actor=actor, raw=reason)
         elif status is PaymentStatus.ENVOYE:
-            change_status(session, payment, PaymentStatus.ANNULE, source="utilisateur",
-                          actor=actor, raw=reason)
+            change_status(session, payment, PaymentStatus.ANNULE, source="utilisateur", actor=actor, raw=reason)
         _release(session, payment)
         settled.append(payment)
     return settled
@@ -433,10 +513,13 @@ def _settle(session: Session, payment_ids: list[int], actor: str, reason: str) -
 
 def mark_opportunity_lost(session: Session, opportunity_id: int, *, actor: str) -> list[EPayment]:
     """The opportunity is lost: its reservation payments are settled and the vehicle freed."""
-    payment_ids = list(session.exec(
-        select(EPayment.id).where(EPayment.opportunity_id == opportunity_id,
-                                  EPayment.kind == PaymentKind.RESERVATION.value)
-    ).all())
+    payment_ids = list(
+        session.exec(
+            select(EPayment.id).where(
+                EPayment.opportunity_id == opportunity_id, EPayment.kind == PaymentKind.RESERVATION.value
+            )
+        ).all()
+    )
     settled = _settle(session, payment_ids, actor, "Opportunité perdue")
     opportunity = session.get(Opportunity, opportunity_id)
     opportunity.status = OPPORTUNITY_LOST
@@ -445,8 +528,9 @@ def mark_opportunity_lost(session: Session, opportunity_id: int, *, actor: str) 
     return settled
 
 
-def mark_vehicle_sold(session: Session, vehicle_id: int, *, buyer_customer_id: int | None,
-                      actor: str) -> list[EPayment]:
+def mark_vehicle_sold(
+    session: Session, vehicle_id: int, *, buyer_customer_id: int | None, actor: str
+) -> list[EPayment]:
     """The vehicle is sold (to `buyer_customer_id`): the other customers' reservations on it are
     settled — paid ones À rembourser — and the vehicle leaves the stock."""
     conditions = [EPayment.vehicle_id == vehicle_id, EPayment.kind == PaymentKind.RESERVATION.value]
@@ -454,13 +538,17 @@ def mark_vehicle_sold(session: Session, vehicle_id: int, *, buyer_customer_id: i
         conditions.append(EPayment.customer_id != buyer_customer_id)
     payment_ids = list(session.exec(select(EPayment.id).where(*conditions)).all())
     settled = _settle(session, payment_ids, actor, "Véhicule vendu à un autre client")
-    session.exec(update(Vehicle).where(Vehicle.id == vehicle_id)
-                 .values(stock_status=SOLD, reserved_until=None, reservation_payment_id=None)
-                 .execution_options(synchronize_session=False))
+    session.exec(
+        update(Vehicle)
+        .where(Vehicle.id == vehicle_id)
+        .values(stock_status=SOLD, reserved_until=None, reservation_payment_id=None)
+        .execution_options(synchronize_session=False)
+    )
     return settled
 
 
 # --- The periodic job ---------------------------------------------------------------------------
+
 
 async def run_lapse_job(interval_seconds: float = 60.0) -> None:
     """Lifespan task of the app: ends expired blocks every minute (safe with several workers: each

@@ -9,6 +9,7 @@ Every page, handler, route and export reads a record through the function of its
 A `scoped_*` lookup raises the kind's NotFound with the very words used when the record does
 not exist at all: whether an order outside the viewer's scope exists is not visible.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -54,9 +55,14 @@ class Viewer:
 
 def viewer_for(session: Session, user: User) -> Viewer:
     entity = session.get(Entity, user.entity_id)
-    return Viewer(user_id=user.id, group=GroupType(user.group_type), entity_id=user.entity_id,
-                  pos_id=user.pos_id, display_name=user.display_name,
-                  epay_option=bool(entity and entity.epay_option))
+    return Viewer(
+        user_id=user.id,
+        group=GroupType(user.group_type),
+        entity_id=user.entity_id,
+        pos_id=user.pos_id,
+        display_name=user.display_name,
+        epay_option=bool(entity and entity.epay_option),
+    )
 
 
 class RecordNotFound(DomainError):
@@ -140,8 +146,9 @@ def scoped_customer(session: Session, viewer: Viewer, customer_id: int) -> Custo
 def payment_clause(viewer: Viewer) -> ColumnElement[bool]:
     """The e-payments the viewer follows: the columns the payment copies from its opportunity
     (seller, point of sale, entity), each served by its tracking index."""
-    column = {Scope.SELLER: EPayment.seller_id, Scope.POINT_OF_SALE: EPayment.pos_id,
-              Scope.ENTITY: EPayment.entity_id}[viewer.scope]
+    column = {Scope.SELLER: EPayment.seller_id, Scope.POINT_OF_SALE: EPayment.pos_id, Scope.ENTITY: EPayment.entity_id}[
+        viewer.scope
+    ]
     return col(column) == viewer.scope_value
 
 
@@ -162,4 +169,3 @@ def vehicle_clause(viewer: Viewer) -> ColumnElement[bool]:
     if viewer.scope is Scope.ENTITY:
         return col(Vehicle.pos_id).in_(_entity_pos_ids(viewer))
     return col(Vehicle.pos_id) == viewer.pos_id
-

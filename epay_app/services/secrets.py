@@ -4,6 +4,7 @@ EPAY_MASTER_KEYS holds one or more Fernet keys, comma-separated, newest first:
 encryption uses the newest, decryption tries them all (rotation). Without it, in demo mode
 only (EPAY_DEMO=true), a local key file is used, created on first use; production refuses.
 """
+
 from __future__ import annotations
 
 import logging

@@ -3,6 +3,7 @@
 Inputs arrive as typed text from a form; each use case validates everything, raises a
 ValidationError({field: French message}) and writes nothing when a value is wrong.
 """
+
 from __future__ import annotations
 
 import re
@@ -22,23 +23,30 @@ RESERVATION_HOURS_MIN, RESERVATION_HOURS_MAX = 1, 720
 RESERVATION_AMOUNT_MAX_CENTS = 1_000_000  # 10 000,00 €
 
 F_INACTIVE, F_STOCK, F_HOURS, F_AMOUNT = (
-    "inactive_opportunity_days", "stock_entry_delay_days", "reservation_hours", "reservation_amount")
+    "inactive_opportunity_days",
+    "stock_entry_delay_days",
+    "reservation_hours",
+    "reservation_amount",
+)
 
 MSG_INACTIVE_REQUIRED = "Le nombre de jours est obligatoire."
-MSG_INACTIVE = (f"Le nombre de jours doit être un entier entre {INACTIVE_DAYS_MIN} "
-                f"et {INACTIVE_DAYS_MAX}.")
-MSG_STOCK = (f"Le délai d'entrée en stock doit être un nombre entier de jours entre "
-             f"{STOCK_DELAY_MIN} et {STOCK_DELAY_MAX}, ou rester vide.")
+MSG_INACTIVE = f"Le nombre de jours doit être un entier entre {INACTIVE_DAYS_MIN} et {INACTIVE_DAYS_MAX}."
+MSG_STOCK = (
+    f"Le délai d'entrée en stock doit être un nombre entier de jours entre "
+    f"{STOCK_DELAY_MIN} et {STOCK_DELAY_MAX}, ou rester vide."
+)
 MSG_HOURS_REQUIRED = "La durée de blocage est obligatoire."
-MSG_HOURS = (f"La durée de blocage doit être un nombre entier d'heures entre "
-             f"{RESERVATION_HOURS_MIN} et {RESERVATION_HOURS_MAX}.")
+MSG_HOURS = (
+    f"La durée de blocage doit être un nombre entier d'heures entre {RESERVATION_HOURS_MIN} et {RESERVATION_HOURS_MAX}."
+)
 MSG_AMOUNT_POSITIVE = "Le montant de la e-réservation doit être supérieur à 0,00 €."
-MSG_AMOUNT_MAX = (f"Le montant de la e-réservation ne doit pas dépasser "
-                  f"{format_eur(RESERVATION_AMOUNT_MAX_CENTS)}.")
+MSG_AMOUNT_MAX = f"Le montant de la e-réservation ne doit pas dépasser {format_eur(RESERVATION_AMOUNT_MAX_CENTS)}."
 MSG_GROUP_UNKNOWN = "Groupe introuvable."
-MSG_RESERVATION_NO_OPTION = ("Les paramètres de la e-réservation s'appliquent à tout le groupe : seuls les "
-                             "administrateurs d'une entité ayant souscrit à l'option e-paiement peuvent "
-                             "les modifier.")
+MSG_RESERVATION_NO_OPTION = (
+    "Les paramètres de la e-réservation s'appliquent à tout le groupe : seuls les "
+    "administrateurs d'une entité ayant souscrit à l'option e-paiement peuvent "
+    "les modifier."
+)
 
 
 class SettingsRefused(DomainError):
@@ -76,12 +84,14 @@ def _int_in(text, low: int, high: int) -> int | None:
 
 def get_digital_journey(session: Session, group_id: int) -> DigitalJourneySettings:
     group = _group(session, group_id)
-    return DigitalJourneySettings(group.inactive_opportunity_days, group.stock_entry_delay_days,
-                                  group.manufacturer_contracts_enabled)
+    return DigitalJourneySettings(
+        group.inactive_opportunity_days, group.stock_entry_delay_days, group.manufacturer_contracts_enabled
+    )
 
 
-def update_digital_journey(session: Session, group_id: int, inactive_days, stock_delay,
-                           contracts_enabled: bool) -> DigitalJourneySettings:
+def update_digital_journey(
+    session: Session, group_id: int, inactive_days, stock_delay, contracts_enabled: bool
+) -> DigitalJourneySettings:
     """`stock_delay` empty means "not defined" (30 days for online trade-in campaigns)."""
     group = _group(session, group_id)
     errors: dict[str, str] = {}
@@ -107,8 +117,7 @@ def update_digital_journey(session: Session, group_id: int, inactive_days, stock
 
 def get_reservation(session: Session, group_id: int) -> ReservationSettings:
     group = _group(session, group_id)
-    return ReservationSettings(group.reservation_enabled, group.reservation_hours,
-                               group.reservation_amount_cents)
+    return ReservationSettings(group.reservation_enabled, group.reservation_hours, group.reservation_amount_cents)
 
 
 def can_edit_reservation(session: Session, entity_id: int) -> bool:
@@ -118,8 +127,9 @@ def can_edit_reservation(session: Session, entity_id: int) -> bool:
     return entity is not None and bool(entity.epay_option)
 
 
-def update_reservation(session: Session, group_id: int, enabled: bool, hours,
-                       amount: str, *, by_entity_id: int) -> ReservationSettings:
+def update_reservation(
+    session: Session, group_id: int, enabled: bool, hours, amount: str, *, by_entity_id: int
+) -> ReservationSettings:
     """`by_entity_id`: the administrator's entity; it must belong to the group and have the option."""
     group = _group(session, group_id)
     entity = session.get(Entity, by_entity_id)

@@ -11,6 +11,7 @@ Three things make a production instance unsafe although every setting is "valid"
 `production_problems` lists them (French, then English); `refuse_unsafe_production` is the
 app's first lifespan task, so the server stops before it serves anything.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -62,17 +63,25 @@ def _psp_problems(session: Session, settings: Settings) -> list[str]:
     if not sips_real and not direct_real:
         return []
     problems = []
-    rows = session.exec(select(PspConfig, PointOfSale.name)
-                        .join(PointOfSale, PointOfSale.id == PspConfig.pos_id).order_by(PspConfig.id)).all()
+    rows = session.exec(
+        select(PspConfig, PointOfSale.name).join(PointOfSale, PointOfSale.id == PspConfig.pos_id).order_by(PspConfig.id)
+    ).all()
     for config, pos_name in rows:
         try:
-            sips_key = _decrypt(config.key_ciphertext if config.protocol == PspProtocol.SIPS2.value
-                                else config.sips_key_ciphertext, settings)
-            direct = [] if config.protocol != PspProtocol.DIRECT.value else [
-                _decrypt(config.key_ciphertext, settings), _decrypt(config.webhook_secret_ciphertext, settings)]
+            sips_key = _decrypt(
+                config.key_ciphertext if config.protocol == PspProtocol.SIPS2.value else config.sips_key_ciphertext,
+                settings,
+            )
+            direct = (
+                []
+                if config.protocol != PspProtocol.DIRECT.value
+                else [_decrypt(config.key_ciphertext, settings), _decrypt(config.webhook_secret_ciphertext, settings)]
+            )
         except MasterKeyError:
-            problems.append(f"« {pos_name} » : clés PSP indéchiffrables avec EPAY_MASTER_KEYS / "
-                            f"PSP keys of '{pos_name}' cannot be decrypted with EPAY_MASTER_KEYS.")
+            problems.append(
+                f"« {pos_name} » : clés PSP indéchiffrables avec EPAY_MASTER_KEYS / "
+                f"PSP keys of '{pos_name}' cannot be decrypted with EPAY_MASTER_KEYS."
+            )
             continue
         if sips_real and sips_key and _public(sips_key, PUBLIC_SIPS_KEYS):
             variables = ", ".join(f"EPAY_{v.upper()}" for v in sips_real)
@@ -80,13 +89,15 @@ def _psp_problems(session: Session, settings: Settings) -> list[str]:
                 f"« {pos_name} » utilise la clé Sips publique de simulation de Worldline avec une URL PSP réelle "
                 f"({variables}) : n'importe qui peut sceller une notification « payé ». Saisissez la clé de "
                 f"votre contrat dans Paramètres > e-Paiement. / '{pos_name}' uses Worldline's public Sips "
-                f"simulation key against a real PSP URL ({variables}): set your own key.")
+                f"simulation key against a real PSP URL ({variables}): set your own key."
+            )
         if direct_real and any(s and _public(s, PUBLIC_DIRECT_SECRETS) for s in direct):
             problems.append(
                 f"« {pos_name} » utilise les secrets Worldline Direct de démonstration du bac à sable avec "
                 f"une URL réelle (EPAY_DIRECT_API_URL) : saisissez vos propres clés dans Paramètres > "
                 f"e-Paiement. / '{pos_name}' uses the sandbox's public Direct demo secrets against a real "
-                f"Direct URL (EPAY_DIRECT_API_URL): set your own API key and webhook secret.")
+                f"Direct URL (EPAY_DIRECT_API_URL): set your own API key and webhook secret."
+            )
     return problems
 
 
@@ -101,15 +112,17 @@ def production_problems(session: Session, settings: Settings | None = None) -> l
         problems.append(
             "EPAY_MASTER_KEYS est vide : en production la clé maître (Fernet) vient de l'environnement, "
             "jamais d'un fichier créé automatiquement. / EPAY_MASTER_KEYS is empty: in production the "
-            "master key must come from the environment.")
+            "master key must come from the environment."
+        )
     demo_accounts = session.exec(
-        select(User.email).where(User.active.is_(True), User.email.like(f"%{DEMO_EMAIL_DOMAIN}"))
-        .order_by(User.email)).all()
+        select(User.email).where(User.active.is_(True), User.email.like(f"%{DEMO_EMAIL_DOMAIN}")).order_by(User.email)
+    ).all()
     if demo_accounts:
         problems.append(
             f"Comptes de démonstration encore actifs ({', '.join(demo_accounts)}) : désactivez-les, "
             f"ou lancez la démo avec EPAY_DEMO=true. / Demo accounts still active: deactivate them, or "
-            f"run the demo with EPAY_DEMO=true.")
+            f"run the demo with EPAY_DEMO=true."
+        )
     if has_master_key:
         problems.extend(_psp_problems(session, settings))
     return problems
@@ -121,15 +134,17 @@ def check_production(settings: Settings | None = None) -> None:
 
     settings = settings or get_settings()
     if settings.demo:
-        log.warning("mode démo (EPAY_DEMO=true) : comptes et clés de démonstration autorisés — "
-                    "demo mode, not for production")
+        log.warning(
+            "mode démo (EPAY_DEMO=true) : comptes et clés de démonstration autorisés — demo mode, not for production"
+        )
         return
     with session_scope(write=False) as session:
         problems = production_problems(session, settings)
     if problems:
         raise ConfigurationError(
             "Démarrage refusé en mode production (EPAY_DEMO=false) / production start refused:\n- "
-            + "\n- ".join(problems))
+            + "\n- ".join(problems)
+        )
 
 
 @contextlib.asynccontextmanager

@@ -1,5 +1,6 @@
 """Ask Sips where a Sips payment stands (getTransactionData): for reconciliation (F-61). Direct
 payments are asked through services.direct_payments."""
+
 from __future__ import annotations
 
 from sqlmodel import Session
@@ -11,8 +12,9 @@ from .payments import PaymentNotFound
 from .psp_accounts import credentials_for_pos
 
 
-async def query_payment_status(session: Session, payment_id: int, *, gateway: Gateway | None = None,
-                               settings: Settings | None = None) -> TransactionState:
+async def query_payment_status(
+    session: Session, payment_id: int, *, gateway: Gateway | None = None, settings: Settings | None = None
+) -> TransactionState:
     """Read-only: the caller decides what to do with the answer. Ends the session's
     transaction before the network call so no database lock is held while waiting."""
     payment = session.get(EPayment, payment_id)

@@ -5,6 +5,7 @@ a seller their own, a sales manager and a secretary their point of sale, a direc
 administrator their entity. Counts and pages are single SQL statements served by the indexes
 of alembic revision 0006_tracking; the list pages by keyset, never by OFFSET.
 """
+
 from __future__ import annotations
 
 import logging
@@ -146,7 +147,8 @@ def _search_hits(session: Session, query: str):
             ids = union_all(
                 select(E.c.id).where(E.c.order_id.in_(select(SalesOrder.id).where(SalesOrder.number == number))),
                 select(E.c.id).where(
-                    E.c.opportunity_id.in_(select(Opportunity.id).where(Opportunity.number == number))),
+                    E.c.opportunity_id.in_(select(Opportunity.id).where(Opportunity.number == number))
+                ),
             )
             return ids.cte("exact_hits"), ""
         return None, f"Saisissez au moins {MIN_SUBSTRING} caractères pour rechercher."
@@ -156,8 +158,11 @@ def _search_hits(session: Session, query: str):
         hits = select(search.c.payment_id.label("id")).where(search.c.doc.like(f"%{escaped}%"))
     else:
         phrase = '"' + text_q.replace('"', '""') + '"'
-        hits = (select(literal_column("rowid").label("id")).select_from(table("epayment_fts"))
-                .where(text("epayment_fts MATCH :fts_query").bindparams(fts_query=phrase)))
+        hits = (
+            select(literal_column("rowid").label("id"))
+            .select_from(table("epayment_fts"))
+            .where(text("epayment_fts MATCH :fts_query").bindparams(fts_query=phrase))
+        )
     return hits.cte("hits").prefix_with("MATERIALIZED"), ""
 
 
@@ -183,7 +188,8 @@ def _searched(viewer: Viewer, statuses, hits, after, order: SortOrder, limit: in
     few = hits.name == "exact_hits"  # a handful of rows: reading them by id is cheapest
     probe = (E.c.id + 0) if sqlite and not few else E.c.id
     stmt = select(E.c.id, E.c.status_changed_at).where(
-        payment_clause(viewer), E.c.status.in_([s.value for s in statuses]), probe.in_(select(hits.c.id)))
+        payment_clause(viewer), E.c.status.in_([s.value for s in statuses]), probe.in_(select(hits.c.id))
+    )
     if after is not None:
         bound = tuple_(*after)
         stmt = stmt.where(keys > bound if order is SortOrder.OLDEST_FIRST else keys < bound)
@@ -197,11 +203,20 @@ def _searched(viewer: Viewer, statuses, hits, after, order: SortOrder, limit: in
 SELLER = User.__table__.alias("seller")
 # What a card and an export line read, besides the payment row itself.
 CARD_COLUMNS = (
-    E.c.kind, E.c.reference, E.c.status, E.c.amount_cents, E.c.status_changed_at,
-    SalesOrder.number.label("order_number"), Opportunity.number.label("opportunity_number"),
-    Customer.civility, Customer.first_name.label("customer_first"), Customer.last_name.label("customer_last"),
-    SELLER.c.first_name.label("seller_first"), SELLER.c.last_name.label("seller_last"),
-    Entity.name.label("entity_name"), PointOfSale.name.label("pos_name"),
+    E.c.kind,
+    E.c.reference,
+    E.c.status,
+    E.c.amount_cents,
+    E.c.status_changed_at,
+    SalesOrder.number.label("order_number"),
+    Opportunity.number.label("opportunity_number"),
+    Customer.civility,
+    Customer.first_name.label("customer_first"),
+    Customer.last_name.label("customer_last"),
+    SELLER.c.first_name.label("seller_first"),
+    SELLER.c.last_name.label("seller_last"),
+    Entity.name.label("entity_name"),
+    PointOfSale.name.label("pos_name"),
 )
 
 
@@ -218,8 +233,7 @@ def with_card_tables(stmt: Select) -> Select:
     )
 
 
-def page_statement(viewer: Viewer, statuses, hits, after, order: SortOrder, limit: int,
-                   sqlite: bool = True) -> Select:
+def page_statement(viewer: Viewer, statuses, hits, after, order: SortOrder, limit: int, sqlite: bool = True) -> Select:
     """One statement, then joined to what a card shows. Without a search: per status, the next
     `limit` rows from the scope index in sort order, merged and cut to `limit` — cost ~ statuses ×
     limit, not the table size (a multi-value IN cannot walk one index in sort order, hence the
@@ -237,7 +251,8 @@ def page_statement(viewer: Viewer, statuses, hits, after, order: SortOrder, limi
     top = select(merged.c.id).order_by(*sort).limit(limit).subquery("top")
     stmt = with_card_tables(
         select(E.c.id, *CARD_COLUMNS, Vehicle.condition, Vehicle.make, Vehicle.model, Vehicle.plate)
-        .select_from(top).join(E, E.c.id == top.c.id)
+        .select_from(top)
+        .join(E, E.c.id == top.c.id)
     )
     if order is SortOrder.OLDEST_FIRST:
         return stmt.order_by(E.c.status_changed_at.asc(), E.c.id.asc())
@@ -332,7 +347,7 @@ def _followed_payment(session: Session, viewer: Viewer, payment_id: int) -> EPay
 
 
 def resend_link(session: Session, viewer: Viewer, payment_id: int) -> str:
-    """"Renvoyer le lien" from a card: the order page's resend (same rules, same cooldown),
+    """ "Renvoyer le lien" from a card: the order page's resend (same rules, same cooldown),
     once the card is known to be one the viewer follows."""
     payment = _followed_payment(session, viewer, payment_id)
     if payment.status != PaymentStatus.ENVOYE.value or payment.order_id is None:
@@ -344,7 +359,7 @@ def resend_link(session: Session, viewer: Viewer, payment_id: int) -> str:
 
 
 async def refund(session: Session, viewer: Viewer, payment_id: int) -> str:
-    """"Rembourser": the PSP refund of an "À rembourser" payment, for the roles allowed to."""
+    """ "Rembourser": the PSP refund of an "À rembourser" payment, for the roles allowed to."""
     if viewer.group not in REFUND_ROLES:
         raise TrackingRefused("Accès refusé : votre profil ne permet pas de rembourser.")
     payment = _followed_payment(session, viewer, payment_id)

@@ -1,5 +1,6 @@
 """End-to-end fixtures: the app in prod mode on a temporary seeded database, with the PSP
 sandbox and the mail sink, driven by Debian's Chromium."""
+
 from __future__ import annotations
 
 import os
@@ -18,8 +19,14 @@ LOGIN_URL = re.compile(r".*/login/?$")
 ARTIFACTS = processes.ROOT / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
     "--disable-quic",
 ]
 
@@ -51,8 +58,9 @@ def scaleout_app() -> LiveApp:
     database.migrate(db_url)
     app_dir = copy_of_the_app(workdir / "app")
     try:
-        with running_app(db_url, workdir, app_dir, REFLEX_REDIS_URL=redis_url, GRANIAN_WORKERS="3",
-                         EPAY_EXPOSE_WORKER_ID="true") as app:
+        with running_app(
+            db_url, workdir, app_dir, REFLEX_REDIS_URL=redis_url, GRANIAN_WORKERS="3", EPAY_EXPOSE_WORKER_ID="true"
+        ) as app:
             STARTED_APPS.append(app)
             yield app
     finally:
@@ -66,8 +74,12 @@ def browser_type_launch_args(browser_type_launch_args):
 
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
-    return {**browser_context_args, "locale": "fr-FR", "timezone_id": "Europe/Paris",
-            "viewport": {"width": 1400, "height": 900}}
+    return {
+        **browser_context_args,
+        "locale": "fr-FR",
+        "timezone_id": "Europe/Paris",
+        "viewport": {"width": 1400, "height": 900},
+    }
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
 """Bad input in URLs: each gets a clear French message, never a crash or an English error."""
+
 import pytest
 from playwright.sync_api import expect
 

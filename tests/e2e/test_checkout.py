@@ -1,6 +1,7 @@
 """A seller passes offer 26837 with a 500 € card deposit and follows its e-payment on the order
 page: badge, "e-Paiement" modal, live updates from a callback (simulated here through
 services.payments.change_status), a new attempt after a refusal, then the cancellation."""
+
 from __future__ import annotations
 
 import re
@@ -111,7 +112,8 @@ def test_seller_passes_the_order_with_a_card_deposit_and_follows_the_e_payment(l
     expect(page.locator("#balance-amount")).to_have_text("24 900,00 €")
     select_option(page, "#deposit-method", "Carte bancaire")
     expect(page.locator("#online-notice")).to_have_text(
-        "L'acompte se fera par un paiement en ligne, un e-mail sera envoyé au client à la validation de la commande.")
+        "L'acompte se fera par un paiement en ligne, un e-mail sera envoyé au client à la validation de la commande."
+    )
     expect(page.locator("#decline-online")).to_contain_text("Le client ne souhaite pas payer l'acompte en ligne")
     page.locator("#validate-order").click()
     expect(page.locator("#error-deposit_amount")).to_have_text("Le montant de l'acompte est obligatoire.")
@@ -130,7 +132,8 @@ def test_seller_passes_the_order_with_a_card_deposit_and_follows_the_e_payment(l
     expect(page.locator("#epay-badge")).to_have_text("e-Paiement en attente")
     expect(page.locator("#order-banner")).to_have_text(
         "La commande 26837 pour le véhicule CEED 1.4 T-GDI 140 ch ISG DCT7 Edition #1 - DF231LM "
-        "a été validée par Thomas MARTIN")
+        "a été validée par Thomas MARTIN"
+    )
     expect(page.locator("#order-validated")).to_contain_text("La commande a été validée le ")
     expect(page.locator("#order-delivery")).to_contain_text("dans le point de vente Point de vente 1 (Vincent S.).")
     expect(page.locator("#order-extreme")).to_contain_text("La date de livraison extrême est le ")
@@ -218,8 +221,15 @@ def _second_offer(app, number: int) -> None:
             return
         opp = s.exec(select(Opportunity).where(Opportunity.number == 15301)).one()
         clio = s.exec(select(Vehicle).where(Vehicle.model == "CLIO")).one()
-        s.add(Offer(number=number, opportunity_id=opp.id, vehicle_id=clio.id,
-                    vehicle_price_cents=clio.price_cents, customer_advantage_cents=0))
+        s.add(
+            Offer(
+                number=number,
+                opportunity_id=opp.id,
+                vehicle_id=clio.id,
+                vehicle_price_cents=clio.price_cents,
+                customer_advantage_cents=0,
+            )
+        )
 
 
 _MAIL_READERS: "weakref.WeakSet" = weakref.WeakSet()  # pages logged in as the demo administrator
@@ -251,8 +261,7 @@ def customer_shot(customer_page, request, step: str) -> None:
     customer_page.screenshot(path=str(folder / f"{step}.png"), full_page=True)
 
 
-def test_the_customer_pays_from_the_e_mail_and_the_order_page_shows_it_live(live_app, page, browser, shot,
-                                                                                  request):
+def test_the_customer_pays_from_the_e_mail_and_the_order_page_shows_it_live(live_app, page, browser, shot, request):
     assert live_app.sandbox_url and live_app.mail_dir, "the sandbox PSP or the mail sink did not start"
     _second_offer(live_app, 26901)
     reference = "00045_000061_20000026901_1"
@@ -302,7 +311,8 @@ def test_missing_customer_e_mail_is_refused_then_fixed_from_the_offer(live_app, 
         page.locator("#deposit-amount").fill("300")
         page.locator("#validate-order").click()
         expect(page.locator("#customer-errors")).to_contain_text(
-            "L'adresse e-mail du client est obligatoire pour le e-paiement.")
+            "L'adresse e-mail du client est obligatoire pour le e-paiement."
+        )
         shot("1-fiche-client-incomplete")
         with session_scope(live_app.db_url, write=False) as s:
             assert s.exec(select(SalesOrder).where(SalesOrder.number == 26902)).first() is None

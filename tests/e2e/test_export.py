@@ -1,5 +1,6 @@
 """F-63 in the browser: "Exporter (CSV)" downloads exactly the filtered list; the weekly chart
 shows on the home page of a sales manager and not of a seller."""
+
 from __future__ import annotations
 
 import pytest
@@ -49,11 +50,26 @@ def chef_payments(live_app):
             s.add(order)
             s.flush()
             ref = TransactionReference(entity.number, pos.number, PaymentKind.DEPOSIT, number, 1)
-            s.add(EPayment(reference=str(ref), psp_reference=ref.psp_reference, kind=PaymentKind.DEPOSIT.value,
-                           amount_cents=cents, status=status, order_id=order.id,
-                           opportunity_id=opp.id, customer_id=customer.id, vehicle_id=vehicle.id,
-                           seller_id=chef.id, pos_id=pos.id, entity_id=entity.id, created_at=at,
-                           status_changed_at=at, sent_at=at, authorised_at=None if status == "envoye" else at))
+            s.add(
+                EPayment(
+                    reference=str(ref),
+                    psp_reference=ref.psp_reference,
+                    kind=PaymentKind.DEPOSIT.value,
+                    amount_cents=cents,
+                    status=status,
+                    order_id=order.id,
+                    opportunity_id=opp.id,
+                    customer_id=customer.id,
+                    vehicle_id=vehicle.id,
+                    seller_id=chef.id,
+                    pos_id=pos.id,
+                    entity_id=entity.id,
+                    created_at=at,
+                    status_changed_at=at,
+                    sent_at=at,
+                    authorised_at=None if status == "envoye" else at,
+                )
+            )
 
 
 def test_export_downloads_the_filtered_list(live_app, chef_payments, page, shot, tmp_path):
@@ -73,8 +89,9 @@ def test_export_downloads_the_filtered_list(live_app, chef_payments, page, shot,
     raw = path.read_bytes()
     assert raw.startswith("\ufeff".encode())
     lines = raw.decode("utf-8").lstrip("\ufeff").split("\r\n")[:-1]
-    assert lines[0] == ("Type;N° transaction;Commande/Opportunité;Statut;Client;Vendeur;Entité;"
-                        "Point de vente;Montant TTC;Date")
+    assert lines[0] == (
+        "Type;N° transaction;Commande/Opportunité;Statut;Client;Vendeur;Entité;Point de vente;Montant TTC;Date"
+    )
     assert len(lines) == 3
     assert {line.split(";")[3] for line in lines[1:]} == {"Autorisé", "À rembourser"}
     assert {line.split(";")[8] for line in lines[1:]} == {"500,00", "1200,00"}

@@ -2,6 +2,7 @@
 /api/… — carries the policy; another origin cannot frame the app nor read it with credentials;
 the policy breaks nothing: no CSP violation along the reservation journey and on a seller's
 order page."""
+
 from __future__ import annotations
 
 import re
@@ -19,8 +20,9 @@ from epay_app.models import EPayment, Vehicle
 from .conftest import fill_card, login
 
 pytestmark = pytest.mark.e2e
-CSP_VIOLATION = re.compile(r"Content Security Policy|Refused to (load|execute|apply|connect|frame|evaluate|send)",
-                           re.IGNORECASE)
+CSP_VIOLATION = re.compile(
+    r"Content Security Policy|Refused to (load|execute|apply|connect|frame|evaluate|send)", re.IGNORECASE
+)
 
 
 def _directives(csp: str) -> dict[str, list[str]]:
@@ -78,9 +80,11 @@ def test_a_payment_link_redirect_carries_the_policy(live_app, page):
 def test_cors_answers_only_the_public_origin(live_app, page):
     evil = page.request.get(live_app.base_url + "/ping", headers={"Origin": "https://evil.example"})
     assert "access-control-allow-origin" not in evil.headers
-    preflight = page.request.fetch(live_app.base_url + "/api/e-paiements/export.csv", method="OPTIONS",
-                                   headers={"Origin": "https://evil.example",
-                                            "Access-Control-Request-Method": "GET"})
+    preflight = page.request.fetch(
+        live_app.base_url + "/api/e-paiements/export.csv",
+        method="OPTIONS",
+        headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"},
+    )
     assert "access-control-allow-origin" not in preflight.headers
     own = page.request.get(live_app.base_url + "/ping", headers={"Origin": live_app.base_url})
     assert own.headers["access-control-allow-origin"] == live_app.base_url
@@ -126,10 +130,12 @@ def test_a_page_framed_by_another_origin_does_not_render(live_app, page):
 
 # --- The policy breaks nothing ------------------------------------------------------------------
 
+
 def _vehicle_id(app, plate_or_model: str) -> int:
     with session_scope(app.db_url, write=False) as s:
-        return s.exec(select(Vehicle.id).where(
-            (Vehicle.plate == plate_or_model) | (Vehicle.model == plate_or_model))).first()
+        return s.exec(
+            select(Vehicle.id).where((Vehicle.plate == plate_or_model) | (Vehicle.model == plate_or_model))
+        ).first()
 
 
 def _reserve(page, email: str) -> None:
@@ -173,8 +179,9 @@ def test_no_csp_violation_on_the_reservation_journey_and_the_order_page(live_app
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         with session_scope(live_app.db_url, write=False) as s:
-            payment = s.exec(select(EPayment).where(EPayment.vehicle_id == vehicle_id,
-                                                    EPayment.kind == "reservation")).first()
+            payment = s.exec(
+                select(EPayment).where(EPayment.vehicle_id == vehicle_id, EPayment.kind == "reservation")
+            ).first()
         if payment is not None and payment.status == "autorise":
             break
         time.sleep(0.3)
@@ -200,4 +207,3 @@ def test_no_csp_violation_on_the_reservation_journey_and_the_order_page(live_app
     expect(admin.get_by_text("Paramètres de la e-réservation enregistrés.")).to_be_visible()
     admin.close()
     assert violations == []
-

@@ -27,8 +27,14 @@ def _offer_for_the_journey(app) -> None:
             return
         opportunity = s.exec(select(Opportunity).where(Opportunity.number == 15301)).one()
         vehicle = s.exec(select(Vehicle).where(Vehicle.model == "208")).one()
-        s.add(Offer(number=OFFER_NUMBER, opportunity_id=opportunity.id, vehicle_id=vehicle.id,
-                    vehicle_price_cents=vehicle.price_cents))
+        s.add(
+            Offer(
+                number=OFFER_NUMBER,
+                opportunity_id=opportunity.id,
+                vehicle_id=vehicle.id,
+                vehicle_price_cents=vehicle.price_cents,
+            )
+        )
 
 
 @pytest.mark.parametrize("app_fixture", ["live_app", "scaleout_app"])

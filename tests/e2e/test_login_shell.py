@@ -1,4 +1,5 @@
 """Each demo user logs in, sees the shell with their name and role, and logs out."""
+
 import pytest
 from playwright.sync_api import expect
 

@@ -1,5 +1,6 @@
 """A mail queued in the outbox is delivered by the app's sender to the sink and readable at
 /demo/mails, by a logged-in administrator only (the mails hold working payment links)."""
+
 import pytest
 from playwright.sync_api import expect
 from sqlmodel import select
@@ -42,5 +43,6 @@ def test_outbox_mail_reaches_the_demo_mailbox(live_app, page, shot):
     expect(frame.get_by_text("PAIEMENT DE L'ACOMPTE")).to_be_visible()
     expect(frame.get_by_text("00051_000071_20000004355_1").first).to_be_visible()
     expect(frame.get_by_role("link", name="Payer l'acompte en ligne")).to_have_attribute(
-        "href", "http://example.invalid/pay/abc")
+        "href", "http://example.invalid/pay/abc"
+    )
     shot("mailbox")

@@ -1,5 +1,6 @@
 """The customer opens a payment link, pays on the sandbox's hosted page with the accepted
 card and lands on our result page; the payment is Autorisé in the database."""
+
 from datetime import timedelta
 
 import pytest
@@ -31,8 +32,14 @@ def test_pay_with_the_accepted_card_then_authorised(live_app, page, shot):
     page.goto(link)
     expect(page.locator("#amount")).to_have_text("500.00 EUR")
     expect(page.locator("#order-id")).to_have_text("00030_000031_20000004469_1")
-    for label in ("PAYER AVEC", "TITULAIRE DE LA CARTE", "NUMÉRO DE LA CARTE", "DATE D'EXPIRATION (MM / AAAA)",
-                  "CODE DE VÉRIFICATION DE LA CARTE", "Paiement traité par"):
+    for label in (
+        "PAYER AVEC",
+        "TITULAIRE DE LA CARTE",
+        "NUMÉRO DE LA CARTE",
+        "DATE D'EXPIRATION (MM / AAAA)",
+        "CODE DE VÉRIFICATION DE LA CARTE",
+        "Paiement traité par",
+    ):
         expect(page.get_by_text(label).first).to_be_visible()
     shot("1-hosted-page")
     fill_sips_card(page, "MARIE VERRIERE")

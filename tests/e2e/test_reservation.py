@@ -1,5 +1,6 @@
 """e-Réservation in Chromium: a visitor reserves a published vehicle from the public stock page and
 pays in the PSP sandbox; staff and other visitors see it reserved; an unpaid block lapses."""
+
 from __future__ import annotations
 
 import re
@@ -23,15 +24,21 @@ RESERVED = re.compile(r"Réservé jusqu'au \d{2}/\d{2}/\d{4} à \d{2}h\d{2}")
 
 def _vehicle_id(app, plate_or_model: str) -> int:
     with session_scope(app.db_url, write=False) as s:
-        return s.exec(select(Vehicle.id).where(
-            (Vehicle.plate == plate_or_model) | (Vehicle.model == plate_or_model), Vehicle.published == True  # noqa: E712
-        )).first()
+        return s.exec(
+            select(Vehicle.id).where(
+                (Vehicle.plate == plate_or_model) | (Vehicle.model == plate_or_model),
+                Vehicle.published == True,  # noqa: E712
+            )
+        ).first()
 
 
 def _reservation_payment(app, vehicle_id: int) -> EPayment | None:
     with session_scope(app.db_url, write=False) as s:
-        return s.exec(select(EPayment).where(EPayment.vehicle_id == vehicle_id, EPayment.kind == "reservation")
-                      .order_by(EPayment.id.desc())).first()
+        return s.exec(
+            select(EPayment)
+            .where(EPayment.vehicle_id == vehicle_id, EPayment.kind == "reservation")
+            .order_by(EPayment.id.desc())
+        ).first()
 
 
 def _fill_visitor(page, civility: str, last: str, first: str, email: str, phone: str) -> None:
@@ -48,8 +55,7 @@ def _open_vehicle_from_stock(page, app, vehicle_id: int) -> None:
     expect(page.locator("#vehicle-price")).to_contain_text("€ TTC")
 
 
-def test_visitor_reserves_and_pays_then_the_vehicle_is_reserved_for_everyone(live_app, page, browser, shot,
-                                                                            request):
+def test_visitor_reserves_and_pays_then_the_vehicle_is_reserved_for_everyone(live_app, page, browser, shot, request):
     vehicle_id = _vehicle_id(live_app, "GA123BC")  # RENAULT CLIO, Point de vente 1 (Vincent S.)
     page.goto(f"{live_app.base_url}/stock/61")
     expect(page.locator("#pos-name")).to_have_text("Point de vente 1 (Vincent S.)")
@@ -98,7 +104,8 @@ def test_visitor_reserves_and_pays_then_the_vehicle_is_reserved_for_everyone(liv
     staff.goto(f"{live_app.base_url}/vehicules")
     expect(staff.locator(f"#vehicle-row-{vehicle_id} .stock-status")).to_have_text(RESERVED)
     expect(staff.locator(f"#vehicle-row-{vehicle_id}")).to_contain_text(
-        f"e-Réservation {payment.reference} (Payé) · Sur l'opportunité n°")
+        f"e-Réservation {payment.reference} (Payé) · Sur l'opportunité n°"
+    )
     _screenshot(staff, request, "5-staff-vehicles")
     # …and in the e-Paiements list, with the guide's e-Réservation card.
     with session_scope(live_app.db_url, write=False) as s:
@@ -150,7 +157,8 @@ def test_unpaid_reservation_block_lapses_when_its_time_is_over(live_app, page, b
     staff.goto(f"{live_app.base_url}/vehicules")
     expect(staff.locator(f"#vehicle-row-{vehicle_id} .stock-status")).to_have_text(RESERVED)
     expect(staff.locator(f"#vehicle-row-{vehicle_id}")).to_contain_text(
-        f"e-Réservation {payment.reference} (En attente) · Sur l'opportunité n°")
+        f"e-Réservation {payment.reference} (En attente) · Sur l'opportunité n°"
+    )
     _screenshot(staff, request, "2b-staff-vehicles")
 
     # Unpaid, the vehicle is held only for the PSP session (30 min): then the lapse job frees it.

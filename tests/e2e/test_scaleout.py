@@ -1,5 +1,6 @@
 """Production shape: PostgreSQL + Redis + 3 backend workers. The payment journey works and
 PSP callbacks land on different workers, each applied once."""
+
 from datetime import timedelta
 
 import httpx
@@ -20,10 +21,18 @@ pytestmark = pytest.mark.e2e
 
 
 def _signed(payment, code="00"):
-    data = codec.encode_data({
-        "merchantId": DEMO_MERCHANT_ID, "keyVersion": "1", "transactionReference": payment.psp_reference,
-        "orderId": payment.reference, "amount": str(payment.amount_cents), "currencyCode": "978",
-        "responseCode": code, "authorisationId": "123456"})
+    data = codec.encode_data(
+        {
+            "merchantId": DEMO_MERCHANT_ID,
+            "keyVersion": "1",
+            "transactionReference": payment.psp_reference,
+            "orderId": payment.reference,
+            "amount": str(payment.amount_cents),
+            "currencyCode": "978",
+            "responseCode": code,
+            "authorisationId": "123456",
+        }
+    )
     return {"Data": data, "Seal": codec.paypage_seal(data, DEMO_MERCHANT_KEY), "InterfaceVersion": "HP_2.31"}
 
 
@@ -49,10 +58,16 @@ def test_callbacks_land_on_several_workers_and_apply_once(scaleout_app):
     assert len(workers - {None}) >= 2, f"all callbacks reached one worker: {workers}"
     with session_scope(scaleout_app.db_url, write=False) as s:
         assert s.get(EPayment, pay.id).status == "autorise"
-        changes = s.exec(select(func.count()).select_from(EPaymentEvent).where(
-            EPaymentEvent.payment_id == pay.id, EPaymentEvent.to_status == "autorise")).one()
-        mails = s.exec(select(func.count()).select_from(OutboxMail).where(
-            OutboxMail.payment_id == pay.id, OutboxMail.kind == "payment_confirmation")).one()
+        changes = s.exec(
+            select(func.count())
+            .select_from(EPaymentEvent)
+            .where(EPaymentEvent.payment_id == pay.id, EPaymentEvent.to_status == "autorise")
+        ).one()
+        mails = s.exec(
+            select(func.count())
+            .select_from(OutboxMail)
+            .where(OutboxMail.payment_id == pay.id, OutboxMail.kind == "payment_confirmation")
+        ).one()
     assert (changes, mails) == (1, 1)
 
 

@@ -2,6 +2,7 @@
 the e-paiement configurations — Worldline Direct by default, Sips 2.0 (historique) on request —
 without any secret ever coming back to the browser; other group types are refused; group
 settings are edited with French field errors."""
+
 from __future__ import annotations
 
 import re
@@ -31,11 +32,18 @@ def point_of_sale_1_still_on_sips(live_app):
         pos1 = s.exec(select(PointOfSale).where(PointOfSale.number == 61)).one()
         old = s.exec(select(PspConfig).where(PspConfig.pos_id == pos1.id)).one()
         # The kept Sips key is already encrypted under the app's master key.
-        sips = PspConfig(pos_id=pos1.id, protocol="sips2", merchant_id=old.sips_merchant_id,
-                         key_ciphertext=old.sips_key_ciphertext, key_hint="KEY1", key_version=1)
+        sips = PspConfig(
+            pos_id=pos1.id,
+            protocol="sips2",
+            merchant_id=old.sips_merchant_id,
+            key_ciphertext=old.sips_key_ciphertext,
+            key_hint="KEY1",
+            key_version=1,
+        )
         s.delete(old)
         s.flush()
         s.add(sips)
+
 
 SECRET_KEY = "e2e-Distinctive-Sips-Secret-7Q9Z"
 # Worldline Direct: the API key secret and the webhook secret typed in the Direct test.
@@ -45,9 +53,18 @@ DIRECT_SECRETS = (API_SECRET, WEBHOOK_SECRET)
 SIPS_LABEL, DIRECT_LABEL = "Worldline Sips 2.0 (historique)", "Worldline Direct"
 POS2 = "Point de vente 2 (Vincent S.)"
 CATEGORIES = [
-    "Groupe, entités et points de vente", "Utilisateurs, groupes et gestion des droits", "Thématisation",
-    "Clients", "Véhicules", "Opportunités", "Politique des prix", "Financement", "Offres promotionnelles",
-    "Notifications internes", "Communication", "Gestion du RGPD",
+    "Groupe, entités et points de vente",
+    "Utilisateurs, groupes et gestion des droits",
+    "Thématisation",
+    "Clients",
+    "Véhicules",
+    "Opportunités",
+    "Politique des prix",
+    "Financement",
+    "Offres promotionnelles",
+    "Notifications internes",
+    "Communication",
+    "Gestion du RGPD",
 ]
 
 
@@ -81,7 +98,8 @@ def row(page, name):
 
 
 def test_admin_adds_edits_searches_and_deletes_a_configuration_without_the_key_reaching_the_browser(
-        live_app, page, shot):
+    live_app, page, shot
+):
     frames = capture_frames(page)
     login(page, live_app, "admin@openflex.demo")
     page.locator("#user-menu").click()
@@ -212,8 +230,7 @@ def _assert_no_direct_secret_received(page, frames):
         assert [f for f in frames["received"] if secret in f] == []
 
 
-def test_admin_creates_a_worldline_direct_configuration_and_no_secret_ever_reaches_the_browser(
-        live_app, page, shot):
+def test_admin_creates_a_worldline_direct_configuration_and_no_secret_ever_reaches_the_browser(live_app, page, shot):
     frames = capture_frames(page)
     login(page, live_app, "admin@openflex.demo")
     open_digital_journey(page, live_app)
@@ -225,11 +242,13 @@ def test_admin_creates_a_worldline_direct_configuration_and_no_secret_ever_reach
     expect(dialog.get_by_label(DIRECT_LABEL)).to_be_checked()
     expect(dialog.get_by_label(SIPS_LABEL)).not_to_be_checked()
     # The guide's Direct labels, each tied to its field; the secrets are password fields.
-    for label, field_id in (("Identifiant (PSPID) *", "config-merchant"),
-                            ("Clé API (identifiant) *", "config-api-key-id"),
-                            ("Clé API (secret) *", "config-api-secret"),
-                            ("Clé webhook (identifiant) *", "config-webhook-key-id"),
-                            ("Clé webhook (secret) *", "config-webhook-secret")):
+    for label, field_id in (
+        ("Identifiant (PSPID) *", "config-merchant"),
+        ("Clé API (identifiant) *", "config-api-key-id"),
+        ("Clé API (secret) *", "config-api-secret"),
+        ("Clé webhook (identifiant) *", "config-webhook-key-id"),
+        ("Clé webhook (secret) *", "config-webhook-secret"),
+    ):
         expect(dialog.get_by_label(label, exact=True)).to_have_attribute("id", field_id)
     for field_id in ("config-api-secret", "config-webhook-secret"):
         expect(page.locator(f"#{field_id}")).to_have_attribute("type", "password")
@@ -238,9 +257,14 @@ def test_admin_creates_a_worldline_direct_configuration_and_no_secret_ever_reach
     shot("01-direct-par-defaut")
 
     page.locator("#config-save").click()
-    for message in ("Sélectionnez un point de vente.", "L'identifiant (PSPID) est obligatoire.",
-                    "La clé API (identifiant) est obligatoire.", "La clé API (secret) est obligatoire.",
-                    "La clé webhook (identifiant) est obligatoire.", "La clé webhook (secret) est obligatoire."):
+    for message in (
+        "Sélectionnez un point de vente.",
+        "L'identifiant (PSPID) est obligatoire.",
+        "La clé API (identifiant) est obligatoire.",
+        "La clé API (secret) est obligatoire.",
+        "La clé webhook (identifiant) est obligatoire.",
+        "La clé webhook (secret) est obligatoire.",
+    ):
         expect(dialog.get_by_text(message, exact=True)).to_be_visible()
     shot("02-direct-champs-obligatoires")
 
@@ -254,9 +278,12 @@ def test_admin_creates_a_worldline_direct_configuration_and_no_secret_ever_reach
     page.locator("#config-save").click()
     expect(dialog.get_by_text("L'identifiant (PSPID) ne peut contenir que des lettres", exact=False)).to_be_visible()
     expect(dialog.get_by_text("La clé API (identifiant) ne doit contenir ni espace", exact=False)).to_be_visible()
-    expect(dialog.get_by_text("La clé API (secret) ne doit pas commencer ni se terminer par un espace.")).to_be_visible()
-    expect(dialog.get_by_text(
-        "La clé webhook (secret) ne doit pas commencer ni se terminer par un espace.")).to_be_visible()
+    expect(
+        dialog.get_by_text("La clé API (secret) ne doit pas commencer ni se terminer par un espace.")
+    ).to_be_visible()
+    expect(
+        dialog.get_by_text("La clé webhook (secret) ne doit pas commencer ni se terminer par un espace.")
+    ).to_be_visible()
     expect(dialog.get_by_text("La clé webhook (identifiant) est obligatoire.")).to_have_count(0)
     shot("03-direct-erreurs-de-format")
     # The refused secrets went up with the form; the answer carried none of them back.
@@ -269,8 +296,7 @@ def test_admin_creates_a_worldline_direct_configuration_and_no_secret_ever_reach
     page.locator("#config-save").click()
     expect(dialog).to_have_count(0)
     expect(page.locator(".config-row")).to_have_count(2)
-    for text in (DIRECT_LABEL, "Bee2LinkTest1", "47E9DB5E5E5F1A13C2D3 · ••••••••0P==",
-                 "hook-key-e2e · ••••••••s9Y="):
+    for text in (DIRECT_LABEL, "Bee2LinkTest1", "47E9DB5E5E5F1A13C2D3 · ••••••••0P==", "hook-key-e2e · ••••••••s9Y="):
         expect(row(page, POS2)).to_contain_text(text)
     expect(row(page, "Point de vente 1 (Vincent S.)")).to_contain_text(SIPS_LABEL)
     shot("04-direct-enregistree")
@@ -284,7 +310,8 @@ def test_admin_creates_a_worldline_direct_configuration_and_no_secret_ever_reach
     expect(dialog.get_by_label("Clé API (secret)", exact=True)).to_have_value("")
     expect(dialog.get_by_label("Clé webhook (secret)", exact=True)).to_have_value("")
     expect(page.locator("#config-webhook-secret")).to_have_attribute(
-        "placeholder", "Laisser vide pour conserver la clé actuelle (••••••••s9Y=)")
+        "placeholder", "Laisser vide pour conserver la clé actuelle (••••••••s9Y=)"
+    )
     page.locator("#config-webhook-key-id").fill("hook-key-e2e-2")
     page.locator("#config-save").click()
     expect(dialog).to_have_count(0)
@@ -345,7 +372,8 @@ def test_a_seller_opening_the_settings_urls_is_refused_and_receives_nothing(live
     for path in ("/parametres", "/parametres/opportunites"):
         page.goto(f"{live_app.base_url}{path}")
         expect(page.locator("#settings-refused")).to_contain_text(
-            "Accès refusé : les paramètres sont réservés aux administrateurs")
+            "Accès refusé : les paramètres sont réservés aux administrateurs"
+        )
         expect(page.get_by_text("Accès refusé : votre profil ne permet pas cette action.").first).to_be_visible()
         expect(page.get_by_text("Parcours de vente digitalisé")).to_have_count(0)
         expect(page.locator("#settings-categories")).to_have_count(0)
@@ -358,19 +386,30 @@ def test_admin_edits_the_digital_journey_and_reservation_settings_with_french_er
     login(page, live_app, "admin@openflex.demo")
     open_digital_journey(page, live_app)
     expect(page.locator("#inactive-days-text")).to_have_text(
-        "Annulation de mes opportunités inactives au bout de 183 jours.")
+        "Annulation de mes opportunités inactives au bout de 183 jours."
+    )
     expect(page.locator("#stock-delay-text")).to_have_text(
         "Aucun délai d'entrée en stock n'est défini. Il sera par défaut de 30 jours pour les campagnes de "
-        "reprise en ligne.")
-    expect(page.get_by_text("Le délai d'entrée en stock permet d'initialiser la date de rentrée prévisionnelle",
-                            exact=False)).to_be_visible()
-    expect(page.get_by_text("Attention, en activant ce paramètre vous engagez votre responsabilité",
-                            exact=False)).to_be_visible()
+        "reprise en ligne."
+    )
+    expect(
+        page.get_by_text(
+            "Le délai d'entrée en stock permet d'initialiser la date de rentrée prévisionnelle", exact=False
+        )
+    ).to_be_visible()
+    expect(
+        page.get_by_text("Attention, en activant ce paramètre vous engagez votre responsabilité", exact=False)
+    ).to_be_visible()
     expect(page.locator("#contracts-text")).to_have_text(
-        "La modification des contrats de services constructeur pour les VN issus de mon stock est activée.")
-    expect(page.get_by_text("La e-réservation permet aux internautes de bloquer pour une durée limitée un "
-                            "véhicule publié de votre stock au sein d'une offre. Les paramètres qui suivent "
-                            "s'appliquent à l'ensemble de votre groupe.")).to_be_visible()
+        "La modification des contrats de services constructeur pour les VN issus de mon stock est activée."
+    )
+    expect(
+        page.get_by_text(
+            "La e-réservation permet aux internautes de bloquer pour une durée limitée un "
+            "véhicule publié de votre stock au sein d'une offre. Les paramètres qui suivent "
+            "s'appliquent à l'ensemble de votre groupe."
+        )
+    ).to_be_visible()
     expect(page.locator("#reservation-hours-text")).to_contain_text("48 heures")
     expect(page.locator("#reservation-amount-text")).to_contain_text("200,00 €")
 
@@ -379,14 +418,17 @@ def test_admin_edits_the_digital_journey_and_reservation_settings_with_french_er
     page.locator("#stock-delay-days").fill("abc")
     page.locator("#journey-save").click()
     expect(page.get_by_text("Le nombre de jours doit être un entier entre 1 et 3650.")).to_be_visible()
-    expect(page.get_by_text("Le délai d'entrée en stock doit être un nombre entier de jours", exact=False)).to_be_visible()
+    expect(
+        page.get_by_text("Le délai d'entrée en stock doit être un nombre entier de jours", exact=False)
+    ).to_be_visible()
     shot("01-erreurs-parcours")
     page.locator("#inactive-days").fill("90")
     page.locator("#stock-delay-days").fill("15")
     page.get_by_role("switch", name="Contrat de services constructeur").click()
     page.locator("#journey-save").click()
     expect(page.locator("#inactive-days-text")).to_have_text(
-        "Annulation de mes opportunités inactives au bout de 90 jours.")
+        "Annulation de mes opportunités inactives au bout de 90 jours."
+    )
     expect(page.locator("#stock-delay-text")).to_have_text("Le délai d'entrée en stock est de 15 jours.")
     expect(page.locator("#contracts-text")).to_contain_text("est désactivée.")
 
@@ -431,9 +473,17 @@ def test_an_admin_whose_entity_lacks_the_option_sees_no_epaiement_configuration(
         entity = s.exec(select(Entity).where(Entity.number == 99)).one()
         pos = s.exec(select(PointOfSale).where(PointOfSale.entity_id == entity.id)).one()
         if s.exec(select(User).where(User.email == "admin.sansoption@openflex.demo")).first() is None:
-            s.add(User(first_name="Admin", last_name="SANSOPTION", email="admin.sansoption@openflex.demo",
-                       password_hash=hash_password(DEMO_PASSWORD), group_type=GroupType.ADMINISTRATEUR.value,
-                       entity_id=entity.id, pos_id=pos.id))
+            s.add(
+                User(
+                    first_name="Admin",
+                    last_name="SANSOPTION",
+                    email="admin.sansoption@openflex.demo",
+                    password_hash=hash_password(DEMO_PASSWORD),
+                    group_type=GroupType.ADMINISTRATEUR.value,
+                    entity_id=entity.id,
+                    pos_id=pos.id,
+                )
+            )
     login(page, live_app, "admin.sansoption@openflex.demo")
     open_digital_journey(page, live_app)
     expect(page.locator("#epay-option-missing")).to_contain_text("L'option e-paiement n'est pas souscrite")

@@ -4,6 +4,7 @@ filters, sort, Voir plus, card actions, and a status change showing up without a
 Payments are added at the demo users' point of sale "Point de vente 1 (Vincent S.)" (entity 45)
 and at its second point of sale; the tests read them in file order (the live test runs last).
 """
+
 from __future__ import annotations
 
 import re
@@ -17,7 +18,15 @@ from epay_app.db import session_scope
 from epay_app.domain.references import PaymentKind, TransactionReference
 from epay_app.domain.statuses import PaymentStatus
 from epay_app.models import (
-    Customer, Entity, EPayment, Offer, Opportunity, PointOfSale, SalesOrder, User, Vehicle,
+    Customer,
+    Entity,
+    EPayment,
+    Offer,
+    Opportunity,
+    PointOfSale,
+    SalesOrder,
+    User,
+    Vehicle,
 )
 from epay_app.services.payments import change_status, lock_payment
 
@@ -42,10 +51,23 @@ def _payment(session, seller, pos, entity, customer, vehicle, status, number, at
         session.flush()
         order_id = order.id
     ref = TransactionReference(entity.number, pos.number, kind, number if order_id else opp.number, 1)
-    payment = EPayment(reference=str(ref), psp_reference=ref.psp_reference, kind=kind.value, amount_cents=50_000,
-                       status=status.value, order_id=order_id, opportunity_id=opp.id, customer_id=customer.id,
-                       vehicle_id=vehicle.id, seller_id=seller.id, pos_id=pos.id, entity_id=entity.id,
-                       created_at=at, status_changed_at=at, sent_at=at)
+    payment = EPayment(
+        reference=str(ref),
+        psp_reference=ref.psp_reference,
+        kind=kind.value,
+        amount_cents=50_000,
+        status=status.value,
+        order_id=order_id,
+        opportunity_id=opp.id,
+        customer_id=customer.id,
+        vehicle_id=vehicle.id,
+        seller_id=seller.id,
+        pos_id=pos.id,
+        entity_id=entity.id,
+        created_at=at,
+        status_changed_at=at,
+        sent_at=at,
+    )
     session.add(payment)
     session.flush()
     return payment
@@ -61,8 +83,15 @@ def tracked(live_app):
         pos2 = s.exec(select(PointOfSale).where(PointOfSale.number == 62)).one()
         seller = s.exec(select(User).where(User.email == "vendeur@openflex.demo")).one()
         chef = s.exec(select(User).where(User.email == "chef@openflex.demo")).one()
-        pos2_seller = User(first_name="Paul", last_name="DEUX", email="pdv2@openflex.demo", password_hash="x",
-                           group_type="vendeur", entity_id=entity.id, pos_id=pos2.id)
+        pos2_seller = User(
+            first_name="Paul",
+            last_name="DEUX",
+            email="pdv2@openflex.demo",
+            password_hash="x",
+            group_type="vendeur",
+            entity_id=entity.id,
+            pos_id=pos2.id,
+        )
         s.add(pos2_seller)
         pons = s.exec(select(Customer).where(Customer.last_name == "PONS")).one()
         helene = Customer(civility="Mme.", first_name="Hélène", last_name="LEFÈVRE", email="helene@example.com")
@@ -98,9 +127,13 @@ TILES = {
     "vendeur": {"en_attente": 2},
     "secrétaire": {"a_rembourser": 2},
 }
-EMAILS = {"administrateur": "admin@openflex.demo", "directeur": "directeur@openflex.demo",
-          "chef des ventes": "chef@openflex.demo", "vendeur": "vendeur@openflex.demo",
-          "secrétaire": "secretaire@openflex.demo"}
+EMAILS = {
+    "administrateur": "admin@openflex.demo",
+    "directeur": "directeur@openflex.demo",
+    "chef des ventes": "chef@openflex.demo",
+    "vendeur": "vendeur@openflex.demo",
+    "secrétaire": "secretaire@openflex.demo",
+}
 TILE_LABELS = {"a_rembourser": "e-Paiements à rembourser", "en_attente": "e-Paiements en attente"}
 
 
@@ -129,8 +162,9 @@ def test_a_tile_opens_the_list_prefiltered_on_what_the_user_follows(live_app, tr
     expect(page.locator(".card-badge")).to_have_text(["À rembourser", "À rembourser"])
     expect(page.locator("#filters-button")).to_have_text("1 Filtre")
     expect(page.locator("#applied")).to_have_text("Filtres appliqués: Les e-Paiements à rembourser")
-    expect(page.locator(".card-reference")).to_have_text([tracked["seller_refund"]["reference"],
-                                                          tracked["chef_refund"]["reference"]])
+    expect(page.locator(".card-reference")).to_have_text(
+        [tracked["seller_refund"]["reference"], tracked["chef_refund"]["reference"]]
+    )
     shot("prefiltered")
 
 
@@ -144,14 +178,17 @@ def test_a_seller_asking_for_refunds_is_refused_by_the_server(live_app, tracked,
     expect(cards(page)).to_have_count(2)  # their own two pending payments, not the manager's
 
 
-@pytest.mark.parametrize("key,query", [
-    ("pons_pending", "pons"),
-    ("helene_pending", "helene lefevre"),
-    ("helene_pending", "ORDER"),
-    ("helene_pending", "REFERENCE"),
-    ("helene_pending", "ga123"),
-    ("helene_pending", "VF1RJA0006"),
-])
+@pytest.mark.parametrize(
+    "key,query",
+    [
+        ("pons_pending", "pons"),
+        ("helene_pending", "helene lefevre"),
+        ("helene_pending", "ORDER"),
+        ("helene_pending", "REFERENCE"),
+        ("helene_pending", "ga123"),
+        ("helene_pending", "VF1RJA0006"),
+    ],
+)
 def test_search_finds_the_right_card(live_app, tracked, page, shot, key, query):
     query = {"ORDER": str(tracked[key].get("order", "")), "REFERENCE": tracked[key]["reference"]}.get(query, query)
     login(page, live_app, "chef@openflex.demo")
@@ -174,7 +211,8 @@ def test_filters_and_sort_change_the_list(live_app, tracked, page, shot):
     page.locator("#filter-a_rembourser").click()
     expect(page.locator("#filters-button")).to_have_text("2 Filtres")
     expect(page.locator("#applied")).to_have_text(
-        "Filtres appliqués: Les e-Paiements à rembourser, Les e-Paiements payés")
+        "Filtres appliqués: Les e-Paiements à rembourser, Les e-Paiements payés"
+    )
     shot("two-filters")
     page.locator("#filter-payes").click()
     expect(cards(page)).to_have_count(4)
@@ -224,8 +262,10 @@ def test_card_actions_call_their_services(live_app, tracked, page, shot):
     expect(page.get_by_text("Le paiement en ligne n'est pas paramétré pour ce point de vente.")).to_be_visible()
     shot("refund-result")
     with session_scope(live_app.db_url, write=False) as s:
-        assert s.exec(select(EPayment.status).where(
-            EPayment.reference == tracked["pos2_refund_1"]["reference"])).one() == "a_rembourser"
+        assert (
+            s.exec(select(EPayment.status).where(EPayment.reference == tracked["pos2_refund_1"]["reference"])).one()
+            == "a_rembourser"
+        )
 
 
 def test_a_status_change_shows_up_without_a_reload(live_app, tracked, page, shot):

@@ -2,6 +2,7 @@
 merchant's Sips key, the Sips key the settings test typed, the Worldline Direct API key secret and
 webhook secret it typed) appears in any log line of the app's processes, for every app the
 session started."""
+
 import pytest
 
 from epay_app.services.demo_data import DEMO_MERCHANT_KEY

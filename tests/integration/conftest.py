@@ -7,6 +7,7 @@ uvicorn in a thread — all on loopback, on free ports.
 Session-scoped: one database per backend, one sandbox, one API server for the run. Tests make
 their own rows (`make_payment` gives each payment a fresh order number) so they stay independent.
 """
+
 from __future__ import annotations
 
 import socket
@@ -72,7 +73,10 @@ def sandbox(epay_env, tmp_path_factory):
         log = tmp / f"sandbox-{attempt}.log"
         proc = processes.start_python_module(
             "epay_app.psp.sandbox",
-            ["--port", str(port), "--db", str(tmp / "sandbox.db"), "--remit-after", "86400"], env, log)
+            ["--port", str(port), "--db", str(tmp / "sandbox.db"), "--remit-after", "86400"],
+            env,
+            log,
+        )
         base = f"http://127.0.0.1:{port}"
         try:
             processes.wait_http(f"{base}/_sandbox/health", proc, timeout=30, log_path=log)
@@ -105,8 +109,11 @@ def api_server(migrated_db_url, epay_env):
     from epay_app.api.routes import API_ROUTES
 
     port = processes.free_port()
-    server = uvicorn.Server(uvicorn.Config(Starlette(routes=list(API_ROUTES)), host="127.0.0.1",
-                                           port=port, lifespan="off", log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            Starlette(routes=list(API_ROUTES)), host="127.0.0.1", port=port, lifespan="off", log_level="warning"
+        )
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{port}"
@@ -127,7 +134,6 @@ def db(migrated_db_url):
     """A reading session on the test database. It does not take SQLite's write lock, so the
     servers can write meanwhile; call `db.rollback()` before reading to see their commits."""
     from sqlmodel import Session
-
 
     with Session(get_engine(migrated_db_url, write=False), expire_on_commit=False) as session:
         yield session
@@ -155,15 +161,37 @@ def demo_point_of_sale(migrated_db_url):
         pos = PointOfSale(entity_id=entity.id, number=61, name="Point de vente 1 (Vincent S.)")
         session.add(pos)
         session.flush()
-        seller = User(first_name="Adrien", last_name="PATISSON", email="seller@test.local",
-                      password_hash="x", group_type="vendeur", entity_id=entity.id, pos_id=pos.id)
+        seller = User(
+            first_name="Adrien",
+            last_name="PATISSON",
+            email="seller@test.local",
+            password_hash="x",
+            group_type="vendeur",
+            entity_id=entity.id,
+            pos_id=pos.id,
+        )
         customer = Customer(civility="M.", last_name="PONS", first_name="Patrick", email="client@test.local")
-        session.add_all([seller, customer, PspConfig(
-            pos_id=pos.id, merchant_id=DEMO_MERCHANT, key_ciphertext=encrypt_secret(DEMO_KEY),
-            key_hint=DEMO_KEY[-4:], key_version=1)])
+        session.add_all(
+            [
+                seller,
+                customer,
+                PspConfig(
+                    pos_id=pos.id,
+                    merchant_id=DEMO_MERCHANT,
+                    key_ciphertext=encrypt_secret(DEMO_KEY),
+                    key_hint=DEMO_KEY[-4:],
+                    key_version=1,
+                ),
+            ]
+        )
         session.commit()
-        return {"group_id": group.id, "entity_id": entity.id, "pos_id": pos.id,
-                "seller_id": seller.id, "customer_id": customer.id}
+        return {
+            "group_id": group.id,
+            "entity_id": entity.id,
+            "pos_id": pos.id,
+            "seller_id": seller.id,
+            "customer_id": customer.id,
+        }
 
 
 @pytest.fixture(scope="session")
@@ -181,12 +209,20 @@ def direct_point_of_sale(migrated_db_url, demo_point_of_sale):
         pos = PointOfSale(entity_id=ids["entity_id"], number=63, name="Point de vente Direct")
         session.add(pos)
         session.flush()
-        session.add(PspConfig(
-            pos_id=pos.id, protocol="direct", merchant_id=DEMO_DIRECT["pspid"],
-            api_key_id=DEMO_DIRECT["api_key_id"], key_ciphertext=encrypt_secret(DEMO_DIRECT["api_secret"]),
-            webhook_key_id=DEMO_DIRECT["webhook_key_id"],
-            webhook_secret_ciphertext=encrypt_secret(DEMO_DIRECT["webhook_secret"]),
-            sips_merchant_id=DEMO_MERCHANT, sips_key_ciphertext=encrypt_secret(DEMO_KEY), sips_key_version=1))
+        session.add(
+            PspConfig(
+                pos_id=pos.id,
+                protocol="direct",
+                merchant_id=DEMO_DIRECT["pspid"],
+                api_key_id=DEMO_DIRECT["api_key_id"],
+                key_ciphertext=encrypt_secret(DEMO_DIRECT["api_secret"]),
+                webhook_key_id=DEMO_DIRECT["webhook_key_id"],
+                webhook_secret_ciphertext=encrypt_secret(DEMO_DIRECT["webhook_secret"]),
+                sips_merchant_id=DEMO_MERCHANT,
+                sips_key_ciphertext=encrypt_secret(DEMO_KEY),
+                sips_key_version=1,
+            )
+        )
         session.commit()
         return {**ids, "pos_id": pos.id, "pos_number": 63}
 
@@ -217,25 +253,39 @@ def _payment_maker(migrated_db_url, ids):
             vehicle = Vehicle(pos_id=ids["pos_id"], make="CUPRA", model="Born", price_cents=3_565_356)
             session.add(vehicle)
             session.flush()
-            opportunity = Opportunity(number=number, customer_id=ids["customer_id"],
-                                      seller_id=ids["seller_id"], pos_id=ids["pos_id"])
+            opportunity = Opportunity(
+                number=number, customer_id=ids["customer_id"], seller_id=ids["seller_id"], pos_id=ids["pos_id"]
+            )
             session.add(opportunity)
             session.flush()
             offer = Offer(number=number, opportunity_id=opportunity.id, vehicle_id=vehicle.id)
             session.add(offer)
             session.flush()
-            order = SalesOrder(number=number, offer_id=offer.id, pos_id=ids["pos_id"],
-                               deposit_amount_cents=amount_cents, deposit_method="Carte bancaire",
-                               deposit_online=True)
+            order = SalesOrder(
+                number=number,
+                offer_id=offer.id,
+                pos_id=ids["pos_id"],
+                deposit_amount_cents=amount_cents,
+                deposit_method="Carte bancaire",
+                deposit_online=True,
+            )
             session.add(order)
             session.flush()
             reference = TransactionReference(45, ids.get("pos_number", 61), PaymentKind.DEPOSIT, number, 1)
             payment = EPayment(
-                reference=str(reference), psp_reference=reference.psp_reference,
-                kind=PaymentKind.DEPOSIT.value, amount_cents=amount_cents, status=status,
-                order_id=order.id, opportunity_id=opportunity.id, customer_id=ids["customer_id"],
-                vehicle_id=vehicle.id, seller_id=ids["seller_id"], pos_id=ids["pos_id"],
-                entity_id=ids["entity_id"], sent_at=utcnow(),
+                reference=str(reference),
+                psp_reference=reference.psp_reference,
+                kind=PaymentKind.DEPOSIT.value,
+                amount_cents=amount_cents,
+                status=status,
+                order_id=order.id,
+                opportunity_id=opportunity.id,
+                customer_id=ids["customer_id"],
+                vehicle_id=vehicle.id,
+                seller_id=ids["seller_id"],
+                pos_id=ids["pos_id"],
+                entity_id=ids["entity_id"],
+                sent_at=utcnow(),
                 link_expires_at=utcnow() + timedelta(hours=link_hours),
             )
             session.add(payment)
@@ -278,11 +328,19 @@ class BrowserClient:
         action, fields = html_forms(link.text, str(link.url))[0]
         return self.http.post(action, data=fields)
 
-    def submit_card(self, page: httpx.Response, number: str, month: str = "12", year: str = "2099",
-                    cvc: str = "123", holder: str = "PATRICK PONS") -> httpx.Response:
+    def submit_card(
+        self,
+        page: httpx.Response,
+        number: str,
+        month: str = "12",
+        year: str = "2099",
+        cvc: str = "123",
+        holder: str = "PATRICK PONS",
+    ) -> httpx.Response:
         action, _ = html_forms(page.text, str(page.url))[0]
-        return self.http.post(action, data={"holder": holder, "card_number": number,
-                                            "exp_month": month, "exp_year": year, "cvc": cvc})
+        return self.http.post(
+            action, data={"holder": holder, "card_number": number, "exp_month": month, "exp_year": year, "cvc": cvc}
+        )
 
     def cancel(self, page: httpx.Response) -> httpx.Response:
         action, _ = html_forms(page.text, str(page.url))[1]
@@ -324,6 +382,7 @@ def free_tcp_port() -> int:
 
 
 # --- mail / outbox fixtures -------------------------------------------------------------
+
 
 @pytest.fixture
 def mail_settings_env(tmp_path, monkeypatch):

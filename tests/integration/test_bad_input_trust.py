@@ -1,6 +1,7 @@
 """Findings: NUL bytes, overlong values, non-ASCII digits (Arabic-Indic digits in /pay/<id> links
 and export tickets were accepted as another spelling) and malformed ids. Each gets a clear
 French 4xx or message: never a 500, a traceback or a Python message."""
+
 from __future__ import annotations
 
 import csv
@@ -70,8 +71,7 @@ def test_an_export_ticket_with_arabic_indic_digits_is_refused(api_server, migrat
 
 
 @pytest.mark.parametrize("q", ["abc\x00def", "x" * 5000, "ligne\nautre"])
-def test_an_export_search_with_nul_or_overlong_text_is_a_french_400(api_server, migrated_db_url, demo_point_of_sale,
-                                                                    q):
+def test_an_export_search_with_nul_or_overlong_text_is_a_french_400(api_server, migrated_db_url, demo_point_of_sale, q):
     ticket = export.make_ticket(_admin_id(migrated_db_url))
     response = httpx.get(f"{api_server}{export.PATH}", params={"ticket": ticket, "q": q}, timeout=30)
     _clean_answer(response, 400)
@@ -79,18 +79,27 @@ def test_an_export_search_with_nul_or_overlong_text_is_a_french_400(api_server, 
 
 
 @pytest.mark.parametrize("statut", ["payes\x00", "٣", "x" * 5000])
-def test_an_export_filter_that_does_not_exist_is_refused_in_french(api_server, migrated_db_url, demo_point_of_sale,
-                                                                   statut):
+def test_an_export_filter_that_does_not_exist_is_refused_in_french(
+    api_server, migrated_db_url, demo_point_of_sale, statut
+):
     ticket = export.make_ticket(_admin_id(migrated_db_url))
     response = httpx.get(f"{api_server}{export.PATH}", params={"ticket": ticket, "statut": statut}, timeout=30)
     assert response.status_code in (400, 403) and response.text.startswith("Filtre inconnu")
     assert "\x00" not in response.text and len(response.text) < 200
 
 
-@pytest.mark.parametrize("cell,expected", [
-    ("=HYPERLINK(\"http://evil\")", "'=HYPERLINK(\"http://evil\")"), ("+33 6 12", "'+33 6 12"),
-    ("-2+3", "'-2+3"), ("@SUM(A1)", "'@SUM(A1)"), ("\tcmd", "'\tcmd"), ("Marie", "Marie"), ("", ""),
-])
+@pytest.mark.parametrize(
+    "cell,expected",
+    [
+        ('=HYPERLINK("http://evil")', '\'=HYPERLINK("http://evil")'),
+        ("+33 6 12", "'+33 6 12"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tcmd", "'\tcmd"),
+        ("Marie", "Marie"),
+        ("", ""),
+    ],
+)
 def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(cell, expected):
     text = export._csv([[cell, "500,00"]])
     assert next(csv.reader(io.StringIO(text), delimiter=";")) == [expected, "500,00"]

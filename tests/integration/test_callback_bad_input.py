@@ -14,6 +14,7 @@ epay_app.api.sips's log. The whole state (payments, events, outbox) is the same 
 The bulk runs in-process (Starlette's TestClient on the same routes: ≥ 10 000 cases per run, split
 between the backends), a sample of every category over real HTTP against the uvicorn-served routes.
 """
+
 from __future__ import annotations
 
 import logging
@@ -39,10 +40,18 @@ TOTAL_CASES = int(os.environ.get("EPAY_FUZZ_CASES", "10000"))
 PER_CATEGORY = -(-TOTAL_CASES // (len(CATEGORIES) * len(database.backends())))
 HTTP_SAMPLE = int(os.environ.get("EPAY_FUZZ_HTTP_CASES", "400"))
 
-FUZZ = settings(database=None, deadline=None, print_blob=True,
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                       HealthCheck.filter_too_much, HealthCheck.data_too_large,
-                                       HealthCheck.large_base_example])
+FUZZ = settings(
+    database=None,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+        HealthCheck.data_too_large,
+        HealthCheck.large_base_example,
+    ],
+)
 
 
 @pytest.fixture(scope="module")
@@ -74,8 +83,11 @@ def _check(case: Case, status: int, text: str, records: list[logging.LogRecord])
     assert "Traceback" not in text
     if case.logged:
         source = "psp:notify" if case.path == NOTIFY else "psp:return"
-        ours = [r for r in records if r.name == "epay_app.api.sips" and r.levelno >= logging.WARNING
-                and r.getMessage().startswith(source)]
+        ours = [
+            r
+            for r in records
+            if r.name == "epay_app.api.sips" and r.levelno >= logging.WARNING and r.getMessage().startswith(source)
+        ]
         assert ours, f"{case!r} was refused without a log line"
 
 
@@ -106,6 +118,7 @@ def test_bad_callbacks_over_real_http_change_nothing(api_server, targets, migrat
     before = state.snapshot(migrated_db_url)
     count = 0
     with httpx.Client(base_url=api_server, timeout=30) as client:
+
         @settings(FUZZ, max_examples=HTTP_SAMPLE)
         @given(case=any_bad_callback(targets))
         def refused(case: Case):

@@ -1,5 +1,6 @@
 """The callback keeps its merchants' decrypted keys in memory (services/psp_accounts.py): a key
 changed in the settings must be the one the next callback verifies with."""
+
 from __future__ import annotations
 
 import pytest

@@ -7,6 +7,7 @@ Messages come from two places: sealed here with the app's codec (every response 
 mismatch, base64 and legacy seals), and captured from the sandbox's hosted page (real card
 payments; the sandbox's own automatic response is dropped so the replay decides everything).
 """
+
 from __future__ import annotations
 
 import collections
@@ -32,6 +33,7 @@ REPLAYED_PAYMENTS = 2  # per scenario, besides the single-delivery control payme
 
 def _sandbox_capture(card: str | None):
     """A response captured from the sandbox's hosted page (card number, or None: "Annulation")."""
+
     def build(payment, ctx):
         reference = payment.psp_reference
         r = httpx.post(f"{ctx['sandbox']}/_sandbox/faults", json={"transactionReference": reference, "drop": True})
@@ -43,12 +45,14 @@ def _sandbox_capture(card: str | None):
         [(action, form)] = ctx["parse_forms"](psp_page.text, str(psp_page.url))
         assert action.endswith(RETURN) and form["Seal"]
         return [form]
+
     return build
 
 
 def _sealed(*codes: str, **options):
     def build(payment, ctx):
         return [signed_response(payment, code, **options) for code in codes]
+
     return build
 
 
@@ -78,8 +82,12 @@ SCENARIOS = {
 
 @pytest.fixture
 def ctx(sandbox, psp_customer, parse_forms, migrated_db_url, demo_point_of_sale):
-    return {"sandbox": sandbox, "psp_customer": psp_customer, "parse_forms": parse_forms,
-            "other_merchant": ensure_other_point_of_sale(migrated_db_url, demo_point_of_sale["entity_id"])}
+    return {
+        "sandbox": sandbox,
+        "psp_customer": psp_customer,
+        "parse_forms": parse_forms,
+        "other_merchant": ensure_other_point_of_sale(migrated_db_url, demo_point_of_sale["entity_id"]),
+    }
 
 
 def _post(client: httpx.Client, base: str, path: str, form: dict[str, str]) -> tuple[int, str]:
@@ -118,8 +126,7 @@ def _storm(base: str, deliveries: list[tuple[str, dict[str, str]]]) -> list[tupl
     return answers
 
 
-def test_every_outcome_replayed_concurrently_ends_as_a_single_delivery(
-        api_server, make_payment, migrated_db_url, ctx):
+def test_every_outcome_replayed_concurrently_ends_as_a_single_delivery(api_server, make_payment, migrated_db_url, ctx):
     rng = random.Random(20250314)
     controls, replayed = {}, {}
     deliveries = []

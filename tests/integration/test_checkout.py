@@ -1,5 +1,6 @@
 """Passing offer 26837 with its deposit: every rule refused on the server with its French
 message and nothing written; the card deposit paid online; resend, new attempt, cancel."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -12,15 +13,28 @@ from epay_app.db import session_scope
 from epay_app.domain.errors import DomainError, ValidationError
 from epay_app.domain.statuses import PaymentStatus as S
 from epay_app.models import (
-    Customer, Entity, EPayment, EPaymentEvent, OutboxMail, PointOfSale, PspConfig, SalesOrder, User,
+    Customer,
+    Entity,
+    EPayment,
+    EPaymentEvent,
+    OutboxMail,
+    PointOfSale,
+    PspConfig,
+    SalesOrder,
+    User,
 )
 from epay_app.services import checkout, order_pdf, orders, paylinks
 from epay_app.services.checkout import CheckoutForm
 from epay_app.services.payments import change_status, lock_payment
 
 NOW = datetime(2024, 12, 16, 15, 32, tzinfo=timezone.utc)  # 16/12/2024 à 16h32, Paris
-CARD_500 = CheckoutForm(balance_method="Virement", deposit_amount="500", deposit_method="Carte bancaire",
-                        delivery_date=date(2024, 12, 24), extreme_delivery_date=date(2027, 5, 11))
+CARD_500 = CheckoutForm(
+    balance_method="Virement",
+    deposit_amount="500",
+    deposit_method="Carte bancaire",
+    delivery_date=date(2024, 12, 24),
+    extreme_delivery_date=date(2027, 5, 11),
+)
 REFERENCE = "00045_000061_20000026837_1"
 
 
@@ -36,8 +50,9 @@ def user(s, email="vendeur@openflex.demo") -> User:
 
 def counts(url) -> tuple[int, int, int, int]:
     with session_scope(url, write=False) as s:
-        return tuple(s.exec(select(func.count()).select_from(t)).one()
-                     for t in (SalesOrder, EPayment, EPaymentEvent, OutboxMail))
+        return tuple(
+            s.exec(select(func.count()).select_from(t)).one() for t in (SalesOrder, EPayment, EPaymentEvent, OutboxMail)
+        )
 
 
 def validate(url, form=CARD_500, email="vendeur@openflex.demo", now=NOW):
@@ -57,21 +72,34 @@ def refused(url, form, field, message):
 CASH = checkout.CASH_LIMIT_MESSAGE
 
 
-@pytest.mark.parametrize("changes,field,message", [
-    (dict(deposit_amount=""), "deposit_amount", "Le montant de l'acompte est obligatoire."),
-    (dict(deposit_amount="abc"), "deposit_amount", "Le montant doit être un nombre (ex. 500,00)."),
-    (dict(deposit_amount="0"), "deposit_amount", "Le montant de l'acompte doit être supérieur à 0 €."),
-    (dict(deposit_amount="24 900,01"), "deposit_amount",
-     "Le montant de l'acompte ne peut pas dépasser le prix de vente (24 900,00 €)."),
-    (dict(deposit_method=""), "deposit_method", "Le moyen de paiement de l'acompte est obligatoire."),
-    (dict(deposit_method="Espèces", deposit_amount="1000,01"), "deposit_method", CASH),
-    (dict(balance_method="Espèces"), "balance_method", CASH),
-    (dict(balance_method=""), "balance_method", "Choisissez le moyen de paiement du solde."),
-    (dict(delivery_date=None), "delivery_date", "La date de livraison est obligatoire."),
-    (dict(delivery_date=date(2024, 12, 1)), "delivery_date", "La date de livraison ne peut pas être dans le passé."),
-    (dict(extreme_delivery_date=date(2024, 12, 20)), "extreme_delivery_date",
-     "La date de livraison extrême ne peut pas précéder la date de livraison."),
-])
+@pytest.mark.parametrize(
+    "changes,field,message",
+    [
+        (dict(deposit_amount=""), "deposit_amount", "Le montant de l'acompte est obligatoire."),
+        (dict(deposit_amount="abc"), "deposit_amount", "Le montant doit être un nombre (ex. 500,00)."),
+        (dict(deposit_amount="0"), "deposit_amount", "Le montant de l'acompte doit être supérieur à 0 €."),
+        (
+            dict(deposit_amount="24 900,01"),
+            "deposit_amount",
+            "Le montant de l'acompte ne peut pas dépasser le prix de vente (24 900,00 €).",
+        ),
+        (dict(deposit_method=""), "deposit_method", "Le moyen de paiement de l'acompte est obligatoire."),
+        (dict(deposit_method="Espèces", deposit_amount="1000,01"), "deposit_method", CASH),
+        (dict(balance_method="Espèces"), "balance_method", CASH),
+        (dict(balance_method=""), "balance_method", "Choisissez le moyen de paiement du solde."),
+        (dict(delivery_date=None), "delivery_date", "La date de livraison est obligatoire."),
+        (
+            dict(delivery_date=date(2024, 12, 1)),
+            "delivery_date",
+            "La date de livraison ne peut pas être dans le passé.",
+        ),
+        (
+            dict(extreme_delivery_date=date(2024, 12, 20)),
+            "extreme_delivery_date",
+            "La date de livraison extrême ne peut pas précéder la date de livraison.",
+        ),
+    ],
+)
 def test_each_rule_is_refused_with_its_message_and_nothing_is_written(db, changes, field, message):
     refused(db, replace(CARD_500, **changes), field, message)
 
@@ -82,13 +110,16 @@ def test_cash_deposit_up_to_1000_is_accepted_without_e_payment(db):
     assert counts(db)[1:] == (6, 12, 0)  # only the demo's payments and events
 
 
-@pytest.mark.parametrize("field,blank,message", [
-    ("civility", "", "La civilité du client est obligatoire pour le e-paiement."),
-    ("last_name", "", "Le nom du client est obligatoire pour le e-paiement."),
-    ("first_name", " ", "Le prénom du client est obligatoire pour le e-paiement."),
-    ("email", "", "L'adresse e-mail du client est obligatoire pour le e-paiement."),
-    ("email", "patrick.pons", "L'adresse e-mail du client n'est pas valide."),
-])
+@pytest.mark.parametrize(
+    "field,blank,message",
+    [
+        ("civility", "", "La civilité du client est obligatoire pour le e-paiement."),
+        ("last_name", "", "Le nom du client est obligatoire pour le e-paiement."),
+        ("first_name", " ", "Le prénom du client est obligatoire pour le e-paiement."),
+        ("email", "", "L'adresse e-mail du client est obligatoire pour le e-paiement."),
+        ("email", "patrick.pons", "L'adresse e-mail du client n'est pas valide."),
+    ],
+)
 def test_e_payment_needs_the_customer_identity_f04(db, field, blank, message):
     with session_scope(db) as s:
         pons = s.exec(select(Customer).where(Customer.last_name == "PONS")).one()
@@ -106,18 +137,32 @@ def test_card_deposit_creates_order_payment_event_and_one_mail_in_one_transactio
     with session_scope(db, write=False) as s:
         order = s.exec(select(SalesOrder).where(SalesOrder.number == 26837)).one()
         seller = user(s)
-        assert (order.status, order.validated_by_id, order.deposit_amount_cents, order.deposit_method,
-                order.deposit_online, order.balance_method) == (
-            "Commandée", seller.id, 50_000, "Carte bancaire", True, "Virement")
+        assert (
+            order.status,
+            order.validated_by_id,
+            order.deposit_amount_cents,
+            order.deposit_method,
+            order.deposit_online,
+            order.balance_method,
+        ) == ("Commandée", seller.id, 50_000, "Carte bancaire", True, "Virement")
         assert order.delivery_date == date(2024, 12, 24) and order.extreme_delivery_date == date(2027, 5, 11)
         pay = s.get(EPayment, payment_id)
         assert (pay.reference, pay.psp_reference, pay.status, pay.amount_cents, pay.attempt) == (
-            REFERENCE, REFERENCE.replace("_", ""), S.ENVOYE.value, 50_000, 1)
+            REFERENCE,
+            REFERENCE.replace("_", ""),
+            S.ENVOYE.value,
+            50_000,
+            1,
+        )
         assert pay.order_id == order.id and pay.seller_id == seller.id
         assert pay.link_expires_at is not None and pay.sent_at is not None
         event = s.exec(select(EPaymentEvent).where(EPaymentEvent.payment_id == pay.id)).one()
         assert (event.from_status, event.to_status, event.source, event.actor) == (
-            None, "envoye", "utilisateur", "Thomas MARTIN")
+            None,
+            "envoye",
+            "utilisateur",
+            "Thomas MARTIN",
+        )
         mail = s.exec(select(OutboxMail).where(OutboxMail.payment_id == pay.id)).one()
         assert mail.to_address == "patrick.pons@example.com" and mail.dedupe_key == f"request:{pay.id}:0"
         assert REFERENCE in mail.body_text
@@ -148,11 +193,15 @@ def test_no_e_payment_without_option_or_psp_configuration(db):
     with session_scope(db, write=False) as s:
         view = checkout.load_offer_view(s, 26837, user(s))
         assert (view.epay_option, view.epay_available, view.epay_reason) == (
-            True, False, "Le e-paiement n'est pas configuré pour ce point de vente.")
+            True,
+            False,
+            "Le e-paiement n'est pas configuré pour ce point de vente.",
+        )
     assert validate(db)[1] is None
     with session_scope(db, write=False) as s:
-        assert checkout.epay_availability(s, s.exec(select(PointOfSale).where(PointOfSale.number == 61)).one().id) \
-            == checkout.EpayAvailability(option=True, configured=False)
+        assert checkout.epay_availability(
+            s, s.exec(select(PointOfSale).where(PointOfSale.number == 61)).one().id
+        ) == checkout.EpayAvailability(option=True, configured=False)
         ent = s.exec(select(Entity).where(Entity.number == 45)).one()
     with session_scope(db) as s:
         ent = s.get(Entity, ent.id)
@@ -200,8 +249,7 @@ def test_new_attempt_after_refusal_gives_suffix_2_and_leaves_the_first_untouched
         old = s.get(EPayment, first)
         assert (old.status, old.reference) == (S.REJETE.value, REFERENCE)
         assert s.get(EPayment, second_id).status == S.ENVOYE.value
-        assert s.exec(select(func.count()).select_from(OutboxMail)
-                      .where(OutboxMail.payment_id == second_id)).one() == 1
+        assert s.exec(select(func.count()).select_from(OutboxMail).where(OutboxMail.payment_id == second_id)).one() == 1
         view, _ = orders.load_order_view(s, 26837, user(s))
         assert [a["state"] for a in view.attempts] == ["Refusé", "En attente"]
         assert (view.payment_badge, view.can_resend, view.can_retry) == ("e-Paiement en attente", True, False)
@@ -237,8 +285,9 @@ def test_cancelling_the_order_moves_an_authorised_payment_to_refund(db):
         assert order.status == "Annulée" and order.cancelled_at is not None
         pay = s.get(EPayment, pid)
         assert pay.status == S.A_REMBOURSER.value and pay.refund_requested_at is not None
-        last = s.exec(select(EPaymentEvent).where(EPaymentEvent.payment_id == pid)
-                      .order_by(EPaymentEvent.id.desc())).first()
+        last = s.exec(
+            select(EPaymentEvent).where(EPaymentEvent.payment_id == pid).order_by(EPaymentEvent.id.desc())
+        ).first()
         assert (last.from_status, last.to_status, last.actor) == ("autorise", "a_rembourser", "Thomas MARTIN")
         view, _ = orders.load_order_view(s, 26837, user(s))
         assert (view.payment_badge, view.can_resend, view.can_retry) == ("e-Paiement à rembourser", False, False)
@@ -248,17 +297,27 @@ def test_order_view_has_the_guide_lines(db):
     validate(db)
     with session_scope(db, write=False) as s:
         view, _ = orders.load_order_view(s, 26837, user(s))
-    assert view.banner == ("La commande 26837 pour le véhicule CEED 1.4 T-GDI 140 ch ISG DCT7 Edition #1 - "
-                           "DF231LM a été validée par Thomas MARTIN")
+    assert view.banner == (
+        "La commande 26837 pour le véhicule CEED 1.4 T-GDI 140 ch ISG DCT7 Edition #1 - "
+        "DF231LM a été validée par Thomas MARTIN"
+    )
     assert view.validated_line == "La commande a été validée le 16/12/2024 à 16h32 par Thomas MARTIN."
-    assert view.delivery_line == ("Le véhicule sera livré le 24/12/2024 dans le point de vente "
-                                  "Point de vente 1 (Vincent S.).")
+    assert view.delivery_line == (
+        "Le véhicule sera livré le 24/12/2024 dans le point de vente Point de vente 1 (Vincent S.)."
+    )
     assert view.extreme_line == "La date de livraison extrême est le 11/05/2027."
     assert view.recap["sale_price_ttc"] == "24 900,00 €" and view.recap["advantages_ttc"] == "- 100,00 €"
     assert view.vehicle["price"] == "25 000,00 € TTC" and view.vehicle["power"] == "7 CV / 140 ch"
     assert view.deposit["epay_amount"] == "500,00 €"
-    assert view.attempts == [{"reference": REFERENCE, "amount": "500,00 €", "created": "16/12/2024",
-                              "state": "En attente", "status": "envoye"}]
+    assert view.attempts == [
+        {
+            "reference": REFERENCE,
+            "amount": "500,00 €",
+            "created": "16/12/2024",
+            "state": "En attente",
+            "status": "envoye",
+        }
+    ]
     assert view.timeline[0]["what"] == "Créé : Envoyé"
 
 
@@ -285,22 +344,31 @@ def test_opportunity_list_is_scoped_to_the_entity(db):
         rows = orders.opportunity_rows(s, user(s))
         other = orders.opportunity_rows(s, user(s, "audrey.villien@openflex.demo"))
     assert [(r["offer"], r["order"], r["badge"], r["customer"]) for r in rows] == [
-        ("26837", "26837", "e-Paiement en attente", "M. Patrick PONS")]
+        ("26837", "26837", "e-Paiement en attente", "M. Patrick PONS")
+    ]
     assert all(r["offer"] != "26837" for r in other) and other
 
 
 def test_customer_can_be_fixed_from_the_offer(db):
     with session_scope(db) as s:
         with pytest.raises(ValidationError) as err:
-            checkout.update_customer(s, offer_number=26837, user=user(s),
-                                     values={"civility": "", "last_name": "PONS", "first_name": "Patrick",
-                                             "email": "x"})
-        assert err.value.errors == {"civility": "La civilité du client est obligatoire.",
-                                    "email": "L'adresse e-mail du client n'est pas valide."}
+            checkout.update_customer(
+                s,
+                offer_number=26837,
+                user=user(s),
+                values={"civility": "", "last_name": "PONS", "first_name": "Patrick", "email": "x"},
+            )
+        assert err.value.errors == {
+            "civility": "La civilité du client est obligatoire.",
+            "email": "L'adresse e-mail du client n'est pas valide.",
+        }
     with session_scope(db) as s:
-        checkout.update_customer(s, offer_number=26837, user=user(s),
-                                 values={"civility": "Mme.", "last_name": "PONS", "first_name": "Patricia",
-                                         "email": "p.pons@example.com"})
+        checkout.update_customer(
+            s,
+            offer_number=26837,
+            user=user(s),
+            values={"civility": "Mme.", "last_name": "PONS", "first_name": "Patricia", "email": "p.pons@example.com"},
+        )
     with session_scope(db, write=False) as s:
         assert checkout.load_offer_view(s, 26837, user(s)).customer["label"] == "Mme. Patricia PONS"
 

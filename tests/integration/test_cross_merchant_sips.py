@@ -1,6 +1,7 @@
 """Finding: a correctly sealed Sips response from another merchant (another entity's
 administrator, with her own key) turned someone else's payment into Erreur, killing the
 customer's link. It is now refused with 403, changes nothing, and is logged as a security event."""
+
 from __future__ import annotations
 
 import logging
@@ -23,7 +24,8 @@ def other(migrated_db_url, demo_point_of_sale):
 @pytest.mark.parametrize("path", [NOTIFY, RETURN], ids=["notify", "return"])
 @pytest.mark.parametrize("code", ["00", "05", "99"])
 def test_another_merchants_sealed_response_is_refused_and_changes_nothing(
-        api_server, make_payment, migrated_db_url, other, path, code, caplog):
+    api_server, make_payment, migrated_db_url, other, path, code, caplog
+):
     payment = make_payment(50_000)
     forged = signed_response(payment, code, merchant_id=other["merchant_id"], secret_key=other["secret_key"])
     before = state.snapshot(migrated_db_url)

@@ -20,7 +20,11 @@ def test_demo_seed_is_idempotent_and_logins_work(db_url):
         # keeping the Sips merchant of its older payments; every secret encrypted.
         config = s.exec(select(PspConfig).order_by(PspConfig.id)).first()
         assert (config.protocol, config.merchant_id, config.api_key_id, config.webhook_key_id) == (
-            "direct", "openflexdemo", "DEMOAPIKEY0001", "DEMOWEBHOOK0001")
+            "direct",
+            "openflexdemo",
+            "DEMOAPIKEY0001",
+            "DEMOWEBHOOK0001",
+        )
         assert decrypt_secret(config.key_ciphertext) == demo_data.DEMO_DIRECT["api_secret"]
         assert decrypt_secret(config.webhook_secret_ciphertext) == demo_data.DEMO_DIRECT["webhook_secret"]
         assert config.sips_merchant_id == demo_data.DEMO_MERCHANT_ID

@@ -2,6 +2,7 @@
 SDK) → the customer's return and the signed webhooks on our routes → status in the database.
 Refunds through the SDK, and a Sips-era payment of a point of sale now on Direct refunded
 through Sips Office."""
+
 from __future__ import annotations
 
 import random
@@ -32,8 +33,9 @@ def _payment(db, payment_id) -> EPayment:
 
 def _events(db, payment_id) -> list[EPaymentEvent]:
     db.rollback()
-    return list(db.exec(select(EPaymentEvent).where(EPaymentEvent.payment_id == payment_id)
-                        .order_by(EPaymentEvent.id)).all())
+    return list(
+        db.exec(select(EPaymentEvent).where(EPaymentEvent.payment_id == payment_id).order_by(EPaymentEvent.id)).all()
+    )
 
 
 def _mails(db, payment_id) -> list[OutboxMail]:
@@ -55,8 +57,11 @@ def _until(check, timeout=10.0):
 
 
 def _hosted_form(page: httpx.Response, parse_forms):
-    forms = [(action, fields) for action, fields in parse_forms(page.text, str(page.url))
-             if "cardNumber" in fields or action.endswith("/pay")]
+    forms = [
+        (action, fields)
+        for action, fields in parse_forms(page.text, str(page.url))
+        if "cardNumber" in fields or action.endswith("/pay")
+    ]
     assert forms, page.text[:500]
     return forms[0]
 
@@ -72,8 +77,9 @@ def _pay(psp_customer, parse_forms, payment, card=APPROVED, action="pay") -> htt
     """The customer fills the hosted checkout and is sent back to our return route."""
     page = _open(psp_customer, payment)
     url, fields = _hosted_form(page, parse_forms)
-    fields.update(cardholderName="PATRICK PONS", cardNumber=card, expiryMonth="12", expiryYear="2030",
-                  cvv="123", action=action)
+    fields.update(
+        cardholderName="PATRICK PONS", cardNumber=card, expiryMonth="12", expiryYear="2030", cvv="123", action=action
+    )
     answer = psp_customer.http.post(url, data=fields)
     if "Authentification 3-D Secure" in answer.text:  # the challenge page: the customer confirms
         challenge_url, challenge = parse_forms(answer.text, str(answer.url))[0]
@@ -82,8 +88,9 @@ def _pay(psp_customer, parse_forms, payment, card=APPROVED, action="pay") -> htt
 
 
 def _post_webhook(api_server, body: bytes, signature: str | None = None, key_id=DEMO_DIRECT["webhook_key_id"]):
-    return httpx.post(f"{api_server}{WEBHOOK}", content=body, headers=webhook_headers(body, signature, key_id),
-                      timeout=20)
+    return httpx.post(
+        f"{api_server}{WEBHOOK}", content=body, headers=webhook_headers(body, signature, key_id), timeout=20
+    )
 
 
 def test_pay_link_redirects_to_a_hosted_checkout_and_reuses_it(psp_customer, make_direct_payment, db):
@@ -116,13 +123,17 @@ def test_accepted_card_authorises_once_with_one_confirmation(psp_customer, parse
     assert _checkouts(db, payment.id)[0].psp_payment_id
 
 
-@pytest.mark.parametrize("card, action, status, title", [
-    (DECLINED, "pay", "rejete", "Paiement refusé"),
-    (APPROVED, "cancel", "annule", "Paiement annulé"),
-    (CHALLENGE, "pay", "autorise", "Paiement accepté"),
-])
-def test_declined_cancelled_and_3ds_checkouts(psp_customer, parse_forms, make_direct_payment, db,
-                                               card, action, status, title):
+@pytest.mark.parametrize(
+    "card, action, status, title",
+    [
+        (DECLINED, "pay", "rejete", "Paiement refusé"),
+        (APPROVED, "cancel", "annule", "Paiement annulé"),
+        (CHALLENGE, "pay", "autorise", "Paiement accepté"),
+    ],
+)
+def test_declined_cancelled_and_3ds_checkouts(
+    psp_customer, parse_forms, make_direct_payment, db, card, action, status, title
+):
     payment = make_direct_payment()
     result = _pay(psp_customer, parse_forms, payment, card, action)
 
@@ -130,8 +141,9 @@ def test_declined_cancelled_and_3ds_checkouts(psp_customer, parse_forms, make_di
     assert _payment(db, payment.id).status == status
 
 
-def test_return_before_webhook_is_applied_from_the_platform(psp_customer, parse_forms, make_direct_payment,
-                                                           db, sandbox):
+def test_return_before_webhook_is_applied_from_the_platform(
+    psp_customer, parse_forms, make_direct_payment, db, sandbox
+):
     payment = make_direct_payment()
     r = httpx.post(f"{sandbox}/_sandbox/direct/faults", json={"merchantReference": payment.reference, "drop": True})
     assert r.status_code == 200, r.text
@@ -145,15 +157,18 @@ def test_forged_returnmac_changes_nothing(psp_customer, make_direct_payment, db,
     payment = make_direct_payment()
     _open(psp_customer, payment)
     checkout = _checkouts(db, payment.id)[0]
-    r = httpx.get(f"{api_server}/api/psp/direct/return",
-                  params={"hostedCheckoutId": checkout.hosted_checkout_id, "RETURNMAC": str(uuid.uuid4())})
+    r = httpx.get(
+        f"{api_server}/api/psp/direct/return",
+        params={"hostedCheckoutId": checkout.hosted_checkout_id, "RETURNMAC": str(uuid.uuid4())},
+    )
 
     assert r.status_code == 400 and "Réponse de paiement invalide" in r.text
     assert _payment(db, payment.id).status == "envoye" and _events(db, payment.id) == []
 
 
-@pytest.mark.parametrize("query", [{}, {"hostedCheckoutId": "0", "RETURNMAC": "x"},
-                                   {"hostedCheckoutId": "\x00", "RETURNMAC": "é" * 300}])
+@pytest.mark.parametrize(
+    "query", [{}, {"hostedCheckoutId": "0", "RETURNMAC": "x"}, {"hostedCheckoutId": "\x00", "RETURNMAC": "é" * 300}]
+)
 def test_bad_return_queries_are_refused_without_a_500(api_server, query):
     r = httpx.get(f"{api_server}/api/psp/direct/return", params=query)
     assert r.status_code in (400, 404) and "<html" in r.text
@@ -161,8 +176,9 @@ def test_bad_return_queries_are_refused_without_a_500(api_server, query):
 
 def test_webhook_duplicated_and_shuffled_by_eight_senders_applies_once(make_direct_payment, db, api_server):
     payment = make_direct_payment()
-    bodies = [webhook_body(payment, event_id="evt-captured")] * 10 + \
-             [webhook_body(payment, status="PENDING_CAPTURE", code=5, event_id="evt-pending")] * 10
+    bodies = [webhook_body(payment, event_id="evt-captured")] * 10 + [
+        webhook_body(payment, status="PENDING_CAPTURE", code=5, event_id="evt-pending")
+    ] * 10
     random.Random(7).shuffle(bodies)
     with ThreadPoolExecutor(8) as pool:
         answers = list(pool.map(lambda body: _post_webhook(api_server, body).status_code, bodies))
@@ -183,13 +199,15 @@ def test_an_older_event_never_moves_a_payment_back(make_direct_payment, db, api_
     assert _payment(db, payment.id).status == "autorise"
 
 
-@pytest.mark.parametrize("signature, key_id", [
-    ("AAAA", DEMO_DIRECT["webhook_key_id"]),
-    ("", DEMO_DIRECT["webhook_key_id"]),
-    (None, "UNKNOWNKEY"),
-])
-def test_badly_signed_webhooks_are_refused_and_change_nothing(make_direct_payment, db, api_server,
-                                                              signature, key_id):
+@pytest.mark.parametrize(
+    "signature, key_id",
+    [
+        ("AAAA", DEMO_DIRECT["webhook_key_id"]),
+        ("", DEMO_DIRECT["webhook_key_id"]),
+        (None, "UNKNOWNKEY"),
+    ],
+)
+def test_badly_signed_webhooks_are_refused_and_change_nothing(make_direct_payment, db, api_server, signature, key_id):
     payment = make_direct_payment()
     r = _post_webhook(api_server, webhook_body(payment), signature=signature, key_id=key_id)
     assert 400 <= r.status_code < 500
@@ -203,11 +221,14 @@ def test_webhook_signed_with_another_secret_is_refused(make_direct_payment, db, 
     assert r.status_code == 400 and _payment(db, payment.id).status == "envoye"
 
 
-@pytest.mark.parametrize("overrides, problem", [
-    ({"amount": 1}, "Montant reçu 1"),
-    ({"currency": "USD"}, "Devise reçue USD"),
-    ({"merchant": "anothershop"}, "Commerçant anothershop"),
-])
+@pytest.mark.parametrize(
+    "overrides, problem",
+    [
+        ({"amount": 1}, "Montant reçu 1"),
+        ({"currency": "USD"}, "Devise reçue USD"),
+        ({"merchant": "anothershop"}, "Commerçant anothershop"),
+    ],
+)
 def test_amount_currency_or_merchant_mismatch_is_an_error(make_direct_payment, db, api_server, overrides, problem):
     payment = make_direct_payment()
     assert _post_webhook(api_server, webhook_body(payment, **overrides)).status_code == 200
@@ -228,8 +249,9 @@ def _to_refund(db, payment_id):
     from epay_app.services.payments import change_status, lock_payment
 
     with session_scope() as session:
-        change_status(session, lock_payment(session, payment_id), PaymentStatus.A_REMBOURSER,
-                      source="utilisateur", actor="test")
+        change_status(
+            session, lock_payment(session, payment_id), PaymentStatus.A_REMBOURSER, source="utilisateur", actor="test"
+        )
 
 
 def _refund(payment_id):
@@ -259,25 +281,47 @@ def test_refund_of_a_direct_payment_goes_through_the_sdk(psp_customer, parse_for
 
 
 def test_sips_era_payment_of_a_point_of_sale_now_on_direct_is_refunded_through_sips_office(
-        psp_customer, parse_forms, make_direct_payment, db, sandbox, api_server):
+    psp_customer, parse_forms, make_direct_payment, db, sandbox, api_server
+):
     """Paid through Sips before its point of sale moved to Direct (the Sips Paypage posted by
     hand, as the app did then): refunded with the Sips credentials the configuration kept."""
     from epay_app.psp import sips_codec as codec
     from tests.integration.conftest import DEMO_KEY, DEMO_MERCHANT
 
     payment = make_direct_payment()
-    data = codec.encode_data({
-        "amount": payment.amount_cents, "currencyCode": "978", "merchantId": DEMO_MERCHANT,
-        "normalReturnUrl": f"{api_server}/api/psp/sips/return",
-        "automaticResponseUrl": f"{api_server}/api/psp/sips/notify",
-        "transactionReference": payment.psp_reference, "orderId": payment.reference, "keyVersion": 1,
-        "customerLanguage": "fr", "orderChannel": "INTERNET", "captureMode": "AUTHOR_CAPTURE"})
-    form = {"Data": data, "InterfaceVersion": codec.PAYPAGE_INTERFACE,
-            "Seal": codec.paypage_seal(data, DEMO_KEY), "SealAlgorithm": codec.HMAC_SHA256}
+    data = codec.encode_data(
+        {
+            "amount": payment.amount_cents,
+            "currencyCode": "978",
+            "merchantId": DEMO_MERCHANT,
+            "normalReturnUrl": f"{api_server}/api/psp/sips/return",
+            "automaticResponseUrl": f"{api_server}/api/psp/sips/notify",
+            "transactionReference": payment.psp_reference,
+            "orderId": payment.reference,
+            "keyVersion": 1,
+            "customerLanguage": "fr",
+            "orderChannel": "INTERNET",
+            "captureMode": "AUTHOR_CAPTURE",
+        }
+    )
+    form = {
+        "Data": data,
+        "InterfaceVersion": codec.PAYPAGE_INTERFACE,
+        "Seal": codec.paypage_seal(data, DEMO_KEY),
+        "SealAlgorithm": codec.HMAC_SHA256,
+    }
     page = psp_customer.http.post(f"{sandbox}/paymentInit", data=form)
     action, _ = parse_forms(page.text, str(page.url))[0]
-    psp_customer.http.post(action, data={"holder": "P PONS", "card_number": "4100000000000000",
-                                         "exp_month": "12", "exp_year": "2099", "cvc": "123"})
+    psp_customer.http.post(
+        action,
+        data={
+            "holder": "P PONS",
+            "card_number": "4100000000000000",
+            "exp_month": "12",
+            "exp_year": "2099",
+            "cvc": "123",
+        },
+    )
     _until(lambda: _payment(db, payment.id).status == "autorise")
     _to_refund(db, payment.id)
 
@@ -289,7 +333,8 @@ def test_sips_era_payment_of_a_point_of_sale_now_on_direct_is_refunded_through_s
 
 
 def test_reconciliation_applies_a_direct_payment_whose_return_and_webhooks_were_lost(
-        psp_customer, parse_forms, make_direct_payment, db, sandbox):
+    psp_customer, parse_forms, make_direct_payment, db, sandbox
+):
     from datetime import timedelta
 
     from epay_app.services.reconciliation import reconcile_pending
@@ -298,8 +343,9 @@ def test_reconciliation_applies_a_direct_payment_whose_return_and_webhooks_were_
     r = httpx.post(f"{sandbox}/_sandbox/direct/faults", json={"merchantReference": paid.reference, "drop": True})
     assert r.status_code == 200, r.text
     url, fields = _hosted_form(_open(psp_customer, paid), parse_forms)
-    fields.update(cardholderName="P PONS", cardNumber=APPROVED, expiryMonth="12", expiryYear="2030", cvv="123",
-                  action="pay")
+    fields.update(
+        cardholderName="P PONS", cardNumber=APPROVED, expiryMonth="12", expiryYear="2030", cvv="123", action="pay"
+    )
     lost = psp_customer.http.post(url, data=fields, follow_redirects=False)  # the browser never comes back
     assert lost.status_code == 303 and "RETURNMAC=" in lost.headers["location"]
     assert _payment(db, paid.id).status == "envoye"

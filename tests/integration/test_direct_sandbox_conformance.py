@@ -3,6 +3,7 @@
 Checked against the platform's published sources only (SDK tests, recorded preprod answers,
 Worldline's Magento fixtures: tests/fixtures/direct/SOURCES.md), never against our adapter.
 """
+
 from __future__ import annotations
 
 import json
@@ -53,6 +54,7 @@ DECLINED_MC, CHALLENGE_DECLINED_MC, DECLINED_SDK = "5168645305790452", "51441443
 
 # --- servers ----------------------------------------------------------------------------------
 
+
 class Receiver:
     """A merchant's webhook endpoint: records raw bodies and headers; /flaky/N answers 500 N times."""
 
@@ -68,8 +70,14 @@ class Receiver:
                 seen = receiver.failures.get(self.path, 0)
                 failing = match and seen < int(match.group(1))
                 receiver.failures[self.path] = seen + 1
-                receiver.calls.append({"path": self.path, "headers": list(self.headers.items()), "body": body,
-                                       "answered": 500 if failing else 200})
+                receiver.calls.append(
+                    {
+                        "path": self.path,
+                        "headers": list(self.headers.items()),
+                        "body": body,
+                        "answered": 500 if failing else 200,
+                    }
+                )
                 self.send_response(500 if failing else 200)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -113,14 +121,21 @@ def receiver():
 @pytest.fixture(scope="module")
 def direct_base(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("direct-sandbox")
-    env = {**os.environ, "EPAY_SANDBOX_NOTIFY_BACKOFF": "0.05", "PYTHONUNBUFFERED": "1",
-           "EPAY_SANDBOX_DIRECT_MERCHANTS": ":".join(OTHER)}
+    env = {
+        **os.environ,
+        "EPAY_SANDBOX_NOTIFY_BACKOFF": "0.05",
+        "PYTHONUNBUFFERED": "1",
+        "EPAY_SANDBOX_DIRECT_MERCHANTS": ":".join(OTHER),
+    }
     for attempt in range(3):  # a free port can be taken between the probe and the bind
         port = processes.free_port()
         log = tmp / f"sandbox-{attempt}.log"
         proc = processes.start_python_module(
             "epay_app.psp.sandbox",
-            ["--port", str(port), "--db", str(tmp / "sandbox.db"), "--direct-settle-after", str(SETTLE)], env, log)
+            ["--port", str(port), "--db", str(tmp / "sandbox.db"), "--direct-settle-after", str(SETTLE)],
+            env,
+            log,
+        )
         base = f"http://127.0.0.1:{port}"
         try:
             processes.wait_http(f"{base}/_sandbox/health", proc, timeout=30, log_path=log)
@@ -134,9 +149,16 @@ def direct_base(tmp_path_factory):
 
 
 def _client(base: str, key_id: str = demo.DEMO_API_KEY_ID, secret: str = demo.DEMO_API_SECRET):
-    config = CommunicatorConfiguration(api_endpoint=base, api_key_id=key_id, secret_api_key=secret,
-                                       authorization_type="v1HMAC", connect_timeout=5, socket_timeout=30,
-                                       max_connections=10, integrator="OpenFlex")
+    config = CommunicatorConfiguration(
+        api_endpoint=base,
+        api_key_id=key_id,
+        secret_api_key=secret,
+        authorization_type="v1HMAC",
+        connect_timeout=5,
+        socket_timeout=30,
+        max_connections=10,
+        integrator="OpenFlex",
+    )
     return Factory.create_client_from_configuration(config)
 
 
@@ -163,8 +185,9 @@ class Keys(SecretKeyStore):
         return self.keys[key_id]
 
 
-HELPER = WebhooksHelper(DefaultMarshaller.instance(), Keys({demo.DEMO_WEBHOOK_KEY_ID: demo.DEMO_WEBHOOK_SECRET,
-                                                            OTHER[3]: OTHER[4]}))
+HELPER = WebhooksHelper(
+    DefaultMarshaller.instance(), Keys({demo.DEMO_WEBHOOK_KEY_ID: demo.DEMO_WEBHOOK_SECRET, OTHER[3]: OTHER[4]})
+)
 
 
 def verified(call: dict) -> WebhooksEvent:
@@ -173,18 +196,30 @@ def verified(call: dict) -> WebhooksEvent:
 
 # --- helpers ----------------------------------------------------------------------------------
 
+
 def _reference() -> str:
     return f"o-{uuid.uuid4().hex[:12]}"
 
 
-def checkout_request(reference: str, receiver: Receiver | None = None, amount: int = 1250,
-                     mode: str = "SALE", webhook_path: str = "/wh", timeout: int | None = None):
+def checkout_request(
+    reference: str,
+    receiver: Receiver | None = None,
+    amount: int = 1250,
+    mode: str = "SALE",
+    webhook_path: str = "/wh",
+    timeout: int | None = None,
+):
     body = {
-        "order": {"amountOfMoney": {"amount": amount, "currencyCode": "EUR"},
-                  "references": {"merchantReference": reference},
-                  "customer": {"contactDetails": {"emailAddress": "client@example.fr"}}},
-        "hostedCheckoutSpecificInput": {"returnUrl": "https://concession.example/retour?x=1", "locale": "fr_FR",
-                                        "showResultPage": False},
+        "order": {
+            "amountOfMoney": {"amount": amount, "currencyCode": "EUR"},
+            "references": {"merchantReference": reference},
+            "customer": {"contactDetails": {"emailAddress": "client@example.fr"}},
+        },
+        "hostedCheckoutSpecificInput": {
+            "returnUrl": "https://concession.example/retour?x=1",
+            "locale": "fr_FR",
+            "showResultPage": False,
+        },
         "cardPaymentMethodSpecificInput": {"authorizationMode": mode},
     }
     if timeout:
@@ -195,8 +230,15 @@ def checkout_request(reference: str, receiver: Receiver | None = None, amount: i
 
 
 def card_form(number: str, action: str = "pay", **changes) -> dict[str, str]:
-    return {"cardholderName": "Jeanne Martin", "cardNumber": number, "expiryMonth": "12", "expiryYear": "2031",
-            "cvv": "123", "action": action, **changes}
+    return {
+        "cardholderName": "Jeanne Martin",
+        "cardNumber": number,
+        "expiryMonth": "12",
+        "expiryYear": "2031",
+        "cvv": "123",
+        "action": action,
+        **changes,
+    }
 
 
 def pay(redirect_url: str, number: str, action: str = "pay") -> httpx.Response:
@@ -223,9 +265,15 @@ def returned(answer: httpx.Response, created) -> None:
 
 def raw_get(base: str, path: str) -> dict:
     """A signed GET with headers built by the SDK's authenticator: the sandbox's JSON as sent."""
-    config = CommunicatorConfiguration(api_endpoint=base, api_key_id=demo.DEMO_API_KEY_ID,
-                                       secret_api_key=demo.DEMO_API_SECRET, authorization_type="v1HMAC",
-                                       connect_timeout=5, socket_timeout=30, max_connections=1)
+    config = CommunicatorConfiguration(
+        api_endpoint=base,
+        api_key_id=demo.DEMO_API_KEY_ID,
+        secret_api_key=demo.DEMO_API_SECRET,
+        authorization_type="v1HMAC",
+        connect_timeout=5,
+        socket_timeout=30,
+        max_connections=1,
+    )
     headers = [RequestHeader("Date", formatdate(usegmt=True))]
     authorization = V1HmacAuthenticator(config).get_authorization("GET", urlparse(base + path), headers)
     answer = httpx.get(base + path, headers={"Date": headers[0].value, "Authorization": authorization})
@@ -244,14 +292,16 @@ def refund_request(amount: int | None = None) -> RefundRequest:
 
 # --- hosted checkout --------------------------------------------------------------------------
 
+
 def test_create_then_get_in_progress(sdk, direct_base):
     reference = _reference()
     created = sdk.hosted_checkout().create_hosted_checkout(checkout_request(reference))
     assert re.fullmatch(r"\d{10}", created.hosted_checkout_id)
     assert uuid.UUID(created.returnmac).version == 4
     assert created.merchant_reference == reference
-    assert re.fullmatch(re.escape(direct_base) + r"/hostedcheckout/PaymentMethods/Selection/[0-9a-f]{32}",
-                        created.redirect_url)
+    assert re.fullmatch(
+        re.escape(direct_base) + r"/hostedcheckout/PaymentMethods/Selection/[0-9a-f]{32}", created.redirect_url
+    )
     assert created.partial_redirect_url == created.redirect_url.split("://", 1)[1]
     got = sdk.hosted_checkout().get_hosted_checkout(created.hosted_checkout_id)
     assert got.status == "IN_PROGRESS" and got.created_payment_output is None
@@ -260,9 +310,18 @@ def test_create_then_get_in_progress(sdk, direct_base):
 def test_hosted_page_is_french_and_complete(sdk):
     created = sdk.hosted_checkout().create_hosted_checkout(checkout_request("o-page-1", amount=50000))
     page = httpx.get(created.redirect_url).text
-    for text in ("500.00 EUR", "o-page-1", "Bee2Link", "TITULAIRE DE LA CARTE*", "NUMÉRO DE LA CARTE*",
-                 "DATE D'EXPIRATION", "CRYPTOGRAMME", ">Payer<", ">Annuler le paiement<",
-                 "Paiement traité par <strong>WORLDLINE"):
+    for text in (
+        "500.00 EUR",
+        "o-page-1",
+        "Bee2Link",
+        "TITULAIRE DE LA CARTE*",
+        "NUMÉRO DE LA CARTE*",
+        "DATE D'EXPIRATION",
+        "CRYPTOGRAMME",
+        ">Payer<",
+        ">Annuler le paiement<",
+        "Paiement traité par <strong>WORLDLINE",
+    ):
         assert text in page
     for name in ("cardholderName", "cardNumber", "expiryMonth", "expiryYear", "cvv"):
         assert f'name="{name}"' in page
@@ -271,11 +330,16 @@ def test_hosted_page_is_french_and_complete(sdk):
 
 def test_field_errors_are_french_and_create_nothing(sdk, direct_base):
     created = sdk.hosted_checkout().create_hosted_checkout(checkout_request(_reference()))
-    again = httpx.post(created.redirect_url, data=card_form("4330264936344676", cardholderName="",
-                                                            expiryYear="2020", cvv="1"))
+    again = httpx.post(
+        created.redirect_url, data=card_form("4330264936344676", cardholderName="", expiryYear="2020", cvv="1")
+    )
     assert again.status_code == 200
-    for message in ("Le nom du titulaire de la carte est obligatoire.", "Le numéro de la carte est invalide.",
-                    "La carte est expirée.", "Le cryptogramme (CVC) doit comporter 3 ou 4 chiffres."):
+    for message in (
+        "Le nom du titulaire de la carte est obligatoire.",
+        "Le numéro de la carte est invalide.",
+        "La carte est expirée.",
+        "Le cryptogramme (CVC) doit comporter 3 ou 4 chiffres.",
+    ):
         assert message in again.text
     assert 'value="4330264936344676"' in again.text and 'value="123"' not in again.text
     garbage = httpx.post(created.redirect_url, data={"action": "pay", "cardNumber": "x" * 500})
@@ -296,7 +360,12 @@ def test_sale_approved_frictionless(sdk, direct_base, receiver, number, product)
     assert payment.id == f"{created.hosted_checkout_id}_0"
     assert payment.status == "CAPTURED"
     out = payment.status_output
-    assert (out.status_code, out.status_category, out.is_refundable, out.is_cancellable) == (9, "COMPLETED", True, False)
+    assert (out.status_code, out.status_category, out.is_refundable, out.is_cancellable) == (
+        9,
+        "COMPLETED",
+        True,
+        False,
+    )
     assert payment.payment_output.amount_of_money.amount == 1250
     assert payment.payment_output.references.merchant_reference == reference
     card_output = payment.payment_output.card_payment_method_specific_output
@@ -370,6 +439,7 @@ def test_customer_cancels_on_the_page(sdk, receiver):
 
 # --- refunds, captures, cancels ---------------------------------------------------------------
 
+
 def test_refund_then_refunded_over_refund_and_second_refund_refused(sdk, direct_base, receiver):
     reference = _reference()
     created = sdk.hosted_checkout().create_hosted_checkout(checkout_request(reference, receiver, amount=1500))
@@ -385,8 +455,11 @@ def test_refund_then_refunded_over_refund_and_second_refund_refused(sdk, direct_
     with pytest.raises(ValidationException) as over:
         sdk.payments().refund_payment(payment_id, refund_request(1001))
     error = over.value.errors[0]
-    assert (over.value.status_code, error.message, error.error_code) == \
-        (400, "ACTION_NOT_ALLOWED_ON_TRANSACTION", "50001127")
+    assert (over.value.status_code, error.message, error.error_code) == (
+        400,
+        "ACTION_NOT_ALLOWED_ON_TRANSACTION",
+        "50001127",
+    )
 
     rest = sdk.payments().refund_payment(payment_id, refund_request())  # the remaining 1000
     assert rest.id == f"{created.hosted_checkout_id}_2" and rest.refund_output.amount_of_money.amount == 1000
@@ -397,8 +470,11 @@ def test_refund_then_refunded_over_refund_and_second_refund_refused(sdk, direct_
     assert sdk.payments().get_payment(payment_id).status == "CAPTURED"  # not settled yet
     time.sleep(SETTLE + 0.3)
     after = sdk.payments().get_payment(payment_id)
-    assert (after.status, after.status_output.status_code, after.status_output.status_category) == \
-        ("REFUNDED", 8, "REFUNDED")
+    assert (after.status, after.status_output.status_code, after.status_output.status_category) == (
+        "REFUNDED",
+        8,
+        "REFUNDED",
+    )
 
     types = [verified(c).type for c in receiver.wait(reference, 5)]
     assert types.count("refund.refund_requested") == 2 and types.count("payment.refunded") == 2
@@ -443,7 +519,8 @@ def test_authorisation_is_pending_capture_then_cancel(sdk, receiver, mode):
 def test_capture_requested_then_captured_then_refund(sdk, direct_base, receiver):
     reference = _reference()
     created = sdk.hosted_checkout().create_hosted_checkout(
-        checkout_request(reference, receiver, mode="FINAL_AUTHORIZATION"))
+        checkout_request(reference, receiver, mode="FINAL_AUTHORIZATION")
+    )
     pay(created.redirect_url, APPROVED_VISA)
     payment_id = f"{created.hosted_checkout_id}_0"
     captured = sdk.payments().capture_payment(payment_id, CapturePaymentRequest())
@@ -464,11 +541,13 @@ def test_capture_requested_then_captured_then_refund(sdk, direct_base, receiver)
 
 def test_partial_capture_and_cancel_rules(sdk):
     created = sdk.hosted_checkout().create_hosted_checkout(
-        checkout_request(_reference(), amount=800, mode="PRE_AUTHORIZATION"))
+        checkout_request(_reference(), amount=800, mode="PRE_AUTHORIZATION")
+    )
     pay(created.redirect_url, APPROVED_VISA)
     payment_id = f"{created.hosted_checkout_id}_0"
     cancel = CancelPaymentRequest().from_dictionary(
-        {"amountOfMoney": {"amount": 300, "currencyCode": "EUR"}, "isFinal": False})
+        {"amountOfMoney": {"amount": 300, "currencyCode": "EUR"}, "isFinal": False}
+    )
     assert sdk.payments().cancel_payment(payment_id, cancel).payment.status == "PENDING_CAPTURE"
     with pytest.raises(ValidationException):  # 600 > the 500 left [SDKT test_payments.py]
         sdk.payments().capture_payment(payment_id, CapturePaymentRequest().from_dictionary({"amount": 600}))
@@ -478,11 +557,14 @@ def test_partial_capture_and_cancel_rules(sdk):
 
 # --- errors, authentication, idempotence, gzip -----------------------------------------------
 
+
 def test_unknown_payment_is_the_sdk_404(sdk):
-    for call in (lambda: sdk.payments().get_payment("9999999999_0"),
-                 lambda: sdk.payments().refund_payment("9999999999_0", refund_request()),
-                 lambda: sdk.payments().cancel_payment("9999999999_0", CancelPaymentRequest()),
-                 lambda: sdk.hosted_checkout().get_hosted_checkout("9999999999")):
+    for call in (
+        lambda: sdk.payments().get_payment("9999999999_0"),
+        lambda: sdk.payments().refund_payment("9999999999_0", refund_request()),
+        lambda: sdk.payments().cancel_payment("9999999999_0", CancelPaymentRequest()),
+        lambda: sdk.hosted_checkout().get_hosted_checkout("9999999999"),
+    ):
         with pytest.raises(ReferenceException) as raised:
             call()
         assert raised.value.status_code == 404 and raised.value.error_id
@@ -513,12 +595,19 @@ def test_bad_secret_unknown_key_and_unknown_merchant_are_refused(direct_base):
 
 def test_old_or_missing_date_is_refused(direct_base):
     path = f"/v2/{demo.DEMO_PSPID}/payments/9999999999_0"
-    config = CommunicatorConfiguration(api_endpoint=direct_base, api_key_id=demo.DEMO_API_KEY_ID,
-                                       secret_api_key=demo.DEMO_API_SECRET, authorization_type="v1HMAC",
-                                       connect_timeout=5, socket_timeout=30, max_connections=1)
+    config = CommunicatorConfiguration(
+        api_endpoint=direct_base,
+        api_key_id=demo.DEMO_API_KEY_ID,
+        secret_api_key=demo.DEMO_API_SECRET,
+        authorization_type="v1HMAC",
+        connect_timeout=5,
+        socket_timeout=30,
+        max_connections=1,
+    )
     old = formatdate(time.time() - 3600, usegmt=True)
-    authorization = V1HmacAuthenticator(config).get_authorization("GET", urlparse(direct_base + path),
-                                                                   [RequestHeader("Date", old)])
+    authorization = V1HmacAuthenticator(config).get_authorization(
+        "GET", urlparse(direct_base + path), [RequestHeader("Date", old)]
+    )
     assert httpx.get(direct_base + path, headers={"Date": old, "Authorization": authorization}).status_code == 401
     assert httpx.get(direct_base + path).status_code == 401
 
@@ -531,8 +620,9 @@ def test_idempotent_create_returns_the_first_outcome(sdk):
     assert again.hosted_checkout_id == first.hosted_checkout_id and again.returnmac == first.returnmac
     assert first_context.idempotence_request_timestamp is None
     assert isinstance(second_context.idempotence_request_timestamp, int)
-    other = sdk.hosted_checkout().create_hosted_checkout(checkout_request(_reference()),
-                                                         CallContext(idempotence_key=f"idem-{uuid.uuid4()}"))
+    other = sdk.hosted_checkout().create_hosted_checkout(
+        checkout_request(_reference()), CallContext(idempotence_key=f"idem-{uuid.uuid4()}")
+    )
     assert other.hosted_checkout_id != first.hosted_checkout_id
 
 
@@ -545,7 +635,8 @@ def test_idempotent_repeat_in_flight_is_409(sdk, direct_base):
     def send(index: int) -> None:
         try:
             outcomes[index] = sdk.hosted_checkout().create_hosted_checkout(
-                checkout_request(reference), CallContext(idempotence_key=key))
+                checkout_request(reference), CallContext(idempotence_key=key)
+            )
         except Exception as exc:  # noqa: BLE001 - the test inspects it
             outcomes[index] = exc
 
@@ -562,18 +653,21 @@ def test_idempotent_repeat_in_flight_is_409(sdk, direct_base):
 
 def test_gzip_request_body(sdk):
     reference = _reference()
-    created = sdk.hosted_checkout().create_hosted_checkout(checkout_request(reference, amount=4321),
-                                                           CallContext(gzip=True))
+    created = sdk.hosted_checkout().create_hosted_checkout(
+        checkout_request(reference, amount=4321), CallContext(gzip=True)
+    )
     assert created.merchant_reference == reference
     assert "43.21 EUR" in httpx.get(created.redirect_url).text
 
 
 # --- webhook delivery and its faults ----------------------------------------------------------
 
+
 def test_webhook_retried_until_2xx(sdk, receiver):
     reference = _reference()
     created = sdk.hosted_checkout().create_hosted_checkout(
-        checkout_request(reference, receiver, webhook_path=f"/flaky/2/{reference}"))
+        checkout_request(reference, receiver, webhook_path=f"/flaky/2/{reference}")
+    )
     pay(created.redirect_url, APPROVED_VISA)
     ok = receiver.wait(reference, 1)
     assert len(receiver.events(reference, answered=500)) == 2
@@ -617,6 +711,7 @@ def test_admin_lookups(sdk, direct_base):
 
 # --- the sandbox's JSON against the platform's recorded answers and Worldline's fixtures ------
 
+
 def _marshal(data: dict, cls):
     return DefaultMarshaller.instance().unmarshal(json.dumps(data), cls)
 
@@ -625,8 +720,13 @@ def _shape(payment) -> dict:
     out, card = payment.status_output, payment.payment_output.card_payment_method_specific_output
     return {
         "status": payment.status,
-        "statusOutput": (out.status_code, out.status_category, out.is_authorized, out.is_cancellable,
-                         out.is_refundable),
+        "statusOutput": (
+            out.status_code,
+            out.status_category,
+            out.is_authorized,
+            out.is_cancellable,
+            out.is_refundable,
+        ),
         "id": bool(re.fullmatch(r"\d{10}_0", payment.id)),
         "hostedCheckoutId": payment.hosted_checkout_specific_output.hosted_checkout_id == payment.id[:-2],
         "currency": payment.payment_output.amount_of_money.currency_code,
@@ -641,8 +741,10 @@ def _shape(payment) -> dict:
     }
 
 
-@pytest.mark.parametrize("fixture, mode", [("eo-hostedcheckout-captured.json", "SALE"),
-                                           ("eo-hostedcheckout-pending-capture.json", "PRE_AUTHORIZATION")])
+@pytest.mark.parametrize(
+    "fixture, mode",
+    [("eo-hostedcheckout-captured.json", "SALE"), ("eo-hostedcheckout-pending-capture.json", "PRE_AUTHORIZATION")],
+)
 def test_get_hostedcheckout_matches_recorded_preprod(sdk, direct_base, fixture, mode):
     recorded = _marshal(json.loads((FIXTURES / fixture).read_text()), GetHostedCheckoutResponse)
     created = sdk.hosted_checkout().create_hosted_checkout(checkout_request(_reference(), amount=1010, mode=mode))
@@ -650,8 +752,10 @@ def test_get_hostedcheckout_matches_recorded_preprod(sdk, direct_base, fixture, 
     raw = raw_get(direct_base, f"/v2/{demo.DEMO_PSPID}/hostedcheckouts/{created.hosted_checkout_id}")
     ours = _marshal(raw, GetHostedCheckoutResponse)
     assert ours.to_dictionary() == raw  # every field we send is one the SDK knows
-    assert (ours.status, ours.created_payment_output.payment_status_category) == \
-        (recorded.status, recorded.created_payment_output.payment_status_category)
+    assert (ours.status, ours.created_payment_output.payment_status_category) == (
+        recorded.status,
+        recorded.created_payment_output.payment_status_category,
+    )
     assert _shape(ours.created_payment_output.payment) == _shape(recorded.created_payment_output.payment)
 
 
@@ -676,10 +780,19 @@ def test_pending_capture_webhook_matches_magento_fixture(sdk, receiver):
     assert set(raw) == set(fixture)
     assert (ours.api_version, ours.type) == (theirs.api_version, theirs.type)
     a, b = ours.payment, theirs.payment
-    fields = lambda p: (p.status, p.status_output.status_code, p.status_output.status_category,  # noqa: E731
-                        p.status_output.is_authorized, p.status_output.is_cancellable, p.status_output.is_refundable,
-                        p.payment_output.payment_method, bool(re.fullmatch(r"\d{10}_0", p.id)),
-                        re.sub(r"\d", "9", p.payment_output.card_payment_method_specific_output.card.card_number)[-4:])
+    fields = (
+        lambda p: (
+            p.status,
+            p.status_output.status_code,
+            p.status_output.status_category,  # noqa: E731
+            p.status_output.is_authorized,
+            p.status_output.is_cancellable,
+            p.status_output.is_refundable,
+            p.payment_output.payment_method,
+            bool(re.fullmatch(r"\d{10}_0", p.id)),
+            re.sub(r"\d", "9", p.payment_output.card_payment_method_specific_output.card.card_number)[-4:],
+        )
+    )
     assert fields(a) == fields(b)
 
 
@@ -691,8 +804,10 @@ def test_refund_requested_webhook_matches_magento_fixture(sdk, receiver):
     assert ours.type == theirs.type == "refund.refund_requested"
     assert ours.payment is None and theirs.payment is None
     # The fixture's statusCode 8 for REFUND_REQUESTED differs from the notes' 81 (MAG constants): not compared.
-    assert (ours.refund.status, ours.refund.status_output.status_category) == \
-        (theirs.refund.status, theirs.refund.status_output.status_category)
+    assert (ours.refund.status, ours.refund.status_output.status_category) == (
+        theirs.refund.status,
+        theirs.refund.status_output.status_category,
+    )
     assert ours.refund.refund_output.references.merchant_reference
 
 

@@ -1,5 +1,6 @@
 """F-63: the CSV export of the e-Paiements list (content, filters, scope, guard, one query) and
 the weekly collected totals of the home chart (one GROUP BY), on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 import itertools
@@ -13,7 +14,16 @@ from sqlalchemy.engine import Engine
 from epay_app.db import session_scope
 from epay_app.domain.references import PaymentKind, TransactionReference
 from epay_app.models import (
-    Customer, DealerGroup, Entity, EPayment, Offer, Opportunity, PointOfSale, SalesOrder, User, Vehicle,
+    Customer,
+    DealerGroup,
+    Entity,
+    EPayment,
+    Offer,
+    Opportunity,
+    PointOfSale,
+    SalesOrder,
+    User,
+    Vehicle,
 )
 from epay_app.services import collected, export, tracking
 
@@ -39,8 +49,15 @@ def world(migrated_db_url):
         s.flush()
 
         def user(first, last, group_type, pos):
-            u = User(first_name=first, last_name=last, email=f"{first.lower()}.{group_type[:3]}@export.test",
-                     password_hash="x", group_type=group_type, entity_id=entity.id, pos_id=pos.id)
+            u = User(
+                first_name=first,
+                last_name=last,
+                email=f"{first.lower()}.{group_type[:3]}@export.test",
+                password_hash="x",
+                group_type=group_type,
+                entity_id=entity.id,
+                pos_id=pos.id,
+            )
             s.add(u)
             return u
 
@@ -77,33 +94,62 @@ def world(migrated_db_url):
                 s.flush()
                 order_id = order.id
             ref = TransactionReference(77, pos.number, kind, number, 1)
-            p = EPayment(reference=str(ref), psp_reference=ref.psp_reference, kind=kind.value,
-                         amount_cents=cents, status=status, order_id=order_id, opportunity_id=opp.id,
-                         customer_id=customer.id, vehicle_id=vehicle.id, seller_id=seller.id, pos_id=pos.id,
-                         entity_id=entity.id, created_at=at, status_changed_at=at, sent_at=at,
-                         authorised_at=authorised)
+            p = EPayment(
+                reference=str(ref),
+                psp_reference=ref.psp_reference,
+                kind=kind.value,
+                amount_cents=cents,
+                status=status,
+                order_id=order_id,
+                opportunity_id=opp.id,
+                customer_id=customer.id,
+                vehicle_id=vehicle.id,
+                seller_id=seller.id,
+                pos_id=pos.id,
+                entity_id=entity.id,
+                created_at=at,
+                status_changed_at=at,
+                sent_at=at,
+                authorised_at=authorised,
+            )
             s.add(p)
             s.flush()
             payments[key] = (p.id, p.reference, number)
 
         week = timedelta(weeks=1)
-        pay("alice_paid", users["alice"], pos_a, helene, "autorise", 50_000, NOW - timedelta(days=1), NOW - timedelta(days=1))
+        pay(
+            "alice_paid",
+            users["alice"],
+            pos_a,
+            helene,
+            "autorise",
+            50_000,
+            NOW - timedelta(days=1),
+            NOW - timedelta(days=1),
+        )
         pay("alice_sent", users["alice"], pos_a, paul, "envoye", 123_456, NOW - timedelta(days=2))
-        pay("bruno_refund", users["bruno"], pos_a, paul, "a_rembourser", 2_500_000, NOW - 2 * week,
-            NOW - 3 * week)
+        pay("bruno_refund", users["bruno"], pos_a, paul, "a_rembourser", 2_500_000, NOW - 2 * week, NOW - 3 * week)
         pay("bruno_done", users["bruno"], pos_a, helene, "rembourse", 10_000, NOW - 3 * week, NOW - 3 * week)
         pay("alice_refused", users["alice"], pos_a, helene, "rejete", 70_000, NOW - 4 * week)
         pay("chloe_paid", users["chloe"], pos_b, helene, "autorise", 30_000, NOW - week, NOW - week)
         pay("old_paid", users["alice"], pos_a, paul, "autorise", 99_900, NOW - 20 * week, NOW - 20 * week)
-        pay("resa_paid", users["chloe"], pos_b, paul, "autorise", 20_000, NOW - week, NOW - week,
-            kind=PaymentKind.RESERVATION)
+        pay(
+            "resa_paid",
+            users["chloe"],
+            pos_b,
+            paul,
+            "autorise",
+            20_000,
+            NOW - week,
+            NOW - week,
+            kind=PaymentKind.RESERVATION,
+        )
         ids = {k: u.id for k, u in users.items()}
     return {"users": ids, "payments": payments, "url": migrated_db_url}
 
 
 def _get(api_server, user_id, **params):
-    return httpx.get(f"{api_server}{export.PATH}", params={"ticket": export.make_ticket(user_id), **params},
-                     timeout=10)
+    return httpx.get(f"{api_server}{export.PATH}", params={"ticket": export.make_ticket(user_id), **params}, timeout=10)
 
 
 def _lines(response) -> list[str]:
@@ -124,8 +170,10 @@ def test_csv_is_excel_ready_with_french_headers(api_server, world):
     lines = _lines(r)
     assert lines[0] == HEADER
     _, reference, number = world["payments"]["alice_sent"]
-    assert f"e-Acompte;{reference};{number};Envoyé;M. Paul LEROY;Alice MARTIN;Garage Été;PdV A;1234,56;17/03/2025 11:00" \
+    assert (
+        f"e-Acompte;{reference};{number};Envoyé;M. Paul LEROY;Alice MARTIN;Garage Été;PdV A;1234,56;17/03/2025 11:00"
         in lines
+    )
 
 
 def test_export_follows_the_scope_of_each_group_type(api_server, world):

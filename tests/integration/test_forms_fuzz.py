@@ -1,6 +1,7 @@
 """R2 for the forms: hypothesis-generated input to every form's server-side service. Each case is
 either accepted or refused with a French field message (DomainError / ValidationError) — never
 another exception — and a refused case writes nothing."""
+
 import re
 import string
 from datetime import date
@@ -18,7 +19,8 @@ from epay_app.services import checkout, psp_config, settings as group_settings
 FRENCH_WORD = re.compile(r"\b(le|la|les|de|du|des|est|doit|un|une|au|ce|cette|pas)\b", re.IGNORECASE)
 METHODS = ["Virement", "Chèque", "Espèces", "Carte bancaire", "Financement"]
 texty = st.one_of(
-    st.text(max_size=40), st.text(string.digits + " ,.€-", max_size=12),
+    st.text(max_size=40),
+    st.text(string.digits + " ,.€-", max_size=12),
     st.sampled_from(["", " ", "0", "-5", "1e3", "500", "1000,01", "24900", "24900,01", "\x00", "💳"]),
 )
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -26,8 +28,10 @@ FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCh
 
 def _counts(url):
     with session_scope(url, write=False) as s:
-        return tuple(s.execute(select(func.count()).select_from(t)).scalar_one()
-                     for t in (SalesOrder, EPayment, OutboxMail, PspConfig))
+        return tuple(
+            s.execute(select(func.count()).select_from(t)).scalar_one()
+            for t in (SalesOrder, EPayment, OutboxMail, PspConfig)
+        )
 
 
 def _is_french(exc) -> bool:
@@ -42,13 +46,23 @@ def seller(seeded_db_url):
 
 
 @FUZZ
-@given(amount=texty, method=st.one_of(st.sampled_from(METHODS), texty),
-       balance=st.one_of(st.sampled_from(METHODS), texty), decline=st.booleans(),
-       delivery=st.one_of(st.none(), st.dates(date(2000, 1, 1), date(2100, 1, 1))))
+@given(
+    amount=texty,
+    method=st.one_of(st.sampled_from(METHODS), texty),
+    balance=st.one_of(st.sampled_from(METHODS), texty),
+    decline=st.booleans(),
+    delivery=st.one_of(st.none(), st.dates(date(2000, 1, 1), date(2100, 1, 1))),
+)
 def test_checkout_form(seeded_db_url, seller, amount, method, balance, decline, delivery):
     before = _counts(seeded_db_url)
-    form = checkout.CheckoutForm(balance_method=balance, deposit_amount=amount, deposit_method=method,
-                                 decline_online=decline, delivery_date=delivery, extreme_delivery_date=delivery)
+    form = checkout.CheckoutForm(
+        balance_method=balance,
+        deposit_amount=amount,
+        deposit_method=method,
+        decline_online=decline,
+        delivery_date=delivery,
+        extreme_delivery_date=delivery,
+    )
     try:
         with session_scope(seeded_db_url) as s:
             checkout.validate_order(s, offer_number=26837, form=form, user=seller)
@@ -65,8 +79,12 @@ class _Undo(Exception):
 
 
 @FUZZ
-@given(pos=st.one_of(st.integers(-5, 10_000), texty), merchant=texty, key=texty,
-       version=st.one_of(st.integers(-3, 20_000), texty))
+@given(
+    pos=st.one_of(st.integers(-5, 10_000), texty),
+    merchant=texty,
+    key=texty,
+    version=st.one_of(st.integers(-3, 20_000), texty),
+)
 def test_psp_configuration_form(seeded_db_url, pos, merchant, key, version):
     with session_scope(seeded_db_url, write=False) as s:
         entity_id = s.exec(select(Entity.id).where(Entity.number == 45)).scalar_one()
@@ -89,9 +107,10 @@ def test_group_settings_forms(seeded_db_url, days, delay, enabled, hours, amount
         group = s.exec(select(DealerGroup)).scalar_one()
         before = group.model_dump()
         entity_id = s.exec(select(Entity.id).where(Entity.number == 45)).scalar_one()
-    for update in (lambda s: group_settings.update_digital_journey(s, group.id, days, delay, enabled),
-                   lambda s: group_settings.update_reservation(s, group.id, enabled, hours, amount,
-                                                                 by_entity_id=entity_id)):
+    for update in (
+        lambda s: group_settings.update_digital_journey(s, group.id, days, delay, enabled),
+        lambda s: group_settings.update_reservation(s, group.id, enabled, hours, amount, by_entity_id=entity_id),
+    ):
         try:
             with session_scope(seeded_db_url) as s:
                 update(s)
@@ -105,8 +124,12 @@ def test_group_settings_forms(seeded_db_url, days, delay, enabled, hours, amount
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.dictionaries(st.sampled_from(["civility", "last_name", "first_name", "email", "phone"]),
-                       st.one_of(texty, st.integers(), st.none())))
+@given(
+    st.dictionaries(
+        st.sampled_from(["civility", "last_name", "first_name", "email", "phone"]),
+        st.one_of(texty, st.integers(), st.none()),
+    )
+)
 def test_reservation_visitor_form(data):
     try:
         validate_visitor(data)

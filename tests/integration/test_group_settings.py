@@ -1,4 +1,5 @@
 """Parcours de vente digitalisé and e-réservation settings: validated, persisted, all or nothing."""
+
 from __future__ import annotations
 
 import pytest
@@ -46,17 +47,20 @@ def test_digital_journey_is_saved_and_an_empty_delay_means_not_defined(db):
         assert gs.get_digital_journey(s, gid) == gs.DigitalJourneySettings(183, None, True)
 
 
-@pytest.mark.parametrize("days,delay,errors", [
-    ("", "", {gs.F_INACTIVE: gs.MSG_INACTIVE_REQUIRED}),
-    ("0", "", {gs.F_INACTIVE: gs.MSG_INACTIVE}),
-    ("abc", "", {gs.F_INACTIVE: gs.MSG_INACTIVE}),
-    ("3651", "", {gs.F_INACTIVE: gs.MSG_INACTIVE}),
-    ("-5", "", {gs.F_INACTIVE: gs.MSG_INACTIVE}),
-    ("30", "0", {gs.F_STOCK: gs.MSG_STOCK}),
-    ("30", "2,5", {gs.F_STOCK: gs.MSG_STOCK}),
-    ("30", "366", {gs.F_STOCK: gs.MSG_STOCK}),
-    ("x", "y", {gs.F_INACTIVE: gs.MSG_INACTIVE, gs.F_STOCK: gs.MSG_STOCK}),
-])
+@pytest.mark.parametrize(
+    "days,delay,errors",
+    [
+        ("", "", {gs.F_INACTIVE: gs.MSG_INACTIVE_REQUIRED}),
+        ("0", "", {gs.F_INACTIVE: gs.MSG_INACTIVE}),
+        ("abc", "", {gs.F_INACTIVE: gs.MSG_INACTIVE}),
+        ("3651", "", {gs.F_INACTIVE: gs.MSG_INACTIVE}),
+        ("-5", "", {gs.F_INACTIVE: gs.MSG_INACTIVE}),
+        ("30", "0", {gs.F_STOCK: gs.MSG_STOCK}),
+        ("30", "2,5", {gs.F_STOCK: gs.MSG_STOCK}),
+        ("30", "366", {gs.F_STOCK: gs.MSG_STOCK}),
+        ("x", "y", {gs.F_INACTIVE: gs.MSG_INACTIVE, gs.F_STOCK: gs.MSG_STOCK}),
+    ],
+)
 def test_invalid_digital_journey_values_are_refused_and_nothing_saved(db, days, delay, errors):
     url, gid = db
     with pytest.raises(ValidationError) as caught, session_scope(url) as s:
@@ -74,16 +78,19 @@ def test_reservation_is_saved_with_the_amount_in_cents(db):
         assert gs.get_reservation(s, gid) == gs.ReservationSettings(False, 72, 35_050)
 
 
-@pytest.mark.parametrize("hours,amount,errors", [
-    ("", "200", {gs.F_HOURS: gs.MSG_HOURS_REQUIRED}),
-    ("0", "200", {gs.F_HOURS: gs.MSG_HOURS}),
-    ("721", "200", {gs.F_HOURS: gs.MSG_HOURS}),
-    ("1.5", "200", {gs.F_HOURS: gs.MSG_HOURS}),
-    ("48", "", {gs.F_AMOUNT: "Le montant de la e-réservation est obligatoire."}),
-    ("48", "deux cents", {gs.F_AMOUNT: "Le montant de la e-réservation doit être un nombre (ex. 500,00)."}),
-    ("48", "0", {gs.F_AMOUNT: gs.MSG_AMOUNT_POSITIVE}),
-    ("48", "10 000,01", {gs.F_AMOUNT: gs.MSG_AMOUNT_MAX}),
-])
+@pytest.mark.parametrize(
+    "hours,amount,errors",
+    [
+        ("", "200", {gs.F_HOURS: gs.MSG_HOURS_REQUIRED}),
+        ("0", "200", {gs.F_HOURS: gs.MSG_HOURS}),
+        ("721", "200", {gs.F_HOURS: gs.MSG_HOURS}),
+        ("1.5", "200", {gs.F_HOURS: gs.MSG_HOURS}),
+        ("48", "", {gs.F_AMOUNT: "Le montant de la e-réservation est obligatoire."}),
+        ("48", "deux cents", {gs.F_AMOUNT: "Le montant de la e-réservation doit être un nombre (ex. 500,00)."}),
+        ("48", "0", {gs.F_AMOUNT: gs.MSG_AMOUNT_POSITIVE}),
+        ("48", "10 000,01", {gs.F_AMOUNT: gs.MSG_AMOUNT_MAX}),
+    ],
+)
 def test_invalid_reservation_values_are_refused_and_nothing_saved(db, hours, amount, errors):
     url, gid = db
     with pytest.raises(ValidationError) as caught, session_scope(url) as s:
@@ -119,10 +126,12 @@ def test_reservation_settings_are_refused_to_an_entity_of_another_group(db):
         gs.update_reservation(s, other_id, True, "720", "1,00", by_entity_id=_entity_id(url))
 
 
-@pytest.mark.parametrize("admin_email, allowed", [("admin.sansoption@openflex.demo", False),
-                                                  ("admin@openflex.demo", True)])
+@pytest.mark.parametrize(
+    "admin_email, allowed", [("admin.sansoption@openflex.demo", False), ("admin@openflex.demo", True)]
+)
 def test_the_reservation_settings_handlers_refuse_an_administrator_without_the_option(
-        db, monkeypatch, admin_email, allowed):
+    db, monkeypatch, admin_email, allowed
+):
     """The page's handlers as Reflex runs them, with a forged submit from the administrator of
     the entity without e-paiement: refused in French, nothing saved."""
     from types import SimpleNamespace
@@ -136,8 +145,11 @@ def test_the_reservation_settings_handlers_refuse_an_administrator_without_the_o
     get_settings.cache_clear()
     with session_scope(url, write=False) as s:
         admin = s.exec(select(User).where(User.email == admin_email)).one()
-    fields = {name: f.default for name, f in ReservationState.get_fields().items()
-              if name in ReservationState.base_vars and not callable(f.default)}
+    fields = {
+        name: f.default
+        for name, f in ReservationState.get_fields().items()
+        if name in ReservationState.base_vars and not callable(f.default)
+    }
     state = SimpleNamespace(**fields, current_user=lambda: admin, _remember=lambda u: None, _forget=lambda: None)
     for name in ("_show", "_clear_errors"):
         setattr(state, name, getattr(ReservationState, name).__get__(state))

@@ -1,5 +1,6 @@
 """R4: every event handler of every page state is guarded on the server by require_roles,
 except the few that are public by design (listed here, each with its reason)."""
+
 import pytest
 
 import epay_app.epay_app  # noqa: F401  (registers every page and state)
@@ -37,9 +38,9 @@ HANDLERS = sorted(
 
 def test_every_handler_is_guarded_or_public_by_design():
     unguarded = [
-        f"{state}.{name}" for state, name, handler in HANDLERS
-        if not hasattr(handler.fn, "allowed_roles")
-        and (state, name) not in PUBLIC and state not in PUBLIC_STATES
+        f"{state}.{name}"
+        for state, name, handler in HANDLERS
+        if not hasattr(handler.fn, "allowed_roles") and (state, name) not in PUBLIC and state not in PUBLIC_STATES
     ]
     assert unguarded == []
 
@@ -49,8 +50,11 @@ def test_no_public_method_leaks_as_an_event():
     assert "current_user" not in AppState.event_handlers
 
 
-@pytest.mark.parametrize("state,name,handler", [h for h in HANDLERS if hasattr(h[2].fn, "allowed_roles")],
-                         ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize(
+    "state,name,handler",
+    [h for h in HANDLERS if hasattr(h[2].fn, "allowed_roles")],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
 def test_guarded_handlers_name_known_group_types(state, name, handler):
     assert handler.fn.allowed_roles <= {g.value for g in GroupType}
 
@@ -79,11 +83,15 @@ class _FakeState:
 
 
 @pytest.mark.parametrize("caller", [None, *GroupType], ids=lambda g: getattr(g, "value", "anonyme"))
-@pytest.mark.parametrize("allowed", [
-    (GroupType.ADMINISTRATEUR,),
-    (GroupType.SECRETAIRE, GroupType.CHEF_DES_VENTES, GroupType.DIRECTEUR),
-    (GroupType.VENDEUR, GroupType.CHEF_DES_VENTES, GroupType.DIRECTEUR),
-], ids=["admin", "tile-a-rembourser", "tile-en-attente"])
+@pytest.mark.parametrize(
+    "allowed",
+    [
+        (GroupType.ADMINISTRATEUR,),
+        (GroupType.SECRETAIRE, GroupType.CHEF_DES_VENTES, GroupType.DIRECTEUR),
+        (GroupType.VENDEUR, GroupType.CHEF_DES_VENTES, GroupType.DIRECTEUR),
+    ],
+    ids=["admin", "tile-a-rembourser", "tile-en-attente"],
+)
 def test_require_roles_runs_the_handler_only_for_allowed_group_types(caller, allowed):
     from epay_app.state import require_roles
 

@@ -9,6 +9,7 @@ restarted process answers the sandbox's retries at the same URL. Two places to d
   - while waiting for the payment's lock, held by the test from a second connection.
 A dedicated sandbox retries patiently enough to outlive the restart.
 """
+
 from __future__ import annotations
 
 import os
@@ -37,11 +38,16 @@ def patient_sandbox(tmp_path_factory, epay_env):
     """A sandbox of its own that retries an automatic response for ~25 s (0.2 s, 0.4 s, …)."""
     tmp = tmp_path_factory.mktemp("patient_sandbox")
     port = processes.free_port()
-    env = {**os.environ, "EPAY_SANDBOX_NOTIFY_ATTEMPTS": "8", "EPAY_SANDBOX_NOTIFY_BACKOFF": "0.2",
-           "PYTHONUNBUFFERED": "1"}
+    env = {
+        **os.environ,
+        "EPAY_SANDBOX_NOTIFY_ATTEMPTS": "8",
+        "EPAY_SANDBOX_NOTIFY_BACKOFF": "0.2",
+        "PYTHONUNBUFFERED": "1",
+    }
     log = tmp / "sandbox.log"
-    proc = processes.start_python_module("epay_app.psp.sandbox",
-                                         ["--port", str(port), "--db", str(tmp / "sandbox.db")], env, log)
+    proc = processes.start_python_module(
+        "epay_app.psp.sandbox", ["--port", str(port), "--db", str(tmp / "sandbox.db")], env, log
+    )
     base = f"http://127.0.0.1:{port}"
     processes.wait_http(f"{base}/_sandbox/health", proc, timeout=30, log_path=log)
     yield base
@@ -59,15 +65,36 @@ class ApiProcess:
 
     def start(self, **extra_env: str) -> None:
         self.starts += 1
-        env = {**os.environ, "EPAY_PUBLIC_URL": self.base, "EPAY_PSP_PAYPAGE_URL": self.sandbox,
-               "EPAY_PSP_OFFICE_URL": self.sandbox, "PYTHONUNBUFFERED": "1", **extra_env}
+        env = {
+            **os.environ,
+            "EPAY_PUBLIC_URL": self.base,
+            "EPAY_PSP_PAYPAGE_URL": self.sandbox,
+            "EPAY_PSP_OFFICE_URL": self.sandbox,
+            "PYTHONUNBUFFERED": "1",
+            **extra_env,
+        }
         if "EPAY_TEST_STALL_FILE" not in extra_env:
             env.pop("EPAY_TEST_STALL_FILE", None)
         log = self.log_dir / f"api-{self.starts}.log"
         self.proc = processes.start(
-            [sys.executable, "-m", "uvicorn", "tests.support.api_app:create_app", "--factory",
-             "--host", "127.0.0.1", "--port", str(self.port), "--lifespan", "off", "--log-level", "warning"],
-            env, log)
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "tests.support.api_app:create_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--lifespan",
+                "off",
+                "--log-level",
+                "warning",
+            ],
+            env,
+            log,
+        )
         processes.wait_http(self.base + NOTIFY, self.proc, timeout=30, log_path=log)  # GET → 405 when up
 
     def kill(self) -> None:
@@ -124,8 +151,15 @@ class _LockHolder:
             time.sleep(1.0)  # SQLite cannot tell who waits on its lock: give the request time to arrive
             return True
         with self.engine.connect() as other:
-            return other.execute(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                                      "AND query ILIKE '%epayment%FOR UPDATE%'")).scalar() > 0
+            return (
+                other.execute(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                        "AND query ILIKE '%epayment%FOR UPDATE%'"
+                    )
+                ).scalar()
+                > 0
+            )
 
     def __exit__(self, *exc):
         if self.db_url.startswith("sqlite"):
@@ -139,7 +173,8 @@ class _LockHolder:
 
 @pytest.mark.parametrize("moment", ["after_transition_before_commit", "waiting_for_the_lock"])
 def test_backend_killed_mid_notification_recovers_through_the_psp_retry(
-        moment, api_process, patient_sandbox, make_payment, migrated_db_url, psp_customer, tmp_path):
+    moment, api_process, patient_sandbox, make_payment, migrated_db_url, psp_customer, tmp_path
+):
     payment = make_payment(50_000)
     marker = tmp_path / "stalled"
     if moment == "after_transition_before_commit":

@@ -1,5 +1,6 @@
 """A customer who pays after the order was cancelled: the payment is kept as authorised by the
 PSP, then immediately "À rembourser" (F-26), with both changes in the audit trail."""
+
 import httpx
 from sqlmodel import select
 
@@ -18,8 +19,9 @@ def test_payment_on_a_cancelled_order_becomes_to_refund(api_server, make_payment
     answer = httpx.post(f"{api_server}/api/psp/sips/notify", data=_signed_response(payment), timeout=10)
     assert answer.status_code == 200
     db.rollback()
-    events = db.exec(select(EPaymentEvent).where(EPaymentEvent.payment_id == payment.id)
-                     .order_by(EPaymentEvent.id)).all()
+    events = db.exec(
+        select(EPaymentEvent).where(EPaymentEvent.payment_id == payment.id).order_by(EPaymentEvent.id)
+    ).all()
     assert [e.to_status for e in events][-2:] == ["autorise", "a_rembourser"]
     assert events[-1].source == "système"
 

@@ -1,4 +1,5 @@
 """F-60: the reminder e-mail before a payment link expires, and "Renvoyer le lien" on an expired link."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -20,8 +21,9 @@ from epay_app.services.reminders import queue_link_reminders
 
 def _reminders(db, payment_id) -> list[OutboxMail]:
     db.rollback()
-    return db.exec(select(OutboxMail).where(OutboxMail.payment_id == payment_id,
-                                            OutboxMail.kind == "payment_reminder")).all()
+    return db.exec(
+        select(OutboxMail).where(OutboxMail.payment_id == payment_id, OutboxMail.kind == "payment_reminder")
+    ).all()
 
 
 def _run(now=None):
@@ -85,28 +87,36 @@ def test_reminders_off_when_hours_is_zero(make_payment, db, epay_env):
     _aged(payment.id, 52)
     from epay_app.config import get_settings
 
-    assert queue_link_reminders(session_scope, utcnow(),
-                                settings=get_settings().model_copy(update={"link_reminder_hours": 0})) == []
+    assert (
+        queue_link_reminders(
+            session_scope, utcnow(), settings=get_settings().model_copy(update={"link_reminder_hours": 0})
+        )
+        == []
+    )
     assert _reminders(db, payment.id) == []
 
 
-def test_resend_from_the_list_gives_an_expired_link_a_fresh_lifetime(api_server, make_payment, db,
-                                                                     demo_point_of_sale):
+def test_resend_from_the_list_gives_an_expired_link_a_fresh_lifetime(api_server, make_payment, db, demo_point_of_sale):
     payment = make_payment(link_hours=-2)
     with session_scope(write=False) as s:
         old_token = pay_url(s.get(EPayment, payment.id)).rsplit("/", 1)[1]
         with pytest.raises(LinkExpired):
             payment_for_token(s, old_token)
     assert httpx.get(f"{api_server}/pay/{old_token}").status_code == 410
-    viewer = tracking.Viewer(user_id=demo_point_of_sale["seller_id"], group=GroupType.VENDEUR,
-                             entity_id=demo_point_of_sale["entity_id"], pos_id=demo_point_of_sale["pos_id"])
+    viewer = tracking.Viewer(
+        user_id=demo_point_of_sale["seller_id"],
+        group=GroupType.VENDEUR,
+        entity_id=demo_point_of_sale["entity_id"],
+        pos_id=demo_point_of_sale["pos_id"],
+    )
     with session_scope() as s:
         tracking.resend_link(s, viewer, payment.id)
     db.rollback()
     stored = db.get(EPayment, payment.id)
     assert as_utc(stored.link_expires_at) > utcnow() + timedelta(hours=71)
-    mail = db.exec(select(OutboxMail).where(OutboxMail.payment_id == payment.id,
-                                            OutboxMail.kind == "payment_request")).all()[-1]
+    mail = db.exec(
+        select(OutboxMail).where(OutboxMail.payment_id == payment.id, OutboxMail.kind == "payment_request")
+    ).all()[-1]
     new_link = pay_url(stored)
     assert new_link in mail.body_text and old_token not in mail.body_text
     assert httpx.get(new_link).status_code == 200  # on its way to the hosted page

@@ -1,5 +1,6 @@
 """Finding: the live "watch" background events ran for anonymous sockets (a version poll per
 second, then reloads, for anyone who sent the event)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -39,6 +40,7 @@ class HomeFake(FakeState):
 def _refresh(state):
     def refresh():
         state.refreshed += 1
+
     return refresh
 
 

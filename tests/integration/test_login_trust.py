@@ -1,6 +1,7 @@
 """Findings: login answered unknown e-mails ~14x faster than known ones (account enumeration);
 anyone could lock any account with 5 wrong passwords and the owner could not get in; no limit
 per client address."""
+
 from __future__ import annotations
 
 import itertools
@@ -54,8 +55,10 @@ def test_unknown_and_known_emails_take_the_same_time(seeded_db_url):
 def test_unknown_and_known_emails_are_throttled_alike(seeded_db_url):
     # The throttle itself must not reveal which accounts exist.
     address = next(_addresses)
-    answers = {email: [_attempt(seeded_db_url, email, "x", address) for _ in range(auth.MAX_FAILED_LOGINS + 1)]
-               for email in ("directeur@openflex.demo", next(_unknown))}
+    answers = {
+        email: [_attempt(seeded_db_url, email, "x", address) for _ in range(auth.MAX_FAILED_LOGINS + 1)]
+        for email in ("directeur@openflex.demo", next(_unknown))
+    }
     known, unknown = answers.values()
     assert known == unknown == ["failed"] * auth.MAX_FAILED_LOGINS + ["locked"]
 
@@ -77,8 +80,12 @@ def test_one_address_trying_many_accounts_is_slowed(seeded_db_url):
 
 
 def test_the_wait_doubles_up_to_a_cap_and_ends(seeded_db_url, monkeypatch):
-    assert [auth.wait_after(n, 5) for n in (4, 5, 6, 7)] == [None, timedelta(seconds=30), timedelta(minutes=1),
-                                                             timedelta(minutes=2)]
+    assert [auth.wait_after(n, 5) for n in (4, 5, 6, 7)] == [
+        None,
+        timedelta(seconds=30),
+        timedelta(minutes=1),
+        timedelta(minutes=2),
+    ]
     assert auth.wait_after(40, 5) == auth.MAX_WAIT == timedelta(minutes=15)
     address = next(_addresses)
     for _ in range(auth.MAX_FAILED_LOGINS):
@@ -103,25 +110,34 @@ def test_an_administrator_resets_the_wait(seeded_db_url):
     assert _attempt(seeded_db_url, "directeur@openflex.demo", demo_data.DEMO_PASSWORD, address) == "ok"
 
 
-@pytest.mark.parametrize("email,password", [
-    ("vendeur@openflex.demo\x00", demo_data.DEMO_PASSWORD), ("vendeur@openflex.demo", "epaie\x00ment"),
-    ("v" * 5000 + "@openflex.demo", "x"), ("vendeur@openflex.demo", "x" * 100_000),
-    (None, None), (["vendeur@openflex.demo"], {"a": 1}), ("٣٤@openflex.demo", "x"),
-])
+@pytest.mark.parametrize(
+    "email,password",
+    [
+        ("vendeur@openflex.demo\x00", demo_data.DEMO_PASSWORD),
+        ("vendeur@openflex.demo", "epaie\x00ment"),
+        ("v" * 5000 + "@openflex.demo", "x"),
+        ("vendeur@openflex.demo", "x" * 100_000),
+        (None, None),
+        (["vendeur@openflex.demo"], {"a": 1}),
+        ("٣٤@openflex.demo", "x"),
+    ],
+)
 def test_malformed_credentials_are_a_plain_refusal(seeded_db_url, email, password):
     with session_scope(seeded_db_url) as s, pytest.raises(auth.LoginFailed) as err:
         auth.login(s, email, password, client_address=next(_addresses))
     assert str(err.value) == auth.LOGIN_FAILED
 
 
-
-@pytest.mark.parametrize("password,fragment", [
-    ("court1!", "au moins 12 caractères"),
-    ("toutenminusculessansrien", "trois types de caractères"),
-    ("Epaiement2024!!", "trop facile"),
-    ("Vendeur-2024-xyz", "trop facile"),
-    ("Abc\x00defghij12!", "caractère de contrôle"),
-])
+@pytest.mark.parametrize(
+    "password,fragment",
+    [
+        ("court1!", "au moins 12 caractères"),
+        ("toutenminusculessansrien", "trois types de caractères"),
+        ("Epaiement2024!!", "trop facile"),
+        ("Vendeur-2024-xyz", "trop facile"),
+        ("Abc\x00defghij12!", "caractère de contrôle"),
+    ],
+)
 def test_the_password_policy_explains_in_french(password, fragment):
     problems = auth.password_problems(password, "vendeur@openflex.demo")
     assert any(fragment in p for p in problems), problems
@@ -150,6 +166,7 @@ def test_the_unlock_command_needs_an_administrator(seeded_db_url, monkeypatch, c
         _attempt(seeded_db_url, "chef@openflex.demo", "x", address)
     monkeypatch.setenv("REFLEX_DB_URL", seeded_db_url)
     from epay_app.config import get_settings
+
     get_settings.cache_clear()
     reset_engines()
     try:

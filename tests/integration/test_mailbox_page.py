@@ -1,4 +1,5 @@
 """The demo mailbox page's handlers, on what the real SMTP sink stored."""
+
 from __future__ import annotations
 
 import logging
@@ -81,10 +82,10 @@ def test_mailbox_is_closed_outside_demo_mode(smtp_sink, demo_users, monkeypatch)
     assert state.selected_html == ""
 
 
-@pytest.mark.parametrize("email", ["", "vendeur@openflex.demo", "directeur@openflex.demo"],
-                         ids=["anonymous", "seller", "director"])
-def test_mailbox_is_refused_without_an_administrator_login_even_in_demo_mode(smtp_sink, demo_users, email,
-                                                                             caplog):
+@pytest.mark.parametrize(
+    "email", ["", "vendeur@openflex.demo", "directeur@openflex.demo"], ids=["anonymous", "seller", "director"]
+)
+def test_mailbox_is_refused_without_an_administrator_login_even_in_demo_mode(smtp_sink, demo_users, email, caplog):
     # Finding: /demo/mails listed every mail (and its working payment link) to any visitor.
     send(smtp_sink.port, "Paiement de l'acompte", '<a href="http://x/pay/secret-token">Payer</a>')
     state = mailbox_state(token_for(email) if email else "")

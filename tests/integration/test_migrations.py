@@ -1,4 +1,5 @@
 """alembic upgrade → downgrade → upgrade on a temporary database."""
+
 from sqlalchemy import create_engine, inspect
 from sqlmodel import SQLModel
 
@@ -39,8 +40,9 @@ def test_reflex_db_migrate_then_downgrade_to_base_and_back(tmp_path):
     reflex = str(Path(sys.executable).parent / "reflex")
 
     def reflex_migrate():
-        done = subprocess.run([reflex, "db", "migrate"], cwd=database.ROOT, env=env,
-                              capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            [reflex, "db", "migrate"], cwd=database.ROOT, env=env, capture_output=True, text=True, timeout=120
+        )
         assert done.returncode == 0, done.stdout + done.stderr
 
     reflex_migrate()

@@ -1,4 +1,5 @@
 """Payment e-mails built from the database rows, queued, sent and read back from the sink."""
+
 from __future__ import annotations
 
 import os
@@ -14,8 +15,17 @@ from sqlmodel import select
 from epay_app.config import ROOT
 from epay_app.db import session_scope
 from epay_app.models import (
-    Customer, DealerGroup, EPayment, Entity, Offer, Opportunity, OutboxMail, PointOfSale, SalesOrder,
-    User, Vehicle,
+    Customer,
+    DealerGroup,
+    EPayment,
+    Entity,
+    Offer,
+    Opportunity,
+    OutboxMail,
+    PointOfSale,
+    SalesOrder,
+    User,
+    Vehicle,
 )
 from epay_app.services import mailbox, notifications
 from epay_app.services.mail_sender import send_due_mails
@@ -32,17 +42,35 @@ def seed_payment(session, kind: str = "deposit", customer_name: str = "Pons") ->
     entity = Entity(group_id=group.id, number=45, name="bee2link PP Vincent S.", epay_option=True)
     session.add(entity)
     session.flush()
-    pos = PointOfSale(entity_id=entity.id, number=61, name="Point de vente 1 (Vincent S.)",
-                      address="16 Rue Guepet 71100 Chalons-sur-Saône", phone="+33 3 85 00 00 01",
-                      email="PDV1@GMAIL.COM")
+    pos = PointOfSale(
+        entity_id=entity.id,
+        number=61,
+        name="Point de vente 1 (Vincent S.)",
+        address="16 Rue Guepet 71100 Chalons-sur-Saône",
+        phone="+33 3 85 00 00 01",
+        email="PDV1@GMAIL.COM",
+    )
     session.add(pos)
     session.flush()
-    seller = User(first_name="Administrateur", last_name="Administrateur", email="admin@pdv1.example",
-                  password_hash="x", group_type="administrateur", entity_id=entity.id, pos_id=pos.id)
-    customer = Customer(civility="M.", first_name="Patrick", last_name=customer_name,
-                        email="patrick.pons@example.org", phone="06 00 00 00 00")
-    vehicle = Vehicle(pos_id=pos.id, make="KIA", model="CEED", version="1.4 T-GDI 140 ch ISG DCT7 Edition #1",
-                      plate="AB-123-CD")
+    seller = User(
+        first_name="Administrateur",
+        last_name="Administrateur",
+        email="admin@pdv1.example",
+        password_hash="x",
+        group_type="administrateur",
+        entity_id=entity.id,
+        pos_id=pos.id,
+    )
+    customer = Customer(
+        civility="M.",
+        first_name="Patrick",
+        last_name=customer_name,
+        email="patrick.pons@example.org",
+        phone="06 00 00 00 00",
+    )
+    vehicle = Vehicle(
+        pos_id=pos.id, make="KIA", model="CEED", version="1.4 T-GDI 140 ch ISG DCT7 Edition #1", plate="AB-123-CD"
+    )
     session.add_all([seller, customer, vehicle])
     session.flush()
     opportunity = Opportunity(number=1234, customer_id=customer.id, seller_id=seller.id, pos_id=pos.id)
@@ -56,10 +84,18 @@ def seed_payment(session, kind: str = "deposit", customer_name: str = "Pons") ->
     session.flush()
     reference = "00045_000061_20000026837_1" if kind == "deposit" else "00045_000061_10000001234_1"
     payment = EPayment(
-        reference=reference, psp_reference=reference.replace("_", ""), kind=kind, amount_cents=50_000,
-        order_id=order.id if kind == "deposit" else None, opportunity_id=opportunity.id,
-        customer_id=customer.id, vehicle_id=vehicle.id, seller_id=seller.id, pos_id=pos.id,
-        entity_id=entity.id, link_expires_at=datetime(2024, 12, 18, 15, 32, tzinfo=timezone.utc),
+        reference=reference,
+        psp_reference=reference.replace("_", ""),
+        kind=kind,
+        amount_cents=50_000,
+        order_id=order.id if kind == "deposit" else None,
+        opportunity_id=opportunity.id,
+        customer_id=customer.id,
+        vehicle_id=vehicle.id,
+        seller_id=seller.id,
+        pos_id=pos.id,
+        entity_id=entity.id,
+        link_expires_at=datetime(2024, 12, 18, 15, 32, tzinfo=timezone.utc),
     )
     session.add(payment)
     session.flush()
@@ -77,8 +113,10 @@ def test_payment_request_is_built_from_the_payment_rows(mail_db_url):
     assert mail.to_address == "patrick.pons@example.org" and mail.kind == "payment_request"
     text = flat(mail.body_text)
     assert "Bonjour M. Patrick PONS," in text
-    assert ("Vous venez d'effectuer l'achat de votre nouveau véhicule KIA CEED 1.4 T-GDI 140 ch ISG DCT7 "
-            "Edition #1 et nous vous remercions de votre confiance.") in text
+    assert (
+        "Vous venez d'effectuer l'achat de votre nouveau véhicule KIA CEED 1.4 T-GDI 140 ch ISG DCT7 "
+        "Edition #1 et nous vous remercions de votre confiance."
+    ) in text
     assert "d'un montant de 500,00 € via le paiement en ligne n° 00045_000061_20000026837_1" in text
     assert "Contactez Point de vente 1 (Vincent S.)" in text
     assert "ADMINISTRATEUR Administrateur - +33 3 85 00 00 01 admin@pdv1.example" in text
@@ -132,8 +170,9 @@ def test_sink_and_sender_commands_deliver_a_queued_mail(mail_db_url, tmp_path):
     port = free_tcp_port()
     sink_dir = tmp_path / "cli_sink"
     env = {**os.environ, "EPAY_SMTP_PORT": str(port), "REFLEX_DB_URL": mail_db_url}
-    sink = subprocess.Popen([sys.executable, "-m", "epay_app.emails.sink", "--port", str(port),
-                             "--dir", str(sink_dir)], cwd=ROOT, env=env)
+    sink = subprocess.Popen(
+        [sys.executable, "-m", "epay_app.emails.sink", "--port", str(port), "--dir", str(sink_dir)], cwd=ROOT, env=env
+    )
     try:
         deadline = time.monotonic() + 20
         while True:
@@ -145,8 +184,14 @@ def test_sink_and_sender_commands_deliver_a_queued_mail(mail_db_url, tmp_path):
                 time.sleep(0.1)
         with session_scope(mail_db_url) as session:
             notifications.queue_payment_request(session, seed_payment(session), PAY_URL)
-        sender = subprocess.run([sys.executable, "-m", "epay_app.services.mail_sender", "--once"],
-                                cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+        sender = subprocess.run(
+            [sys.executable, "-m", "epay_app.services.mail_sender", "--once"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert sender.returncode == 0, sender.stderr
         assert sender.stdout.strip() == "1"
         assert [m.subject for m in mailbox.list_mails(sink_dir)] == ["Paiement de l'acompte de votre commande"]

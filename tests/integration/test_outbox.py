@@ -1,4 +1,5 @@
 """The durable outbox (F-64) against a real SMTP server (aiosmtpd) and a migrated SQLite DB."""
+
 from __future__ import annotations
 
 import asyncio
@@ -27,8 +28,15 @@ LATER = timedelta(hours=3)  # past any backoff of the default policy's first att
 def queue_mails(db_url: str, count: int, prefix: str = "test") -> list[int]:
     with session_scope(db_url) as session:
         rows = [
-            outbox.enqueue(session, dedupe_key=f"{prefix}:{i}", kind="test", to_address=f"client{i}@example.org",
-                           subject=f"Message {i}", body_text=f"Bonjour {i}", body_html=f"<p>Bonjour {i}</p>")
+            outbox.enqueue(
+                session,
+                dedupe_key=f"{prefix}:{i}",
+                kind="test",
+                to_address=f"client{i}@example.org",
+                subject=f"Message {i}",
+                body_text=f"Bonjour {i}",
+                body_html=f"<p>Bonjour {i}</p>",
+            )
             for i in range(count)
         ]
         return [row.id for row in rows]
@@ -180,8 +188,7 @@ def test_lifespan_task_delivers_and_stops_on_cancellation(mail_db_url, smtp_sink
 def test_worker_loop_delivers_and_stops_when_asked(mail_db_url, smtp_sink):
     ids = queue_mails(mail_db_url, 2)
     stop = threading.Event()
-    worker = threading.Thread(target=mail_sender.run_forever, args=(stop, mail_db_url),
-                              kwargs={"poll_seconds": 0.05})
+    worker = threading.Thread(target=mail_sender.run_forever, args=(stop, mail_db_url), kwargs={"poll_seconds": 0.05})
     worker.start()
     for _ in range(100):
         if len(smtp_sink.files()) == 2:
@@ -219,8 +226,15 @@ def test_a_refused_recipient_does_not_hold_back_the_others(mail_db_url, mail_set
     try:
         with session_scope(mail_db_url) as session:
             for address in ("unknown@example.org", "busy@example.org", "ok@example.org"):
-                outbox.enqueue(session, dedupe_key=address, kind="test", to_address=address,
-                               subject="Objet", body_text="texte", body_html="<p>texte</p>")
+                outbox.enqueue(
+                    session,
+                    dedupe_key=address,
+                    kind="test",
+                    to_address=address,
+                    subject="Objet",
+                    body_text="texte",
+                    body_html="<p>texte</p>",
+                )
         assert send_due_mails(mail_db_url) == 1
     finally:
         controller.stop()

@@ -1,4 +1,5 @@
 """Payment links /pay/<token>: bound to one payment, expiring, refused once the payment moved on."""
+
 from __future__ import annotations
 
 import httpx
@@ -26,7 +27,10 @@ def test_link_posts_a_signed_paypage_form_to_the_psp(api_server, sandbox, make_p
     assert data["normalReturnUrl"] == f"{api_server}/api/psp/sips/return"
     assert data["automaticResponseUrl"] == f"{api_server}/api/psp/sips/notify"
     assert (data["amount"], data["transactionReference"], data["orderId"]) == (
-        "123456", payment.psp_reference, payment.reference)
+        "123456",
+        payment.psp_reference,
+        payment.reference,
+    )
     assert data["customerEmail"] == "client@test.local"
     assert fields["Seal"] == codec.paypage_seal(fields["Data"], "002001000000002_KEY1")
 
@@ -42,8 +46,12 @@ def test_forged_or_foreign_tokens_are_invalid(api_server, make_payment):
     first, second = make_payment(), make_payment()
     payment_id, expiry, signature = make_token(first).split(".")
     later = str(int(expiry) + 86_400)
-    for token in (f"{second.id}.{expiry}.{signature}", f"{payment_id}.{later}.{signature}",
-                  f"{payment_id}.{expiry}.{signature[:-2]}AA", "nonsense"):
+    for token in (
+        f"{second.id}.{expiry}.{signature}",
+        f"{payment_id}.{later}.{signature}",
+        f"{payment_id}.{expiry}.{signature[:-2]}AA",
+        "nonsense",
+    ):
         page = httpx.get(f"{api_server}/pay/{token}")
         assert page.status_code == 404 and "Lien de paiement invalide" in page.text
 

@@ -1,6 +1,7 @@
 """Finding: the app started in production mode with the demo accounts, Worldline's public Sips
 simulation key (anyone can seal a "paid" notification with it) and a silent key file, and said
 nothing. Production mode (EPAY_DEMO=false, the default) now refuses to start, naming what to fix."""
+
 from __future__ import annotations
 
 import asyncio
@@ -88,8 +89,9 @@ def test_an_active_demo_account_refuses_the_start(demo_database):
     assert "EPAY_DEMO=true" in message
 
 
-def test_no_master_key_from_the_environment_refuses_the_start_and_no_key_file_appears(demo_database, monkeypatch,
-                                                                                       tmp_path):
+def test_no_master_key_from_the_environment_refuses_the_start_and_no_key_file_appears(
+    demo_database, monkeypatch, tmp_path
+):
     _deactivate_demo_accounts(demo_database)
     monkeypatch.setenv("EPAY_MASTER_KEYS", "")
     message = _refusal()
@@ -139,7 +141,14 @@ def test_the_known_public_secrets_match_the_sandbox_and_worldline():
     assert {sandbox_direct.DEMO_API_SECRET, sandbox_direct.DEMO_WEBHOOK_SECRET} <= startup_checks.PUBLIC_DIRECT_SECRETS
 
 
-@pytest.mark.parametrize("url,sandbox", [("http://127.0.0.1:8900", True), ("http://localhost:8900", True),
-                                         (WORLDLINE_SIPS, False), ("https://127.0.0.1.evil.example", False)])
+@pytest.mark.parametrize(
+    "url,sandbox",
+    [
+        ("http://127.0.0.1:8900", True),
+        ("http://localhost:8900", True),
+        (WORLDLINE_SIPS, False),
+        ("https://127.0.0.1.evil.example", False),
+    ],
+)
 def test_sandbox_urls(url, sandbox):
     assert startup_checks.is_sandbox_url(url) is sandbox

@@ -2,6 +2,7 @@
 sandbox gave up after 4 tries in 1.9 s and only the reconciliation (20 min, every 5 min)
 repaired it. Now the sandbox retries over minutes, and a payment whose PSP session is over is
 asked about within 2 minutes of that end."""
+
 from __future__ import annotations
 
 import asyncio
@@ -35,6 +36,7 @@ def _stored(url, payment_id) -> EPayment:
 
 def _session_start(url, payment_id, timeout=10.0):
     import time
+
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with Session(get_engine(url, write=False)) as s:
@@ -52,8 +54,9 @@ def test_defaults_reconcile_within_two_minutes_of_the_sips_session_end():
     assert worst <= timedelta(minutes=2)
 
 
-def test_a_lost_automatic_response_is_repaired_right_after_the_sips_session(sandbox, psp_customer, make_payment,
-                                                                             migrated_db_url):
+def test_a_lost_automatic_response_is_repaired_right_after_the_sips_session(
+    sandbox, psp_customer, make_payment, migrated_db_url
+):
     payment = make_payment(50_000)
     httpx.post(f"{sandbox}/_sandbox/faults", json={"transactionReference": payment.psp_reference, "drop": True})
     page = psp_customer.open_link(pay_url(payment))  # the Sips session starts here
@@ -74,10 +77,17 @@ def test_a_direct_checkout_is_asked_about_once_it_has_expired(make_payment, migr
     payment = make_payment(50_000)
     now = utcnow()
     with session_scope(migrated_db_url) as s:
-        s.add(DirectCheckout(payment_id=payment.id, hosted_checkout_id=f"hc-{uuid.uuid4().hex}",
-                             return_mac_ciphertext="x", redirect_url="http://127.0.0.1/x",
-                             idempotence_key=uuid.uuid4().hex, created_at=now,
-                             expires_at=now + timedelta(minutes=get_settings().direct_checkout_minutes)))
+        s.add(
+            DirectCheckout(
+                payment_id=payment.id,
+                hosted_checkout_id=f"hc-{uuid.uuid4().hex}",
+                return_mac_ciphertext="x",
+                redirect_url="http://127.0.0.1/x",
+                idempotence_key=uuid.uuid4().hex,
+                created_at=now,
+                expires_at=now + timedelta(minutes=get_settings().direct_checkout_minutes),
+            )
+        )
     ends = now + timedelta(minutes=get_settings().direct_checkout_minutes)
     with session_scope(migrated_db_url, write=False) as s:
         assert payment.id not in _sessions_over(s, ends - timedelta(minutes=1), get_settings())
@@ -119,8 +129,15 @@ def test_a_response_sent_while_the_backend_restarts_is_delivered_by_a_later_retr
         assert await notifier.deliver(f"http://127.0.0.1:{port}/notify", {"Data": "d"}, "ref")
         return notifier
 
-    server = uvicorn.Server(uvicorn.Config(Starlette(routes=[Route("/notify", notify, methods=["POST"])]),
-                                           host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            Starlette(routes=[Route("/notify", notify, methods=["POST"])]),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="off",
+        )
+    )
 
     def start_later():
         time.sleep(1.5)

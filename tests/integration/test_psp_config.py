@@ -1,6 +1,7 @@
 """PSP credentials per point of sale: encrypted at rest, validated, scoped to the entity, rotated.
 
 The first half is the historical Sips 2.0 protocol; the Worldline Direct half follows."""
+
 from __future__ import annotations
 
 import logging
@@ -41,9 +42,16 @@ def db(tmp_path, monkeypatch, keys):
         config = s.exec(select(PspConfig).where(PspConfig.pos_id == pos1.id)).one()
         s.delete(config)
         s.flush()
-        s.add(PspConfig(pos_id=pos1.id, protocol="sips2", merchant_id=demo_data.DEMO_MERCHANT_ID,
-                        key_ciphertext=encrypt_secret(demo_data.DEMO_MERCHANT_KEY),
-                        key_hint=demo_data.DEMO_MERCHANT_KEY[-4:], key_version=1))
+        s.add(
+            PspConfig(
+                pos_id=pos1.id,
+                protocol="sips2",
+                merchant_id=demo_data.DEMO_MERCHANT_ID,
+                key_ciphertext=encrypt_secret(demo_data.DEMO_MERCHANT_KEY),
+                key_hint=demo_data.DEMO_MERCHANT_KEY[-4:],
+                key_version=1,
+            )
+        )
     return url
 
 
@@ -72,8 +80,9 @@ def test_database_column_holds_ciphertext_not_the_key(db):
         row = psp_config.create_config(s, vincent, pos2, "002001000000099", KEY, "2", protocol=SIPS)
     assert row.masked_key == "••••••••KEY9" and KEY not in repr(row)
     with session_scope(db) as s:
-        stored = s.exec(text("SELECT key_ciphertext, key_hint, key_version FROM psp_config WHERE pos_id = :p"),
-                        params={"p": pos2}).one()
+        stored = s.exec(
+            text("SELECT key_ciphertext, key_hint, key_version FROM psp_config WHERE pos_id = :p"), params={"p": pos2}
+        ).one()
     assert KEY not in stored[0] and stored[0].startswith("gAAAA")  # a Fernet token
     assert decrypt_secret(stored[0]) == KEY
     assert stored[1] == "KEY9" and stored[2] == 2
@@ -87,7 +96,8 @@ def test_list_is_the_entitys_points_of_sale_searchable_without_case_or_accents(d
     with session_scope(db) as s:
         assert len(psp_config.list_configs(s, vincent)) == 2
         assert [r.pos_name for r in psp_config.list_configs(s, vincent, "VENTE 2 (vincent")] == [
-            "Point de vente 2 (Vincent S.)"]
+            "Point de vente 2 (Vincent S.)"
+        ]
         assert len(psp_config.list_configs(s, vincent, "pôint de vènte")) == 2
         assert psp_config.list_configs(s, vincent, "Audrey") == []
         assert psp_config.list_configs(s, no_option) == []
@@ -97,32 +107,35 @@ def test_list_is_the_entitys_points_of_sale_searchable_without_case_or_accents(d
 def test_unconfigured_choices_are_the_entitys_points_of_sale_without_configuration(db):
     vincent, *_ = _ids(db)
     with session_scope(db) as s:
-        assert [c.name for c in psp_config.unconfigured_points_of_sale(s, vincent)] == [
-            "Point de vente 2 (Vincent S.)"]
+        assert [c.name for c in psp_config.unconfigured_points_of_sale(s, vincent)] == ["Point de vente 2 (Vincent S.)"]
 
 
-@pytest.mark.parametrize("field,pos,merchant,key,version,message", [
-    ("pos_id", "", "002001000000099", KEY, "1", psp_config.MSG_POS_REQUIRED),
-    ("pos_id", "AUDREY", "002001000000099", KEY, "1", psp_config.MSG_POS_FOREIGN),
-    ("pos_id", "POS1", "002001000000099", KEY, "1", psp_config.MSG_POS_TAKEN),
-    ("merchant_id", "POS2", "", KEY, "1", psp_config.MSG_MERCHANT_REQUIRED),
-    ("merchant_id", "POS2", "Bee2LinkTest1", KEY, "1", psp_config.MSG_MERCHANT_FORMAT),
-    ("merchant_id", "POS2", "12345", KEY, "1", psp_config.MSG_MERCHANT_FORMAT),
-    ("merchant_id", "POS2", "1" * 21, KEY, "1", psp_config.MSG_MERCHANT_FORMAT),
-    ("key", "POS2", "002001000000099", "", "1", psp_config.MSG_KEY_REQUIRED),
-    ("key", "POS2", "002001000000099", "   ", "1", psp_config.MSG_KEY_REQUIRED),
-    ("key", "POS2", "002001000000099", " " + KEY, "1", psp_config.MSG_KEY_SPACES),
-    ("key", "POS2", "002001000000099", KEY + " ", "1", psp_config.MSG_KEY_SPACES),
-    ("key", "POS2", "002001000000099", "K" * 257, "1", psp_config.MSG_KEY_TOO_LONG),
-    ("key", "POS2", "002001000000099", "abc\ndef-ghijkl", "1", psp_config.MSG_KEY_CONTROL),
-    ("key_version", "POS2", "002001000000099", KEY, "0", psp_config.MSG_VERSION),
-    ("key_version", "POS2", "002001000000099", KEY, "-1", psp_config.MSG_VERSION),
-    ("key_version", "POS2", "002001000000099", KEY, "1.5", psp_config.MSG_VERSION),
-    ("key_version", "POS2", "002001000000099", KEY, "", psp_config.MSG_VERSION),
-    ("key_version", "POS2", "002001000000099", KEY, "10000", psp_config.MSG_VERSION),
-])
+@pytest.mark.parametrize(
+    "field,pos,merchant,key,version,message",
+    [
+        ("pos_id", "", "002001000000099", KEY, "1", psp_config.MSG_POS_REQUIRED),
+        ("pos_id", "AUDREY", "002001000000099", KEY, "1", psp_config.MSG_POS_FOREIGN),
+        ("pos_id", "POS1", "002001000000099", KEY, "1", psp_config.MSG_POS_TAKEN),
+        ("merchant_id", "POS2", "", KEY, "1", psp_config.MSG_MERCHANT_REQUIRED),
+        ("merchant_id", "POS2", "Bee2LinkTest1", KEY, "1", psp_config.MSG_MERCHANT_FORMAT),
+        ("merchant_id", "POS2", "12345", KEY, "1", psp_config.MSG_MERCHANT_FORMAT),
+        ("merchant_id", "POS2", "1" * 21, KEY, "1", psp_config.MSG_MERCHANT_FORMAT),
+        ("key", "POS2", "002001000000099", "", "1", psp_config.MSG_KEY_REQUIRED),
+        ("key", "POS2", "002001000000099", "   ", "1", psp_config.MSG_KEY_REQUIRED),
+        ("key", "POS2", "002001000000099", " " + KEY, "1", psp_config.MSG_KEY_SPACES),
+        ("key", "POS2", "002001000000099", KEY + " ", "1", psp_config.MSG_KEY_SPACES),
+        ("key", "POS2", "002001000000099", "K" * 257, "1", psp_config.MSG_KEY_TOO_LONG),
+        ("key", "POS2", "002001000000099", "abc\ndef-ghijkl", "1", psp_config.MSG_KEY_CONTROL),
+        ("key_version", "POS2", "002001000000099", KEY, "0", psp_config.MSG_VERSION),
+        ("key_version", "POS2", "002001000000099", KEY, "-1", psp_config.MSG_VERSION),
+        ("key_version", "POS2", "002001000000099", KEY, "1.5", psp_config.MSG_VERSION),
+        ("key_version", "POS2", "002001000000099", KEY, "", psp_config.MSG_VERSION),
+        ("key_version", "POS2", "002001000000099", KEY, "10000", psp_config.MSG_VERSION),
+    ],
+)
 def test_each_invalid_value_is_refused_with_its_message_and_nothing_written(
-        db, field, pos, merchant, key, version, message):
+    db, field, pos, merchant, key, version, message
+):
     vincent, _, pos1, pos2, audrey_pos = _ids(db)
     pos_id = {"": "", "AUDREY": audrey_pos, "POS1": pos1, "POS2": pos2}[pos]
     before = _count(db)
@@ -182,9 +195,11 @@ def test_another_entitys_configuration_is_unknown_for_edit_and_delete(db):
     vincent, _, _, _, audrey_pos = _ids(db)
     with session_scope(db) as s:
         foreign = s.exec(select(PspConfig).where(PspConfig.pos_id == audrey_pos)).one()
-    for action in (lambda s: psp_config.update_config(s, vincent, foreign.id, "002001000000003", "", "1"),
-                   lambda s: psp_config.delete_config(s, vincent, foreign.id),
-                   lambda s: psp_config.get_config(s, vincent, foreign.id)):
+    for action in (
+        lambda s: psp_config.update_config(s, vincent, foreign.id, "002001000000003", "", "1"),
+        lambda s: psp_config.delete_config(s, vincent, foreign.id),
+        lambda s: psp_config.get_config(s, vincent, foreign.id),
+    ):
         with pytest.raises(DomainError, match="n'existe pas"), session_scope(db) as s:
             action(s)
     assert _count(db) == 5
@@ -198,7 +213,9 @@ def test_delete_removes_the_configuration(db):
     with session_scope(db) as s:
         assert s.get(PspConfig, config.id) is None
         assert [c.name for c in psp_config.unconfigured_points_of_sale(s, vincent)] == [
-            "Point de vente 1 (Vincent S.)", "Point de vente 2 (Vincent S.)"]
+            "Point de vente 1 (Vincent S.)",
+            "Point de vente 2 (Vincent S.)",
+        ]
 
 
 def test_short_keys_are_masked_without_a_hint(db):
@@ -253,8 +270,14 @@ def _rotate_cli(url: str, master_keys: str):
     import sys
 
     env = {**os.environ, "REFLEX_DB_URL": url, "EPAY_MASTER_KEYS": master_keys}
-    return subprocess.run([sys.executable, "-m", "epay_app.rotate_keys"], env=env, capture_output=True,
-                          text=True, timeout=60, cwd=database.ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "epay_app.rotate_keys"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=database.ROOT,
+    )
 
 
 def test_rotate_keys_command_reports_the_count_and_refuses_a_wrong_master_key(db, keys):
@@ -304,8 +327,13 @@ def test_a_new_configuration_is_worldline_direct_with_both_secrets_encrypted_and
     assert (row.masked_key, row.masked_webhook_secret) == ("••••••••EF==", "••••••••88==")
     assert API_SECRET not in repr(row) and HOOK_SECRET not in repr(row)
     with session_scope(db) as s:
-        raw = s.exec(text("SELECT protocol, key_ciphertext, webhook_secret_ciphertext, key_hint, "
-                          "webhook_secret_hint FROM psp_config WHERE pos_id = :p"), params={"p": pos2}).one()
+        raw = s.exec(
+            text(
+                "SELECT protocol, key_ciphertext, webhook_secret_ciphertext, key_hint, "
+                "webhook_secret_hint FROM psp_config WHERE pos_id = :p"
+            ),
+            params={"p": pos2},
+        ).one()
     assert raw[0] == "direct"
     assert all(secret not in " ".join(raw) for secret in (API_SECRET, HOOK_SECRET))
     assert raw[1].startswith("gAAAA") and raw[2].startswith("gAAAA")
@@ -313,8 +341,14 @@ def test_a_new_configuration_is_worldline_direct_with_both_secrets_encrypted_and
     # What the payment side gets back (psp_accounts, explicit settings: no process cache).
     with session_scope(db) as s:
         creds = psp_accounts.credentials_for_pos(s, pos2, Settings(master_keys=os.environ["EPAY_MASTER_KEYS"]))
-    assert (creds.protocol, creds.merchant_id, creds.secret_key, creds.api_key_id, creds.webhook_key_id,
-            creds.webhook_secret) == (PspProtocol.DIRECT, PSPID, API_SECRET, API_KEY_ID, HOOK_KEY_ID, HOOK_SECRET)
+    assert (
+        creds.protocol,
+        creds.merchant_id,
+        creds.secret_key,
+        creds.api_key_id,
+        creds.webhook_key_id,
+        creds.webhook_secret,
+    ) == (PspProtocol.DIRECT, PSPID, API_SECRET, API_KEY_ID, HOOK_KEY_ID, HOOK_SECRET)
 
 
 def test_the_list_and_the_edit_form_show_each_configurations_protocol_and_no_secret(db):
@@ -332,34 +366,44 @@ def test_the_list_and_the_edit_form_show_each_configurations_protocol_and_no_sec
 LONG = "x" * 257
 
 
-@pytest.mark.parametrize("field,overrides,message", [
-    ("merchant_id", {"merchant_id": ""}, psp_config.MSG_PSPID_REQUIRED),
-    ("merchant_id", {"merchant_id": "Bee2 Link"}, psp_config.MSG_PSPID_FORMAT),
-    ("merchant_id", {"merchant_id": "Crédit1"}, psp_config.MSG_PSPID_FORMAT),
-    ("merchant_id", {"merchant_id": "a" * 31}, psp_config.MSG_PSPID_FORMAT),
-    ("merchant_id", {"merchant_id": "pspid;drop"}, psp_config.MSG_PSPID_FORMAT),
-    ("api_key_id", {"api_key_id": ""}, psp_config.MSG_API_KEY_ID_REQUIRED),
-    ("api_key_id", {"api_key_id": "47E9 DB5E"}, psp_config.MSG_API_KEY_ID_FORMAT),
-    ("api_key_id", {"api_key_id": "clé-api"}, psp_config.MSG_API_KEY_ID_FORMAT),
-    ("api_key_id", {"api_key_id": "K" * 101}, psp_config.MSG_API_KEY_ID_FORMAT),
-    ("key", {"key": ""}, "La clé API (secret) est obligatoire."),
-    ("key", {"key": "   "}, "La clé API (secret) est obligatoire."),
-    ("key", {"key": " " + API_SECRET}, "La clé API (secret) ne doit pas commencer ni se terminer par un espace."),
-    ("key", {"key": LONG}, "La clé API (secret) ne doit pas dépasser 256 caractères."),
-    ("key", {"key": "abc\x00def-ghijkl"}, "La clé API (secret) contient des caractères non autorisés."),
-    ("webhook_key_id", {"webhook_key_id": ""}, psp_config.MSG_WEBHOOK_KEY_ID_REQUIRED),
-    ("webhook_key_id", {"webhook_key_id": "hook\tkey"}, psp_config.MSG_WEBHOOK_KEY_ID_FORMAT),
-    ("webhook_key_id", {"webhook_key_id": "h" * 101}, psp_config.MSG_WEBHOOK_KEY_ID_FORMAT),
-    ("webhook_secret", {"webhook_secret": ""}, "La clé webhook (secret) est obligatoire."),
-    ("webhook_secret", {"webhook_secret": HOOK_SECRET + " "},
-     "La clé webhook (secret) ne doit pas commencer ni se terminer par un espace."),
-    ("webhook_secret", {"webhook_secret": LONG}, "La clé webhook (secret) ne doit pas dépasser 256 caractères."),
-    ("webhook_secret", {"webhook_secret": "abc\ndef-ghijkl"},
-     "La clé webhook (secret) contient des caractères non autorisés."),
-    ("protocol", {"protocol": "sips1"}, psp_config.MSG_PROTOCOL),
-])
+@pytest.mark.parametrize(
+    "field,overrides,message",
+    [
+        ("merchant_id", {"merchant_id": ""}, psp_config.MSG_PSPID_REQUIRED),
+        ("merchant_id", {"merchant_id": "Bee2 Link"}, psp_config.MSG_PSPID_FORMAT),
+        ("merchant_id", {"merchant_id": "Crédit1"}, psp_config.MSG_PSPID_FORMAT),
+        ("merchant_id", {"merchant_id": "a" * 31}, psp_config.MSG_PSPID_FORMAT),
+        ("merchant_id", {"merchant_id": "pspid;drop"}, psp_config.MSG_PSPID_FORMAT),
+        ("api_key_id", {"api_key_id": ""}, psp_config.MSG_API_KEY_ID_REQUIRED),
+        ("api_key_id", {"api_key_id": "47E9 DB5E"}, psp_config.MSG_API_KEY_ID_FORMAT),
+        ("api_key_id", {"api_key_id": "clé-api"}, psp_config.MSG_API_KEY_ID_FORMAT),
+        ("api_key_id", {"api_key_id": "K" * 101}, psp_config.MSG_API_KEY_ID_FORMAT),
+        ("key", {"key": ""}, "La clé API (secret) est obligatoire."),
+        ("key", {"key": "   "}, "La clé API (secret) est obligatoire."),
+        ("key", {"key": " " + API_SECRET}, "La clé API (secret) ne doit pas commencer ni se terminer par un espace."),
+        ("key", {"key": LONG}, "La clé API (secret) ne doit pas dépasser 256 caractères."),
+        ("key", {"key": "abc\x00def-ghijkl"}, "La clé API (secret) contient des caractères non autorisés."),
+        ("webhook_key_id", {"webhook_key_id": ""}, psp_config.MSG_WEBHOOK_KEY_ID_REQUIRED),
+        ("webhook_key_id", {"webhook_key_id": "hook\tkey"}, psp_config.MSG_WEBHOOK_KEY_ID_FORMAT),
+        ("webhook_key_id", {"webhook_key_id": "h" * 101}, psp_config.MSG_WEBHOOK_KEY_ID_FORMAT),
+        ("webhook_secret", {"webhook_secret": ""}, "La clé webhook (secret) est obligatoire."),
+        (
+            "webhook_secret",
+            {"webhook_secret": HOOK_SECRET + " "},
+            "La clé webhook (secret) ne doit pas commencer ni se terminer par un espace.",
+        ),
+        ("webhook_secret", {"webhook_secret": LONG}, "La clé webhook (secret) ne doit pas dépasser 256 caractères."),
+        (
+            "webhook_secret",
+            {"webhook_secret": "abc\ndef-ghijkl"},
+            "La clé webhook (secret) contient des caractères non autorisés.",
+        ),
+        ("protocol", {"protocol": "sips1"}, psp_config.MSG_PROTOCOL),
+    ],
+)
 def test_each_invalid_direct_value_is_refused_with_its_french_message_and_nothing_written(
-        db, field, overrides, message):
+    db, field, overrides, message
+):
     vincent, _, _, pos2, _ = _ids(db)
     before = _count(db)
     with pytest.raises(ValidationError) as caught:
@@ -373,8 +417,14 @@ def test_every_direct_error_is_reported_at_once_and_the_key_version_does_not_app
     vincent, *_ = _ids(db)
     with pytest.raises(ValidationError) as caught, session_scope(db) as s:
         psp_config.create_config(s, vincent, "", "", "", "not a version")
-    assert set(caught.value.errors) == {"pos_id", "merchant_id", "key", "api_key_id", "webhook_key_id",
-                                        "webhook_secret"}
+    assert set(caught.value.errors) == {
+        "pos_id",
+        "merchant_id",
+        "key",
+        "api_key_id",
+        "webhook_key_id",
+        "webhook_secret",
+    }
 
 
 def test_a_direct_configuration_is_scoped_to_the_admins_entity_and_its_option(db):
@@ -394,17 +444,40 @@ def test_editing_a_direct_configuration_with_empty_secrets_keeps_both(db):
     row = _create_direct(db, pos2, vincent)
     before = _stored(db, pos2)
     with session_scope(db) as s:
-        edited = psp_config.update_config(s, vincent, row.id, "Bee2LinkTest2", "", "",
-                                          api_key_id="NEWKEYID", webhook_key_id="NEWHOOKID", webhook_secret="")
+        edited = psp_config.update_config(
+            s,
+            vincent,
+            row.id,
+            "Bee2LinkTest2",
+            "",
+            "",
+            api_key_id="NEWKEYID",
+            webhook_key_id="NEWHOOKID",
+            webhook_secret="",
+        )
     assert (edited.protocol, edited.merchant_id, edited.api_key_id, edited.webhook_key_id) == (
-        PspProtocol.DIRECT, "Bee2LinkTest2", "NEWKEYID", "NEWHOOKID")
+        PspProtocol.DIRECT,
+        "Bee2LinkTest2",
+        "NEWKEYID",
+        "NEWHOOKID",
+    )
     after = _stored(db, pos2)
     assert (after.key_ciphertext, after.webhook_secret_ciphertext) == (
-        before.key_ciphertext, before.webhook_secret_ciphertext)
+        before.key_ciphertext,
+        before.webhook_secret_ciphertext,
+    )
     # A new webhook secret alone replaces that one only.
     with session_scope(db) as s:
-        psp_config.update_config(s, vincent, row.id, "Bee2LinkTest2", "", api_key_id="NEWKEYID",
-                                 webhook_key_id="NEWHOOKID", webhook_secret="another-webhook-secret-WXYZ")
+        psp_config.update_config(
+            s,
+            vincent,
+            row.id,
+            "Bee2LinkTest2",
+            "",
+            api_key_id="NEWKEYID",
+            webhook_key_id="NEWHOOKID",
+            webhook_secret="another-webhook-secret-WXYZ",
+        )
     again = _stored(db, pos2)
     assert again.key_ciphertext == before.key_ciphertext
     assert decrypt_secret(again.webhook_secret_ciphertext) == "another-webhook-secret-WXYZ"
@@ -415,25 +488,41 @@ def test_switching_a_sips_configuration_to_direct_requires_the_direct_secrets(db
     vincent, _, pos1, *_ = _ids(db)
     sips = _stored(db, pos1)
     with pytest.raises(ValidationError) as caught, session_scope(db) as s:
-        psp_config.update_config(s, vincent, sips.id, PSPID, "", protocol="direct", api_key_id=API_KEY_ID,
-                                 webhook_key_id=HOOK_KEY_ID, webhook_secret="")
-    assert caught.value.errors == {"key": "La clé API (secret) est obligatoire.",
-                                   "webhook_secret": "La clé webhook (secret) est obligatoire."}
+        psp_config.update_config(
+            s,
+            vincent,
+            sips.id,
+            PSPID,
+            "",
+            protocol="direct",
+            api_key_id=API_KEY_ID,
+            webhook_key_id=HOOK_KEY_ID,
+            webhook_secret="",
+        )
+    assert caught.value.errors == {
+        "key": "La clé API (secret) est obligatoire.",
+        "webhook_secret": "La clé webhook (secret) est obligatoire.",
+    }
     unchanged = _stored(db, pos1)
     assert (unchanged.protocol, unchanged.merchant_id, unchanged.key_ciphertext) == (
-        "sips2", sips.merchant_id, sips.key_ciphertext)
+        "sips2",
+        sips.merchant_id,
+        sips.key_ciphertext,
+    )
 
     with session_scope(db) as s:
         row = psp_config.update_config(s, vincent, sips.id, PSPID, API_SECRET, protocol="direct", **DIRECT)
-    assert (row.protocol, row.merchant_id, row.masked_webhook_secret) == (
-        PspProtocol.DIRECT, PSPID, "••••••••88==")
+    assert (row.protocol, row.merchant_id, row.masked_webhook_secret) == (PspProtocol.DIRECT, PSPID, "••••••••88==")
     switched = _stored(db, pos1)
     assert switched.protocol == "direct"
     assert decrypt_secret(switched.key_ciphertext) == API_SECRET
     assert decrypt_secret(switched.webhook_secret_ciphertext) == HOOK_SECRET
     # The Sips merchant and key are kept: Sips-era payments are refunded through Sips Office.
     assert (switched.sips_merchant_id, switched.sips_key_ciphertext, switched.sips_key_version) == (
-        sips.merchant_id, sips.key_ciphertext, sips.key_version)
+        sips.merchant_id,
+        sips.key_ciphertext,
+        sips.key_version,
+    )
     with session_scope(db) as s:
         kept = psp_accounts.credentials_for_pos(s, pos1, protocol=PspProtocol.SIPS2)
         today = psp_accounts.credentials_for_pos(s, pos1)
@@ -450,10 +539,18 @@ def test_switching_back_to_sips_requires_the_sips_key_and_forgets_the_direct_key
     with session_scope(db) as s:
         back = psp_config.update_config(s, vincent, row.id, "002001000000099", KEY, "2", protocol=SIPS)
     assert (back.protocol, back.key_version, back.api_key_id, back.masked_webhook_secret) == (
-        PspProtocol.SIPS2, 2, "", "")
+        PspProtocol.SIPS2,
+        2,
+        "",
+        "",
+    )
     stored = _stored(db, pos2)
-    assert (stored.api_key_id, stored.webhook_key_id, stored.webhook_secret_ciphertext,
-            stored.webhook_secret_hint) == ("", "", "", "")
+    assert (stored.api_key_id, stored.webhook_key_id, stored.webhook_secret_ciphertext, stored.webhook_secret_hint) == (
+        "",
+        "",
+        "",
+        "",
+    )
     assert decrypt_secret(stored.key_ciphertext) == KEY
 
 
@@ -463,8 +560,10 @@ def test_an_edit_without_a_protocol_keeps_the_configurations_protocol(db):
     with session_scope(db) as s:
         sips_id = s.exec(select(PspConfig.id).where(PspConfig.pos_id == pos1)).one()
         assert psp_config.update_config(s, vincent, sips_id, "002001000000002", "", "1").protocol is PspProtocol.SIPS2
-        assert psp_config.update_config(s, vincent, direct.id, PSPID, "", **{
-            **DIRECT, "webhook_secret": ""}).protocol is PspProtocol.DIRECT
+        assert (
+            psp_config.update_config(s, vincent, direct.id, PSPID, "", **{**DIRECT, "webhook_secret": ""}).protocol
+            is PspProtocol.DIRECT
+        )
 
 
 def test_another_entitys_configuration_cannot_be_switched_to_direct(db):
@@ -505,8 +604,10 @@ def test_rotation_reencrypts_the_direct_api_and_webhook_secrets_too(db, keys):
     assert decrypt_secret(after.webhook_secret_ciphertext, only_new) == HOOK_SECRET
     # Sips rows have no webhook secret: it stays empty rather than becoming a token of "".
     with session_scope(db) as s:
-        assert s.exec(select(func.count()).select_from(PspConfig)
-                      .where(PspConfig.webhook_secret_ciphertext != "")).one() == 1
+        assert (
+            s.exec(select(func.count()).select_from(PspConfig).where(PspConfig.webhook_secret_ciphertext != "")).one()
+            == 1
+        )
 
 
 def test_rotation_is_all_or_nothing_when_only_a_webhook_secret_cannot_be_opened(db, keys):
@@ -522,8 +623,9 @@ def test_rotation_is_all_or_nothing_when_only_a_webhook_secret_cannot_be_opened(
     with pytest.raises(MasterKeyError), session_scope(db) as s:
         psp_config.rotate_all(s, _settings(f"{new_key},{old_key}"))
     with session_scope(db) as s:
-        assert sorted((c.id, c.key_ciphertext, c.webhook_secret_ciphertext)
-                      for c in s.exec(select(PspConfig))) == before
+        assert (
+            sorted((c.id, c.key_ciphertext, c.webhook_secret_ciphertext) for c in s.exec(select(PspConfig))) == before
+        )
 
 
 def test_rotate_keys_command_reencrypts_direct_secrets(db, keys):
@@ -551,9 +653,16 @@ def test_rotation_reencrypts_the_kept_sips_key_and_the_checkouts_returnmac(db, k
     with session_scope(db) as s:
         psp_config.update_config(s, vincent, _stored(db, pos1).id, PSPID, API_SECRET, protocol="direct", **DIRECT)
         payment = s.exec(select(EPayment)).first()
-        s.add(DirectCheckout(payment_id=payment.id, hosted_checkout_id="4306873688", redirect_url="https://x/",
-                             return_mac_ciphertext=encrypt_secret("ab874513-9f40-4ca0-a7c7-8dc14bc4e09d"),
-                             idempotence_key="k1", expires_at=utcnow() + timedelta(minutes=30)))
+        s.add(
+            DirectCheckout(
+                payment_id=payment.id,
+                hosted_checkout_id="4306873688",
+                redirect_url="https://x/",
+                return_mac_ciphertext=encrypt_secret("ab874513-9f40-4ca0-a7c7-8dc14bc4e09d"),
+                idempotence_key="k1",
+                expires_at=utcnow() + timedelta(minutes=30),
+            )
+        )
     with session_scope(db) as s:
         psp_config.rotate_all(s, _settings(f"{new_key},{old_key}"))
     only_new = _settings(new_key)

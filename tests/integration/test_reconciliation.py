@@ -1,5 +1,6 @@
 """F-61 over real HTTP: the sandbox PSP drops its automatic response, the customer never comes
 back to our return page, and the reconciliation job repairs the status from getTransactionData."""
+
 from __future__ import annotations
 
 import os
@@ -30,8 +31,7 @@ LATER = timedelta(minutes=21)  # the PSP session (15 min) is surely over
 
 
 def _drop_automatic_response(sandbox, payment):
-    r = httpx.post(f"{sandbox}/_sandbox/faults",
-                   json={"transactionReference": payment.psp_reference, "drop": True})
+    r = httpx.post(f"{sandbox}/_sandbox/faults", json={"transactionReference": payment.psp_reference, "drop": True})
     assert r.status_code == 200, r.text
 
 
@@ -55,8 +55,7 @@ def _checked_at(db, payment_id):
 
 def _events(db, payment_id):
     db.rollback()
-    return db.exec(select(EPaymentEvent).where(EPaymentEvent.payment_id == payment_id)
-                   .order_by(EPaymentEvent.id)).all()
+    return db.exec(select(EPaymentEvent).where(EPaymentEvent.payment_id == payment_id).order_by(EPaymentEvent.id)).all()
 
 
 def _mails(db, payment_id):
@@ -81,7 +80,11 @@ def test_lost_automatic_response_is_repaired_once(sandbox, psp_customer, make_pa
     assert report.changed[payment.reference] == "autorise"
     [event] = _events(db, payment.id)
     assert (event.source, event.from_status, event.to_status, event.psp_code) == (
-        "psp:reconciliation", "envoye", "autorise", "00")
+        "psp:reconciliation",
+        "envoye",
+        "autorise",
+        "00",
+    )
     assert '"transactionStatus": "TO_CAPTURE"' in event.raw or "TO_CAPTURE" in event.raw
     assert _mails(db, payment.id) == ["payment_confirmation"]
 
@@ -91,8 +94,7 @@ def test_lost_automatic_response_is_repaired_once(sandbox, psp_customer, make_pa
     assert snapshot(migrated_db_url) == before
 
 
-def test_a_late_callback_after_reconciliation_changes_nothing(sandbox, api_server, psp_customer,
-                                                              make_payment, db):
+def test_a_late_callback_after_reconciliation_changes_nothing(sandbox, api_server, psp_customer, make_payment, db):
     payment = make_payment()
     _drop_automatic_response(sandbox, payment)
     _pay_and_leave(psp_customer, payment)
@@ -104,8 +106,9 @@ def test_a_late_callback_after_reconciliation_changes_nothing(sandbox, api_serve
     assert _mails(db, payment.id) == ["payment_confirmation"]
 
 
-@pytest.mark.parametrize("card, code, status", [("4100000000000005", "05", "rejete"),
-                                               ("4100000000000099", "99", "erreur")])
+@pytest.mark.parametrize(
+    "card, code, status", [("4100000000000005", "05", "rejete"), ("4100000000000099", "99", "erreur")]
+)
 def test_refused_payment_whose_response_was_lost(sandbox, psp_customer, make_payment, db, card, code, status):
     payment = make_payment()
     _drop_automatic_response(sandbox, payment)
@@ -129,8 +132,7 @@ def test_cancelled_on_the_hosted_page_becomes_annule(sandbox, psp_customer, make
     assert _stored(db, payment.id).status == "annule"
 
 
-def test_a_payment_made_after_its_order_was_cancelled_becomes_a_rembourser(sandbox, psp_customer,
-                                                                          make_payment, db):
+def test_a_payment_made_after_its_order_was_cancelled_becomes_a_rembourser(sandbox, psp_customer, make_payment, db):
     payment = make_payment()
     _drop_automatic_response(sandbox, payment)
     _pay_and_leave(psp_customer, payment)
@@ -185,7 +187,12 @@ def test_command_line_once(sandbox, psp_customer, make_payment, db):
     _pay_and_leave(psp_customer, payment)
     done = subprocess.run(
         [sys.executable, "-m", "epay_app.services.reconciliation", "--once", "--older-than-minutes", "0"],
-        cwd=ROOT, env=dict(os.environ), capture_output=True, text=True, timeout=120)
+        cwd=ROOT,
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert f"{payment.reference} → autorise" in done.stdout
     assert _stored(db, payment.id).status == "autorise"

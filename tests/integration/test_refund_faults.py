@@ -6,6 +6,7 @@ The app talks to tests.support.flaky_office, which forwards to the sandbox or fa
 and counts what reached the sandbox; the sandbox's own `office_lost_response` knob plays the
 "done, then 503" answer.
 """
+
 from __future__ import annotations
 
 import threading
@@ -45,6 +46,7 @@ def office(_running_office, sandbox):
 def to_refund(make_payment, psp_customer, sandbox):
     """A payment paid on the sandbox's page, its order then cancelled: "À rembourser".
     remitted=True: the sandbox has remitted it (refund); False: still to capture (cancel)."""
+
     def make(remitted: bool, amount_cents: int = 50_000) -> EPayment:
         payment = make_payment(amount_cents)
         page = psp_customer.open_link(pay_url(payment))
@@ -54,6 +56,7 @@ def to_refund(make_payment, psp_customer, sandbox):
         with session_scope() as session:
             assert len(cancel_order_payment(session, payment.order_id, "Directeur Test")) == 1
         return payment
+
     return make
 
 
@@ -66,8 +69,9 @@ def _refund(payment_id: int, office_url: str, timeout: float = 5.0):
 def _stored(payment_id: int):
     with session_scope(write=False) as session:
         payment = session.get(EPayment, payment_id)
-        events = session.exec(select(EPaymentEvent).where(EPaymentEvent.payment_id == payment_id)
-                              .order_by(EPaymentEvent.id)).all()
+        events = session.exec(
+            select(EPaymentEvent).where(EPaymentEvent.payment_id == payment_id).order_by(EPaymentEvent.id)
+        ).all()
         return payment, list(events)
 
 
@@ -80,15 +84,19 @@ FAULTS = {
     "office_503": ({"refund": "503", "cancel": "503", "getTransactionData": "503"}, {}, "HTTP 503"),
     "office_timeout": ({"refund": "hang", "cancel": "hang", "getTransactionData": "hang"}, {}, "injoignable"),
     "done_then_503": ({"getTransactionData": "503"}, {"office_lost_response": True}, "HTTP 503"),
-    "done_then_timeout": ({"refund": "forward_hang", "cancel": "forward_hang", "getTransactionData": "hang"},
-                          {}, "injoignable"),
+    "done_then_timeout": (
+        {"refund": "forward_hang", "cancel": "forward_hang", "getTransactionData": "hang"},
+        {},
+        "injoignable",
+    ),
 }
 
 
 @pytest.mark.parametrize("remitted", [True, False], ids=["refund", "cancel"])
 @pytest.mark.parametrize("fault", sorted(FAULTS))
 def test_office_failure_keeps_to_refund_and_the_retry_gives_money_back_once(
-        fault, remitted, office, to_refund, sandbox):
+    fault, remitted, office, to_refund, sandbox
+):
     behaviours, knobs, error_words = FAULTS[fault]
     payment = to_refund(remitted)
     before = _sandbox_txn(sandbox, payment)
@@ -113,8 +121,10 @@ def test_office_failure_keeps_to_refund_and_the_retry_gives_money_back_once(
     assert retried.ok and retried.status.value == "rembourse"
     stored, events = _stored(payment.id)
     assert (stored.status, stored.psp_last_error) == ("rembourse", "")
-    assert [(e.from_status, e.to_status) for e in events if e.from_status != e.to_status][-1] == \
-        ("a_rembourser", "rembourse")
+    assert [(e.from_status, e.to_status) for e in events if e.from_status != e.to_status][-1] == (
+        "a_rembourser",
+        "rembourse",
+    )
 
     # Exactly one operation carried out at the PSP, none asked for after it, the money back once.
     [applied] = office.applied()
@@ -139,8 +149,7 @@ def test_two_retries_at_once_after_a_lost_answer_give_money_back_once(office, to
     assert not _refund(payment.id, office.base, timeout=TIMEOUT).ok
     office.set()
     results = []
-    threads = [threading.Thread(target=lambda: results.append(_refund(payment.id, office.base)))
-               for _ in range(2)]
+    threads = [threading.Thread(target=lambda: results.append(_refund(payment.id, office.base))) for _ in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -1,4 +1,5 @@
 """Refund (F-35), order cancellation (F-26) and status query against the sandbox's Office API."""
+
 from __future__ import annotations
 
 import socket
@@ -22,6 +23,7 @@ pytestmark = pytest.mark.usefixtures("sandbox", "api_server")
 @pytest.fixture
 def authorised(make_payment, psp_customer):
     """A payment paid with the accepted card, then its order cancelled: "À rembourser"."""
+
     def make(amount_cents=50_000, cancel_order=True) -> EPayment:
         payment = make_payment(amount_cents)
         page = psp_customer.open_link(pay_url(payment))
@@ -31,6 +33,7 @@ def authorised(make_payment, psp_customer):
                 moved = cancel_order_payment(session, payment.order_id, "Directeur Test")
             assert [p.id for p in moved] == [payment.id]
         return payment
+
     return make
 
 
@@ -52,8 +55,9 @@ def _sandbox_txn(sandbox, payment):
 def _stored(payment_id):
     with session_scope(write=False) as session:
         payment = session.get(EPayment, payment_id)
-        events = session.exec(select(EPaymentEvent).where(EPaymentEvent.payment_id == payment_id)
-                              .order_by(EPaymentEvent.id)).all()
+        events = session.exec(
+            select(EPaymentEvent).where(EPaymentEvent.payment_id == payment_id).order_by(EPaymentEvent.id)
+        ).all()
         return payment, list(events)
 
 
@@ -85,8 +89,9 @@ def test_refund_after_remittance_refunds_the_captured_amount(sandbox, authorised
 def test_psp_down_keeps_a_rembourser_and_the_retry_refunds_once(sandbox, authorised):
     payment = authorised()
     httpx.post(f"{sandbox}/_sandbox/remit", json={"transactionReference": payment.psp_reference})
-    dead = get_settings().model_copy(update={"psp_office_url": f"http://127.0.0.1:{_unused_port()}",
-                                             "psp_timeout_seconds": 2})
+    dead = get_settings().model_copy(
+        update={"psp_office_url": f"http://127.0.0.1:{_unused_port()}", "psp_timeout_seconds": 2}
+    )
     failed = _refund(payment.id, settings=dead)
     assert not failed.ok and "échoué" in failed.message
     stored, events = _stored(payment.id)
@@ -102,8 +107,9 @@ def test_psp_down_keeps_a_rembourser_and_the_retry_refunds_once(sandbox, authori
 def test_lost_refund_answer_is_checked_not_repeated(sandbox, authorised):
     payment = authorised()
     httpx.post(f"{sandbox}/_sandbox/remit", json={"transactionReference": payment.psp_reference})
-    httpx.post(f"{sandbox}/_sandbox/faults",
-               json={"transactionReference": payment.psp_reference, "office_lost_response": True})
+    httpx.post(
+        f"{sandbox}/_sandbox/faults", json={"transactionReference": payment.psp_reference, "office_lost_response": True}
+    )
     result = _refund(payment.id)  # the PSP refunds, then answers 503
     assert result.ok
     assert _sandbox_txn(sandbox, payment)["refunded_amount"] == payment.amount_cents

@@ -1,5 +1,6 @@
 """e-Réservation on a real database (SQLite, and PostgreSQL when available): validation, the
 block and its race, lapses by time and by payment outcome, refunds when the sale does not happen."""
+
 from __future__ import annotations
 
 import itertools
@@ -16,8 +17,19 @@ from epay_app.domain.references import TransactionReference
 from epay_app.domain.statuses import PaymentStatus as S
 from epay_app.config import get_settings
 from epay_app.models import (
-    Customer, DealerGroup, Entity, EPayment, EPaymentEvent, Offer, Opportunity, PointOfSale, PspConfig,
-    ReservationAttempt, SalesOrder, User, Vehicle,
+    Customer,
+    DealerGroup,
+    Entity,
+    EPayment,
+    EPaymentEvent,
+    Offer,
+    Opportunity,
+    PointOfSale,
+    PspConfig,
+    ReservationAttempt,
+    SalesOrder,
+    User,
+    Vehicle,
 )
 from epay_app.models import OutboxMail
 from epay_app.services import reservations as resa
@@ -26,10 +38,20 @@ from epay_app.services.payments import change_status, lock_payment
 T0 = datetime(2024, 12, 16, 15, 32, tzinfo=timezone.utc)  # 16/12/2024 à 16h32 in Paris
 HOLD = timedelta(minutes=30)  # EPAY_RESERVATION_HOLD_MINUTES: an unpaid reservation holds the vehicle this long
 _ADDRESSES = (f"198.51.100.{n}" for n in itertools.count(1))  # a new client address per reservation
-VISITOR = {"civility": "M.", "last_name": "Marie", "first_name": "Jean", "email": "Jean.Marie@Example.com",
-           "phone": "06 12 34 56 78"}
-OTHER = {"civility": "Mme.", "last_name": "Durand", "first_name": "Léa", "email": "lea.durand@example.com",
-         "phone": "+33 7 11 22 33 44"}
+VISITOR = {
+    "civility": "M.",
+    "last_name": "Marie",
+    "first_name": "Jean",
+    "email": "Jean.Marie@Example.com",
+    "phone": "06 12 34 56 78",
+}
+OTHER = {
+    "civility": "Mme.",
+    "last_name": "Durand",
+    "first_name": "Léa",
+    "email": "lea.durand@example.com",
+    "phone": "+33 7 11 22 33 44",
+}
 
 
 def _visitor(n: int) -> dict:
@@ -55,8 +77,9 @@ def _reserve(url, vehicle_id, form=VISITOR, now=T0, client=None):
 
 def _counts(url):
     with session_scope(url, write=False) as s:
-        return tuple(s.exec(select(func.count()).select_from(m)).one()
-                     for m in (Customer, Opportunity, EPayment, EPaymentEvent))
+        return tuple(
+            s.exec(select(func.count()).select_from(m)).one() for m in (Customer, Opportunity, EPayment, EPaymentEvent)
+        )
 
 
 def _vehicle(url, vehicle_id):
@@ -79,11 +102,15 @@ def _set_status(url, payment_id, status, hook=True):
 
 # --- Validation ---------------------------------------------------------------------------------
 
+
 def test_invalid_form_gives_french_field_errors_and_writes_nothing(url, vehicle_id):
     before = _counts(url)
     with pytest.raises(ValidationError) as caught:
-        _reserve(url, vehicle_id, {"civility": "Dr", "last_name": "", "first_name": "Jean3",
-                                   "email": "jean.marie@", "phone": "12"})
+        _reserve(
+            url,
+            vehicle_id,
+            {"civility": "Dr", "last_name": "", "first_name": "Jean3", "email": "jean.marie@", "phone": "12"},
+        )
     assert caught.value.errors == {
         "civility": "Veuillez choisir la civilité (M. ou Mme.).",
         "last_name": "Le nom est obligatoire.",
@@ -101,6 +128,7 @@ def test_invalid_form_gives_french_field_errors_and_writes_nothing(url, vehicle_
 
 
 # --- Reserving ----------------------------------------------------------------------------------
+
 
 def test_reservation_creates_a_complete_payment_and_blocks_the_vehicle(url, vehicle_id):
     before_customers = _counts(url)[0]
@@ -125,7 +153,12 @@ def test_reservation_creates_a_complete_payment_and_blocks_the_vehicle(url, vehi
     assert (pos.number, entity.number) == (61, 45)
     assert (seller.first_name, seller.group_type) == ("Claire", "chef des ventes")
     assert (customer.civility, customer.first_name, customer.last_name, customer.email, customer.phone) == (
-        "M.", "Jean", "MARIE", "jean.marie@example.com", "0612345678")
+        "M.",
+        "Jean",
+        "MARIE",
+        "jean.marie@example.com",
+        "0612345678",
+    )
     assert as_utc(pay.link_expires_at) == T0 + HOLD
     assert [(e.from_status, e.to_status, e.source) for e in events] == [(None, "envoye", "e-réservation")]
     vehicle = _vehicle(url, vehicle_id)
@@ -177,8 +210,9 @@ def test_eight_visitors_racing_for_one_vehicle_give_exactly_one_reservation(url,
         thread.join(60)
     assert crashed == [] and len(won) == 1 and len(lost) == 7
     with session_scope(url, write=False) as s:
-        payments = s.exec(select(EPayment).where(EPayment.vehicle_id == vehicle_id,
-                                                 EPayment.kind == "reservation")).all()
+        payments = s.exec(
+            select(EPayment).where(EPayment.vehicle_id == vehicle_id, EPayment.kind == "reservation")
+        ).all()
         assert [p.id for p in payments] == [won[0].payment_id]
         assert s.get(Vehicle, vehicle_id).reservation_payment_id == won[0].payment_id
 
@@ -188,8 +222,15 @@ def test_visitors_reserving_different_vehicles_at_once_get_distinct_opportunity_
         ceed = s.exec(select(Vehicle).where(Vehicle.plate == "DF231LM")).one()
         ids = []
         for n in range(4):
-            clone = Vehicle(pos_id=ceed.pos_id, make="KIA", model="CEED", version=f"copie {n}",
-                            condition="Occasion", price_cents=2_000_000, published=True)
+            clone = Vehicle(
+                pos_id=ceed.pos_id,
+                make="KIA",
+                model="CEED",
+                version=f"copie {n}",
+                condition="Occasion",
+                price_cents=2_000_000,
+                published=True,
+            )
             s.add(clone)
             s.flush()
             ids.append(clone.id)
@@ -230,6 +271,7 @@ def test_reservation_is_not_offered_without_settings_option_or_psp(url, vehicle_
 
 # --- Lapses -------------------------------------------------------------------------------------
 
+
 def test_an_unpaid_block_lapses_when_its_time_runs_out(url, vehicle_id):
     reservation = _reserve(url, vehicle_id)
     with session_scope(url) as s:
@@ -242,8 +284,9 @@ def test_an_unpaid_block_lapses_when_its_time_runs_out(url, vehicle_id):
     pay = _payment(url, reservation.payment_id)
     assert pay.status == S.ANNULE.value
     with session_scope(url, write=False) as s:
-        last = s.exec(select(EPaymentEvent).where(EPaymentEvent.payment_id == pay.id)
-                      .order_by(EPaymentEvent.id.desc())).first()
+        last = s.exec(
+            select(EPaymentEvent).where(EPaymentEvent.payment_id == pay.id).order_by(EPaymentEvent.id.desc())
+        ).first()
     assert (last.from_status, last.to_status, last.source) == ("envoye", "annule", "système")
     second = _reserve(url, vehicle_id, OTHER, now=T0 + timedelta(minutes=31))
     assert _vehicle(url, vehicle_id).reservation_payment_id == second.payment_id
@@ -301,6 +344,7 @@ def test_a_payment_authorised_after_the_vehicle_went_to_someone_else_is_to_be_re
 
 # --- The sale does not happen -------------------------------------------------------------------
 
+
 def test_a_lost_opportunity_turns_the_paid_reservation_into_a_refund(url, vehicle_id):
     reservation = _reserve(url, vehicle_id)
     _set_status(url, reservation.payment_id, S.AUTORISE)
@@ -311,8 +355,9 @@ def test_a_lost_opportunity_turns_the_paid_reservation_into_a_refund(url, vehicl
     assert pay.status == S.A_REMBOURSER.value and pay.refund_requested_at is not None
     with session_scope(url, write=False) as s:
         assert s.get(Opportunity, pay.opportunity_id).status == "perdue"
-        last = s.exec(select(EPaymentEvent).where(EPaymentEvent.payment_id == pay.id)
-                      .order_by(EPaymentEvent.id.desc())).first()
+        last = s.exec(
+            select(EPaymentEvent).where(EPaymentEvent.payment_id == pay.id).order_by(EPaymentEvent.id.desc())
+        ).first()
     assert (last.from_status, last.to_status, last.actor) == ("autorise", "a_rembourser", "Claire DUBOIS")
     assert _vehicle(url, vehicle_id).reserved_until is None
 
@@ -346,8 +391,9 @@ def test_an_authorised_reservation_mails_the_visitor_and_the_point_of_sale_once(
     with session_scope(url) as s:  # a replayed hook queues nothing new
         resa.after_status_change(s, lock_payment(s, reservation.payment_id), now=T0 + timedelta(minutes=6))
     with session_scope(url, write=False) as s:
-        mails = s.exec(select(OutboxMail).where(OutboxMail.payment_id == reservation.payment_id)
-                       .order_by(OutboxMail.id)).all()
+        mails = s.exec(
+            select(OutboxMail).where(OutboxMail.payment_id == reservation.payment_id).order_by(OutboxMail.id)
+        ).all()
     by_kind = {m.kind: m for m in mails}
     assert len(mails) == len(by_kind)  # one of each kind, whatever the replays
     assert {"reservation_confirmation", "reservation_staff_notification"} <= set(by_kind)
@@ -384,11 +430,22 @@ def test_a_payment_authorised_after_its_hold_lapsed_takes_the_vehicle_if_still_f
 
 # --- Limits of the public form (issue 12) -------------------------------------------------------
 
+
 def _published_clones(url, count: int) -> list[int]:
     with session_scope(url) as s:
         ceed = s.exec(select(Vehicle).where(Vehicle.plate == "DF231LM")).one()
-        clones = [Vehicle(pos_id=ceed.pos_id, make="KIA", model="CEED", version=f"copie {n}",
-                          condition="Occasion", price_cents=2_000_000, published=True) for n in range(count)]
+        clones = [
+            Vehicle(
+                pos_id=ceed.pos_id,
+                make="KIA",
+                model="CEED",
+                version=f"copie {n}",
+                condition="Occasion",
+                price_cents=2_000_000,
+                published=True,
+            )
+            for n in range(count)
+        ]
         s.add_all(clones)
         s.flush()
         return [v.id for v in clones]
@@ -402,10 +459,12 @@ def _attempts(url) -> int:
 @pytest.fixture
 def limits(monkeypatch):
     """Set the form limits through the environment, as in production."""
+
     def apply(**values):
         for name, value in values.items():
             monkeypatch.setenv(f"EPAY_{name.upper()}", str(value))
         get_settings.cache_clear()
+
     yield apply
     monkeypatch.undo()
     get_settings.cache_clear()
@@ -425,8 +484,9 @@ def test_twenty_anonymous_reservations_in_a_minute_are_limited_then_the_vehicles
     assert "Trop de réservations" in refused[0] and "point de vente" in refused[0]
     with session_scope(url, write=False) as s:
         held = s.exec(select(Vehicle.id).where(Vehicle.id.in_(vehicle_ids), Vehicle.reserved_until.is_not(None))).all()
-        mails = s.exec(select(func.count()).select_from(OutboxMail)
-                       .where(OutboxMail.kind == "reservation_request")).one()
+        mails = s.exec(
+            select(func.count()).select_from(OutboxMail).where(OutboxMail.kind == "reservation_request")
+        ).one()
     assert sorted(held) == sorted(vehicle_ids[:3]) and mails == 3 and _attempts(url) == 3
     # Another connection is not affected.
     _reserve(url, vehicle_ids[3], _visitor(99), now=T0 + timedelta(minutes=1), client="203.0.113.8")
@@ -482,6 +542,7 @@ def test_the_hold_is_a_setting_and_never_longer_than_the_groups_block(url, vehic
 
 # --- Who the visitor is (issue 12) --------------------------------------------------------------
 
+
 def _customer_of(url, reservation):
     with session_scope(url, write=False) as s:
         return s.get(Customer, _payment(url, reservation.payment_id).customer_id)
@@ -491,40 +552,67 @@ def test_an_existing_customers_email_alone_makes_a_new_prospect_and_leaves_the_c
     with session_scope(url, write=False) as s:
         pons = s.exec(select(Customer).where(Customer.email == "patrick.pons@example.com")).one()
         pons_before = pons.model_dump()
-        pons_opportunities = s.exec(select(func.count()).select_from(Opportunity)
-                                    .where(Opportunity.customer_id == pons.id)).one()
-    stranger = {"civility": "M.", "last_name": "Intrus", "first_name": "Marc",
-                "email": "Patrick.Pons@example.com", "phone": "06 99 99 99 99"}
+        pons_opportunities = s.exec(
+            select(func.count()).select_from(Opportunity).where(Opportunity.customer_id == pons.id)
+        ).one()
+    stranger = {
+        "civility": "M.",
+        "last_name": "Intrus",
+        "first_name": "Marc",
+        "email": "Patrick.Pons@example.com",
+        "phone": "06 99 99 99 99",
+    }
     reservation = _reserve(url, vehicle_id, stranger)
     customer = _customer_of(url, reservation)
     assert customer.id != pons_before["id"]
     assert (customer.last_name, customer.first_name, customer.phone) == ("INTRUS", "Marc", "0699999999")
     with session_scope(url, write=False) as s:
         assert s.get(Customer, pons_before["id"]).model_dump() == pons_before
-        assert s.exec(select(func.count()).select_from(Opportunity)
-                      .where(Opportunity.customer_id == pons_before["id"])).one() == pons_opportunities
+        assert (
+            s.exec(
+                select(func.count()).select_from(Opportunity).where(Opportunity.customer_id == pons_before["id"])
+            ).one()
+            == pons_opportunities
+        )
 
 
 @pytest.mark.parametrize("change", [{"phone": "06 12 34 56 79"}, {"last_name": "Ponsard"}, {"first_name": "Paul"}])
 def test_the_same_email_with_another_name_or_phone_is_not_the_customer(url, vehicle_id, change):
-    form = {"civility": "M.", "last_name": "Pons", "first_name": "Patrick", "email": "patrick.pons@example.com",
-            "phone": "06 12 34 56 78", **change}
+    form = {
+        "civility": "M.",
+        "last_name": "Pons",
+        "first_name": "Patrick",
+        "email": "patrick.pons@example.com",
+        "phone": "06 12 34 56 78",
+        **change,
+    }
     customer = _customer_of(url, _reserve(url, vehicle_id, form))
     assert customer.phone != "+33 6 12 34 56 78"  # not the demo record
     with session_scope(url, write=False) as s:
-        assert s.exec(select(func.count()).select_from(Customer)
-                      .where(Customer.email == "patrick.pons@example.com")).one() == 2
+        assert (
+            s.exec(select(func.count()).select_from(Customer).where(Customer.email == "patrick.pons@example.com")).one()
+            == 2
+        )
 
 
 def test_the_same_email_name_and_phone_is_the_customer_whatever_the_spelling(url, vehicle_id):
-    form = {"civility": "M.", "last_name": " pons ", "first_name": "PATRICK", "email": "PATRICK.PONS@example.com",
-            "phone": "0612345678"}
+    form = {
+        "civility": "M.",
+        "last_name": " pons ",
+        "first_name": "PATRICK",
+        "email": "PATRICK.PONS@example.com",
+        "phone": "0612345678",
+    }
     customer = _customer_of(url, _reserve(url, vehicle_id, form))
     assert (customer.email, customer.last_name, customer.phone) == (
-        "patrick.pons@example.com", "PONS", "+33 6 12 34 56 78")
+        "patrick.pons@example.com",
+        "PONS",
+        "+33 6 12 34 56 78",
+    )
 
 
 # --- What is offered (issue 12) -----------------------------------------------------------------
+
 
 def _order_the_ceed(url, status="Commandée"):
     with session_scope(url) as s:

@@ -8,6 +8,7 @@ that reaches a record. Each handler is run on the server as Reflex runs it (its 
 on a state object holding what the browser could have sent; a fresh record per case. The
 coverage tests fail when a handler or an API route is added without an entry here.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -68,13 +69,18 @@ SEES = {
 ALL = frozenset(GroupType)
 SELLING = frozenset({G.ADMINISTRATEUR, G.DIRECTEUR, G.CHEF_DES_VENTES, G.VENDEUR})
 VIEWER_EMAIL = {
-    G.ADMINISTRATEUR: "admin@openflex.demo", G.DIRECTEUR: "directeur@openflex.demo",
-    G.CHEF_DES_VENTES: "chef@openflex.demo", G.VENDEUR: "vendeur@openflex.demo",
+    G.ADMINISTRATEUR: "admin@openflex.demo",
+    G.DIRECTEUR: "directeur@openflex.demo",
+    G.CHEF_DES_VENTES: "chef@openflex.demo",
+    G.VENDEUR: "vendeur@openflex.demo",
     G.SECRETAIRE: "secretaire@openflex.demo",
 }
 # The owners of the other relations' records; "own" is the viewer's own.
-OWNER_EMAIL = {"same_pos": "autre.vendeur@scope.test", "other_pos": "vendeur62@scope.test",
-               "other_entity": "audrey.villien@openflex.demo"}
+OWNER_EMAIL = {
+    "same_pos": "autre.vendeur@scope.test",
+    "other_pos": "vendeur62@scope.test",
+    "other_entity": "audrey.villien@openflex.demo",
+}
 MISSING_NUMBER = 9_999_999
 MISSING_PAYMENT_ID = 99_999_999
 _numbers = itertools.count(7_100_001)
@@ -98,8 +104,11 @@ class Record:
         return [w for w in (self.reference, str(self.payment_id or ""), str(self.number)) if w]
 
 
-MISSING = Record(number=MISSING_NUMBER, payment_id=MISSING_PAYMENT_ID,
-                 reference=str(TransactionReference(45, 61, PaymentKind.DEPOSIT, MISSING_NUMBER, 1)))
+MISSING = Record(
+    number=MISSING_NUMBER,
+    payment_id=MISSING_PAYMENT_ID,
+    reference=str(TransactionReference(45, 61, PaymentKind.DEPOSIT, MISSING_NUMBER, 1)),
+)
 
 
 @dataclass
@@ -112,8 +121,9 @@ class World:
     def owner_email(self, group: GroupType, relation: str) -> str:
         return VIEWER_EMAIL[group] if relation == "own" else OWNER_EMAIL[relation]
 
-    def record(self, owner_email: str, *, status: PaymentStatus | None, order: bool = True,
-               reserved: bool = False) -> Record:
+    def record(
+        self, owner_email: str, *, status: PaymentStatus | None, order: bool = True, reserved: bool = False
+    ) -> Record:
         """A customer, a vehicle, an opportunity of `owner_email` at their point of sale, its
         validated offer and — unless order=False — its order with a card deposit paid online,
         whose e-payment is in `status`."""
@@ -122,37 +132,69 @@ class World:
         with session_scope(self.url) as s:
             owner = s.get(User, self.users[owner_email])
             pos, entity = s.get(PointOfSale, owner.pos_id), s.get(Entity, owner.entity_id)
-            customer = Customer(civility="M.", first_name="Client", last_name=f"SCOPE{number}",
-                                email=f"client{number}@example.com", phone="+33 6 00 00 00 00")
-            vehicle = Vehicle(pos_id=pos.id, make="SCOPE", model=f"M{number}", condition="Neuf",
-                              price_cents=2_000_000, vin=f"VIN{number}")
+            customer = Customer(
+                civility="M.",
+                first_name="Client",
+                last_name=f"SCOPE{number}",
+                email=f"client{number}@example.com",
+                phone="+33 6 00 00 00 00",
+            )
+            vehicle = Vehicle(
+                pos_id=pos.id,
+                make="SCOPE",
+                model=f"M{number}",
+                condition="Neuf",
+                price_cents=2_000_000,
+                vin=f"VIN{number}",
+            )
             s.add_all([customer, vehicle])
             s.flush()
             opportunity = Opportunity(number=number, customer_id=customer.id, seller_id=owner.id, pos_id=pos.id)
             s.add(opportunity)
             s.flush()
-            offer = Offer(number=number, opportunity_id=opportunity.id, vehicle_id=vehicle.id,
-                          vehicle_price_cents=2_000_000)
+            offer = Offer(
+                number=number, opportunity_id=opportunity.id, vehicle_id=vehicle.id, vehicle_price_cents=2_000_000
+            )
             s.add(offer)
             s.flush()
             rec = Record(number=number, customer_id=customer.id, vehicle_id=vehicle.id)
             if not order:
                 return rec
-            sales_order = SalesOrder(number=number, offer_id=offer.id, validated_by_id=owner.id, validated_at=now,
-                                     delivery_date=date.today() + timedelta(days=8),
-                                     extreme_delivery_date=date.today() + timedelta(days=300), pos_id=pos.id,
-                                     balance_method="Virement", deposit_amount_cents=10_000,
-                                     deposit_method="Carte bancaire", deposit_online=True)
+            sales_order = SalesOrder(
+                number=number,
+                offer_id=offer.id,
+                validated_by_id=owner.id,
+                validated_at=now,
+                delivery_date=date.today() + timedelta(days=8),
+                extreme_delivery_date=date.today() + timedelta(days=300),
+                pos_id=pos.id,
+                balance_method="Virement",
+                deposit_amount_cents=10_000,
+                deposit_method="Carte bancaire",
+                deposit_online=True,
+            )
             s.add(sales_order)
             s.flush()
             ref = TransactionReference(entity.number, pos.number, PaymentKind.DEPOSIT, number, 1)
             payment = EPayment(
-                reference=str(ref), psp_reference=ref.psp_reference, kind=PaymentKind.DEPOSIT.value,
-                amount_cents=10_000, status=status.value, order_id=sales_order.id, opportunity_id=opportunity.id,
-                customer_id=customer.id, vehicle_id=vehicle.id, seller_id=owner.id, pos_id=pos.id,
-                entity_id=entity.id, created_at=now, status_changed_at=now, sent_at=now,
+                reference=str(ref),
+                psp_reference=ref.psp_reference,
+                kind=PaymentKind.DEPOSIT.value,
+                amount_cents=10_000,
+                status=status.value,
+                order_id=sales_order.id,
+                opportunity_id=opportunity.id,
+                customer_id=customer.id,
+                vehicle_id=vehicle.id,
+                seller_id=owner.id,
+                pos_id=pos.id,
+                entity_id=entity.id,
+                created_at=now,
+                status_changed_at=now,
+                sent_at=now,
                 authorised_at=now if status is not PaymentStatus.ENVOYE else None,
-                link_expires_at=now + timedelta(hours=72))
+                link_expires_at=now + timedelta(hours=72),
+            )
             s.add(payment)
             s.flush()
             if reserved:
@@ -160,14 +202,24 @@ class World:
                 vehicle.reservation_payment_id = payment.id
                 s.add(vehicle)
             rec.order_id, rec.payment_id, rec.reference, rec.amount_cents = (
-                sales_order.id, payment.id, payment.reference, payment.amount_cents)
+                sales_order.id,
+                payment.id,
+                payment.reference,
+                payment.amount_cents,
+            )
             return rec
 
 
 def _add_user(s, email: str, pos: PointOfSale, group: GroupType = G.VENDEUR) -> User:
-    user = User(first_name="Scope", last_name=email.split("@")[0].upper(), email=email,
-                password_hash=auth.hash_password(demo_data.DEMO_PASSWORD), group_type=group.value,
-                entity_id=pos.entity_id, pos_id=pos.id)
+    user = User(
+        first_name="Scope",
+        last_name=email.split("@")[0].upper(),
+        email=email,
+        password_hash=auth.hash_password(demo_data.DEMO_PASSWORD),
+        group_type=group.value,
+        entity_id=pos.entity_id,
+        pos_id=pos.id,
+    )
     s.add(user)
     s.flush()
     return user
@@ -190,8 +242,14 @@ def world(request, tmp_path_factory):
         pos62 = s.exec(select(PointOfSale).where(PointOfSale.number == 62)).one()
         _add_user(s, OWNER_EMAIL["same_pos"], pos61)
         _add_user(s, OWNER_EMAIL["other_pos"], pos62)
-        s.add(PspConfig(pos_id=pos62.id, merchant_id=demo_data.DEMO_MERCHANT_ID,
-                        key_ciphertext=encrypt_secret(demo_data.DEMO_MERCHANT_KEY), key_version=1))
+        s.add(
+            PspConfig(
+                pos_id=pos62.id,
+                merchant_id=demo_data.DEMO_MERCHANT_ID,
+                key_ciphertext=encrypt_secret(demo_data.DEMO_MERCHANT_KEY),
+                key_version=1,
+            )
+        )
     with session_scope(url) as s:
         for user in s.exec(select(User)).all():
             w.users[user.email] = user.id
@@ -207,6 +265,7 @@ def world(request, tmp_path_factory):
 @pytest.fixture
 def fake_refunds(world, monkeypatch):
     """The PSP refund itself is not what is tested here: it answers "done" and records the call."""
+
     async def refund_payment(session, payment_id, actor, **_):
         world.refunds.append(payment_id)
         return RefundResult(True, PaymentStatus.REMBOURSE, "Le remboursement a été effectué.")
@@ -249,8 +308,10 @@ def run(cls, handler: str, state, *args) -> list:
     if inspect.iscoroutine(result):
         result = asyncio.run(result)
     elif inspect.isasyncgen(result):
+
         async def drain(gen):
             return [item async for item in gen]
+
         result = asyncio.run(drain(result))
     elif inspect.isgenerator(result):
         result = list(result)
@@ -376,8 +437,11 @@ def drive_print_offer(world, group, rec):
 def drive_submit_checkout(world, group, rec):
     cls, state = _offer_state(world, group, rec, deposit_method="Chèque", balance_method="Virement")
     day = date.today()
-    form = {"deposit_amount": "100", "delivery_date": (day + timedelta(days=8)).isoformat(),
-            "extreme_delivery_date": (day + timedelta(days=300)).isoformat()}
+    form = {
+        "deposit_amount": "100",
+        "delivery_date": (day + timedelta(days=8)).isoformat(),
+        "extreme_delivery_date": (day + timedelta(days=300)).isoformat(),
+    }
     events = run(cls, "submit_checkout", state, form)
     with session_scope(world.url, write=False) as s:
         ordered = s.exec(select(SalesOrder.id).where(SalesOrder.number == rec.number)).first() is not None
@@ -521,18 +585,23 @@ MATRIX: dict[tuple[str, str], Case] = {
     # A secretary does not chase pending links (domain.roles.TILE_EN_ATTENTE) nor sells.
     ("EPaymentsState", "resend"): Case(PaymentStatus.ENVOYE, SELLING, drive_card_resend),
     ("EPaymentsState", "confirm_refund"): Case(
-        PaymentStatus.A_REMBOURSER, frozenset({G.ADMINISTRATEUR, G.DIRECTEUR, G.CHEF_DES_VENTES, G.SECRETAIRE}),
-        drive_confirm_refund),
+        PaymentStatus.A_REMBOURSER,
+        frozenset({G.ADMINISTRATEUR, G.DIRECTEUR, G.CHEF_DES_VENTES, G.SECRETAIRE}),
+        drive_confirm_refund,
+    ),
     ("EPaymentsState", "export_csv"): Case(PaymentStatus.AUTORISE, ALL, drive_export),
     ("OpportunitiesState", "load_opportunities"): Case(PaymentStatus.AUTORISE, ALL, drive_opportunities),
     # "Véhicules" lists the stock of the viewer's own point of sale (even for a director).
-    ("VehiclesState", "load_vehicles"): Case(PaymentStatus.AUTORISE, ALL, drive_vehicles, reserved=True,
-                                             on_page=frozenset({"own", "same_pos"})),
+    ("VehiclesState", "load_vehicles"): Case(
+        PaymentStatus.AUTORISE, ALL, drive_vehicles, reserved=True, on_page=frozenset({"own", "same_pos"})
+    ),
     # Tiles and chart: only the group types that have them (domain.roles.TILES, collected.CHART_ROLES).
     ("HomeState", "load_home"): Case(
-        PaymentStatus.ENVOYE, frozenset({G.VENDEUR, G.CHEF_DES_VENTES, G.DIRECTEUR}), drive_home_tiles),
+        PaymentStatus.ENVOYE, frozenset({G.VENDEUR, G.CHEF_DES_VENTES, G.DIRECTEUR}), drive_home_tiles
+    ),
     ("CollectedState", "load_collected"): Case(
-        PaymentStatus.AUTORISE, frozenset({G.DIRECTEUR, G.CHEF_DES_VENTES, G.ADMINISTRATEUR}), drive_collected),
+        PaymentStatus.AUTORISE, frozenset({G.DIRECTEUR, G.CHEF_DES_VENTES, G.ADMINISTRATEUR}), drive_collected
+    ),
 }
 
 # API routes that reach records: path → the matrix entry that drives them.
@@ -575,14 +644,38 @@ NO_RECORD = {
 # Settings: administrators only (test_settings_guard); they edit the entity's own point-of-sale
 # PSP configurations (scoped by entity in services.psp_config) and the group's settings.
 SETTINGS = {
-    ("SettingsHomeState", "load_settings_home"), ("OpportunitySettingsState", "load_opportunity_settings"),
-    *(("EpayConfigState", n) for n in (
-        "load_configs", "search_configs", "open_add", "open_edit", "dialog_open_changed", "set_form_pos",
-        "set_form_protocol", "submit_config", "ask_delete", "delete_open_changed", "confirm_delete")),
-    *(("JourneyState", n) for n in (
-        "load_journey", "edit_journey", "cancel_journey", "set_form_contracts", "submit_journey")),
-    *(("ReservationState", n) for n in (
-        "load_reservation", "edit_reservation", "cancel_reservation", "set_form_enabled", "submit_reservation")),
+    ("SettingsHomeState", "load_settings_home"),
+    ("OpportunitySettingsState", "load_opportunity_settings"),
+    *(
+        ("EpayConfigState", n)
+        for n in (
+            "load_configs",
+            "search_configs",
+            "open_add",
+            "open_edit",
+            "dialog_open_changed",
+            "set_form_pos",
+            "set_form_protocol",
+            "submit_config",
+            "ask_delete",
+            "delete_open_changed",
+            "confirm_delete",
+        )
+    ),
+    *(
+        ("JourneyState", n)
+        for n in ("load_journey", "edit_journey", "cancel_journey", "set_form_contracts", "submit_journey")
+    ),
+    *(
+        ("ReservationState", n)
+        for n in (
+            "load_reservation",
+            "edit_reservation",
+            "cancel_reservation",
+            "set_form_enabled",
+            "submit_reservation",
+        )
+    ),
 }
 
 
@@ -607,9 +700,7 @@ def _all_handlers() -> set[tuple[str, str]]:
 def test_every_handler_has_an_entry_in_the_matrix():
     """A new handler must say how it is scoped: a matrix case, or why it reaches no record."""
     classified = set(MATRIX) | set(NO_RECORD) | SETTINGS | set(PUBLIC)
-    missing = sorted(
-        f"{state}.{name}" for state, name in _all_handlers() - classified if state not in PUBLIC_STATES
-    )
+    missing = sorted(f"{state}.{name}" for state, name in _all_handlers() - classified if state not in PUBLIC_STATES)
     assert missing == []
     assert sorted(f"{s}.{n}" for s, n in (set(MATRIX) | set(NO_RECORD) | SETTINGS) - _all_handlers()) == []
 
@@ -649,8 +740,7 @@ def _normalised(shown: list[str], rec: Record) -> list[str]:
 @pytest.mark.parametrize("key", list(MATRIX), ids=lambda k: f"{k[0]}.{k[1]}")
 def test_scope_matrix(world, fake_refunds, key, group, relation):
     case = MATRIX[key]
-    rec = world.record(world.owner_email(group, relation), status=case.status, order=case.order,
-                       reserved=case.reserved)
+    rec = world.record(world.owner_email(group, relation), status=case.status, order=case.order, reserved=case.reserved)
     reached, shown = case.drive(world, group, rec)
     expected = relation in SEES[group] and group in case.roles and relation in case.on_page
     assert reached == expected, f"{key} by a {group.value} on a record {relation}: reached={reached}"

@@ -1,5 +1,6 @@
 """F-01: every settings handler runs on the server only for an administrator. A forged event
 from another group type is refused before the handler runs, and changes nothing."""
+
 from __future__ import annotations
 
 import inspect
@@ -35,15 +36,21 @@ def test_every_settings_handler_is_for_administrators_only():
     handlers = list(_own_handlers())
     assert len(handlers) >= 20
     for state, name, handler in handlers:
-        assert getattr(handler.fn, "allowed_roles", None) == {GroupType.ADMINISTRATEUR.value}, \
+        assert getattr(handler.fn, "allowed_roles", None) == {GroupType.ADMINISTRATEUR.value}, (
             f"{state.__name__}.{name} is not guarded"
+        )
 
 
 # Arguments a forger could send to each handler.
 FORGED_ARGS = {
-    "search_configs": ("Point",), "open_edit": ("1",), "ask_delete": ("1",),
-    "dialog_open_changed": (False,), "delete_open_changed": (False,), "set_form_pos": ("2",),
-    "set_form_contracts": (False,), "set_form_enabled": (False,),
+    "search_configs": ("Point",),
+    "open_edit": ("1",),
+    "ask_delete": ("1",),
+    "dialog_open_changed": (False,),
+    "delete_open_changed": (False,),
+    "set_form_pos": ("2",),
+    "set_form_contracts": (False,),
+    "set_form_enabled": (False,),
     "submit_config": ({"merchant_id": "002001000000099", "key": "FORGED-KEY-123456", "key_version": "1"},),
     "submit_journey": ({"inactive_days": "1", "stock_delay_days": "1"},),
     "submit_reservation": ({"hours": "1", "amount": "1"},),
@@ -58,6 +65,7 @@ def test_forged_events_from_other_group_types_are_refused_and_change_nothing(tmp
         demo_data.seed(s)
     monkeypatch.setenv("REFLEX_DB_URL", url)
     from epay_app.config import get_settings
+
     get_settings.cache_clear()
 
     def snapshot():
@@ -71,9 +79,17 @@ def test_forged_events_from_other_group_types_are_refused_and_change_nothing(tmp
     before = snapshot()
     for state, name, handler in _own_handlers():
         remembered = []
-        fake = SimpleNamespace(current_user=lambda: user, _forget=lambda: None,
-                               _remember=lambda u: remembered.append(u), editing_id=0, delete_id=1,
-                               form_pos_id="2", form_contracts=False, form_enabled=False, search="")
+        fake = SimpleNamespace(
+            current_user=lambda: user,
+            _forget=lambda: None,
+            _remember=lambda u: remembered.append(u),
+            editing_id=0,
+            delete_id=1,
+            form_pos_id="2",
+            form_contracts=False,
+            form_enabled=False,
+            search="",
+        )
         result = handler.fn(fake, *FORGED_ARGS.get(name, ()))
         if inspect.isgenerator(result):
             result = list(result)

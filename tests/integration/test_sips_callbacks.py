@@ -1,5 +1,6 @@
 """The whole payment path over real HTTP: payment link → sandbox hosted page → automatic
 response and psp_customer return to our routes → status in the database."""
+
 from __future__ import annotations
 
 import threading
@@ -26,13 +27,13 @@ def _payment(db, payment_id) -> EPayment:
 
 def _events(db, payment_id) -> list[EPaymentEvent]:
     db.rollback()
-    return list(db.exec(select(EPaymentEvent).where(EPaymentEvent.payment_id == payment_id)
-                        .order_by(EPaymentEvent.id)).all())
+    return list(
+        db.exec(select(EPaymentEvent).where(EPaymentEvent.payment_id == payment_id).order_by(EPaymentEvent.id)).all()
+    )
 
 
 def _faults(sandbox, payment, **knobs):
-    r = httpx.post(f"{sandbox}/_sandbox/faults",
-                   json={"transactionReference": payment.psp_reference, **knobs})
+    r = httpx.post(f"{sandbox}/_sandbox/faults", json={"transactionReference": payment.psp_reference, **knobs})
     assert r.status_code == 200, r.text
 
 
@@ -44,9 +45,16 @@ def _pay(psp_customer, payment, card="4100000000000000"):
 
 def _signed_response(payment, **overrides) -> dict[str, str]:
     """A response as Worldline would seal it for the demo merchant."""
-    fields = {"merchantId": DEMO_MERCHANT, "keyVersion": "1", "transactionReference": payment.psp_reference,
-              "orderId": payment.reference, "amount": str(payment.amount_cents), "currencyCode": "978",
-              "responseCode": "00", "authorisationId": "654321"}
+    fields = {
+        "merchantId": DEMO_MERCHANT,
+        "keyVersion": "1",
+        "transactionReference": payment.psp_reference,
+        "orderId": payment.reference,
+        "amount": str(payment.amount_cents),
+        "currencyCode": "978",
+        "responseCode": "00",
+        "authorisationId": "654321",
+    }
     fields.update(overrides)
     data = codec.encode_data(fields)
     return {"Data": data, "Seal": codec.paypage_seal(data, DEMO_KEY), "InterfaceVersion": "HP_2.31"}
@@ -71,10 +79,13 @@ def test_accepted_card_authorises_once_and_queues_the_confirmation(psp_customer,
     assert [m.kind for m in mails] == ["payment_confirmation"]
 
 
-@pytest.mark.parametrize("card, status, title", [
-    ("4100000000000005", "rejete", "Paiement refusé"),
-    ("4100000000000099", "erreur", "Paiement en erreur"),
-])
+@pytest.mark.parametrize(
+    "card, status, title",
+    [
+        ("4100000000000005", "rejete", "Paiement refusé"),
+        ("4100000000000099", "erreur", "Paiement en erreur"),
+    ],
+)
 def test_refused_and_error_cards(psp_customer, make_payment, db, card, status, title):
     payment = make_payment()
     result = psp_customer.follow_return(_pay(psp_customer, payment, card))
@@ -177,8 +188,9 @@ def test_concurrent_deliveries_apply_once(api_server, make_payment, db):
     def deliver(path):
         codes.append(httpx.post(api_server + path, data=form, timeout=30).status_code)
 
-    threads = [threading.Thread(target=deliver, args=(p,))
-               for p in ["/api/psp/sips/notify", "/api/psp/sips/return"] * 4]
+    threads = [
+        threading.Thread(target=deliver, args=(p,)) for p in ["/api/psp/sips/notify", "/api/psp/sips/return"] * 4
+    ]
     for t in threads:
         t.start()
     for t in threads:

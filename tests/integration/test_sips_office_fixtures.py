@@ -13,6 +13,7 @@ Fixtures (tests/fixtures/sips/, each with a `_source` header):
 The sandbox runs in-process (its Starlette app behind httpx.ASGITransport), the adapter talks to
 it or to canned answers through the same transport: no port, no subprocess.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -38,9 +39,11 @@ MESSAGES = json.loads((FIXTURES / "office_messages.json").read_text())["messages
 ANSWERS = json.loads((FIXTURES / "office_answers.json").read_text())
 CREDS = MerchantCredentials(DEMO.merchant_id, DEMO.secret_key, DEMO.key_version)
 OFFICE = "http://office.test"
-PATHS = {"refund": "/rs-services/v2/cashManagement/refund",
-         "cancel": "/rs-services/v2/cashManagement/cancel",
-         "getTransactionData": "/rs-services/v2/diagnostic/getTransactionData"}
+PATHS = {
+    "refund": "/rs-services/v2/cashManagement/refund",
+    "cancel": "/rs-services/v2/cashManagement/cancel",
+    "getTransactionData": "/rs-services/v2/diagnostic/getTransactionData",
+}
 # PHP types of the SDK → the JSON types they accept
 JSON_TYPES: dict[str, tuple[type, ...]] = {"int": (int,), "string": (str,)}
 # The adapter's httpx.AsyncClient is re-routed by the `transport` fixture (monkeypatch on the
@@ -65,7 +68,8 @@ def _assert_documented(op: str, answer: dict[str, Any]) -> None:
         expected = JSON_TYPES.get(documented[name])
         if expected is not None:
             assert isinstance(value, expected) and not isinstance(value, bool), (
-                f"{op}.{name} = {value!r}: the SDK types it {documented[name]}")
+                f"{op}.{name} = {value!r}: the SDK types it {documented[name]}"
+            )
 
 
 def _sealed(answer: dict[str, Any], key: str = DEMO.secret_key) -> dict[str, Any]:
@@ -84,14 +88,17 @@ def transport(monkeypatch) -> Callable[[httpx.AsyncBaseTransport], None]:
     original = AsyncClient
 
     def route(target: httpx.AsyncBaseTransport) -> None:
-        monkeypatch.setattr(sips.httpx, "AsyncClient",
-                            lambda *args, **kwargs: original(*args, transport=target, **kwargs))
+        monkeypatch.setattr(
+            sips.httpx, "AsyncClient", lambda *args, **kwargs: original(*args, transport=target, **kwargs)
+        )
+
     return route
 
 
 @pytest.fixture
 def canned(transport):
     """canned(answer) → list of the JSON bodies the adapter sent; every call answers `answer`."""
+
     def install(answer: dict[str, Any] | Callable[[str], dict[str, Any]]) -> list[dict[str, Any]]:
         sent: list[dict[str, Any]] = []
 
@@ -100,8 +107,10 @@ def canned(transport):
             body["_path"] = request.url.path
             sent.append(body)
             return httpx.Response(200, json=answer(request.url.path) if callable(answer) else answer)
+
         transport(httpx.MockTransport(handler))
         return sent
+
     return install
 
 
@@ -110,6 +119,7 @@ def _gateway() -> sips.SipsGateway:
 
 
 # --- 1. the seal, against Worldline's SDK tests -------------------------------------------------
+
 
 @pytest.mark.parametrize("vector", SEALS["hmac"], ids=lambda v: v["from"])
 def test_hmac_matches_the_sdk(vector):
@@ -134,17 +144,25 @@ def test_adapter_accepts_a_response_sealed_by_worldline_and_rejects_it_altered(v
 
 # --- 2. the fixtures of ours use documented names only ------------------------------------------
 
-@pytest.mark.parametrize("op, name", [(op, name) for op in ("getTransactionData", "refund", "cancel")
-                                      for name in ANSWERS[op]])
+
+@pytest.mark.parametrize(
+    "op, name", [(op, name) for op in ("getTransactionData", "refund", "cancel") for name in ANSWERS[op]]
+)
 def test_our_answer_fixtures_only_use_documented_fields(op, name):
     _assert_documented(op, ANSWERS[op][name])
 
 
 # --- 3. the adapter: what it sends, what it reads -----------------------------------------------
 
+
 def test_adapter_sends_only_documented_request_fields(canned):
-    sent = canned(lambda path: _sealed(ANSWERS["getTransactionData"]["authorised_not_remitted"]
-                                       if path.endswith("getTransactionData") else ANSWERS["refund"]["done"]))
+    sent = canned(
+        lambda path: _sealed(
+            ANSWERS["getTransactionData"]["authorised_not_remitted"]
+            if path.endswith("getTransactionData")
+            else ANSWERS["refund"]["done"]
+        )
+    )
     gateway = _gateway()
     _run(gateway.refund(CREDS, "00045000061200000268371", 20000))
     _run(gateway.cancel(CREDS, "00045000061200000268371", 20000))
@@ -194,8 +212,9 @@ def test_adapter_unknown_transaction(canned):
 
 def test_adapter_does_not_guess_without_the_query_code(canned):
     """A `responseCode` alone could be either code: nobody acts on it."""
-    canned(_sealed({"responseCode": "00", "transactionStatus": "CAPTURED", "originAmount": 50000,
-                    "currentAmount": 50000}))
+    canned(
+        _sealed({"responseCode": "00", "transactionStatus": "CAPTURED", "originAmount": 50000, "currentAmount": 50000})
+    )
     state = _run(_gateway().get_transaction(CREDS, "00045000061200000268371"))
     assert not state.ok and not state.money_returned and target_for(state) is None
 
@@ -217,6 +236,7 @@ def test_adapter_reads_refund_and_cancel_answers(canned):
 
 # --- 4. the sandbox: what it answers ------------------------------------------------------------
 
+
 @pytest.fixture
 def sandbox_app(tmp_path, transport):
     """The sandbox app in-process; the adapter's Office calls go to it."""
@@ -228,21 +248,41 @@ def sandbox_app(tmp_path, transport):
 def _paid(app, reference: str, code: str = "00", amount: int = 50000) -> None:
     """A transaction the sandbox took: hosted-page session opened, then finished with `code`."""
     store = app.state.sandbox.store
-    request = {"merchantId": DEMO.merchant_id, "transactionReference": reference, "amount": str(amount),
-               "currencyCode": "978", "orderId": "00045_000061_20000026837_1", "keyVersion": "1"}
+    request = {
+        "merchantId": DEMO.merchant_id,
+        "transactionReference": reference,
+        "amount": str(amount),
+        "currencyCode": "978",
+        "orderId": "00045_000061_20000026837_1",
+        "keyVersion": "1",
+    }
     _, row = store.open_session(request, codec.HMAC_SHA256, "")
-    data = codec.encode_data({"merchantId": DEMO.merchant_id, "transactionReference": reference,
-                              "amount": amount, "currencyCode": "978", "responseCode": code,
-                              "acquirerResponseCode": code, "authorisationId": "123456" if code == "00" else "",
-                              "maskedPan": "4100##########00", "paymentMeanBrand": "VISA",
-                              "paymentMeanType": "CARD", "orderChannel": "INTERNET"})
+    data = codec.encode_data(
+        {
+            "merchantId": DEMO.merchant_id,
+            "transactionReference": reference,
+            "amount": amount,
+            "currencyCode": "978",
+            "responseCode": code,
+            "acquirerResponseCode": code,
+            "authorisationId": "123456" if code == "00" else "",
+            "maskedPan": "4100##########00",
+            "paymentMeanBrand": "VISA",
+            "paymentMeanType": "CARD",
+            "orderChannel": "INTERNET",
+        }
+    )
     form = {"Data": data, "Seal": codec.paypage_seal(data, DEMO.secret_key), "InterfaceVersion": "HP_2.31"}
     assert store.finish(row["id"], code, form, remit_after=3600)
 
 
 async def _post(app, op: str, body: dict[str, Any], key: str = DEMO.secret_key) -> dict[str, Any]:
-    body = {"merchantId": DEMO.merchant_id, "keyVersion": 1,
-            "interfaceVersion": MESSAGES[op]["interfaceVersion"], **body}
+    body = {
+        "merchantId": DEMO.merchant_id,
+        "keyVersion": 1,
+        "interfaceVersion": MESSAGES[op]["interfaceVersion"],
+        **body,
+    }
     body["seal"] = codec.json_seal(body, key)
     async with AsyncClient(transport=httpx.ASGITransport(app=app), base_url=OFFICE) as client:
         response = await client.post(PATHS[op], json=body)
@@ -265,7 +305,10 @@ def test_sandbox_get_transaction_data_has_the_documented_shape(sandbox_app):
     refused = _run(_post(sandbox_app, "getTransactionData", {"transactionReference": "SANDBOXOFFICE2"}))
     _documented_and_sealed("getTransactionData", refused)
     assert (refused["getTransDataResponseCode"], refused["responseCode"], refused["transactionStatus"]) == (
-        "00", "05", "REFUSED")
+        "00",
+        "05",
+        "REFUSED",
+    )
     unknown = _run(_post(sandbox_app, "getTransactionData", {"transactionReference": "NOSUCH"}))
     _documented_and_sealed("getTransactionData", unknown)
     assert unknown["getTransDataResponseCode"] == "25" and "responseCode" not in unknown
@@ -273,19 +316,39 @@ def test_sandbox_get_transaction_data_has_the_documented_shape(sandbox_app):
 
 def test_sandbox_refund_and_cancel_have_the_documented_shape(sandbox_app):
     _paid(sandbox_app, "SANDBOXOFFICE3")
-    early = _run(_post(sandbox_app, "refund", {"transactionReference": "SANDBOXOFFICE3", "operationAmount": 10000,
-                                               "currencyCode": "978", "operationOrigin": "EPAIEMENT"}))
+    early = _run(
+        _post(
+            sandbox_app,
+            "refund",
+            {
+                "transactionReference": "SANDBOXOFFICE3",
+                "operationAmount": 10000,
+                "currencyCode": "978",
+                "operationOrigin": "EPAIEMENT",
+            },
+        )
+    )
     _documented_and_sealed("refund", early)
     assert (early["responseCode"], early["newStatus"]) == ("24", "TO_CAPTURE")  # not remitted: cancel instead
-    cancelled = _run(_post(sandbox_app, "cancel", {"transactionReference": "SANDBOXOFFICE3",
-                                                   "operationAmount": 10000, "currencyCode": "978"}))
+    cancelled = _run(
+        _post(
+            sandbox_app,
+            "cancel",
+            {"transactionReference": "SANDBOXOFFICE3", "operationAmount": 10000, "currencyCode": "978"},
+        )
+    )
     _documented_and_sealed("cancel", cancelled)
     assert (cancelled["responseCode"], cancelled["newStatus"], cancelled["newAmount"]) == ("00", "TO_CAPTURE", 40000)
 
     sandbox_app.state.sandbox.store.remit("SANDBOXOFFICE3")
     time.sleep(0.01)
-    refunded = _run(_post(sandbox_app, "refund", {"transactionReference": "SANDBOXOFFICE3",
-                                                  "operationAmount": 40000, "currencyCode": "978"}))
+    refunded = _run(
+        _post(
+            sandbox_app,
+            "refund",
+            {"transactionReference": "SANDBOXOFFICE3", "operationAmount": 40000, "currencyCode": "978"},
+        )
+    )
     _documented_and_sealed("refund", refunded)
     assert (refunded["responseCode"], refunded["newStatus"], refunded["newAmount"]) == ("00", "CREDITED", 0)
     data = _run(_post(sandbox_app, "getTransactionData", {"transactionReference": "SANDBOXOFFICE3"}))
@@ -295,8 +358,14 @@ def test_sandbox_refund_and_cancel_have_the_documented_shape(sandbox_app):
 
 def test_sandbox_unauthenticated_answers_are_documented(sandbox_app):
     for op in ("getTransactionData", "refund", "cancel"):
-        answer = _run(_post(sandbox_app, op, {"transactionReference": "X", "operationAmount": 1,
-                                              "currencyCode": "978"}, key="not the key"))
+        answer = _run(
+            _post(
+                sandbox_app,
+                op,
+                {"transactionReference": "X", "operationAmount": 1, "currencyCode": "978"},
+                key="not the key",
+            )
+        )
         _assert_documented(op, answer)
         assert list(answer.values()) == ["34"]
 
@@ -308,7 +377,10 @@ def test_adapter_against_the_sandbox(sandbox_app):
     gateway = _gateway()
     state = _run(gateway.get_transaction(CREDS, "SANDBOXOFFICE4"))
     assert state.ok and (state.transaction_status, state.amount_cents, state.current_amount_cents) == (
-        "TO_CAPTURE", 50000, 50000)
+        "TO_CAPTURE",
+        50000,
+        50000,
+    )
     refused = _run(gateway.get_transaction(CREDS, "SANDBOXOFFICE5"))
     assert refused.ok and refused.transaction_response_code == "05" and target_for(refused) is S.REJETE
     result = _run(gateway.refund(CREDS, "SANDBOXOFFICE4", 50000))
@@ -327,6 +399,9 @@ def test_the_adapters_field_lists_are_the_sdks():
         assert names == set(_request_fields(op)), op
     assert sips.DIAG_CALL_CODE in _response_fields("getTransactionData")
     assert {"responseCode", "transactionStatus", "originAmount", "currentAmount"} <= set(
-        _response_fields("getTransactionData"))
+        _response_fields("getTransactionData")
+    )
     assert (codec.CASH_INTERFACE, codec.DIAG_INTERFACE) == (
-        MESSAGES["refund"]["interfaceVersion"], MESSAGES["getTransactionData"]["interfaceVersion"])
+        MESSAGES["refund"]["interfaceVersion"],
+        MESSAGES["getTransactionData"]["interfaceVersion"],
+    )

@@ -1,4 +1,5 @@
 """The guarded transition: every change appends an event; same state is a no-op; illegal refused."""
+
 import pytest
 from sqlmodel import select
 

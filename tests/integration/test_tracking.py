@@ -1,5 +1,6 @@
 """Tracking service on a real migrated SQLite database: who follows what (role × status ×
 ownership), the accent-insensitive search, keyset paging, the card and the revision 0006."""
+
 from __future__ import annotations
 
 import asyncio
@@ -88,33 +89,76 @@ class World:
         return obj
 
     def user(self, name, group, entity, pos):
-        return self.add(User(first_name=name.capitalize(), last_name="TEST", email=f"{name}@t.local",
-                             password_hash="x", group_type=group.value, entity_id=entity.id, pos_id=pos.id))
+        return self.add(
+            User(
+                first_name=name.capitalize(),
+                last_name="TEST",
+                email=f"{name}@t.local",
+                password_hash="x",
+                group_type=group.value,
+                entity_id=entity.id,
+                pos_id=pos.id,
+            )
+        )
 
     def viewer(self, user: User) -> tracking.Viewer:
         return tracking.viewer_for(self.s, user)
 
-    def payment(self, seller: User, status: S = S.ENVOYE, *, at: datetime = T0, civility="Mme.",
-                first="Marie", last="VERRIERE", plate="", vin="", make="AUDI", model="A4 AVANT",
-                kind=PaymentKind.DEPOSIT, amount=50_000) -> EPayment:
+    def payment(
+        self,
+        seller: User,
+        status: S = S.ENVOYE,
+        *,
+        at: datetime = T0,
+        civility="Mme.",
+        first="Marie",
+        last="VERRIERE",
+        plate="",
+        vin="",
+        make="AUDI",
+        model="A4 AVANT",
+        kind=PaymentKind.DEPOSIT,
+        amount=50_000,
+    ) -> EPayment:
         number = next(_numbers)
         pos = self.s.get(PointOfSale, seller.pos_id)
         entity = self.s.get(Entity, seller.entity_id)
         customer = self.add(Customer(civility=civility, first_name=first, last_name=last, email=f"c{number}@x.fr"))
-        vehicle = self.add(Vehicle(pos_id=pos.id, make=make, model=model, condition="Occasion" if plate else "Neuf",
-                                   plate=plate, vin=vin or f"VF3TEST{number:010d}"))
-        opp = self.add(Opportunity(number=number + 50_000, customer_id=customer.id, seller_id=seller.id,
-                                   pos_id=pos.id))
+        vehicle = self.add(
+            Vehicle(
+                pos_id=pos.id,
+                make=make,
+                model=model,
+                condition="Occasion" if plate else "Neuf",
+                plate=plate,
+                vin=vin or f"VF3TEST{number:010d}",
+            )
+        )
+        opp = self.add(Opportunity(number=number + 50_000, customer_id=customer.id, seller_id=seller.id, pos_id=pos.id))
         order_id = None
         if kind is PaymentKind.DEPOSIT:
             offer = self.add(Offer(number=number + 80_000, opportunity_id=opp.id, vehicle_id=vehicle.id))
             order_id = self.add(SalesOrder(number=number, offer_id=offer.id, pos_id=pos.id)).id
         ref = TransactionReference(entity.number, pos.number, kind, number if order_id else opp.number, 1)
-        return self.add(EPayment(reference=str(ref), psp_reference=ref.psp_reference, kind=kind.value,
-                                 amount_cents=amount, status=status.value, order_id=order_id,
-                                 opportunity_id=opp.id, customer_id=customer.id, vehicle_id=vehicle.id,
-                                 seller_id=seller.id, pos_id=pos.id, entity_id=entity.id, created_at=at,
-                                 status_changed_at=at, sent_at=at))
+        return self.add(
+            EPayment(
+                reference=str(ref),
+                psp_reference=ref.psp_reference,
+                kind=kind.value,
+                amount_cents=amount,
+                status=status.value,
+                order_id=order_id,
+                opportunity_id=opp.id,
+                customer_id=customer.id,
+                vehicle_id=vehicle.id,
+                seller_id=seller.id,
+                pos_id=pos.id,
+                entity_id=entity.id,
+                created_at=at,
+                status_changed_at=at,
+                sent_at=at,
+            )
+        )
 
 
 @pytest.fixture
@@ -155,8 +199,12 @@ def matrix(world, session):
     payments = {}
     for status in S:
         for group, viewer_user in world.users.items():
-            sellers = {"own": viewer_user, "same_pos": world.other_seller, "other_pos": world.pos2_seller,
-                       "other_entity": world.b_seller}
+            sellers = {
+                "own": viewer_user,
+                "same_pos": world.other_seller,
+                "other_pos": world.pos2_seller,
+                "other_entity": world.b_seller,
+            }
             for ownership, seller in sellers.items():
                 if ownership == "own" or group is G.VENDEUR:
                     payments[(group, status, ownership)] = world.payment(seller, status)
@@ -193,13 +241,17 @@ def test_the_matrix_matches_the_guide():
         assert all(may_follow(group, s) for s in S)
 
 
-@pytest.mark.parametrize("group,tiles", [
-    (G.ADMINISTRATEUR, {}),
-    (G.DIRECTEUR, {S.A_REMBOURSER: 3, S.ENVOYE: 3}),
-    (G.CHEF_DES_VENTES, {S.A_REMBOURSER: 2, S.ENVOYE: 2}),
-    (G.VENDEUR, {S.ENVOYE: 1}),
-    (G.SECRETAIRE, {S.A_REMBOURSER: 2}),
-], ids=lambda v: v.value if isinstance(v, G) else "")
+@pytest.mark.parametrize(
+    "group,tiles",
+    [
+        (G.ADMINISTRATEUR, {}),
+        (G.DIRECTEUR, {S.A_REMBOURSER: 3, S.ENVOYE: 3}),
+        (G.CHEF_DES_VENTES, {S.A_REMBOURSER: 2, S.ENVOYE: 2}),
+        (G.VENDEUR, {S.ENVOYE: 1}),
+        (G.SECRETAIRE, {S.A_REMBOURSER: 2}),
+    ],
+    ids=lambda v: v.value if isinstance(v, G) else "",
+)
 def test_tiles_count_what_each_group_type_follows(world, session, group, tiles):
     for status in (S.A_REMBOURSER, S.ENVOYE):
         world.payment(world.users[G.VENDEUR], status)  # own (for the seller)
@@ -238,28 +290,41 @@ def searchable(world, session):
     p = {
         "verriere": world.payment(seller, S.ENVOYE, first="Marie", last="VERRIÈRE"),
         "pons": world.payment(seller, S.AUTORISE, civility="M.", first="Patrick", last="PONS"),
-        "used": world.payment(seller, S.A_REMBOURSER, first="Jean", last="MARIE", plate="DF-520-BG",
-                              vin="VF3MCYHZRKS900003", make="PEUGEOT", model="3008", kind=PaymentKind.RESERVATION,
-                              amount=20_000),
+        "used": world.payment(
+            seller,
+            S.A_REMBOURSER,
+            first="Jean",
+            last="MARIE",
+            plate="DF-520-BG",
+            vin="VF3MCYHZRKS900003",
+            make="PEUGEOT",
+            model="3008",
+            kind=PaymentKind.RESERVATION,
+            amount=20_000,
+        ),
         "helene": world.payment(world.other_seller, S.ENVOYE, first="Hélène", last="LEFÈVRE-DUPRÉ"),
     }
     session.commit()
     return world.viewer(d), p
 
 
-@pytest.mark.parametrize("query,expected", [
-    ("verriere", ["verriere"]),
-    ("VERRIÈRE", ["verriere"]),
-    ("Verri", ["verriere"]),
-    ("pons", ["pons"]),
-    ("patrick pons", ["pons"]),
-    ("pons patrick", ["pons"]),
-    ("helene lefevre", ["helene"]),
-    ("LÉFÈVRE-dupre", ["helene"]),
-    ("df520bg", ["used"]),
-    ("DF-520", ["used"]),
-    ("MCYHZRKS9", ["used"]),
-], ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize(
+    "query,expected",
+    [
+        ("verriere", ["verriere"]),
+        ("VERRIÈRE", ["verriere"]),
+        ("Verri", ["verriere"]),
+        ("pons", ["pons"]),
+        ("patrick pons", ["pons"]),
+        ("pons patrick", ["pons"]),
+        ("helene lefevre", ["helene"]),
+        ("LÉFÈVRE-dupre", ["helene"]),
+        ("df520bg", ["used"]),
+        ("DF-520", ["used"]),
+        ("MCYHZRKS9", ["used"]),
+    ],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
 def test_search_finds_by_name_plate_and_vin_whatever_the_case_and_accents(session, searchable, query, expected):
     viewer, p = searchable
     assert ids(tracking.list_payments(session, viewer, query=query)) == [p[k].id for k in expected]
@@ -294,8 +359,7 @@ def test_search_scope_and_filters_combine(session, searchable, world):
     viewer, p = searchable
     seller_view = world.viewer(world.users[G.VENDEUR])
     assert ids(tracking.list_payments(session, seller_view, query="lefevre")) == []  # another seller's
-    assert ids(tracking.list_payments(session, viewer, query="marie", filter_keys=["en_attente"])) == [
-        p["verriere"].id]
+    assert ids(tracking.list_payments(session, viewer, query="marie", filter_keys=["en_attente"])) == [p["verriere"].id]
 
 
 def test_the_index_follows_customer_vehicle_and_number_changes(session, searchable):
@@ -312,8 +376,7 @@ def test_the_index_follows_customer_vehicle_and_number_changes(session, searchab
     payment = lock_payment(session, p["verriere"].id)
     change_status(session, payment, S.AUTORISE, source="psp:notify")
     session.commit()
-    assert ids(tracking.list_payments(session, viewer, query="verriere", filter_keys=["payes"])) == [
-        p["verriere"].id]
+    assert ids(tracking.list_payments(session, viewer, query="verriere", filter_keys=["payes"])) == [p["verriere"].id]
     assert ids(tracking.list_payments(session, viewer, query="verriere", filter_keys=["en_attente"])) == []
 
 
@@ -339,8 +402,9 @@ def test_keyset_paging_returns_each_row_exactly_once(world, session, order):
         cursor = page.next_cursor
     assert pages == 3
     assert sorted(seen) == sorted(created) and len(seen) == len(set(seen))
-    keyed = sorted(created, key=lambda i: (session.get(EPayment, i).status_changed_at, i),
-                   reverse=order is SortOrder.NEWEST_FIRST)
+    keyed = sorted(
+        created, key=lambda i: (session.get(EPayment, i).status_changed_at, i), reverse=order is SortOrder.NEWEST_FIRST
+    )
     assert seen == keyed
 
 
@@ -353,11 +417,20 @@ def test_the_list_statement_never_uses_offset(world, session):
 def test_cards_read_like_the_guide(world, session):
     seller = world.users[G.VENDEUR]
     at = datetime(2022, 10, 12, 8, 42, tzinfo=timezone.utc)  # 10h42 in Paris
-    deposit = world.payment(seller, S.ENVOYE, at=at, first="Audrey - Compte Client", last="VILLIEN",
-                            make="AUDI", model="RS5 SPORTBACK")
-    reservation = world.payment(seller, S.A_REMBOURSER, at=datetime(2022, 8, 26, 10, 50, tzinfo=timezone.utc),
-                                civility="M.", first="Jean", last="MARIE", plate="DF520BG",
-                                kind=PaymentKind.RESERVATION, amount=20_000)
+    deposit = world.payment(
+        seller, S.ENVOYE, at=at, first="Audrey - Compte Client", last="VILLIEN", make="AUDI", model="RS5 SPORTBACK"
+    )
+    reservation = world.payment(
+        seller,
+        S.A_REMBOURSER,
+        at=datetime(2022, 8, 26, 10, 50, tzinfo=timezone.utc),
+        civility="M.",
+        first="Jean",
+        last="MARIE",
+        plate="DF520BG",
+        kind=PaymentKind.RESERVATION,
+        amount=20_000,
+    )
     session.commit()
     cards = {c["id"]: c for c in tracking.list_payments(session, world.viewer(world.users[G.DIRECTEUR])).cards}
     d = cards[str(deposit.id)]
@@ -436,8 +509,12 @@ def test_revision_0006_upgrades_indexes_existing_rows_and_downgrades(tmp_path):
     database.migrate(url, "0006_tracking")
     tables, indexes, triggers = _objects(url)
     assert "epayment_fts" in tables
-    assert {"ix_epayment_entity_tracking", "ix_epayment_pos_tracking", "ix_epayment_seller_tracking",
-            "ix_epayment_status_changed_at"} <= indexes
+    assert {
+        "ix_epayment_entity_tracking",
+        "ix_epayment_pos_tracking",
+        "ix_epayment_seller_tracking",
+        "ix_epayment_status_changed_at",
+    } <= indexes
     assert {"epayment_search_ai", "epayment_search_au", "epayment_search_ad", "customer_search_au"} <= triggers
     engine = create_engine(url)
     with Session(engine) as s:  # a payment written before the revision is found after it

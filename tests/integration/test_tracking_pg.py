@@ -3,6 +3,7 @@
 Runs when EPAY_TEST_PG_URL points at a database the tests may wipe, e.g.
 postgresql+psycopg://postgres@127.0.0.1:5432/tracking_test
 """
+
 from __future__ import annotations
 
 import os
@@ -50,14 +51,28 @@ def test_search_scope_and_paging_on_postgresql(pg_session):
     seller = w.users[G.VENDEUR]
     verriere = w.payment(seller, S.ENVOYE, first="Marie", last="VERRIÈRE")
     pons = w.payment(seller, S.AUTORISE, civility="M.", first="Patrick", last="PONS")
-    used = w.payment(seller, S.A_REMBOURSER, first="Jean", last="MARIE", plate="DF-520-BG", vin="VF3MCYHZRKS900003",
-                     kind=PaymentKind.RESERVATION)
+    used = w.payment(
+        seller,
+        S.A_REMBOURSER,
+        first="Jean",
+        last="MARIE",
+        plate="DF-520-BG",
+        vin="VF3MCYHZRKS900003",
+        kind=PaymentKind.RESERVATION,
+    )
     w.payment(w.b_seller, S.ENVOYE, first="Marie", last="VERRIÈRE")  # another entity
     s.commit()
     director = w.viewer(w.users[G.DIRECTEUR])
-    for query, expected in [("verriere", [verriere]), ("VERRIÈRE", [verriere]), ("pons", [pons]),
-                            ("df520bg", [used]), ("df-520", [used]), ("MCYHZRKS9", [used]),
-                            (verriere.reference, [verriere]), (verriere.reference[6:], [verriere])]:
+    for query, expected in [
+        ("verriere", [verriere]),
+        ("VERRIÈRE", [verriere]),
+        ("pons", [pons]),
+        ("df520bg", [used]),
+        ("df-520", [used]),
+        ("MCYHZRKS9", [used]),
+        (verriere.reference, [verriere]),
+        (verriere.reference[6:], [verriere]),
+    ]:
         assert ids(tracking.list_payments(s, director, query=query)) == [p.id for p in expected], query
     order = s.get(SalesOrder, pons.order_id)
     assert ids(tracking.list_payments(s, director, query=str(order.number))) == [pons.id]
@@ -72,14 +87,14 @@ def test_search_scope_and_paging_on_postgresql(pg_session):
         tracking.list_payments(s, w.viewer(seller), filter_keys=["a_rembourser"])
     assert tracking.tile_counts(s, director) == {S.A_REMBOURSER: 1, S.ENVOYE: 1}
 
-    created = [w.payment(seller, [S.ENVOYE, S.AUTORISE][i % 2], at=T0 + timedelta(minutes=i // 3)).id
-               for i in range(45)]
+    created = [
+        w.payment(seller, [S.ENVOYE, S.AUTORISE][i % 2], at=T0 + timedelta(minutes=i // 3)).id for i in range(45)
+    ]
     s.commit()
     for order_ in SortOrder:
         seen, cursor = [], ""
         while True:
-            page = tracking.list_payments(s, director, filter_keys=["en_attente", "payes"], order=order_,
-                                          after=cursor)
+            page = tracking.list_payments(s, director, filter_keys=["en_attente", "payes"], order=order_, after=cursor)
             seen += ids(page)
             cursor = page.next_cursor
             if not cursor:

@@ -1,5 +1,6 @@
 """Run a coroutine to completion from sync tests, even when another event loop is running
 in this thread (pytest-playwright's sync API keeps one)."""
+
 from __future__ import annotations
 
 import asyncio

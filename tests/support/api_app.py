@@ -6,6 +6,7 @@ right after the payment's transition and its outbox row are flushed, inside the 
 (the worst moment to die), writes that file and sleeps until the process is killed. It wraps
 the notifications module from the outside; the app's code has no hook.
 """
+
 from __future__ import annotations
 
 import importlib

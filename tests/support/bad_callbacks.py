@@ -9,6 +9,7 @@ What is *not* here, on purpose: a validly sealed message with an amount, currenc
 merchant mismatch. The rules make that a processed message (the payment goes to Erreur); the
 replay suite covers it.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -48,8 +49,10 @@ class Case:
     def __repr__(self) -> str:  # hypothesis prints failing cases: keep huge bodies readable
         size = len(self.body) if isinstance(self.body, bytes) else sum(map(len, self.body))
         head = (self.body if isinstance(self.body, bytes) else b"".join(self.body))[:300]
-        return (f"Case({self.label!r}, {self.method} {self.path}, {self.headers}, {size} bytes: {head!r}, "
-                f"expected {sorted(self.expected)})")
+        return (
+            f"Case({self.label!r}, {self.method} {self.path}, {self.headers}, {size} bytes: {head!r}, "
+            f"expected {sorted(self.expected)})"
+        )
 
 
 def sealed_by(form: dict[str, str], key: str) -> bool:
@@ -79,9 +82,13 @@ def messages(draw, targets, **overrides):
     """(payment, Data) for one of the test's payments, fields as the PSP sends them."""
     payment = draw(st.sampled_from(targets))
     when = draw(st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2030, 12, 31)))
-    args = dict(psp_reference=payment.psp_reference, order_id=payment.reference,
-                amount_cents=payment.amount_cents, response_code=draw(codes),
-                transaction_datetime=when.isoformat(timespec="seconds") + "+00:00")
+    args = dict(
+        psp_reference=payment.psp_reference,
+        order_id=payment.reference,
+        amount_cents=payment.amount_cents,
+        response_code=draw(codes),
+        transaction_datetime=when.isoformat(timespec="seconds") + "+00:00",
+    )
     args.update(overrides)
     return payment, response_data(**args)
 
@@ -92,14 +99,30 @@ def _case(draw, label, form=None, *, body=None, **kwargs) -> Case:
 
 # --- 1. bad seals -------------------------------------------------------------------------
 
+
 @st.composite
 def bad_seals(draw, targets):
     _, data = draw(messages(targets))
     form = seal_form(data, encode=draw(st.booleans()))
     good = form["Seal"]
-    kind = draw(st.sampled_from(["hex", "text", "empty", "missing", "flip", "truncate", "wrong_key",
-                                 "legacy_declared_hmac", "hmac_declared_legacy", "unknown_algorithm",
-                                 "other_data", "padded"]))
+    kind = draw(
+        st.sampled_from(
+            [
+                "hex",
+                "text",
+                "empty",
+                "missing",
+                "flip",
+                "truncate",
+                "wrong_key",
+                "legacy_declared_hmac",
+                "hmac_declared_legacy",
+                "unknown_algorithm",
+                "other_data",
+                "padded",
+            ]
+        )
+    )
     if kind == "hex":
         form["Seal"] = draw(hex_text)
     elif kind == "text":
@@ -110,9 +133,11 @@ def bad_seals(draw, targets):
         del form["Seal"]
     elif kind == "flip":
         i = draw(st.integers(0, len(good) - 1))
-        form["Seal"] = good[:i] + draw(st.sampled_from("0123456789abcdef").filter(lambda c: c != good[i])) + good[i + 1:]
+        form["Seal"] = (
+            good[:i] + draw(st.sampled_from("0123456789abcdef").filter(lambda c: c != good[i])) + good[i + 1 :]
+        )
     elif kind == "truncate":
-        form["Seal"] = good[:draw(st.integers(0, len(good) - 1))]
+        form["Seal"] = good[: draw(st.integers(0, len(good) - 1))]
     elif kind == "wrong_key":
         form["Seal"] = codec.paypage_seal(form["Data"], draw(st.text(min_size=1, max_size=30)))
     elif kind == "legacy_declared_hmac":
@@ -133,8 +158,17 @@ def bad_seals(draw, targets):
 
 # --- 2. Data tampered with after sealing ----------------------------------------------------
 
-TAMPERED_FIELDS = ["amount", "currencyCode", "transactionReference", "orderId", "responseCode",
-                   "merchantId", "keyVersion", "authorisationId", "maskedPan"]
+TAMPERED_FIELDS = [
+    "amount",
+    "currencyCode",
+    "transactionReference",
+    "orderId",
+    "responseCode",
+    "merchantId",
+    "keyVersion",
+    "authorisationId",
+    "maskedPan",
+]
 
 
 @st.composite
@@ -146,20 +180,33 @@ def tampered(draw, targets):
     parts = data.split("|")
     if kind == "field":
         name = draw(st.sampled_from(TAMPERED_FIELDS))
-        value = draw(st.one_of(no_pipe, st.integers(-10**9, 10**12).map(str),
-                               st.sampled_from([str(payment.amount_cents - 1), "840", "978", OTHER_MERCHANT,
-                                                "2", "0", payment.psp_reference + "X"])))
+        value = draw(
+            st.one_of(
+                no_pipe,
+                st.integers(-(10**9), 10**12).map(str),
+                st.sampled_from(
+                    [str(payment.amount_cents - 1), "840", "978", OTHER_MERCHANT, "2", "0", payment.psp_reference + "X"]
+                ),
+            )
+        )
         parts = [p for p in parts if not p.startswith(name + "=")] + [f"{name}={value}"]
         new = "|".join(parts)
     elif kind == "char":
         i = draw(st.integers(0, len(data) - 1))
-        new = data[:i] + draw(st.characters(blacklist_characters="|", blacklist_categories=("Cs",))) + data[i + 1:]
+        new = data[:i] + draw(st.characters(blacklist_characters="|", blacklist_categories=("Cs",))) + data[i + 1 :]
     elif kind == "drop":
         del parts[draw(st.integers(0, len(parts) - 1))]
         new = "|".join(parts)
     elif kind == "add":
-        new = data + "|" + draw(st.sampled_from(["amount=1", "responseCode=00", f"merchantId={OTHER_MERCHANT}",
-                                                  "keyVersion=2", "extra=x"]))
+        new = (
+            data
+            + "|"
+            + draw(
+                st.sampled_from(
+                    ["amount=1", "responseCode=00", f"merchantId={OTHER_MERCHANT}", "keyVersion=2", "extra=x"]
+                )
+            )
+        )
     elif kind == "case":
         new = data.replace("responseCode", "RESPONSECODE") if draw(st.booleans()) else data.upper()
     else:
@@ -168,7 +215,7 @@ def tampered(draw, targets):
         posted = form["Data"]
         i = draw(st.integers(0, len(posted) - 1))
         # Lone surrogates cannot travel in an HTTP form: they are not text a PSP could send.
-        form["Data"] = posted[:i] + draw(st.characters(blacklist_categories=("Cs",))) + posted[i + 1:]
+        form["Data"] = posted[:i] + draw(st.characters(blacklist_categories=("Cs",))) + posted[i + 1 :]
     else:
         assume(new != data)
         form["Data"] = codec.b64_encode(new) if encode else new
@@ -177,6 +224,7 @@ def tampered(draw, targets):
 
 
 # --- 3. merchants we do not know, or the wrong merchant's key --------------------------------
+
 
 @st.composite
 def other_merchants(draw, targets):
@@ -198,6 +246,7 @@ def other_merchants(draw, targets):
 
 # --- 4. key versions we do not have -----------------------------------------------------------
 
+
 def _is_one(text: str) -> bool:
     try:
         return int(text) == 1
@@ -215,6 +264,7 @@ def wrong_key_versions(draw, targets):
 
 # --- 5. validly sealed but unusable: unknown reference, missing or unreadable fields ---------
 
+
 def _not_int(text: str) -> bool:
     try:
         int(text)
@@ -230,8 +280,13 @@ def unusable_sealed(draw, targets):
     if kind == "unknown_reference":
         overrides["psp_reference"] = "ZZ" + draw(st.text(alphabet=string.ascii_letters + string.digits, max_size=30))
     elif kind == "missing_field":
-        overrides["omit"] = draw(st.lists(st.sampled_from(["merchantId", "responseCode", "transactionReference",
-                                                            "amount"]), min_size=1, unique=True))
+        overrides["omit"] = draw(
+            st.lists(
+                st.sampled_from(["merchantId", "responseCode", "transactionReference", "amount"]),
+                min_size=1,
+                unique=True,
+            )
+        )
     elif kind == "amount_not_integer":
         overrides["amount_cents"] = draw(no_pipe.filter(lambda a: a != "" and _not_int(a)))
     else:
@@ -243,16 +298,18 @@ def unusable_sealed(draw, targets):
 
 # --- 6. truncated Data --------------------------------------------------------------------------
 
+
 @st.composite
 def truncated(draw, targets):
     _, data = draw(messages(targets))
     form = seal_form(data, encode=draw(st.booleans()))
-    form["Data"] = form["Data"][:draw(st.integers(0, len(form["Data"]) - 1))]
+    form["Data"] = form["Data"][: draw(st.integers(0, len(form["Data"]) - 1))]
     assume(not sealed_by(form, DEMO_KEY))
     return _case(draw, "truncated", form)
 
 
 # --- 7. oversized Data and bodies -----------------------------------------------------------------
+
 
 @st.composite
 def oversized(draw, targets):
@@ -263,7 +320,7 @@ def oversized(draw, targets):
         body = form_body(seal_form(padded))  # even validly sealed: too big to read
         if kind == "over_limit_chunked":
             size = draw(st.integers(1024, 32 * 1024))
-            body = [body[i:i + size] for i in range(0, len(body), size)]
+            body = [body[i : i + size] for i in range(0, len(body), size)]
         return _case(draw, f"oversized/{kind}", body=body, expected=frozenset({413}))
     if kind == "large_unsealed":
         padded = data + "|returnContext=" + "y" * draw(st.integers(1, MAX_BODY - len(data) - 400))
@@ -278,11 +335,23 @@ def oversized(draw, targets):
 
 # --- 8. bad encodings and non-UTF-8 bytes ----------------------------------------------------------
 
+
 @st.composite
 def bad_encodings(draw, targets):
     payment, data = draw(messages(targets))
-    kind = draw(st.sampled_from(["random_bytes", "raw_latin1", "percent_latin1", "utf16",
-                                 "not_base64", "base64_not_utf8", "base64_not_data"]))
+    kind = draw(
+        st.sampled_from(
+            [
+                "random_bytes",
+                "raw_latin1",
+                "percent_latin1",
+                "utf16",
+                "not_base64",
+                "base64_not_utf8",
+                "base64_not_data",
+            ]
+        )
+    )
     if kind == "random_bytes":
         body = draw(st.binary(max_size=3000))
         assume(b"Data=" not in body)
@@ -307,15 +376,21 @@ def bad_encodings(draw, targets):
         except UnicodeDecodeError:
             pass
         import base64
+
         posted = base64.b64encode(raw).decode()
     else:  # valid base64, valid UTF-8, but not Data
         posted = codec.b64_encode(draw(st.text(max_size=200)))
-    form = {"Data": posted, "Encode": draw(st.sampled_from(["base64", "BASE64", "Base64"])),
-            "Seal": codec.paypage_seal(posted, DEMO_KEY), "InterfaceVersion": codec.PAYPAGE_INTERFACE}
+    form = {
+        "Data": posted,
+        "Encode": draw(st.sampled_from(["base64", "BASE64", "Base64"])),
+        "Seal": codec.paypage_seal(posted, DEMO_KEY),
+        "InterfaceVersion": codec.PAYPAGE_INTERFACE,
+    }
     return _case(draw, f"encoding/{kind}", form)
 
 
 # --- 9. missing form fields ------------------------------------------------------------------------
+
 
 @st.composite
 def missing_fields(draw, targets):
@@ -342,28 +417,45 @@ def missing_fields(draw, targets):
 
 # --- 10. bodies that are not a form ----------------------------------------------------------------
 
+
 @st.composite
 def wrong_content_types(draw, targets):
     """A genuine sealed message, but not posted as a form: refused as an unsupported media type."""
     _, data = draw(messages(targets))
     form = seal_form(data)
-    kind = draw(st.sampled_from(["json", "multipart", "text_plain", "xml", "octet_stream", "no_type",
-                                 "form_lookalike"]))
+    kind = draw(
+        st.sampled_from(["json", "multipart", "text_plain", "xml", "octet_stream", "no_type", "form_lookalike"])
+    )
     if kind == "json":
         body, ctype = json.dumps(form).encode(), "application/json"
     elif kind == "multipart":
-        body = b"".join(f'--b0undary\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
-                        for k, v in form.items()) + b"--b0undary--\r\n"
+        body = (
+            b"".join(
+                f'--b0undary\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+                for k, v in form.items()
+            )
+            + b"--b0undary--\r\n"
+        )
         ctype = "multipart/form-data; boundary=b0undary"
     elif kind == "xml":
         body = ("<response>" + "".join(f"<{k}>{v}</{k}>" for k, v in form.items()) + "</response>").encode()
         ctype = "application/xml"
     else:
         body = form_body(form)
-        ctype = {"text_plain": "text/plain", "octet_stream": "application/octet-stream", "no_type": None,
-                 "form_lookalike": draw(st.sampled_from(["application/x-www-form-urlencodedx",
-                                                         "application/www-form-urlencoded",
-                                                         "text/x-www-form-urlencoded"]))}[kind]
+        ctype = {
+            "text_plain": "text/plain",
+            "octet_stream": "application/octet-stream",
+            "no_type": None,
+            "form_lookalike": draw(
+                st.sampled_from(
+                    [
+                        "application/x-www-form-urlencodedx",
+                        "application/www-form-urlencoded",
+                        "text/x-www-form-urlencoded",
+                    ]
+                )
+            ),
+        }[kind]
     if ctype is not None and draw(st.booleans()):
         ctype += draw(st.sampled_from(["; charset=UTF-8", "; charset=ISO-8859-1", ";"]))
         ctype = draw(st.sampled_from([ctype, ctype.upper()]))
@@ -372,6 +464,7 @@ def wrong_content_types(draw, targets):
 
 
 # --- 11. methods other than POST ----------------------------------------------------------------------
+
 
 @st.composite
 def wrong_methods(draw, targets):

@@ -1,4 +1,5 @@
 """Temporary databases migrated with alembic, as the app's own are."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """Shared fixtures: `db_url` runs a test on every database backend available."""
+
 from __future__ import annotations
 
 import pytest

@@ -8,6 +8,7 @@ gets a behaviour:
   "forward_hang"   pass to the sandbox (the operation happens), then hang: the answer is lost
 Every call is recorded with the sandbox's responseCode when it reached the sandbox.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -79,8 +80,7 @@ class FlakyOffice:
         async with httpx.AsyncClient(timeout=10) as client:
             reference = str(json.loads(body or b"{}").get("transactionReference", ""))
             before = await self._amounts(client, reference)
-            answer = await client.post(self.sandbox + path, content=body,
-                                       headers={"content-type": "application/json"})
+            answer = await client.post(self.sandbox + path, content=body, headers={"content-type": "application/json"})
             call.applied = await self._amounts(client, reference) != before
         try:
             data = answer.json()
@@ -92,16 +92,14 @@ class FlakyOffice:
         if behaviour == "forward_hang":
             await asyncio.sleep(HANG_SECONDS)
             return Response("Gateway Timeout", status_code=503)
-        return Response(answer.content, status_code=answer.status_code,
-                        media_type=answer.headers.get("content-type"))
+        return Response(answer.content, status_code=answer.status_code, media_type=answer.headers.get("content-type"))
 
     @contextmanager
     def serve(self) -> Iterator["FlakyOffice"]:
         """Run on a free loopback port (uvicorn in a thread) while the block lasts."""
         port = free_port()
         app = Starlette(routes=[Route("/{path:path}", self._handle, methods=["POST"])])
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off",
-                                               log_level="warning"))
+        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning"))
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
         deadline = time.monotonic() + 10

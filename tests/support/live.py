@@ -1,4 +1,5 @@
 """Run the whole app as a user would: prod build, sandbox PSP, mail sink (e2e tests, benchmarks)."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -71,14 +72,19 @@ def running_app(db_url: str, workdir: Path, app_dir: Path = processes.ROOT, **ex
         if _has("epay_app.emails.sink"):
             log = workdir / "sink.log"
             proc = processes.start_python_module(
-                "epay_app.emails.sink", ["--port", str(smtp_port), "--dir", str(workdir / "mails")], env, log)
+                "epay_app.emails.sink", ["--port", str(smtp_port), "--dir", str(workdir / "mails")], env, log
+            )
             procs.append(proc)
             processes.wait_tcp(smtp_port, proc)
             app.smtp_port, app.mail_dir = smtp_port, workdir / "mails"
         log = workdir / "reflex.log"
         reflex_bin = str(Path(sys.executable).parent / "reflex")
-        proc = processes.start([reflex_bin, "run", "--env", "prod", "--frontend-port", str(port),
-                                "--backend-host", "127.0.0.1"], env, log, cwd=app_dir)
+        proc = processes.start(
+            [reflex_bin, "run", "--env", "prod", "--frontend-port", str(port), "--backend-host", "127.0.0.1"],
+            env,
+            log,
+            cwd=app_dir,
+        )
         procs.append(proc)
         processes.wait_http(f"{base_url}/ping", proc, timeout=300, log_path=log)
         app.logs = sorted(workdir.glob("*.log"))
@@ -90,9 +96,17 @@ def running_app(db_url: str, workdir: Path, app_dir: Path = processes.ROOT, **ex
 
 def copy_of_the_app(target: Path) -> Path:
     """A second prod server needs its own .web: the build bakes the server's URL in."""
-    ignore = shutil.ignore_patterns(".git", ".venv", ".tools", "test-artifacts", "__pycache__", "*.db",
-                                    ".states", ".logs", ".mail_sink", ".hypothesis")
+    ignore = shutil.ignore_patterns(
+        ".git",
+        ".venv",
+        ".tools",
+        "test-artifacts",
+        "__pycache__",
+        "*.db",
+        ".states",
+        ".logs",
+        ".mail_sink",
+        ".hypothesis",
+    )
     shutil.copytree(processes.ROOT, target, symlinks=True, ignore=ignore)
     return target
-
-

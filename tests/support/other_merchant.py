@@ -1,5 +1,6 @@
 """A second point of sale with its own Sips merchant, to send validly sealed messages that are
 not the payment's point of sale's (a merchant mismatch)."""
+
 from __future__ import annotations
 
 from sqlmodel import Session, select
@@ -21,7 +22,14 @@ def ensure_other_point_of_sale(db_url: str, entity_id: int) -> dict[str, str]:
             pos = PointOfSale(entity_id=entity_id, number=OTHER_POS_NUMBER, name="Point de vente 2")
             session.add(pos)
             session.flush()
-            session.add(PspConfig(pos_id=pos.id, merchant_id=OTHER_MERCHANT, key_hint=OTHER_KEY[-4:],
-                                  key_ciphertext=encrypt_secret(OTHER_KEY), key_version=1))
+            session.add(
+                PspConfig(
+                    pos_id=pos.id,
+                    merchant_id=OTHER_MERCHANT,
+                    key_hint=OTHER_KEY[-4:],
+                    key_ciphertext=encrypt_secret(OTHER_KEY),
+                    key_version=1,
+                )
+            )
             session.commit()
     return {"merchant_id": OTHER_MERCHANT, "secret_key": OTHER_KEY}

@@ -1,4 +1,5 @@
 """Start real servers for tests: each in its own process group, stopped with killpg."""
+
 from __future__ import annotations
 
 import os
@@ -22,8 +23,7 @@ def free_port() -> int:
 
 def start(cmd: list[str], env: dict[str, str], log_path: Path, cwd: Path = ROOT) -> subprocess.Popen:
     log = open(log_path, "ab")
-    return subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    return subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
 
 def start_python_module(module: str, args: list[str], env: dict[str, str], log_path: Path) -> subprocess.Popen:

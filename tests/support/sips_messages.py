@@ -3,6 +3,7 @@
 Shared by the reliability suites and bench/callback_bench.py: one place builds the wire format,
 with the codec the app uses, so a test message is byte-for-byte what the PSP would post.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -16,19 +17,37 @@ NOTIFY = "/api/psp/sips/notify"
 RETURN = "/api/psp/sips/return"
 
 
-def response_data(*, psp_reference: str, order_id: str, amount_cents: int | str, response_code: str = "00",
-                  merchant_id: str = DEMO_MERCHANT, key_version: str = "1", currency_code: str = "978",
-                  transaction_datetime: str = "2025-03-14T09:26:53+00:00", omit: Iterable[str] = (),
-                  extra: Mapping[str, str] | None = None) -> str:
+def response_data(
+    *,
+    psp_reference: str,
+    order_id: str,
+    amount_cents: int | str,
+    response_code: str = "00",
+    merchant_id: str = DEMO_MERCHANT,
+    key_version: str = "1",
+    currency_code: str = "978",
+    transaction_datetime: str = "2025-03-14T09:26:53+00:00",
+    omit: Iterable[str] = (),
+    extra: Mapping[str, str] | None = None,
+) -> str:
     """The Data string of a payment response, fields in the sandbox's order."""
     accepted = response_code == "00"
     fields = {
-        "merchantId": merchant_id, "keyVersion": key_version, "transactionReference": psp_reference,
-        "orderId": order_id, "amount": str(amount_cents), "currencyCode": currency_code,
-        "responseCode": response_code, "acquirerResponseCode": response_code,
-        "authorisationId": "654321" if accepted else "", "transactionDateTime": transaction_datetime,
-        "captureMode": "AUTHOR_CAPTURE", "captureDay": "0",
-        "maskedPan": "4100##########00", "paymentMeanBrand": "VISA", "paymentMeanType": "CARD",
+        "merchantId": merchant_id,
+        "keyVersion": key_version,
+        "transactionReference": psp_reference,
+        "orderId": order_id,
+        "amount": str(amount_cents),
+        "currencyCode": currency_code,
+        "responseCode": response_code,
+        "acquirerResponseCode": response_code,
+        "authorisationId": "654321" if accepted else "",
+        "transactionDateTime": transaction_datetime,
+        "captureMode": "AUTHOR_CAPTURE",
+        "captureDay": "0",
+        "maskedPan": "4100##########00",
+        "paymentMeanBrand": "VISA",
+        "paymentMeanType": "CARD",
         **(extra or {}),
     }
     for name in omit:
@@ -36,23 +55,42 @@ def response_data(*, psp_reference: str, order_id: str, amount_cents: int | str,
     return codec.encode_data(fields)
 
 
-def seal_form(data: str, secret_key: str = DEMO_KEY, *, encode: bool = False, legacy: bool = False,
-              ) -> dict[str, str]:
+def seal_form(
+    data: str,
+    secret_key: str = DEMO_KEY,
+    *,
+    encode: bool = False,
+    legacy: bool = False,
+) -> dict[str, str]:
     """The four posted fields. `encode`: Data in base64 (Encode=base64); `legacy`: SHA-256(Data+key)
     without SealAlgorithm, as Sips answers a request that did not name one."""
     posted = codec.b64_encode(data) if encode else data
-    form = {"Data": posted, "Seal": codec.paypage_seal(posted, secret_key, "" if legacy else codec.HMAC_SHA256),
-            "InterfaceVersion": codec.PAYPAGE_INTERFACE}
+    form = {
+        "Data": posted,
+        "Seal": codec.paypage_seal(posted, secret_key, "" if legacy else codec.HMAC_SHA256),
+        "InterfaceVersion": codec.PAYPAGE_INTERFACE,
+    }
     if encode:
         form["Encode"] = "base64"
     return form
 
 
-def signed_response(payment, response_code: str = "00", *, secret_key: str = DEMO_KEY, encode: bool = False,
-                    legacy: bool = False, **data_overrides) -> dict[str, str]:
+def signed_response(
+    payment,
+    response_code: str = "00",
+    *,
+    secret_key: str = DEMO_KEY,
+    encode: bool = False,
+    legacy: bool = False,
+    **data_overrides,
+) -> dict[str, str]:
     """A sealed response for an EPayment (or anything with psp_reference, reference, amount_cents)."""
-    args = dict(psp_reference=payment.psp_reference, order_id=payment.reference,
-                amount_cents=payment.amount_cents, response_code=response_code)
+    args = dict(
+        psp_reference=payment.psp_reference,
+        order_id=payment.reference,
+        amount_cents=payment.amount_cents,
+        response_code=response_code,
+    )
     args.update(data_overrides)
     return seal_form(response_data(**args), secret_key, encode=encode, legacy=legacy)
 

@@ -1,4 +1,5 @@
 """What the reliability suites compare: a payment's outcome and a snapshot of the whole state."""
+
 from __future__ import annotations
 
 import hashlib
@@ -27,10 +28,12 @@ def outcome(db_url: str, payment_id: int) -> Outcome:
     """Read with a fresh non-writing session (does not take SQLite's write lock)."""
     with Session(get_engine(db_url, write=False)) as session:
         payment = session.get(EPayment, payment_id)
-        events = session.exec(select(EPaymentEvent).where(EPaymentEvent.payment_id == payment_id)
-                              .order_by(EPaymentEvent.id)).all()
-        mails = session.exec(select(OutboxMail).where(OutboxMail.payment_id == payment_id)
-                             .order_by(OutboxMail.id)).all()
+        events = session.exec(
+            select(EPaymentEvent).where(EPaymentEvent.payment_id == payment_id).order_by(EPaymentEvent.id)
+        ).all()
+        mails = session.exec(
+            select(OutboxMail).where(OutboxMail.payment_id == payment_id).order_by(OutboxMail.id)
+        ).all()
         return Outcome(
             payment.status,
             tuple((e.from_status, e.to_status, e.source.split(":")[0], e.psp_code) for e in events),
@@ -41,7 +44,7 @@ def outcome(db_url: str, payment_id: int) -> Outcome:
 
 _SNAPSHOT_QUERIES = {
     "epayment": "SELECT id, status, psp_response_code, psp_authorisation_id, psp_masked_pan, "
-                "psp_last_error, status_changed_at FROM epayment ORDER BY id",
+    "psp_last_error, status_changed_at FROM epayment ORDER BY id",
     "epayment_event": "SELECT id, payment_id, from_status, to_status, idempotency_key FROM epayment_event ORDER BY id",
     "outbox_mail": "SELECT id, dedupe_key, status, attempts FROM outbox_mail ORDER BY id",
 }

@@ -4,6 +4,7 @@ Sources: wl-online-payments-direct/sdk-python3 tests/unit/test_v1hmac_authentica
 signature) and tests/unit/test_web_hooks_helper.py with tests/resources/webhooks/valid-body (webhook
 signature); see tests/fixtures/direct/SOURCES.md.
 """
+
 from __future__ import annotations
 
 import base64
@@ -38,9 +39,17 @@ WEBHOOK_SIGNATURE = "2S7doBj/GnJnacIjSJzr5fxGM5xmfQyFAwxv1I53ZEk="
 
 
 def _sdk_authenticator() -> V1HmacAuthenticator:
-    return V1HmacAuthenticator(CommunicatorConfiguration(
-        api_endpoint="http://localhost:8080", api_key_id=KEY_ID, secret_api_key=SECRET,
-        authorization_type="v1HMAC", connect_timeout=5, socket_timeout=30, max_connections=1))
+    return V1HmacAuthenticator(
+        CommunicatorConfiguration(
+            api_endpoint="http://localhost:8080",
+            api_key_id=KEY_ID,
+            secret_api_key=SECRET,
+            authorization_type="v1HMAC",
+            connect_timeout=5,
+            socket_timeout=30,
+            max_connections=1,
+        )
+    )
 
 
 def test_sdk_signs_the_published_vector():
@@ -90,10 +99,16 @@ def test_sandbox_verifier_refuses_what_differs(change):
 
 def test_full_example_with_x_gcs_headers_matches_sdk():
     # [SDKT unit/test_v1hmac_authenticator.py::..._FullExample]: apiKeyId / secretApiKey
-    headers = [("Date", "Wed, 01 Jan 2020 11:00:00 GMT"), ("X-GCS-ClientMetaInfo", "processed header value"),
-               ("X-GCS-CustomerHeader", "processed header value"), ("X-GCS-ServerMetaInfo", "processed header value")]
-    assert auth.expected_authorization("apiKeyId", "secretApiKey", "DELETE", "/v2/1/tokens", headers) == \
-        "GCS v1HMAC:apiKeyId:zcDsJLRYsh99pqyCFdrVLyLVi+4A+QLis14rEtV8c98="
+    headers = [
+        ("Date", "Wed, 01 Jan 2020 11:00:00 GMT"),
+        ("X-GCS-ClientMetaInfo", "processed header value"),
+        ("X-GCS-CustomerHeader", "processed header value"),
+        ("X-GCS-ServerMetaInfo", "processed header value"),
+    ]
+    assert (
+        auth.expected_authorization("apiKeyId", "secretApiKey", "DELETE", "/v2/1/tokens", headers)
+        == "GCS v1HMAC:apiKeyId:zcDsJLRYsh99pqyCFdrVLyLVi+4A+QLis14rEtV8c98="
+    )
 
 
 def _body() -> bytes:
@@ -105,13 +120,19 @@ def test_webhook_vector_through_the_sdk_helper():
     store.store_secret_key(WEBHOOK_KEY_ID, WEBHOOK_SECRET)
     try:
         helper = WebhooksHelper(DefaultMarshaller.instance(), store)
-        event = helper.unmarshal(_body(), [RequestHeader("X-GCS-Signature", WEBHOOK_SIGNATURE),
-                                           RequestHeader("X-GCS-KeyId", WEBHOOK_KEY_ID)])
-        assert (event.id, event.type, event.merchant_id) == \
-            ("8ee793f6-4553-4749-85dc-f2ef095c5ab0", "payment.paid", "20000")
+        event = helper.unmarshal(
+            _body(), [RequestHeader("X-GCS-Signature", WEBHOOK_SIGNATURE), RequestHeader("X-GCS-KeyId", WEBHOOK_KEY_ID)]
+        )
+        assert (event.id, event.type, event.merchant_id) == (
+            "8ee793f6-4553-4749-85dc-f2ef095c5ab0",
+            "payment.paid",
+            "20000",
+        )
         with pytest.raises(SignatureValidationException):
-            helper.unmarshal(_body() + b" ", [RequestHeader("X-GCS-Signature", WEBHOOK_SIGNATURE),
-                                              RequestHeader("X-GCS-KeyId", WEBHOOK_KEY_ID)])
+            helper.unmarshal(
+                _body() + b" ",
+                [RequestHeader("X-GCS-Signature", WEBHOOK_SIGNATURE), RequestHeader("X-GCS-KeyId", WEBHOOK_KEY_ID)],
+            )
     finally:
         store.remove_secret_key(WEBHOOK_KEY_ID)
 

@@ -1,4 +1,5 @@
 """The customer e-mails say, word for word, what the user guide shows (F-32, F-33)."""
+
 from __future__ import annotations
 
 import html as htmllib
@@ -22,8 +23,10 @@ def guide_context(**overrides) -> dict:
         "reference": "00045_000061_20000026837_1",
         "pay_url": PAY_URL,
         "contact": {
-            "pos_name": "Point de vente 1 (Vincent S.)", "person": "ADMINISTRATEUR Administrateur",
-            "phone": "+33 3 85 00 00 01", "email": "PDV1@GMAIL.COM",
+            "pos_name": "Point de vente 1 (Vincent S.)",
+            "person": "ADMINISTRATEUR Administrateur",
+            "phone": "+33 3 85 00 00 01",
+            "email": "PDV1@GMAIL.COM",
             "address": "16 Rue Guepet 71100 Chalons-sur-Saône",
         },
         "privacy_url": PRIVACY_URL,
@@ -84,8 +87,10 @@ def test_payment_request_subject():
 
 def test_confirmation_says_what_the_guide_says():
     context = guide_context(
-        customer_name="M. Romain CABUS", vehicle="CUPRA Born 230 ch - Batterie L VZ",
-        amount="1 000,00 €", reference="00160_000291_20000000092_1",
+        customer_name="M. Romain CABUS",
+        vehicle="CUPRA Born 230 ch - Batterie L VZ",
+        amount="1 000,00 €",
+        reference="00160_000291_20000000092_1",
     )
     subject, text, html = render("payment_confirmation", **context)
     expected = [
@@ -94,8 +99,7 @@ def test_confirmation_says_what_the_guide_says():
         "Nous vous confirmons que votre paiement en ligne n° 00160_000291_20000000092_1 d'un montant de "
         "1 000,00 € pour l'acompte de la commande de votre nouveau véhicule CUPRA Born 230 ch - "
         "Batterie L VZ a bien été accepté.",
-        "Votre conseiller commercial est à votre service pour tout complément d'information relatif à "
-        "cette commande.",
+        "Votre conseiller commercial est à votre service pour tout complément d'information relatif à cette commande.",
         "Contactez Point de vente 1 (Vincent S.)",
         "Vous pouvez accéder à tout moment à notre Politique de confidentialité et exercer votre droit de retrait.",
     ]
@@ -112,8 +116,7 @@ def test_html_escapes_what_customers_and_staff_typed():
         vehicle='KIA <img src=x onerror="alert(2)">',
         pay_url='http://localhost:3000/pay/x"><script>alert(3)</script>',
     )
-    for name in ("payment_request", "payment_confirmation", "reservation_request",
-                 "reservation_confirmation"):
+    for name in ("payment_request", "payment_confirmation", "reservation_request", "reservation_confirmation"):
         _, text, html = render(name, **context)
         assert "<script>" not in html and "<img" not in html, name
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html, name
@@ -121,14 +124,21 @@ def test_html_escapes_what_customers_and_staff_typed():
     assert "M. <script>alert(1)</script> PONS" in text  # plain text is not HTML: left as typed
 
 
-@pytest.mark.parametrize("name,title,button", [
-    ("reservation_request", "PAIEMENT DE LA RÉSERVATION", "Payer la réservation en ligne"),
-    ("reservation_confirmation", "CONFIRMATION DE PAIEMENT DE LA RÉSERVATION", None),
-    ("reservation_staff_notification", "NOUVELLE E-RÉSERVATION", "Voir les e-Paiements"),
-])
+@pytest.mark.parametrize(
+    "name,title,button",
+    [
+        ("reservation_request", "PAIEMENT DE LA RÉSERVATION", "Payer la réservation en ligne"),
+        ("reservation_confirmation", "CONFIRMATION DE PAIEMENT DE LA RÉSERVATION", None),
+        ("reservation_staff_notification", "NOUVELLE E-RÉSERVATION", "Voir les e-Paiements"),
+    ],
+)
 def test_reservation_mails_name_the_opportunity(name, title, button):
-    context = guide_context(staff_name="Vincent S.", customer_phone="06 00 00 00 00",
-                            customer_email="patrick.pons@example.org", app_url="http://localhost:3000/e-paiements")
+    context = guide_context(
+        staff_name="Vincent S.",
+        customer_phone="06 00 00 00 00",
+        customer_email="patrick.pons@example.org",
+        app_url="http://localhost:3000/e-paiements",
+    )
     subject, text, html = render(name, **context)
     for body in (flat(text), words(html)):
         assert title in body
@@ -140,8 +150,12 @@ def test_reservation_mails_name_the_opportunity(name, title, button):
 
 
 def test_staff_notification_is_the_new_e_reservation_mail():
-    context = guide_context(staff_name="Vincent S.", customer_phone="", customer_email="p@example.org",
-                            app_url="http://localhost:3000/e-paiements")
+    context = guide_context(
+        staff_name="Vincent S.",
+        customer_phone="",
+        customer_email="p@example.org",
+        app_url="http://localhost:3000/e-paiements",
+    )
     subject, text, _ = render("reservation_staff_notification", **context)
     assert subject.startswith("Nouvelle e-réservation")
     assert "Bonjour Vincent S.," in text
@@ -168,6 +182,8 @@ def test_reminder_has_the_payment_request_design_with_the_link_and_the_expiry():
     assert f"Payer l'acompte en ligne : {PAY_URL}" in text
     # The same design as the payment request: same layout, same orange button.
     request_html = render("payment_request", **guide_context())[2]
-    assert html.split('<tr><td style="padding:12px 24px 8px')[0].replace("RAPPEL : ", "") == \
-        request_html.split('<tr><td style="padding:12px 24px 8px')[0]
+    assert (
+        html.split('<tr><td style="padding:12px 24px 8px')[0].replace("RAPPEL : ", "")
+        == request_html.split('<tr><td style="padding:12px 24px 8px')[0]
+    )
     assert "#f26a21" in html

@@ -7,10 +7,17 @@ from epay_app.domain.errors import DomainError
 from epay_app.domain.money import format_eur, format_eur_plain, ht_from_ttc, parse_eur
 
 
-@pytest.mark.parametrize("cents,text", [
-    (2_500_000, "25 000,00 €"), (50_000, "500,00 €"), (120_000, "1 200,00 €"), (0, "0,00 €"),
-    (2_521_476, "25 214,76 €"), (5, "0,05 €"),
-])
+@pytest.mark.parametrize(
+    "cents,text",
+    [
+        (2_500_000, "25 000,00 €"),
+        (50_000, "500,00 €"),
+        (120_000, "1 200,00 €"),
+        (0, "0,00 €"),
+        (2_521_476, "25 214,76 €"),
+        (5, "0,05 €"),
+    ],
+)
 def test_money_in_french(cents, text):
     assert format_eur(cents) == text
 
@@ -19,9 +26,16 @@ def test_money_for_the_psp_page():
     assert format_eur_plain(50_000) == "500.00 EUR"
 
 
-@pytest.mark.parametrize("text,cents", [
-    ("500", 50_000), ("500,5", 50_050), ("1 000,00 €", 100_000), ("499.99", 49_999), (" 12 ", 1_200),
-])
+@pytest.mark.parametrize(
+    "text,cents",
+    [
+        ("500", 50_000),
+        ("500,5", 50_050),
+        ("1 000,00 €", 100_000),
+        ("499.99", 49_999),
+        (" 12 ", 1_200),
+    ],
+)
 def test_amounts_parse_to_cents(text, cents):
     assert parse_eur(text) == cents
 

@@ -1,4 +1,5 @@
 """The outbox sender's pure parts: backoff and the message it builds."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -22,9 +23,15 @@ def test_message_id_is_stable_and_derived_from_the_outbox_row():
 
 
 def test_message_has_text_and_html_alternatives_and_the_outbox_headers():
-    claim = Claim(7, "patrick.pons@example.org", "Paiement de l'acompte de votre commande",
-                  "Bonjour M. Patrick PONS,", "<p>Bonjour M. Patrick PONS,</p>", CREATED,
-                  CREATED + timedelta(minutes=10))
+    claim = Claim(
+        7,
+        "patrick.pons@example.org",
+        "Paiement de l'acompte de votre commande",
+        "Bonjour M. Patrick PONS,",
+        "<p>Bonjour M. Patrick PONS,</p>",
+        CREATED,
+        CREATED + timedelta(minutes=10),
+    )
     msg = build_message(claim, Settings(mail_from="OpenFlex <no-reply@openflex.local>"))
     assert msg["Message-ID"] == "<outbox-7.20241216153207@openflex.local>"
     assert msg["X-Epay-Outbox-Id"] == "7"

@@ -1,4 +1,5 @@
 """Pure rules of the PSP settings: search folding, the masked key, the protocol and Direct's formats."""
+
 import pytest
 
 from epay_app.psp.interface import PspProtocol
@@ -26,23 +27,43 @@ def test_a_new_configuration_speaks_worldline_direct_unless_sips_is_chosen():
     assert [parse_protocol(x) for x in ("", None, "Worldline Direct", "sips1")] == [None] * 4
 
 
-@pytest.mark.parametrize("pspid,ok", [
-    ("Bee2LinkTest1", True), ("a", True), ("my_shop-01", True), ("A" * 30, True),
-    ("", False), ("A" * 31, False), ("bee 2", False), ("Crédit", False), ("shop.fr", False),
-])
+@pytest.mark.parametrize(
+    "pspid,ok",
+    [
+        ("Bee2LinkTest1", True),
+        ("a", True),
+        ("my_shop-01", True),
+        ("A" * 30, True),
+        ("", False),
+        ("A" * 31, False),
+        ("bee 2", False),
+        ("Crédit", False),
+        ("shop.fr", False),
+    ],
+)
 def test_pspid_is_letters_digits_underscore_and_dash_up_to_30(pspid, ok):
     assert bool(psp_config.PSPID_RE.fullmatch(pspid)) is ok
 
 
-@pytest.mark.parametrize("key_id,ok", [
-    ("47E9DB5E5E5F1A13C2D3", True), ("k/e+y=~!", True), ("K" * 100, True),
-    ("", False), ("K" * 101, False), ("with space", False), ("tab\there", False), ("clé", False),
-])
+@pytest.mark.parametrize(
+    "key_id,ok",
+    [
+        ("47E9DB5E5E5F1A13C2D3", True),
+        ("k/e+y=~!", True),
+        ("K" * 100, True),
+        ("", False),
+        ("K" * 101, False),
+        ("with space", False),
+        ("tab\there", False),
+        ("clé", False),
+    ],
+)
 def test_key_ids_are_printable_ascii_without_spaces(key_id, ok):
     assert bool(psp_config.KEY_ID_RE.fullmatch(key_id)) is ok
 
 
 def test_validated_credentials_never_show_their_secrets():
-    creds = psp_config._Credentials(PspProtocol.DIRECT, "PSPID", "api-secret-value", 1, "kid", "hid",
-                                    "hook-secret-value")
+    creds = psp_config._Credentials(
+        PspProtocol.DIRECT, "PSPID", "api-secret-value", 1, "kid", "hid", "hook-secret-value"
+    )
     assert "api-secret-value" not in repr(creds) and "hook-secret-value" not in repr(creds)

@@ -24,11 +24,20 @@ def test_next_attempt_adds_a_suffix():
     assert str(ref.next_attempt().next_attempt()) == "00045_000061_20000026837_3"
 
 
-@pytest.mark.parametrize("bad", [
-    "", "00045_000061_20000026837", "0045_000061_20000026837_1", "00045_000061_30000026837_1",
-    "00045_000061_20000026837_0", "00045-000061-20000026837-1", "00045_000061_2000002683_1",
-    "00045_000061_20000026837_1 ", "abcde_000061_20000026837_1",
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "",
+        "00045_000061_20000026837",
+        "0045_000061_20000026837_1",
+        "00045_000061_30000026837_1",
+        "00045_000061_20000026837_0",
+        "00045-000061-20000026837-1",
+        "00045_000061_2000002683_1",
+        "00045_000061_20000026837_1 ",
+        "abcde_000061_20000026837_1",
+    ],
+)
 def test_malformed_references_are_refused(bad):
     with pytest.raises(InvalidReference):
         TransactionReference.parse(bad)
@@ -42,8 +51,11 @@ def test_out_of_range_parts_are_refused():
 
 
 @given(
-    st.integers(0, 99_999), st.integers(0, 999_999), st.sampled_from(PaymentKind),
-    st.integers(0, 9_999_999_999), st.integers(1, 9_999),
+    st.integers(0, 99_999),
+    st.integers(0, 999_999),
+    st.sampled_from(PaymentKind),
+    st.integers(0, 9_999_999_999),
+    st.integers(1, 9_999),
 )
 def test_round_trip(entity, pos, kind, number, attempt):
     ref = TransactionReference(entity, pos, kind, number, attempt)

@@ -1,4 +1,5 @@
 """The sandbox's card checks and test-card outcomes (pure)."""
+
 from datetime import date
 
 import pytest
@@ -10,16 +11,27 @@ TODAY = date(2025, 6, 15)
 
 
 def _form(**overrides):
-    form = {"holder": "PATRICK PONS", "card_number": "4100 0000 0000 0000", "exp_month": "06",
-            "exp_year": "2025", "cvc": "123"}
+    form = {
+        "holder": "PATRICK PONS",
+        "card_number": "4100 0000 0000 0000",
+        "exp_month": "06",
+        "exp_year": "2025",
+        "cvc": "123",
+    }
     form.update(overrides)
     return form
 
 
-@pytest.mark.parametrize("number, code", [
-    ("4100000000000000", "00"), ("4111111111111111", "00"), ("4100000000000005", "05"),
-    ("4100000000000099", "99"), ("4970100000000006", "05"),
-])
+@pytest.mark.parametrize(
+    "number, code",
+    [
+        ("4100000000000000", "00"),
+        ("4111111111111111", "00"),
+        ("4100000000000005", "05"),
+        ("4100000000000099", "99"),
+        ("4970100000000006", "05"),
+    ],
+)
 def test_test_cards_give_their_documented_outcome(number, code):
     errors, card = cards.validate(_form(card_number=number), TODAY)
     assert errors == {} and cards.outcome(card) == code
@@ -30,11 +42,19 @@ def test_luhn():
     assert not cards.luhn_ok("4111111111111112")
 
 
-@pytest.mark.parametrize("field, value, key", [
-    ("card_number", "4111111111111112", "card_number"), ("card_number", "abc", "card_number"),
-    ("exp_month", "05", "expiry"), ("exp_month", "13", "expiry"), ("exp_year", "25", "expiry"),
-    ("cvc", "12", "cvc"), ("cvc", "12345", "cvc"), ("holder", " ", "holder"),
-])
+@pytest.mark.parametrize(
+    "field, value, key",
+    [
+        ("card_number", "4111111111111112", "card_number"),
+        ("card_number", "abc", "card_number"),
+        ("exp_month", "05", "expiry"),
+        ("exp_month", "13", "expiry"),
+        ("exp_year", "25", "expiry"),
+        ("cvc", "12", "cvc"),
+        ("cvc", "12345", "cvc"),
+        ("holder", " ", "holder"),
+    ],
+)
 def test_invalid_fields_get_a_french_error(field, value, key):
     errors, card = cards.validate(_form(**{field: value}), TODAY)
     assert card is None and set(errors) == {key}

@@ -1,4 +1,5 @@
 """The HTTP hardening policy (issue 12), without a server: what each setting puts in it."""
+
 from __future__ import annotations
 
 import re
@@ -15,8 +16,11 @@ from epay_app.config import Settings
 
 
 def _settings(**values) -> Settings:
-    base = {"public_url": "https://paiement.concession.fr/", "psp_paypage_url": "https://payment.sips.example/paymentInit",
-                "direct_api_url": "https://payment.preprod.direct.worldline-solutions.com"}
+    base = {
+        "public_url": "https://paiement.concession.fr/",
+        "psp_paypage_url": "https://payment.sips.example/paymentInit",
+        "direct_api_url": "https://payment.preprod.direct.worldline-solutions.com",
+    }
     return Settings(**{**base, **values})
 
 
@@ -31,8 +35,11 @@ def test_the_policy_limits_scripts_and_frames_to_our_origin_and_forms_to_the_psp
     assert csp["script-src"] == ["'self'", "'unsafe-eval'", script_hash(AUTO_POST_SCRIPT), "'sha256-abc='"]
     assert "'unsafe-inline'" not in csp["script-src"]
     assert csp["frame-src"] == ["'self'"] and csp["frame-ancestors"] == ["'none'"]
-    assert csp["form-action"] == ["'self'", "https://payment.sips.example",
-                                  "https://payment.preprod.direct.worldline-solutions.com"]
+    assert csp["form-action"] == [
+        "'self'",
+        "https://payment.sips.example",
+        "https://payment.preprod.direct.worldline-solutions.com",
+    ]
     assert csp["connect-src"] == ["'self'", "https://paiement.concession.fr", "wss://paiement.concession.fr"]
 
 

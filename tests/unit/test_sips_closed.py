@@ -1,6 +1,7 @@
 """Worldline closed Sips 2.0 to new transactions on 31/12/2025: no new payment on a Worldline host
 from 01/01/2026 (Paris date), the local sandbox stays open for the history; the Office calls
 (refund, cancel, status) are not affected."""
+
 from datetime import date, datetime, timezone
 
 import pytest
@@ -18,14 +19,26 @@ WORLDLINE_HOSTS = [
     "https://payment-webinit.sips-atos.com",  # the names used until 2021
     "https://PAYMENT-WEBINIT.SIPS-SERVICES.COM.",
 ]
-LOCAL = ["http://127.0.0.1:8900", "http://localhost:8900", "https://sandbox.epaiement.example",
-         "https://sips-services.com.evil.example", "https://notsips-services.com"]
+LOCAL = [
+    "http://127.0.0.1:8900",
+    "http://localhost:8900",
+    "https://sandbox.epaiement.example",
+    "https://sips-services.com.evil.example",
+    "https://notsips-services.com",
+]
 
 
 def _request():
-    return PaymentRequest(reference="00045_000061_20000026837_1", psp_reference="00045000061200000268371",
-                          amount_cents=50000, merchant_id="002001000000002", secret_key=KEY, key_version=1,
-                          normal_return_url="https://shop.example/r", automatic_response_url="https://shop.example/n")
+    return PaymentRequest(
+        reference="00045_000061_20000026837_1",
+        psp_reference="00045000061200000268371",
+        amount_cents=50000,
+        merchant_id="002001000000002",
+        secret_key=KEY,
+        key_version=1,
+        normal_return_url="https://shop.example/r",
+        automatic_response_url="https://shop.example/n",
+    )
 
 
 @pytest.mark.parametrize("url", WORLDLINE_HOSTS)

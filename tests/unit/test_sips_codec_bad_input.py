@@ -1,4 +1,5 @@
 """Unreadable Data is a MalformedResponse (answered 400), never another exception (answered 503)."""
+
 import pytest
 
 from epay_app.psp import sips_codec as codec

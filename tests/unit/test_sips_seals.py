@@ -1,5 +1,6 @@
 """Sips 2.0 seals against vectors computed outside Python (openssl dgst), response-code mapping
 and the reference <-> transactionReference round trip."""
+
 from datetime import date
 
 import pytest
@@ -11,8 +12,10 @@ from epay_app.psp.interface import MalformedResponse, PaymentRequest, SealError
 from epay_app.psp.sips import SipsGateway, status_for_code
 
 KEY = "002001000000002_KEY1"
-DATA = ("amount=50000|currencyCode=978|merchantId=002001000000002|normalReturnUrl=https://shop.example/return"
-        "|transactionReference=00045000061200000268371|keyVersion=1")
+DATA = (
+    "amount=50000|currencyCode=978|merchantId=002001000000002|normalReturnUrl=https://shop.example/return"
+    "|transactionReference=00045000061200000268371|keyVersion=1"
+)
 # printf '%s' "$DATA" | openssl dgst -sha256 -hmac "$KEY"
 HMAC_SEAL = "b5a2ad5e95739546cde19a5d2bfd643b5e4a842044ceee29e894050164fba199"
 # printf '%s%s' "$DATA" "$KEY" | openssl dgst -sha256
@@ -38,10 +41,16 @@ def test_base64_data_is_sealed_as_posted():
 
 def test_office_request_seal_sorts_fields_and_skips_key_version_and_seal():
     body = {
-        "merchantId": "002001000000002", "transactionReference": "00045000061200000268371",
-        "operationAmount": 50000, "currencyCode": "978", "interfaceVersion": "CR_WS_2.3",
-        "operationOrigin": "EPAIEMENT", "orderChannel": "INTERNET", "keyVersion": 1,
-        "sealAlgorithm": "HMAC-SHA-256", "seal": "ignored",
+        "merchantId": "002001000000002",
+        "transactionReference": "00045000061200000268371",
+        "operationAmount": 50000,
+        "currencyCode": "978",
+        "interfaceVersion": "CR_WS_2.3",
+        "operationOrigin": "EPAIEMENT",
+        "orderChannel": "INTERNET",
+        "keyVersion": 1,
+        "sealAlgorithm": "HMAC-SHA-256",
+        "seal": "ignored",
     }
     expected_input = "978CR_WS_2.300200100000000250000EPAIEMENTINTERNET00045000061200000268371"
     assert codec.json_seal_input(body, codec.JSON_REQUEST_SEAL_EXCLUDED) == expected_input
@@ -49,10 +58,16 @@ def test_office_request_seal_sorts_fields_and_skips_key_version_and_seal():
 
 
 def test_office_response_seal_covers_every_field_but_seal():
-    answer = {"responseCode": "00", "newStatus": "CREDITED", "operationDateTime": "2025-01-01T10:00:00+00:00",
-              "transactionReference": "00045000061200000268371", "seal": "x"}
+    answer = {
+        "responseCode": "00",
+        "newStatus": "CREDITED",
+        "operationDateTime": "2025-01-01T10:00:00+00:00",
+        "transactionReference": "00045000061200000268371",
+        "seal": "x",
+    }
     assert codec.json_seal(answer, KEY, frozenset({"seal"})) == (
-        "9c9dce3c056efb56685e6964a1ebdf5cc87d9806700ae2566272511114e585ac")
+        "9c9dce3c056efb56685e6964a1ebdf5cc87d9806700ae2566272511114e585ac"
+    )
 
 
 def test_json_seal_input_sorts_nested_objects_and_flattens_lists():
@@ -74,14 +89,31 @@ def test_seal_comparison_is_case_insensitive_and_rejects_missing():
     assert not codec.seals_match(HMAC_SEAL, HMAC_SEAL[:-1] + "0")
 
 
-@pytest.mark.parametrize("code, status", [
-    ("00", S.AUTORISE), ("17", S.ANNULE), ("97", S.ANNULE),
-    ("02", S.REJETE), ("05", S.REJETE), ("11", S.REJETE), ("14", S.REJETE), ("54", S.REJETE),
-    ("63", S.REJETE), ("75", S.REJETE),
-    ("60", None),
-    ("03", S.ERREUR), ("12", S.ERREUR), ("24", S.ERREUR), ("30", S.ERREUR), ("34", S.ERREUR),
-    ("90", S.ERREUR), ("94", S.ERREUR), ("99", S.ERREUR), ("", S.ERREUR),
-])
+@pytest.mark.parametrize(
+    "code, status",
+    [
+        ("00", S.AUTORISE),
+        ("17", S.ANNULE),
+        ("97", S.ANNULE),
+        ("02", S.REJETE),
+        ("05", S.REJETE),
+        ("11", S.REJETE),
+        ("14", S.REJETE),
+        ("54", S.REJETE),
+        ("63", S.REJETE),
+        ("75", S.REJETE),
+        ("60", None),
+        ("03", S.ERREUR),
+        ("12", S.ERREUR),
+        ("24", S.ERREUR),
+        ("30", S.ERREUR),
+        ("34", S.ERREUR),
+        ("90", S.ERREUR),
+        ("94", S.ERREUR),
+        ("99", S.ERREUR),
+        ("", S.ERREUR),
+    ],
+)
 def test_response_code_mapping(code, status):
     assert status_for_code(code) == status
 
@@ -94,18 +126,26 @@ def test_reference_round_trip_with_transaction_reference():
 
 
 def _request(**overrides):
-    values = dict(reference="00045_000061_20000026837_1", psp_reference="00045000061200000268371",
-                  amount_cents=50000, merchant_id="002001000000002", secret_key=KEY, key_version=1,
-                  normal_return_url="https://shop.example/r", automatic_response_url="https://shop.example/n",
-                  customer_email="client@example.fr")
+    values = dict(
+        reference="00045_000061_20000026837_1",
+        psp_reference="00045000061200000268371",
+        amount_cents=50000,
+        merchant_id="002001000000002",
+        secret_key=KEY,
+        key_version=1,
+        normal_return_url="https://shop.example/r",
+        automatic_response_url="https://shop.example/n",
+        customer_email="client@example.fr",
+    )
     values.update(overrides)
     return PaymentRequest(**values)
 
 
 def test_payment_form_carries_the_sips_fields_and_a_valid_seal():
     # The last day Worldline took new Sips payments (see test_sips_closed for the day after).
-    gateway = SipsGateway("https://payment-webinit.simu.sips-services.com/", "https://office",
-                          today=lambda: date(2025, 12, 31))
+    gateway = SipsGateway(
+        "https://payment-webinit.simu.sips-services.com/", "https://office", today=lambda: date(2025, 12, 31)
+    )
     form = gateway.build_payment_form(_request())
     assert form.action_url == "https://payment-webinit.simu.sips-services.com/paymentInit"
     fields = codec.parse_data(form.fields["Data"])
@@ -113,7 +153,10 @@ def test_payment_form_carries_the_sips_fields_and_a_valid_seal():
     assert fields["orderId"] == "00045_000061_20000026837_1"
     assert (fields["amount"], fields["currencyCode"], fields["keyVersion"]) == ("50000", "978", "1")
     assert (fields["customerLanguage"], fields["orderChannel"], fields["captureMode"]) == (
-        "fr", "INTERNET", "AUTHOR_CAPTURE")
+        "fr",
+        "INTERNET",
+        "AUTHOR_CAPTURE",
+    )
     assert form.fields["InterfaceVersion"] == "HP_2.31"
     assert form.fields["SealAlgorithm"] == "HMAC-SHA-256"
     assert form.fields["Seal"] == codec.paypage_seal(form.fields["Data"], KEY)
@@ -123,9 +166,11 @@ def _response(data: str, seal: str, **extra):
     return {"Data": data, "Seal": seal, "InterfaceVersion": "HP_2.31", **extra}
 
 
-RESPONSE = ("merchantId=002001000000002|keyVersion=1|transactionReference=00045000061200000268371"
-            "|orderId=00045_000061_20000026837_1|amount=50000|currencyCode=978|responseCode=00"
-            "|authorisationId=123456|maskedPan=4100##########00")
+RESPONSE = (
+    "merchantId=002001000000002|keyVersion=1|transactionReference=00045000061200000268371"
+    "|orderId=00045_000061_20000026837_1|amount=50000|currencyCode=978|responseCode=00"
+    "|authorisationId=123456|maskedPan=4100##########00"
+)
 
 
 def test_verify_accepts_hmac_legacy_and_base64_responses():

@@ -1,4 +1,5 @@
 """The transition table, checked for all 49 ordered pairs of statuses."""
+
 import itertools
 
 import pytest
@@ -7,10 +8,15 @@ from epay_app.domain.errors import IllegalTransition
 from epay_app.domain.statuses import PaymentStatus as S, STATUS_LABELS, check_transition
 
 LEGAL = {
-    (S.ENVOYE, S.AUTORISE), (S.ENVOYE, S.ANNULE), (S.ENVOYE, S.REJETE), (S.ENVOYE, S.ERREUR),
+    (S.ENVOYE, S.AUTORISE),
+    (S.ENVOYE, S.ANNULE),
+    (S.ENVOYE, S.REJETE),
+    (S.ENVOYE, S.ERREUR),
     (S.AUTORISE, S.A_REMBOURSER),
     (S.REJETE, S.AUTORISE),
-    (S.ERREUR, S.AUTORISE), (S.ERREUR, S.ANNULE), (S.ERREUR, S.REJETE),
+    (S.ERREUR, S.AUTORISE),
+    (S.ERREUR, S.ANNULE),
+    (S.ERREUR, S.REJETE),
     (S.A_REMBOURSER, S.REMBOURSE),
 }
 PAIRS = list(itertools.product(S, S))
@@ -18,7 +24,13 @@ PAIRS = list(itertools.product(S, S))
 
 def test_there_are_seven_statuses_with_the_guide_labels():
     assert [STATUS_LABELS[s] for s in S] == [
-        "Envoyé", "Autorisé", "Annulé", "Rejeté", "À rembourser", "Remboursé", "Erreur",
+        "Envoyé",
+        "Autorisé",
+        "Annulé",
+        "Rejeté",
+        "À rembourser",
+        "Remboursé",
+        "Erreur",
     ]
     assert len(PAIRS) == 49
 

@@ -3,6 +3,7 @@
 The guard runs on the server in each handler; the screen below only decides what to draw. Data
 reaches the browser only through guarded handlers, so a non-administrator never receives any.
 """
+
 from __future__ import annotations
 
 import reflex as rx
@@ -14,8 +15,7 @@ from ...state import AppState, require_roles
 
 admin_only = require_roles(GroupType.ADMINISTRATEUR)
 
-SETTINGS_REFUSED = ("Accès refusé : les paramètres sont réservés aux administrateurs de la "
-                    "plateforme.")
+SETTINGS_REFUSED = "Accès refusé : les paramètres sont réservés aux administrateurs de la plateforme."
 
 
 def admin_context(state: AppState) -> tuple[User, Entity]:
@@ -39,8 +39,9 @@ def settings_screen(content: rx.Component) -> rx.Component:
         content,
         rx.cond(
             AppState.user_role != "",
-            rx.callout(SETTINGS_REFUSED, icon="shield_alert", color_scheme="red", id="settings-refused",
-                       max_width="640px"),
+            rx.callout(
+                SETTINGS_REFUSED, icon="shield_alert", color_scheme="red", id="settings-refused", max_width="640px"
+            ),
             rx.center(rx.spinner(size="3"), padding="3em"),
         ),
     )

@@ -1,4 +1,4 @@
-""""Paramétrer le e-paiement par point de vente" (F-02, F-03, F-11..F-13).
+""" "Paramétrer le e-paiement par point de vente" (F-02, F-03, F-11..F-13).
 
 A configuration speaks Worldline Direct (the default for a new one) or Worldline Sips 2.0
 (historique). The secrets typed in the modal (Sips: the encryption key; Direct: the API key
@@ -7,6 +7,7 @@ never kept in a state var (not even a backend one), so no state delta can carry 
 browser, and their inputs are uncontrolled password fields (nothing sets their value from the
 server). Only masked forms ("••••••••KEY1") come back.
 """
+
 from __future__ import annotations
 
 import reflex as rx
@@ -39,10 +40,14 @@ NOT_APPLICABLE = "—"
 
 # Form field name -> state var holding its French error.
 ERROR_VARS = {
-    psp_config.F_POS: "error_pos", psp_config.F_PROTOCOL: "error_protocol",
-    psp_config.F_MERCHANT: "error_merchant", psp_config.F_KEY: "error_key",
-    psp_config.F_VERSION: "error_version", psp_config.F_API_KEY_ID: "error_api_key_id",
-    psp_config.F_WEBHOOK_KEY_ID: "error_webhook_key_id", psp_config.F_WEBHOOK_SECRET: "error_webhook_secret",
+    psp_config.F_POS: "error_pos",
+    psp_config.F_PROTOCOL: "error_protocol",
+    psp_config.F_MERCHANT: "error_merchant",
+    psp_config.F_KEY: "error_key",
+    psp_config.F_VERSION: "error_version",
+    psp_config.F_API_KEY_ID: "error_api_key_id",
+    psp_config.F_WEBHOOK_KEY_ID: "error_webhook_key_id",
+    psp_config.F_WEBHOOK_SECRET: "error_webhook_secret",
 }
 
 
@@ -50,7 +55,10 @@ def _row(row: psp_config.ConfigRow) -> dict[str, str]:
     """What one line of the list shows: labels and masked secrets, never a secret."""
     direct = row.protocol is PspProtocol.DIRECT
     return {
-        "id": str(row.id), "pos": row.pos_name, "protocol": row.protocol.label, "merchant": row.merchant_id,
+        "id": str(row.id),
+        "pos": row.pos_name,
+        "protocol": row.protocol.label,
+        "merchant": row.merchant_id,
         "key": f"{row.api_key_id} · {row.masked_key}" if direct else row.masked_key,
         "webhook": f"{row.webhook_key_id} · {row.masked_webhook_secret}" if direct else NOT_APPLICABLE,
         "version": NOT_APPLICABLE if direct else str(row.key_version),
@@ -199,24 +207,26 @@ class EpayConfigState(AppState):
         protocol = _text(form, "protocol") or self.form_protocol
         # The non-secret fields of the chosen protocol are kept so that a refused form shows them
         # again; the secrets are passed on and dropped with this handler's frame.
-        for name, limit in (("merchant_id", 100), ("key_version", 10), ("api_key_id", 200),
-                            ("webhook_key_id", 200)):
+        for name, limit in (("merchant_id", 100), ("key_version", 10), ("api_key_id", 200), ("webhook_key_id", 200)):
             if name in form:
                 setattr(self, f"form_{name}", _text(form, name)[:limit])
         direct = protocol == DIRECT
         fields = dict(
-            key=_text(form, "api_secret" if direct else "key"), key_version=self.form_key_version,
-            protocol=protocol, api_key_id=self.form_api_key_id, webhook_key_id=self.form_webhook_key_id,
+            key=_text(form, "api_secret" if direct else "key"),
+            key_version=self.form_key_version,
+            protocol=protocol,
+            api_key_id=self.form_api_key_id,
+            webhook_key_id=self.form_webhook_key_id,
             webhook_secret=_text(form, "webhook_secret"),
         )
         try:
             with session_scope() as session:
                 if self.editing_id:
-                    row = psp_config.update_config(session, entity.id, self.editing_id, self.form_merchant_id,
-                                                   **fields)
+                    row = psp_config.update_config(session, entity.id, self.editing_id, self.form_merchant_id, **fields)
                 else:
-                    row = psp_config.create_config(session, entity.id, self.form_pos_id, self.form_merchant_id,
-                                                   **fields)
+                    row = psp_config.create_config(
+                        session, entity.id, self.form_pos_id, self.form_merchant_id, **fields
+                    )
         except ValidationError as exc:
             for name, var in ERROR_VARS.items():
                 setattr(self, var, exc.errors.get(name, ""))
@@ -287,24 +297,29 @@ def _pos_field() -> rx.Component:
             rx.cond(
                 s.pos_choices.length() > 0,
                 rx.select.root(
-                    rx.select.trigger(placeholder="Sélectionner un point de vente", id="config-pos",
-                                      width="100%"),
+                    rx.select.trigger(placeholder="Sélectionner un point de vente", id="config-pos", width="100%"),
                     rx.select.content(
-                        rx.foreach(s.pos_choices,
-                                   lambda c: rx.select.item(c["name"], value=c["id"])),
+                        rx.foreach(s.pos_choices, lambda c: rx.select.item(c["name"], value=c["id"])),
                     ),
-                    value=s.form_pos_id, on_change=EpayConfigState.set_form_pos,
+                    value=s.form_pos_id,
+                    on_change=EpayConfigState.set_form_pos,
                 ),
-                rx.text("Tous les points de vente de votre entité ont déjà une configuration.",
-                        size="2", color_scheme="gray", id="config-pos-none"),
+                rx.text(
+                    "Tous les points de vente de votre entité ont déjà une configuration.",
+                    size="2",
+                    color_scheme="gray",
+                    id="config-pos-none",
+                ),
             ),
             field_error(s.error_pos),
-            spacing="1", width="100%",
+            spacing="1",
+            width="100%",
         ),
         rx.vstack(
             _label("Point de vente"),
             rx.text(s.editing_pos_name, id="config-pos-name"),
-            spacing="1", width="100%",
+            spacing="1",
+            width="100%",
         ),
     )
 
@@ -317,34 +332,44 @@ def _protocol_choice() -> rx.Component:
         input_id = f"config-protocol-{protocol.value}"
         return rx.hstack(
             # Uncontrolled: the click shows at once; the state follows to swap the fields below.
-            rx.el.input(type="radio", name="protocol", value=protocol.value, id=input_id,
-                        default_checked=s.form_protocol == protocol.value,
-                        on_change=EpayConfigState.set_form_protocol,
-                        style={"accent_color": "var(--accent-9)", "margin": "0"}),
+            rx.el.input(
+                type="radio",
+                name="protocol",
+                value=protocol.value,
+                id=input_id,
+                default_checked=s.form_protocol == protocol.value,
+                on_change=EpayConfigState.set_form_protocol,
+                style={"accent_color": "var(--accent-9)", "margin": "0"},
+            ),
             _label(protocol.label, input_id),
-            align="center", spacing="2",
+            align="center",
+            spacing="2",
         )
 
     return rx.el.fieldset(
         rx.el.legend("Protocole *", style={**LABEL_STYLE, "padding": "0", "margin_bottom": "0.3em"}),
         rx.hstack(option(PspProtocol.DIRECT), option(PspProtocol.SIPS2), spacing="5", wrap="wrap"),
         field_error(s.error_protocol),
-        id="config-protocol", style={"border": "none", "padding": "0", "margin": "0", "width": "100%"},
+        id="config-protocol",
+        style={"border": "none", "padding": "0", "margin": "0", "width": "100%"},
     )
 
 
 def _secret_input(name: str, input_id: str, keep_hint) -> rx.Component:
     """An uncontrolled password field: its value goes up with the form and never comes back."""
     s = EpayConfigState
-    return rx.input(name=name, id=input_id, type="password", auto_complete="new-password",
-                    placeholder=rx.cond(s.secrets_required, "",
-                                        "Laisser vide pour conserver la clé actuelle (" + keep_hint + ")"),
-                    width="100%")
+    return rx.input(
+        name=name,
+        id=input_id,
+        type="password",
+        auto_complete="new-password",
+        placeholder=rx.cond(s.secrets_required, "", "Laisser vide pour conserver la clé actuelle (" + keep_hint + ")"),
+        width="100%",
+    )
 
 
 def _key_id_input(name: str, input_id: str, value) -> rx.Component:
-    return rx.input(name=name, id=input_id, default_value=value, width="100%", auto_complete="off",
-                    spell_check=False)
+    return rx.input(name=name, id=input_id, default_value=value, width="100%", auto_complete="off", spell_check=False)
 
 
 def _direct_fields() -> rx.Component:
@@ -362,7 +387,8 @@ def _direct_fields() -> rx.Component:
         _label(_required("Clé webhook (secret)", s.secrets_required), "config-webhook-secret"),
         _secret_input("webhook_secret", "config-webhook-secret", s.editing_masked_webhook_secret),
         field_error(s.error_webhook_secret),
-        spacing="2", width="100%",
+        spacing="2",
+        width="100%",
     )
 
 
@@ -373,10 +399,16 @@ def _sips_fields() -> rx.Component:
         _secret_input("key", "config-key", s.editing_masked_key),
         field_error(s.error_key),
         _label("Version de la clé *", "config-version"),
-        rx.input(name="key_version", id="config-version", default_value=s.form_key_version,
-                 width="120px", input_mode="numeric"),
+        rx.input(
+            name="key_version",
+            id="config-version",
+            default_value=s.form_key_version,
+            width="120px",
+            input_mode="numeric",
+        ),
         field_error(s.error_version),
-        spacing="2", width="100%",
+        spacing="2",
+        width="100%",
     )
 
 
@@ -385,31 +417,49 @@ def config_dialog() -> rx.Component:
     direct = s.form_protocol == DIRECT
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title(rx.cond(s.editing_id == 0, "Ajouter une configuration de e-paiement",
-                                    "Modifier la configuration de e-paiement")),
+            rx.dialog.title(
+                rx.cond(
+                    s.editing_id == 0,
+                    "Ajouter une configuration de e-paiement",
+                    "Modifier la configuration de e-paiement",
+                )
+            ),
             rx.form(
                 rx.vstack(
                     _pos_field(),
                     _protocol_choice(),
                     _label(rx.cond(direct, "Identifiant (PSPID) *", "Identifiant *"), "config-merchant"),
-                    rx.input(name="merchant_id", id="config-merchant", default_value=s.form_merchant_id,
-                             placeholder=rx.cond(direct, "ex. MonPSPID", "ex. 002001000000002"),
-                             width="100%", auto_complete="off", spell_check=False),
+                    rx.input(
+                        name="merchant_id",
+                        id="config-merchant",
+                        default_value=s.form_merchant_id,
+                        placeholder=rx.cond(direct, "ex. MonPSPID", "ex. 002001000000002"),
+                        width="100%",
+                        auto_complete="off",
+                        spell_check=False,
+                    ),
                     field_error(s.error_merchant),
                     rx.cond(direct, _direct_fields(), _sips_fields()),
-                    rx.cond(s.error_form != "",
-                            rx.callout(s.error_form, icon="triangle_alert", color_scheme="red", width="100%")),
+                    rx.cond(
+                        s.error_form != "",
+                        rx.callout(s.error_form, icon="triangle_alert", color_scheme="red", width="100%"),
+                    ),
                     rx.hstack(
                         rx.button("Enregistrer", type="submit", id="config-save"),
-                        rx.dialog.close(rx.button("Annuler", type="button", variant="soft", color_scheme="gray",
-                                                  id="config-cancel")),
-                        justify="end", width="100%", margin_top="0.5em",
+                        rx.dialog.close(
+                            rx.button("Annuler", type="button", variant="soft", color_scheme="gray", id="config-cancel")
+                        ),
+                        justify="end",
+                        width="100%",
+                        margin_top="0.5em",
                     ),
-                    spacing="2", width="100%",
+                    spacing="2",
+                    width="100%",
                 ),
                 on_submit=EpayConfigState.submit_config,
             ),
-            max_width="560px", id="config-dialog",
+            max_width="560px",
+            id="config-dialog",
         ),
         open=s.dialog_open,
         on_open_change=EpayConfigState.dialog_open_changed,
@@ -422,13 +472,23 @@ def delete_dialog() -> rx.Component:
         rx.alert_dialog.content(
             rx.alert_dialog.title("Supprimer la configuration de e-paiement"),
             rx.alert_dialog.description(
-                "La configuration de « ", s.delete_name, " » sera supprimée : le paiement en ligne ne "
-                "fonctionnera plus sur ce point de vente tant qu'elle ne sera pas de nouveau renseignée."),
+                "La configuration de « ",
+                s.delete_name,
+                " » sera supprimée : le paiement en ligne ne "
+                "fonctionnera plus sur ce point de vente tant qu'elle ne sera pas de nouveau renseignée.",
+            ),
             rx.hstack(
                 rx.alert_dialog.cancel(rx.button("Annuler", variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(rx.button("Supprimer", color_scheme="red", id="config-delete-confirm",
-                                                 on_click=EpayConfigState.confirm_delete)),
-                justify="end", margin_top="1em",
+                rx.alert_dialog.action(
+                    rx.button(
+                        "Supprimer",
+                        color_scheme="red",
+                        id="config-delete-confirm",
+                        on_click=EpayConfigState.confirm_delete,
+                    )
+                ),
+                justify="end",
+                margin_top="1em",
             ),
             max_width="480px",
         ),
@@ -447,12 +507,19 @@ def _config_row(row) -> rx.Component:
         rx.table.cell(row["version"]),
         rx.table.cell(
             rx.hstack(
-                rx.icon_button(rx.icon("pencil", size=14), variant="ghost",
-                               aria_label="Modifier la configuration de " + row["pos"],
-                               on_click=EpayConfigState.open_edit(row["id"])),
-                rx.icon_button(rx.icon("trash_2", size=14), variant="ghost", color_scheme="red",
-                               aria_label="Supprimer la configuration de " + row["pos"],
-                               on_click=EpayConfigState.ask_delete(row["id"])),
+                rx.icon_button(
+                    rx.icon("pencil", size=14),
+                    variant="ghost",
+                    aria_label="Modifier la configuration de " + row["pos"],
+                    on_click=EpayConfigState.open_edit(row["id"]),
+                ),
+                rx.icon_button(
+                    rx.icon("trash_2", size=14),
+                    variant="ghost",
+                    color_scheme="red",
+                    aria_label="Supprimer la configuration de " + row["pos"],
+                    on_click=EpayConfigState.ask_delete(row["id"]),
+                ),
                 spacing="3",
             ),
         ),
@@ -465,17 +532,20 @@ def _config_table() -> rx.Component:
     return rx.cond(
         s.rows.length() > 0,
         rx.table.root(
-            rx.table.header(rx.table.row(
-                rx.table.column_header_cell("Point de vente"),
-                rx.table.column_header_cell("Protocole"),
-                rx.table.column_header_cell("Identifiant"),
-                rx.table.column_header_cell("Clé de cryptage / clé API"),
-                rx.table.column_header_cell("Clé webhook"),
-                rx.table.column_header_cell("Version de la clé"),
-                rx.table.column_header_cell(""),
-            )),
+            rx.table.header(
+                rx.table.row(
+                    rx.table.column_header_cell("Point de vente"),
+                    rx.table.column_header_cell("Protocole"),
+                    rx.table.column_header_cell("Identifiant"),
+                    rx.table.column_header_cell("Clé de cryptage / clé API"),
+                    rx.table.column_header_cell("Clé webhook"),
+                    rx.table.column_header_cell("Version de la clé"),
+                    rx.table.column_header_cell(""),
+                )
+            ),
             rx.table.body(rx.foreach(s.rows, _config_row)),
-            width="100%", id="config-table",
+            width="100%",
+            id="config-table",
         ),
         rx.text("Aucune donnée", color_scheme="gray", id="config-empty", padding="1em 0"),
     )
@@ -487,24 +557,38 @@ def epay_block() -> rx.Component:
         rx.hstack(
             rx.heading("Paramétrer le e-paiement par point de vente", size="4"),
             rx.spacer(),
-            rx.cond(s.option_enabled,
-                    rx.button(rx.icon("plus", size=16), "Ajouter une configuration de e-paiement",
-                              on_click=EpayConfigState.open_add, id="config-add")),
-            align="center", width="100%", margin_bottom="0.6em",
+            rx.cond(
+                s.option_enabled,
+                rx.button(
+                    rx.icon("plus", size=16),
+                    "Ajouter une configuration de e-paiement",
+                    on_click=EpayConfigState.open_add,
+                    id="config-add",
+                ),
+            ),
+            align="center",
+            width="100%",
+            margin_bottom="0.6em",
         ),
         rx.cond(
             s.option_enabled,
             rx.vstack(
                 rx.text(EPAY_HELP, size="2"),
                 rx.text(EPAY_DEPLOYMENT_HELP, size="2", color_scheme="gray"),
-                rx.input(rx.input.slot(rx.icon("search", size=16)), placeholder="Nom du point de vente",
-                         on_change=EpayConfigState.search_configs,
-                         id="config-search", aria_label="Nom du point de vente", max_width="360px",
-                         width="100%"),
+                rx.input(
+                    rx.input.slot(rx.icon("search", size=16)),
+                    placeholder="Nom du point de vente",
+                    on_change=EpayConfigState.search_configs,
+                    id="config-search",
+                    aria_label="Nom du point de vente",
+                    max_width="360px",
+                    width="100%",
+                ),
                 _config_table(),
                 config_dialog(),
                 delete_dialog(),
-                spacing="3", width="100%",
+                spacing="3",
+                width="100%",
             ),
             rx.cond(
                 s.loaded,
@@ -512,5 +596,6 @@ def epay_block() -> rx.Component:
                 rx.spinner(),
             ),
         ),
-        width="100%", id="epay-block",
+        width="100%",
+        id="epay-block",
     )

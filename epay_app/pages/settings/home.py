@@ -1,4 +1,5 @@
 """Paramètres: the guide's twelve categories; "Opportunités" leads to its settings."""
+
 from __future__ import annotations
 
 import reflex as rx
@@ -36,13 +37,26 @@ def category_card(label: str, icon: str, href: str) -> rx.Component:
     body = rx.vstack(
         rx.icon(icon, size=28, color="var(--accent-9)" if href else "var(--gray-9)"),
         rx.text(label, size="2", weight="medium", align="center"),
-        align="center", spacing="2", padding="1.2em 0.8em",
+        align="center",
+        spacing="2",
+        padding="1.2em 0.8em",
     )
     if href:
-        return rx.link(rx.card(body, width="100%", height="100%", class_name="settings-category"),
-                       href=href, underline="none", aria_label=label, color="inherit")
-    return rx.card(body, width="100%", height="100%", opacity="0.65", class_name="settings-category",
-                   title="Ces paramètres sont gérés en dehors du module e-paiement.")
+        return rx.link(
+            rx.card(body, width="100%", height="100%", class_name="settings-category"),
+            href=href,
+            underline="none",
+            aria_label=label,
+            color="inherit",
+        )
+    return rx.card(
+        body,
+        width="100%",
+        height="100%",
+        opacity="0.65",
+        class_name="settings-category",
+        title="Ces paramètres sont gérés en dehors du module e-paiement.",
+    )
 
 
 def settings_home_page() -> rx.Component:
@@ -50,8 +64,13 @@ def settings_home_page() -> rx.Component:
         settings_screen(
             rx.box(
                 rx.heading("Paramètres", size="6", margin_bottom="1em", id="settings-title"),
-                rx.grid(*[category_card(*c) for c in CATEGORIES], columns="4", spacing="4",
-                        max_width="960px", id="settings-categories"),
+                rx.grid(
+                    *[category_card(*c) for c in CATEGORIES],
+                    columns="4",
+                    spacing="4",
+                    max_width="960px",
+                    id="settings-categories",
+                ),
             ),
         ),
         breadcrumb="PARAMÈTRES",

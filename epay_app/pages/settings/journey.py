@@ -1,5 +1,6 @@
-""""Paramétrer mes opportunités": the guide's group-wide blocks of "Parcours de vente digitalisé"
+""" "Paramétrer mes opportunités": the guide's group-wide blocks of "Parcours de vente digitalisé"
 (inactive opportunities, stock-entry delay, manufacturer service contracts) — F-15."""
+
 from __future__ import annotations
 
 import reflex as rx
@@ -88,8 +89,12 @@ class JourneyState(AppState):
         try:
             with session_scope() as session:
                 saved = group_settings.update_digital_journey(
-                    session, entity.group_id, form.get("inactive_days", ""), form.get("stock_delay_days", ""),
-                    self.form_contracts)
+                    session,
+                    entity.group_id,
+                    form.get("inactive_days", ""),
+                    form.get("stock_delay_days", ""),
+                    self.form_contracts,
+                )
         except ValidationError as exc:
             self.error_inactive = exc.errors.get(group_settings.F_INACTIVE, "")
             self.error_stock = exc.errors.get(group_settings.F_STOCK, "")
@@ -105,24 +110,36 @@ class JourneyState(AppState):
 def _view() -> rx.Component:
     s = JourneyState
     return rx.vstack(
-        rx.text("Annulation de mes opportunités inactives au bout de ",
-                rx.text.strong(s.inactive_label), ".", id="inactive-days-text"),
+        rx.text(
+            "Annulation de mes opportunités inactives au bout de ",
+            rx.text.strong(s.inactive_label),
+            ".",
+            id="inactive-days-text",
+        ),
         rx.heading("Délai d'entrée en stock", size="3", margin_top="0.8em"),
         rx.text(STOCK_ENTRY_HELP, size="2", color_scheme="gray"),
         rx.cond(
             s.stock_delay_days > 0,
-            rx.text("Le délai d'entrée en stock est de ", rx.text.strong(s.stock_delay_label), ".",
-                    id="stock-delay-text"),
-            rx.text("Aucun délai d'entrée en stock n'est défini. Il sera par défaut de ",
-                    rx.text.strong("30 jours"), " pour les campagnes de reprise en ligne.",
-                    id="stock-delay-text"),
+            rx.text(
+                "Le délai d'entrée en stock est de ", rx.text.strong(s.stock_delay_label), ".", id="stock-delay-text"
+            ),
+            rx.text(
+                "Aucun délai d'entrée en stock n'est défini. Il sera par défaut de ",
+                rx.text.strong("30 jours"),
+                " pour les campagnes de reprise en ligne.",
+                id="stock-delay-text",
+            ),
         ),
         rx.heading("Contrat de services constructeur", size="3", margin_top="0.8em"),
         rx.callout(CONTRACTS_WARNING, icon="triangle_alert", color_scheme="orange", size="1"),
-        rx.text("La modification des contrats de services constructeur pour les VN issus de mon stock est ",
-                rx.text.strong(rx.cond(s.contracts_enabled, "activée", "désactivée")), ".",
-                id="contracts-text"),
-        spacing="2", align="start",
+        rx.text(
+            "La modification des contrats de services constructeur pour les VN issus de mon stock est ",
+            rx.text.strong(rx.cond(s.contracts_enabled, "activée", "désactivée")),
+            ".",
+            id="contracts-text",
+        ),
+        spacing="2",
+        align="start",
     )
 
 
@@ -131,32 +148,40 @@ def _form() -> rx.Component:
     return rx.form(
         rx.vstack(
             rx.text("Annulation des opportunités inactives au bout de (jours) *", size="2", weight="medium"),
-            rx.input(name="inactive_days", id="inactive-days", default_value=s.inactive_days.to_string(),
-                     width="160px"),
+            rx.input(
+                name="inactive_days", id="inactive-days", default_value=s.inactive_days.to_string(), width="160px"
+            ),
             field_error(s.error_inactive),
             rx.heading("Délai d'entrée en stock", size="3", margin_top="0.6em"),
             rx.text(STOCK_ENTRY_HELP, size="2", color_scheme="gray"),
             rx.text("Délai d'entrée en stock (jours, vide : non défini)", size="2", weight="medium"),
-            rx.input(name="stock_delay_days", id="stock-delay-days",
-                     default_value=rx.cond(s.stock_delay_days > 0, s.stock_delay_days.to_string(), ""),
-                     width="160px"),
+            rx.input(
+                name="stock_delay_days",
+                id="stock-delay-days",
+                default_value=rx.cond(s.stock_delay_days > 0, s.stock_delay_days.to_string(), ""),
+                width="160px",
+            ),
             field_error(s.error_stock),
             rx.heading("Contrat de services constructeur", size="3", margin_top="0.6em"),
             rx.callout(CONTRACTS_WARNING, icon="triangle_alert", color_scheme="orange", size="1"),
             rx.hstack(
-                rx.switch(checked=s.form_contracts, on_change=JourneyState.set_form_contracts,
-                          aria_label="Contrat de services constructeur"),
-                rx.text("Modification des contrats de services constructeur pour les VN issus de mon stock",
-                        size="2"),
+                rx.switch(
+                    checked=s.form_contracts,
+                    on_change=JourneyState.set_form_contracts,
+                    aria_label="Contrat de services constructeur",
+                ),
+                rx.text("Modification des contrats de services constructeur pour les VN issus de mon stock", size="2"),
                 align="center",
             ),
             field_error(s.error_form),
             rx.hstack(
                 rx.button("Enregistrer", type="submit", id="journey-save"),
-                rx.button("Annuler", type="button", variant="soft", color_scheme="gray",
-                          on_click=JourneyState.cancel_journey),
+                rx.button(
+                    "Annuler", type="button", variant="soft", color_scheme="gray", on_click=JourneyState.cancel_journey
+                ),
             ),
-            spacing="2", align="start",
+            spacing="2",
+            align="start",
         ),
         on_submit=JourneyState.submit_journey,
     )
@@ -167,11 +192,15 @@ def journey_block() -> rx.Component:
         rx.hstack(
             rx.heading("Paramétrer mes opportunités", size="4"),
             rx.spacer(),
-            rx.cond(~JourneyState.editing,
-                    rx.button("Modifier", variant="outline", on_click=JourneyState.edit_journey,
-                              id="journey-edit")),
-            align="center", width="100%", margin_bottom="0.6em",
+            rx.cond(
+                ~JourneyState.editing,
+                rx.button("Modifier", variant="outline", on_click=JourneyState.edit_journey, id="journey-edit"),
+            ),
+            align="center",
+            width="100%",
+            margin_bottom="0.6em",
         ),
         rx.cond(JourneyState.editing, _form(), _view()),
-        width="100%", id="journey-block",
+        width="100%",
+        id="journey-block",
     )

@@ -1,5 +1,6 @@
 """PARAMÈTRES > OPPORTUNITÉS: tabs SYNTHÈSE | CAMPAGNES DE REPRISES | IMPRESSION DES PDF | AUTRES,
 where AUTRES holds "Parcours de vente digitalisé" (F-10)."""
+
 from __future__ import annotations
 
 import reflex as rx
@@ -15,7 +16,6 @@ from .reservation import ReservationState, reservation_block
 OUT_OF_SCOPE = "Ces paramètres sont gérés en dehors du module e-paiement."
 
 
-
 class OpportunitySettingsState(AppState):
     @rx.event
     @admin_only
@@ -26,8 +26,7 @@ class OpportunitySettingsState(AppState):
 
 
 def _elsewhere(title: str) -> rx.Component:
-    return rx.vstack(rx.heading(title, size="4"), rx.text(OUT_OF_SCOPE, color_scheme="gray"),
-                     padding_top="1em")
+    return rx.vstack(rx.heading(title, size="4"), rx.text(OUT_OF_SCOPE, color_scheme="gray"), padding_top="1em")
 
 
 def digital_journey() -> rx.Component:
@@ -36,7 +35,9 @@ def digital_journey() -> rx.Component:
         journey_block(),
         epay_block(),
         reservation_block(),
-        spacing="4", width="100%", max_width="1100px",
+        spacing="4",
+        width="100%",
+        max_width="1100px",
     )
 
 

@@ -1,4 +1,5 @@
-""""Paramétrer la e-réservation": group-wide settings (F-14)."""
+""" "Paramétrer la e-réservation": group-wide settings (F-14)."""
+
 from __future__ import annotations
 
 import reflex as rx
@@ -85,8 +86,13 @@ class ReservationState(AppState):
         try:
             with session_scope() as session:
                 saved = group_settings.update_reservation(
-                    session, entity.group_id, self.form_enabled, form.get("hours", ""), form.get("amount", ""),
-                    by_entity_id=entity.id)
+                    session,
+                    entity.group_id,
+                    self.form_enabled,
+                    form.get("hours", ""),
+                    form.get("amount", ""),
+                    by_entity_id=entity.id,
+                )
         except ValidationError as exc:
             self.error_hours = exc.errors.get(group_settings.F_HOURS, "")
             self.error_amount = exc.errors.get(group_settings.F_AMOUNT, "")
@@ -103,13 +109,18 @@ class ReservationState(AppState):
 def _view() -> rx.Component:
     s = ReservationState
     return rx.vstack(
-        rx.text("La e-réservation est ", rx.text.strong(rx.cond(s.enabled, "activée", "désactivée")), ".",
-                id="reservation-enabled-text"),
-        rx.text("Durée de blocage d'un véhicule réservé : ", rx.text.strong(s.hours_label), ".",
-                id="reservation-hours-text"),
-        rx.text("Montant de la e-réservation : ", rx.text.strong(s.amount_label), ".",
-                id="reservation-amount-text"),
-        spacing="2", align="start",
+        rx.text(
+            "La e-réservation est ",
+            rx.text.strong(rx.cond(s.enabled, "activée", "désactivée")),
+            ".",
+            id="reservation-enabled-text",
+        ),
+        rx.text(
+            "Durée de blocage d'un véhicule réservé : ", rx.text.strong(s.hours_label), ".", id="reservation-hours-text"
+        ),
+        rx.text("Montant de la e-réservation : ", rx.text.strong(s.amount_label), ".", id="reservation-amount-text"),
+        spacing="2",
+        align="start",
     )
 
 
@@ -118,8 +129,11 @@ def _form() -> rx.Component:
     return rx.form(
         rx.vstack(
             rx.hstack(
-                rx.switch(checked=s.form_enabled, on_change=ReservationState.set_form_enabled,
-                          aria_label="Activer la e-réservation"),
+                rx.switch(
+                    checked=s.form_enabled,
+                    on_change=ReservationState.set_form_enabled,
+                    aria_label="Activer la e-réservation",
+                ),
                 rx.text("Activer la e-réservation", size="2"),
                 align="center",
             ),
@@ -132,10 +146,16 @@ def _form() -> rx.Component:
             field_error(s.error_form),
             rx.hstack(
                 rx.button("Enregistrer", type="submit", id="reservation-save"),
-                rx.button("Annuler", type="button", variant="soft", color_scheme="gray",
-                          on_click=ReservationState.cancel_reservation),
+                rx.button(
+                    "Annuler",
+                    type="button",
+                    variant="soft",
+                    color_scheme="gray",
+                    on_click=ReservationState.cancel_reservation,
+                ),
             ),
-            spacing="2", align="start",
+            spacing="2",
+            align="start",
         ),
         on_submit=ReservationState.submit_reservation,
     )
@@ -146,17 +166,35 @@ def reservation_block() -> rx.Component:
         rx.hstack(
             rx.heading("Paramétrer la e-réservation", size="4"),
             rx.spacer(),
-            rx.cond(~ReservationState.editing & ReservationState.can_edit,
-                    rx.button("Modifier", variant="outline", on_click=ReservationState.edit_reservation,
-                              id="reservation-edit")),
-            align="center", width="100%", margin_bottom="0.6em",
+            rx.cond(
+                ~ReservationState.editing & ReservationState.can_edit,
+                rx.button(
+                    "Modifier", variant="outline", on_click=ReservationState.edit_reservation, id="reservation-edit"
+                ),
+            ),
+            align="center",
+            width="100%",
+            margin_bottom="0.6em",
         ),
         rx.text(RESERVATION_HELP, size="2", color_scheme="gray", margin_bottom="0.6em"),
-        rx.cond(ReservationState.editing, _form(),
-                rx.vstack(_view(),
-                          rx.cond(~ReservationState.can_edit,
-                                  rx.text(group_settings.MSG_RESERVATION_NO_OPTION, size="2", color_scheme="gray",
-                                          id="reservation-no-option")),
-                          field_error(ReservationState.error_form), spacing="2")),
-        width="100%", id="reservation-block",
+        rx.cond(
+            ReservationState.editing,
+            _form(),
+            rx.vstack(
+                _view(),
+                rx.cond(
+                    ~ReservationState.can_edit,
+                    rx.text(
+                        group_settings.MSG_RESERVATION_NO_OPTION,
+                        size="2",
+                        color_scheme="gray",
+                        id="reservation-no-option",
+                    ),
+                ),
+                field_error(ReservationState.error_form),
+                spacing="2",
+            ),
+        ),
+        width="100%",
+        id="reservation-block",
     )

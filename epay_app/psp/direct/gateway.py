@@ -4,6 +4,7 @@ The SDK signs every request (v1HMAC), verifies webhooks and maps HTTP errors to 
 this module only turns our requests into the platform's JSON and its answers into our
 dataclasses. SDK calls block: the services call them from worker threads.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -59,6 +60,7 @@ class _Keys(SecretKeyStore):
         from onlinepayments.sdk.webhooks.secret_key_not_available_exception import (
             SecretKeyNotAvailableException,
         )
+
         try:
             return self._secrets[key_id]
         except KeyError:
@@ -69,9 +71,15 @@ class _Keys(SecretKeyStore):
 def _client(endpoint: str, api_key_id: str, secret: str, timeout: int):
     """One SDK client (its connection pool) per endpoint and API key, for the process."""
     config = CommunicatorConfiguration(
-        api_endpoint=endpoint, api_key_id=api_key_id, secret_api_key=secret,
-        authorization_type="v1HMAC", connect_timeout=CONNECT_TIMEOUT, socket_timeout=timeout,
-        max_connections=10, integrator=INTEGRATOR)
+        api_endpoint=endpoint,
+        api_key_id=api_key_id,
+        secret_api_key=secret,
+        authorization_type="v1HMAC",
+        connect_timeout=CONNECT_TIMEOUT,
+        socket_timeout=timeout,
+        max_connections=10,
+        integrator=INTEGRATOR,
+    )
     return Factory.create_client_from_configuration(config)
 
 
@@ -134,8 +142,13 @@ class DirectGateway:
             status = exc.status_code
             log.warning("Worldline Direct %s refused: HTTP %s %s", what, status, _api_error(exc))
             # 409: the same idempotence key is still being processed [notes §3]; 5xx: unknown.
-            raise PspCallError(_api_error(exc), status=status, uncertain=status == 409 or status >= 500,
-                               not_found=status == 404, raw=(exc.response_body or "")[:4000]) from exc
+            raise PspCallError(
+                _api_error(exc),
+                status=status,
+                uncertain=status == 409 or status >= 500,
+                not_found=status == 404,
+                raw=(exc.response_body or "")[:4000],
+            ) from exc
 
     # --- Hosted Checkout ---------------------------------------------------------------------
 
@@ -147,10 +160,12 @@ class DirectGateway:
                 "amountOfMoney": {"amount": request.amount_cents, "currencyCode": request.currency},
                 "references": {"merchantReference": request.reference},
                 "customer": {"contactDetails": {"emailAddress": request.customer_email}}
-                if request.customer_email else {},
+                if request.customer_email
+                else {},
             },
             "hostedCheckoutSpecificInput": {
-                "returnUrl": request.return_url, "locale": "fr_FR",
+                "returnUrl": request.return_url,
+                "locale": "fr_FR",
                 "sessionTimeout": request.session_timeout_minutes,
                 "showResultPage": False,  # our own result page, after we asked the platform
             },
@@ -160,19 +175,29 @@ class DirectGateway:
             "feedbacks": {"webhooksUrls": [request.notify_url]},
         }
         context = CallContext(idempotence_key=request.idempotence_key or None)
-        answer = self._call("createHostedCheckout", lambda: self._merchant(creds).hosted_checkout()
-                            .create_hosted_checkout(CreateHostedCheckoutRequest().from_dictionary(body), context))
+        answer = self._call(
+            "createHostedCheckout",
+            lambda: (
+                self._merchant(creds)
+                .hosted_checkout()
+                .create_hosted_checkout(CreateHostedCheckoutRequest().from_dictionary(body), context)
+            ),
+        )
         if not answer.redirect_url or not answer.hosted_checkout_id or not answer.returnmac:
             raise PspCallError("Réponse de création de paiement incomplète")
         return HostedCheckout(answer.redirect_url, answer.hosted_checkout_id, answer.returnmac)
 
     def get_checkout(self, creds: MerchantCredentials, checkout_id: str) -> CheckoutState:
-        answer = self._call("getHostedCheckout",
-                            lambda: self._merchant(creds).hosted_checkout().get_hosted_checkout(checkout_id))
+        answer = self._call(
+            "getHostedCheckout", lambda: self._merchant(creds).hosted_checkout().get_hosted_checkout(checkout_id)
+        )
         data = answer.to_dictionary()
         created = data.get("createdPaymentOutput") or {}
-        return CheckoutState(status=str(data.get("status") or ""), payment=payment_from_dict(created.get("payment")),
-                             raw=json.dumps(data, ensure_ascii=False, default=str))
+        return CheckoutState(
+            status=str(data.get("status") or ""),
+            payment=payment_from_dict(created.get("payment")),
+            raw=json.dumps(data, ensure_ascii=False, default=str),
+        )
 
     def get_payment(self, creds: MerchantCredentials, payment_id: str) -> tuple[PspPayment, str]:
         answer = self._call("getPayment", lambda: self._merchant(creds).payments().get_payment(payment_id))
@@ -183,8 +208,9 @@ class DirectGateway:
 
     # --- Refund -----------------------------------------------------------------------------
 
-    def _return_money(self, creds: MerchantCredentials, payment_id: str, amount_cents: int, currency: str,
-                      check_first: bool) -> MoneyBack:
+    def _return_money(
+        self, creds: MerchantCredentials, payment_id: str, amount_cents: int, currency: str, check_first: bool
+    ) -> MoneyBack:
         if not payment_id:
             return MoneyBack(done=False, operation="refund", error="Identifiant du paiement Worldline inconnu")
         try:
@@ -199,13 +225,21 @@ class DirectGateway:
         # refund before capture → 400 on preprod].
         if payment.status == "PENDING_CAPTURE":
             operation, key = "cancel", f"cancel-{payment_id}"[:40]
-            call = lambda: self._merchant(creds).payments().cancel_payment(
-                payment_id, CancelPaymentRequest().from_dictionary({}), CallContext(idempotence_key=key))
+            call = lambda: (
+                self._merchant(creds)
+                .payments()
+                .cancel_payment(
+                    payment_id, CancelPaymentRequest().from_dictionary({}), CallContext(idempotence_key=key)
+                )
+            )
         else:
             operation, key = "refund", f"refund-{payment_id}"[:40]
             body = {"amountOfMoney": {"amount": amount_cents, "currencyCode": currency}}
-            call = lambda: self._merchant(creds).payments().refund_payment(
-                payment_id, RefundRequest().from_dictionary(body), CallContext(idempotence_key=key))
+            call = lambda: (
+                self._merchant(creds)
+                .payments()
+                .refund_payment(payment_id, RefundRequest().from_dictionary(body), CallContext(idempotence_key=key))
+            )
         try:
             answer = self._call(operation, call)
         except PspCallError as exc:
@@ -215,21 +249,26 @@ class DirectGateway:
                 except PspCallError:
                     return MoneyBack(done=False, operation=operation, raw=exc.raw, error=str(exc))
                 if after.status in MONEY_RETURNED or after.status in ("REFUND_REQUESTED", "CANCELLATION_REQUESTED"):
-                    return MoneyBack(done=True, operation=f"{operation} (vérifié par getPayment)",
-                                     code=after.status, raw=raw_after)
-            return MoneyBack(done=False, operation=operation, code=str(exc.status or ""), raw=exc.raw,
-                             error=str(exc))
+                    return MoneyBack(
+                        done=True, operation=f"{operation} (vérifié par getPayment)", code=after.status, raw=raw_after
+                    )
+            return MoneyBack(done=False, operation=operation, code=str(exc.status or ""), raw=exc.raw, error=str(exc))
         data = answer.to_dictionary()
         status = str(data.get("status") or (data.get("payment") or {}).get("status") or "")
         raw = json.dumps(data, ensure_ascii=False, default=str)
         accepted = status in ("REFUND_REQUESTED", "REFUNDED", "CANCELLED", "CANCELLATION_REQUESTED")
-        return MoneyBack(done=accepted, operation=operation, code=status, raw=raw,
-                         error="" if accepted else f"Statut {status or 'inconnu'}")
+        return MoneyBack(
+            done=accepted,
+            operation=operation,
+            code=status,
+            raw=raw,
+            error="" if accepted else f"Statut {status or 'inconnu'}",
+        )
 
-    async def return_money(self, creds: MerchantCredentials, psp_payment_ref: str, amount_cents: int,
-                           currency: str, check_first: bool) -> MoneyBack:
-        return await asyncio.to_thread(self._return_money, creds, psp_payment_ref, amount_cents, currency,
-                                       check_first)
+    async def return_money(
+        self, creds: MerchantCredentials, psp_payment_ref: str, amount_cents: int, currency: str, check_first: bool
+    ) -> MoneyBack:
+        return await asyncio.to_thread(self._return_money, creds, psp_payment_ref, amount_cents, currency, check_first)
 
     # --- Webhooks ---------------------------------------------------------------------------
 
@@ -254,10 +293,15 @@ class DirectGateway:
         data = event.to_dictionary()
         refund = data.get("refund")
         payment = payment_from_dict(data.get("payment")) if data.get("payment") else _refund_as_payment(refund)
-        return PspEvent(event_id=str(data.get("id") or ""), type=str(data.get("type") or ""),
-                        merchant_id=str(data.get("merchantId") or ""), created=str(data.get("created") or ""),
-                        payment=payment, is_refund=refund is not None and not data.get("payment"),
-                        raw=body.decode("utf-8", "replace")[:8000])
+        return PspEvent(
+            event_id=str(data.get("id") or ""),
+            type=str(data.get("type") or ""),
+            merchant_id=str(data.get("merchantId") or ""),
+            created=str(data.get("created") or ""),
+            payment=payment,
+            is_refund=refund is not None and not data.get("payment"),
+            raw=body.decode("utf-8", "replace")[:8000],
+        )
 
 
 def _refund_as_payment(refund: Mapping[str, Any] | None) -> PspPayment | None:
@@ -269,8 +313,10 @@ def _refund_as_payment(refund: Mapping[str, Any] | None) -> PspPayment | None:
     money = output.get("amountOfMoney") or {}
     amount = money.get("amount")
     return PspPayment(
-        payment_id=str(refund.get("id") or ""), status=str(refund.get("status") or ""),
+        payment_id=str(refund.get("id") or ""),
+        status=str(refund.get("status") or ""),
         status_code=(refund.get("statusOutput") or {}).get("statusCode"),
-        amount_cents=int(amount) if isinstance(amount, int) else None, currency=str(money.get("currencyCode") or ""),
+        amount_cents=int(amount) if isinstance(amount, int) else None,
+        currency=str(money.get("currencyCode") or ""),
         merchant_reference=str((output.get("references") or {}).get("merchantReference") or ""),
     )

@@ -4,6 +4,7 @@ Payment statuses and categories: SDK docstrings and the Magento plugin's fixture
 (notes/worldline-direct.md §3); hosted checkout statuses: SDK GetHostedCheckoutResponse
 docstring and the SAP plugin's constants (§2).
 """
+
 from __future__ import annotations
 
 from ...domain.statuses import PaymentStatus
@@ -20,10 +21,20 @@ PAYMENT_STATUS: dict[str, PaymentStatus | None] = {
     "CANCELLED_BY_CONSUMER": S.ANNULE,
     "REFUNDED": S.REMBOURSE,
     # On the way: the outcome is not known yet, the payment stays where it is.
-    **{status: None for status in (
-        "CREATED", "REDIRECTED", "PENDING_PAYMENT", "AUTHORIZATION_REQUESTED", "PENDING_APPROVAL",
-        "PENDING_COMPLETION", "CAPTURE_REQUESTED", "REFUND_REQUESTED", "CANCELLATION_REQUESTED",
-    )},
+    **{
+        status: None
+        for status in (
+            "CREATED",
+            "REDIRECTED",
+            "PENDING_PAYMENT",
+            "AUTHORIZATION_REQUESTED",
+            "PENDING_APPROVAL",
+            "PENDING_COMPLETION",
+            "CAPTURE_REQUESTED",
+            "REFUND_REQUESTED",
+            "CANCELLATION_REQUESTED",
+        )
+    },
 }
 
 # Statuses after which the customer has their money back (a refund, or a cancelled authorisation).

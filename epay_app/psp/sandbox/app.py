@@ -1,4 +1,5 @@
 """The sandbox's Starlette app: hosted payment page, automatic responses, Office JSON, admin knobs."""
+
 from __future__ import annotations
 
 import logging
@@ -29,8 +30,9 @@ _REFERENCE = re.compile(r"^[A-Za-z0-9]{1,35}$")
 
 
 class Sandbox:
-    def __init__(self, store: Store, merchants: Mapping[str, Merchant], notifier: Notifier,
-                 faults: FaultBook, remit_after: float):
+    def __init__(
+        self, store: Store, merchants: Mapping[str, Merchant], notifier: Notifier, faults: FaultBook, remit_after: float
+    ):
         self.store, self.merchants, self.notifier = store, merchants, notifier
         self.faults, self.remit_after = faults, remit_after
 
@@ -52,9 +54,13 @@ class Sandbox:
         if not codec.seals_match(expected, form.get("Seal")):
             return "34", "Le sceau de la requête est invalide.", data
         amount, currency = data.get("amount", ""), data.get("currencyCode", "")
-        if not (amount.isdigit() and int(amount) > 0 and currency.isdigit()
-                and _REFERENCE.match(data.get("transactionReference", ""))
-                and data.get("normalReturnUrl")):
+        if not (
+            amount.isdigit()
+            and int(amount) > 0
+            and currency.isdigit()
+            and _REFERENCE.match(data.get("transactionReference", ""))
+            and data.get("normalReturnUrl")
+        ):
             return "30", "Format de la requête invalide.", data
         return "", "", data
 
@@ -122,30 +128,35 @@ class Sandbox:
 
     def _response_form(self, txn: Mapping, code: str, card: cards.Card | None) -> dict[str, str]:
         request, merchant = txn["request"], self.merchants[txn["merchant_id"]]
-        data = codec.encode_data({
-            "merchantId": merchant.merchant_id,
-            "keyVersion": request.get("keyVersion", "1"),
-            "transactionReference": txn["transaction_reference"],
-            "orderId": txn["order_id"],
-            "amount": txn["amount"],
-            "currencyCode": txn["currency_code"],
-            "responseCode": code,
-            "acquirerResponseCode": code if card else "",
-            "authorisationId": f"{secrets.randbelow(10**6):06d}" if code == "00" else "",
-            "transactionDateTime": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "captureMode": request.get("captureMode", "AUTHOR_CAPTURE"),
-            "captureDay": request.get("captureDay", "0"),
-            "maskedPan": card.masked if card else "",
-            "panExpiryDate": card.expiry if card else "",
-            "paymentMeanBrand": "VISA" if card else "",
-            "paymentMeanType": "CARD" if card else "",
-            "customerEmail": request.get("customerEmail", ""),
-            "returnContext": request.get("returnContext", ""),
-            "orderChannel": request.get("orderChannel", ""),
-        })
+        data = codec.encode_data(
+            {
+                "merchantId": merchant.merchant_id,
+                "keyVersion": request.get("keyVersion", "1"),
+                "transactionReference": txn["transaction_reference"],
+                "orderId": txn["order_id"],
+                "amount": txn["amount"],
+                "currencyCode": txn["currency_code"],
+                "responseCode": code,
+                "acquirerResponseCode": code if card else "",
+                "authorisationId": f"{secrets.randbelow(10**6):06d}" if code == "00" else "",
+                "transactionDateTime": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                "captureMode": request.get("captureMode", "AUTHOR_CAPTURE"),
+                "captureDay": request.get("captureDay", "0"),
+                "maskedPan": card.masked if card else "",
+                "panExpiryDate": card.expiry if card else "",
+                "paymentMeanBrand": "VISA" if card else "",
+                "paymentMeanType": "CARD" if card else "",
+                "customerEmail": request.get("customerEmail", ""),
+                "returnContext": request.get("returnContext", ""),
+                "orderChannel": request.get("orderChannel", ""),
+            }
+        )
         posted = codec.b64_encode(data) if txn["encode"] else data
-        form = {"Data": posted, "Seal": codec.paypage_seal(posted, merchant.secret_key, txn["seal_algorithm"]),
-                "InterfaceVersion": codec.PAYPAGE_INTERFACE}
+        form = {
+            "Data": posted,
+            "Seal": codec.paypage_seal(posted, merchant.secret_key, txn["seal_algorithm"]),
+            "InterfaceVersion": codec.PAYPAGE_INTERFACE,
+        }
         if txn["encode"]:
             form["Encode"] = "base64"
         return form
@@ -155,14 +166,16 @@ class Sandbox:
         if not self.store.finish(txn["id"], code, form, self.remit_after):
             return self._return_page(self.store.get(txn["id"]))  # a double submit: no second payment
         faults = self.faults.for_reference(txn["transaction_reference"])
-        await self.notifier.notify_then_return(txn["request"].get("automaticResponseUrl", ""), form, faults,
-                                               txn["transaction_reference"])
+        await self.notifier.notify_then_return(
+            txn["request"].get("automaticResponseUrl", ""), form, faults, txn["transaction_reference"]
+        )
         return self._return_page(self.store.get(txn["id"]))
 
     @staticmethod
     def _return_page(txn: Mapping) -> Response:
-        return HTMLResponse(pages.redirect_page(
-            txn["request"]["normalReturnUrl"], txn["response"], "Retour vers le site du marchand…"))
+        return HTMLResponse(
+            pages.redirect_page(txn["request"]["normalReturnUrl"], txn["response"], "Retour vers le site du marchand…")
+        )
 
     # --- Office JSON -----------------------------------------------------------------------
 
@@ -215,11 +228,18 @@ def _bad_request(_request: Request, exc: BadRequest) -> Response:
     return HTMLResponse(pages.error_page("30", str(exc)), status_code=exc.status)
 
 
-def create_app(db_path: str, merchants: Mapping[str, Merchant] | None = None, *,
-               remit_after: float = 86400.0, notifier: Notifier | None = None,
-               faults: Faults | None = None, direct: DirectSandbox | None = None) -> Starlette:
-    sandbox = Sandbox(Store(db_path), merchants or load_merchants(), notifier or Notifier(),
-                      FaultBook(faults), remit_after)
+def create_app(
+    db_path: str,
+    merchants: Mapping[str, Merchant] | None = None,
+    *,
+    remit_after: float = 86400.0,
+    notifier: Notifier | None = None,
+    faults: Faults | None = None,
+    direct: DirectSandbox | None = None,
+) -> Starlette:
+    sandbox = Sandbox(
+        Store(db_path), merchants or load_merchants(), notifier or Notifier(), FaultBook(faults), remit_after
+    )
     office_path = "/rs-services/v2/cashManagement/{op}"
     routes = [
         Route("/paymentInit", sandbox.payment_init, methods=["POST"]),

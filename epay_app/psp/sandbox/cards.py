@@ -1,4 +1,5 @@
 """Card-form validation and what each test card answers."""
+
 from __future__ import annotations
 
 import re
@@ -51,9 +52,7 @@ def validate(form: Mapping[str, str], today: date) -> tuple[dict[str, str], Card
         errors["holder"] = "Le titulaire de la carte est obligatoire."
     if not number:
         errors["card_number"] = "Le numéro de la carte est obligatoire."
-    elif not number.isdigit() or not 12 <= len(number) <= 19 or (
-        number not in TEST_CARDS and not luhn_ok(number)
-    ):
+    elif not number.isdigit() or not 12 <= len(number) <= 19 or (number not in TEST_CARDS and not luhn_ok(number)):
         errors["card_number"] = "Le numéro de la carte est invalide."
     if not (month.isdigit() and 1 <= int(month) <= 12 and year.isdigit() and len(year) == 4):
         errors["expiry"] = "La date d'expiration est invalide (MM / AAAA)."

@@ -1,4 +1,5 @@
 """Who may use the sandbox: merchant id → secret key, key version and display name."""
+
 from __future__ import annotations
 
 import json
@@ -36,7 +37,10 @@ def load_merchants(path: str | Path | None = None, env: str | None = None) -> di
     found = [DEMO]
     if path:
         for row in json.loads(Path(path).read_text()):
-            found.append(Merchant(row["merchantId"], row["secretKey"], int(row.get("keyVersion", 1)),
-                                  row.get("name", "Bee2Link")))
+            found.append(
+                Merchant(
+                    row["merchantId"], row["secretKey"], int(row.get("keyVersion", 1)), row.get("name", "Bee2Link")
+                )
+            )
     found += parse_env(os.environ.get("EPAY_SANDBOX_MERCHANTS", "") if env is None else env)
     return {m.merchant_id: m for m in found}

@@ -5,6 +5,7 @@ default, DEFAULT_SCHEDULE_MINUTES, spreads the retries over half an hour in minu
 merchant backend restarting for a few minutes still gets the response (4 tries in 1.9 s lost
 it). Tests pass a short schedule (--notify-backoff / EPAY_SANDBOX_NOTIFY_BACKOFF, or
 EPAY_SANDBOX_NOTIFY_SCHEDULE_MINUTES with fractions)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -76,12 +77,19 @@ def parse_schedule_minutes(text: str) -> tuple[float, ...]:
 
 
 class Notifier:
-    def __init__(self, attempts: int | None = None, backoff: float | None = None, timeout: float = 5.0,
-                 schedule: tuple[float, ...] | None = None):
+    def __init__(
+        self,
+        attempts: int | None = None,
+        backoff: float | None = None,
+        timeout: float = 5.0,
+        schedule: tuple[float, ...] | None = None,
+    ):
         if schedule is None:
-            schedule = (exponential_schedule(attempts or 4, 0.25 if backoff is None else backoff)
-                        if attempts is not None or backoff is not None
-                        else tuple(m * 60 for m in DEFAULT_SCHEDULE_MINUTES))
+            schedule = (
+                exponential_schedule(attempts or 4, 0.25 if backoff is None else backoff)
+                if attempts is not None or backoff is not None
+                else tuple(m * 60 for m in DEFAULT_SCHEDULE_MINUTES)
+            )
         self.schedule = tuple(schedule)
         self.attempts = 1 + len(self.schedule)
         self.timeout = timeout
@@ -133,8 +141,7 @@ class Notifier:
         for _ in range(1 + max(0, faults.duplicate)):
             await self.deliver(url, form, reference)
 
-    async def notify_then_return(self, url: str, form: Mapping[str, str], faults: Faults,
-                                 reference: str = "") -> None:
+    async def notify_then_return(self, url: str, form: Mapping[str, str], faults: Faults, reference: str = "") -> None:
         """Automatic response first, unless the test asks for the browser to come back first."""
         if faults.return_first:
             task = asyncio.create_task(self.notify(url, form, faults, reference))

@@ -8,6 +8,7 @@ tests/integration/test_sips_office_fixtures.py checks both sides against fixture
 sources. getTransactionData answers with its own result in `getTransDataResponseCode` and the
 transaction's in `responseCode`; amounts are `originAmount` (authorised) and `currentAmount`.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -71,8 +72,12 @@ def operate(store: Store, merchant: Merchant, op: str, body: Mapping[str, Any]) 
         txn.update(current_amount=current, refunded_amount=refunded)
         # RefundResponse / CancelResponse: responseCode, newStatus, newAmount, operationDateTime
         # (+ acquirerResponseCode, authorisationId when the acquirer was asked: not simulated).
-        return {"responseCode": "00", "newStatus": sips_status(txn), "newAmount": current - refunded,
-                "operationDateTime": _now_iso()}
+        return {
+            "responseCode": "00",
+            "newStatus": sips_status(txn),
+            "newAmount": current - refunded,
+            "operationDateTime": _now_iso(),
+        }
 
 
 def transaction_data(store: Store, merchant: Merchant, body: Mapping[str, Any]) -> dict[str, Any]:
@@ -95,8 +100,15 @@ def transaction_data(store: Store, merchant: Merchant, body: Mapping[str, Any]) 
     if txn["state"] != "PENDING":
         answer["responseCode"] = txn["response_code"]
         response = _response_fields(txn)
-        for name in ("acquirerResponseCode", "authorisationId", "maskedPan", "panExpiryDate",
-                     "paymentMeanBrand", "paymentMeanType", "orderChannel"):
+        for name in (
+            "acquirerResponseCode",
+            "authorisationId",
+            "maskedPan",
+            "panExpiryDate",
+            "paymentMeanBrand",
+            "paymentMeanType",
+            "orderChannel",
+        ):
             if response.get(name):
                 answer[name] = response[name]
     return {key: value for key, value in answer.items() if value not in ("", None)}

@@ -1,4 +1,5 @@
 """The sandbox's own SQLite file: one row per (merchant, transactionReference)."""
+
 from __future__ import annotations
 
 import json
@@ -107,12 +108,20 @@ class Store:
             existing = self.find(merchant_id, reference, db)
             if existing and existing["state"] != "PENDING":
                 return "finished", existing
-            values = (request.get("orderId", ""), int(request["amount"]), request["currencyCode"],
-                      json.dumps(request), seal_algorithm, encode)
+            values = (
+                request.get("orderId", ""),
+                int(request["amount"]),
+                request["currencyCode"],
+                json.dumps(request),
+                seal_algorithm,
+                encode,
+            )
             if existing:
                 db.execute(
                     "UPDATE txn SET order_id=?, amount=?, currency_code=?, request_json=?, "
-                    "seal_algorithm=?, encode=? WHERE id=?", (*values, existing["id"]))
+                    "seal_algorithm=?, encode=? WHERE id=?",
+                    (*values, existing["id"]),
+                )
                 sid, kind = existing["id"], "pending"
             else:
                 sid, kind = secrets.token_urlsafe(16), "new"
@@ -120,7 +129,8 @@ class Store:
                     "INSERT INTO txn (order_id, amount, currency_code, request_json, seal_algorithm, "
                     "encode, id, merchant_id, transaction_reference, created_at) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (*values, sid, merchant_id, reference, time.time()))
+                    (*values, sid, merchant_id, reference, time.time()),
+                )
             return kind, self._row(db.execute("SELECT * FROM txn WHERE id = ?", (sid,)).fetchone())
 
     def finish(self, sid: str, response_code: str, response: dict[str, str], remit_after: float) -> bool:
@@ -132,8 +142,8 @@ class Store:
                 "UPDATE txn SET state='DONE', response_code=?, response_json=?, finished_at=?, "
                 "current_amount = CASE WHEN ? THEN amount ELSE 0 END, remit_at=? "
                 "WHERE id=? AND state='PENDING'",
-                (response_code, json.dumps(response), now, authorised,
-                 now + remit_after if authorised else None, sid))
+                (response_code, json.dumps(response), now, authorised, now + remit_after if authorised else None, sid),
+            )
             return cursor.rowcount == 1
 
     def remit(self, reference: str | None = None) -> int:

@@ -25,6 +25,7 @@ merchantReference} · GET /_sandbox/direct/payments/{id or merchantReference} ·
 GET /_sandbox/direct/webhooks[?merchantReference=] · POST|DELETE /_sandbox/direct/faults
 {"merchantReference"?, "duplicate": n, "delay": s, "drop": bool, "out_of_order": bool, "api_delay": s}.
 """
+
 from .app import DirectSandbox, routes
 
 __all__ = ["DirectSandbox", "routes"]

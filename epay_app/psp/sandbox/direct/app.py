@@ -1,4 +1,5 @@
 """Worldline Direct on the wire: the v2 REST API (v1HMAC), the hosted checkout pages and the admin knobs."""
+
 from __future__ import annotations
 
 import asyncio
@@ -48,18 +49,38 @@ def _inflate(raw: bytes) -> bytes:
 
 
 class DirectSandbox:
-    def __init__(self, store: DirectStore, merchants: Mapping[str, DirectMerchant], sender: WebhookSender,
-                 faults: DirectFaultBook, settle_after: float = 2.0,
-                 clock_skew: float = auth.DEFAULT_CLOCK_SKEW):
+    def __init__(
+        self,
+        store: DirectStore,
+        merchants: Mapping[str, DirectMerchant],
+        sender: WebhookSender,
+        faults: DirectFaultBook,
+        settle_after: float = 2.0,
+        clock_skew: float = auth.DEFAULT_CLOCK_SKEW,
+    ):
         self.store, self.merchants, self.sender, self.faults = store, merchants, sender, faults
         self.settle_after, self.clock_skew = settle_after, clock_skew
 
     @classmethod
-    def create(cls, db_path: str, merchants_file: str | None = None, *, settle_after: float = 2.0,
-               notify_attempts: int = 4, notify_backoff: float = 0.25,
-               clock_skew: float = auth.DEFAULT_CLOCK_SKEW, faults: DirectFaults | None = None) -> "DirectSandbox":
-        return cls(DirectStore(db_path), load_direct_merchants(merchants_file),
-                   WebhookSender(notify_attempts, notify_backoff), DirectFaultBook(faults), settle_after, clock_skew)
+    def create(
+        cls,
+        db_path: str,
+        merchants_file: str | None = None,
+        *,
+        settle_after: float = 2.0,
+        notify_attempts: int = 4,
+        notify_backoff: float = 0.25,
+        clock_skew: float = auth.DEFAULT_CLOCK_SKEW,
+        faults: DirectFaults | None = None,
+    ) -> "DirectSandbox":
+        return cls(
+            DirectStore(db_path),
+            load_direct_merchants(merchants_file),
+            WebhookSender(notify_attempts, notify_backoff),
+            DirectFaultBook(faults),
+            settle_after,
+            clock_skew,
+        )
 
     # --- API plumbing -----------------------------------------------------------------------
 
@@ -67,13 +88,19 @@ class DirectSandbox:
         merchant = self.merchants.get(request.path_params["merchantId"])
         if merchant is None:
             # unknown merchantId → 403 [SDKT integration/test_exceptions.py]; the error id is unverified.
-            return api_error(403, "ACCESS_TO_MERCHANT_NOT_ALLOWED", "9007",
-                             "ACCESS_TO_MERCHANT_NOT_ALLOWED", property_name="merchantId")
+            return api_error(
+                403,
+                "ACCESS_TO_MERCHANT_NOT_ALLOWED",
+                "9007",
+                "ACCESS_TO_MERCHANT_NOT_ALLOWED",
+                property_name="merchantId",
+            )
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw]
         path = request.scope.get("raw_path", request.url.path.encode()).decode("latin-1")
         query = request.scope.get("query_string", b"").decode("latin-1")
-        why = auth.check(merchant, request.method, path + (f"?{query}" if query else ""), headers,
-                         clock_skew=self.clock_skew)
+        why = auth.check(
+            merchant, request.method, path + (f"?{query}" if query else ""), headers, clock_skew=self.clock_skew
+        )
         if why:
             log.warning("Direct call refused for %s: %s", merchant.pspid, why)
             # Direct's answer to a bad signature is not published (notes §1). 401 with code/errorCode 9002
@@ -104,8 +131,9 @@ class DirectSandbox:
         if delay:
             await asyncio.sleep(delay)
 
-    async def _idempotent(self, merchant: DirectMerchant, key: str, body: dict, request: Request,
-                          handler: Handler) -> Response:
+    async def _idempotent(
+        self, merchant: DirectMerchant, key: str, body: dict, request: Request, handler: Handler
+    ) -> Response:
         # [D:idempotent-requests]: a repeat after completion gets the first outcome, even for another
         # payload, with X-GCS-Idempotence-Request-Timestamp; a repeat in flight gets 409
         # DUPLICATE_REQUEST_IN_PROGRESS, which the SDK raises as ReferenceException [SDKT test_exceptions.py].
@@ -113,8 +141,12 @@ class DirectSandbox:
         if kind == "in_flight":
             return api_error(409, "DUPLICATE_REQUEST_IN_PROGRESS", "1409", "DUPLICATE_REQUEST_IN_PROGRESS")
         if kind == "done":
-            return Response(row["body"], status_code=row["status"], media_type="application/json",
-                            headers={"X-GCS-Idempotence-Request-Timestamp": str(row["requested_ms"])})
+            return Response(
+                row["body"],
+                status_code=row["status"],
+                media_type="application/json",
+                headers={"X-GCS-Idempotence-Request-Timestamp": str(row["requested_ms"])},
+            )
         try:
             await self._api_delay(body)
             response = await handler(merchant, body, request)
@@ -127,6 +159,7 @@ class DirectSandbox:
     def _route(self, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
             return await self._api(request, handler)
+
         return endpoint
 
     # --- hosted checkouts -------------------------------------------------------------------
@@ -148,13 +181,16 @@ class DirectSandbox:
         checkout = self.store.create_checkout(merchant.pspid, body, str(uuid.uuid4()), base, timeout)
         page = PAGE_PATH + checkout["token"]
         # Create response fields [SDK domain/create_hosted_checkout_response.py; EO recorded preprod]
-        return JSONResponse({
-            "RETURNMAC": checkout["returnmac"],
-            "hostedCheckoutId": checkout["id"],
-            "merchantReference": checkout["merchant_reference"],
-            "partialRedirectUrl": urlsplit(base).netloc + page,
-            "redirectUrl": base + page,
-        }, status_code=201)
+        return JSONResponse(
+            {
+                "RETURNMAC": checkout["returnmac"],
+                "hostedCheckoutId": checkout["id"],
+                "merchantReference": checkout["merchant_reference"],
+                "partialRedirectUrl": urlsplit(base).netloc + page,
+                "redirectUrl": base + page,
+            },
+            status_code=201,
+        )
 
     async def get_checkout(self, merchant: DirectMerchant, _body: dict, request: Request) -> Response:
         checkout = self.store.checkout(request.path_params["id"], merchant.pspid)
@@ -187,8 +223,14 @@ class DirectSandbox:
             amount = body.get("amount", remaining)
             # double or over-capture, capture after cancel/refund → 400; partial capture with
             # isFinal=false allowed [SDKT integration/test_payments.py]
-            if (data["rejected"] or data["cancelledByCustomer"] or data["closed"] or data["refunded"]
-                    or data["refunding"] or remaining <= 0):
+            if (
+                data["rejected"]
+                or data["cancelledByCustomer"]
+                or data["closed"]
+                or data["refunded"]
+                or data["refunding"]
+                or remaining <= 0
+            ):
                 return not_allowed()
             if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0 or amount > remaining:
                 return not_allowed()
@@ -197,8 +239,9 @@ class DirectSandbox:
                 data["closed"] = True
             model.set_status(data)
             op = self.store.save_payment(db, pid, data, bump_op=True)
-            self.store.add_operation(db, f"{pid}_{op}", pid, "capture", amount, "CAPTURE_REQUESTED",
-                                     time.time() + self.settle_after)
+            self.store.add_operation(
+                db, f"{pid}_{op}", pid, "capture", amount, "CAPTURE_REQUESTED", time.time() + self.settle_after
+            )
         self._emit_payment(merchant, payment, "payment.capture_requested")
         self._schedule_settle(pid)
         return JSONResponse(model.capture_json(payment, f"{pid}_{op}", amount))
@@ -215,8 +258,15 @@ class DirectSandbox:
             amount = remaining if amount is None else amount
             # cancel after capture, refund or cancel → 400; partial cancel with isFinal=false allowed
             # [SDKT integration/test_payments.py]
-            if (data["rejected"] or data["cancelledByCustomer"] or data["closed"] or data["captured"]
-                    or data["capturing"] or data["refunded"] or remaining <= 0):
+            if (
+                data["rejected"]
+                or data["cancelledByCustomer"]
+                or data["closed"]
+                or data["captured"]
+                or data["capturing"]
+                or data["refunded"]
+                or remaining <= 0
+            ):
                 return not_allowed()
             if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0 or amount > remaining:
                 return not_allowed()
@@ -252,8 +302,9 @@ class DirectSandbox:
             data["refunding"] += amount
             op = self.store.save_payment(db, pid, data, bump_op=True)
             refund = {"id": f"{pid}_{op}", "amount": amount, "status": "REFUND_REQUESTED"}
-            self.store.add_operation(db, refund["id"], pid, "refund", amount, "REFUND_REQUESTED",
-                                     time.time() + self.settle_after)
+            self.store.add_operation(
+                db, refund["id"], pid, "refund", amount, "REFUND_REQUESTED", time.time() + self.settle_after
+            )
         answer = model.refund_json(payment, refund, refunded_before)
         self._emit(merchant, data, "refund.refund_requested", "refund", answer)
         self._schedule_settle(pid)
@@ -306,14 +357,21 @@ class DirectSandbox:
             urls.append(feedbacks["webhookUrl"])
         reference = data["merchantReference"]
         event = model.webhook_event(merchant.pspid, event_type, key, obj, str(uuid.uuid4()))
-        self.sender.emit(urls, event, merchant.webhook_key_id, merchant.webhook_secret, reference,
-                         self.faults.for_reference(reference))
+        self.sender.emit(
+            urls,
+            event,
+            merchant.webhook_key_id,
+            merchant.webhook_secret,
+            reference,
+            self.faults.for_reference(reference),
+        )
 
     def _emit_payment(self, merchant: DirectMerchant, payment: Mapping, event_type: str | None = None) -> None:
         fresh = self.store.payment(payment["id"])
         data = fresh["data"]
-        self._emit(merchant, data, event_type or model.EVENT_TYPES[data["status"]], "payment",
-                   model.payment_json(fresh))
+        self._emit(
+            merchant, data, event_type or model.EVENT_TYPES[data["status"]], "payment", model.payment_json(fresh)
+        )
 
     # --- hosted pages -----------------------------------------------------------------------
 
@@ -342,8 +400,9 @@ class DirectSandbox:
 
     def _challenge(self, checkout: Mapping) -> Response:
         card = cards.Card.from_json(checkout["card"])
-        return HTMLResponse(pages.challenge_page(PAGE_PATH + checkout["token"] + "/3ds",
-                                                 *self._page_args(checkout), card.masked))
+        return HTMLResponse(
+            pages.challenge_page(PAGE_PATH + checkout["token"] + "/3ds", *self._page_args(checkout), card.masked)
+        )
 
     async def show_page(self, request: Request) -> Response:
         self.settle_due()
@@ -372,8 +431,9 @@ class DirectSandbox:
         errors, card = cards.validate(form, date.today())
         if errors:
             values = {k: v for k, v in form.items() if k in cards.FIELDS and k != "cvv"}
-            return HTMLResponse(pages.checkout_page(PAGE_PATH + checkout["token"], *self._page_args(checkout),
-                                                    values, errors))
+            return HTMLResponse(
+                pages.checkout_page(PAGE_PATH + checkout["token"], *self._page_args(checkout), values, errors)
+            )
         if card.outcome in (cards.CHALLENGE_APPROVED, cards.CHALLENGE_DECLINED):
             if self.store.start_challenge(checkout["id"], card.as_json()):
                 return RedirectResponse(PAGE_PATH + checkout["token"] + "/3ds", status_code=303)
@@ -399,8 +459,9 @@ class DirectSandbox:
         outcome = cards.CHALLENGE_DECLINED if card.outcome == cards.CHALLENGE_DECLINED else cards.CHALLENGE_APPROVED
         return self._pay(checkout, card, outcome)
 
-    def _pay(self, checkout: Mapping, card: cards.Card | None, outcome: str,
-             state: str = "PAYMENT_CREATED") -> Response:
+    def _pay(
+        self, checkout: Mapping, card: cards.Card | None, outcome: str, state: str = "PAYMENT_CREATED"
+    ) -> Response:
         pid = self.store.create_payment(checkout, model.new_payment(checkout, card, outcome), state)
         if pid is not None:
             merchant = self.merchants.get(checkout["merchant_id"])
@@ -422,13 +483,19 @@ class DirectSandbox:
             return JSONResponse({"error": "not found"}, status_code=404)
         payment = self.store.payment(checkout["payment_id"]) if checkout["payment_id"] else None
         base = checkout["base_url"]
-        return JSONResponse({
-            "hostedCheckoutId": checkout["id"], "merchantId": checkout["merchant_id"],
-            "merchantReference": checkout["merchant_reference"], "RETURNMAC": checkout["returnmac"],
-            "redirectUrl": base + PAGE_PATH + checkout["token"], "state": checkout["state"],
-            "paymentId": f"{checkout['payment_id']}_0" if checkout["payment_id"] else None,
-            "request": checkout["request"], "response": model.checkout_json(checkout, payment),
-        })
+        return JSONResponse(
+            {
+                "hostedCheckoutId": checkout["id"],
+                "merchantId": checkout["merchant_id"],
+                "merchantReference": checkout["merchant_reference"],
+                "RETURNMAC": checkout["returnmac"],
+                "redirectUrl": base + PAGE_PATH + checkout["token"],
+                "state": checkout["state"],
+                "paymentId": f"{checkout['payment_id']}_0" if checkout["payment_id"] else None,
+                "request": checkout["request"],
+                "response": model.checkout_json(checkout, payment),
+            }
+        )
 
     async def admin_payment(self, request: Request) -> Response:
         self.settle_due()
@@ -438,16 +505,28 @@ class DirectSandbox:
         if payment is None:
             return JSONResponse({"error": "not found"}, status_code=404)
         reference = payment["merchant_reference"]
-        return JSONResponse({"payment": model.payment_json(payment), "operations": payment["operations"],
-                             "merchantId": payment["merchant_id"], "internal": payment["data"],
-                             "webhooksDelivered": self.sender.delivered.get(reference, 0)})
+        return JSONResponse(
+            {
+                "payment": model.payment_json(payment),
+                "operations": payment["operations"],
+                "merchantId": payment["merchant_id"],
+                "internal": payment["data"],
+                "webhooksDelivered": self.sender.delivered.get(reference, 0),
+            }
+        )
 
     async def admin_webhooks(self, request: Request) -> Response:
         reference = request.query_params.get("merchantReference")
         rows = [r for r in self.sender.log if reference is None or r["merchantReference"] == reference]
         pick = (lambda d: {reference: d.get(reference, 0)}) if reference else dict
-        return JSONResponse({"delivered": pick(self.sender.delivered), "failed": pick(self.sender.failed),
-                             "dropped": pick(self.sender.dropped), "deliveries": rows})
+        return JSONResponse(
+            {
+                "delivered": pick(self.sender.delivered),
+                "failed": pick(self.sender.failed),
+                "dropped": pick(self.sender.dropped),
+                "deliveries": rows,
+            }
+        )
 
     async def admin_faults(self, request: Request) -> Response:
         if request.method == "DELETE":

@@ -1,4 +1,5 @@
 """v1HMAC verification of API calls, recomputed with the SDK's own authenticator."""
+
 from __future__ import annotations
 
 import hmac
@@ -19,22 +20,36 @@ DEFAULT_CLOCK_SKEW = 15 * 60
 
 @lru_cache(maxsize=64)
 def _authenticator(api_key_id: str, api_secret: str) -> V1HmacAuthenticator:
-    config = CommunicatorConfiguration(api_endpoint="http://sandbox.invalid", api_key_id=api_key_id,
-                                       secret_api_key=api_secret, authorization_type="v1HMAC",
-                                       connect_timeout=5, socket_timeout=30, max_connections=1)
+    config = CommunicatorConfiguration(
+        api_endpoint="http://sandbox.invalid",
+        api_key_id=api_key_id,
+        secret_api_key=api_secret,
+        authorization_type="v1HMAC",
+        connect_timeout=5,
+        socket_timeout=30,
+        max_connections=1,
+    )
     return V1HmacAuthenticator(config)
 
 
-def expected_authorization(api_key_id: str, api_secret: str, method: str, path_and_query: str,
-                           headers: list[tuple[str, str]]) -> str:
+def expected_authorization(
+    api_key_id: str, api_secret: str, method: str, path_and_query: str, headers: list[tuple[str, str]]
+) -> str:
     """``GCS v1HMAC:<keyId>:<signature>`` as the SDK computes it [SDK authentication/v1hmac_authenticator.py]:
     it signs METHOD, Content-Type, Date, the x-gcs* headers and path?query as sent."""
     return _authenticator(api_key_id, api_secret).get_authorization(
-        method, urlparse(path_and_query), [RequestHeader(k, v) for k, v in headers])
+        method, urlparse(path_and_query), [RequestHeader(k, v) for k, v in headers]
+    )
 
 
-def check(merchant: DirectMerchant, method: str, path_and_query: str, headers: list[tuple[str, str]],
-          now: datetime | None = None, clock_skew: float = DEFAULT_CLOCK_SKEW) -> str:
+def check(
+    merchant: DirectMerchant,
+    method: str,
+    path_and_query: str,
+    headers: list[tuple[str, str]],
+    now: datetime | None = None,
+    clock_skew: float = DEFAULT_CLOCK_SKEW,
+) -> str:
     """'' when the call is authentic, else why not (for the log; the caller answers 401)."""
     values = {}
     for name, value in headers:
@@ -53,8 +68,13 @@ def check(merchant: DirectMerchant, method: str, path_and_query: str, headers: l
     parts = authorization[0].split(":")
     if len(parts) != 3 or parts[0] != "GCS v1HMAC" or parts[1] != merchant.api_key_id:
         return "unknown API key or authorization type"
-    expected = expected_authorization(merchant.api_key_id, merchant.api_secret, method, path_and_query,
-                                      [(k, v) for k, v in headers if k.lower() != "authorization"])
+    expected = expected_authorization(
+        merchant.api_key_id,
+        merchant.api_secret,
+        method,
+        path_and_query,
+        [(k, v) for k, v in headers if k.lower() != "authorization"],
+    )
     if not hmac.compare_digest(expected.encode(), authorization[0].encode()):
         return "signature mismatch"
     return ""

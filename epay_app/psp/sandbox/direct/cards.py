@@ -1,4 +1,5 @@
 """The hosted page's card form and what each of Worldline's Direct test cards answers."""
+
 from __future__ import annotations
 
 import re
@@ -56,8 +57,7 @@ class Card:
         return TEST_CARDS.get(self.number, APPROVED)
 
     def as_json(self) -> dict:
-        return {"holder": self.holder, "number": self.number, "exp_month": self.exp_month,
-                "exp_year": self.exp_year}
+        return {"holder": self.holder, "number": self.number, "exp_month": self.exp_month, "exp_year": self.exp_year}
 
     @classmethod
     def from_json(cls, data: Mapping) -> "Card":

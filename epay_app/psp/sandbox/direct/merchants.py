@@ -1,4 +1,5 @@
 """Who may use the Direct API: PSPID → API key, API secret, webhook key and display name."""
+
 from __future__ import annotations
 
 import json
@@ -26,8 +27,7 @@ class DirectMerchant:
     name: str = DEMO_NAME
 
 
-DEMO = DirectMerchant(DEMO_PSPID, DEMO_API_KEY_ID, DEMO_API_SECRET, DEMO_WEBHOOK_KEY_ID,
-                      DEMO_WEBHOOK_SECRET, DEMO_NAME)
+DEMO = DirectMerchant(DEMO_PSPID, DEMO_API_KEY_ID, DEMO_API_SECRET, DEMO_WEBHOOK_KEY_ID, DEMO_WEBHOOK_SECRET, DEMO_NAME)
 
 
 def parse_env(text: str) -> list[DirectMerchant]:
@@ -37,8 +37,9 @@ def parse_env(text: str) -> list[DirectMerchant]:
             continue
         parts = item.strip().split(":")
         if len(parts) < 5 or not all(parts[:5]):
-            raise ValueError(f"{ENV}: 'pspid:apiKeyId:apiSecret:webhookKeyId:webhookSecret[:name]' "
-                             f"attendu, reçu {item!r}")
+            raise ValueError(
+                f"{ENV}: 'pspid:apiKeyId:apiSecret:webhookKeyId:webhookSecret[:name]' attendu, reçu {item!r}"
+            )
         merchants.append(DirectMerchant(*parts[:5], name=parts[5] if len(parts) > 5 and parts[5] else DEMO_NAME))
     return merchants
 
@@ -50,8 +51,14 @@ def from_row(row: dict) -> DirectMerchant | None:
     missing = [k for k in ("apiKeyId", "apiSecret", "webhookKeyId", "webhookSecret") if not row.get(k)]
     if missing:
         raise ValueError(f"--merchants: {row['pspid']!r} sans {', '.join(missing)}")
-    return DirectMerchant(row["pspid"], row["apiKeyId"], row["apiSecret"], row["webhookKeyId"],
-                          row["webhookSecret"], row.get("name", DEMO_NAME))
+    return DirectMerchant(
+        row["pspid"],
+        row["apiKeyId"],
+        row["apiSecret"],
+        row["webhookKeyId"],
+        row["webhookSecret"],
+        row.get("name", DEMO_NAME),
+    )
 
 
 def load_direct_merchants(path: str | Path | None = None, env: str | None = None) -> dict[str, DirectMerchant]:

@@ -1,4 +1,5 @@
 """Payments as the platform shows them: statuses, JSON shapes and the rules of capture, cancel and refund."""
+
 from __future__ import annotations
 
 import secrets
@@ -29,19 +30,43 @@ CANCELLED_BY_CUSTOMER = "cancelled"
 # cancelled on the page: the error of [MAGHC GetHostedCheckoutServiceResponse.php getErrorHostedCheckoutResponse];
 # a frictionless refusal's ids are not in a published fixture (unverified).
 REJECTIONS = {
-    cards.CHALLENGE_DECLINED: {"errorCode": "40001134", "category": "PAYMENT_PLATFORM_ERROR", "httpStatusCode": 403,
-                               "id": "AUTHENTICATION_FAILURE", "message": "", "retriable": False},
-    cards.DECLINED: {"errorCode": "30511001", "category": "PAYMENT_PLATFORM_ERROR", "httpStatusCode": 402,
-                     "id": "AUTHORIZATION_REFUSED", "message": "Authorisation refused by the issuer.",
-                     "retriable": False},
+    cards.CHALLENGE_DECLINED: {
+        "errorCode": "40001134",
+        "category": "PAYMENT_PLATFORM_ERROR",
+        "httpStatusCode": 403,
+        "id": "AUTHENTICATION_FAILURE",
+        "message": "",
+        "retriable": False,
+    },
+    cards.DECLINED: {
+        "errorCode": "30511001",
+        "category": "PAYMENT_PLATFORM_ERROR",
+        "httpStatusCode": 402,
+        "id": "AUTHORIZATION_REFUSED",
+        "message": "Authorisation refused by the issuer.",
+        "retriable": False,
+    },
 }
-ERRORS = {**REJECTIONS, CANCELLED_BY_CUSTOMER: {
-    "errorCode": "30171001", "category": "PAYMENT_PLATFORM_ERROR", "httpStatusCode": 402,
-    "id": "CANCELLED_BY_CUSTOMER", "message": "Payment cancelled by the customer.", "retriable": False}}
+ERRORS = {
+    **REJECTIONS,
+    CANCELLED_BY_CUSTOMER: {
+        "errorCode": "30171001",
+        "category": "PAYMENT_PLATFORM_ERROR",
+        "httpStatusCode": 402,
+        "id": "CANCELLED_BY_CUSTOMER",
+        "message": "Payment cancelled by the customer.",
+        "retriable": False,
+    },
+}
 
 # Webhook type per new payment status [SAP WorldlinedirectcoreConstants.java, notes §5].
-EVENT_TYPES = {"PENDING_CAPTURE": "payment.pending_capture", "CAPTURED": "payment.captured",
-               "REJECTED": "payment.rejected", "CANCELLED": "payment.cancelled", "REFUNDED": "payment.refunded"}
+EVENT_TYPES = {
+    "PENDING_CAPTURE": "payment.pending_capture",
+    "CAPTURED": "payment.captured",
+    "REJECTED": "payment.rejected",
+    "CANCELLED": "payment.cancelled",
+    "REFUNDED": "payment.refunded",
+}
 
 
 def now_iso() -> str:
@@ -59,19 +84,31 @@ def new_payment(checkout: Mapping, card: cards.Card | None, outcome: str) -> dic
     approved = outcome in (cards.APPROVED, cards.CHALLENGE_APPROVED)
     amount = int(money_in.get("amount") or 0)
     data = {
-        "checkoutId": checkout["id"], "amount": amount, "currency": money_in.get("currencyCode") or "EUR",
-        "merchantReference": checkout["merchant_reference"], "mode": mode,
-        "rejected": outcome in REJECTIONS, "cancelledByCustomer": outcome == CANCELLED_BY_CUSTOMER,
+        "checkoutId": checkout["id"],
+        "amount": amount,
+        "currency": money_in.get("currencyCode") or "EUR",
+        "merchantReference": checkout["merchant_reference"],
+        "mode": mode,
+        "rejected": outcome in REJECTIONS,
+        "cancelledByCustomer": outcome == CANCELLED_BY_CUSTOMER,
         "errors": [] if approved else [ERRORS[outcome]],
         "authorisationCode": f"{secrets.randbelow(10**6):06d}" if approved else "",
-        "card": None if card is None else {
+        "card": None
+        if card is None
+        else {
             # bin: 8 digits on preprod ("51370098") [EO recorded preprod]
-            "cardNumber": card.masked, "expiryDate": card.expiry, "bin": card.number[:8]},
+            "cardNumber": card.masked,
+            "expiryDate": card.expiry,
+            "bin": card.number[:8],
+        },
         "productId": card.product_id if card else None,
         "flow": "challenge" if outcome in (cards.CHALLENGE_APPROVED, cards.CHALLENGE_DECLINED) else "frictionless",
         # SALE is captured on approval [SDK domain/card_payment_method_specific_input_base.py docstring; EO]
         "captured": amount if approved and mode == "SALE" else 0,
-        "capturing": 0, "cancelled": 0, "refunded": 0, "refunding": 0,
+        "capturing": 0,
+        "cancelled": 0,
+        "refunded": 0,
+        "refunding": 0,
         "closed": mode == "SALE" or not approved,
         "createdAt": now_iso(),
     }
@@ -104,13 +141,18 @@ def refundable_amount(data: Mapping) -> int:
     return data["captured"] + data["capturing"] - data["refunded"] - data["refunding"]
 
 
-def status_output(status: str, *, refundable: bool | None = None, errors: list | None = None,
-                  code: int | None = None) -> dict[str, Any]:
+def status_output(
+    status: str, *, refundable: bool | None = None, errors: list | None = None, code: int | None = None
+) -> dict[str, Any]:
     # No statusCodeChangeDateTime: the recorded preprod answers carry none [EO].
     default_code, category, cancellable, is_refundable, authorized = STATUSES[status]
-    out: dict[str, Any] = {"isAuthorized": authorized, "isCancellable": cancellable,
-                           "isRefundable": is_refundable if refundable is None else refundable,
-                           "statusCategory": category, "statusCode": code or default_code}
+    out: dict[str, Any] = {
+        "isAuthorized": authorized,
+        "isCancellable": cancellable,
+        "isRefundable": is_refundable if refundable is None else refundable,
+        "statusCategory": category,
+        "statusCode": code or default_code,
+    }
     if errors:
         out["errors"] = errors
     return out
@@ -137,9 +179,13 @@ def payment_json(payment: Mapping) -> dict[str, Any]:
         card_output: dict[str, Any] = {
             "paymentProductId": data["productId"],
             "card": dict(data["card"]),
-            "threeDSecureResults": {"version": "2.2.0", "flow": data["flow"],
-                                    "authenticationStatus": "R" if data["rejected"] and data["flow"] == "challenge"
-                                    else "Y", "eci": "5", "liability": "issuer"},
+            "threeDSecureResults": {
+                "version": "2.2.0",
+                "flow": data["flow"],
+                "authenticationStatus": "R" if data["rejected"] and data["flow"] == "challenge" else "Y",
+                "eci": "5",
+                "liability": "issuer",
+            },
         }
         if data["authorisationCode"]:
             card_output["authorisationCode"] = data["authorisationCode"]
@@ -151,8 +197,12 @@ def payment_json(payment: Mapping) -> dict[str, Any]:
         "id": f"{payment['id']}_0",
         "paymentOutput": output,
         "status": status,
-        "statusOutput": status_output(status, refundable=status == "CAPTURED" and refundable_amount(data) > 0,
-                                      errors=data["errors"] or None, code=code),
+        "statusOutput": status_output(
+            status,
+            refundable=status == "CAPTURED" and refundable_amount(data) > 0,
+            errors=data["errors"] or None,
+            code=code,
+        ),
     }
 
 
@@ -166,13 +216,18 @@ def refund_json(payment: Mapping, refund: Mapping, refunded_before: int) -> dict
         "refundOutput": {
             "amountOfMoney": money(refund["amount"], data["currency"]),
             "references": {"merchantReference": data["merchantReference"]},
-            "cardRefundMethodSpecificOutput": {"totalAmountPaid": data["captured"],
-                                               "totalAmountRefunded": refunded_before},
+            "cardRefundMethodSpecificOutput": {
+                "totalAmountPaid": data["captured"],
+                "totalAmountRefunded": refunded_before,
+            },
             "paymentMethod": "card",
         },
         "status": status,
-        "statusOutput": {"isCancellable": False, "statusCategory": STATUSES[status][1],
-                         "statusCode": STATUSES[status][0]},
+        "statusOutput": {
+            "isCancellable": False,
+            "statusCategory": STATUSES[status][1],
+            "statusCode": STATUSES[status][0],
+        },
     }
 
 
@@ -180,10 +235,12 @@ def capture_json(payment: Mapping, op_id: str, amount: int) -> dict[str, Any]:
     """CaptureResponse [SDK domain/capture_response.py, capture_output.py]."""
     data = payment["data"]
     return {
-        "captureOutput": {"amountOfMoney": money(amount, data["currency"]),
-                          "acquiredAmount": money(data["captured"], data["currency"]),
-                          "references": {"merchantReference": data["merchantReference"]},
-                          "paymentMethod": "card"},
+        "captureOutput": {
+            "amountOfMoney": money(amount, data["currency"]),
+            "acquiredAmount": money(data["captured"], data["currency"]),
+            "references": {"merchantReference": data["merchantReference"]},
+            "paymentMethod": "card",
+        },
         "id": op_id,
         "status": "CAPTURE_REQUESTED",  # [EO test_authorization_capture]
         "statusOutput": status_output("CAPTURE_REQUESTED"),
@@ -206,5 +263,11 @@ def checkout_json(checkout: Mapping, payment: Mapping | None) -> dict[str, Any]:
 
 def webhook_event(merchant_id: str, event_type: str, key: str, obj: Mapping, event_id: str) -> dict[str, Any]:
     """[MAG StubData/Webhook/Authorization.php, Refund.php; SDK domain/web_hooks_event.py]"""
-    return {"apiVersion": "v1", "created": now_iso(), "id": event_id, "merchantId": merchant_id,
-            key: obj, "type": event_type}
+    return {
+        "apiVersion": "v1",
+        "created": now_iso(),
+        "id": event_id,
+        "merchantId": merchant_id,
+        key: obj,
+        "type": event_type,
+    }

@@ -1,4 +1,5 @@
 """Direct's tables in the sandbox's SQLite file: hosted checkouts, payments, operations, idempotence keys."""
+
 from __future__ import annotations
 
 import json
@@ -99,21 +100,34 @@ class DirectStore:
         data["card"] = json.loads(card) if card else None
         return data
 
-    def create_checkout(self, merchant_id: str, request: dict, returnmac: str, base_url: str,
-                        timeout_minutes: float) -> dict[str, Any]:
+    def create_checkout(
+        self, merchant_id: str, request: dict, returnmac: str, base_url: str, timeout_minutes: float
+    ) -> dict[str, Any]:
         now = time.time()
         reference = str(((request.get("order") or {}).get("references") or {}).get("merchantReference") or "")
         with self.transaction() as db:
             while True:
                 cid = _digits()
-                if not db.execute("SELECT 1 FROM direct_checkout WHERE id=? UNION ALL "
-                                  "SELECT 1 FROM direct_payment WHERE id=?", (cid, cid)).fetchone():
+                if not db.execute(
+                    "SELECT 1 FROM direct_checkout WHERE id=? UNION ALL SELECT 1 FROM direct_payment WHERE id=?",
+                    (cid, cid),
+                ).fetchone():
                     break
             db.execute(
                 "INSERT INTO direct_checkout (id, merchant_id, token, returnmac, merchant_reference, "
                 "request_json, base_url, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (cid, merchant_id, secrets.token_hex(16), returnmac, reference, json.dumps(request), base_url,
-                 now, now + timeout_minutes * 60))
+                (
+                    cid,
+                    merchant_id,
+                    secrets.token_hex(16),
+                    returnmac,
+                    reference,
+                    json.dumps(request),
+                    base_url,
+                    now,
+                    now + timeout_minutes * 60,
+                ),
+            )
             return self._checkout(db.execute("SELECT * FROM direct_checkout WHERE id=?", (cid,)).fetchone())
 
     def checkout(self, cid: str, merchant_id: str | None = None) -> dict[str, Any] | None:
@@ -133,34 +147,54 @@ class DirectStore:
     def checkout_by_reference(self, reference: str) -> dict[str, Any] | None:
         with self.transaction() as db:
             self._expire(db)
-            row = db.execute("SELECT * FROM direct_checkout WHERE merchant_reference=? ORDER BY created_at DESC",
-                             (reference,)).fetchone()
+            row = db.execute(
+                "SELECT * FROM direct_checkout WHERE merchant_reference=? ORDER BY created_at DESC", (reference,)
+            ).fetchone()
             return self._checkout(row)
 
     @staticmethod
     def _expire(db: sqlite3.Connection) -> None:
         # sessionTimeout elapsed: CANCELLED_BY_CONSUMER [SDK domain/get_hosted_checkout_response.py docstring]
-        db.execute("UPDATE direct_checkout SET state='CANCELLED_BY_CONSUMER', card_json=NULL "
-                   "WHERE state IN ('IN_PROGRESS', 'CHALLENGE') AND expires_at < ?", (time.time(),))
+        db.execute(
+            "UPDATE direct_checkout SET state='CANCELLED_BY_CONSUMER', card_json=NULL "
+            "WHERE state IN ('IN_PROGRESS', 'CHALLENGE') AND expires_at < ?",
+            (time.time(),),
+        )
 
     def start_challenge(self, cid: str, card: dict) -> bool:
         with self.transaction() as db:
-            return db.execute("UPDATE direct_checkout SET state='CHALLENGE', card_json=? "
-                              "WHERE id=? AND state='IN_PROGRESS'", (json.dumps(card), cid)).rowcount == 1
+            return (
+                db.execute(
+                    "UPDATE direct_checkout SET state='CHALLENGE', card_json=? WHERE id=? AND state='IN_PROGRESS'",
+                    (json.dumps(card), cid),
+                ).rowcount
+                == 1
+            )
 
     def create_payment(self, checkout: dict, data: dict, state: str = "PAYMENT_CREATED") -> str | None:
         """The checkout's one payment: None when it already has one (a second submit)."""
         # The payment takes the hosted checkout's number: 4315624881 → 4315624881_0 [EO recorded preprod]
         pid = checkout["id"]
         with self.transaction() as db:
-            done = db.execute("UPDATE direct_checkout SET state=?, payment_id=?, card_json=NULL "
-                              "WHERE id=? AND state IN ('IN_PROGRESS', 'CHALLENGE')", (state, pid, checkout["id"]))
+            done = db.execute(
+                "UPDATE direct_checkout SET state=?, payment_id=?, card_json=NULL "
+                "WHERE id=? AND state IN ('IN_PROGRESS', 'CHALLENGE')",
+                (state, pid, checkout["id"]),
+            )
             if done.rowcount != 1:
                 return None
-            db.execute("INSERT INTO direct_payment (id, merchant_id, checkout_id, merchant_reference, data_json, "
-                       "created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                       (pid, checkout["merchant_id"], checkout["id"], checkout["merchant_reference"],
-                        json.dumps(data), time.time()))
+            db.execute(
+                "INSERT INTO direct_payment (id, merchant_id, checkout_id, merchant_reference, data_json, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    pid,
+                    checkout["merchant_id"],
+                    checkout["id"],
+                    checkout["merchant_reference"],
+                    json.dumps(data),
+                    time.time(),
+                ),
+            )
             return pid
 
     # --- payments ---------------------------------------------------------------------------
@@ -171,8 +205,12 @@ class DirectStore:
             return None
         data = dict(row)
         data["data"] = json.loads(data.pop("data_json"))
-        data["operations"] = [dict(r) for r in db.execute(
-            "SELECT * FROM direct_operation WHERE payment_id=? ORDER BY created_at, id", (data["id"],))]
+        data["operations"] = [
+            dict(r)
+            for r in db.execute(
+                "SELECT * FROM direct_operation WHERE payment_id=? ORDER BY created_at, id", (data["id"],)
+            )
+        ]
         return data
 
     def payment(self, pid: str, merchant_id: str | None = None, db: sqlite3.Connection | None = None):
@@ -186,21 +224,28 @@ class DirectStore:
 
     def payment_by_reference(self, reference: str) -> dict[str, Any] | None:
         with self.transaction() as db:
-            row = db.execute("SELECT * FROM direct_payment WHERE merchant_reference=? ORDER BY created_at DESC",
-                             (reference,)).fetchone()
+            row = db.execute(
+                "SELECT * FROM direct_payment WHERE merchant_reference=? ORDER BY created_at DESC", (reference,)
+            ).fetchone()
             return self._payment(db, row)
 
     def save_payment(self, db: sqlite3.Connection, pid: str, data: dict, bump_op: bool = False) -> int:
         """Store the payment's data; with bump_op, the number of the new operation id."""
         op = db.execute("SELECT next_op FROM direct_payment WHERE id=?", (pid,)).fetchone()[0]
-        db.execute("UPDATE direct_payment SET data_json=?, next_op=? WHERE id=?",
-                   (json.dumps(data), op + 1 if bump_op else op, pid))
+        db.execute(
+            "UPDATE direct_payment SET data_json=?, next_op=? WHERE id=?",
+            (json.dumps(data), op + 1 if bump_op else op, pid),
+        )
         return op
 
-    def add_operation(self, db: sqlite3.Connection, op_id: str, pid: str, kind: str, amount: int, status: str,
-                      settle_at: float) -> None:
-        db.execute("INSERT INTO direct_operation (id, payment_id, kind, amount, status, settle_at, created_at) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?)", (op_id, pid, kind, amount, status, settle_at, time.time()))
+    def add_operation(
+        self, db: sqlite3.Connection, op_id: str, pid: str, kind: str, amount: int, status: str, settle_at: float
+    ) -> None:
+        db.execute(
+            "INSERT INTO direct_operation (id, payment_id, kind, amount, status, settle_at, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (op_id, pid, kind, amount, status, settle_at, time.time()),
+        )
 
     def due_operations(self, db: sqlite3.Connection, before: float, pid: str | None = None) -> list[dict]:
         query = "SELECT * FROM direct_operation WHERE status LIKE '%_REQUESTED' AND settle_at <= ?"
@@ -220,20 +265,26 @@ class DirectStore:
         now_ms = int(time.time() * 1000)
         with self.transaction() as db:
             db.execute("DELETE FROM direct_idempotence WHERE requested_ms < ?", (now_ms - IDEMPOTENCE_TTL * 1000,))
-            row = db.execute("SELECT * FROM direct_idempotence WHERE merchant_id=? AND key=?",
-                             (merchant_id, key)).fetchone()
+            row = db.execute(
+                "SELECT * FROM direct_idempotence WHERE merchant_id=? AND key=?", (merchant_id, key)
+            ).fetchone()
             if row is None:
-                db.execute("INSERT INTO direct_idempotence (merchant_id, key, requested_ms) VALUES (?, ?, ?)",
-                           (merchant_id, key, now_ms))
+                db.execute(
+                    "INSERT INTO direct_idempotence (merchant_id, key, requested_ms) VALUES (?, ?, ?)",
+                    (merchant_id, key, now_ms),
+                )
                 return "new", None
             return ("done", dict(row)) if row["state"] == "DONE" else ("in_flight", None)
 
     def finish_key(self, merchant_id: str, key: str, status: int, body: bytes) -> None:
         with self.transaction() as db:
-            db.execute("UPDATE direct_idempotence SET state='DONE', status=?, body=? WHERE merchant_id=? AND key=?",
-                       (status, body, merchant_id, key))
+            db.execute(
+                "UPDATE direct_idempotence SET state='DONE', status=?, body=? WHERE merchant_id=? AND key=?",
+                (status, body, merchant_id, key),
+            )
 
     def release_key(self, merchant_id: str, key: str) -> None:
         with self.transaction() as db:
-            db.execute("DELETE FROM direct_idempotence WHERE merchant_id=? AND key=? AND state='IN_FLIGHT'",
-                       (merchant_id, key))
+            db.execute(
+                "DELETE FROM direct_idempotence WHERE merchant_id=? AND key=? AND state='IN_FLIGHT'", (merchant_id, key)
+            )

@@ -1,4 +1,5 @@
 """Signed webhooks, delivered in the background with bounded retries, and their fault knobs."""
+
 from __future__ import annotations
 
 import asyncio
@@ -91,8 +92,15 @@ class WebhookSender:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def emit(self, urls: Sequence[str], event: Mapping[str, Any], key_id: str, secret: str,
-             reference: str, faults: DirectFaults) -> None:
+    def emit(
+        self,
+        urls: Sequence[str],
+        event: Mapping[str, Any],
+        key_id: str,
+        secret: str,
+        reference: str,
+        faults: DirectFaults,
+    ) -> None:
         urls = [u for u in urls if u]
         if not urls:
             return
@@ -129,8 +137,14 @@ class WebhookSender:
     async def deliver(self, url: str, out: Outgoing) -> bool:
         """POST until a 2xx, at most `attempts` times with exponential backoff (the platform's own
         schedule is unpublished: notes §5)."""
-        row = {"url": url, "merchantReference": out.reference, "type": out.event_type, "id": out.event_id,
-               "attempts": 0, "status": None}
+        row = {
+            "url": url,
+            "merchantReference": out.reference,
+            "type": out.event_type,
+            "id": out.event_id,
+            "attempts": 0,
+            "status": None,
+        }
         self.log.append(row)
         async with httpx.AsyncClient(timeout=self.timeout) as client:
             for attempt in range(self.attempts):
