@@ -3,7 +3,7 @@
 import reflex as rx
 
 from . import routes
-from .api import direct, export, paylink, sips  # noqa: F401  (their routes join API_ROUTES)
+from .api import direct, export, paylink, session, sips  # noqa: F401  (their routes join API_ROUTES)
 from .api.routes import mount_api
 from .components.collected_chart import CollectedState
 from .pages.epayments import EPaymentsState, epayments_page

@@ -91,6 +91,9 @@ class UserSession(SQLModel, table=True):
     user_id: int = Field(foreign_key="app_user.id", index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(False))
     expires_at: datetime = Field(sa_column=_ts(False))
+    # One-time ticket the browser exchanges for the HttpOnly session cookie (api/session.py).
+    exchange_hash: Optional[str] = Field(default=None, unique=True, index=True)
+    exchange_expires_at: Optional[datetime] = Field(default=None, sa_column=_ts(True))
 
 
 class Customer(SQLModel, table=True):

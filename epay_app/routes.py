@@ -7,6 +7,9 @@ SETTINGS_OPPORTUNITIES = "/parametres/opportunites"
 OPPORTUNITIES = "/opportunites"
 EPAYMENTS = "/e-paiements"
 MAILBOX = "/demo/mails"
+# The HttpOnly session cookie is set and cleared by these API routes (api/session.py).
+SESSION_OPEN = "/api/session/open"
+SESSION_CLOSE = "/api/session/close"
 OFFER = "/offres/[offer_number]"
 ORDER = "/commandes/[order_number]"
 

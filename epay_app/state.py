@@ -1,13 +1,17 @@
 """The small shared state: who is logged in, and the server-side role guard.
 
-Page states inherit from AppState, so every handler can reach the session token.
+Page states inherit from AppState, so every handler can reach the session token. The token
+lives in an HttpOnly cookie (api/session.py): the server reads it from the websocket's handshake
+headers; no page script can.
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
+import json
 import logging
+from http.cookies import CookieError, SimpleCookie
 
 import reflex as rx
 
@@ -22,14 +26,44 @@ log = logging.getLogger(__name__)
 ACCESS_DENIED = "Accès refusé : votre profil ne permet pas cette action."
 
 
+def token_from_cookie_header(header: str) -> str:
+    cookies: SimpleCookie = SimpleCookie()
+    try:
+        cookies.load(header or "")
+    except CookieError:
+        return ""
+    morsel = cookies.get(auth.SESSION_COOKIE)
+    return morsel.value if morsel is not None else ""
+
+
+def post_form_script(action: str, fields: dict[str, str]) -> str:
+    """Browser script that posts a form (a top-level navigation, so a Set-Cookie is kept)."""
+    return (
+        "(() => { const f = document.createElement('form'); f.method = 'post'; "
+        f"f.action = {json.dumps(action)}; "
+        f"for (const [k, v] of Object.entries({json.dumps(fields)})) {{ "
+        "const i = document.createElement('input'); i.type = 'hidden'; i.name = k; i.value = v; "
+        "f.appendChild(i); } document.body.appendChild(f); f.submit(); })()"
+    )
+
+
+def navigate_script(path: str) -> str:
+    """A full page load (not the front end's router), for API routes such as the logout one."""
+    return f"window.location.replace({json.dumps(path)})"
+
+
 class AppState(rx.State):
-    session_token: str = rx.LocalStorage("", name="epay_session", sync=True)
     user_name: str = ""
     user_role: str = ""
     user_initials: str = ""
     user_entity: str = ""
     user_pos: str = ""
     user_epay_option: bool = False
+
+    @property
+    def session_token(self) -> str:
+        """The token of the HttpOnly cookie sent with this tab's websocket handshake."""
+        return token_from_cookie_header(self.router.headers.cookie)
 
     def _current_user(self) -> User | None:
         """The user behind the session token, read from the database on every call."""
@@ -51,7 +85,6 @@ class AppState(rx.State):
         self.user_epay_option = bool(entity and entity.epay_option)
 
     def _forget(self) -> None:
-        self.session_token = ""
         self.user_name = self.user_role = self.user_initials = ""
         self.user_entity = self.user_pos = ""
         self.user_epay_option = False
@@ -79,7 +112,9 @@ class AppState(rx.State):
             with session_scope() as session:
                 auth.logout(session, self.session_token)
         self._forget()
-        return rx.redirect(routes.LOGIN)
+        # A full page load: the route clears the cookie, and this tab's websocket (whose
+        # handshake carried the revoked token) closes with the page.
+        return rx.call_script(navigate_script(routes.SESSION_CLOSE))
 
 
 def require_roles(*roles: GroupType):

@@ -10,7 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from .. import routes
 from ..db import session_scope
 from ..services import auth
-from ..state import AppState
+from ..state import AppState, post_form_script
 
 log = logging.getLogger(__name__)
 
@@ -18,8 +18,10 @@ UNAVAILABLE = "La connexion est momentanément indisponible. Réessayez dans un 
 
 
 def _login(email: object, password: object, address: str) -> str:
+    """Check the credentials; the answer is the one-time ticket for the session cookie."""
     with session_scope() as session:
-        return auth.login(session, email, password, client_address=address)
+        token = auth.login(session, email, password, client_address=address)
+        return auth.issue_exchange_ticket(session, token)
 
 
 class LoginState(AppState):
@@ -31,7 +33,7 @@ class LoginState(AppState):
         address = self.router.session.client_ip or ""
         try:
             # scrypt and the database off the event loop
-            token = await rx.run_in_thread(lambda: _login(form.get("email", ""), form.get("password", ""), address))
+            ticket = await rx.run_in_thread(lambda: _login(form.get("email", ""), form.get("password", ""), address))
         except auth.LoginFailed as exc:
             self.error = str(exc)
             return
@@ -40,8 +42,7 @@ class LoginState(AppState):
             self.error = UNAVAILABLE
             return
         self.error = ""
-        self.session_token = token
-        return rx.redirect(routes.HOME)
+        return rx.call_script(post_form_script(routes.SESSION_OPEN, {"ticket": ticket}))
 
     @rx.event
     def load_login(self):

@@ -18,6 +18,7 @@ from ..models import LoginThrottle, User, UserSession
 
 _N, _R, _P = 2**14, 8, 1
 SESSION_DAYS = 7
+SESSION_COOKIE = "epay_session"  # HttpOnly, set by api/session.py
 
 
 def hash_password(password: str) -> str:
@@ -256,6 +257,40 @@ def set_password(session: Session, user: User, new_password: str) -> None:
     session.add(user)
     for row in session.exec(select(UserSession).where(UserSession.user_id == user.id)).all():
         session.delete(row)
+
+
+EXCHANGE_SECONDS = 60
+
+
+def issue_exchange_ticket(session: Session, token: str) -> str:
+    """A one-time ticket, valid a minute, that the browser trades for the session cookie."""
+    row = session.exec(select(UserSession).where(UserSession.token_hash == _token_hash(token))).first()
+    if row is None:
+        raise DomainError("Session inconnue.")
+    ticket = secrets.token_urlsafe(32)
+    row.exchange_hash = _token_hash(ticket)
+    row.exchange_expires_at = utcnow() + timedelta(seconds=EXCHANGE_SECONDS)
+    session.add(row)
+    return ticket
+
+
+def exchange_ticket(session: Session, ticket: object) -> str | None:
+    """Trade a ticket for the session token, once: the token is rotated here, so the one the
+    login handler held (on the websocket, in the state) is worthless afterwards."""
+    if not isinstance(ticket, str) or not 0 < len(ticket) <= 100:
+        return None
+    row = session.exec(select(UserSession).where(UserSession.exchange_hash == _token_hash(ticket))).first()
+    if row is None:
+        return None
+    expired = row.exchange_expires_at is None or as_utc(row.exchange_expires_at) < utcnow()
+    row.exchange_hash = row.exchange_expires_at = None
+    if expired or as_utc(row.expires_at) < utcnow():
+        session.add(row)
+        return None
+    token = secrets.token_urlsafe(32)
+    row.token_hash = _token_hash(token)
+    session.add(row)
+    return token
 
 
 def user_for_token(session: Session, token: str) -> User | None:

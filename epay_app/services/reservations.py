@@ -23,7 +23,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, or_, update
+from sqlalchemy import case, func, or_, text, update
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -234,9 +234,20 @@ def _customer(session: Session, details: VisitorDetails) -> Customer:
     return customer
 
 
+def _serialise_attempts(session: Session, *keys: str) -> None:
+    """Concurrent reservations from one address or for one e-mail wait for each other, so the
+    counts below see every earlier attempt. PostgreSQL: transaction-scoped advisory locks (in a
+    fixed order, no deadlock); SQLite already serialises writers (BEGIN IMMEDIATE, db.py)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for key in sorted(set(keys)):
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"reservation:{key}"})
+
+
 def _check_limits(session: Session, client_address: str, email: str, now: datetime) -> None:
     """Raise ReservationLimitReached when this client address or e-mail reserved too often."""
     settings = get_settings()
+    _serialise_attempts(session, f"address:{client_address}", f"email:{email}")
 
     def count(*conditions) -> int:
         return session.exec(select(func.count()).select_from(ReservationAttempt).where(*conditions)).one()

@@ -50,3 +50,23 @@ def test_wrong_password_shows_a_french_error(live_app, page, shot):
 def test_protected_page_without_session_goes_to_login(live_app, page):
     page.goto(f"{live_app.base_url}/")
     page.wait_for_url(LOGIN_URL)
+
+
+def test_the_session_credential_is_an_httponly_cookie_no_script_can_read(live_app, page, context):
+    login(page, live_app, "vendeur@openflex.demo")
+    cookies = {c["name"]: c for c in context.cookies()}
+    assert cookies["epay_session"]["httpOnly"] and cookies["epay_session"]["sameSite"] == "Strict"
+    token = cookies["epay_session"]["value"]
+    readable = page.evaluate(
+        "() => document.cookie + JSON.stringify(Object.assign({}, localStorage))"
+        " + JSON.stringify(Object.assign({}, sessionStorage))"
+    )
+    assert token not in readable and "epay_session" not in readable
+    # After logout the cookie is gone and the old token opens nothing, even if replayed.
+    page.locator("#user-menu").click()
+    page.get_by_role("menuitem", name="Se déconnecter").click()
+    page.wait_for_url(LOGIN_URL)
+    assert "epay_session" not in {c["name"] for c in context.cookies()}
+    context.add_cookies([{**cookies["epay_session"], "value": token}])
+    page.goto(f"{live_app.base_url}/e-paiements")
+    page.wait_for_url(LOGIN_URL)

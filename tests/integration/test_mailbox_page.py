@@ -8,6 +8,7 @@ from email.message import EmailMessage
 
 import pytest
 import reflex as rx
+from reflex.istate.data import RouterData
 
 from epay_app.config import get_settings
 from epay_app.db import reset_engines, session_scope
@@ -40,7 +41,8 @@ def mailbox_state(token: str = "") -> MailboxState:
     state = rx.State(_reflex_internal_init=True)
     for name in MailboxState.get_full_name().split(".")[1:]:
         state = state.substates[name]
-    state.session_token = token
+    # The websocket handshake carries the HttpOnly session cookie (api/session.py).
+    state.router = RouterData.from_router_data({"headers": {"cookie": f"epay_session={token}"}})
     return state
 
 

@@ -501,6 +501,39 @@ def test_twenty_anonymous_reservations_in_a_minute_are_limited_then_the_vehicles
     _reserve(url, vehicle_ids[5], _visitor(5), now=T0 + timedelta(minutes=61), client="203.0.113.7")
 
 
+def test_concurrent_reservations_from_one_address_cannot_pass_the_limit_together(url):
+    """Ten visitors' requests from one address at the same instant (ten threads, ten
+    transactions): the limit still holds — on PostgreSQL too, where each count would otherwise
+    miss the others' uncommitted attempts."""
+    vehicle_ids = _published_clones(url, 10)
+    barrier = threading.Barrier(len(vehicle_ids))
+    outcomes: list[str] = []
+
+    def attempt(n: int, vid: int) -> None:
+        barrier.wait()
+        try:
+            _reserve(url, vid, _visitor(100 + n), now=T0, client="203.0.113.77")
+            outcomes.append("won")
+        except resa.ReservationLimitReached:
+            outcomes.append("limited")
+        except resa.ReservationUnavailable:
+            outcomes.append("unavailable")
+
+    threads = [threading.Thread(target=attempt, args=(n, vid)) for n, vid in enumerate(vehicle_ids)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(outcomes) == ["limited"] * 7 + ["won"] * 3
+    with session_scope(url, write=False) as s:
+        attempts = s.exec(
+            select(func.count())
+            .select_from(ReservationAttempt)
+            .where(ReservationAttempt.client_address == "203.0.113.77")
+        ).one()
+    assert attempts == 3
+
+
 def test_reserve_cancel_reserve_mails_an_address_only_a_few_times_a_day(url, vehicle_id):
     """The finding: reserve → cancel → reserve sent e-mails to an arbitrary address, unbounded."""
     victim = {**OTHER, "email": "quelquun@example.org"}

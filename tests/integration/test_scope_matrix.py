@@ -613,6 +613,8 @@ PUBLIC_ROUTES = {
     "/api/psp/direct/webhook": "Worldline Direct webhooks: signed by the platform",
     "/api/psp/sips/notify": "Sips notification: sealed by the PSP",
     "/api/psp/sips/return": "Sips customer return: sealed by the PSP",
+    "/api/session/open": "trades the login's one-time ticket for the HttpOnly session cookie (api/session.py)",
+    "/api/session/close": "clears the session cookie; the logout handler has revoked the token",
 }
 
 # Handlers that reach no record of these kinds: each with the reason.
