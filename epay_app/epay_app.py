@@ -6,6 +6,7 @@ from . import routes
 from .api import direct, export, paylink, session, sips  # noqa: F401  (their routes join API_ROUTES)
 from .api.routes import mount_api
 from .components.collected_chart import CollectedState
+from .pages.account import AccountState, account_page
 from .pages.epayments import EPaymentsState, epayments_page
 from .pages.home import HomeState, home_page
 from .pages.login import LoginState, login_page
@@ -80,4 +81,10 @@ app.add_page(
 )
 app.register_lifespan_task(run_lapse_job)
 app.register_lifespan_task(run_payment_jobs)
+app.add_page(
+    account_page,
+    route=routes.ACCOUNT,
+    title="Mon compte — OpenFlex",
+    on_load=[AppState.load_user, AccountState.load_account],
+)
 app.add_page(not_found_page, route="404", title="Page introuvable — OpenFlex")

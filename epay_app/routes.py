@@ -8,6 +8,7 @@ OPPORTUNITIES = "/opportunites"
 EPAYMENTS = "/e-paiements"
 MAILBOX = "/demo/mails"
 # The HttpOnly session cookie is set and cleared by these API routes (api/session.py).
+ACCOUNT = "/mon-compte"
 SESSION_OPEN = "/api/session/open"
 SESSION_CLOSE = "/api/session/close"
 OFFER = "/offres/[offer_number]"

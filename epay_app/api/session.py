@@ -73,9 +73,14 @@ async def open_session(request: Request) -> Response:
     return response
 
 
+LOGIN_NOTICES = {"mot-de-passe-modifie"}  # see pages/login.py
+
+
 async def close_session(request: Request) -> Response:
     """The logout handler has already revoked the token; this only clears the cookie."""
-    response = RedirectResponse(routes.LOGIN, status_code=303)
+    info = request.query_params.get("info", "")
+    target = f"{routes.LOGIN}?info={info}" if info in LOGIN_NOTICES else routes.LOGIN
+    response = RedirectResponse(target, status_code=303)
     response.delete_cookie(auth.SESSION_COOKIE, **_cookie_options())
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -48,6 +48,7 @@ def user_menu() -> rx.Component:
                 AppState.is_admin,
                 rx.menu.item("Paramètres", on_select=rx.redirect(routes.SETTINGS)),
             ),
+            rx.menu.item("Mon compte", on_select=rx.redirect(routes.ACCOUNT)),
             rx.menu.item("Se déconnecter", on_select=AppState.logout, color="red"),
         ),
     )

@@ -24,8 +24,12 @@ def _login(email: object, password: object, address: str) -> str:
         return auth.issue_exchange_ticket(session, token)
 
 
+NOTICES = {"mot-de-passe-modifie": "Mot de passe modifié : connectez-vous avec le nouveau."}
+
+
 class LoginState(AppState):
     error: str = ""
+    notice: str = ""
 
     @rx.event
     async def submit_login(self, form: dict):
@@ -47,6 +51,8 @@ class LoginState(AppState):
     @rx.event
     def load_login(self):
         self.error = ""
+        info = self.router.url.query_parameters.get("info", "")
+        self.notice = NOTICES.get(info, "") if isinstance(info, str) else ""
         if self.current_user() is not None:
             return rx.redirect(routes.HOME)
 
@@ -62,6 +68,12 @@ def login_page() -> rx.Component:
                     rx.input(name="email", id="email", type="email", placeholder="prenom.nom@exemple.fr", width="100%"),
                     rx.text("Mot de passe", size="2", weight="medium"),
                     rx.input(name="password", id="password", type="password", width="100%"),
+                    rx.cond(
+                        LoginState.notice != "",
+                        rx.callout(
+                            LoginState.notice, icon="info", color_scheme="green", id="login-notice", width="100%"
+                        ),
+                    ),
                     rx.cond(
                         LoginState.error != "",
                         rx.callout(

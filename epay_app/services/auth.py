@@ -12,7 +12,7 @@ from sqlalchemy import or_
 from sqlmodel import Session, select
 
 from ..domain.dates import as_utc, utcnow
-from ..domain.errors import DomainError
+from ..domain.errors import DomainError, ValidationError
 from ..domain.roles import GroupType
 from ..models import LoginThrottle, User, UserSession
 
@@ -307,3 +307,33 @@ def logout(session: Session, token: str) -> None:
     row = session.exec(select(UserSession).where(UserSession.token_hash == _token_hash(token))).first()
     if row is not None:
         session.delete(row)
+
+
+def change_own_password(session: Session, user: User, current: object, new: object, confirm: object) -> None:
+    """"Mon compte": the user changes their password. Field errors in French; nothing written
+    on any error. Every session of the user ends (the caller sends them to the login page)."""
+    current, new, confirm = (v if isinstance(v, str) else "" for v in (current, new, confirm))
+    if not verify_password(current[:MAX_PASSWORD_LENGTH], user.password_hash):
+        raise ValidationError({"current": "Mot de passe actuel incorrect."})
+    problems = password_problems(new, user.email)
+    if problems:
+        raise ValidationError({"new": " ".join(problems)})
+    if new != confirm:
+        raise ValidationError({"confirm": "Les deux saisies du nouveau mot de passe diffèrent."})
+    if new == current:
+        raise ValidationError({"new": "Le nouveau mot de passe doit être différent de l'actuel."})
+    set_password(session, user, new)
+
+
+ACCOUNT_NOT_FOUND = "Aucun compte de votre entité ne correspond à cette adresse e-mail."
+
+
+def unlock_entity_account(session: Session, administrator: User, email: object) -> int:
+    """An administrator lifts the login waits of an account of their own entity (another
+    entity's account, or no account, reads as not found)."""
+    address = normalise_email(email)
+    well_formed = 0 < len(address) <= MAX_EMAIL_LENGTH and "\x00" not in address
+    target = session.exec(select(User).where(User.email == address)).first() if well_formed else None
+    if target is None or target.entity_id != administrator.entity_id:
+        raise ValidationError({"email": ACCOUNT_NOT_FOUND})
+    return reset_login_throttle(session, administrator, address)

@@ -619,6 +619,10 @@ PUBLIC_ROUTES = {
 
 # Handlers that reach no record of these kinds: each with the reason.
 NO_RECORD = {
+    ("AccountState", "load_account"): "clears the forms of the viewer's own account page",
+    ("AccountState", "submit_password"): "changes the viewer's own password only (services.auth.change_own_password)",
+    ("AccountState", "submit_unlock"): "administrators; accounts of their own entity, others read as not found "
+    "(services.auth.unlock_entity_account, tests/integration/test_account_page.py)",
     ("OrderState", "toggle_ht"): "switches TTC/HT on the loaded page",
     ("MailboxState", "load_mailbox"): "the demo mailbox: administrators only, demo mode only (services.mailbox)",
     ("MailboxState", "open_mail"): "the demo mailbox: administrators only, demo mode only (services.mailbox)",
