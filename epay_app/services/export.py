@@ -117,7 +117,7 @@ def export_statement(
     like the list (no option, a status the viewer does not follow)."""
     _check_option(viewer)
     statuses = statuses_for(viewer.group, list(filter_keys or []))
-    hits, _hint = _search_hits(session, query)
+    hits, _hint = _search_hits(session, query, viewer)
     stmt = with_card_tables(select(*CARD_COLUMNS).select_from(E)).where(
         payment_clause(viewer), E.c.status.in_([s.value for s in statuses])
     )

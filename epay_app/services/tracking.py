@@ -13,7 +13,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import (
+    DateTime,
+    Integer,
     Select,
+    String,
+    Text,
+    any_,
+    bindparam,
+    column,
     func,
     literal_column,
     select,
@@ -22,17 +29,19 @@ from sqlalchemy import (
     tuple_,
     union_all,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session
 
 from ..domain.dates import format_paris
-from ..domain.inputs import clean_text
 from ..domain.errors import DomainError, InvalidReference
+from ..domain.inputs import clean_text
 from ..domain.money import format_eur
 from ..domain.references import PaymentKind, TransactionReference
 from ..domain.roles import REFUND_ROLES, tiles_for
 from ..domain.search import MIN_SUBSTRING, normalise
 from ..domain.statuses import CARD_BADGES, DATE_PREFIXES, PaymentStatus
 from ..domain.tracking import (
+    Scope,
     SortOrder,
     TrackingRefused,
     may_follow,
@@ -131,16 +140,16 @@ def _reference_lookup(query: str):
     return select(E.c.id).where(E.c.reference == str(ref))
 
 
-def _search_hits(session: Session, query: str):
-    """A CTE of payment ids matching `query`, or None for no search. Substrings need three
+def _search_terms(query: str):
+    """(exact hits CTE or None, text fragment or "", hint) for `query`. Substrings need three
     characters; a shorter number matches an order or opportunity number exactly."""
     query = clean_text(query, "Recherche")  # NUL, control characters, overlong: a French refusal
     text_q = normalise(query)
     if not text_q:
-        return None, ""
+        return None, "", ""
     exact = _reference_lookup(query.strip())
     if exact is not None:
-        return exact.cte("exact_hits"), ""
+        return exact.cte("exact_hits"), "", ""
     if len(text_q) < MIN_SUBSTRING:
         if text_q.isascii() and text_q.isdigit():
             number = int(text_q)
@@ -150,20 +159,53 @@ def _search_hits(session: Session, query: str):
                     E.c.opportunity_id.in_(select(Opportunity.id).where(Opportunity.number == number))
                 ),
             )
-            return ids.cte("exact_hits"), ""
-        return None, f"Saisissez au moins {MIN_SUBSTRING} caractères pour rechercher."
+            return ids.cte("exact_hits"), "", ""
+        return None, "", f"Saisissez au moins {MIN_SUBSTRING} caractères pour rechercher."
+    return None, text_q, ""
+
+
+# The PostgreSQL search table (alembic 0006_tracking, scope and sort columns since 0014_scale_pg).
+SEARCH = table(
+    "epayment_search",
+    column("payment_id", Integer),
+    column("entity_id", Integer),
+    column("pos_id", Integer),
+    column("seller_id", Integer),
+    column("status", String),
+    column("status_changed_at", DateTime(timezone=True)),
+    column("doc", Text),
+)
+SCOPE_COLUMNS = {Scope.SELLER: "seller_id", Scope.POINT_OF_SALE: "pos_id", Scope.ENTITY: "entity_id"}
+
+
+def _like_pattern(fragment: str) -> str:
+    escaped = fragment.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _text_hits(session: Session, fragment: str, viewer: Viewer):
+    """A CTE of the ids of the viewer's payments whose document contains `fragment`."""
     if session.get_bind().dialect.name == "postgresql":
-        escaped = text_q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        search = table("epayment_search", literal_column("payment_id"), literal_column("doc"))
-        hits = select(search.c.payment_id.label("id")).where(search.c.doc.like(f"%{escaped}%"))
+        hits = select(SEARCH.c.payment_id.label("id")).where(
+            SEARCH.c[SCOPE_COLUMNS[viewer.scope]] == viewer.scope_value, SEARCH.c.doc.like(_like_pattern(fragment))
+        )
     else:
-        phrase = '"' + text_q.replace('"', '""') + '"'
+        phrase = '"' + fragment.replace('"', '""') + '"'
         hits = (
             select(literal_column("rowid").label("id"))
             .select_from(table("epayment_fts"))
             .where(text("epayment_fts MATCH :fts_query").bindparams(fts_query=phrase))
         )
-    return hits.cte("hits").prefix_with("MATERIALIZED"), ""
+    return hits.cte("hits").prefix_with("MATERIALIZED")
+
+
+def _search_hits(session: Session, query: str, viewer: Viewer):
+    """A CTE of payment ids matching `query` (within the viewer's scope on PostgreSQL), or None
+    for no search; and the hint to show instead of a search."""
+    exact, fragment, hint = _search_terms(query)
+    if fragment:
+        return _text_hits(session, fragment, viewer), hint
+    return exact, hint
 
 
 def _branch(viewer: Viewer, status: PaymentStatus, after, order: SortOrder, limit: int) -> Select:
@@ -233,11 +275,21 @@ def with_card_tables(stmt: Select) -> Select:
     )
 
 
-def page_statement(viewer: Viewer, statuses, hits, after, order: SortOrder, limit: int, sqlite: bool = True) -> Select:
-    """One statement, then joined to what a card shows. Without a search: per status, the next
-    `limit` rows from the scope index in sort order, merged and cut to `limit` — cost ~ statuses ×
-    limit, not the table size (a multi-value IN cannot walk one index in sort order, hence the
-    branches). With a search: see `_searched`."""
+def _ordered(stmt: Select, sort_at, sort_id, after, order: SortOrder) -> Select:
+    keys = tuple_(sort_at, sort_id)
+    if after is not None:
+        bound = tuple_(*after)
+        stmt = stmt.where(keys > bound if order is SortOrder.OLDEST_FIRST else keys < bound)
+    if order is SortOrder.OLDEST_FIRST:
+        return stmt.order_by(sort_at.asc(), sort_id.asc())
+    return stmt.order_by(sort_at.desc(), sort_id.desc())
+
+
+def ids_statement(viewer: Viewer, statuses, hits, after, order: SortOrder, limit: int, sqlite: bool = True) -> Select:
+    """The ids of the page, in order. Without a search: per status, the next `limit` rows from
+    the scope index in sort order, merged and cut to `limit` — cost ~ statuses × limit, not the
+    table size (a multi-value IN cannot walk one index in sort order, hence the branches).
+    With a search: see `_searched`."""
     if hits is not None:
         merged = _searched(viewer, statuses, hits, after, order, limit, sqlite)
     else:
@@ -248,15 +300,56 @@ def page_statement(viewer: Viewer, statuses, hits, after, order: SortOrder, limi
             merged = union_all(*[select(b.c.id, b.c.status_changed_at) for b in branches]).subquery("merged")
     direction = "asc" if order is SortOrder.OLDEST_FIRST else "desc"
     sort = [getattr(merged.c.status_changed_at, direction)(), getattr(merged.c.id, direction)()]
-    top = select(merged.c.id).order_by(*sort).limit(limit).subquery("top")
-    stmt = with_card_tables(
-        select(E.c.id, *CARD_COLUMNS, Vehicle.condition, Vehicle.make, Vehicle.model, Vehicle.plate)
-        .select_from(top)
-        .join(E, E.c.id == top.c.id)
+    return select(merged.c.id).order_by(*sort).limit(limit)
+
+
+def text_ids_statement(viewer: Viewer, statuses, fragment: str, after, order: SortOrder, limit: int) -> Select:
+    """PostgreSQL, with a text search: the page's ids straight from the search table, which holds
+    the scope, status and sort key beside the document. Its GIN index (scope columns and
+    trigrams) returns only the viewer's hits; they are filtered on status and sorted there,
+    without reading a payment row."""
+    stmt = select(SEARCH.c.payment_id).where(
+        SEARCH.c[SCOPE_COLUMNS[viewer.scope]] == viewer.scope_value,
+        SEARCH.c.status.in_([s.value for s in statuses]),
+        SEARCH.c.doc.like(_like_pattern(fragment)),
     )
+    return _ordered(stmt, SEARCH.c.status_changed_at, SEARCH.c.payment_id, after, order).limit(limit)
+
+
+CARD_SELECT = select(E.c.id, *CARD_COLUMNS, Vehicle.condition, Vehicle.make, Vehicle.model, Vehicle.plate)
+# PostgreSQL: the cards of a page's ids. Always the same text, so the driver prepares it and the
+# server reuses its plan: planning a join of nine tables costs more than running it.
+CARDS_BY_IDS = with_card_tables(CARD_SELECT.select_from(E)).where(
+    E.c.id == any_(bindparam("ids", type_=ARRAY(Integer)))
+)
+
+
+def page_statement(viewer: Viewer, statuses, hits, after, order: SortOrder, limit: int, sqlite: bool = True) -> Select:
+    """The page's ids (ids_statement) joined to what a card shows, in one statement (SQLite)."""
+    top = ids_statement(viewer, statuses, hits, after, order, limit, sqlite).subquery("top")
+    stmt = with_card_tables(CARD_SELECT.select_from(top).join(E, E.c.id == top.c.id))
     if order is SortOrder.OLDEST_FIRST:
         return stmt.order_by(E.c.status_changed_at.asc(), E.c.id.asc())
     return stmt.order_by(E.c.status_changed_at.desc(), E.c.id.desc())
+
+
+def _page_rows(session: Session, viewer: Viewer, statuses, query: str, after, order: SortOrder, limit: int):
+    """The rows of a page and the search hint. SQLite: one statement. PostgreSQL: the ids (a
+    single-table statement, cheap to plan), then their cards by the prepared CARDS_BY_IDS."""
+    exact, fragment, hint = _search_terms(query)
+    conn = session.connection()
+    if session.get_bind().dialect.name != "postgresql":
+        hits = _text_hits(session, fragment, viewer) if fragment else exact
+        return conn.execute(page_statement(viewer, statuses, hits, after, order, limit, True)).all(), hint
+    if fragment:
+        ids_stmt = text_ids_statement(viewer, statuses, fragment, after, order, limit)
+    else:
+        ids_stmt = ids_statement(viewer, statuses, exact, after, order, limit, False)
+    ids = conn.execute(ids_stmt).scalars().all()
+    if not ids:
+        return [], hint
+    by_id = {row.id: row for row in conn.execute(CARDS_BY_IDS, {"ids": list(ids)})}
+    return [by_id[i] for i in ids if i in by_id], hint
 
 
 def card(row, viewer: Viewer) -> dict[str, str]:
@@ -313,11 +406,8 @@ def list_payments(
     viewer's group may not follow, or without the e-paiement option."""
     _check_option(viewer)
     statuses = statuses_for(viewer.group, list(filter_keys or []))
-    hits, hint = _search_hits(session, query)
     bound = decode_cursor(after) if after else None
-    sqlite = session.get_bind().dialect.name == "sqlite"
-    stmt = page_statement(viewer, statuses, hits, bound, order, limit + 1, sqlite)
-    rows = session.connection().execute(stmt).all()
+    rows, hint = _page_rows(session, viewer, statuses, query, bound, order, limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
     cursor = encode_cursor(rows[-1].status_changed_at, rows[-1].id) if more and rows else ""

@@ -19,6 +19,7 @@ from epay_app.domain.statuses import PaymentStatus as S
 from epay_app.domain.tracking import SortOrder, TrackingRefused
 from epay_app.models import Customer, SalesOrder
 from epay_app.services import tracking
+from epay_app.services.payments import change_status, lock_payment
 from tests.support import database
 
 from .test_tracking import T0, World, ids
@@ -119,3 +120,39 @@ def test_revision_0006_downgrades_and_upgrades_on_postgresql():
     engine.dispose()
     database.migrate(PG_URL)
     assert set(SQLModel.metadata.tables) <= set(inspect(create_engine(PG_URL)).get_table_names())
+
+
+def test_the_search_table_follows_status_and_owner_changes(pg_session):
+    """0014_scale_pg: the scope, status and sort key copied into the search table move with the
+    payment, through the guarded status change and an owner change alike."""
+    s = pg_session
+    w = World(s)
+    seller, other = w.users[G.VENDEUR], w.pos2_seller
+    payment = w.payment(seller, S.ENVOYE, first="Gaëlle", last="CHÂTELAIN")
+    s.commit()
+    assert ids(tracking.list_payments(s, w.viewer(seller), filter_keys=["en_attente"], query="chatelain")) == [
+        payment.id
+    ]
+
+    locked = lock_payment(s, payment.id)
+    assert change_status(s, locked, S.AUTORISE, source="test")
+    s.commit()
+    seller_view = w.viewer(seller)
+    assert ids(tracking.list_payments(s, seller_view, filter_keys=["en_attente"], query="chatelain")) == []
+    assert ids(tracking.list_payments(s, seller_view, filter_keys=["payes"], query="chatelain")) == [payment.id]
+    row = s.connection().execute(
+        text("SELECT status, status_changed_at, seller_id, pos_id FROM epayment_search WHERE payment_id = :p"),
+        {"p": payment.id},
+    )
+    s.refresh(payment)
+    assert tuple(row.one()) == (S.AUTORISE.value, payment.status_changed_at, seller.id, seller.pos_id)
+
+    s.connection().execute(
+        text("UPDATE epayment SET seller_id = :s, pos_id = :p WHERE id = :i"),
+        {"s": other.id, "p": other.pos_id, "i": payment.id},
+    )
+    s.commit()
+    assert ids(tracking.list_payments(s, w.viewer(seller), query="chatelain")) == []
+    assert ids(tracking.list_payments(s, w.viewer(other), query="chatelain")) == [payment.id]
+    manager = w.viewer(w.users[G.CHEF_DES_VENTES])  # point of sale 1: no longer theirs
+    assert ids(tracking.list_payments(s, manager, query="chatelain")) == []
