@@ -164,7 +164,7 @@ def _search_terms(query: str):
     return None, text_q, ""
 
 
-# The PostgreSQL search table (alembic 0006_tracking, scope and sort columns since 0014_scale_pg).
+# The PostgreSQL search table (alembic 0006_tracking, scope and sort columns since 0015_scale_pg).
 SEARCH = table(
     "epayment_search",
     column("payment_id", Integer),

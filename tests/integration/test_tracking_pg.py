@@ -123,7 +123,7 @@ def test_revision_0006_downgrades_and_upgrades_on_postgresql():
 
 
 def test_the_search_table_follows_status_and_owner_changes(pg_session):
-    """0014_scale_pg: the scope, status and sort key copied into the search table move with the
+    """0015_scale_pg: the scope, status and sort key copied into the search table move with the
     payment, through the guarded status change and an owner change alike."""
     s = pg_session
     w = World(s)

@@ -1,7 +1,7 @@
 """scale-pg: the PostgreSQL search table carries the scope and sort columns (issue 16)
 
-Revision ID: 0014_scale_pg
-Revises: 0013_trust_login_throttle
+Revision ID: 0015_scale_pg
+Revises: 0014_session_cookie
 
 PostgreSQL only (SQLite keeps its FTS5 table of 0006_tracking, which is fast enough there).
 
@@ -24,8 +24,8 @@ from collections.abc import Sequence
 from alembic import op
 from epay_app.domain.search import sql_normalise_postgres
 
-revision: str = "0014_scale_pg"
-down_revision: str | None = "0013_trust_login_throttle"
+revision: str = "0015_scale_pg"
+down_revision: str | None = "0014_session_cookie"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
