@@ -17,7 +17,7 @@ from ..components.cards import recap_card, status_badge, vehicle_card
 from ..components.shell import shell
 from ..db import session_scope
 from ..domain.errors import DomainError, ValidationError
-from ..services import auth, checkout, order_pdf, orders
+from ..services import auth, checkout, documents, orders
 from ..services.checkout import SELLING_ROLES, VIEW_ROLES
 from ..state import AppState, require_roles
 from .documents import NOT_AVAILABLE, pdf_download
@@ -193,8 +193,17 @@ class OrderState(AppState):
 
     @rx.event
     @require_roles(*VIEW_ROLES)
-    def print_order(self):
-        return pdf_download(order_pdf.order_pdf, self.number, self.current_user())
+    async def print_order(self):
+        """ "Imprimer": the bon de commande."""
+        return await pdf_download(documents.order_form_pdf, self.number, self.current_user())
+
+    @rx.event
+    @require_roles(*VIEW_ROLES)
+    async def download_payment_document(self, payment_id: str, document: str):
+        """The modal's "Reçu" / "Avis de remboursement" of one attempt (scoped: not found otherwise)."""
+        if document not in (documents.RECEIPT, documents.REFUND_NOTICE):
+            return rx.toast.error("Document introuvable.")
+        return await pdf_download(documents.payment_document_pdf, payment_id, self.current_user(), document)
 
     @rx.event
     @require_roles(*VIEW_ROLES)

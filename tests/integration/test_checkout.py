@@ -23,7 +23,7 @@ from epay_app.models import (
     SalesOrder,
     User,
 )
-from epay_app.services import checkout, order_pdf, orders, paylinks
+from epay_app.services import checkout, documents, orders, paylinks
 from epay_app.services.checkout import CheckoutForm
 from epay_app.services.payments import change_status, lock_payment
 
@@ -334,8 +334,8 @@ def test_version_changes_when_a_callback_changes_the_status(db):
 def test_order_pdf_is_a_pdf(db):
     validate(db)
     with session_scope(db, write=False) as s:
-        name, body = order_pdf.order_pdf(s, 26837, user(s))
-    assert name == "commande-26837.pdf" and body.startswith(b"%PDF") and len(body) > 1000
+        pdf = documents.order_form_pdf(s, 26837, user(s))
+    assert pdf.filename == "bon-de-commande-26837.pdf" and pdf.content.startswith(b"%PDF") and len(pdf.content) > 1000
 
 
 def test_opportunity_list_is_scoped_to_the_entity(db):
