@@ -140,3 +140,31 @@ def test_a_confirmation_whose_payment_cannot_give_a_receipt_waits_and_the_others
         row = session.exec(select(OutboxMail).where(OutboxMail.kind == "payment_confirmation")).one()
     assert row.status == outbox.PENDING and row.last_error.startswith("pièce jointe")
     assert confirmations(smtp_sink) == []
+
+
+def _refund(db_url: str, payment_id: int) -> None:
+    """The order cancelled (À rembourser), then the PSP reports the refund."""
+    with session_scope(db_url) as session:
+        payment = lock_payment(session, payment_id)
+        change_status(session, payment, PaymentStatus.A_REMBOURSER, source="utilisateur")
+        change_status(session, payment, PaymentStatus.REMBOURSE, source="psp:notify")
+        callbacks.after_psp_status_change(session, payment, PaymentStatus.REMBOURSE)
+
+
+def test_a_refund_mails_the_refund_notice_attached_once(mail_db_url, smtp_sink):
+    payment_id = _seed(mail_db_url)
+    _authorise(mail_db_url, payment_id)
+    _refund(mail_db_url, payment_id)
+    _in_threads(_drain, mail_db_url)
+
+    messages = [message_from_bytes(path.read_bytes(), policy=default_policy) for path in smtp_sink.files()]
+    (notice,) = [m for m in messages if m["Subject"] == "Avis de remboursement"]
+    assert "AVIS DE REMBOURSEMENT" in notice.get_body(("plain",)).get_content()
+    (part,) = pdf_parts(notice)
+    assert part.get_filename() == f"avis-remboursement-{REFERENCE}.pdf"
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(part.get_content())).pages)
+    text = " ".join(text.replace("\u202f", " ").replace("\xa0", " ").split())
+    assert "Avis de remboursement" in text and "Montant remboursé 500,00 €" in text
+    # The receipt sent earlier stays the receipt: still one, with its own document.
+    (confirmation,) = confirmations(smtp_sink)
+    _assert_one_receipt(confirmation)
