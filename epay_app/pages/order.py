@@ -214,6 +214,35 @@ class OrderState(AppState):
 # ---------------------------------------------------------------- view
 
 
+def _document_buttons(attempt) -> rx.Component:
+    S = OrderState
+    return rx.hstack(
+        rx.cond(
+            attempt["receipt"] != "",
+            rx.button(
+                rx.icon("file-down", size=14),
+                "Reçu d'acompte",
+                size="1",
+                variant="soft",
+                class_name="epay-receipt",
+                on_click=S.download_payment_document(attempt["id"], documents.RECEIPT),
+            ),
+        ),
+        rx.cond(
+            attempt["refund_notice"] != "",
+            rx.button(
+                rx.icon("file-down", size=14),
+                "Avis de remboursement",
+                size="1",
+                variant="soft",
+                class_name="epay-refund-notice",
+                on_click=S.download_payment_document(attempt["id"], documents.REFUND_NOTICE),
+            ),
+        ),
+        spacing="1",
+    )
+
+
 def _epay_modal() -> rx.Component:
     S = OrderState
     return rx.dialog.root(
@@ -226,6 +255,7 @@ def _epay_modal() -> rx.Component:
                         rx.table.column_header_cell("Montant TTC"),
                         rx.table.column_header_cell("Date de création"),
                         rx.table.column_header_cell("État du paiement"),
+                        rx.table.column_header_cell("Documents"),
                     )
                 ),
                 rx.table.body(
@@ -236,6 +266,7 @@ def _epay_modal() -> rx.Component:
                             rx.table.cell(a["amount"]),
                             rx.table.cell(a["created"]),
                             rx.table.cell(status_badge(a["state"], a["status"], class_name="epay-state")),
+                            rx.table.cell(_document_buttons(a)),
                         ),
                     )
                 ),

@@ -25,6 +25,7 @@ from ..models import (
     User,
     Vehicle,
 )
+from . import demo_legal
 from .auth import hash_password
 from .secrets import encrypt_secret
 
@@ -82,7 +83,23 @@ def seed(session: Session, activity: bool = False) -> bool:
     )
 
     def entity(number, name, option=True):
-        return add(Entity(group_id=group.id, number=number, name=name, epay_option=option))
+        address, phone, email, siret, rcs, vat, capital = demo_legal.LEGAL.get(number, ("",) * 6 + (None,))
+        return add(
+            Entity(
+                group_id=group.id,
+                number=number,
+                name=name,
+                epay_option=option,
+                legal_address=address,
+                legal_phone=phone,
+                legal_email=email,
+                siret=siret,
+                rcs=rcs,
+                vat_number=vat,
+                share_capital_cents=capital,
+                sales_conditions=demo_legal.CONDITIONS if siret else "",
+            )
+        )
 
     vincent = entity(45, "bee2link PP Vincent S.")
     audrey = entity(51, "bee2link PP Audrey V.")

@@ -201,14 +201,22 @@ def receipt_filename(reference: str) -> str:
     return f"recu-acompte-{reference}.pdf"
 
 
+def has_receipt(payment: EPayment) -> bool:
+    return PaymentStatus(payment.status) in RECEIPT_STATUSES and payment.authorised_at is not None
+
+
+def has_refund_notice(payment: EPayment) -> bool:
+    return PaymentStatus(payment.status) in REFUND_STATUSES
+
+
 def receipt_for_payment(session: Session, payment: EPayment) -> PdfFile:
-    if PaymentStatus(payment.status) not in RECEIPT_STATUSES or payment.authorised_at is None:
+    if not has_receipt(payment):
         raise DocumentUnavailable("Le reçu est disponible une fois l'e-Paiement payé.")
     return PdfFile(receipt_filename(payment.reference), receipt.render_receipt(payment_facts(session, payment)))
 
 
 def refund_notice_for_payment(session: Session, payment: EPayment) -> PdfFile:
-    if PaymentStatus(payment.status) not in REFUND_STATUSES:
+    if not has_refund_notice(payment):
         raise DocumentUnavailable("L'avis de remboursement est disponible une fois l'e-Paiement remboursé.")
     return PdfFile(
         f"avis-remboursement-{payment.reference}.pdf",

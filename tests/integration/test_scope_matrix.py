@@ -674,6 +674,8 @@ SETTINGS = {
         ("JourneyState", n)
         for n in ("load_journey", "edit_journey", "cancel_journey", "set_form_contracts", "submit_journey")
     ),
+    ("LegalIdentityState", "load_legal_identity"),
+    ("LegalIdentityState", "submit_legal_identity"),
     *(
         ("ReservationState", n)
         for n in (
