@@ -411,6 +411,8 @@ def seed(session: Session, activity: bool = False) -> bool:
             pay.status = step.value
             pay.status_changed_at = at
             setattr(pay, {"autorise": "authorised_at", "a_rembourser": "refund_requested_at"}[step.value], at)
+            if step is PaymentStatus.AUTORISE:  # what the PSP reports, printed on the receipt
+                pay.psp_authorisation_id, pay.psp_masked_pan = f"{number % 1_000_000:06d}", "4330 26XX XXXX 4675"
             add(
                 EPaymentEvent(payment_id=pay.id, from_status=previous.value, to_status=step.value, source="démo", at=at)
             )
