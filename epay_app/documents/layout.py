@@ -241,8 +241,13 @@ class DocumentPdf(FPDF):
         self.set_font(FAMILY, "B", 11)
         self.cell(0, 7, heading, new_x="LMARGIN", new_y="NEXT")
         self.ln(1)
-        self.set_font(FAMILY, "", 7.5)
         for block in text.strip().split("\n\n"):
+            first, _, rest = block.strip().partition("\n")
+            if rest and len(first) <= 80:  # an article's title line
+                self.set_font(FAMILY, "B", 7.5)
+                self.multi_cell(0, 3.6, first, align="L", new_x="LMARGIN", new_y="NEXT")
+                block = rest
+            self.set_font(FAMILY, "", 7.5)
             self.multi_cell(0, 3.6, block.strip(), new_x="LMARGIN", new_y="NEXT")
             self.ln(1.2)
 
