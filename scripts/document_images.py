@@ -13,11 +13,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import pypdfium2  # noqa: E402
+import pypdfium2
 
-from epay_app.documents import order_form, receipt, refund_notice  # noqa: E402
-from epay_app.services.demo_legal import CONDITIONS  # noqa: E402
-from tests.support import document_facts as facts  # noqa: E402
+from epay_app.documents import order_form, receipt, refund_notice
+from epay_app.services.demo_legal import CONDITIONS
+from tests.support import document_facts as facts
 
 OUT = ROOT / "docs" / "documents"
 

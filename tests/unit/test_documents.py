@@ -64,8 +64,10 @@ def test_order_form_prints_the_guide_labels_amounts_dates_legal_block_and_signat
         "Prix de vente TTC 24 900,00 €",
         "Prix de vente HT 20 750,00 €",
         "dont TVA 20 % 4 150,00 €",
-        "Acompte versé à la commande : 500,00 € — Carte bancaire, paiement en ligne n° "
-        "00045_000061_20000026837_1 : en attente",
+        (
+            "Acompte versé à la commande : 500,00 € — Carte bancaire, paiement en ligne n° "
+            "00045_000061_20000026837_1 : en attente"
+        ),
         "Solde à régler : 24 400,00 €",
         "Virement",
         "Date de livraison 24/12/2024",
