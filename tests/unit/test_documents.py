@@ -179,3 +179,19 @@ def test_refund_notice_prints_the_refund_and_the_original_payment():
         *LEGAL,
     ]:
         assert expected in text, expected
+
+
+def test_the_fonts_travel_inside_every_document():
+    for pdf in (
+        order_form.render_order_form(F.ORDER),
+        receipt.render_receipt(F.PAID),
+        refund_notice.render_refund_notice(F.REFUNDED),
+    ):
+        fonts = {
+            str(font["/BaseFont"])
+            for page in PdfReader(io.BytesIO(pdf)).pages
+            for font in page["/Resources"]["/Font"].values()
+            if "/FontFile2" in font.get_object()["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+        }
+        # Subsets of the vendored fonts ("/MPDFAA+DejaVuSansBook"), their glyphs inside the file.
+        assert {name.split("+")[-1] for name in fonts} == {"DejaVuSansBook", "DejaVuSansBold"}, fonts
