@@ -110,7 +110,8 @@ def claim_attachments(db: Db, claim: Claim) -> list[PdfFile]:
     """The claim's documents, rebuilt from its payment now (services.mail_attachments)."""
     if claim.payment_id is None or claim.kind not in NOTICE_KINDS:
         return []
-    with _scope(db) as session:
+    # A read: on SQLite it must not hold the write lock while the PDF is drawn.
+    with db() if callable(db) else session_scope(db, write=False) as session:
         return attachments_for(session, claim.kind, claim.payment_id)
 
 
