@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from epay_app.documents.facts import (
     DealerFacts,
@@ -15,7 +15,7 @@ from epay_app.documents.facts import (
     VehicleFacts,
 )
 
-VALIDATED_AT = datetime(2024, 12, 16, 15, 32, tzinfo=timezone.utc)  # 16/12/2024 à 16h32 in Paris
+VALIDATED_AT = datetime(2024, 12, 16, 15, 32, tzinfo=UTC)  # 16/12/2024 à 16h32 in Paris
 PAY_URL = "https://epay.example.fr/pay/42.1735000000.AbCdEf-gHiJkLmNoPqRsTuVwXyZ0123456789_abcdEF"
 
 DEALER = DealerFacts(
@@ -90,4 +90,4 @@ PAID = PaymentDocumentFacts(
     authorisation_id="A12345",
     masked_pan="4970 10XX XXXX 0001",
 )
-REFUNDED = replace(PAID, status="rembourse", refunded_at=datetime(2024, 12, 20, 9, 5, tzinfo=timezone.utc))
+REFUNDED = replace(PAID, status="rembourse", refunded_at=datetime(2024, 12, 20, 9, 5, tzinfo=UTC))
