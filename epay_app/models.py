@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import Column, DateTime, Index, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, DateTime, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from .domain.dates import utcnow
@@ -39,6 +39,15 @@ class Entity(SQLModel, table=True):
     number: int = Field(unique=True)
     name: str
     epay_option: bool = False  # the paid option "e-paiement" (F-02)
+    # Legal identity printed on the documents (bon de commande, receipts), set by an administrator.
+    legal_address: str = ""  # head office
+    legal_phone: str = ""
+    legal_email: str = ""
+    siret: str = ""  # 14 digits
+    rcs: str = ""  # "RCS Chalon-sur-Saône 123 456 789"
+    vat_number: str = ""  # TVA intracommunautaire, FR + 11 characters
+    share_capital_cents: Optional[int] = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    sales_conditions: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
 
 
 class PointOfSale(SQLModel, table=True):

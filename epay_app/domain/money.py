@@ -18,6 +18,14 @@ def format_eur(cents: int | None) -> str:
     return text.replace("\u202f", " ").replace("\xa0", " ")
 
 
+def format_eur_print(cents: int | None) -> str:
+    """For printed documents: Babel's narrow no-break spaces kept, so `25 000,00 €` never
+    breaks across lines (the fonts embedded in the PDFs carry those characters)."""
+    if cents is None:
+        return "-\xa0€"
+    return format_currency(Decimal(cents) / 100, "EUR", locale="fr_FR")
+
+
 def format_eur_plain(cents: int) -> str:
     """The PSP page's form: 500.00 EUR."""
     return f"{Decimal(cents) / 100:.2f} EUR"

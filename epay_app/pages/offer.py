@@ -3,6 +3,7 @@ validated on the server by services.checkout (F-20..F-23)."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 
 import reflex as rx
@@ -12,7 +13,7 @@ from ..components.cards import field_error, recap_card, vehicle_card
 from ..components.shell import shell
 from ..db import session_scope
 from ..domain.errors import DomainError, ValidationError
-from ..services import checkout, order_pdf
+from ..services import checkout, documents
 from ..services.checkout import (
     BALANCE_METHODS,
     CARD,
@@ -41,6 +42,12 @@ def _iso(text: str) -> date | None:
         return date.fromisoformat((text or "").strip())
     except ValueError:
         return None
+
+
+def _validate_order(offer_number: int, form, user) -> int:
+    """ "Valider et imprimer" in one unit of work (a worker thread); the new order's number."""
+    with session_scope() as session:
+        return checkout.validate_order(session, offer_number=offer_number, form=form, user=user).order.number
 
 
 class OfferState(AppState):
@@ -166,7 +173,7 @@ class OfferState(AppState):
 
     @rx.event
     @require_roles(*SELLING_ROLES)
-    def submit_checkout(self, form_data: dict):
+    async def submit_checkout(self, form_data: dict):
         """ "Valider et imprimer": the order in one transaction, then its PDF and the order page."""
         if self.submitting:
             return
@@ -182,9 +189,7 @@ class OfferState(AppState):
             extreme_delivery_date=_iso(form_data.get("extreme_delivery_date", "")),
         )
         try:
-            with session_scope() as session:
-                result = checkout.validate_order(session, offer_number=int(self.number), form=form, user=user)
-                number = result.order.number
+            number = await asyncio.to_thread(_validate_order, int(self.number), form, user)
         except ValidationError as exc:
             self.errors = exc.errors
             self.submitting = False
@@ -201,16 +206,15 @@ class OfferState(AppState):
             yield rx.toast.error(str(exc))
             return
         self.errors = {}
-        with session_scope(write=False) as session:
-            filename, pdf = order_pdf.order_pdf(session, number, user)
+        download = await pdf_download(documents.order_form_pdf, str(number), user)
         self.submitting = False
-        yield rx.download(data=pdf, filename=filename, mime_type="application/pdf")
+        yield download
         yield rx.redirect(routes.order_url(number))
 
     @rx.event
     @require_roles(*VIEW_ROLES)
-    def print_offer(self):
-        return pdf_download(order_pdf.offer_pdf, self.number, self.current_user())
+    async def print_offer(self):
+        return await pdf_download(documents.offer_pdf, self.number, self.current_user())
 
     @rx.event
     @require_roles(*VIEW_ROLES)

@@ -17,7 +17,7 @@ from ..components.cards import recap_card, status_badge, vehicle_card
 from ..components.shell import shell
 from ..db import session_scope
 from ..domain.errors import DomainError, ValidationError
-from ..services import auth, checkout, order_pdf, orders
+from ..services import auth, checkout, documents, orders
 from ..services.checkout import SELLING_ROLES, VIEW_ROLES
 from ..state import AppState, require_roles
 from .documents import NOT_AVAILABLE, pdf_download
@@ -193,8 +193,17 @@ class OrderState(AppState):
 
     @rx.event
     @require_roles(*VIEW_ROLES)
-    def print_order(self):
-        return pdf_download(order_pdf.order_pdf, self.number, self.current_user())
+    async def print_order(self):
+        """ "Imprimer": the bon de commande."""
+        return await pdf_download(documents.order_form_pdf, self.number, self.current_user())
+
+    @rx.event
+    @require_roles(*VIEW_ROLES)
+    async def download_payment_document(self, payment_id: str, document: str):
+        """The modal's "Reçu" / "Avis de remboursement" of one attempt (scoped: not found otherwise)."""
+        if document not in (documents.RECEIPT, documents.REFUND_NOTICE):
+            return rx.toast.error("Document introuvable.")
+        return await pdf_download(documents.payment_document_pdf, payment_id, self.current_user(), document)
 
     @rx.event
     @require_roles(*VIEW_ROLES)
@@ -203,6 +212,35 @@ class OrderState(AppState):
 
 
 # ---------------------------------------------------------------- view
+
+
+def _document_buttons(attempt) -> rx.Component:
+    S = OrderState
+    return rx.hstack(
+        rx.cond(
+            attempt["receipt"] != "",
+            rx.button(
+                rx.icon("file-down", size=14),
+                "Reçu d'acompte",
+                size="1",
+                variant="soft",
+                class_name="epay-receipt",
+                on_click=S.download_payment_document(attempt["id"], documents.RECEIPT),
+            ),
+        ),
+        rx.cond(
+            attempt["refund_notice"] != "",
+            rx.button(
+                rx.icon("file-down", size=14),
+                "Avis de remboursement",
+                size="1",
+                variant="soft",
+                class_name="epay-refund-notice",
+                on_click=S.download_payment_document(attempt["id"], documents.REFUND_NOTICE),
+            ),
+        ),
+        spacing="1",
+    )
 
 
 def _epay_modal() -> rx.Component:
@@ -217,6 +255,7 @@ def _epay_modal() -> rx.Component:
                         rx.table.column_header_cell("Montant TTC"),
                         rx.table.column_header_cell("Date de création"),
                         rx.table.column_header_cell("État du paiement"),
+                        rx.table.column_header_cell("Documents"),
                     )
                 ),
                 rx.table.body(
@@ -227,6 +266,7 @@ def _epay_modal() -> rx.Component:
                             rx.table.cell(a["amount"]),
                             rx.table.cell(a["created"]),
                             rx.table.cell(status_badge(a["state"], a["status"], class_name="epay-state")),
+                            rx.table.cell(_document_buttons(a)),
                         ),
                     )
                 ),

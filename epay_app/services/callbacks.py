@@ -116,6 +116,8 @@ def after_psp_status_change(
         if payment.kind != PaymentKind.RESERVATION.value:
             notifications.queue_payment_confirmation(session, payment)
         _refund_if_order_cancelled(session, payment)
+    elif target is PaymentStatus.REMBOURSE:
+        notifications.queue_refund_notice(session, payment)
     reservations.after_status_change(session, payment)  # e-Réservation: release or confirm the block
     session.add(payment)
     session.flush()

@@ -25,6 +25,7 @@ from ..models import (
     User,
     Vehicle,
 )
+from . import demo_legal
 from .auth import hash_password
 from .secrets import encrypt_secret
 
@@ -82,7 +83,23 @@ def seed(session: Session, activity: bool = False) -> bool:
     )
 
     def entity(number, name, option=True):
-        return add(Entity(group_id=group.id, number=number, name=name, epay_option=option))
+        address, phone, email, siret, rcs, vat, capital = demo_legal.LEGAL.get(number, ("",) * 6 + (None,))
+        return add(
+            Entity(
+                group_id=group.id,
+                number=number,
+                name=name,
+                epay_option=option,
+                legal_address=address,
+                legal_phone=phone,
+                legal_email=email,
+                siret=siret,
+                rcs=rcs,
+                vat_number=vat,
+                share_capital_cents=capital,
+                sales_conditions=demo_legal.CONDITIONS if siret else "",
+            )
+        )
 
     vincent = entity(45, "bee2link PP Vincent S.")
     audrey = entity(51, "bee2link PP Audrey V.")
@@ -394,6 +411,8 @@ def seed(session: Session, activity: bool = False) -> bool:
             pay.status = step.value
             pay.status_changed_at = at
             setattr(pay, {"autorise": "authorised_at", "a_rembourser": "refund_requested_at"}[step.value], at)
+            if step is PaymentStatus.AUTORISE:  # what the PSP reports, printed on the receipt
+                pay.psp_authorisation_id, pay.psp_masked_pan = f"{number % 1_000_000:06d}", "4330 26XX XXXX 4675"
             add(
                 EPaymentEvent(payment_id=pay.id, from_status=previous.value, to_status=step.value, source="démo", at=at)
             )

@@ -26,6 +26,7 @@ import signal
 import smtplib
 import ssl
 import threading
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -40,6 +41,8 @@ from ..config import Settings, get_settings
 from ..db import session_scope
 from ..domain.dates import as_utc, utcnow
 from ..models import OutboxMail
+from .documents import PdfFile
+from .mail_attachments import NOTICE_KINDS, attachments_for
 from .outbox import FAILED, PENDING, SENDING, SENT
 
 log = logging.getLogger(__name__)
@@ -73,6 +76,8 @@ class Claim:
     body_html: str
     created_at: datetime
     locked_until: datetime
+    kind: str = ""
+    payment_id: int | None = None
 
 
 def _scope(db: Db) -> AbstractContextManager[Session]:
@@ -85,7 +90,7 @@ def message_id(mail_id: int, created_at: datetime, mail_from: str) -> str:
     return f"<outbox-{mail_id}.{as_utc(created_at):%Y%m%d%H%M%S}@{domain}>"
 
 
-def build_message(claim: Claim, settings: Settings) -> EmailMessage:
+def build_message(claim: Claim, settings: Settings, attachments: Sequence[PdfFile] = ()) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = settings.mail_from
     msg["To"] = claim.to_address
@@ -96,7 +101,18 @@ def build_message(claim: Claim, settings: Settings) -> EmailMessage:
     msg["X-Epay-Outbox-Id"] = str(claim.id)
     msg.set_content(claim.body_text)
     msg.add_alternative(claim.body_html, subtype="html")
+    for pdf in attachments:
+        msg.add_attachment(pdf.content, maintype="application", subtype="pdf", filename=pdf.filename)
     return msg
+
+
+def claim_attachments(db: Db, claim: Claim) -> list[PdfFile]:
+    """The claim's documents, rebuilt from its payment now (services.mail_attachments)."""
+    if claim.payment_id is None or claim.kind not in NOTICE_KINDS:
+        return []
+    # A read: on SQLite it must not hold the write lock while the PDF is drawn.
+    with db() if callable(db) else session_scope(db, write=False) as session:
+        return attachments_for(session, claim.kind, claim.payment_id)
 
 
 def claim_due(session: Session, now: datetime, policy: SenderPolicy) -> list[Claim]:
@@ -123,7 +139,17 @@ def claim_due(session: Session, now: datetime, policy: SenderPolicy) -> list[Cla
                 continue
         row.status, row.locked_until = SENDING, lease_until
         claims.append(
-            Claim(row.id, row.to_address, row.subject, row.body_text, row.body_html, row.created_at, lease_until)
+            Claim(
+                row.id,
+                row.to_address,
+                row.subject,
+                row.body_text,
+                row.body_html,
+                row.created_at,
+                lease_until,
+                row.kind,
+                row.payment_id,
+            )
         )
     session.flush()
     return claims
@@ -199,7 +225,13 @@ def _deliver(db: Db, claims: list[Claim], settings: Settings, policy: SenderPoli
                 _finish(db, claim, broken, policy)
                 continue
             try:
-                smtp.send_message(build_message(claim, settings))
+                attachments = claim_attachments(db, claim)
+            except Exception as exc:  # a document that cannot be built: this mail waits, not the others
+                log.exception("outbox %s: attachment failed", claim.id)
+                _finish(db, claim, f"pièce jointe : {_describe(exc)}", policy)
+                continue
+            try:
+                smtp.send_message(build_message(claim, settings, attachments))
             except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as exc:
                 # This mail refused, the connection lives on for the next ones.
                 _finish(db, claim, _describe(exc), policy, permanent=_is_permanent(exc))

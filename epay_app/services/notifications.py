@@ -106,6 +106,13 @@ def queue_payment_confirmation(session: Session, payment: EPayment) -> OutboxMai
     return _queue(session, payment, "payment_confirmation", customer.email, f"confirmation:{payment.id}", context)
 
 
+def queue_refund_notice(session: Session, payment: EPayment) -> OutboxMail:
+    """AVIS DE REMBOURSEMENT, with the notice attached when sent (services.mail_attachments):
+    exactly one per payment, whichever path refunded it (Office call or PSP webhook)."""
+    context, customer, _, _ = _payment_context(session, payment)
+    return _queue(session, payment, "refund_notice", customer.email, f"refund_notice:{payment.id}", context)
+
+
 def queue_payment_reminder(session: Session, payment: EPayment, pay_url: str, expires_at: datetime) -> OutboxMail:
     """ "Rappel : paiement de l'acompte" (F-60): once per link, i.e. per expiry (a resent, renewed
     link gets its own reminder)."""

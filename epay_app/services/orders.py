@@ -24,7 +24,7 @@ from ..models import (
     User,
     Vehicle,
 )
-from . import checkout, refunds
+from . import checkout, documents, refunds
 from .scope import opportunity_clause, scoped_order, viewer_for
 
 log = logging.getLogger(__name__)
@@ -233,6 +233,9 @@ def load_order_view(session: Session, order_number: int, user: User) -> tuple[Or
                 "created": format_day(p.created_at),
                 "state": CARD_BADGES[PaymentStatus(p.status)],
                 "status": p.status,
+                "id": str(p.id),
+                "receipt": "1" if documents.has_receipt(p) else "",
+                "refund_notice": "1" if documents.has_refund_notice(p) else "",
             }
             for p in payments
         ],

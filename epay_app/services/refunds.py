@@ -16,7 +16,7 @@ from ..domain.errors import DomainError
 from ..domain.statuses import PaymentStatus
 from ..models import EPayment, EPaymentEvent
 from ..psp.interface import Gateway, MoneyBack, PspProtocol, get_gateway
-from . import direct_payments
+from . import direct_payments, notifications
 from .payments import PaymentNotFound, change_status, lock_payment, record_event
 from .psp_accounts import credentials_for_pos
 
@@ -92,6 +92,7 @@ def _record(session: Session, payment_id: int, outcome: MoneyBack, actor: str) -
         change_status(
             session, payment, PaymentStatus.REMBOURSE, source=OFFICE_SOURCE, actor=actor, psp_code=outcome.code, raw=raw
         )
+        notifications.queue_refund_notice(session, payment)
         session.commit()
         return RefundResult(True, PaymentStatus.REMBOURSE, "Le remboursement a été effectué.")
     log.warning("refund of %s failed: %s", payment.reference, outcome.error)

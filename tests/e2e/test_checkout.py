@@ -125,7 +125,7 @@ def test_seller_passes_the_order_with_a_card_deposit_and_follows_the_e_payment(l
     shot("04-paiement")
     with page.expect_download() as download:
         page.locator("#validate-order").click()
-    assert download.value.suggested_filename == "commande-26837.pdf"
+    assert download.value.suggested_filename == "bon-de-commande-26837.pdf"
 
     # The order page.
     page.wait_for_url(re.compile(r".*/commandes/26837/?$"))

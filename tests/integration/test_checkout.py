@@ -23,7 +23,7 @@ from epay_app.models import (
     SalesOrder,
     User,
 )
-from epay_app.services import checkout, order_pdf, orders, paylinks
+from epay_app.services import checkout, documents, orders, paylinks
 from epay_app.services.checkout import CheckoutForm
 from epay_app.services.payments import change_status, lock_payment
 
@@ -309,15 +309,17 @@ def test_order_view_has_the_guide_lines(db):
     assert view.recap["sale_price_ttc"] == "24 900,00 €" and view.recap["advantages_ttc"] == "- 100,00 €"
     assert view.vehicle["price"] == "25 000,00 € TTC" and view.vehicle["power"] == "7 CV / 140 ch"
     assert view.deposit["epay_amount"] == "500,00 €"
-    assert view.attempts == [
-        {
-            "reference": REFERENCE,
-            "amount": "500,00 €",
-            "created": "16/12/2024",
-            "state": "En attente",
-            "status": "envoye",
-        }
-    ]
+    (attempt,) = view.attempts
+    assert attempt == {
+        "reference": REFERENCE,
+        "amount": "500,00 €",
+        "created": "16/12/2024",
+        "state": "En attente",
+        "status": "envoye",
+        "id": attempt["id"],
+        "receipt": "",  # no receipt before the payment
+        "refund_notice": "",
+    }
     assert view.timeline[0]["what"] == "Créé : Envoyé"
 
 
@@ -334,8 +336,8 @@ def test_version_changes_when_a_callback_changes_the_status(db):
 def test_order_pdf_is_a_pdf(db):
     validate(db)
     with session_scope(db, write=False) as s:
-        name, body = order_pdf.order_pdf(s, 26837, user(s))
-    assert name == "commande-26837.pdf" and body.startswith(b"%PDF") and len(body) > 1000
+        pdf = documents.order_form_pdf(s, 26837, user(s))
+    assert pdf.filename == "bon-de-commande-26837.pdf" and pdf.content.startswith(b"%PDF") and len(pdf.content) > 1000
 
 
 def test_opportunity_list_is_scoped_to_the_entity(db):
@@ -396,3 +398,22 @@ def test_resend_after_expiry_sends_a_fresh_link(db):
         assert paylinks.payment_for_token(s, new, now=later + timedelta(hours=1)).id == pid
         with pytest.raises(paylinks.LinkExpired):
             paylinks.payment_for_token(s, old, now=later)
+
+
+def test_the_modal_offers_the_receipt_once_paid_and_the_refund_notice_once_refunded(db):
+    _, pid = validate(db)
+    _set_status(db, pid, S.AUTORISE)
+    with session_scope(db, write=False) as s:
+        view, _ = orders.load_order_view(s, 26837, user(s))
+    assert [(a["receipt"], a["refund_notice"]) for a in view.attempts] == [("1", "")]
+    with session_scope(db) as s:
+        payment = lock_payment(s, pid)
+        change_status(s, payment, S.A_REMBOURSER, source="utilisateur")
+        change_status(s, payment, S.REMBOURSE, source="psp:office")
+    with session_scope(db, write=False) as s:
+        view, _ = orders.load_order_view(s, 26837, user(s))
+        receipt = documents.payment_document_pdf(s, pid, documents.RECEIPT, user(s))
+        notice = documents.payment_document_pdf(s, pid, documents.REFUND_NOTICE, user(s))
+    assert [(a["receipt"], a["refund_notice"]) for a in view.attempts] == [("1", "1")]
+    assert receipt.filename == f"recu-acompte-{REFERENCE}.pdf" and receipt.content.startswith(b"%PDF")
+    assert notice.filename == f"avis-remboursement-{REFERENCE}.pdf" and notice.content.startswith(b"%PDF")

@@ -384,6 +384,13 @@ def drive_print_order(world, group, rec):
     return _is_download(events), describe(events)
 
 
+def drive_payment_receipt(world, group, rec):
+    """The e-Paiement modal's "Reçu d'acompte": by payment id, whatever order page is open."""
+    cls, state = _order_state(world, group, rec)
+    events = run(cls, "download_payment_document", state, str(rec.payment_id), "receipt")
+    return _is_download(events), describe(events)
+
+
 def _mails(world, rec) -> int:
     with session_scope(world.url, write=False) as s:
         return len(s.exec(select(OutboxMail.id).where(OutboxMail.payment_id == rec.payment_id)).all())
@@ -573,6 +580,7 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("OrderState", "load_order"): Case(PaymentStatus.AUTORISE, ALL, drive_load_order),
     ("OrderState", "open_modal"): Case(PaymentStatus.AUTORISE, ALL, drive_open_modal),
     ("OrderState", "print_order"): Case(PaymentStatus.AUTORISE, ALL, drive_print_order),
+    ("OrderState", "download_payment_document"): Case(PaymentStatus.AUTORISE, ALL, drive_payment_receipt),
     ("OrderState", "resend_link"): Case(PaymentStatus.ENVOYE, SELLING, drive_order_resend),
     ("OrderState", "retry_payment"): Case(PaymentStatus.REJETE, SELLING, drive_retry),
     ("OrderState", "cancel_order"): Case(PaymentStatus.AUTORISE, SELLING, drive_cancel),
@@ -672,6 +680,8 @@ SETTINGS = {
         ("JourneyState", n)
         for n in ("load_journey", "edit_journey", "cancel_journey", "set_form_contracts", "submit_journey")
     ),
+    ("LegalIdentityState", "load_legal_identity"),
+    ("LegalIdentityState", "submit_legal_identity"),
     *(
         ("ReservationState", n)
         for n in (

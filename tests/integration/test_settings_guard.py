@@ -3,6 +3,7 @@ from another group type is refused before the handler runs, and changes nothing.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from types import SimpleNamespace
 
@@ -11,17 +12,25 @@ from sqlmodel import select
 
 from epay_app.db import session_scope
 from epay_app.domain.roles import GroupType
-from epay_app.models import DealerGroup, PspConfig, User
+from epay_app.models import DealerGroup, Entity, PspConfig, User
 from epay_app.pages.settings.epay import EpayConfigState
 from epay_app.pages.settings.home import SettingsHomeState
 from epay_app.pages.settings.journey import JourneyState
 from epay_app.pages.settings.opportunities import OpportunitySettingsState
+from epay_app.pages.settings.pdf_print import LegalIdentityState
 from epay_app.pages.settings.reservation import ReservationState
 from epay_app.state import ACCESS_DENIED, AppState
 from epay_app.services import demo_data
 from tests.support import database
 
-STATES = [SettingsHomeState, OpportunitySettingsState, JourneyState, EpayConfigState, ReservationState]
+STATES = [
+    SettingsHomeState,
+    OpportunitySettingsState,
+    JourneyState,
+    EpayConfigState,
+    ReservationState,
+    LegalIdentityState,
+]
 INHERITED = set(AppState.event_handlers)
 
 
@@ -54,6 +63,7 @@ FORGED_ARGS = {
     "submit_config": ({"merchant_id": "002001000000099", "key": "FORGED-KEY-123456", "key_version": "1"},),
     "submit_journey": ({"inactive_days": "1", "stock_delay_days": "1"},),
     "submit_reservation": ({"hours": "1", "amount": "1"},),
+    "submit_legal_identity": ({"siret": "81234567800021", "conditions": "Forgées"},),
 }
 
 
@@ -72,7 +82,8 @@ def test_forged_events_from_other_group_types_are_refused_and_change_nothing(tmp
         with session_scope(url) as s:
             configs = [(c.id, c.pos_id, c.merchant_id, c.key_ciphertext) for c in s.exec(select(PspConfig))]
             g = s.exec(select(DealerGroup)).one()
-            return configs, g.model_dump()
+            entities = [e.model_dump() for e in s.exec(select(Entity).order_by(Entity.id))]
+            return configs, g.model_dump(), entities
 
     with session_scope(url) as s:
         user = s.exec(select(User).where(User.group_type == group.value)).first()
@@ -93,6 +104,8 @@ def test_forged_events_from_other_group_types_are_refused_and_change_nothing(tmp
         result = handler.fn(fake, *FORGED_ARGS.get(name, ()))
         if inspect.isgenerator(result):
             result = list(result)
+        elif inspect.iscoroutine(result):
+            result = asyncio.run(result)
         assert remembered == [], f"{state.__name__}.{name} ran for a {group.value}"
         assert ACCESS_DENIED in str(result), f"{state.__name__}.{name} did not answer with the refusal"
     assert snapshot() == before

@@ -11,6 +11,7 @@ from ...state import AppState
 from .access import admin_only, settings_screen
 from .epay import EpayConfigState, epay_block
 from .journey import JourneyState, journey_block
+from .pdf_print import LegalIdentityState, pdf_print_block
 from .reservation import ReservationState, reservation_block
 
 OUT_OF_SCOPE = "Ces paramètres sont gérés en dehors du module e-paiement."
@@ -22,7 +23,12 @@ class OpportunitySettingsState(AppState):
     def load_opportunity_settings(self):
         """One guarded entry point, so a refused user gets one refusal, not one per block;
         each block's loader is guarded again."""
-        return [JourneyState.load_journey, EpayConfigState.load_configs, ReservationState.load_reservation]
+        return [
+            JourneyState.load_journey,
+            EpayConfigState.load_configs,
+            ReservationState.load_reservation,
+            LegalIdentityState.load_legal_identity,
+        ]
 
 
 def _elsewhere(title: str) -> rx.Component:
@@ -51,12 +57,12 @@ def opportunity_settings_page() -> rx.Component:
                     rx.tabs.list(
                         rx.tabs.trigger("SYNTHÈSE", value="synthese"),
                         rx.tabs.trigger("CAMPAGNES DE REPRISES", value="campagnes"),
-                        rx.tabs.trigger("IMPRESSION DES PDF", value="pdf"),
+                        rx.tabs.trigger("IMPRESSION DES PDF", value="pdf", id="tab-pdf"),
                         rx.tabs.trigger("AUTRES ▾", value="autres", id="tab-autres"),
                     ),
                     rx.tabs.content(_elsewhere("Synthèse"), value="synthese"),
                     rx.tabs.content(_elsewhere("Campagnes de reprises"), value="campagnes"),
-                    rx.tabs.content(_elsewhere("Impression des PDF"), value="pdf"),
+                    rx.tabs.content(rx.box(pdf_print_block(), padding_top="1em"), value="pdf"),
                     rx.tabs.content(digital_journey(), value="autres"),
                     default_value="autres",
                 ),
