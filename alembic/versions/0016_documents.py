@@ -1,7 +1,7 @@
 """legal identity and general conditions of sale per entity, for the printed documents (issue 17)
 
-Revision ID: 0014_documents
-Revises: 0013_trust_login_throttle
+Revision ID: 0016_documents
+Revises: 0015_scale_pg
 
 The bon de commande, the deposit receipt and the refund notice print the dealer entity's legal
 identifiers and, on the order form, its general conditions of sale.
@@ -12,8 +12,8 @@ from typing import Sequence, Union
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0014_documents"
-down_revision: Union[str, None] = "0013_trust_login_throttle"
+revision: str = "0016_documents"
+down_revision: Union[str, None] = "0015_scale_pg"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
