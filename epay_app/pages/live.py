@@ -18,6 +18,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from ..config import get_settings
 from ..db import session_scope
 from ..domain.tracking import followed_statuses
 from ..services import change_feed
@@ -26,7 +27,9 @@ from ..services.scope import Scope, viewer_for
 log = logging.getLogger(__name__)
 
 MAX_SECONDS = 8 * 3600  # a forgotten tab is not watched forever
+POLL_SECONDS = 1.0  # the former per-page poll (EPAY_LIVE_POLL=true, a bench baseline only)
 SWEEP_SECONDS = 5.0  # how soon a closed tab's watcher ends
+MIN_REFRESH_GAP = 0.5  # changes closer than this are shown by one reload (20 callbacks/s: 2 reloads/s)
 
 Refresh = Callable[[], Awaitable[None] | None]
 
@@ -171,6 +174,9 @@ async def watch(state, generation_attr: str, path: str, refresh: Refresh, order_
         token = state.router.session.client_token
         path = path or state.router.url.path
         order_id = getattr(state, order_attr) if order_attr else 0
+    if get_settings().live_poll:
+        await _poll(state, generation_attr, path, refresh, viewer, generation, handler)
+        return
     if order_attr:
         if not order_id:
             return
@@ -182,9 +188,12 @@ async def watch(state, generation_attr: str, path: str, refresh: Refresh, order_
     watcher = _Watcher(token, scope)
     live = registry()
     live.add(watcher)
+    last_refresh = 0.0
     try:
         while True:
             await watcher.wake.wait()
+            if (pause := last_refresh + MIN_REFRESH_GAP - time.monotonic()) > 0 and not watcher.ended:
+                await asyncio.sleep(pause)  # what changes meanwhile is in the same reload
             watcher.wake.clear()
             if watcher.ended:
                 log.debug("%s ended: %s", handler, watcher.ended)
@@ -196,6 +205,7 @@ async def watch(state, generation_attr: str, path: str, refresh: Refresh, order_
                     log.warning("stopped %s: the socket's session ended", handler)
                     return
                 live.refreshes += 1
+                last_refresh = time.monotonic()
                 try:
                     result = refresh()
                     if inspect.isawaitable(result):
@@ -204,3 +214,32 @@ async def watch(state, generation_attr: str, path: str, refresh: Refresh, order_
                     log.exception("%s: refresh failed", handler)
     finally:
         live.remove(watcher)
+
+
+async def _poll(state, generation_attr, path, refresh, viewer, generation, handler) -> None:
+    """The former watcher, each second: the state lock, then a version query (the baseline)."""
+    from ..services import tracking
+
+    def version() -> str:
+        with session_scope(write=False) as session:
+            return repr(tracking.data_version(session))
+
+    last = await asyncio.to_thread(version)
+    started = time.monotonic()
+    while time.monotonic() - started < MAX_SECONDS:
+        await asyncio.sleep(POLL_SECONDS)
+        async with state:
+            if getattr(state, generation_attr) != generation or not on_page(state, path):
+                return
+            if await asyncio.to_thread(_viewer_id, state) != viewer:
+                log.warning("stopped %s: the socket's session ended", handler)
+                return
+        current = await asyncio.to_thread(version)
+        if current != last:
+            last = current
+            async with state:
+                if getattr(state, generation_attr) != generation:
+                    return
+                result = refresh()
+                if inspect.isawaitable(result):
+                    await result

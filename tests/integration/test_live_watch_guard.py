@@ -70,6 +70,7 @@ def test_an_anonymous_socket_gets_no_watcher(monkeypatch, caplog):
 
 def test_a_watcher_refreshes_on_changes_in_its_scope_and_stops_when_its_session_ends(monkeypatch, caplog):
     monkeypatch.setattr(live, "viewer_scope", lambda user_id: SCOPE)
+    monkeypatch.setattr(live, "MIN_REFRESH_GAP", 0)
     user = SimpleNamespace(id=7)
     state = HomeFake([user, user, user, None])  # start, two wakes, then logged out
 
