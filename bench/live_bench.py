@@ -78,11 +78,12 @@ def _pending_payments(db_url: str, count: int) -> list:
     from epay_app.db import get_engine
     from epay_app.domain.dates import utcnow
     from epay_app.domain.references import PaymentKind, TransactionReference
-    from epay_app.models import Entity, EPayment, PointOfSale, User
+    from epay_app.models import Entity, EPayment, Opportunity, PointOfSale, User, Vehicle
 
     with Session(get_engine(db_url), expire_on_commit=False) as session:
         seller = session.exec(select(User).where(User.email == "vendeur@openflex.demo")).one()
-        template = session.exec(select(EPayment).where(EPayment.seller_id == seller.id)).first()
+        opportunity = session.exec(select(Opportunity).where(Opportunity.seller_id == seller.id)).first()
+        vehicle = session.exec(select(Vehicle).where(Vehicle.pos_id == seller.pos_id)).first()
         pos = session.get(PointOfSale, seller.pos_id)
         entity = session.get(Entity, seller.entity_id)
         payments = []
@@ -94,9 +95,9 @@ def _pending_payments(db_url: str, count: int) -> list:
                     psp_reference=reference.psp_reference,
                     kind=PaymentKind.DEPOSIT.value,
                     amount_cents=50_000,
-                    opportunity_id=template.opportunity_id,
-                    customer_id=template.customer_id,
-                    vehicle_id=template.vehicle_id,
+                    opportunity_id=opportunity.id,
+                    customer_id=opportunity.customer_id,
+                    vehicle_id=vehicle.id,
                     seller_id=seller.id,
                     pos_id=pos.id,
                     entity_id=entity.id,
@@ -295,7 +296,7 @@ async def _callbacks(base: str, tabs, affected, payments, rate: float, seconds: 
             await asyncio.sleep(max(0.0, started + i / rate - time.monotonic()))
             tasks.append(asyncio.create_task(one(i, payment)))
         await asyncio.gather(*tasks)
-    await asyncio.sleep(3.0)  # let the last updates arrive
+    await asyncio.sleep(10.0)  # let the last updates arrive (a backlog under load)
     latencies, missed = [], 0
     for payment, sent, answered, status in done:
         for tab in tabs:
@@ -334,8 +335,10 @@ async def _run_n(n, base, app_pid, tokens, names, admin_url, db_name, redis_port
         batch = tabs[start : start + 20]
         await asyncio.gather(*(t.open() for t in batch))
         await asyncio.wait_for(asyncio.gather(*(t.loaded.wait() for t in batch)), 120)
-    await asyncio.sleep(3.0)  # the watchers start after the page loaded
+    await asyncio.sleep(3.0 + 0.1 * n)  # the watchers start after the page loaded (a backlog under load)
     idle = await _idle(app_pid, admin_url, db_name, redis_port, args.seconds)
+    if not tabs:  # the cluster's own background (periodic jobs, Reflex), without any tab
+        return {"n": 0, "idle": idle, "callbacks": {}}
     users = {t.label: tokens[t.label.split("#")[0]][1] for t in tabs}
     # One scope check per user (all the bench payments share seller, point of sale and entity).
     per_user = {u: await asyncio.to_thread(_affected, u, payments[0]) for u in set(users.values())}
@@ -381,7 +384,7 @@ def main(argv: list[str] | None = None) -> int:
 
     get_settings.cache_clear()
     admin_url = make_url(args.pg_url).set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    redis_proc = None
+    redis_proc = sink_proc = None
     report = {"load_average_start": _loadavg(), "ns": ns, "seconds": args.seconds, "rate": args.rate, "modes": {}}
     started = time.monotonic()
     try:
@@ -391,13 +394,21 @@ def main(argv: list[str] | None = None) -> int:
         assert seed.wait(timeout=300) == 0, (workdir / "seed.log").read_text()[-2000:]
         tokens = _login_tokens(db_url)
         per_phase = int(args.rate * args.seconds) + 10
-        payments = _pending_payments(db_url, per_phase * len(ns) * len(args.modes))
+        payments = _pending_payments(db_url, per_phase * (len(ns) + 1) * len(args.modes))
         redis_proc, redis_port = _start_redis(workdir)
+        smtp_port = processes.free_port()
+        sink_proc = processes.start_python_module(
+            "epay_app.emails.sink",
+            ["--port", str(smtp_port), "--dir", str(workdir / "mails")],
+            env,
+            workdir / "sink.log",
+        )
+        processes.wait_tcp(smtp_port, sink_proc)
         names = state_names()
         env.update(
             REFLEX_REDIS_URL=f"redis://127.0.0.1:{redis_port}/0",
             GRANIAN_WORKERS=str(args.workers),
-            EPAY_SMTP_PORT=str(processes.free_port()),  # no mail server: the outbox retries, flat in N
+            EPAY_SMTP_PORT=str(smtp_port),  # the demo mail sink takes the confirmations
             REFLEX_TELEMETRY_ENABLED="false",
             REFLEX_CHECK_LATEST_VERSION="false",
         )
@@ -406,7 +417,7 @@ def main(argv: list[str] | None = None) -> int:
             app, base = _start_app(env, workdir, mode)
             try:
                 results = []
-                for n in ns:
+                for n in [0, *ns]:
                     chunk = payments[batch * per_phase : (batch + 1) * per_phase]
                     batch += 1
                     result = asyncio.run(
@@ -431,6 +442,7 @@ def main(argv: list[str] | None = None) -> int:
                 processes.stop(app)
     finally:
         processes.stop(redis_proc)
+        processes.stop(sink_proc)
         from epay_app.db import reset_engines
 
         reset_engines()
@@ -447,6 +459,13 @@ def main(argv: list[str] | None = None) -> int:
 def _print_row(mode: str, r: dict) -> None:
     idle, cb = r["idle"], r["callbacks"]
     workers = ", ".join(f"{w['cpu_pct']}% {w['rss_mb']:.0f} MB" for w in idle["workers"])
+    if not cb:
+        print(
+            f"[{mode}] N=0: idle {idle['db_xacts_per_s']} db xacts/s, {idle['redis_cmds_per_s']} redis cmds/s,"
+            f" workers [{workers}] | load {r['load_average']}",
+            flush=True,
+        )
+        return
     print(
         f"[{mode}] N={r['n']}: idle {idle['db_xacts_per_s']} db xacts/s, {idle['redis_cmds_per_s']} redis cmds/s,"
         f" workers [{workers}] | {cb['callbacks']} callbacks ({cb['rate_per_s']}/s, {cb['statuses']}):"
