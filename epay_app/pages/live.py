@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 MAX_SECONDS = 8 * 3600  # a forgotten tab is not watched forever
 POLL_SECONDS = 1.0  # the former per-page poll (EPAY_LIVE_POLL=true, a bench baseline only)
 SWEEP_SECONDS = 5.0  # how soon a closed tab's watcher ends
-MIN_REFRESH_GAP = 0.5  # changes closer than this are shown by one reload (20 callbacks/s: 2 reloads/s)
+MIN_REFRESH_GAP = 1.0  # changes closer than this are shown by one reload: never more than the former poll
 
 Refresh = Callable[[], Awaitable[None] | None]
 
