@@ -307,6 +307,7 @@ def main(argv: list[str] | None = None) -> int:
 
     tmp = Path(tempfile.mkdtemp(prefix="epay-bench-"))
     os.environ["EPAY_MASTER_KEY_FILE"] = str(tmp / "master.key")
+    os.environ.setdefault("EPAY_DEMO", "true")  # the demo merchants' public keys (production refuses them)
     os.environ.setdefault("EPAY_MAIL_SINK_DIR", str(tmp / "mails"))
     if args.pg_url:
         os.environ[database.PG_URL_ENV] = args.pg_url
