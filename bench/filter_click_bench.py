@@ -238,6 +238,10 @@ def _scaleout():
         database.migrate(db_url)
         redis_proc, redis_port = _start_redis(workdir)
         os.environ["EPAY_MASTER_KEY_FILE"] = str(workdir / "master.key")
+        os.environ["EPAY_DEMO"] = "true"
+        seed_env = {**os.environ, "REFLEX_DB_URL": db_url}
+        seed = processes.start_python_module("epay_app.seed", ["--activity"], seed_env, workdir / "seed-activity.log")
+        assert seed.wait(timeout=300) == 0, (workdir / "seed-activity.log").read_text()[-2000:]
         app_dir = copy_of_the_app(workdir / "app")
         with running_app(
             db_url, workdir, app_dir, REFLEX_REDIS_URL=f"redis://127.0.0.1:{redis_port}/0", GRANIAN_WORKERS="3"
