@@ -2,6 +2,12 @@
 automatic responses and Worldline Direct webhooks, in the same table.
 
     python bench/callback_bench.py [--n 3000] [--concurrency 16] [--workers 1] [--pg-url URL] [--json FILE]
+    python bench/callback_bench.py --server prod --workers 3 --pg-url URL
+
+--server prod (issue 15): the app as in production — `reflex run --env prod` (granian,
+GRANIAN_WORKERS=--workers, a private redis-server when more than one), run with --backend-only
+since posting callbacks needs no front-end build (the same granian backend serves them) — next
+to bench/hello_app.py served by granian itself with as many workers (`granian --interface asgi`).
 
 Each measured request is a distinct payment's message POSTed over HTTP to the app's real route
 (uvicorn subprocess serving api.routes.API_ROUTES). Sips: a sealed "00" automatic response — read
@@ -50,16 +56,16 @@ def _seed(db_url: str, count: int) -> tuple[list, list]:
     from epay_app.models import (
         Customer,
         DealerGroup,
-        EPayment,
         Entity,
+        EPayment,
         Opportunity,
         PointOfSale,
         PspConfig,
         User,
         Vehicle,
     )
-    from epay_app.services.secrets import encrypt_secret
     from epay_app.services.demo_data import DEMO_DIRECT
+    from epay_app.services.secrets import encrypt_secret
     from tests.support.sips_messages import DEMO_KEY, DEMO_MERCHANT
 
     with Session(get_engine(db_url), expire_on_commit=False) as session:
@@ -205,6 +211,36 @@ def _serve(app: str, port: int, workers: int, env: dict, log: Path) -> subproces
     return processes.start(cmd, env, log)
 
 
+def _prod_env(env: dict, tmp: Path, workers: int) -> list[subprocess.Popen]:
+    """What `reflex run --env prod` needs here: demo mode (the sandbox's public keys), and Redis
+    for several workers (a private redis-server). Returns the processes to stop."""
+    env.update(EPAY_DEMO="true", GRANIAN_WORKERS=str(workers), EPAY_SMTP_PORT="9")
+    env.update(EPAY_PAYMENT_JOBS_INTERVAL_SECONDS="0")  # no PSP here: the measure is the callbacks
+    if workers <= 1:
+        return []
+    from bench.live_bench import _start_redis
+
+    proc, port = _start_redis(tmp)
+    env["REFLEX_REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
+    return [proc]
+
+
+def _serve_prod(app: str, port: int, workers: int, env: dict, log: Path) -> subprocess.Popen:
+    from bench.live_bench import _app_copy
+    from tests.support import processes
+
+    if app.startswith("bench.hello_app"):
+        granian = str(Path(sys.executable).parent / "granian")
+        cmd = [granian, "--interface", "asgi", "--host", "127.0.0.1", "--port", str(port)]
+        cmd += ["--workers", str(workers), "--factory", app]
+        return processes.start(cmd, env, log)
+    reflex = str(Path(sys.executable).parent / "reflex")
+    cmd = [reflex, "run", "--env", "prod", "--backend-only", "--backend-port", str(port), "--backend-host", "127.0.0.1"]
+    proc = processes.start(cmd, {**env, "EPAY_PUBLIC_URL": f"http://127.0.0.1:{port}"}, log, cwd=_app_copy(log.parent))
+    processes.wait_http(f"http://127.0.0.1:{port}/ping", proc, timeout=300, log_path=log)
+    return proc
+
+
 FORM = {"content-type": "application/x-www-form-urlencoded"}
 
 
@@ -259,7 +295,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=3000, help="measured notifications (distinct payments)")
     parser.add_argument("--warmup", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (both servers)")
+    parser.add_argument("--workers", type=int, default=1, help="worker processes (both servers)")
+    parser.add_argument("--server", choices=["uvicorn", "prod"], default="uvicorn")
     parser.add_argument("--pg-url", help="PostgreSQL server URL (a superuser); a fresh database is created")
     parser.add_argument("--json", type=Path, help="also write the JSON result to this file")
     args = parser.parse_args(argv)
@@ -270,6 +307,7 @@ def main(argv: list[str] | None = None) -> int:
 
     tmp = Path(tempfile.mkdtemp(prefix="epay-bench-"))
     os.environ["EPAY_MASTER_KEY_FILE"] = str(tmp / "master.key")
+    os.environ.setdefault("EPAY_DEMO", "true")  # the demo merchants' public keys (production refuses them)
     os.environ.setdefault("EPAY_MAIL_SINK_DIR", str(tmp / "mails"))
     if args.pg_url:
         os.environ[database.PG_URL_ENV] = args.pg_url
@@ -285,6 +323,8 @@ def main(argv: list[str] | None = None) -> int:
             body = webhook_body(p, payment_id=f"{7_000_000_000 + i}_0")
             direct.append((body, webhook_headers(body)))
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        if args.server == "prod":
+            procs.extend(_prod_env(env, tmp, args.workers))
 
         results = {}
         for name, app, path, load in (
@@ -293,7 +333,8 @@ def main(argv: list[str] | None = None) -> int:
             ("direct_webhook", "tests.support.api_app:create_app", WEBHOOK, direct),
         ):
             port = processes.free_port()
-            proc = _serve(app, port, args.workers, env, tmp / f"{name}.log")
+            serve = _serve if args.server == "uvicorn" else _serve_prod
+            proc = serve(app, port, args.workers, env, tmp / f"{name}.log")
             procs.append(proc)
             base = f"http://127.0.0.1:{port}"
             processes.wait_http(base + path, proc, timeout=60, log_path=tmp / f"{name}.log")  # GET → 405
@@ -317,6 +358,8 @@ def main(argv: list[str] | None = None) -> int:
             "database": "postgresql" if args.pg_url else "sqlite",
             "concurrency": args.concurrency,
             "workers": args.workers,
+            "server": "granian (reflex run --env prod)" if args.server == "prod" else "uvicorn",
+            "load_average": " ".join(Path("/proc/loadavg").read_text().split()[:3]),
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
             "client": "httpx.AsyncClient",
@@ -364,7 +407,7 @@ def _print_table(report: dict) -> None:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     print(
         f"P2 callback throughput — {report['database']}, concurrency {report['concurrency']}, "
-        f"{report['workers']} uvicorn worker(s), {report['cpus']} CPUs"
+        f"{report['workers']} {report['server']} worker(s), {report['cpus']} CPUs, load {report['load_average']}"
     )
     for i, row in enumerate(rows):
         print("  ".join(cell.ljust(w) if j == 0 else cell.rjust(w) for j, (cell, w) in enumerate(zip(row, widths))))

@@ -65,7 +65,10 @@ class Settings(BaseSettings):
     # …and then again at most this often, until its link has expired.
     reconciliation_recheck_minutes: int = Field(default=30, gt=0)
 
-    # Outgoing mail.
+    # Live pages (F-55): false = woken by the change feed (pages/live.py); true = the former
+    # per-page poll each second, kept only as the baseline of bench/live_bench.py.
+    live_poll: bool = False
+
     smtp_host: str = "127.0.0.1"
     smtp_port: int = Field(default=8025, gt=0, lt=65536)
     smtp_user: str = ""

@@ -23,9 +23,7 @@ from .pages.settings.opportunities import (
     opportunity_settings_page,
 )
 from .pages.vehicles import VehiclesState, vehicles_page
-from .services.mail_sender import outbox_lifespan_task
-from .services.payment_jobs import run_payment_jobs
-from .services.reservations import run_lapse_job
+from .services.payment_jobs import run_cluster_jobs
 from .services.startup_checks import refuse_unsafe_production
 from .state import AppState
 
@@ -56,7 +54,6 @@ app.add_page(order_page, route=routes.ORDER, title="Commande — OpenFlex", on_l
 app.add_page(
     mailbox_page, route=routes.MAILBOX, title="Boîte mail (démo) — OpenFlex", on_load=MailboxState.load_mailbox
 )
-app.register_lifespan_task(outbox_lifespan_task)
 app.add_page(
     settings_home_page,
     route=routes.SETTINGS,
@@ -79,8 +76,8 @@ app.add_page(
     title="Réserver un véhicule — OpenFlex",
     on_load=PublicVehicleState.load_vehicle,
 )
-app.register_lifespan_task(run_lapse_job)
-app.register_lifespan_task(run_payment_jobs)
+# Reconciliation, reminders, reservation lapses and the outbox: one worker of the cluster leads.
+app.register_lifespan_task(run_cluster_jobs)
 app.add_page(
     account_page,
     route=routes.ACCOUNT,

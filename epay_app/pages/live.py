@@ -1,39 +1,148 @@
-"""Live pages (F-55): while a page is open, a background task polls a cheap version of the
-payments (services.tracking.data_version: two index lookups) every second and lets the page
-reload what it shows when a callback changed something. It stops when the page is left,
-when a newer watcher replaced it, or when the browser is gone."""
+"""Live pages (F-55, issue 15): while a page is open, its background watcher sleeps until the
+process's change feed (services.change_feed: one LISTEN connection per worker on PostgreSQL, one
+version poll per process on SQLite) reports a payment the page shows — in the viewer's scope
+and in a status the viewer follows, or on the page's order. Then, under the state lock, it checks
+the page is still the one it watches and lets the page reload. An idle page costs no database
+query, no Redis command and no state lock.
+
+A watcher ends when a newer watcher replaced it (same tab, or same page reloaded), when the tab's
+socket is no longer held by this worker (a sweep every few seconds, a dictionary lookup), when the
+page was left or the session ended (seen at its next wake), and after MAX_SECONDS."""
 
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
+from ..config import get_settings
 from ..db import session_scope
-from ..services import tracking
+from ..domain.tracking import followed_statuses
+from ..services import change_feed
+from ..services.scope import Scope, viewer_for
 
 log = logging.getLogger(__name__)
 
-POLL_SECONDS = 1.0
-MAX_SECONDS = 8 * 3600  # a forgotten tab does not poll forever
+MAX_SECONDS = 8 * 3600  # a forgotten tab is not watched forever
+POLL_SECONDS = 1.0  # the former per-page poll (EPAY_LIVE_POLL=true, a bench baseline only)
+SWEEP_SECONDS = 5.0  # how soon a closed tab's watcher ends
+MIN_REFRESH_GAP = 1.0  # changes closer than this are shown by one reload: never more than the former poll
+
+Refresh = Callable[[], Awaitable[None] | None]
 
 
-def current_version() -> str:
+@dataclass(frozen=True)
+class PageScope:
+    """What a page shows: the payments of one scope column value in some statuses, or of one order."""
+
+    column: str = ""  # "seller_id", "pos_id" or "entity_id"
+    value: int = 0
+    statuses: frozenset[str] = frozenset()
+    order_id: int = 0
+
+    def contains(self, change: change_feed.Change) -> bool:
+        if self.order_id:
+            return change.order_id == self.order_id
+        if getattr(change, self.column) != self.value:
+            return False
+        return (
+            change.new_status in self.statuses
+            or change.old_status in self.statuses
+            or change.old_status == change_feed.UNKNOWN
+        )
+
+
+_SCOPE_COLUMNS = {Scope.SELLER: "seller_id", Scope.POINT_OF_SALE: "pos_id", Scope.ENTITY: "entity_id"}
+
+
+def viewer_scope(user_id: int) -> PageScope | None:
+    """The payments a user's list and tiles can show (services.scope, domain.tracking)."""
+    from ..models import User
+
     with session_scope(write=False) as session:
-        return repr(tracking.data_version(session))
+        user = session.get(User, user_id)
+        if user is None:
+            return None
+        viewer = viewer_for(session, user)
+    statuses = frozenset(s.value for s in followed_statuses(viewer.group))
+    return PageScope(column=_SCOPE_COLUMNS[viewer.scope], value=viewer.scope_value, statuses=statuses)
 
 
-async def _client_connected(token: str) -> bool:
-    """Whether the browser behind `token` still holds its websocket (fail-open)."""
+class _Watcher:
+    def __init__(self, token: str, scope: PageScope):
+        self.token, self.scope = token, scope
+        self.wake = asyncio.Event()
+        self.ended = ""  # why it must stop; empty while it runs
+        self.deadline = time.monotonic() + MAX_SECONDS
+
+    def end(self, reason: str) -> None:
+        self.ended = reason
+        self.wake.set()
+
+
+class _Registry:
+    """This process's watchers (one per tab), fed by the change feed."""
+
+    def __init__(self):
+        self.watchers: dict[str, _Watcher] = {}
+        self.refreshes = 0  # how many wakes were delivered (bench, tests)
+        self._sweeper: asyncio.Task | None = None
+
+    def add(self, watcher: _Watcher) -> None:
+        previous = self.watchers.get(watcher.token)
+        if previous is not None:
+            previous.end("replaced")
+        self.watchers[watcher.token] = watcher
+        change_feed.get_feed().subscribe(self.on_changes)
+        if self._sweeper is None or self._sweeper.done():
+            self._sweeper = asyncio.get_running_loop().create_task(self._sweep(), name="epay-live-sweep")
+
+    def remove(self, watcher: _Watcher) -> None:
+        if self.watchers.get(watcher.token) is watcher:
+            del self.watchers[watcher.token]
+
+    def on_changes(self, changes: list[change_feed.Change] | None) -> None:
+        for watcher in self.watchers.values():
+            if changes is None or any(watcher.scope.contains(c) for c in changes):
+                watcher.wake.set()
+
+    async def _sweep(self) -> None:
+        while self.watchers:
+            await asyncio.sleep(SWEEP_SECONDS)
+            now = time.monotonic()
+            for watcher in list(self.watchers.values()):
+                if now > watcher.deadline:
+                    watcher.end("lifetime")
+                elif not _held_here(watcher.token):
+                    watcher.end("socket gone")
+
+
+_registries: dict[int, _Registry] = {}
+
+
+def registry() -> _Registry:
+    loop_id = id(asyncio.get_running_loop())
+    if loop_id not in _registries:
+        _registries[loop_id] = _Registry()
+    return _registries[loop_id]
+
+
+def _held_here(token: str) -> bool:
+    """Whether this worker still holds the tab's websocket: its token manager's own record, a
+    dictionary lookup (no Redis). Fail-open when the internals are not there."""
     try:
         from reflex_base.registry import RegistrationContext  # Reflex 0.10 internals
 
         namespace = RegistrationContext.get().app.event_namespace
         if namespace is None or not token:
             return True
-        return bool(await namespace._token_manager.is_token_connected(token))
-    except Exception:  # pragma: no cover - an internal API that may move
+        manager = namespace._token_manager
+        record = manager.token_to_socket.get(token)
+        return record is not None and getattr(record, "instance_id", manager.instance_id) == manager.instance_id
+    except Exception:  # noqa: BLE001  # pragma: no cover - an internal API that may move
         return True
 
 
@@ -46,12 +155,14 @@ def _viewer_id(state) -> int | None:
     return user.id if user is not None else None
 
 
-async def watch(state, generation_attr: str, path: str, refresh: Callable[[], None]) -> None:
-    """Run inside a background event: `refresh` is called under the state lock when the version
-    changed. `generation_attr` names an int backend var bumped by each new watcher.
+async def watch(state, generation_attr: str, path: str, refresh: Refresh, order_attr: str = "") -> None:
+    """Run inside a background event: `refresh` (a function, or a coroutine function) is called
+    under the state lock when a payment the page shows changed. `generation_attr` names an int
+    backend var bumped by each new watcher; `path` is the page's route ("" for the path the page
+    has now); `order_attr` names the backend var holding the id of the order the page shows.
 
     A socket without a valid session (never logged in, logged out, expired) gets nothing: the
-    watcher stops at once, and again as soon as the session ends while it runs."""
+    watcher stops at once, and again at its first wake after the session ended."""
     handler = f"{type(state).__name__}.watch"
     async with state:
         viewer = await asyncio.to_thread(_viewer_id, state)
@@ -61,7 +172,59 @@ async def watch(state, generation_attr: str, path: str, refresh: Callable[[], No
         generation = getattr(state, generation_attr) + 1
         setattr(state, generation_attr, generation)
         token = state.router.session.client_token
-    last = await asyncio.to_thread(current_version)
+        path = path or state.router.url.path
+        order_id = getattr(state, order_attr) if order_attr else 0
+    if get_settings().live_poll:
+        await _poll(state, generation_attr, path, refresh, viewer, generation, handler)
+        return
+    if order_attr:
+        if not order_id:
+            return
+        scope = PageScope(order_id=order_id)
+    else:
+        scope = await asyncio.to_thread(viewer_scope, viewer)
+        if scope is None:
+            return
+    watcher = _Watcher(token, scope)
+    live = registry()
+    live.add(watcher)
+    last_refresh = 0.0
+    try:
+        while True:
+            await watcher.wake.wait()
+            if (pause := last_refresh + MIN_REFRESH_GAP - time.monotonic()) > 0 and not watcher.ended:
+                await asyncio.sleep(pause)  # what changes meanwhile is in the same reload
+            watcher.wake.clear()
+            if watcher.ended:
+                log.debug("%s ended: %s", handler, watcher.ended)
+                return
+            async with state:
+                if getattr(state, generation_attr) != generation or not on_page(state, path):
+                    return
+                if await asyncio.to_thread(_viewer_id, state) != viewer:
+                    log.warning("stopped %s: the socket's session ended", handler)
+                    return
+                live.refreshes += 1
+                last_refresh = time.monotonic()
+                try:
+                    result = refresh()
+                    if inspect.isawaitable(result):
+                        await result
+                except Exception:  # the database is busy or restarting: the next change reloads
+                    log.exception("%s: refresh failed", handler)
+    finally:
+        live.remove(watcher)
+
+
+async def _poll(state, generation_attr, path, refresh, viewer, generation, handler) -> None:
+    """The former watcher, each second: the state lock, then a version query (the baseline)."""
+    from ..services import tracking
+
+    def version() -> str:
+        with session_scope(write=False) as session:
+            return repr(tracking.data_version(session))
+
+    last = await asyncio.to_thread(version)
     started = time.monotonic()
     while time.monotonic() - started < MAX_SECONDS:
         await asyncio.sleep(POLL_SECONDS)
@@ -71,19 +234,12 @@ async def watch(state, generation_attr: str, path: str, refresh: Callable[[], No
             if await asyncio.to_thread(_viewer_id, state) != viewer:
                 log.warning("stopped %s: the socket's session ended", handler)
                 return
-        if not await _client_connected(token):
-            return
-        try:
-            version = await asyncio.to_thread(current_version)
-        except Exception:  # the database is busy or restarting: try again next tick
-            log.exception("live poll failed")
-            continue
-        if version != last:
-            last = version
+        current = await asyncio.to_thread(version)
+        if current != last:
+            last = current
             async with state:
                 if getattr(state, generation_attr) != generation:
                     return
-                refresh()
-
-
-Refresh = Callable[[], Awaitable[None] | None]
+                result = refresh()
+                if inspect.isawaitable(result):
+                    await result

@@ -1,15 +1,13 @@
 """Order page ("Commande n°26837"): validation banner, the e-payment badge on the vehicle card,
 resend / new attempt / cancel, the deposit card and its "e-Paiement" modal (F-24..F-26, F-62).
 
-The page follows callbacks by itself (F-55): while it is open, a background task compares a
-cheap SQL fingerprint of the order's payments every second and reloads only when it moved.
-It stops when the page is left, the tab is closed, or another order page takes over."""
+The page follows callbacks by itself (F-55): while it is open, a watcher (pages.live) is woken
+by the change feed when a payment of this order changed and reloads if its fingerprint moved."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
 
 import reflex as rx
 
@@ -20,13 +18,11 @@ from ..domain.errors import DomainError, ValidationError
 from ..services import auth, checkout, documents, orders
 from ..services.checkout import SELLING_ROLES, VIEW_ROLES
 from ..state import AppState, require_roles
+from . import live
 from .documents import NOT_AVAILABLE, pdf_download
 from .offer import SELLING_VALUES, route_number
 
 log = logging.getLogger(__name__)
-
-WATCH_INTERVAL_SECONDS = 1.0
-WATCH_MAX_SECONDS = 4 * 3600
 
 
 def _load_view(session_token: str, number: int) -> tuple[orders.OrderView, int]:
@@ -107,36 +103,18 @@ class OrderState(AppState):
 
     @rx.event(background=True)
     async def watch_order(self):
-        """Reload the page when a callback changed a payment (F-55); stop when the page is left."""
-        async with self:
-            if not self._order_id:
-                return
-            self._watch_generation += 1
-            generation, path = self._watch_generation, self.router.url.path
-        started = time.monotonic()
-        while time.monotonic() - started < WATCH_MAX_SECONDS:
-            # Reflex cancels a client's background tasks when its socket closes (tab closed).
-            await asyncio.sleep(WATCH_INTERVAL_SECONDS)
-            async with self:
-                if self._watch_generation != generation or self.router.url.path != path or not self._order_id:
-                    return
-                order_id, known = self._order_id, self._version
-                session_token = self.session_token
-                number = int(self.number)
-            try:
-                version = await asyncio.to_thread(_version, order_id)
-                if version == known:
-                    continue
-                view, order_id = await asyncio.to_thread(_load_view, session_token, number)
-            except DomainError:
-                return
-            except Exception:  # a busy database must not kill the watcher
-                log.exception("order %s: refresh failed", number)
-                continue
-            async with self:
-                if self._watch_generation != generation:
-                    return
-                self._apply(view, order_id)
+        """Reload the page when a payment of its order changed (F-55, pages.live)."""
+        await live.watch(self, "_watch_generation", "", self._refresh_from_feed, order_attr="_order_id")
+
+    async def _refresh_from_feed(self) -> None:
+        version = await asyncio.to_thread(_version, self._order_id)
+        if version == self._version:
+            return
+        try:
+            view, order_id = await asyncio.to_thread(_load_view, self.session_token, int(self.number))
+        except DomainError:
+            return
+        self._apply(view, order_id)
 
     @rx.event
     @require_roles(*VIEW_ROLES)

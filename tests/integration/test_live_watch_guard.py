@@ -12,6 +12,7 @@ import pytest
 from epay_app.pages import live
 from epay_app.pages.epayments import EPaymentsState
 from epay_app.pages.home import HomeState
+from epay_app.services import change_feed
 
 
 class FakeState:
@@ -50,28 +51,63 @@ def test_watch_handlers_are_not_public_events_without_a_check(state_cls):
     assert "watch" in state_cls.event_handlers
 
 
+SCOPE = live.PageScope(column="seller_id", value=7, statuses=frozenset({"envoye"}))
+
+
+def _change(payment_id: int, seller_id: int = 7):
+    return change_feed.Change(payment_id, seller_id, 1, 1, None, "envoye", "autorise", float(payment_id))
+
+
 def test_an_anonymous_socket_gets_no_watcher(monkeypatch, caplog):
-    polled = []
-    monkeypatch.setattr(live, "current_version", lambda: polled.append(1) or "v")
-    monkeypatch.setattr(live, "POLL_SECONDS", 0.01)
+    scoped = []
+    monkeypatch.setattr(live, "viewer_scope", lambda user_id: scoped.append(user_id) or SCOPE)
     state = HomeFake([None])
     with caplog.at_level(logging.WARNING, logger="epay_app.pages.live"):
         asyncio.run(asyncio.wait_for(live.watch(state, "_watch_generation", "/", _refresh(state)), 2))
-    assert polled == [] and state.refreshed == 0 and state._watch_generation == 0
+    assert scoped == [] and state.refreshed == 0 and state._watch_generation == 0
     assert "refused HomeFake.watch for an anonymous socket" in caplog.text
 
 
-def test_a_watcher_stops_when_its_session_ends(monkeypatch, caplog):
-    versions = iter(["v1", "v2", "v3", "v4", "v5"])
-    monkeypatch.setattr(live, "current_version", lambda: next(versions))
-    monkeypatch.setattr(live, "POLL_SECONDS", 0.01)
-    monkeypatch.setattr(live, "_client_connected", lambda token: asyncio.sleep(0, True))
+def test_a_watcher_refreshes_on_changes_in_its_scope_and_stops_when_its_session_ends(monkeypatch, caplog):
+    monkeypatch.setattr(live, "viewer_scope", lambda user_id: SCOPE)
+    monkeypatch.setattr(live, "MIN_REFRESH_GAP", 0)
     user = SimpleNamespace(id=7)
-    state = HomeFake([user, user, user, None])  # start, two ticks, then logged out
+    state = HomeFake([user, user, user, None])  # start, two wakes, then logged out
+
+    async def scenario():
+        task = asyncio.create_task(live.watch(state, "_watch_generation", "/", _refresh(state)))
+        while "t" not in live.registry().watchers:
+            await asyncio.sleep(0.01)
+        feed = live.registry()
+        for payment_id, seller_id in [(1, 8), (2, 7), (3, 8), (4, 7), (5, 7)]:  # seller 8: not this page's
+            feed.on_changes([_change(payment_id, seller_id)])
+            await asyncio.sleep(0.02)
+        await asyncio.wait_for(task, 2)
+        return feed
+
     with caplog.at_level(logging.WARNING, logger="epay_app.pages.live"):
-        asyncio.run(asyncio.wait_for(live.watch(state, "_watch_generation", "/", _refresh(state)), 2))
+        feed = asyncio.run(scenario())
     assert state.refreshed == 2
     assert "stopped HomeFake.watch" in caplog.text
+    assert feed.watchers == {}
+
+
+def test_a_newer_watcher_of_the_same_tab_ends_the_older_one(monkeypatch):
+    monkeypatch.setattr(live, "viewer_scope", lambda user_id: SCOPE)
+    user = SimpleNamespace(id=7)
+    first, second = HomeFake([user]), HomeFake([user])
+
+    async def scenario():
+        old = asyncio.create_task(live.watch(first, "_watch_generation", "/", _refresh(first)))
+        await asyncio.sleep(0.05)
+        new = asyncio.create_task(live.watch(second, "_watch_generation", "/", _refresh(second)))
+        await asyncio.wait_for(old, 2)  # ended by the newer watcher of tab "t"
+        live.registry().on_changes([_change(9)])
+        await asyncio.sleep(0.05)
+        new.cancel()
+
+    asyncio.run(scenario())
+    assert first.refreshed == 0 and second.refreshed == 1
 
 
 def test_a_shared_guard_names_the_refused_handler(caplog):

@@ -121,12 +121,11 @@ def test_the_app_lifespan_stops_before_serving_anything(demo_database, monkeypat
     monkeypatch.setenv("EPAY_PSP_PAYPAGE_URL", WORLDLINE_SIPS)
     get_settings.cache_clear()
     from epay_app.epay_app import app
-    from epay_app.services.mail_sender import outbox_lifespan_task
-    from epay_app.services.payment_jobs import run_payment_jobs
+    from epay_app.services.payment_jobs import run_cluster_jobs  # outbox, reconciliation, lapses
 
     tasks = list(app.get_lifespan_tasks())
     ours = tasks.index(startup_checks.refuse_unsafe_production)
-    assert ours < tasks.index(outbox_lifespan_task) and ours < tasks.index(run_payment_jobs)
+    assert ours < tasks.index(run_cluster_jobs)
 
     async def start():
         async with startup_checks.refuse_unsafe_production():

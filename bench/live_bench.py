@@ -1,0 +1,483 @@
+"""Issue 15 — live pages with many open sessions, on the scale-out shape.
+
+    python bench/live_bench.py --pg-url postgresql+psycopg://epay:epay@127.0.0.1:5432/epay_test_x [--quick]
+
+What it starts, like scripts/run_scaleout.sh: a fresh PostgreSQL database (created on the server
+of --pg-url, migrated, demo data seeded, dropped afterwards), a private redis-server on a free
+port (so INFO commandstats counts this app alone), and the app's backend in production mode
+(`reflex run --env prod --backend-only`, granian, GRANIAN_WORKERS=3; the simulated tabs need no
+front-end build). Each mode runs on its own app start: `feed` (this branch: one change feed per
+worker) and `poll` (EPAY_LIVE_POLL=true: the former per-page poll each second, the baseline).
+
+For each N (10, 100, 300; --quick: 10 and 100): N simulated tabs (bench/reflex_client.py: Reflex's
+websocket protocol) on the e-Paiements list, logged in as the demo users in turn — five of entity
+45 (the payments the callbacks change) and five of other entities (never affected). Then:
+- idle for --seconds: database transactions/s of the bench database (pg_stat_database xact_commit
+  + xact_rollback: pg_stat_statements is not loaded on the shared server), Redis commands/s (INFO
+  commandstats of the private server), CPU (% of one core) and RSS per backend worker;
+- callbacks at --rate per second for --seconds (signed Worldline Direct webhooks to the real route,
+  each authorising a pending deposit of the demo seller at point of sale 61): for each callback and
+  each tab whose list shows that payment, the time from the callback's 200 to the tab's next list
+  update (0 when the update came first); and how many tabs that show none of them were refreshed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+ENTITY_45 = [
+    "vendeur@openflex.demo",
+    "chef@openflex.demo",
+    "secretaire@openflex.demo",
+    "directeur@openflex.demo",
+    "admin@openflex.demo",
+]
+OTHERS = [
+    "audrey.villien@openflex.demo",
+    "admin.audrey@openflex.demo",
+    "admin.eric@openflex.demo",
+    "adrien.patisson@openflex.demo",
+    "adrien.holding@openflex.demo",
+]
+LIST_PATH = "/e-paiements"
+
+
+# ---------------------------------------------------------------- set-up
+
+
+def _login_tokens(db_url: str) -> dict[str, tuple[str, int]]:
+    """One login per demo user (tabs of one browser share its session): token, user id."""
+    from epay_app.db import session_scope
+    from epay_app.services import auth
+    from epay_app.services.demo_data import DEMO_PASSWORD
+
+    tokens = {}
+    with session_scope(db_url) as session:
+        for email in ENTITY_45 + OTHERS:
+            token = auth.login(session, email, DEMO_PASSWORD, "127.0.0.1")
+            tokens[email] = (token, auth.user_for_token(session, token).id)
+    return tokens
+
+
+def _pending_payments(db_url: str, count: int) -> list:
+    """`count` pending deposits of the demo seller at point of sale 61 (Worldline Direct)."""
+    from sqlmodel import Session, select
+
+    from epay_app.db import get_engine
+    from epay_app.domain.dates import utcnow
+    from epay_app.domain.references import PaymentKind, TransactionReference
+    from epay_app.models import Entity, EPayment, Opportunity, PointOfSale, User, Vehicle
+
+    with Session(get_engine(db_url), expire_on_commit=False) as session:
+        seller = session.exec(select(User).where(User.email == "vendeur@openflex.demo")).one()
+        opportunity = session.exec(select(Opportunity).where(Opportunity.seller_id == seller.id)).first()
+        vehicle = session.exec(select(Vehicle).where(Vehicle.pos_id == seller.pos_id)).first()
+        pos = session.get(PointOfSale, seller.pos_id)
+        entity = session.get(Entity, seller.entity_id)
+        payments = []
+        for i in range(count):
+            reference = TransactionReference(entity.number, pos.number, PaymentKind.DEPOSIT, 40_000_000 + i, 1)
+            payments.append(
+                EPayment(
+                    reference=str(reference),
+                    psp_reference=reference.psp_reference,
+                    kind=PaymentKind.DEPOSIT.value,
+                    amount_cents=50_000,
+                    opportunity_id=opportunity.id,
+                    customer_id=opportunity.customer_id,
+                    vehicle_id=vehicle.id,
+                    seller_id=seller.id,
+                    pos_id=pos.id,
+                    entity_id=entity.id,
+                    sent_at=utcnow(),
+                )
+            )
+        session.add_all(payments)
+        session.commit()
+        return payments
+
+
+def _affected(user_id: int, payment) -> bool:
+    """Whether the user's list shows that payment before or after it is authorised (services.scope,
+    domain.tracking: the rules the list itself is queried with)."""
+    from epay_app.pages import live
+    from epay_app.services import change_feed
+
+    scope = live.viewer_scope(user_id)
+    change = change_feed.Change(
+        payment.id, payment.seller_id, payment.pos_id, payment.entity_id, None, "envoye", "autorise", 0.0
+    )
+    return scope is not None and scope.contains(change)
+
+
+def _start_redis(workdir: Path) -> tuple[subprocess.Popen, int]:
+    from tests.support import processes
+
+    port = processes.free_port()
+    redis = shutil.which("redis-server") or "/usr/bin/redis-server"
+    proc = processes.start(
+        [redis, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(workdir)],
+        dict(os.environ),
+        workdir / "redis.log",
+    )
+    processes.wait_tcp(port, proc)
+    return proc, port
+
+
+def _start_app(env: dict, workdir: Path, mode: str) -> tuple[subprocess.Popen, str]:
+    from tests.support import processes
+
+    port = processes.free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {
+        **env,
+        "EPAY_LIVE_POLL": "true" if mode == "poll" else "false",
+        "EPAY_PUBLIC_URL": base,
+        "REFLEX_API_URL": base,
+    }
+    log = workdir / f"app-{mode}.log"
+    reflex = str(Path(sys.executable).parent / "reflex")
+    cmd = [reflex, "run", "--env", "prod", "--backend-only", "--backend-port", str(port), "--backend-host", "127.0.0.1"]
+    proc = processes.start(cmd, env, log, cwd=_app_copy(workdir))
+    processes.wait_http(f"{base}/ping", proc, timeout=300, log_path=log)
+    return proc, base
+
+
+def _app_copy(workdir: Path) -> Path:
+    """The app's files alone (no .web): the backend compiles into its own directory, apart from
+    any other server of this checkout."""
+    target = workdir / "app"
+    if not target.exists():
+        ignore = shutil.ignore_patterns(
+            ".git", ".venv", ".tools", ".web", ".states", "test-artifacts", "__pycache__", "*.db", ".logs", ".mail_sink"
+        )
+        shutil.copytree(ROOT, target, symlinks=True, ignore=ignore)
+    return target
+
+
+# ---------------------------------------------------------------- measures
+
+
+def _children(pid: int) -> list[int]:
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int(
+                    Path(f"/proc/{entry.name}/stat").read_text().rpartition(")")[2].split()[1]
+                )
+            except (OSError, ValueError, IndexError):
+                continue
+    tree, frontier = set(), [pid]
+    while frontier:
+        children = [p for p, parent in parents.items() if parent in frontier and p not in tree]
+        tree.update(children)
+        frontier = children
+    return sorted(tree)
+
+
+def _workers(pid: int) -> list[int]:
+    """The granian worker processes under the reflex command (the busiest-looking python ones)."""
+    found = []
+    for p in _children(pid):
+        try:
+            cmdline = Path(f"/proc/{p}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if "python" in cmdline or "granian" in cmdline or "reflex" in cmdline:
+            found.append(p)
+    return found
+
+
+def _cpu_ticks(pid: int) -> int:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        return int(fields[11]) + int(fields[12])
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def _db_xacts(admin_url: str, name: str) -> int:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_stat_clear_snapshot()"))
+            return int(
+                conn.execute(
+                    text("SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = :n"), {"n": name}
+                ).scalar()
+            )
+    finally:
+        engine.dispose()
+
+
+def _redis_calls(port: int) -> int:
+    import redis
+
+    stats = redis.Redis(port=port).info("commandstats")
+    return sum(v["calls"] for k, v in stats.items() if k != "cmdstat_info")
+
+
+async def _idle(app_pid: int, admin_url: str, db_name: str, redis_port: int, seconds: float) -> dict:
+    workers = _workers(app_pid)
+    ticks = {p: _cpu_ticks(p) for p in workers}
+    xacts, calls = await asyncio.to_thread(_db_xacts, admin_url, db_name), _redis_calls(redis_port)
+    started = time.monotonic()
+    await asyncio.sleep(seconds)
+    elapsed = time.monotonic() - started
+    xacts_after, calls_after = await asyncio.to_thread(_db_xacts, admin_url, db_name), _redis_calls(redis_port)
+    hz = os.sysconf("SC_CLK_TCK")
+    per_worker = [
+        {
+            "pid": p,
+            "cpu_pct": round((_cpu_ticks(p) - ticks[p]) / hz / elapsed * 100, 1),
+            "rss_mb": round(_rss_mb(p), 1),
+        }
+        for p in workers
+        if _rss_mb(p) > 50  # the workers, not the small launcher processes
+    ]
+    return {
+        # minus the two statistics reads of this bench (each one transaction)
+        "db_xacts_per_s": round(max(0, xacts_after - xacts - 1) / elapsed, 1),
+        "redis_cmds_per_s": round(max(0, calls_after - calls) / elapsed, 1),
+        "workers": per_worker,
+    }
+
+
+def _pct(values: list[float], p: float) -> float:
+    if not values:
+        return 0.0
+    values = sorted(values)
+    return values[min(len(values) - 1, int(p / 100 * len(values)))]
+
+
+async def _callbacks(base: str, tabs, affected, payments, rate: float, seconds: float) -> dict:
+    import httpx
+
+    from tests.support.direct_messages import WEBHOOK, webhook_body, webhook_headers
+
+    count = min(len(payments), int(rate * seconds))
+    done: list[tuple[object, float, float, int]] = []  # payment, sent, 200 time, status
+    started = time.monotonic()
+    async with httpx.AsyncClient(timeout=30) as client:
+
+        async def one(i: int, payment) -> None:
+            body = webhook_body(payment, payment_id=f"{8_000_000_000 + payment.id}_0")
+            sent = time.monotonic()
+            try:
+                status = (await client.post(base + WEBHOOK, content=body, headers=webhook_headers(body))).status_code
+            except httpx.HTTPError:
+                status = -1  # timed out: the server is saturated
+            done.append((payment, sent, time.monotonic(), status))
+
+        tasks = []
+        for i, payment in enumerate(payments[:count]):
+            await asyncio.sleep(max(0.0, started + i / rate - time.monotonic()))
+            tasks.append(asyncio.create_task(one(i, payment)))
+        await asyncio.gather(*tasks)
+    await asyncio.sleep(10.0)  # let the last updates arrive (a backlog under load)
+    latencies, missed = [], 0
+    for payment, sent, answered, status in done:
+        for tab in tabs:
+            if not affected[(tab.label, payment.id)]:
+                continue
+            arrivals = tab.list_updates_since(sent)
+            if not arrivals:
+                missed += 1
+                continue
+            latencies.append(max(0.0, arrivals[0] - answered))
+    unaffected = [t for t in tabs if not any(affected[(t.label, p.id)] for p, *_ in done)]
+    refreshed = sum(1 for t in unaffected if t.list_updates_since(started))
+    return {
+        "callbacks": len(done),
+        "statuses": {str(s): sum(1 for *_, x in done if x == s) for s in {d[3] for d in done}},
+        "rate_per_s": round(len(done) / max(0.001, max(d[2] for d in done) - started), 1) if done else 0,
+        "updates_measured": len(latencies),
+        "updates_missed": missed,
+        "p50_ms": round(_pct(latencies, 50) * 1000, 1),
+        "p95_ms": round(_pct(latencies, 95) * 1000, 1),
+        "max_ms": round(max(latencies, default=0) * 1000, 1),
+        "unaffected_tabs": len(unaffected),
+        "unaffected_refreshed": refreshed,
+    }
+
+
+async def _run_n(n, base, app_pid, tokens, names, admin_url, db_name, redis_port, payments, args) -> dict:
+    from bench.reflex_client import Tab
+
+    emails = [e for pair in zip(ENTITY_45, OTHERS) for e in pair]
+    tabs = []
+    for i in range(n):
+        email = emails[i % len(emails)]
+        tabs.append(Tab(base, tokens[email][0], LIST_PATH, names, label=f"{email}#{i}"))
+    for start in range(0, n, 20):  # a few at a time, as tabs open
+        batch = tabs[start : start + 20]
+        await asyncio.gather(*(t.open() for t in batch))
+        await asyncio.wait_for(asyncio.gather(*(t.loaded.wait() for t in batch)), 120)
+    await asyncio.sleep(3.0 + 0.1 * n)  # the watchers start after the page loaded (a backlog under load)
+    idle = await _idle(app_pid, admin_url, db_name, redis_port, args.seconds)
+    if not tabs:  # the cluster's own background (periodic jobs, Reflex), without any tab
+        return {"n": 0, "idle": idle, "callbacks": {}}
+    users = {t.label: tokens[t.label.split("#")[0]][1] for t in tabs}
+    # One scope check per user (all the bench payments share seller, point of sale and entity).
+    per_user = {u: await asyncio.to_thread(_affected, u, payments[0]) for u in set(users.values())}
+    affected = {(t.label, p.id): per_user[users[t.label]] for t in tabs for p in payments}
+    callbacks = await _callbacks(base, tabs, affected, payments, args.rate, args.seconds)
+    await asyncio.gather(*(t.close() for t in tabs))
+    await asyncio.sleep(6.0)  # closed tabs' watchers end (the sweep runs every 5 s)
+    return {"n": n, "idle": idle, "callbacks": callbacks}
+
+
+def _loadavg() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--pg-url", default=os.environ.get("EPAY_TEST_PG_URL"), help="PostgreSQL server URL")
+    parser.add_argument("--quick", action="store_true", help="N = 10 and 100, 20 s each")
+    parser.add_argument("--n", type=int, nargs="*", default=None)
+    parser.add_argument("--seconds", type=float, default=None, help="idle window and callback window")
+    parser.add_argument("--rate", type=float, default=20.0, help="callbacks per second")
+    parser.add_argument("--modes", nargs="*", default=["feed", "poll"], choices=["feed", "poll"])
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args(argv)
+    if not args.pg_url:
+        parser.error("--pg-url (or EPAY_TEST_PG_URL) is required: the scale-out shape runs on PostgreSQL")
+    ns = args.n or ([10, 100] if args.quick else [10, 100, 300])
+    args.seconds = args.seconds or (20.0 if args.quick else 60.0)
+
+    from sqlalchemy.engine import make_url
+
+    from bench.reflex_client import state_names
+    from tests.support import database, processes
+
+    workdir = Path(tempfile.mkdtemp(prefix="epay-live-bench-"))
+    os.environ[database.PG_URL_ENV] = args.pg_url
+    os.environ["EPAY_MASTER_KEY_FILE"] = str(workdir / "master.key")
+    os.environ["EPAY_DEMO"] = "true"
+    db_url = database.create_database("postgresql", workdir)
+    os.environ["REFLEX_DB_URL"] = db_url
+    from epay_app.config import get_settings
+
+    get_settings.cache_clear()
+    admin_url = make_url(args.pg_url).set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    redis_proc = sink_proc = None
+    report = {"load_average_start": _loadavg(), "ns": ns, "seconds": args.seconds, "rate": args.rate, "modes": {}}
+    started = time.monotonic()
+    try:
+        database.migrate(db_url)
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "REFLEX_DB_URL": db_url}
+        seed = processes.start_python_module("epay_app.seed", ["--activity"], env, workdir / "seed.log")
+        assert seed.wait(timeout=300) == 0, (workdir / "seed.log").read_text()[-2000:]
+        tokens = _login_tokens(db_url)
+        per_phase = int(args.rate * args.seconds) + 10
+        payments = _pending_payments(db_url, per_phase * (len(ns) + 1) * len(args.modes))
+        redis_proc, redis_port = _start_redis(workdir)
+        smtp_port = processes.free_port()
+        sink_proc = processes.start_python_module(
+            "epay_app.emails.sink",
+            ["--port", str(smtp_port), "--dir", str(workdir / "mails")],
+            env,
+            workdir / "sink.log",
+        )
+        processes.wait_tcp(smtp_port, sink_proc)
+        names = state_names()
+        env.update(
+            REFLEX_REDIS_URL=f"redis://127.0.0.1:{redis_port}/0",
+            GRANIAN_WORKERS=str(args.workers),
+            EPAY_SMTP_PORT=str(smtp_port),  # the demo mail sink takes the confirmations
+            REFLEX_TELEMETRY_ENABLED="false",
+            REFLEX_CHECK_LATEST_VERSION="false",
+        )
+        batch = 0
+        for mode in args.modes:
+            app, base = _start_app(env, workdir, mode)
+            try:
+                results = []
+                for n in [0, *ns]:
+                    chunk = payments[batch * per_phase : (batch + 1) * per_phase]
+                    batch += 1
+                    result = asyncio.run(
+                        _run_n(
+                            n,
+                            base,
+                            app.pid,
+                            tokens,
+                            names,
+                            admin_url,
+                            make_url(db_url).database,
+                            redis_port,
+                            chunk,
+                            args,
+                        )
+                    )
+                    result["load_average"] = _loadavg()
+                    results.append(result)
+                    _print_row(mode, result)
+                report["modes"][mode] = results
+            finally:
+                processes.stop(app)
+    finally:
+        processes.stop(redis_proc)
+        processes.stop(sink_proc)
+        from epay_app.db import reset_engines
+
+        reset_engines()
+        database.drop_database(db_url)
+        shutil.rmtree(workdir, ignore_errors=True)
+    report["elapsed_s"] = round(time.monotonic() - started, 1)
+    report["load_average_end"] = _loadavg()
+    print(json.dumps(report, indent=2))
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2))
+    return 0
+
+
+def _print_row(mode: str, r: dict) -> None:
+    idle, cb = r["idle"], r["callbacks"]
+    workers = ", ".join(f"{w['cpu_pct']}% {w['rss_mb']:.0f} MB" for w in idle["workers"])
+    if not cb:
+        print(
+            f"[{mode}] N=0: idle {idle['db_xacts_per_s']} db xacts/s, {idle['redis_cmds_per_s']} redis cmds/s,"
+            f" workers [{workers}] | load {r['load_average']}",
+            flush=True,
+        )
+        return
+    print(
+        f"[{mode}] N={r['n']}: idle {idle['db_xacts_per_s']} db xacts/s, {idle['redis_cmds_per_s']} redis cmds/s,"
+        f" workers [{workers}] | {cb['callbacks']} callbacks ({cb['rate_per_s']}/s, {cb['statuses']}):"
+        f" update p50 {cb['p50_ms']} ms p95 {cb['p95_ms']} ms max {cb['max_ms']} ms"
+        f" ({cb['updates_measured']} updates, {cb['updates_missed']} missed),"
+        f" unaffected refreshed {cb['unaffected_refreshed']}/{cb['unaffected_tabs']} | load {r['load_average']}",
+        flush=True,
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
