@@ -6,6 +6,8 @@ from . import routes
 from .api import direct, export, paylink, sips  # noqa: F401  (their routes join API_ROUTES)
 from .api.routes import mount_api
 from .components.collected_chart import CollectedState
+from .pages.clients import ClientsState, clients_page
+from .pages.customer import CustomerState, customer_page
 from .pages.epayments import EPaymentsState, epayments_page
 from .pages.home import HomeState, home_page
 from .pages.login import LoginState, login_page
@@ -67,6 +69,18 @@ app.add_page(
     route=routes.SETTINGS_OPPORTUNITIES,
     title="Paramètres > Opportunités — OpenFlex",
     on_load=[AppState.load_user, OpportunitySettingsState.load_opportunity_settings],
+)
+app.add_page(
+    clients_page,
+    route=routes.CLIENTS,
+    title="Clients — OpenFlex",
+    on_load=[AppState.load_user, ClientsState.load_clients],
+)
+app.add_page(
+    customer_page,
+    route=routes.CUSTOMER,
+    title="Fiche client — OpenFlex",
+    on_load=[AppState.load_user, CustomerState.load_customer],
 )
 app.add_page(vehicles_page, route=routes.VEHICLES, title="Véhicules — OpenFlex", on_load=VehiclesState.load_vehicles)
 app.add_page(

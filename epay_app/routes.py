@@ -9,6 +9,9 @@ EPAYMENTS = "/e-paiements"
 MAILBOX = "/demo/mails"
 OFFER = "/offres/[offer_number]"
 ORDER = "/commandes/[order_number]"
+CLIENTS = "/clients"
+CUSTOMER = "/clients/[customer_id]"
+PILOTAGE = "/pilotage"
 
 
 def offer_url(number: int | str) -> str:
@@ -17,6 +20,10 @@ def offer_url(number: int | str) -> str:
 
 def order_url(number: int | str) -> str:
     return f"/commandes/{number}"
+
+
+def customer_url(customer_id: int | str) -> str:
+    return f"/clients/{customer_id}"
 
 
 VEHICLES = "/vehicules"

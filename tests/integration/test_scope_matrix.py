@@ -569,6 +569,49 @@ def drive_collected(world, group, rec):
     return with_record != total(), []
 
 
+def drive_load_clients(world, group, rec):
+    from epay_app.pages.clients import ClientsState
+
+    state = page_state(ClientsState, world, group, path="/clients", query={"q": f"scope{rec.number}"})
+    events = run(ClientsState, "load_clients", state)
+    return str(rec.customer_id) in [r["id"] for r in state.rows], [str(len(state.rows)), *describe(events)]
+
+
+def drive_search_clients(world, group, rec):
+    from epay_app.pages.clients import ClientsState
+
+    state = page_state(ClientsState, world, group, path="/clients")
+    events = run(ClientsState, "search_clients", state, f"client{rec.number}@example")
+    return str(rec.customer_id) in [r["id"] for r in state.rows], [str(len(state.rows)), *describe(events)]
+
+
+def _customer_state(world, group, rec, **values):
+    from epay_app.pages.customer import CustomerState
+
+    customer_id = rec.customer_id or MISSING_PAYMENT_ID
+    return CustomerState, page_state(CustomerState, world, group, path=f"/clients/{customer_id}", **values)
+
+
+def drive_load_customer(world, group, rec):
+    cls, state = _customer_state(world, group, rec)
+    events = run(cls, "load_customer", state)
+    seen = state.not_found == "" and state.customer.get("id") == str(rec.customer_id)
+    # The record shows the customer's order and payment to whoever sees the customer.
+    assert not seen or [o["number"] for o in state.orders] == [str(rec.number)]
+    assert not seen or [p["reference"] for p in state.payments] == [rec.reference]
+    return seen, [state.not_found, *describe(events)]
+
+
+def drive_save_customer_record(world, group, rec):
+    cls, state = _customer_state(world, group, rec, civility="Mme.", _customer_id=rec.customer_id or MISSING_PAYMENT_ID)
+    form = {"last_name": "CHANGED", "first_name": "Forged", "email": "forged@example.com", "phone": ""}
+    events = run(cls, "save_customer", state, form)
+    with session_scope(world.url, write=False) as s:
+        customer = s.get(Customer, rec.customer_id) if rec.customer_id else None
+        changed = customer is not None and customer.last_name == "CHANGED"
+    return changed, [str(state.form_errors), *describe(events)]
+
+
 MATRIX: dict[tuple[str, str], Case] = {
     ("OrderState", "load_order"): Case(PaymentStatus.AUTORISE, ALL, drive_load_order),
     ("OrderState", "open_modal"): Case(PaymentStatus.AUTORISE, ALL, drive_open_modal),
@@ -599,6 +642,11 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("HomeState", "load_home"): Case(
         PaymentStatus.ENVOYE, frozenset({G.VENDEUR, G.CHEF_DES_VENTES, G.DIRECTEUR}), drive_home_tiles
     ),
+    # Clients (F-67): a customer is seen through an opportunity the viewer sees; a secretary reads only.
+    ("ClientsState", "load_clients"): Case(PaymentStatus.AUTORISE, ALL, drive_load_clients),
+    ("ClientsState", "search_clients"): Case(PaymentStatus.AUTORISE, ALL, drive_search_clients),
+    ("CustomerState", "load_customer"): Case(PaymentStatus.AUTORISE, ALL, drive_load_customer),
+    ("CustomerState", "save_customer"): Case(PaymentStatus.AUTORISE, SELLING, drive_save_customer_record),
     ("CollectedState", "load_collected"): Case(
         PaymentStatus.AUTORISE, frozenset({G.DIRECTEUR, G.CHEF_DES_VENTES, G.ADMINISTRATEUR}), drive_collected
     ),
@@ -640,6 +688,7 @@ NO_RECORD = {
     ("EPaymentsState", "open_card"): "a redirect to a page that is itself scoped",
     ("EPaymentsState", "ask_refund"): "picks a card among those already shown (scoped)",
     ("EPaymentsState", "cancel_refund"): "closes the dialog",
+    ("CustomerState", "set_civility"): "form field",
 }
 # Settings: administrators only (test_settings_guard); they edit the entity's own point-of-sale
 # PSP configurations (scoped by entity in services.psp_config) and the group's settings.
@@ -722,7 +771,7 @@ def test_every_page_with_a_record_in_its_url_loads_through_the_matrix():
         keys = {tuple(h.fn.__qualname__.split(".")[-2:]) for h in handlers} - set(PUBLIC)
         assert keys and keys <= set(MATRIX), route
         checked.append(route.lstrip("/"))
-    assert {"offres/[offer_number]", "commandes/[order_number]"} <= set(checked)
+    assert {"offres/[offer_number]", "commandes/[order_number]", "clients/[customer_id]"} <= set(checked)
 
 
 # ---------------------------------------------------------------- the matrix
