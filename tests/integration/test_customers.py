@@ -99,7 +99,9 @@ def test_an_edit_is_saved_and_a_secretary_may_not_edit(url):
         dupont = s.exec(select(Customer).where(Customer.last_name == "DUPONT")).one()
         with pytest.raises(TrackingRefused):
             customers.update_customer(s, _viewer(s, "secretaire@openflex.demo"), dupont.id, values)
-        customers.update_customer(s, _viewer(s, "vendeur@openflex.demo"), dupont.id, {**values, "phone": " 06 11 22 33 44 "})
+        customers.update_customer(
+            s, _viewer(s, "vendeur@openflex.demo"), dupont.id, {**values, "phone": " 06 11 22 33 44 "}
+        )
     with session_scope(url, write=False) as s:
         dupont = s.exec(select(Customer).where(Customer.last_name == "DUPONT")).one()
         assert (dupont.first_name, dupont.email, dupont.phone) == ("Jean-Marc", "jm@example.com", "06 11 22 33 44")
