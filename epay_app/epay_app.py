@@ -16,6 +16,7 @@ from .pages.not_found import not_found_page
 from .pages.offer import OfferState, offer_page
 from .pages.opportunities import OpportunitiesState, opportunities_page
 from .pages.order import OrderState, order_page
+from .pages.pilotage import PilotageState, pilotage_page
 from .pages.public_stock import PublicStockState, public_stock_page
 from .pages.public_vehicle import PublicVehicleState, public_vehicle_page
 from .pages.settings.home import SettingsHomeState, settings_home_page
@@ -81,6 +82,12 @@ app.add_page(
     route=routes.CUSTOMER,
     title="Fiche client — OpenFlex",
     on_load=[AppState.load_user, CustomerState.load_customer],
+)
+app.add_page(
+    pilotage_page,
+    route=routes.PILOTAGE,
+    title="Pilotage — OpenFlex",
+    on_load=[AppState.load_user, PilotageState.load_pilotage],
 )
 app.add_page(vehicles_page, route=routes.VEHICLES, title="Véhicules — OpenFlex", on_load=VehiclesState.load_vehicles)
 app.add_page(

@@ -612,6 +612,25 @@ def drive_save_customer_record(world, group, rec):
     return changed, [str(state.form_errors), *describe(events)]
 
 
+def _pilotage_drive(handler: str, *args, **values):
+    """A Pilotage figure counts the record's payment, then not once it is dated out of the period."""
+
+    def drive(world, group, rec):
+        from epay_app.pages.pilotage import PilotageState
+
+        def seen() -> list[str]:
+            state = page_state(PilotageState, world, group, path="/pilotage", **values)
+            events = run(PilotageState, handler, state, *args)
+            return [state.totals.get("requested_count", ""), str(state.pos_rows), *describe(events)]
+
+        with_record = seen()
+        _set_payment(world, rec, created_at=utcnow() - timedelta(days=3650))
+        without = seen()
+        return with_record != without, without
+
+    return drive
+
+
 MATRIX: dict[tuple[str, str], Case] = {
     ("OrderState", "load_order"): Case(PaymentStatus.AUTORISE, ALL, drive_load_order),
     ("OrderState", "open_modal"): Case(PaymentStatus.AUTORISE, ALL, drive_open_modal),
@@ -647,6 +666,26 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("ClientsState", "search_clients"): Case(PaymentStatus.AUTORISE, ALL, drive_search_clients),
     ("CustomerState", "load_customer"): Case(PaymentStatus.AUTORISE, ALL, drive_load_customer),
     ("CustomerState", "save_customer"): Case(PaymentStatus.AUTORISE, SELLING, drive_save_customer_record),
+    # Pilotage (F-66): the directeur and the chef des ventes, scoped as the e-Paiements list.
+    **{
+        ("PilotageState", name): Case(
+            PaymentStatus.AUTORISE, frozenset({G.DIRECTEUR, G.CHEF_DES_VENTES}), _pilotage_drive(name, *args, **values)
+        )
+        for name, args, values in (
+            ("load_pilotage", (), {}),
+            ("set_last_days", (30,), {}),
+            (
+                "submit_period",
+                ({"du": (date.today() - timedelta(days=5)).isoformat(), "au": date.today().isoformat()},),
+                {},
+            ),
+            (
+                "export_table",
+                (),
+                {"day_from": (date.today() - timedelta(days=5)).isoformat(), "day_to": date.today().isoformat()},
+            ),
+        )
+    },
     ("CollectedState", "load_collected"): Case(
         PaymentStatus.AUTORISE, frozenset({G.DIRECTEUR, G.CHEF_DES_VENTES, G.ADMINISTRATEUR}), drive_collected
     ),
@@ -689,6 +728,7 @@ NO_RECORD = {
     ("EPaymentsState", "ask_refund"): "picks a card among those already shown (scoped)",
     ("EPaymentsState", "cancel_refund"): "closes the dialog",
     ("CustomerState", "set_civility"): "form field",
+    ("EPaymentsState", "clear_narrowing"): "reloads the list, scoped like load_epayments",
 }
 # Settings: administrators only (test_settings_guard); they edit the entity's own point-of-sale
 # PSP configurations (scoped by entity in services.psp_config) and the group's settings.
