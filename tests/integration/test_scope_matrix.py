@@ -352,6 +352,7 @@ class Case:
     order: bool = True
     reserved: bool = False
     on_page: frozenset = frozenset(RELATIONS)  # where the page looks at all, whatever the scope
+    sees: dict | None = None  # another scope than the opportunity's (SEES): the stock's
 
 
 def _order_state(world, group, rec, **values):
@@ -631,6 +632,51 @@ def _pilotage_drive(handler: str, *args, **values):
     return drive
 
 
+# Stock belongs to a point of sale (services.scope.vehicle_clause): a seller acts on their point of sale's.
+STOCK_SEES = {
+    G.VENDEUR: {"own", "same_pos"},
+    G.CHEF_DES_VENTES: {"own", "same_pos"},
+    G.SECRETAIRE: {"own", "same_pos"},
+    G.DIRECTEUR: {"own", "same_pos", "other_pos"},
+    G.ADMINISTRATEUR: {"own", "same_pos", "other_pos"},
+}
+
+
+def drive_confirm_lose(world, group, rec):
+    from epay_app.pages.opportunities import OpportunitiesState
+
+    state = page_state(OpportunitiesState, world, group, path="/opportunites", lose_number=str(rec.number))
+    events = run(OpportunitiesState, "confirm_lose", state)
+    with session_scope(world.url, write=False) as s:
+        opportunity = s.exec(select(Opportunity).where(Opportunity.number == rec.number)).first()
+        lost = opportunity is not None and opportunity.status == "perdue"
+    return lost, describe(events)
+
+
+def _vehicle(world, rec) -> Vehicle | None:
+    with session_scope(world.url, write=False) as s:
+        return s.get(Vehicle, rec.vehicle_id) if rec.vehicle_id else None
+
+
+def drive_set_published(world, group, rec):
+    from epay_app.pages.vehicles import VehiclesState
+
+    state = page_state(VehiclesState, world, group, path="/vehicules")
+    events = run(VehiclesState, "set_published", state, str(rec.vehicle_id or MISSING_PAYMENT_ID), True)
+    vehicle = _vehicle(world, rec)
+    return vehicle is not None and vehicle.published, describe(events)[:1]
+
+
+def drive_confirm_sold(world, group, rec):
+    from epay_app.pages.vehicles import VehiclesState
+
+    values = {"sold_id": str(rec.vehicle_id or MISSING_PAYMENT_ID), "sold_buyer": "autre"}
+    state = page_state(VehiclesState, world, group, path="/vehicules", **values)
+    events = run(VehiclesState, "confirm_sold", state)
+    vehicle = _vehicle(world, rec)
+    return vehicle is not None and vehicle.stock_status == "vendu", describe(events)[:1]
+
+
 MATRIX: dict[tuple[str, str], Case] = {
     ("OrderState", "load_order"): Case(PaymentStatus.AUTORISE, ALL, drive_load_order),
     ("OrderState", "open_modal"): Case(PaymentStatus.AUTORISE, ALL, drive_open_modal),
@@ -686,6 +732,10 @@ MATRIX: dict[tuple[str, str], Case] = {
             ),
         )
     },
+    # How a sale ends (issue 14): opportunity lost, vehicle sold / published — the selling profiles.
+    ("OpportunitiesState", "confirm_lose"): Case(None, SELLING, drive_confirm_lose, order=False),
+    ("VehiclesState", "set_published"): Case(None, SELLING, drive_set_published, order=False, sees=STOCK_SEES),
+    ("VehiclesState", "confirm_sold"): Case(None, SELLING, drive_confirm_sold, order=False, sees=STOCK_SEES),
     ("CollectedState", "load_collected"): Case(
         PaymentStatus.AUTORISE, frozenset({G.DIRECTEUR, G.CHEF_DES_VENTES, G.ADMINISTRATEUR}), drive_collected
     ),
@@ -729,6 +779,11 @@ NO_RECORD = {
     ("EPaymentsState", "cancel_refund"): "closes the dialog",
     ("CustomerState", "set_civility"): "form field",
     ("EPaymentsState", "clear_narrowing"): "reloads the list, scoped like load_epayments",
+    ("OpportunitiesState", "ask_lose"): "picks a row among those already shown (scoped)",
+    ("OpportunitiesState", "cancel_lose"): "closes the dialog",
+    ("VehiclesState", "ask_sold"): "picks a row among those already shown (scoped)",
+    ("VehiclesState", "set_sold_buyer"): "form field",
+    ("VehiclesState", "cancel_sold"): "closes the dialog",
 }
 # Settings: administrators only (test_settings_guard); they edit the entity's own point-of-sale
 # PSP configurations (scoped by entity in services.psp_config) and the group's settings.
@@ -831,7 +886,7 @@ def test_scope_matrix(world, fake_refunds, key, group, relation):
     case = MATRIX[key]
     rec = world.record(world.owner_email(group, relation), status=case.status, order=case.order, reserved=case.reserved)
     reached, shown = case.drive(world, group, rec)
-    expected = relation in SEES[group] and group in case.roles and relation in case.on_page
+    expected = relation in (case.sees or SEES)[group] and group in case.roles and relation in case.on_page
     assert reached == expected, f"{key} by a {group.value} on a record {relation}: reached={reached}"
     if group in case.roles and not expected:
         # Out of scope: exactly what a record that does not exist gets.
