@@ -162,6 +162,7 @@ def _form() -> rx.Component:
             width="100%",
         ),
         on_submit=S.save_customer,
+        no_validate=True,  # the server's French field errors, not the browser's bubbles
         max_width="420px",
         width="100%",
     )
