@@ -122,7 +122,7 @@ def test_pilotage_figures_equal_the_lists_counts(live_app, page, email):
     login(page, live_app, email)
     page.get_by_role("link", name="Pilotage").click()
     page.wait_for_url(re.compile(r".*/pilotage/?$"))
-    expect(page.locator("#figure-requested")).to_be_visible()
+    expect(page.locator("#figure-requested")).to_be_visible(timeout=30_000)
     if email.startswith("directeur"):
         _docs_shot(page, "pilotage.png")
     pilotage_url = page.url
@@ -141,7 +141,7 @@ def test_pilotage_figures_equal_the_lists_counts(live_app, page, email):
         _expect_listed(page, expected, _applied(keys))
         total += expected
         page.goto(pilotage_url)
-        expect(page.locator("#figure-requested")).to_be_visible()
+        expect(page.locator("#figure-requested")).to_be_visible(timeout=30_000)
     assert total > 0
     # A point of sale's figure opens the list narrowed to that point of sale.
     first = page.locator("#pos-table tbody tr").first
