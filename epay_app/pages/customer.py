@@ -55,6 +55,7 @@ class CustomerState(AppState):
     civility: str = ""
     form_errors: dict[str, str] = {}
     back_offer: str = ""
+    customer_id_shown: str = ""
     _customer_id: int = 0
 
     @rx.var
@@ -66,12 +67,12 @@ class CustomerState(AppState):
         try:
             record = await rx.run_in_thread(lambda: _record(token, customer_id))
         except DomainError as exc:
-            self.not_found, self.customer = str(exc), {}
+            self.not_found, self.customer, self.customer_id_shown = str(exc), {}, ""
             self.opportunities, self.orders, self.payments = [], [], []
             self._customer_id = 0
             return
         self.not_found = ""
-        self.customer = record.customer
+        self.customer, self.customer_id_shown = record.customer, record.customer["id"]
         self.opportunities, self.orders = record.opportunities, record.orders
         self.payments = [{**p, "href": epayments_link(p["reference"])} for p in record.payments]
         self.civility = record.customer["civility"]
@@ -85,7 +86,7 @@ class CustomerState(AppState):
         self.back_offer = str(offer) if offer else ""
         customer_id = route_number(self.router.url.path)
         if not customer_id:
-            self.not_found, self.customer, self._customer_id = NOT_FOUND, {}, 0
+            self.not_found, self.customer, self._customer_id, self.customer_id_shown = NOT_FOUND, {}, 0, ""
             return
         self._customer_id = customer_id
         await self._reload()
@@ -128,7 +129,6 @@ def _field(label: str, name: str, **props) -> rx.Component:
             name=name,
             id=control_id,
             default_value=S.customer[name],
-            key=S.customer["id"] + S.customer[name],
             read_only=~S.can_edit,
             width="100%",
             aria_describedby=f"error-{name}",
@@ -141,6 +141,12 @@ def _field(label: str, name: str, **props) -> rx.Component:
 
 
 def _form() -> rx.Component:
+    # Drawn once the record is loaded, and again for another customer (key): the inputs start with
+    # that customer's values, and nothing typed before the load can be lost.
+    return rx.cond(S.customer_id_shown != "", _loaded_form(), rx.spinner(size="3"))
+
+
+def _loaded_form() -> rx.Component:
     return rx.form(
         rx.vstack(
             rx.el.label("Civilité *", html_for="customer-civility", style={"fontSize": "14px", "fontWeight": 500}),
@@ -163,6 +169,7 @@ def _form() -> rx.Component:
         ),
         on_submit=S.save_customer,
         no_validate=True,  # the server's French field errors, not the browser's bubbles
+        key=S.customer_id_shown,
         max_width="420px",
         width="100%",
     )
