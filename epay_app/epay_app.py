@@ -7,6 +7,8 @@ from .api import direct, export, paylink, session, sips  # noqa: F401  (their ro
 from .api.routes import mount_api
 from .components.collected_chart import CollectedState
 from .pages.account import AccountState, account_page
+from .pages.clients import ClientsState, clients_page
+from .pages.customer import CustomerState, customer_page
 from .pages.epayments import EPaymentsState, epayments_page
 from .pages.home import HomeState, home_page
 from .pages.login import LoginState, login_page
@@ -15,6 +17,7 @@ from .pages.not_found import not_found_page
 from .pages.offer import OfferState, offer_page
 from .pages.opportunities import OpportunitiesState, opportunities_page
 from .pages.order import OrderState, order_page
+from .pages.pilotage import PilotageState, pilotage_page
 from .pages.public_stock import PublicStockState, public_stock_page
 from .pages.public_vehicle import PublicVehicleState, public_vehicle_page
 from .pages.settings.home import SettingsHomeState, settings_home_page
@@ -65,6 +68,24 @@ app.add_page(
     route=routes.SETTINGS_OPPORTUNITIES,
     title="Paramètres > Opportunités — OpenFlex",
     on_load=[AppState.load_user, OpportunitySettingsState.load_opportunity_settings],
+)
+app.add_page(
+    clients_page,
+    route=routes.CLIENTS,
+    title="Clients — OpenFlex",
+    on_load=[AppState.load_user, ClientsState.load_clients],
+)
+app.add_page(
+    customer_page,
+    route=routes.CUSTOMER,
+    title="Fiche client — OpenFlex",
+    on_load=[AppState.load_user, CustomerState.load_customer],
+)
+app.add_page(
+    pilotage_page,
+    route=routes.PILOTAGE,
+    title="Pilotage — OpenFlex",
+    on_load=[AppState.load_user, PilotageState.load_pilotage],
 )
 app.add_page(vehicles_page, route=routes.VEHICLES, title="Véhicules — OpenFlex", on_load=VehiclesState.load_vehicles)
 app.add_page(

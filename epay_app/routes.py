@@ -13,6 +13,9 @@ SESSION_OPEN = "/api/session/open"
 SESSION_CLOSE = "/api/session/close"
 OFFER = "/offres/[offer_number]"
 ORDER = "/commandes/[order_number]"
+CLIENTS = "/clients"
+CUSTOMER = "/clients/[customer_id]"
+PILOTAGE = "/pilotage"
 
 
 def offer_url(number: int | str) -> str:
@@ -21,6 +24,10 @@ def offer_url(number: int | str) -> str:
 
 def order_url(number: int | str) -> str:
     return f"/commandes/{number}"
+
+
+def customer_url(customer_id: int | str) -> str:
+    return f"/clients/{customer_id}"
 
 
 VEHICLES = "/vehicules"

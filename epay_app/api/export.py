@@ -1,4 +1,4 @@
-"""GET /api/e-paiements/export.csv?ticket=…&statut=…&q=…&tri=… — the e-Paiements list as CSV (F-63).
+"""GET /api/e-paiements/export.csv?ticket=…&statut=…&q=…&tri=…&du=…&au=…&pdv=…&vendeur=… — the e-Paiements list as CSV (F-63).
 
 The ticket comes from the guarded "Exporter (CSV)" handler (services.export); everything is
 checked before the first byte is sent, so a refusal is a clear 403, never a truncated file.
@@ -16,7 +16,7 @@ from starlette.routing import Route
 from ..db import session_scope
 from ..domain.errors import DomainError
 from ..domain.inputs import BadInput
-from ..domain.tracking import SortOrder, parse_filter_keys
+from ..domain.tracking import Narrowing, SortOrder, parse_filter_keys
 from ..services import export, tracking
 from .routes import API_ROUTES
 
@@ -31,6 +31,7 @@ def _prepare(params) -> tuple[tracking.Viewer, dict]:
             filter_keys=parse_filter_keys(params.get("statut") or None),
             query=params.get("q", ""),
             order=SortOrder.NEWEST_FIRST if params.get("tri") == "desc" else SortOrder.OLDEST_FIRST,
+            narrowing=Narrowing.parse(params),
         )
         export.export_statement(session, viewer, **options)  # raises TrackingRefused before streaming
         return viewer, options

@@ -11,8 +11,8 @@ NAV_ITEMS = [
     ("Accueil", routes.HOME, "house"),
     ("Véhicules", "/vehicules", "car"),
     ("Opportunités", routes.OPPORTUNITIES, "briefcase"),
-    ("Clients", "/clients", "users"),
-    ("Pilotage", "/pilotage", "chart-column"),
+    ("Clients", routes.CLIENTS, "users"),
+    ("Pilotage", routes.PILOTAGE, "chart-column"),
 ]
 
 

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 
+from .dates import PARIS
 from .errors import DomainError
+from .inputs import ascii_int
 from .roles import TILES, GroupType
 from .statuses import PaymentStatus
 
@@ -131,3 +134,84 @@ def filter_count_label(count: int) -> str:
     if count == 0:
         return "Filtres"
     return f"{count} Filtre" if count == 1 else f"{count} Filtres"
+
+
+# ---------------------------------------------------------------- Pilotage's links into the list
+
+MAX_PERIOD_DAYS = 731
+BAD_PERIOD = "Période invalide : dates attendues au format AAAA-MM-JJ, « du » avant « au », deux ans au plus."
+
+
+@dataclass(frozen=True)
+class Narrowing:
+    """What a Pilotage figure adds to the list (F-66): the e-payments created in a period (Paris
+    days, both included), of one point of sale or one seller. URL: du, au, pdv, vendeur."""
+
+    day_from: date | None = None
+    day_to: date | None = None
+    pos_id: int | None = None
+    seller_id: int | None = None
+
+    @property
+    def active(self) -> bool:
+        return any(v is not None for v in (self.day_from, self.day_to, self.pos_id, self.seller_id))
+
+    def bounds(self) -> tuple[datetime | None, datetime | None]:
+        """UTC instants: the first day's 00:00 in Paris, the day after the last one's 00:00."""
+
+        def start(day: date) -> datetime:
+            return datetime.combine(day, time(0), tzinfo=PARIS).astimezone(UTC)
+
+        return (
+            start(self.day_from) if self.day_from else None,
+            start(self.day_to + timedelta(days=1)) if self.day_to else None,
+        )
+
+    def params(self) -> dict[str, str]:
+        values = {
+            "du": self.day_from.isoformat() if self.day_from else "",
+            "au": self.day_to.isoformat() if self.day_to else "",
+            "pdv": str(self.pos_id) if self.pos_id else "",
+            "vendeur": str(self.seller_id) if self.seller_id else "",
+        }
+        return {k: v for k, v in values.items() if v}
+
+    def period_label(self) -> str:
+        if self.day_from and self.day_to:
+            return f"créés du {self.day_from:%d/%m/%Y} au {self.day_to:%d/%m/%Y}"
+        if self.day_from:
+            return f"créés depuis le {self.day_from:%d/%m/%Y}"
+        if self.day_to:
+            return f"créés jusqu'au {self.day_to:%d/%m/%Y}"
+        return ""
+
+    @classmethod
+    def parse(cls, params) -> Narrowing:
+        """From URL parameters; a malformed value is refused in French (never ignored)."""
+
+        def day(key: str) -> date | None:
+            raw = params.get(key) or ""
+            if not raw:
+                return None
+            if not isinstance(raw, str) or len(raw) != 10 or not raw.isascii():
+                raise TrackingRefused(BAD_PERIOD)
+            try:
+                return date.fromisoformat(raw)
+            except ValueError as exc:
+                raise TrackingRefused(BAD_PERIOD) from exc
+
+        def number(key: str, label: str) -> int | None:
+            raw = params.get(key) or ""
+            if not raw:
+                return None
+            value = ascii_int(raw)
+            if not value:
+                raise TrackingRefused(f"{label} invalide.")
+            return value
+
+        narrowing = cls(day("du"), day("au"), number("pdv", "Point de vente"), number("vendeur", "Vendeur"))
+        if narrowing.day_from and narrowing.day_to:
+            span = (narrowing.day_to - narrowing.day_from).days
+            if span < 0 or span > MAX_PERIOD_DAYS:
+                raise TrackingRefused(BAD_PERIOD)
+        return narrowing

@@ -19,6 +19,7 @@ from ..domain.errors import DomainError
 from ..domain.inputs import BadInput, clean_text, parse_id
 from ..domain.tracking import (
     ALL_LABEL,
+    Narrowing,
     FILTERS,
     FILTERS_BY_KEY,
     SORT_LABELS,
@@ -50,6 +51,9 @@ class EPaymentsState(AppState):
     search_hint: str = ""
     refund_id: str = ""
     refund_reference: str = ""
+    # Pilotage's links (F-66): ?du=&au=&pdv=&vendeur= — kept as the URL gave them, re-parsed on use.
+    narrowing_params: dict[str, str] = {}
+    narrowing_label: str = ""
     _cursor: str = ""
     _watch_generation: int = 0
 
@@ -75,6 +79,9 @@ class EPaymentsState(AppState):
         with session_scope(write=False) as session:
             return tracking.viewer_for(session, user)
 
+    def _narrowing(self) -> Narrowing:
+        return Narrowing.parse(self.narrowing_params)
+
     def _load(self, keep_visible: bool = False) -> None:
         """The first page again (or as many rows as are visible, for a live refresh)."""
         viewer = self._viewer()
@@ -83,6 +90,7 @@ class EPaymentsState(AppState):
             return
         limit = max(tracking.PAGE_SIZE, len(self.cards)) if keep_visible else tracking.PAGE_SIZE
         try:
+            narrowing = self._narrowing()
             with session_scope(write=False) as session:
                 page = tracking.list_payments(
                     session,
@@ -91,7 +99,9 @@ class EPaymentsState(AppState):
                     query=self.query,
                     order=SortOrder(self.sort),
                     limit=limit,
+                    narrowing=narrowing,
                 )
+                self.narrowing_label = tracking.narrowing_label(session, viewer, narrowing)
         except DomainError as exc:
             self.cards, self.has_more, self._cursor = [], False, ""
             self.refusal = str(exc)
@@ -111,8 +121,9 @@ class EPaymentsState(AppState):
         self.allowed_filter_keys = [f.key for f in filters_for(GroupType(user.group_type))]
         try:
             self.filter_keys = parse_filter_keys(params.get("statut"))
+            self.narrowing_params = Narrowing.parse(params).params()
         except DomainError as exc:
-            self.filter_keys, self.cards = [], []
+            self.filter_keys, self.cards, self.narrowing_params, self.narrowing_label = [], [], {}, ""
             self.refusal = str(exc)
             return rx.toast.error(str(exc))
         try:
@@ -148,6 +159,12 @@ class EPaymentsState(AppState):
 
     @rx.event
     @require_roles()
+    def clear_narrowing(self):
+        self.narrowing_params, self.narrowing_label = {}, ""
+        self._load()
+
+    @rx.event
+    @require_roles()
     def set_sort_label(self, label: str):
         self.sort = _LABEL_TO_SORT.get(label if isinstance(label, str) else "", SortOrder.OLDEST_FIRST.value)
         self._load()
@@ -177,6 +194,7 @@ class EPaymentsState(AppState):
                     query=self.query,
                     order=SortOrder(self.sort),
                     after=self._cursor,
+                    narrowing=self._narrowing(),
                 )
         except DomainError as exc:
             return rx.toast.error(str(exc))
@@ -242,6 +260,7 @@ class EPaymentsState(AppState):
                 "statut": ",".join(self.filter_keys),
                 "q": self.query,
                 "tri": self.sort,
+                **self.narrowing_params,
             }
         )
         return rx.download(url=f"{export.PATH}?{params}", filename=export.filename())
@@ -363,6 +382,20 @@ def epayments_page() -> rx.Component:
                     rx.text("Filtres appliqués: ", EPaymentsState.shown_label, size="2", id="applied"),
                     rx.text("Triés par: ", EPaymentsState.sort_label, size="2", id="sorted-by"),
                     spacing="5",
+                ),
+                rx.cond(
+                    EPaymentsState.narrowing_label != "",
+                    rx.hstack(
+                        rx.text("Depuis le pilotage : ", EPaymentsState.narrowing_label, size="2", id="narrowing"),
+                        rx.button(
+                            "Retirer",
+                            variant="ghost",
+                            size="1",
+                            on_click=EPaymentsState.clear_narrowing,
+                            id="clear-narrowing",
+                        ),
+                        align="center",
+                    ),
                 ),
                 rx.cond(
                     EPaymentsState.search_hint != "",

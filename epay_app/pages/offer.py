@@ -321,13 +321,12 @@ def _customer_errors_callout() -> rx.Component:
             rx.vstack(
                 rx.text("Fiche client incomplète pour le e-paiement :", weight="bold", size="2"),
                 rx.foreach(S.customer_errors.values(), lambda msg: rx.text(msg, size="2")),
-                rx.button(
+                rx.link(
                     "Compléter la fiche client",
-                    on_click=S.open_customer,
+                    href=routes.CLIENTS + "/" + S.customer["id"] + "?offre=" + S.number,
                     id="fix-customer",
-                    size="1",
-                    variant="soft",
-                    type="button",
+                    size="2",
+                    weight="medium",
                 ),
                 spacing="1",
             ),

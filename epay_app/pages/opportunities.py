@@ -1,25 +1,87 @@
-"""Opportunités: the opportunities of the user's entity with their offers and orders."""
+"""Opportunités: the opportunities the user may see with their offers, orders and e-Réservation,
+and "Déclarer perdue" (services.outcomes: a paid reservation becomes À rembourser, the vehicle
+is free again). Database work runs in a worker thread."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import reflex as rx
 
+from .. import routes
 from ..components.shell import shell
 from ..db import session_scope
-from ..services import orders
-from ..services.checkout import VIEW_ROLES
+from ..domain.errors import DomainError
+from ..domain.inputs import parse_id
+from ..services import auth, orders, outcomes
+from ..services.checkout import SELLING_ROLES, VIEW_ROLES
+from ..services.scope import OpportunityNotFound, viewer_for
 from ..state import AppState, require_roles
+
+SESSION_ENDED = "Session expirée."
+
+
+def _rows(session_token: str) -> list[dict[str, str]]:
+    with session_scope(write=False) as session:
+        user = auth.user_for_token(session, session_token)
+        if user is None:
+            return []
+        rows = orders.opportunity_rows(session, user)
+    for row in rows:
+        reference = row["reservation_reference"]
+        row["reservation_href"] = (
+            f"{routes.EPAYMENTS}?{urlencode({'q': reference, 'tri': 'desc'})}" if reference else ""
+        )
+    return rows
+
+
+def _declare_lost(session_token: str, number: int) -> str:
+    with session_scope() as session:
+        user = auth.user_for_token(session, session_token)
+        if user is None:
+            raise OpportunityNotFound(SESSION_ENDED)
+        return outcomes.declare_lost(session, viewer_for(session, user), number)
 
 
 class OpportunitiesState(AppState):
     rows: list[dict[str, str]] = []
+    lose_number: str = ""
+
+    @rx.var
+    def can_sell(self) -> bool:
+        return self.user_role in {g.value for g in SELLING_ROLES}
+
+    async def _reload(self) -> None:
+        token = self.session_token
+        self.rows = await rx.run_in_thread(lambda: _rows(token))
 
     @rx.event
     @require_roles(*VIEW_ROLES)
-    def load_opportunities(self):
-        user = self.current_user()
-        with session_scope(write=False) as session:
-            self.rows = orders.opportunity_rows(session, user)
+    async def load_opportunities(self):
+        self.lose_number = ""
+        await self._reload()
+
+    @rx.event
+    @require_roles(*SELLING_ROLES)
+    def ask_lose(self, number: str):
+        self.lose_number = number if any(r["opportunity"] == number and r["open"] for r in self.rows) else ""
+
+    @rx.event
+    @require_roles(*VIEW_ROLES)
+    def cancel_lose(self):
+        self.lose_number = ""
+
+    @rx.event
+    @require_roles(*SELLING_ROLES)
+    async def confirm_lose(self):
+        token, raw, self.lose_number = self.session_token, self.lose_number, ""
+        try:
+            number = parse_id(raw, "Opportunité introuvable.")
+            message = await rx.run_in_thread(lambda: _declare_lost(token, number))
+        except DomainError as exc:
+            return rx.toast.error(str(exc))
+        await self._reload()
+        return rx.toast.success(message)
 
 
 def _row(row) -> rx.Component:
@@ -49,7 +111,58 @@ def _row(row) -> rx.Component:
                 rx.text("—", color_scheme="gray"),
             )
         ),
-        rx.table.cell(rx.cond(row["badge"] != "", rx.badge(row["badge"], variant="soft"))),
+        rx.table.cell(
+            rx.cond(row["badge"] != "", rx.badge(row["badge"], variant="soft")),
+            rx.cond(
+                row["reservation"] != "",
+                rx.link(
+                    rx.badge(row["reservation"], variant="soft", color_scheme="orange"),
+                    href=row["reservation_href"],
+                    id="reservation-" + row["opportunity"],
+                ),
+            ),
+        ),
+        rx.table.cell(
+            rx.text(row["status"], size="2", id="opportunity-status-" + row["opportunity"]),
+            rx.cond(
+                OpportunitiesState.can_sell & (row["open"] != ""),
+                rx.button(
+                    "Déclarer perdue",
+                    size="1",
+                    variant="soft",
+                    color_scheme="red",
+                    on_click=OpportunitiesState.ask_lose(row["opportunity"]),
+                    id="lose-" + row["opportunity"],
+                ),
+            ),
+        ),
+    )
+
+
+def lose_dialog() -> rx.Component:
+    S = OpportunitiesState
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Déclarer l'opportunité perdue"),
+            rx.alert_dialog.description(
+                "L'opportunité n°",
+                S.lose_number,
+                " sera déclarée perdue : une e-Réservation payée passera « À rembourser », "
+                "une e-Réservation en attente sera annulée et le véhicule redeviendra disponible.",
+            ),
+            rx.hstack(
+                rx.alert_dialog.cancel(
+                    rx.button("Annuler", variant="soft", color_scheme="gray", on_click=S.cancel_lose, id="lose-cancel")
+                ),
+                rx.alert_dialog.action(
+                    rx.button("Déclarer perdue", color_scheme="red", on_click=S.confirm_lose, id="lose-confirm")
+                ),
+                justify="end",
+                spacing="3",
+                margin_top="1em",
+            ),
+        ),
+        open=S.lose_number != "",
     )
 
 
@@ -72,6 +185,7 @@ def opportunities_page() -> rx.Component:
                                 "Offre",
                                 "Commande",
                                 "e-Paiement",
+                                "État",
                             )
                         ],
                     )
@@ -83,5 +197,6 @@ def opportunities_page() -> rx.Component:
             ),
             rx.text("Aucune donnée", color_scheme="gray"),
         ),
+        lose_dialog(),
         breadcrumb="OPPORTUNITÉS",
     )

@@ -9,10 +9,13 @@ from .. import routes
 from ..components.shell import shell
 from ..db import session_scope
 from ..domain.dates import format_paris
+from ..domain.errors import DomainError
+from ..domain.inputs import parse_id
 from ..domain.money import format_eur
 from ..domain.statuses import CARD_BADGES, PaymentStatus
 from ..models import EPayment, Opportunity, PointOfSale, Vehicle
-from ..services import reservations, scope
+from ..services import auth, outcomes, reservations, scope
+from ..services.checkout import SELLING_ROLES, VIEW_ROLES
 from ..state import AppState, require_roles
 
 
@@ -33,51 +36,173 @@ def _status(vehicle: Vehicle, payment: EPayment | None, opportunity_number: int 
     return f"Réservé jusqu'au {format_paris(until)}", detail
 
 
+def _vehicle_rows(session_token: str) -> tuple[int, list[dict[str, str]]]:
+    with session_scope(write=False) as session:
+        user = auth.user_for_token(session, session_token)
+        if user is None:
+            return 0, []
+        viewer = scope.viewer_for(session, user)
+        pos = session.get(PointOfSale, user.pos_id)
+        vehicles = session.exec(
+            select(Vehicle)
+            .where(scope.vehicle_clause(viewer), Vehicle.pos_id == pos.id)
+            .order_by(Vehicle.make, Vehicle.model, Vehicle.id)
+        ).all()
+        # The block shows to all; who holds it (reference, opportunity) only to whom follows that payment.
+        holder_ids = [v.reservation_payment_id for v in vehicles if v.reservation_payment_id]
+        payments = {
+            p.id: (p, number)
+            for p, number in session.exec(
+                select(EPayment, Opportunity.number)
+                .join(Opportunity, Opportunity.id == EPayment.opportunity_id)
+                .where(EPayment.id.in_(holder_ids), scope.payment_clause(viewer))
+            ).all()
+        }
+    rows = []
+    for vehicle in vehicles:
+        label, detail = _status(vehicle, *payments.get(vehicle.reservation_payment_id, (None, None)))
+        sold = vehicle.stock_status == reservations.SOLD
+        rows.append(
+            {
+                "id": str(vehicle.id),
+                "vehicle": f"{vehicle.make} {vehicle.model}",
+                "version": vehicle.version,
+                "condition": vehicle.condition,
+                "plate": vehicle.plate or vehicle.vin,
+                "price": format_eur(vehicle.price_cents),
+                "published": "Publié" if vehicle.published else "",
+                "status": label,
+                "detail": detail,
+                "reserved": "1" if label.startswith("Réservé") else "",
+                "sold": "1" if sold else "",
+                "public_href": routes.public_vehicle(pos.number, vehicle.id) if vehicle.published else "",
+            }
+        )
+    return pos.number, rows
+
+
+def _act(session_token: str, action) -> str:
+    with session_scope() as session:
+        user = auth.user_for_token(session, session_token)
+        if user is None:
+            raise scope.VehicleNotFound("Session expirée.")
+        return action(session, scope.viewer_for(session, user))
+
+
 class VehiclesState(AppState):
     pos_number: int = 0
     rows: list[dict[str, str]] = []
+    sold_id: str = ""
+    sold_label: str = ""
+    sold_reserved: bool = False
+    sold_buyer: str = outcomes.BUYER_OTHER
+
+    @rx.var
+    def can_sell(self) -> bool:
+        return self.user_role in {g.value for g in SELLING_ROLES}
+
+    async def _reload(self) -> None:
+        token = self.session_token
+        self.pos_number, self.rows = await rx.run_in_thread(lambda: _vehicle_rows(token))
+
+    async def _run(self, action):
+        token = self.session_token
+        try:
+            message = await rx.run_in_thread(lambda: _act(token, action))
+        except DomainError as exc:
+            await self._reload()
+            return rx.toast.error(str(exc))
+        await self._reload()
+        return rx.toast.success(message)
 
     @rx.event
     @require_roles()  # any logged-in staff member sees their point of sale's vehicles
-    def load_vehicles(self):
-        user = self.current_user()
-        with session_scope(write=False) as session:
-            viewer = scope.viewer_for(session, user)
-            pos = session.get(PointOfSale, user.pos_id)
-            vehicles = session.exec(
-                select(Vehicle)
-                .where(scope.vehicle_clause(viewer), Vehicle.pos_id == pos.id)
-                .order_by(Vehicle.make, Vehicle.model, Vehicle.id)
-            ).all()
-            # The block shows to all; who holds it (reference, opportunity) only to whom follows that payment.
-            holder_ids = [v.reservation_payment_id for v in vehicles if v.reservation_payment_id]
-            payments = {
-                p.id: (p, number)
-                for p, number in session.exec(
-                    select(EPayment, Opportunity.number)
-                    .join(Opportunity, Opportunity.id == EPayment.opportunity_id)
-                    .where(EPayment.id.in_(holder_ids), scope.payment_clause(viewer))
-                ).all()
-            }
-        self.pos_number = pos.number
-        self.rows = []
-        for vehicle in vehicles:
-            label, detail = _status(vehicle, *payments.get(vehicle.reservation_payment_id, (None, None)))
-            self.rows.append(
-                {
-                    "id": str(vehicle.id),
-                    "vehicle": f"{vehicle.make} {vehicle.model}",
-                    "version": vehicle.version,
-                    "condition": vehicle.condition,
-                    "plate": vehicle.plate or vehicle.vin,
-                    "price": format_eur(vehicle.price_cents),
-                    "published": "Publié" if vehicle.published else "",
-                    "status": label,
-                    "detail": detail,
-                    "reserved": "1" if label.startswith("Réservé") else "",
-                    "public_href": routes.public_vehicle(pos.number, vehicle.id) if vehicle.published else "",
-                }
-            )
+    async def load_vehicles(self):
+        self.sold_id = ""
+        await self._reload()
+
+    @rx.event
+    @require_roles(*SELLING_ROLES)
+    async def set_published(self, vehicle_id: str, published: bool):
+        try:
+            wanted = parse_id(vehicle_id, "Véhicule introuvable.")
+        except DomainError as exc:
+            return rx.toast.error(str(exc))
+        return await self._run(lambda s, v: outcomes.set_published(s, v, wanted, published is True))
+
+    @rx.event
+    @require_roles(*SELLING_ROLES)
+    def ask_sold(self, vehicle_id: str):
+        row = next((r for r in self.rows if r["id"] == vehicle_id and not r["sold"]), None)
+        if row is None:
+            return
+        self.sold_id, self.sold_label, self.sold_reserved = vehicle_id, row["vehicle"], bool(row["reserved"])
+        self.sold_buyer = outcomes.BUYER_HOLDER if self.sold_reserved else outcomes.BUYER_OTHER
+
+    @rx.event
+    @require_roles(*SELLING_ROLES)
+    def set_sold_buyer(self, value: str):
+        self.sold_buyer = (
+            outcomes.BUYER_HOLDER if value == BUYER_LABELS[outcomes.BUYER_HOLDER] else outcomes.BUYER_OTHER
+        )
+
+    @rx.event
+    @require_roles(*VIEW_ROLES)
+    def cancel_sold(self):
+        self.sold_id = ""
+
+    @rx.event
+    @require_roles(*SELLING_ROLES)
+    async def confirm_sold(self):
+        raw, buyer, self.sold_id = self.sold_id, self.sold_buyer, ""
+        try:
+            wanted = parse_id(raw, "Véhicule introuvable.")
+        except DomainError as exc:
+            return rx.toast.error(str(exc))
+        return await self._run(lambda s, v: outcomes.mark_sold(s, v, wanted, buyer))
+
+
+BUYER_LABELS = {
+    outcomes.BUYER_HOLDER: "Au client titulaire de la e-Réservation",
+    outcomes.BUYER_OTHER: "À un autre client (la e-Réservation passe « À rembourser »)",
+}
+
+
+def sold_dialog() -> rx.Component:
+    S = VehiclesState
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Marquer le véhicule vendu"),
+            rx.alert_dialog.description(S.sold_label, " quittera le stock."),
+            rx.cond(
+                S.sold_reserved,
+                rx.radio_group(
+                    list(BUYER_LABELS.values()),
+                    value=rx.cond(
+                        S.sold_buyer == outcomes.BUYER_HOLDER,
+                        BUYER_LABELS[outcomes.BUYER_HOLDER],
+                        BUYER_LABELS[outcomes.BUYER_OTHER],
+                    ),
+                    on_change=S.set_sold_buyer,
+                    direction="column",
+                    id="sold-buyer",
+                    margin_top="1em",
+                ),
+            ),
+            rx.hstack(
+                rx.alert_dialog.cancel(
+                    rx.button("Annuler", variant="soft", color_scheme="gray", on_click=S.cancel_sold, id="sold-cancel")
+                ),
+                rx.alert_dialog.action(
+                    rx.button("Marquer vendu", color_scheme="red", on_click=S.confirm_sold, id="sold-confirm")
+                ),
+                justify="end",
+                spacing="3",
+                margin_top="1em",
+            ),
+        ),
+        open=S.sold_id != "",
+    )
 
 
 def vehicle_row(row: rx.Var) -> rx.Component:
@@ -94,6 +219,40 @@ def vehicle_row(row: rx.Var) -> rx.Component:
                 row["status"], color_scheme=rx.cond(row["reserved"] != "", "orange", "gray"), class_name="stock-status"
             ),
             rx.cond(row["detail"] != "", rx.text(row["detail"], size="1", color_scheme="gray")),
+        ),
+        rx.table.cell(
+            rx.cond(
+                VehiclesState.can_sell & (row["sold"] == ""),
+                rx.hstack(
+                    rx.cond(
+                        row["published"] != "",
+                        rx.button(
+                            "Retirer du stock en ligne",
+                            size="1",
+                            variant="soft",
+                            color_scheme="gray",
+                            on_click=VehiclesState.set_published(row["id"], False),
+                            id="unpublish-" + row["id"],
+                        ),
+                        rx.button(
+                            "Publier",
+                            size="1",
+                            variant="soft",
+                            on_click=VehiclesState.set_published(row["id"], True),
+                            id="publish-" + row["id"],
+                        ),
+                    ),
+                    rx.button(
+                        "Marquer vendu",
+                        size="1",
+                        variant="soft",
+                        color_scheme="red",
+                        on_click=VehiclesState.ask_sold(row["id"]),
+                        id="sell-" + row["id"],
+                    ),
+                    spacing="2",
+                ),
+            ),
         ),
         id="vehicle-row-" + row["id"],
     )
@@ -126,6 +285,7 @@ def vehicles_page() -> rx.Component:
                             "Prix TTC",
                             "En ligne",
                             "État",
+                            "Actions",
                         )
                     ]
                 )
@@ -134,5 +294,6 @@ def vehicles_page() -> rx.Component:
             width="100%",
             id="vehicles-table",
         ),
+        sold_dialog(),
         breadcrumb="VÉHICULES",
     )

@@ -456,6 +456,7 @@ def load_offer_view(session: Session, offer_number: int, user: User, now: dateti
         recap=recap_fields(offer),
         sale_price=format_eur(offer.sale_price_cents),
         customer={
+            "id": str(customer.id),
             "civility": customer.civility,
             "last_name": customer.last_name,
             "first_name": customer.first_name,

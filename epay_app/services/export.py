@@ -27,11 +27,11 @@ from ..domain.errors import DomainError
 from ..domain.inputs import ascii_int
 from ..domain.references import PaymentKind
 from ..domain.statuses import PaymentStatus
-from ..domain.tracking import SortOrder, statuses_for
+from ..domain.tracking import Narrowing, SortOrder, statuses_for
 from ..models import User
 from .secrets import _master_keys
 from .scope import Viewer, payment_clause
-from .tracking import CARD_COLUMNS, E, _check_option, _search_hits, with_card_tables
+from .tracking import CARD_COLUMNS, E, _check_option, _search_hits, narrowing_conditions, with_card_tables
 
 PATH = "/api/e-paiements/export.csv"
 TICKET_SECONDS = 60
@@ -112,6 +112,7 @@ def export_statement(
     filter_keys: list[str] | None = None,
     query: str = "",
     order: SortOrder = SortOrder.OLDEST_FIRST,
+    narrowing: Narrowing | None = None,
 ):
     """The whole filtered list in one statement, in the list's order. Raises TrackingRefused
     like the list (no option, a status the viewer does not follow)."""
@@ -119,7 +120,7 @@ def export_statement(
     statuses = statuses_for(viewer.group, list(filter_keys or []))
     hits, _hint = _search_hits(session, query, viewer)
     stmt = with_card_tables(select(*CARD_COLUMNS).select_from(E)).where(
-        payment_clause(viewer), E.c.status.in_([s.value for s in statuses])
+        payment_clause(viewer), E.c.status.in_([s.value for s in statuses]), *narrowing_conditions(narrowing)
     )
     if hits is not None:
         stmt = stmt.where(E.c.id.in_(select(hits.c.id)))

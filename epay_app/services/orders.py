@@ -11,6 +11,7 @@ from sqlmodel import Session, func, select
 
 from ..domain.dates import as_utc, format_day, format_paris, utcnow
 from ..domain.money import format_eur, ht_from_ttc
+from ..domain.references import PaymentKind
 from ..domain.statuses import CARD_BADGES, RETRYABLE, STATUS_LABELS, VEHICLE_BADGES, PaymentStatus
 from ..models import (
     Customer,
@@ -288,9 +289,20 @@ def opportunity_rows(session: Session, user: User) -> list[dict[str, str]]:
             select(EPayment).where(EPayment.order_id.in_(order_ids)).order_by(EPayment.attempt)
         ).all():
             latest[payment.order_id] = payment
+    # The e-Réservation of each opportunity (its latest attempt): what "Déclarer perdue" settles.
+    opportunity_ids = sorted({opp.id for opp, *_ in rows})
+    booked: dict[int, EPayment] = {}
+    if opportunity_ids:
+        for payment in session.exec(
+            select(EPayment)
+            .where(EPayment.opportunity_id.in_(opportunity_ids), EPayment.kind == PaymentKind.RESERVATION.value)
+            .order_by(EPayment.id)
+        ).all():
+            booked[payment.opportunity_id] = payment
     result = []
     for opp, customer, seller, pos, offer, vehicle, order in rows:
         payment = latest.get(order.id) if order else None
+        reservation = booked.get(opp.id)
         result.append(
             {
                 "opportunity": str(opp.number),
@@ -303,6 +315,12 @@ def opportunity_rows(session: Session, user: User) -> list[dict[str, str]]:
                 "order": str(order.number) if order else "",
                 "order_status": order.status if order else "",
                 "badge": VEHICLE_BADGES[PaymentStatus(payment.status)] if payment else "",
+                "status": opp.status,
+                "reservation": (
+                    f"e-Réservation : {CARD_BADGES[PaymentStatus(reservation.status)]}" if reservation else ""
+                ),
+                "reservation_reference": reservation.reference if reservation else "",
+                "open": "1" if opp.status == "en cours" and not (order and order.status != "Annulée") else "",
             }
         )
     return result

@@ -81,6 +81,14 @@ class CustomerNotFound(RecordNotFound):
     pass
 
 
+class OpportunityNotFound(RecordNotFound):
+    pass
+
+
+class VehicleNotFound(RecordNotFound):
+    pass
+
+
 class PaymentNotInScope(RecordNotFound, TrackingRefused):
     """Also a TrackingRefused: what the e-Paiements actions have always raised."""
 
@@ -102,6 +110,15 @@ def opportunity_clause(viewer: Viewer) -> ColumnElement[bool]:
     if viewer.scope is Scope.POINT_OF_SALE:
         return col(Opportunity.pos_id) == viewer.pos_id
     return col(Opportunity.pos_id).in_(_entity_pos_ids(viewer))
+
+
+def scoped_opportunity(session: Session, viewer: Viewer, number: int) -> Opportunity:
+    opportunity = session.exec(
+        select(Opportunity).where(Opportunity.number == number, opportunity_clause(viewer))
+    ).first()
+    if opportunity is None:
+        raise OpportunityNotFound(f"Opportunité n°{number} introuvable.")
+    return opportunity
 
 
 def scoped_offer(session: Session, viewer: Viewer, number: int) -> tuple[Offer, Opportunity, PointOfSale]:
@@ -169,3 +186,10 @@ def vehicle_clause(viewer: Viewer) -> ColumnElement[bool]:
     if viewer.scope is Scope.ENTITY:
         return col(Vehicle.pos_id).in_(_entity_pos_ids(viewer))
     return col(Vehicle.pos_id) == viewer.pos_id
+
+
+def scoped_vehicle(session: Session, viewer: Viewer, vehicle_id: int) -> Vehicle:
+    vehicle = session.exec(select(Vehicle).where(Vehicle.id == vehicle_id, vehicle_clause(viewer))).first()
+    if vehicle is None:
+        raise VehicleNotFound("Véhicule introuvable.")
+    return vehicle

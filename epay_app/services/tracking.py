@@ -41,6 +41,7 @@ from ..domain.roles import REFUND_ROLES, tiles_for
 from ..domain.search import MIN_SUBSTRING, normalise
 from ..domain.statuses import CARD_BADGES, DATE_PREFIXES, PaymentStatus
 from ..domain.tracking import (
+    Narrowing,
     Scope,
     SortOrder,
     TrackingRefused,
@@ -208,9 +209,44 @@ def _search_hits(session: Session, query: str, viewer: Viewer):
     return exact, hint
 
 
-def _branch(viewer: Viewer, status: PaymentStatus, after, order: SortOrder, limit: int) -> Select:
+def narrowing_conditions(narrowing: Narrowing | None) -> list:
+    """Pilotage's links (F-66): creation period, point of sale, seller — always within the scope."""
+    if narrowing is None:
+        return []
+    conditions = []
+    start, end = narrowing.bounds()
+    if start is not None:
+        conditions.append(E.c.created_at >= start)
+    if end is not None:
+        conditions.append(E.c.created_at < end)
+    if narrowing.pos_id is not None:
+        conditions.append(E.c.pos_id == narrowing.pos_id)
+    if narrowing.seller_id is not None:
+        conditions.append(E.c.seller_id == narrowing.seller_id)
+    return conditions
+
+
+def narrowing_label(session: Session, viewer: Viewer, narrowing: Narrowing) -> str:
+    """ "créés du 01/11/2026 au 30/11/2026 · Garage du Centre · Vincent DURAND": names read only
+    within the viewer's entity (anything else simply lists nothing)."""
+    parts = [narrowing.period_label()]
+    if narrowing.pos_id is not None:
+        pos = session.get(PointOfSale, narrowing.pos_id)
+        parts.append(pos.name if pos is not None and pos.entity_id == viewer.entity_id else "point de vente inconnu")
+    if narrowing.seller_id is not None:
+        seller = session.get(User, narrowing.seller_id)
+        known = seller is not None and seller.entity_id == viewer.entity_id
+        parts.append(seller.display_name if known else "vendeur inconnu")
+    return " · ".join(p for p in parts if p)
+
+
+def _branch(
+    viewer: Viewer, status: PaymentStatus, after, order: SortOrder, limit: int, narrowing: Narrowing | None = None
+) -> Select:
     keys = tuple_(E.c.status_changed_at, E.c.id)
-    stmt = select(E.c.id, E.c.status_changed_at).where(payment_clause(viewer), E.c.status == status.value)
+    stmt = select(E.c.id, E.c.status_changed_at).where(
+        payment_clause(viewer), E.c.status == status.value, *narrowing_conditions(narrowing)
+    )
     if after is not None:
         bound = tuple_(*after)
         stmt = stmt.where(keys > bound if order is SortOrder.OLDEST_FIRST else keys < bound)
@@ -221,7 +257,9 @@ def _branch(viewer: Viewer, status: PaymentStatus, after, order: SortOrder, limi
     return stmt.limit(limit)
 
 
-def _searched(viewer: Viewer, statuses, hits, after, order: SortOrder, limit: int, sqlite: bool):
+def _searched(
+    viewer: Viewer, statuses, hits, after, order: SortOrder, limit: int, sqlite: bool, narrowing: Narrowing | None
+):
     """With a search: one pass over the scope index entries of the wanted statuses (covering:
     no table row is read), each id checked against the search hits; only the matches are sorted.
     On SQLite `id + 0` keeps the planner from driving by the hits instead, which would read one
@@ -230,7 +268,10 @@ def _searched(viewer: Viewer, statuses, hits, after, order: SortOrder, limit: in
     few = hits.name == "exact_hits"  # a handful of rows: reading them by id is cheapest
     probe = (E.c.id + 0) if sqlite and not few else E.c.id
     stmt = select(E.c.id, E.c.status_changed_at).where(
-        payment_clause(viewer), E.c.status.in_([s.value for s in statuses]), probe.in_(select(hits.c.id))
+        payment_clause(viewer),
+        E.c.status.in_([s.value for s in statuses]),
+        probe.in_(select(hits.c.id)),
+        *narrowing_conditions(narrowing),
     )
     if after is not None:
         bound = tuple_(*after)
@@ -285,15 +326,24 @@ def _ordered(stmt: Select, sort_at, sort_id, after, order: SortOrder) -> Select:
     return stmt.order_by(sort_at.desc(), sort_id.desc())
 
 
-def ids_statement(viewer: Viewer, statuses, hits, after, order: SortOrder, limit: int, sqlite: bool = True) -> Select:
+def ids_statement(
+    viewer: Viewer,
+    statuses,
+    hits,
+    after,
+    order: SortOrder,
+    limit: int,
+    sqlite: bool = True,
+    narrowing: Narrowing | None = None,
+) -> Select:
     """The ids of the page, in order. Without a search: per status, the next `limit` rows from
     the scope index in sort order, merged and cut to `limit` — cost ~ statuses × limit, not the
     table size (a multi-value IN cannot walk one index in sort order, hence the branches).
     With a search: see `_searched`."""
     if hits is not None:
-        merged = _searched(viewer, statuses, hits, after, order, limit, sqlite)
+        merged = _searched(viewer, statuses, hits, after, order, limit, sqlite, narrowing)
     else:
-        branches = [_branch(viewer, s, after, order, limit).subquery() for s in statuses]
+        branches = [_branch(viewer, s, after, order, limit, narrowing).subquery() for s in statuses]
         if len(branches) == 1:
             merged = branches[0]
         else:
@@ -324,27 +374,46 @@ CARDS_BY_IDS = with_card_tables(CARD_SELECT.select_from(E)).where(
 )
 
 
-def page_statement(viewer: Viewer, statuses, hits, after, order: SortOrder, limit: int, sqlite: bool = True) -> Select:
+def page_statement(
+    viewer: Viewer,
+    statuses,
+    hits,
+    after,
+    order: SortOrder,
+    limit: int,
+    sqlite: bool = True,
+    narrowing: Narrowing | None = None,
+) -> Select:
     """The page's ids (ids_statement) joined to what a card shows, in one statement (SQLite)."""
-    top = ids_statement(viewer, statuses, hits, after, order, limit, sqlite).subquery("top")
+    top = ids_statement(viewer, statuses, hits, after, order, limit, sqlite, narrowing).subquery("top")
     stmt = with_card_tables(CARD_SELECT.select_from(top).join(E, E.c.id == top.c.id))
     if order is SortOrder.OLDEST_FIRST:
         return stmt.order_by(E.c.status_changed_at.asc(), E.c.id.asc())
     return stmt.order_by(E.c.status_changed_at.desc(), E.c.id.desc())
 
 
-def _page_rows(session: Session, viewer: Viewer, statuses, query: str, after, order: SortOrder, limit: int):
+def _page_rows(
+    session: Session,
+    viewer: Viewer,
+    statuses,
+    query: str,
+    after,
+    order: SortOrder,
+    limit: int,
+    narrowing: Narrowing | None = None,
+):
     """The rows of a page and the search hint. SQLite: one statement. PostgreSQL: the ids (a
     single-table statement, cheap to plan), then their cards by the prepared CARDS_BY_IDS."""
     exact, fragment, hint = _search_terms(query)
     conn = session.connection()
     if session.get_bind().dialect.name != "postgresql":
         hits = _text_hits(session, fragment, viewer) if fragment else exact
-        return conn.execute(page_statement(viewer, statuses, hits, after, order, limit, True)).all(), hint
-    if fragment:
+        return conn.execute(page_statement(viewer, statuses, hits, after, order, limit, True, narrowing)).all(), hint
+    if fragment and narrowing is None:
         ids_stmt = text_ids_statement(viewer, statuses, fragment, after, order, limit)
-    else:
-        ids_stmt = ids_statement(viewer, statuses, exact, after, order, limit, False)
+    else:  # Pilotage's narrowing reads the payment rows (creation date), not the search table
+        hits = _text_hits(session, fragment, viewer) if fragment else exact
+        ids_stmt = ids_statement(viewer, statuses, hits, after, order, limit, False, narrowing)
     ids = conn.execute(ids_stmt).scalars().all()
     if not ids:
         return [], hint
@@ -401,13 +470,14 @@ def list_payments(
     order: SortOrder = SortOrder.OLDEST_FIRST,
     after: str = "",
     limit: int = PAGE_SIZE,
+    narrowing: Narrowing | None = None,
 ) -> Page:
     """A page of the cards the viewer follows. Raises TrackingRefused for a status the
     viewer's group may not follow, or without the e-paiement option."""
     _check_option(viewer)
     statuses = statuses_for(viewer.group, list(filter_keys or []))
     bound = decode_cursor(after) if after else None
-    rows, hint = _page_rows(session, viewer, statuses, query, bound, order, limit + 1)
+    rows, hint = _page_rows(session, viewer, statuses, query, bound, order, limit + 1, narrowing)
     more = len(rows) > limit
     rows = rows[:limit]
     cursor = encode_cursor(rows[-1].status_changed_at, rows[-1].id) if more and rows else ""

@@ -316,11 +316,17 @@ def test_missing_customer_e_mail_is_refused_then_fixed_from_the_offer(live_app, 
         shot("1-fiche-client-incomplete")
         with session_scope(live_app.db_url, write=False) as s:
             assert s.exec(select(SalesOrder).where(SalesOrder.number == 26902)).first() is None
-        page.locator("#fix-customer").click()
+        page.locator("#fix-customer").click()  # the customer's record on the Clients page (F-67)
+        page.wait_for_url(re.compile(r".*/clients/\d+\?offre=26902$"))
         page.locator("#customer-email").fill("patrick.pons@example.com")
         shot("2-fiche-client")
         page.locator("#customer-save").click()
         expect(page.get_by_text("La fiche client a été mise à jour.")).to_be_visible()
+        page.locator("#back-offer").click()
+        page.wait_for_url(re.compile(r".*/offres/26902/?$"))
+        page.locator("#pass-order").click()
+        select_option(page, "#deposit-method", "Carte bancaire")
+        page.locator("#deposit-amount").fill("300")
         expect(page.locator("#customer-errors")).to_have_count(0)
         with page.expect_download():
             page.locator("#validate-order").click()

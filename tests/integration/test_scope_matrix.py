@@ -352,6 +352,7 @@ class Case:
     order: bool = True
     reserved: bool = False
     on_page: frozenset = frozenset(RELATIONS)  # where the page looks at all, whatever the scope
+    sees: dict | None = None  # another scope than the opportunity's (SEES): the stock's
 
 
 def _order_state(world, group, rec, **values):
@@ -576,6 +577,113 @@ def drive_collected(world, group, rec):
     return with_record != total(), []
 
 
+def drive_load_clients(world, group, rec):
+    from epay_app.pages.clients import ClientsState
+
+    state = page_state(ClientsState, world, group, path="/clients", query={"q": f"scope{rec.number}"})
+    events = run(ClientsState, "load_clients", state)
+    return str(rec.customer_id) in [r["id"] for r in state.rows], [str(len(state.rows)), *describe(events)]
+
+
+def drive_search_clients(world, group, rec):
+    from epay_app.pages.clients import ClientsState
+
+    state = page_state(ClientsState, world, group, path="/clients")
+    events = run(ClientsState, "search_clients", state, f"client{rec.number}@example")
+    return str(rec.customer_id) in [r["id"] for r in state.rows], [str(len(state.rows)), *describe(events)]
+
+
+def _customer_state(world, group, rec, **values):
+    from epay_app.pages.customer import CustomerState
+
+    customer_id = rec.customer_id or MISSING_PAYMENT_ID
+    return CustomerState, page_state(CustomerState, world, group, path=f"/clients/{customer_id}", **values)
+
+
+def drive_load_customer(world, group, rec):
+    cls, state = _customer_state(world, group, rec)
+    events = run(cls, "load_customer", state)
+    seen = state.not_found == "" and state.customer.get("id") == str(rec.customer_id)
+    # The record shows the customer's order and payment to whoever sees the customer.
+    assert not seen or [o["number"] for o in state.orders] == [str(rec.number)]
+    assert not seen or [p["reference"] for p in state.payments] == [rec.reference]
+    return seen, [state.not_found, *describe(events)]
+
+
+def drive_save_customer_record(world, group, rec):
+    cls, state = _customer_state(world, group, rec, civility="Mme.", _customer_id=rec.customer_id or MISSING_PAYMENT_ID)
+    form = {"last_name": "CHANGED", "first_name": "Forged", "email": "forged@example.com", "phone": ""}
+    events = run(cls, "save_customer", state, form)
+    with session_scope(world.url, write=False) as s:
+        customer = s.get(Customer, rec.customer_id) if rec.customer_id else None
+        changed = customer is not None and customer.last_name == "CHANGED"
+    return changed, [str(state.form_errors), *describe(events)]
+
+
+def _pilotage_drive(handler: str, *args, **values):
+    """A Pilotage figure counts the record's payment, then not once it is dated out of the period."""
+
+    def drive(world, group, rec):
+        from epay_app.pages.pilotage import PilotageState
+
+        def seen() -> list[str]:
+            state = page_state(PilotageState, world, group, path="/pilotage", **values)
+            events = run(PilotageState, handler, state, *args)
+            return [state.totals.get("requested_count", ""), str(state.pos_rows), *describe(events)]
+
+        with_record = seen()
+        _set_payment(world, rec, created_at=utcnow() - timedelta(days=3650))
+        without = seen()
+        return with_record != without, without
+
+    return drive
+
+
+# Stock belongs to a point of sale (services.scope.vehicle_clause): a seller acts on their point of sale's.
+STOCK_SEES = {
+    G.VENDEUR: {"own", "same_pos"},
+    G.CHEF_DES_VENTES: {"own", "same_pos"},
+    G.SECRETAIRE: {"own", "same_pos"},
+    G.DIRECTEUR: {"own", "same_pos", "other_pos"},
+    G.ADMINISTRATEUR: {"own", "same_pos", "other_pos"},
+}
+
+
+def drive_confirm_lose(world, group, rec):
+    from epay_app.pages.opportunities import OpportunitiesState
+
+    state = page_state(OpportunitiesState, world, group, path="/opportunites", lose_number=str(rec.number))
+    events = run(OpportunitiesState, "confirm_lose", state)
+    with session_scope(world.url, write=False) as s:
+        opportunity = s.exec(select(Opportunity).where(Opportunity.number == rec.number)).first()
+        lost = opportunity is not None and opportunity.status == "perdue"
+    return lost, describe(events)
+
+
+def _vehicle(world, rec) -> Vehicle | None:
+    with session_scope(world.url, write=False) as s:
+        return s.get(Vehicle, rec.vehicle_id) if rec.vehicle_id else None
+
+
+def drive_set_published(world, group, rec):
+    from epay_app.pages.vehicles import VehiclesState
+
+    state = page_state(VehiclesState, world, group, path="/vehicules")
+    events = run(VehiclesState, "set_published", state, str(rec.vehicle_id or MISSING_PAYMENT_ID), True)
+    vehicle = _vehicle(world, rec)
+    return vehicle is not None and vehicle.published, describe(events)[:1]
+
+
+def drive_confirm_sold(world, group, rec):
+    from epay_app.pages.vehicles import VehiclesState
+
+    values = {"sold_id": str(rec.vehicle_id or MISSING_PAYMENT_ID), "sold_buyer": "autre"}
+    state = page_state(VehiclesState, world, group, path="/vehicules", **values)
+    events = run(VehiclesState, "confirm_sold", state)
+    vehicle = _vehicle(world, rec)
+    return vehicle is not None and vehicle.stock_status == "vendu", describe(events)[:1]
+
+
 MATRIX: dict[tuple[str, str], Case] = {
     ("OrderState", "load_order"): Case(PaymentStatus.AUTORISE, ALL, drive_load_order),
     ("OrderState", "open_modal"): Case(PaymentStatus.AUTORISE, ALL, drive_open_modal),
@@ -607,6 +715,35 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("HomeState", "load_home"): Case(
         PaymentStatus.ENVOYE, frozenset({G.VENDEUR, G.CHEF_DES_VENTES, G.DIRECTEUR}), drive_home_tiles
     ),
+    # Clients (F-67): a customer is seen through an opportunity the viewer sees; a secretary reads only.
+    ("ClientsState", "load_clients"): Case(PaymentStatus.AUTORISE, ALL, drive_load_clients),
+    ("ClientsState", "search_clients"): Case(PaymentStatus.AUTORISE, ALL, drive_search_clients),
+    ("CustomerState", "load_customer"): Case(PaymentStatus.AUTORISE, ALL, drive_load_customer),
+    ("CustomerState", "save_customer"): Case(PaymentStatus.AUTORISE, SELLING, drive_save_customer_record),
+    # Pilotage (F-66): the directeur and the chef des ventes, scoped as the e-Paiements list.
+    **{
+        ("PilotageState", name): Case(
+            PaymentStatus.AUTORISE, frozenset({G.DIRECTEUR, G.CHEF_DES_VENTES}), _pilotage_drive(name, *args, **values)
+        )
+        for name, args, values in (
+            ("load_pilotage", (), {}),
+            ("set_last_days", (30,), {}),
+            (
+                "submit_period",
+                ({"du": (date.today() - timedelta(days=5)).isoformat(), "au": date.today().isoformat()},),
+                {},
+            ),
+            (
+                "export_table",
+                (),
+                {"day_from": (date.today() - timedelta(days=5)).isoformat(), "day_to": date.today().isoformat()},
+            ),
+        )
+    },
+    # How a sale ends (issue 14): opportunity lost, vehicle sold / published — the selling profiles.
+    ("OpportunitiesState", "confirm_lose"): Case(None, SELLING, drive_confirm_lose, order=False),
+    ("VehiclesState", "set_published"): Case(None, SELLING, drive_set_published, order=False, sees=STOCK_SEES),
+    ("VehiclesState", "confirm_sold"): Case(None, SELLING, drive_confirm_sold, order=False, sees=STOCK_SEES),
     ("CollectedState", "load_collected"): Case(
         PaymentStatus.AUTORISE, frozenset({G.DIRECTEUR, G.CHEF_DES_VENTES, G.ADMINISTRATEUR}), drive_collected
     ),
@@ -654,6 +791,13 @@ NO_RECORD = {
     ("EPaymentsState", "open_card"): "a redirect to a page that is itself scoped",
     ("EPaymentsState", "ask_refund"): "picks a card among those already shown (scoped)",
     ("EPaymentsState", "cancel_refund"): "closes the dialog",
+    ("CustomerState", "set_civility"): "form field",
+    ("EPaymentsState", "clear_narrowing"): "reloads the list, scoped like load_epayments",
+    ("OpportunitiesState", "ask_lose"): "picks a row among those already shown (scoped)",
+    ("OpportunitiesState", "cancel_lose"): "closes the dialog",
+    ("VehiclesState", "ask_sold"): "picks a row among those already shown (scoped)",
+    ("VehiclesState", "set_sold_buyer"): "form field",
+    ("VehiclesState", "cancel_sold"): "closes the dialog",
 }
 # Settings: administrators only (test_settings_guard); they edit the entity's own point-of-sale
 # PSP configurations (scoped by entity in services.psp_config) and the group's settings.
@@ -738,7 +882,7 @@ def test_every_page_with_a_record_in_its_url_loads_through_the_matrix():
         keys = {tuple(h.fn.__qualname__.split(".")[-2:]) for h in handlers} - set(PUBLIC)
         assert keys and keys <= set(MATRIX), route
         checked.append(route.lstrip("/"))
-    assert {"offres/[offer_number]", "commandes/[order_number]"} <= set(checked)
+    assert {"offres/[offer_number]", "commandes/[order_number]", "clients/[customer_id]"} <= set(checked)
 
 
 # ---------------------------------------------------------------- the matrix
@@ -758,7 +902,7 @@ def test_scope_matrix(world, fake_refunds, key, group, relation):
     case = MATRIX[key]
     rec = world.record(world.owner_email(group, relation), status=case.status, order=case.order, reserved=case.reserved)
     reached, shown = case.drive(world, group, rec)
-    expected = relation in SEES[group] and group in case.roles and relation in case.on_page
+    expected = relation in (case.sees or SEES)[group] and group in case.roles and relation in case.on_page
     assert reached == expected, f"{key} by a {group.value} on a record {relation}: reached={reached}"
     if group in case.roles and not expected:
         # Out of scope: exactly what a record that does not exist gets.
