@@ -133,7 +133,7 @@ page_answers() {
 }
 for _ in $(seq 1 1800); do
   kill -0 "$APP_PID" 2>/dev/null || fail "l'application s'est arrêtée au démarrage." "$LOGS/app.log"
-  if page_answers /ping && page_answers /login; then
+  if page_answers /ping && page_answers /login/; then
     echo
     echo "prêt : $EPAY_PUBLIC_URL  (Ctrl+C pour arrêter)"
     echo "  boîte mail de démo : $EPAY_PUBLIC_URL/demo/mails — simulateur PSP : $SANDBOX_URL"

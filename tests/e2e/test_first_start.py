@@ -86,7 +86,7 @@ def test_run_script_says_ready_when_the_page_answers_and_stops_all_its_children(
             if match and not ready.is_set():
                 # Checked at the moment the line is printed, before reading any further.
                 base = f"http://127.0.0.1:{ports['EPAY_PORT']}"
-                answered["login"] = httpx.get(f"{base}/login", timeout=10).status_code
+                answered["login"] = httpx.get(f"{base}/login/", timeout=10).status_code
                 answered["ping"] = httpx.get(f"{base}/ping", timeout=10).status_code
                 ready.set()
 
