@@ -10,7 +10,7 @@ from .pages.epayments import EPaymentsState, epayments_page
 from .pages.home import HomeState, home_page
 from .pages.login import LoginState, login_page
 from .pages.mailbox import MailboxState, mailbox_page
-from .pages.not_found import not_found_page
+from .pages.not_found import NotFoundState, not_found_page
 from .pages.offer import OfferState, offer_page
 from .pages.opportunities import OpportunitiesState, opportunities_page
 from .pages.order import OrderState, order_page
@@ -80,4 +80,4 @@ app.add_page(
 )
 app.register_lifespan_task(run_lapse_job)
 app.register_lifespan_task(run_payment_jobs)
-app.add_page(not_found_page, route="404", title="Page introuvable — OpenFlex")
+app.add_page(not_found_page, route="404", title="Page introuvable — OpenFlex", on_load=NotFoundState.load_not_found)

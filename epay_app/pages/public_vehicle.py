@@ -12,7 +12,7 @@ from ..domain.dates import format_paris
 from ..domain.errors import DomainError, ValidationError
 from ..domain.money import format_eur
 from ..models import DealerGroup, Entity, PointOfSale
-from ..services import reservations
+from ..services import reservations, result_pages
 from .public_stock import path_numbers, photo_placeholder, public_header
 
 log = logging.getLogger(__name__)
@@ -55,6 +55,9 @@ class PublicVehicleState(rx.State):
             pos = session.get(PointOfSale, vehicle.pos_id)
             group = session.get(DealerGroup, session.get(Entity, pos.entity_id).group_id)
             state = reservations.availability(session, vehicle)
+            # The payer's own block, proven by the pass his result page set (services/result_pages.py).
+            proof = result_pages.pass_payment(self.router.headers.cookie, vehicle.id)
+            mine_until = result_pages.own_reservation(session, vehicle, proof)
         self.found, self.vehicle_id, self.pos_number, self.pos_name = True, vehicle.id, pos.number, pos.name
         self.make, self.model, self.version, self.condition = (
             vehicle.make,
@@ -78,6 +81,9 @@ class PublicVehicleState(rx.State):
         self.can_reserve = state.can_reserve
         self.reserved_label = f"Réservé jusqu'au {format_paris(state.blocked_until)}" if state.blocked_until else ""
         self.unavailable = "" if state.can_reserve else state.reason
+        if mine_until is not None:
+            self.reserved_label = f"Réservé pour vous jusqu'au {format_paris(mine_until)}"
+            self.unavailable = ""
         self.amount, self.hours = format_eur(group.reservation_amount_cents), group.reservation_hours
         self.hold_minutes = int(reservations.hold_duration(group).total_seconds() // 60)
 
