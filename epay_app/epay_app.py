@@ -28,7 +28,8 @@ from .services.reservations import run_lapse_job
 from .services.startup_checks import refuse_unsafe_production
 from .state import AppState
 
-app = rx.App(api_transformer=mount_api)  # the theme is in rxconfig.py (RadixThemesPlugin)
+# The theme is in rxconfig.py (RadixThemesPlugin); assets/a11y.css raises its contrasts to WCAG AA.
+app = rx.App(api_transformer=mount_api, stylesheets=["/a11y.css"])
 # First: production mode with demo accounts, public PSP test keys or no master key never serves.
 app.register_lifespan_task(refuse_unsafe_production)
 app.add_page(login_page, route=routes.LOGIN, title="Connexion — OpenFlex", on_load=LoginState.load_login)

@@ -7,7 +7,7 @@ import logging
 import reflex as rx
 
 from .. import routes
-from ..components.forms import described, labelled_field
+from ..components.forms import LABEL_STYLE, described, error_region, labelled_field
 from ..db import session_scope
 from ..domain.dates import format_paris
 from ..domain.errors import DomainError, ValidationError
@@ -176,17 +176,12 @@ def reservation_form() -> rx.Component:
                 size="2",
                 id="reservation-terms",
             ),
-            labelled(
-                "Civilité *",
-                "civility",
-                rx.radio_group(
-                    ["M.", "Mme."],
-                    name="civility",
-                    direction="row",
-                    id="civility",
-                    aria_labelledby="civility-label",
-                    **described(PublicVehicleState.errors, "civility", "civility"),
-                ),
+            # A radio group is named by its fieldset's legend (a <label for> cannot name a group).
+            rx.el.fieldset(
+                rx.el.legend("Civilité *", style={**LABEL_STYLE, "padding": "0", "margin_bottom": "0.3em"}),
+                rx.radio_group(["M.", "Mme."], name="civility", direction="row", id="civility"),
+                error_region(PublicVehicleState.errors, "civility", "civility"),
+                style={"border": "none", "padding": "0", "margin": "0", "width": "100%"},
             ),
             labelled("Nom *", "last_name", _text_field("last_name", auto_complete="family-name")),
             labelled("Prénom *", "first_name", _text_field("first_name", auto_complete="given-name")),

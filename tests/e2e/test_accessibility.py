@@ -116,7 +116,7 @@ def test_staff_pages_and_the_deposit_journey_have_no_serious_accessibility_viola
     expect(page.locator("#user-menu")).to_be_visible()
     axe.check(page, "accueil")
     for name, path, ready in [
-        ("e-paiements", "/e-paiements", ".payment-card"),
+        ("e-paiements", "/e-paiements", "#search"),
         ("opportunités", "/opportunites", "#opportunities-table"),
         ("véhicules", "/vehicules", "#vehicles-table"),
         *EXTRA_STAFF_PAGES,
