@@ -29,6 +29,7 @@ WATCH_INTERVAL_SECONDS = 1.0
 WATCH_MAX_SECONDS = 4 * 3600
 # The toasts about the payment link share one id: a status change dismisses them (stale news).
 LINK_TOAST = "epay-link-toast"
+LINK_TOAST_MS = 20_000
 
 
 def _load_view(session_token: str, number: int) -> tuple[orders.OrderView, int]:
@@ -166,7 +167,8 @@ class OrderState(AppState):
         user = self.current_user()
         self.busy = True
         yield
-        same_toast = {"id": toast_id} if toast_id else {}
+        # A link toast stays long enough to be read, and goes as soon as the payment moves on.
+        same_toast = {"id": toast_id, "duration": LINK_TOAST_MS} if toast_id else {}
         outcome = rx.toast.success(success, **same_toast)
         try:
             with session_scope() as session:
