@@ -13,7 +13,7 @@ from .pages.epayments import EPaymentsState, epayments_page
 from .pages.home import HomeState, home_page
 from .pages.login import LoginState, login_page
 from .pages.mailbox import MailboxState, mailbox_page
-from .pages.not_found import not_found_page
+from .pages.not_found import NotFoundState, not_found_page
 from .pages.offer import OfferState, offer_page
 from .pages.opportunities import OpportunitiesState, opportunities_page
 from .pages.order import OrderState, order_page
@@ -30,7 +30,8 @@ from .services.payment_jobs import run_cluster_jobs
 from .services.startup_checks import refuse_unsafe_production
 from .state import AppState
 
-app = rx.App(api_transformer=mount_api)  # the theme is in rxconfig.py (RadixThemesPlugin)
+# The theme is in rxconfig.py (RadixThemesPlugin); assets/a11y.css raises its contrasts to WCAG AA.
+app = rx.App(api_transformer=mount_api, stylesheets=["/a11y.css"])
 # First: production mode with demo accounts, public PSP test keys or no master key never serves.
 app.register_lifespan_task(refuse_unsafe_production)
 app.add_page(login_page, route=routes.LOGIN, title="Connexion — OpenFlex", on_load=LoginState.load_login)
@@ -105,4 +106,4 @@ app.add_page(
     title="Mon compte — OpenFlex",
     on_load=[AppState.load_user, AccountState.load_account],
 )
-app.add_page(not_found_page, route="404", title="Page introuvable — OpenFlex")
+app.add_page(not_found_page, route="404", title="Page introuvable — OpenFlex", on_load=NotFoundState.load_not_found)

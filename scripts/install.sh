@@ -33,3 +33,11 @@ if [ ! -x "$BUN_BIN" ] || [ "$("$BUN_BIN" --version 2>/dev/null)" != "$BUN_VERSI
 fi
 echo "bun $("$BUN_BIN" --version) at $BUN_BIN"
 echo "BUN_VARIANT=$VARIANT" > .tools/bun.env
+
+# axe-core: the accessibility engine the end-to-end tests inject into each page (tests/e2e).
+AXE_VERSION="4.14.1"
+AXE_DIR="$ROOT/.tools/axe"
+if ! grep -qs "\"version\": \"$AXE_VERSION\"" "$AXE_DIR/node_modules/axe-core/package.json"; then
+  mkdir -p "$AXE_DIR"
+  npm install --silent --no-audit --no-fund --ignore-scripts --prefix "$AXE_DIR" "axe-core@$AXE_VERSION"
+fi

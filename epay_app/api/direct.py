@@ -17,7 +17,7 @@ from starlette.routing import Route
 from ..psp.web import BadRequest, read_body
 from ..services import direct_payments
 from .callback_runner import run_callback
-from .customer_pages import page, result_page
+from .customer_pages import branded_result_page, page
 from .routes import API_ROUTES
 
 log = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ async def direct_return(request: Request) -> Response:
             status_code=400,
             page_id="error",
         )
-    return result_page(result.status, result.reference, result.amount_cents)
+    return await branded_result_page(result)
 
 
 API_ROUTES.extend(

@@ -19,7 +19,7 @@ from ..psp.sips import NOTIFY_PATH, RETURN_PATH
 from ..psp.web import BadRequest, read_form
 from ..services.callbacks import CallbackResult, apply_psp_response
 from .callback_runner import run_callback
-from .customer_pages import page, result_page
+from .customer_pages import branded_result_page, page
 from .routes import API_ROUTES
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ async def sips_return(request: Request) -> Response:
             status_code=status,
             page_id="error",
         )
-    return result_page(result.status, result.reference, result.amount_cents)
+    return await branded_result_page(result)
 
 
 API_ROUTES.extend(

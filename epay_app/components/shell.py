@@ -34,7 +34,8 @@ def user_menu() -> rx.Component:
                 variant="solid",
                 color_scheme="orange",
                 id="user-menu",
-                aria_label="Menu utilisateur",
+                # The accessible name starts with the visible initials (WCAG 2.5.3).
+                aria_label=AppState.user_initials + " — Menu utilisateur",
             ),
         ),
         rx.menu.content(

@@ -76,9 +76,11 @@ def main(argv: list[str] | None = None) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     controller = start_sink(args.dir, args.port, args.host)
-    print(f"SMTP sink on {args.host}:{args.port}, mails in {args.dir.resolve()}", flush=True)
+    print(f"Puits SMTP sur {args.host}:{args.port}, mails dans {args.dir.resolve()}", flush=True)
     try:
-        stop.wait()
+        # Woken at least every second, so a SIGTERM is never left waiting on a lock.
+        while not stop.wait(1.0):
+            pass
     finally:
         controller.stop()
 

@@ -312,6 +312,7 @@ def filter_menu() -> rx.Component:
                     on_change=EPaymentsState.set_sort_label,
                     direction="column",
                     id="sort-group",
+                    aria_label="Triés par",
                 ),
                 spacing="2",
             ),

@@ -15,7 +15,8 @@ import asyncio
 import inspect
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
+from typing import Any
 from dataclasses import dataclass
 
 from ..config import get_settings
@@ -31,7 +32,7 @@ POLL_SECONDS = 1.0  # the former per-page poll (EPAY_LIVE_POLL=true, a bench bas
 SWEEP_SECONDS = 5.0  # how soon a closed tab's watcher ends
 MIN_REFRESH_GAP = 1.0  # changes closer than this are shown by one reload: never more than the former poll
 
-Refresh = Callable[[], Awaitable[None] | None]
+Refresh = Callable[[], Any]  # returns nothing, or events for the browser (or an awaitable of them)
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,12 @@ def _viewer_id(state) -> int | None:
 
 
 async def watch(state, generation_attr: str, path: str, refresh: Refresh, order_attr: str = "") -> None:
+    """`watch_events` for a page whose refresh sends no event to the browser."""
+    async for _event in watch_events(state, generation_attr, path, refresh, order_attr):
+        pass
+
+
+async def watch_events(state, generation_attr: str, path: str, refresh: Refresh, order_attr: str = ""):
     """Run inside a background event: `refresh` (a function, or a coroutine function) is called
     under the state lock when a payment the page shows changed. `generation_attr` names an int
     backend var bumped by each new watcher; `path` is the page's route ("" for the path the page
@@ -177,6 +184,7 @@ async def watch(state, generation_attr: str, path: str, refresh: Refresh, order_
     if get_settings().live_poll:
         await _poll(state, generation_attr, path, refresh, viewer, generation, handler)
         return
+    # What a refresh returns (e.g. a toast to dismiss) is yielded once the state lock is released.
     if order_attr:
         if not order_id:
             return
@@ -206,12 +214,14 @@ async def watch(state, generation_attr: str, path: str, refresh: Refresh, order_
                     return
                 live.refreshes += 1
                 last_refresh = time.monotonic()
+                events = None
                 try:
                     result = refresh()
-                    if inspect.isawaitable(result):
-                        await result
+                    events = await result if inspect.isawaitable(result) else result
                 except Exception:  # the database is busy or restarting: the next change reloads
                     log.exception("%s: refresh failed", handler)
+            if events is not None:
+                yield events
     finally:
         live.remove(watcher)
 

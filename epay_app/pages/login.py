@@ -8,6 +8,7 @@ import reflex as rx
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import routes
+from ..components.forms import field_label
 from ..db import session_scope
 from ..services import auth
 from ..state import AppState, post_form_script
@@ -62,23 +63,48 @@ def login_page() -> rx.Component:
         rx.card(
             rx.form(
                 rx.vstack(
-                    rx.heading("OpenFlex", size="6"),
+                    rx.heading("OpenFlex", size="6", as_="h1"),
                     rx.text("Connectez-vous pour accéder à la plateforme.", color_scheme="gray"),
-                    rx.text("Adresse e-mail", size="2", weight="medium"),
-                    rx.input(name="email", id="email", type="email", placeholder="prenom.nom@exemple.fr", width="100%"),
-                    rx.text("Mot de passe", size="2", weight="medium"),
-                    rx.input(name="password", id="password", type="password", width="100%"),
+                    field_label("Adresse e-mail", "email"),
+                    rx.input(
+                        name="email",
+                        id="email",
+                        type="email",
+                        placeholder="prenom.nom@exemple.fr",
+                        width="100%",
+                        auto_complete="username",
+                        aria_describedby="login-errors",
+                    ),
+                    field_label("Mot de passe", "password"),
+                    rx.input(
+                        name="password",
+                        id="password",
+                        type="password",
+                        width="100%",
+                        auto_complete="current-password",
+                        aria_describedby="login-errors",
+                    ),
                     rx.cond(
                         LoginState.notice != "",
                         rx.callout(
                             LoginState.notice, icon="info", color_scheme="green", id="login-notice", width="100%"
                         ),
                     ),
-                    rx.cond(
-                        LoginState.error != "",
-                        rx.callout(
-                            LoginState.error, icon="triangle-alert", color_scheme="red", id="login-error", width="100%"
+                    # A live region present from the start: the refusal is read out when it appears.
+                    rx.box(
+                        rx.cond(
+                            LoginState.error != "",
+                            rx.callout(
+                                LoginState.error,
+                                icon="triangle-alert",
+                                color_scheme="red",
+                                id="login-error",
+                                width="100%",
+                            ),
                         ),
+                        id="login-errors",
+                        aria_live="assertive",
+                        width="100%",
                     ),
                     # Disabled until the page is connected to the server, so an early click is not lost.
                     rx.button(

@@ -10,6 +10,7 @@ import reflex as rx
 
 from .. import routes
 from ..components.cards import field_error, recap_card, vehicle_card
+from ..components.forms import described, field_label, labelled_field
 from ..components.shell import shell
 from ..db import session_scope
 from ..domain.errors import DomainError, ValidationError
@@ -265,22 +266,23 @@ def _customer_dialog() -> rx.Component:
     S = OfferState
 
     def field(label: str, name: str, key: str, **props) -> rx.Component:
-        return rx.vstack(
-            rx.text(label, size="2", weight="medium"),
-            rx.input(
-                name=name, id=f"customer-{name.replace('_', '-')}", default_value=S.customer[key], width="100%", **props
-            ),
-            field_error(S.customer_form_errors, name),
-            spacing="1",
+        control_id = f"customer-{name.replace('_', '-')}"
+        control = rx.input(
+            name=name,
+            id=control_id,
+            default_value=S.customer[key],
             width="100%",
+            **props,
+            **described(S.customer_form_errors, name, control_id),
         )
+        return labelled_field(label, control_id, control, S.customer_form_errors, name, width="100%")
 
     return rx.dialog.root(
         rx.dialog.content(
             rx.dialog.title("Fiche client"),
             rx.form(
                 rx.vstack(
-                    rx.text("Civilité *", size="2", weight="medium"),
+                    field_label("Civilité *", "customer-civility"),
                     rx.select(
                         ["M.", "Mme."],
                         value=S.customer_civility,
@@ -337,14 +339,12 @@ def _customer_errors_callout() -> rx.Component:
     )
 
 
-def _labelled(label: str, control: rx.Component, error_key: str) -> rx.Component:
-    return rx.vstack(
-        rx.text(label, size="2", weight="medium"),
-        control,
-        field_error(OfferState.errors, error_key),
-        spacing="1",
-        align="start",
-    )
+def _labelled(label: str, control: rx.Component, error_key: str, control_id: str) -> rx.Component:
+    return labelled_field(label, control_id, control, OfferState.errors, error_key, align="start")
+
+
+def _described(error_key: str, control_id: str) -> dict:
+    return described(OfferState.errors, error_key, control_id)
 
 
 def _payment_tab() -> rx.Component:
@@ -365,9 +365,14 @@ def _payment_tab() -> rx.Component:
             _labelled(
                 "Moyen de paiement du solde",
                 rx.select(
-                    list(BALANCE_METHODS), value=S.balance_method, on_change=S.set_balance_method, id="balance-method"
+                    list(BALANCE_METHODS),
+                    value=S.balance_method,
+                    on_change=S.set_balance_method,
+                    id="balance-method",
+                    **_described("balance_method", "balance-method"),
                 ),
                 "balance_method",
+                "balance-method",
             ),
             rx.separator(margin_y="0.6em"),
             rx.heading("Acompte", size="4"),
@@ -376,11 +381,19 @@ def _payment_tab() -> rx.Component:
                 _labelled(
                     "Montant *",
                     rx.hstack(
-                        rx.input(name="deposit_amount", id="deposit-amount", placeholder="0,00", width="10em"),
+                        rx.input(
+                            name="deposit_amount",
+                            id="deposit-amount",
+                            placeholder="0,00",
+                            width="10em",
+                            input_mode="decimal",
+                            **_described("deposit_amount", "deposit-amount"),
+                        ),
                         rx.text("€ TTC", size="2"),
                         align="center",
                     ),
                     "deposit_amount",
+                    "deposit-amount",
                 ),
                 _labelled(
                     "Moyen de paiement *",
@@ -390,8 +403,10 @@ def _payment_tab() -> rx.Component:
                         on_change=S.set_deposit_method,
                         placeholder="Choisir",
                         id="deposit-method",
+                        **_described("deposit_method", "deposit-method"),
                     ),
                     "deposit_method",
+                    "deposit-method",
                 ),
                 spacing="6",
                 align="start",
@@ -426,9 +441,14 @@ def _payment_tab() -> rx.Component:
                 _labelled(
                     "Date de livraison *",
                     rx.input(
-                        type="date", name="delivery_date", id="delivery-date", default_value=S.offer["default_delivery"]
+                        type="date",
+                        name="delivery_date",
+                        id="delivery-date",
+                        default_value=S.offer["default_delivery"],
+                        **_described("delivery_date", "delivery-date"),
                     ),
                     "delivery_date",
+                    "delivery-date",
                 ),
                 _labelled(
                     "Date de livraison extrême *",
@@ -437,8 +457,10 @@ def _payment_tab() -> rx.Component:
                         name="extreme_delivery_date",
                         id="extreme-delivery-date",
                         default_value=S.offer["default_extreme"],
+                        **_described("extreme_delivery_date", "extreme-delivery-date"),
                     ),
                     "extreme_delivery_date",
+                    "extreme-delivery-date",
                 ),
                 spacing="6",
                 align="start",

@@ -24,6 +24,10 @@ from .offer import SELLING_VALUES, route_number
 
 log = logging.getLogger(__name__)
 
+# The toasts about the payment link share one id: a status change dismisses them (stale news).
+LINK_TOAST = "epay-link-toast"
+LINK_TOAST_MS = 20_000
+
 
 def _load_view(session_token: str, number: int) -> tuple[orders.OrderView, int]:
     with session_scope(write=False) as session:
@@ -103,18 +107,24 @@ class OrderState(AppState):
 
     @rx.event(background=True)
     async def watch_order(self):
-        """Reload the page when a payment of its order changed (F-55, pages.live)."""
-        await live.watch(self, "_watch_generation", "", self._refresh_from_feed, order_attr="_order_id")
+        """Reload the page when a payment of its order changed (F-55, pages.live); a change of the
+        payment's status dismisses the toasts about its link (stale news)."""
+        async for event in live.watch_events(
+            self, "_watch_generation", "", self._refresh_from_feed, order_attr="_order_id"
+        ):
+            yield event
 
-    async def _refresh_from_feed(self) -> None:
+    async def _refresh_from_feed(self):
         version = await asyncio.to_thread(_version, self._order_id)
         if version == self._version:
-            return
+            return None
         try:
             view, order_id = await asyncio.to_thread(_load_view, self.session_token, int(self.number))
         except DomainError:
-            return
+            return None
+        status_before = self.order.get("payment_status", "")
         self._apply(view, order_id)
+        return rx.toast.dismiss(LINK_TOAST) if view.payment_status != status_before else None
 
     @rx.event
     @require_roles(*VIEW_ROLES)
@@ -132,23 +142,25 @@ class OrderState(AppState):
         self._reload()
         self.modal_open = True
 
-    def _act(self, action, success: str):
+    def _act(self, action, success: str, toast_id: str | None = None):
         """Run a guarded order action in one transaction, then refresh the page."""
         if self.busy:
             return
         user = self.current_user()
         self.busy = True
         yield
-        outcome = rx.toast.success(success)
+        # A link toast stays long enough to be read, and goes as soon as the payment moves on.
+        same_toast = {"id": toast_id, "duration": LINK_TOAST_MS} if toast_id else {}
+        outcome = rx.toast.success(success, **same_toast)
         try:
             with session_scope() as session:
                 action(session, order_number=int(self.number), user=user)
         except checkout.ResendTooSoon as exc:
-            outcome = rx.toast.info(str(exc))
+            outcome = rx.toast.info(str(exc), **same_toast)
         except ValidationError as exc:
-            outcome = rx.toast.error(" ".join(exc.errors.values()))
+            outcome = rx.toast.error(" ".join(exc.errors.values()), **same_toast)
         except (DomainError, ValueError) as exc:
-            outcome = rx.toast.error(str(exc))
+            outcome = rx.toast.error(str(exc), **same_toast)
         finally:
             self.busy = False
             self._reload()
@@ -157,12 +169,12 @@ class OrderState(AppState):
     @rx.event(throttle=1500)
     @require_roles(*SELLING_ROLES)
     def resend_link(self):
-        yield from self._act(checkout.resend_link, "Le lien de e-paiement a été renvoyé au client.")
+        yield from self._act(checkout.resend_link, "Le lien de e-paiement a été renvoyé au client.", LINK_TOAST)
 
     @rx.event(throttle=1500)
     @require_roles(*SELLING_ROLES)
     def retry_payment(self):
-        yield from self._act(checkout.new_attempt, "Un nouveau lien de e-paiement a été envoyé au client.")
+        yield from self._act(checkout.new_attempt, "Un nouveau lien de e-paiement a été envoyé au client.", LINK_TOAST)
 
     @rx.event
     @require_roles(*SELLING_ROLES)
@@ -240,7 +252,7 @@ def _epay_modal() -> rx.Component:
                     rx.foreach(
                         S.attempts,
                         lambda a: rx.table.row(
-                            rx.table.cell(a["reference"], class_name="epay-reference"),
+                            rx.table.cell(a["reference"], class_name="epay-reference", white_space="nowrap"),
                             rx.table.cell(a["amount"]),
                             rx.table.cell(a["created"]),
                             rx.table.cell(status_badge(a["state"], a["status"], class_name="epay-state")),
@@ -257,12 +269,14 @@ def _epay_modal() -> rx.Component:
                 rx.foreach(
                     S.timeline,
                     lambda e: rx.hstack(
-                        rx.text(e["at"], size="1", color_scheme="gray", min_width="9em"),
-                        rx.text(e["reference"], size="1", min_width="15em"),
+                        rx.text(e["at"], size="1", color_scheme="gray", min_width="9em", white_space="nowrap"),
+                        # A reference is one token: it never breaks (issue 14).
+                        rx.text(e["reference"], size="1", white_space="nowrap", class_name="epay-event-reference"),
                         rx.text(e["what"], size="1", weight="medium"),
-                        rx.text(e["who"], size="1", color_scheme="gray"),
+                        rx.text(e["who"], size="1", color_scheme="gray", class_name="epay-event-who"),
                         rx.text(e["detail"], size="1", color_scheme="gray"),
                         spacing="2",
+                        wrap="wrap",
                         class_name="epay-event",
                     ),
                 ),
@@ -376,23 +390,47 @@ def _header() -> rx.Component:
     )
 
 
+def _print_notice() -> rx.Component:
+    """The guide's "Impression" notice under the validation banner; "ici" downloads the PDF."""
+    return rx.callout.root(
+        rx.callout.icon(rx.icon("printer")),
+        rx.vstack(
+            rx.text("Impression", weight="bold"),
+            rx.text(
+                "Vos documents sont prêts à être téléchargez ",
+                rx.link("ici", href="#", on_click=OrderState.print_order, id="print-notice-link"),
+                " afin de poursuivre.",
+            ),
+            spacing="1",
+        ),
+        color_scheme="blue",
+        width="100%",
+        id="print-notice",
+    )
+
+
 def _validated() -> rx.Component:
     S = OrderState
     return rx.vstack(
-        rx.callout.root(
-            rx.callout.icon(rx.icon("circle-check")),
-            rx.vstack(
-                rx.text("Commande validée", weight="bold"),
-                rx.text(S.order["banner"], id="order-banner"),
-                spacing="1",
-            ),
-            color_scheme="green",
-            width="100%",
-        ),
+        # A cancelled order shows its cancellation alone, not the green "validée" banner.
         rx.cond(
             S.cancelled,
             rx.callout(
                 "Cette commande est annulée.", icon="ban", color_scheme="red", id="order-cancelled", width="100%"
+            ),
+            rx.fragment(
+                rx.callout.root(
+                    rx.callout.icon(rx.icon("circle-check")),
+                    rx.vstack(
+                        rx.text("Commande validée", weight="bold"),
+                        rx.text(S.order["banner"], id="order-banner"),
+                        spacing="1",
+                    ),
+                    color_scheme="green",
+                    width="100%",
+                    id="order-validated-banner",
+                ),
+                _print_notice(),
             ),
         ),
         rx.text(S.order["validated"], size="2", id="order-validated"),

@@ -73,6 +73,7 @@ def photo_placeholder(height: str = "140px") -> rx.Component:
         width="100%",
         background="#e8ecf3",
         border_radius="6px",
+        role="img",
         aria_label="Photo à venir",
     )
 

@@ -7,12 +7,13 @@ import logging
 import reflex as rx
 
 from .. import routes
+from ..components.forms import LABEL_STYLE, described, error_region, labelled_field
 from ..db import session_scope
 from ..domain.dates import format_paris
 from ..domain.errors import DomainError, ValidationError
 from ..domain.money import format_eur
 from ..models import DealerGroup, Entity, PointOfSale
-from ..services import reservations
+from ..services import reservations, result_pages
 from .public_stock import path_numbers, photo_placeholder, public_header
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,9 @@ class PublicVehicleState(rx.State):
             pos = session.get(PointOfSale, vehicle.pos_id)
             group = session.get(DealerGroup, session.get(Entity, pos.entity_id).group_id)
             state = reservations.availability(session, vehicle)
+            # The payer's own block, proven by the pass his result page set (services/result_pages.py).
+            proof = result_pages.pass_payment(self.router.headers.cookie, vehicle.id)
+            mine_until = result_pages.own_reservation(session, vehicle, proof)
         self.found, self.vehicle_id, self.pos_number, self.pos_name = True, vehicle.id, pos.number, pos.name
         self.make, self.model, self.version, self.condition = (
             vehicle.make,
@@ -78,6 +82,9 @@ class PublicVehicleState(rx.State):
         self.can_reserve = state.can_reserve
         self.reserved_label = f"Réservé jusqu'au {format_paris(state.blocked_until)}" if state.blocked_until else ""
         self.unavailable = "" if state.can_reserve else state.reason
+        if mine_until is not None:
+            self.reserved_label = f"Réservé pour vous jusqu'au {format_paris(mine_until)}"
+            self.unavailable = ""
         self.amount, self.hours = format_eur(group.reservation_amount_cents), group.reservation_hours
         self.hold_minutes = int(reservations.hold_duration(group).total_seconds() // 60)
 
@@ -145,15 +152,13 @@ def _reserve(vehicle_id: int, data: dict, client_address: str) -> reservations.R
         return reservations.reserve_vehicle(session, vehicle_id, data, client_address=client_address)
 
 
-def field_error(name: str) -> rx.Component:
-    return rx.cond(
-        PublicVehicleState.errors.contains(name),
-        rx.text(PublicVehicleState.errors[name], color="red", size="1", id=f"error-{name}"),
-    )
-
-
 def labelled(label: str, name: str, control: rx.Component) -> rx.Component:
-    return rx.vstack(rx.text(label, size="2", weight="medium"), control, field_error(name), spacing="1", width="100%")
+    """The field `name` (its id too), labelled and with its announced error (components/forms.py)."""
+    return labelled_field(label, name, control, PublicVehicleState.errors, name, width="100%")
+
+
+def _text_field(name: str, **props) -> rx.Component:
+    return rx.input(name=name, id=name, width="100%", **props, **described(PublicVehicleState.errors, name, name))
 
 
 def reservation_form() -> rx.Component:
@@ -171,15 +176,17 @@ def reservation_form() -> rx.Component:
                 size="2",
                 id="reservation-terms",
             ),
-            labelled(
-                "Civilité *",
-                "civility",
+            # A radio group is named by its fieldset's legend (a <label for> cannot name a group).
+            rx.el.fieldset(
+                rx.el.legend("Civilité *", style={**LABEL_STYLE, "padding": "0", "margin_bottom": "0.3em"}),
                 rx.radio_group(["M.", "Mme."], name="civility", direction="row", id="civility"),
+                error_region(PublicVehicleState.errors, "civility", "civility"),
+                style={"border": "none", "padding": "0", "margin": "0", "width": "100%"},
             ),
-            labelled("Nom *", "last_name", rx.input(name="last_name", id="last_name", width="100%")),
-            labelled("Prénom *", "first_name", rx.input(name="first_name", id="first_name", width="100%")),
-            labelled("Adresse e-mail *", "email", rx.input(name="email", id="email", type="email", width="100%")),
-            labelled("Téléphone *", "phone", rx.input(name="phone", id="phone", type="tel", width="100%")),
+            labelled("Nom *", "last_name", _text_field("last_name", auto_complete="family-name")),
+            labelled("Prénom *", "first_name", _text_field("first_name", auto_complete="given-name")),
+            labelled("Adresse e-mail *", "email", _text_field("email", type="email", auto_complete="email")),
+            labelled("Téléphone *", "phone", _text_field("phone", type="tel", auto_complete="tel")),
             rx.cond(
                 PublicVehicleState.message != "",
                 rx.callout(
@@ -188,6 +195,7 @@ def reservation_form() -> rx.Component:
                     color_scheme="red",
                     id="reservation-error",
                     width="100%",
+                    role="alert",
                 ),
             ),
             rx.hstack(

@@ -9,10 +9,11 @@ from datetime import datetime
 
 from sqlmodel import Session, func, select
 
+from ..domain import history
 from ..domain.dates import as_utc, format_day, format_paris, utcnow
 from ..domain.money import format_eur, ht_from_ttc
 from ..domain.references import PaymentKind
-from ..domain.statuses import CARD_BADGES, RETRYABLE, STATUS_LABELS, VEHICLE_BADGES, PaymentStatus
+from ..domain.statuses import CARD_BADGES, RETRYABLE, VEHICLE_BADGES, PaymentStatus
 from ..models import (
     Customer,
     EPayment,
@@ -155,33 +156,36 @@ def _timeline(session: Session, payments: list[EPayment]) -> list[dict[str, str]
     events = session.exec(
         select(EPaymentEvent).where(EPaymentEvent.payment_id.in_(by_id)).order_by(EPaymentEvent.id)
     ).all()
+    sellers = {
+        u.id: u.display_name
+        for u in session.exec(select(User).where(User.id.in_({p.seller_id for p in payments if p.seller_id}))).all()
+    }
     for ev in events:
-        to = STATUS_LABELS[PaymentStatus(ev.to_status)]
-        what = f"{STATUS_LABELS[PaymentStatus(ev.from_status)]} → {to}" if ev.from_status else f"Créé : {to}"
-        who = ev.actor or ev.source
-        detail = f"{ev.source}" + (f" · code {ev.psp_code}" if ev.psp_code else "")
+        payment = by_id[ev.payment_id]
+        who = history.event_actor(
+            source=ev.source,
+            actor=ev.actor,
+            from_status=ev.from_status,
+            to_status=ev.to_status,
+            psp_code=ev.psp_code,
+            seller_name=sellers.get(payment.seller_id, ""),
+        )
         items.append(
             (
                 ev.at,
                 0,
                 {
                     "at": format_paris(ev.at),
-                    "reference": by_id[ev.payment_id].reference,
-                    "what": what,
+                    "reference": payment.reference,
+                    "what": history.status_change(ev.from_status, ev.to_status),
                     "who": who,
-                    "detail": detail,
+                    "detail": "",
                 },
             )
         )
     mails = session.exec(select(OutboxMail).where(OutboxMail.payment_id.in_(by_id)).order_by(OutboxMail.id)).all()
     for mail in mails:
-        key = mail.dedupe_key
-        if key.startswith("request:"):
-            what = "Lien de paiement envoyé" if key.endswith(":0") else "Lien de paiement renvoyé"
-        elif key.startswith("confirmation:"):
-            what = "Confirmation de paiement envoyée"
-        else:
-            what = mail.subject
+        what, who = history.mail_line(mail.dedupe_key, mail.subject)
         items.append(
             (
                 mail.created_at,
@@ -190,8 +194,8 @@ def _timeline(session: Session, payments: list[EPayment]) -> list[dict[str, str]
                     "at": format_paris(mail.created_at),
                     "reference": by_id[mail.payment_id].reference,
                     "what": what,
-                    "who": mail.to_address,
-                    "detail": f"e-mail {MAIL_STATES.get(mail.status, mail.status)}",
+                    "who": who,
+                    "detail": f"{mail.to_address} · e-mail {MAIL_STATES.get(mail.status, mail.status)}",
                 },
             )
         )

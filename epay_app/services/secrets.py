@@ -31,7 +31,7 @@ def _master_keys(settings: Settings) -> list[str]:
     if not path.exists():
         path.write_text(Fernet.generate_key().decode() + "\n")
         path.chmod(0o600)
-        log.warning("generated a local master key in %s (set EPAY_MASTER_KEYS in production)", path)
+        log.warning("clé maître locale créée dans %s (en production : EPAY_MASTER_KEYS)", path)
     return [k.strip() for k in path.read_text().replace(",", "\n").split() if k.strip()]
 
 

@@ -150,7 +150,7 @@ def test_seller_passes_the_order_with_a_card_deposit_and_follows_the_e_payment(l
     expect(rows.first).to_contain_text(REFERENCE)
     expect(rows.first).to_contain_text("500,00 €")
     expect(rows.first).to_contain_text("En attente")
-    expect(page.locator("#epay-timeline")).to_contain_text("Créé : Envoyé")
+    expect(page.locator("#epay-timeline")).to_contain_text("Créé : En attente")
     shot("06-modal")
     page.locator("#epay-close").click()
 

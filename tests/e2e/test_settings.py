@@ -89,7 +89,7 @@ def open_digital_journey(page, app):
     page.wait_for_url(re.compile(r".*/parametres/?$"))
     page.locator("#settings-categories").get_by_role("link", name="Opportunités").click()
     page.wait_for_url(re.compile(r".*/parametres/opportunites/?$"))
-    page.get_by_role("tab", name=re.compile("AUTRES")).click()
+    page.get_by_role("tab", name=re.compile("PARCOURS DE VENTE DIGITALISÉ")).click()
     expect(page.locator("#digital-journey-title")).to_have_text("Parcours de vente digitalisé")
 
 
@@ -113,7 +113,7 @@ def test_admin_adds_edits_searches_and_deletes_a_configuration_without_the_key_r
     expect(page.get_by_text("PARAMÈTRES > OPPORTUNITÉS")).to_be_visible()
     for tab in ("SYNTHÈSE", "CAMPAGNES DE REPRISES", "IMPRESSION DES PDF"):
         expect(page.get_by_role("tab", name=tab)).to_be_visible()
-    page.get_by_role("tab", name=re.compile("AUTRES")).click()
+    page.get_by_role("tab", name=re.compile("PARCOURS DE VENTE DIGITALISÉ")).click()
     expect(page.locator("#digital-journey-title")).to_have_text("Parcours de vente digitalisé")
     expect(page.get_by_text("Le e-paiement permet aux utilisateurs de proposer à leur client")).to_be_visible()
     expect(row(page, "Point de vente 1 (Vincent S.)")).to_contain_text("002001000000002")
@@ -214,7 +214,7 @@ def test_admin_adds_edits_searches_and_deletes_a_configuration_without_the_key_r
 
     # The key went up once (the form), and never came back: not in the page, not in any frame.
     page.reload()
-    page.get_by_role("tab", name=re.compile("AUTRES")).click()
+    page.get_by_role("tab", name=re.compile("PARCOURS DE VENTE DIGITALISÉ")).click()
     expect(page.locator(".config-row")).to_have_count(1)
     assert SECRET_KEY not in page.content()
     assert any(SECRET_KEY in f for f in frames["sent"]), "the capture saw no form submission"
@@ -357,7 +357,7 @@ def test_admin_creates_a_worldline_direct_configuration_and_no_secret_ever_reach
     # frame the server sent, before or after a reload.
     _assert_no_direct_secret_received(page, frames)
     page.reload()
-    page.get_by_role("tab", name=re.compile("AUTRES")).click()
+    page.get_by_role("tab", name=re.compile("PARCOURS DE VENTE DIGITALISÉ")).click()
     expect(page.locator(".config-row")).to_have_count(1)
     for secret in DIRECT_SECRETS:
         assert any(secret in f for f in frames["sent"]), "the capture saw no form submission"
@@ -449,7 +449,7 @@ def test_admin_edits_the_digital_journey_and_reservation_settings_with_french_er
 
     # Persisted: a reload shows the saved values.
     page.reload()
-    page.get_by_role("tab", name=re.compile("AUTRES")).click()
+    page.get_by_role("tab", name=re.compile("PARCOURS DE VENTE DIGITALISÉ")).click()
     expect(page.locator("#inactive-days-text")).to_contain_text("90 jours")
     expect(page.locator("#reservation-amount-text")).to_contain_text("350,50 €")
     shot("03-parametres-enregistres")

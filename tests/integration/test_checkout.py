@@ -253,6 +253,13 @@ def test_new_attempt_after_refusal_gives_suffix_2_and_leaves_the_first_untouched
         view, _ = orders.load_order_view(s, 26837, user(s))
         assert [a["state"] for a in view.attempts] == ["Refusé", "En attente"]
         assert (view.payment_badge, view.can_resend, view.can_retry) == ("e-Paiement en attente", True, False)
+        # The history speaks the table's words, and names people, not sources or merchant ids.
+        events = [(e["reference"], e["what"], e["who"]) for e in view.timeline if "e-mail" not in e["who"]]
+        assert sorted(events) == [
+            (REFERENCE, "Créé : En attente", "Thomas MARTIN"),
+            (REFERENCE, "En attente → Refusé", "Worldline — paiement refusé (code 05)"),
+            ("00045_000061_20000026837_2", "Créé : En attente", "Thomas MARTIN"),
+        ]
     # A double click on "Effectuer un nouveau paiement" creates no third attempt.
     with session_scope(db) as s, pytest.raises(DomainError):
         checkout.new_attempt(s, order_number=26837, user=user(s), now=NOW)
@@ -320,7 +327,7 @@ def test_order_view_has_the_guide_lines(db):
         "receipt": "",  # no receipt before the payment
         "refund_notice": "",
     }
-    assert view.timeline[0]["what"] == "Créé : Envoyé"
+    assert view.timeline[0]["what"] == "Créé : En attente"
 
 
 def test_version_changes_when_a_callback_changes_the_status(db):

@@ -12,6 +12,7 @@ PUBLIC = {
     ("AppState", "logout"): "only ends the caller's own session",
     ("LoginState", "submit_login"): "the login form",
     ("LoginState", "load_login"): "the login page",
+    ("NotFoundState", "load_not_found"): "the 404 page: only fills the shell with the caller's own session",
     # Background watchers only compare a version number, then reload through loaders that
     # re-read the user (require_roles would write state outside the background lock).
     ("EPaymentsState", "watch"): "live refresh; reloads via the guarded loader",

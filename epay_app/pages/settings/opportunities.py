@@ -1,5 +1,5 @@
-"""PARAMÈTRES > OPPORTUNITÉS: tabs SYNTHÈSE | CAMPAGNES DE REPRISES | IMPRESSION DES PDF | AUTRES,
-where AUTRES holds "Parcours de vente digitalisé" (F-10)."""
+"""PARAMÈTRES > OPPORTUNITÉS: tabs SYNTHÈSE | CAMPAGNES DE REPRISES | IMPRESSION DES PDF |
+PARCOURS DE VENTE DIGITALISÉ (the guide's "AUTRES" menu, named after its chosen entry) (F-10)."""
 
 from __future__ import annotations
 
@@ -58,7 +58,8 @@ def opportunity_settings_page() -> rx.Component:
                         rx.tabs.trigger("SYNTHÈSE", value="synthese"),
                         rx.tabs.trigger("CAMPAGNES DE REPRISES", value="campagnes"),
                         rx.tabs.trigger("IMPRESSION DES PDF", value="pdf", id="tab-pdf"),
-                        rx.tabs.trigger("AUTRES ▾", value="autres", id="tab-autres"),
+                        # The guide names the tab after the chosen setting: "PARCOURS DE VENTE DIGITALISÉ ▼".
+                        rx.tabs.trigger("PARCOURS DE VENTE DIGITALISÉ ▾", value="autres", id="tab-autres"),
                     ),
                     rx.tabs.content(_elsewhere("Synthèse"), value="synthese"),
                     rx.tabs.content(_elsewhere("Campagnes de reprises"), value="campagnes"),

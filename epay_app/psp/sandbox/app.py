@@ -14,11 +14,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from ...config import ROOT
 from .. import sips_codec as codec
 from ..interface import MalformedResponse
 from ..web import BadRequest, read_form, read_json
 from . import cards, office, pages
-from .direct import DirectSandbox, routes as direct_routes
+from .direct import DirectSandbox
+from .direct import routes as direct_routes
 from .merchants import Merchant, load_merchants
 from .notifier import FaultBook, Faults, Notifier
 from .store import Store, sips_status
@@ -224,6 +226,14 @@ async def _health(_request: Request) -> Response:
     return JSONResponse({"ok": True})
 
 
+FAVICON = ROOT / "assets" / "favicon.ico"
+
+
+async def _favicon(_request: Request) -> Response:
+    """The app's icon, so the sandbox's pages do not ask for a missing one on every load."""
+    return Response(FAVICON.read_bytes(), media_type="image/x-icon", headers={"Cache-Control": "max-age=86400"})
+
+
 def _bad_request(_request: Request, exc: BadRequest) -> Response:
     return HTMLResponse(pages.error_page("30", str(exc)), status_code=exc.status)
 
@@ -253,6 +263,7 @@ def create_app(
         Route("/_sandbox/remit", sandbox.remit, methods=["POST"]),
         Route("/_sandbox/transactions/{reference}", sandbox.transaction, methods=["GET"]),
         Route("/_sandbox/health", _health, methods=["GET"]),
+        Route("/favicon.ico", _favicon, methods=["GET"]),
     ]
     routes += direct_routes(direct or DirectSandbox.create(db_path))
     app = Starlette(routes=routes, exception_handlers={BadRequest: _bad_request})

@@ -31,7 +31,7 @@ def amount_text(cents: int) -> str:
 
 def _layout(title: str, body: str, status_note: str = "") -> str:
     return (
-        f'<!doctype html><html lang="fr"><head><meta charset="utf-8">'
+        f'<!doctype html><html lang="fr"><head><meta charset="utf-8"><link rel="icon" href="/favicon.ico">'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)}</title><style>{STYLE}</style></head><body><main>{body}"
         f"<footer>{status_note}Paiement traité par <strong>WORLDLINE</strong></footer></main></body></html>"
