@@ -6,11 +6,12 @@ when a newer watcher replaced it, or when the browser is gone."""
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import time
 from collections.abc import Awaitable, Callable
 
-from ..db import session_scope
+from ..db import UnitOfWork
 from ..services import tracking
 
 log = logging.getLogger(__name__)
@@ -20,7 +21,7 @@ MAX_SECONDS = 8 * 3600  # a forgotten tab does not poll forever
 
 
 def current_version() -> str:
-    with session_scope(write=False) as session:
+    with UnitOfWork(write=False) as session:
         return repr(tracking.data_version(session))
 
 
@@ -46,7 +47,7 @@ def _viewer_id(state) -> int | None:
     return user.id if user is not None else None
 
 
-async def watch(state, generation_attr: str, path: str, refresh: Callable[[], None]) -> None:
+async def watch(state, generation_attr: str, path: str, refresh: Callable[[], Awaitable[None] | None]) -> None:
     """Run inside a background event: `refresh` is called under the state lock when the version
     changed. `generation_attr` names an int backend var bumped by each new watcher.
 
@@ -83,7 +84,9 @@ async def watch(state, generation_attr: str, path: str, refresh: Callable[[], No
             async with state:
                 if getattr(state, generation_attr) != generation:
                     return
-                refresh()
+                done = refresh()  # a coroutine when the page reads in a worker thread (AppState._run)
+                if inspect.isawaitable(done):
+                    await done
 
 
 Refresh = Callable[[], Awaitable[None] | None]

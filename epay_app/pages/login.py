@@ -5,21 +5,14 @@ from __future__ import annotations
 import logging
 
 import reflex as rx
-from sqlalchemy.exc import SQLAlchemyError
 
 from .. import routes
-from ..db import session_scope
 from ..services import auth
 from ..state import AppState
 
 log = logging.getLogger(__name__)
 
 UNAVAILABLE = "La connexion est momentanément indisponible. Réessayez dans un instant."
-
-
-def _login(email: object, password: object, address: str) -> str:
-    with session_scope() as session:
-        return auth.login(session, email, password, client_address=address)
 
 
 class LoginState(AppState):
@@ -29,24 +22,20 @@ class LoginState(AppState):
     async def submit_login(self, form: dict):
         form = form if isinstance(form, dict) else {}
         address = self.router.session.client_ip or ""
-        try:
-            # scrypt and the database off the event loop
-            token = await rx.run_in_thread(lambda: _login(form.get("email", ""), form.get("password", ""), address))
-        except auth.LoginFailed as exc:
-            self.error = str(exc)
-            return
-        except SQLAlchemyError:
-            log.exception("login failed on the database")
-            self.error = UNAVAILABLE
+        # scrypt and the database off the event loop, like every use case
+        outcome = await self._run(auth.login, form.get("email", ""), form.get("password", ""), client_address=address)
+        if not outcome.ok:
+            self.error = outcome.message if isinstance(outcome.exception, auth.LoginFailed) else UNAVAILABLE
             return
         self.error = ""
-        self.session_token = token
+        self.session_token = outcome.value
         return rx.redirect(routes.HOME)
 
     @rx.event
-    def load_login(self):
+    async def load_login(self):
         self.error = ""
-        if self.current_user() is not None:
+        user, _profile = await self._resolve_viewer()
+        if user is not None:
             return rx.redirect(routes.HOME)
 
 

@@ -4,22 +4,34 @@ from __future__ import annotations
 
 import reflex as rx
 
+from .. import routes
 from ..components.shell import shell
-from ..db import session_scope
 from ..services import orders
 from ..services.checkout import VIEW_ROLES
 from ..state import AppState, require_roles
+from .rows import OpportunityRow
+
+
+def present_row(row: dict[str, str]) -> OpportunityRow:
+    return OpportunityRow(
+        **row,
+        offer_href=routes.offer_url(row["offer"]) if row["offer"] else "",
+        order_href=routes.order_url(row["order"]) if row["order"] else "",
+    )
 
 
 class OpportunitiesState(AppState):
-    rows: list[dict[str, str]] = []
+    rows: list[OpportunityRow] = []
 
     @rx.event
     @require_roles(*VIEW_ROLES)
-    def load_opportunities(self):
-        user = self.current_user()
-        with session_scope(write=False) as session:
-            self.rows = orders.opportunity_rows(session, user)
+    async def load_opportunities(self):
+        outcome = await self._run(orders.opportunity_rows, self.current_user(), write=False)
+        if not outcome.ok or outcome.value is None:
+            return outcome.toast()
+        # /opportunites?numero=2013 (a reservation card's link): that opportunity's lines only.
+        wanted = str(self.router.url.query_parameters.get("numero", "") or "")
+        self.rows = [present_row(r) for r in outcome.value if not wanted or r["opportunity"] == wanted]
 
 
 def _row(row) -> rx.Component:
@@ -32,7 +44,7 @@ def _row(row) -> rx.Component:
         rx.table.cell(
             rx.cond(
                 row["offer"] != "",
-                rx.link("Offre n°" + row["offer"], href="/offres/" + row["offer"], id="offer-link-" + row["offer"]),
+                rx.link("Offre n°" + row.offer, href=row.offer_href, id="offer-link-" + row.offer),
             ),
             rx.text(row["offer_status"], size="1", color_scheme="gray"),
         ),
@@ -40,9 +52,7 @@ def _row(row) -> rx.Component:
             rx.cond(
                 row["order"] != "",
                 rx.vstack(
-                    rx.link(
-                        "Commande n°" + row["order"], href="/commandes/" + row["order"], id="order-link-" + row["order"]
-                    ),
+                    rx.link("Commande n°" + row.order, href=row.order_href, id="order-link-" + row.order),
                     rx.text(row["order_status"], size="1", color_scheme="gray"),
                     spacing="0",
                 ),

@@ -7,12 +7,11 @@ import logging
 import reflex as rx
 
 from .. import routes
-from ..db import session_scope
 from ..domain.dates import format_paris
-from ..domain.errors import DomainError, ValidationError
+from ..domain.errors import ValidationError
 from ..domain.money import format_eur
-from ..models import DealerGroup, Entity, PointOfSale
-from ..services import reservations
+from ..services import reservations, stock
+from ..state import run_use_case
 from .public_stock import path_numbers, photo_placeholder, public_header
 
 log = logging.getLogger(__name__)
@@ -46,15 +45,17 @@ class PublicVehicleState(rx.State):
     submitting: bool = False
     pay_url: str = ""  # /pay/<token> once reserved: the browser goes there by itself
 
-    def _load(self, pos_number: int, vehicle_id: int) -> None:
-        with session_scope(write=False) as session:
-            vehicle = reservations.published_vehicle(session, pos_number, vehicle_id)
-            if vehicle is None:
-                self.found = False
-                return
-            pos = session.get(PointOfSale, vehicle.pos_id)
-            group = session.get(DealerGroup, session.get(Entity, pos.entity_id).group_id)
-            state = reservations.availability(session, vehicle)
+    async def _load(self, pos_number: int, vehicle_id: int) -> None:
+        outcome = await run_use_case(type(self).__name__, stock.public_vehicle, pos_number, vehicle_id, write=False)
+        if outcome.value is None:
+            self.found = False
+            return
+        vehicle, pos, group, state = (
+            outcome.value.vehicle,
+            outcome.value.pos,
+            outcome.value.group,
+            outcome.value.availability,
+        )
         self.found, self.vehicle_id, self.pos_number, self.pos_name = True, vehicle.id, pos.number, pos.name
         self.make, self.model, self.version, self.condition = (
             vehicle.make,
@@ -82,7 +83,7 @@ class PublicVehicleState(rx.State):
         self.hold_minutes = int(reservations.hold_duration(group).total_seconds() // 60)
 
     @rx.event
-    def load_vehicle(self):
+    async def load_vehicle(self):
         self.errors, self.message, self.done, self.done_text = {}, "", False, ""
         self.show_form = self.submitting = False
         self.pay_url = ""
@@ -90,7 +91,7 @@ class PublicVehicleState(rx.State):
         if len(numbers) != 2:
             self.found = False
             return
-        self._load(*numbers)
+        await self._load(*numbers)
 
     @rx.event
     def open_form(self):
@@ -113,16 +114,18 @@ class PublicVehicleState(rx.State):
         # The address the app sees (the socket's peer; behind a reverse proxy, Reflex's
         # trusted_proxy_hops / REFLEX_TRUSTED_PROXY_HOPS picks it from X-Forwarded-For).
         client_address = self.router.session.client_ip or "inconnue"
-        try:
-            result = await rx.run_in_thread(lambda: _reserve(vehicle_id, data, client_address))
-        except ValidationError as exc:
-            self.errors = exc.errors
+        outcome = await run_use_case(
+            type(self).__name__, reservations.reserve_vehicle, vehicle_id, data, client_address=client_address
+        )
+        result = outcome.value
+        if isinstance(outcome.exception, ValidationError):
+            self.errors = outcome.errors
             self.message = "Veuillez corriger les champs signalés."
-        except reservations.ReservationUnavailable as exc:
-            self.message = str(exc)
-            self._load(pos_number, vehicle_id)
-        except DomainError as exc:
-            self.message = str(exc)
+        elif isinstance(outcome.exception, reservations.ReservationUnavailable):
+            self.message = outcome.message
+            await self._load(pos_number, vehicle_id)
+        elif not outcome.ok or result is None:
+            self.message = outcome.message
         else:
             self.show_form = False
             self.done = True
@@ -131,18 +134,13 @@ class PublicVehicleState(rx.State):
                 f"{format_paris(result.blocked_until)} (paiement en ligne n° {result.reference}). "
                 f"Une fois le paiement accepté, il vous sera réservé {self.hours} heures."
             )
-            self._load(pos_number, vehicle_id)
+            await self._load(pos_number, vehicle_id)
             if result.pay_url:
                 self.done_text += " Vous allez être redirigé vers la page de paiement sécurisé."
                 # A full page load (/pay/<token> is a server route, not a page of the app), made
                 # by a meta refresh: rx.call_script would need 'unsafe-eval' in the CSP.
                 self.pay_url = result.pay_url
         self.submitting = False
-
-
-def _reserve(vehicle_id: int, data: dict, client_address: str) -> reservations.Reservation:
-    with session_scope() as session:
-        return reservations.reserve_vehicle(session, vehicle_id, data, client_address=client_address)
 
 
 def field_error(name: str) -> rx.Component:

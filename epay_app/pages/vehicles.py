@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import reflex as rx
-from sqlmodel import select
 
 from .. import routes
 from ..components.shell import shell
-from ..db import session_scope
 from ..domain.dates import format_paris
 from ..domain.money import format_eur
 from ..domain.statuses import CARD_BADGES, PaymentStatus
-from ..models import EPayment, Opportunity, PointOfSale, Vehicle
-from ..services import reservations, scope
+from ..models import EPayment, Vehicle
+from ..services import reservations, stock
 from ..state import AppState, require_roles
+from .rows import StaffVehicleRow
 
 
 def _status(vehicle: Vehicle, payment: EPayment | None, opportunity_number: int | None) -> tuple[str, str]:
@@ -35,48 +34,32 @@ def _status(vehicle: Vehicle, payment: EPayment | None, opportunity_number: int 
 
 class VehiclesState(AppState):
     pos_number: int = 0
-    rows: list[dict[str, str]] = []
+    rows: list[StaffVehicleRow] = []
 
     @rx.event
     @require_roles()  # any logged-in staff member sees their point of sale's vehicles
-    def load_vehicles(self):
-        user = self.current_user()
-        with session_scope(write=False) as session:
-            viewer = scope.viewer_for(session, user)
-            pos = session.get(PointOfSale, user.pos_id)
-            vehicles = session.exec(
-                select(Vehicle)
-                .where(scope.vehicle_clause(viewer), Vehicle.pos_id == pos.id)
-                .order_by(Vehicle.make, Vehicle.model, Vehicle.id)
-            ).all()
-            # The block shows to all; who holds it (reference, opportunity) only to whom follows that payment.
-            holder_ids = [v.reservation_payment_id for v in vehicles if v.reservation_payment_id]
-            payments = {
-                p.id: (p, number)
-                for p, number in session.exec(
-                    select(EPayment, Opportunity.number)
-                    .join(Opportunity, Opportunity.id == EPayment.opportunity_id)
-                    .where(EPayment.id.in_(holder_ids), scope.payment_clause(viewer))
-                ).all()
-            }
-        self.pos_number = pos.number
+    async def load_vehicles(self):
+        outcome = await self._run(stock.staff_stock, self.current_user(), write=False)
+        if not outcome.ok or outcome.value is None:
+            return outcome.toast()
+        pos_number = self.pos_number = outcome.value.pos_number
         self.rows = []
-        for vehicle in vehicles:
-            label, detail = _status(vehicle, *payments.get(vehicle.reservation_payment_id, (None, None)))
+        for vehicle, payment, opportunity_number in outcome.value.vehicles:
+            label, detail = _status(vehicle, payment, opportunity_number)
             self.rows.append(
-                {
-                    "id": str(vehicle.id),
-                    "vehicle": f"{vehicle.make} {vehicle.model}",
-                    "version": vehicle.version,
-                    "condition": vehicle.condition,
-                    "plate": vehicle.plate or vehicle.vin,
-                    "price": format_eur(vehicle.price_cents),
-                    "published": "Publié" if vehicle.published else "",
-                    "status": label,
-                    "detail": detail,
-                    "reserved": "1" if label.startswith("Réservé") else "",
-                    "public_href": routes.public_vehicle(pos.number, vehicle.id) if vehicle.published else "",
-                }
+                StaffVehicleRow(
+                    id=str(vehicle.id),
+                    vehicle=f"{vehicle.make} {vehicle.model}",
+                    version=vehicle.version,
+                    condition=vehicle.condition,
+                    plate=vehicle.plate or vehicle.vin,
+                    price=format_eur(vehicle.price_cents),
+                    published="Publié" if vehicle.published else "",
+                    status=label,
+                    detail=detail,
+                    reserved=label.startswith("Réservé"),
+                    public_href=routes.public_vehicle(pos_number, vehicle.id) if vehicle.published else "",
+                )
             )
 
 
@@ -90,9 +73,7 @@ def vehicle_row(row: rx.Var) -> rx.Component:
             rx.cond(row["public_href"] != "", rx.link(row["published"], href=row["public_href"], is_external=True))
         ),
         rx.table.cell(
-            rx.badge(
-                row["status"], color_scheme=rx.cond(row["reserved"] != "", "orange", "gray"), class_name="stock-status"
-            ),
+            rx.badge(row["status"], color_scheme=rx.cond(row.reserved, "orange", "gray"), class_name="stock-status"),
             rx.cond(row["detail"] != "", rx.text(row["detail"], size="1", color_scheme="gray")),
         ),
         id="vehicle-row-" + row["id"],
