@@ -17,7 +17,7 @@ def _weekly_collected(session, user):
 
 
 class CollectedState(AppState):
-    weeks: list[dict[str, Any]] = []
+    weeks: rx.Field[list[dict[str, Any]]] = rx.field(default_factory=list)
     total_label: str = ""
 
     @rx.event

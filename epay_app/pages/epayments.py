@@ -40,9 +40,9 @@ PAYMENT_NOT_FOUND = "Ce paiement est introuvable."
 
 
 class EPaymentsState(AppState):
-    cards: list[PaymentCard] = []
-    filter_keys: list[str] = []
-    allowed_filter_keys: list[str] = []
+    cards: rx.Field[list[PaymentCard]] = rx.field(default_factory=list)
+    filter_keys: rx.Field[list[str]] = rx.field(default_factory=list)
+    allowed_filter_keys: rx.Field[list[str]] = rx.field(default_factory=list)
     sort: str = SortOrder.OLDEST_FIRST.value
     query: str = ""
     has_more: bool = False

@@ -28,7 +28,7 @@ class LoginState(AppState):
             self.error = outcome.message if isinstance(outcome.exception, auth.LoginFailed) else UNAVAILABLE
             return
         self.error = ""
-        self.session_token = outcome.value
+        self.session_token = outcome.value or ""
         return rx.redirect(routes.HOME)
 
     @rx.event

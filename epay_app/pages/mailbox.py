@@ -5,6 +5,7 @@ administrator: the mails hold working payment links."""
 from __future__ import annotations
 
 import html
+from typing import Any
 
 import reflex as rx
 
@@ -26,7 +27,7 @@ def _framed(mail: mailbox.StoredMail) -> str:
 
 
 class MailboxState(AppState):
-    mails: list[MailRow] = []
+    mails: rx.Field[list[MailRow]] = rx.field(default_factory=list)
     selected_id: str = ""
     selected_subject: str = ""
     selected_html: str = ""
@@ -60,7 +61,7 @@ class MailboxState(AppState):
         self.selected_id, self.selected_subject, self.selected_html = mail.id, mail.subject, _framed(mail)
 
 
-def mail_row(mail: rx.Var) -> rx.Component:
+def mail_row(mail: Any) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.text(mail["subject"], weight="bold", size="2"),

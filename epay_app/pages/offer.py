@@ -317,7 +317,7 @@ def _customer_dialog() -> rx.Component:
 def _customer_errors_callout() -> rx.Component:
     S = OfferState
     return rx.cond(
-        S.customer_errors.length() > 0,
+        S.customer_errors.length() > 0,  # type: ignore[attr-defined]  # a Var on the class (Reflex)
         rx.callout.root(
             rx.callout.icon(rx.icon("user-x")),
             rx.vstack(

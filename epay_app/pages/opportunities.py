@@ -21,7 +21,7 @@ def present_row(row: dict[str, str]) -> OpportunityRow:
 
 
 class OpportunitiesState(AppState):
-    rows: list[OpportunityRow] = []
+    rows: rx.Field[list[OpportunityRow]] = rx.field(default_factory=list)
 
     @rx.event
     @require_roles(*VIEW_ROLES)

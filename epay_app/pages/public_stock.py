@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
 from .. import routes
@@ -21,6 +23,7 @@ def path_numbers(path: str, prefix: str = routes.STOCK) -> list[int]:
 
 def vehicle_row(vehicle: Vehicle, pos_number: int) -> PublicVehicleRow:
     until = reservations.blocked_until(vehicle)
+    assert vehicle.id is not None  # read from the database
     return PublicVehicleRow(
         id=str(vehicle.id),
         make=vehicle.make,
@@ -44,7 +47,7 @@ class PublicStockState(rx.State):
     pos_name: str = ""
     pos_address: str = ""
     pos_phone: str = ""
-    vehicles: list[PublicVehicleRow] = []
+    vehicles: rx.Field[list[PublicVehicleRow]] = rx.field(default_factory=list)
 
     @rx.event
     async def load_stock(self):
@@ -87,7 +90,7 @@ def public_header(*children: rx.Component) -> rx.Component:
     )
 
 
-def vehicle_card(row: rx.Var) -> rx.Component:
+def vehicle_card(row: Any) -> rx.Component:
     return rx.link(
         rx.card(
             rx.vstack(

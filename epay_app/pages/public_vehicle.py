@@ -22,7 +22,7 @@ FIELDS = ("civility", "last_name", "first_name", "email", "phone")
 class PublicVehicleState(rx.State):
     found: bool = True
     vehicle_id: int = 0
-    pos_number: int = 0
+    pos_number: rx.Field[int] = rx.field(0)
     pos_name: str = ""
     title: str = ""
     make: str = ""
@@ -35,8 +35,8 @@ class PublicVehicleState(rx.State):
     unavailable: str = ""  # why not, for the visitor
     reserved_label: str = ""  # "Réservé jusqu'au 16/12/2024 à 16h32"
     amount: str = ""
-    hours: int = 0
-    hold_minutes: int = 0
+    hours: rx.Field[int] = rx.field(0)
+    hold_minutes: rx.Field[int] = rx.field(0)
     show_form: bool = False
     errors: dict[str, str] = {}
     message: str = ""
@@ -56,6 +56,7 @@ class PublicVehicleState(rx.State):
             outcome.value.group,
             outcome.value.availability,
         )
+        assert vehicle.id is not None  # read from the database
         self.found, self.vehicle_id, self.pos_number, self.pos_name = True, vehicle.id, pos.number, pos.name
         self.make, self.model, self.version, self.condition = (
             vehicle.make,
@@ -145,7 +146,7 @@ class PublicVehicleState(rx.State):
 
 def field_error(name: str) -> rx.Component:
     return rx.cond(
-        PublicVehicleState.errors.contains(name),
+        PublicVehicleState.errors.contains(name),  # type: ignore[attr-defined]  # a Var on the class (Reflex)
         rx.text(PublicVehicleState.errors[name], color="red", size="1", id=f"error-{name}"),
     )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
 from .. import routes
@@ -33,8 +35,8 @@ def _status(vehicle: Vehicle, payment: EPayment | None, opportunity_number: int 
 
 
 class VehiclesState(AppState):
-    pos_number: int = 0
-    rows: list[StaffVehicleRow] = []
+    pos_number: rx.Field[int] = rx.field(0)
+    rows: rx.Field[list[StaffVehicleRow]] = rx.field(default_factory=list)
 
     @rx.event
     @require_roles()  # any logged-in staff member sees their point of sale's vehicles
@@ -63,7 +65,7 @@ class VehiclesState(AppState):
             )
 
 
-def vehicle_row(row: rx.Var) -> rx.Component:
+def vehicle_row(row: Any) -> rx.Component:
     return rx.table.row(
         rx.table.cell(rx.text(row["vehicle"], weight="bold"), rx.text(row["version"], size="1", color_scheme="gray")),
         rx.table.cell(row["condition"]),

@@ -10,6 +10,8 @@ server). Only masked forms ("••••••••KEY1") come back.
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
 from ...domain.errors import ValidationError
@@ -65,8 +67,10 @@ def _row(row: psp_config.ConfigRow) -> PspConfigRow:
     )
 
 
-def _configs(session, entity_id: int, search: str) -> tuple[bool, list[psp_config.ConfigRow]]:
+def _configs(session, entity_id: int | None, search: str) -> tuple[bool, list[psp_config.ConfigRow]]:
     """Whether the entity has the option, and its configurations (none without the option)."""
+    if entity_id is None:
+        return False, []
     enabled = psp_config.entity_has_option(session, entity_id)
     return enabled, (psp_config.list_configs(session, entity_id, search) if enabled else [])
 
@@ -80,7 +84,7 @@ class EpayConfigState(AppState):
     option_enabled: bool = False
     loaded: bool = False
     search: str = ""
-    rows: list[PspConfigRow] = []  # only the rows on screen, never a key
+    rows: rx.Field[list[PspConfigRow]] = rx.field(default_factory=list)  # only the rows on screen, never a key
     # The modal (add when editing_id is 0, edit otherwise).
     dialog_open: bool = False
     editing_id: int = 0
@@ -88,7 +92,7 @@ class EpayConfigState(AppState):
     editing_protocol: str = ""  # the stored protocol of the configuration being edited
     editing_masked_key: str = ""
     editing_masked_webhook_secret: str = ""
-    pos_choices: list[Choice] = []
+    pos_choices: rx.Field[list[Choice]] = rx.field(default_factory=list)
     # Non-secret fields only: the secrets are read from the submit data and never stored here.
     form_pos_id: str = ""
     form_protocol: str = DIRECT
@@ -128,7 +132,7 @@ class EpayConfigState(AppState):
         self.form_protocol = psp_config.DEFAULT_PROTOCOL.value
         self.form_key_version = "1"
 
-    async def _reload(self, entity_id: int) -> None:
+    async def _reload(self, entity_id: int | None) -> None:
         outcome = await self._run(_configs, entity_id, self.search, write=False)
         if outcome.value is None:
             self.error_form = outcome.message
@@ -220,7 +224,7 @@ class EpayConfigState(AppState):
             if name in form:
                 setattr(self, f"form_{name}", _text(form, name)[:limit])
         direct = protocol == DIRECT
-        fields = dict(
+        fields: dict[str, Any] = dict(
             key=_text(form, "api_secret" if direct else "key"),
             key_version=self.form_key_version,
             protocol=protocol,

@@ -28,8 +28,8 @@ def _days(n: int) -> str:
 
 
 class JourneyState(AppState):
-    inactive_days: int = 0
-    stock_delay_days: int = 0  # 0: not defined
+    inactive_days: rx.Field[int] = rx.field(0)
+    stock_delay_days: rx.Field[int] = rx.field(0)  # 0: not defined
     contracts_enabled: bool = False
     editing: bool = False
     form_contracts: bool = False

@@ -29,7 +29,7 @@ def _reservation_settings(session, group_id: int, entity_id: int):
 class ReservationState(AppState):
     can_edit: bool = False  # the administrator's entity has the e-paiement option
     enabled: bool = False
-    hours: int = 0
+    hours: rx.Field[int] = rx.field(0)
     amount_label: str = ""
     amount_input: str = ""  # the amount as the edit form shows it first ("200,00")
     editing: bool = False
