@@ -5,10 +5,13 @@ Reflex's `rx.session()` reads the same REFLEX_DB_URL, so both see one database.
 
 from __future__ import annotations
 
+import asyncio
+import os
 import threading
+import traceback
+from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import Iterator
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -65,7 +68,43 @@ def _sqlite_begin_deferred(conn):
     conn.exec_driver_sql("BEGIN")
 
 
+# ---------------------------------------------------------------- SQL on the event loop (a test guard)
+
+NO_SQL_ON_LOOP_ENV = "EPAY_ASSERT_NO_SQL_ON_LOOP"
+SQL_ON_LOOP_FILE_ENV = "EPAY_SQL_ON_LOOP_FILE"
+sql_on_loop: list[str] = []  # statements seen on a thread running an event loop, with where they came from
+
+
+def _record_sql_on_loop(conn, cursor, statement, parameters, context, executemany):
+    if asyncio._get_running_loop() is None:  # a worker thread, a script, a sync test: fine
+        return
+    frames = [
+        f for f in traceback.extract_stack(limit=40)[:-1] if "/epay_app/" in f.filename or "/tests/" in f.filename
+    ]
+    where = " <- ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno} {f.name}" for f in reversed(frames[-4:]))
+    line = f"{statement.split(chr(10), 1)[0][:120]} | {where}"
+    sql_on_loop.append(line)
+    path = os.environ.get(SQL_ON_LOOP_FILE_ENV)
+    if path:
+        with open(path, "a", encoding="utf-8") as out:
+            out.write(line.replace("\n", " ") + "\n")
+
+
+def _guard_the_loop(engine: Engine) -> None:
+    """Under EPAY_ASSERT_NO_SQL_ON_LOOP=1 (the integration suite, the e2e app), every statement run
+    on the thread of a running event loop is recorded: one slow query there stalls every session
+    of the worker. The suites fail when any was recorded."""
+    if os.environ.get(NO_SQL_ON_LOOP_ENV) == "1":
+        event.listen(engine, "before_cursor_execute", _record_sql_on_loop)
+
+
 def make_engine(url: str, write: bool = True) -> Engine:
+    engine = _make_engine(url, write)
+    _guard_the_loop(engine)
+    return engine
+
+
+def _make_engine(url: str, write: bool) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -110,3 +149,27 @@ def session_scope(url: str | None = None, write: bool = True) -> Iterator[Sessio
         except Exception:
             session.rollback()
             raise
+
+
+class UnitOfWork:
+    """The one owner of a transaction: a session, committed when the block succeeds, rolled back
+    when it raises. Use cases only flush; pages reach them through AppState._run (state.py)."""
+
+    def __init__(self, write: bool = True, url: str | None = None):
+        self.write, self.url = write, url
+        self.session: Session | None = None
+
+    def __enter__(self) -> Session:
+        self.session = Session(get_engine(self.url, self.write), expire_on_commit=False)
+        return self.session
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        session, self.session = self.session, None
+        assert session is not None
+        try:
+            if exc_type is None:
+                session.commit()
+            else:
+                session.rollback()
+        finally:
+            session.close()

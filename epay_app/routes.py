@@ -43,3 +43,13 @@ def public_stock(pos_number: int) -> str:
 
 def public_vehicle(pos_number: int, vehicle_id: int) -> str:
     return f"{STOCK}/{pos_number}/{vehicle_id}"
+
+
+def epayments_url(*status_keys: str) -> str:
+    """The e-Paiements list filtered on statuses (the home tiles' links)."""
+    return f"{EPAYMENTS}?statut={','.join(status_keys)}" if status_keys else EPAYMENTS
+
+
+def opportunity_url(number: int | str) -> str:
+    """An opportunity: the opportunities list narrowed to its rows (no page per opportunity)."""
+    return f"{OPPORTUNITIES}?numero={number}"

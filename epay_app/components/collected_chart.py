@@ -7,23 +7,27 @@ from typing import Any
 
 import reflex as rx
 
-from ..db import session_scope
 from ..domain.money import format_eur
 from ..services import collected, tracking
 from ..state import AppState, require_roles
 
 
+def _weekly_collected(session, user):
+    return collected.weekly_collected(session, tracking.viewer_for(session, user))
+
+
 class CollectedState(AppState):
-    weeks: list[dict[str, Any]] = []
+    weeks: rx.Field[list[dict[str, Any]]] = rx.field(default_factory=list)
     total_label: str = ""
 
     @rx.event
     @require_roles()
-    def load_collected(self):
+    async def load_collected(self):
         """on_load of the home page: empty (no chart) for the other group types."""
-        user = self.current_user()
-        with session_scope(write=False) as session:
-            totals = collected.weekly_collected(session, tracking.viewer_for(session, user))
+        outcome = await self._run(_weekly_collected, self.current_user(), write=False)
+        if not outcome.ok:
+            return outcome.toast()
+        totals = outcome.value
         self.weeks = collected.chart_rows(totals)
         self.total_label = format_eur(sum(t.cents for t in totals)) if totals else ""
 

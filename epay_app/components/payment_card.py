@@ -1,12 +1,12 @@
 """A result card of the e-Paiements list, laid out as the guide's examples: what the payment is
 on (left), the vehicle and the people (middle), the amount, the action and the date (right).
 
-`card` is a Var of a plain dict of display strings built by services.tracking.card.
+`card` is a Var of a pages.payment_cards.PaymentCard (display strings built by its presenter).
 """
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import reflex as rx
 

@@ -1,6 +1,6 @@
 """The "e-Paiements" list (F-51..F-55): search, status filters, sort, keyset pages, card actions.
 
-Only the visible cards (plain dicts of display strings) live in the state; the cursor of the
+Only the visible cards (pages/payment_cards.PaymentCard) live in the state; the cursor of the
 next page is a backend-only var. Every handler re-reads the user on the server and the service
 scopes and checks every query (services.tracking).
 """
@@ -14,24 +14,24 @@ import reflex as rx
 from .. import routes
 from ..components.payment_card import payment_card
 from ..components.shell import shell
-from ..db import session_scope
 from ..domain.errors import DomainError
 from ..domain.inputs import BadInput, clean_text, parse_id
+from ..domain.roles import GroupType
 from ..domain.tracking import (
     ALL_LABEL,
-    Narrowing,
     FILTERS,
     FILTERS_BY_KEY,
     SORT_LABELS,
+    Narrowing,
     SortOrder,
     filter_count_label,
     filters_for,
     parse_filter_keys,
 )
-from ..domain.roles import GroupType
-from ..services import export, tracking
+from ..services import auth, export, refunds, tracking
 from ..state import AppState, require_roles
 from . import live
+from .payment_cards import PaymentCard, present_card
 
 SEARCH_PLACEHOLDER = "Client, n°opportunité/commande/transaction, immatriculation, châssis"
 _LABEL_TO_SORT = {label: order.value for order, label in SORT_LABELS.items()}
@@ -41,9 +41,9 @@ PAYMENT_NOT_FOUND = "Ce paiement est introuvable."
 
 
 class EPaymentsState(AppState):
-    cards: list[dict[str, str]] = []
-    filter_keys: list[str] = []
-    allowed_filter_keys: list[str] = []
+    cards: rx.Field[list[PaymentCard]] = rx.field(default_factory=list)
+    filter_keys: rx.Field[list[str]] = rx.field(default_factory=list)
+    allowed_filter_keys: rx.Field[list[str]] = rx.field(default_factory=list)
     sort: str = SortOrder.OLDEST_FIRST.value
     query: str = ""
     has_more: bool = False
@@ -52,7 +52,7 @@ class EPaymentsState(AppState):
     refund_id: str = ""
     refund_reference: str = ""
     # Pilotage's links (F-66): ?du=&au=&pdv=&vendeur= — kept as the URL gave them, re-parsed on use.
-    narrowing_params: dict[str, str] = {}
+    narrowing_params: rx.Field[dict[str, str]] = rx.field(default_factory=dict)
     narrowing_label: str = ""
     _cursor: str = ""
     _watch_generation: int = 0
@@ -72,49 +72,37 @@ class EPaymentsState(AppState):
 
     # ------------------------------------------------------------ loading
 
-    def _viewer(self) -> tracking.Viewer | None:
-        user = self.current_user()
-        if user is None:
-            return None
-        with session_scope(write=False) as session:
-            return tracking.viewer_for(session, user)
-
-    def _narrowing(self) -> Narrowing:
-        return Narrowing.parse(self.narrowing_params)
-
-    def _load(self, keep_visible: bool = False) -> None:
+    async def _load(self, keep_visible: bool = False) -> None:
         """The first page again (or as many rows as are visible, for a live refresh)."""
-        viewer = self._viewer()
-        if viewer is None:
+        limit = max(tracking.PAGE_SIZE, len(self.cards)) if keep_visible else tracking.PAGE_SIZE
+        outcome = await self._run(
+            _list_page,
+            self._known_user(),
+            self.session_token,
+            filter_keys=self.filter_keys,
+            query=self.query,
+            order=SortOrder(self.sort),
+            limit=limit,
+            narrowing=Narrowing.parse(self.narrowing_params),
+            write=False,
+        )
+        if not outcome.ok:
+            self.cards, self.has_more, self._cursor = [], False, ""
+            self.refusal = outcome.message
+            return
+        if outcome.value is None:  # the session has ended
             self.cards = []
             return
-        limit = max(tracking.PAGE_SIZE, len(self.cards)) if keep_visible else tracking.PAGE_SIZE
-        try:
-            narrowing = self._narrowing()
-            with session_scope(write=False) as session:
-                page = tracking.list_payments(
-                    session,
-                    viewer,
-                    filter_keys=self.filter_keys,
-                    query=self.query,
-                    order=SortOrder(self.sort),
-                    limit=limit,
-                    narrowing=narrowing,
-                )
-                self.narrowing_label = tracking.narrowing_label(session, viewer, narrowing)
-        except DomainError as exc:
-            self.cards, self.has_more, self._cursor = [], False, ""
-            self.refusal = str(exc)
-            return
+        page, self.narrowing_label = outcome.value
         self.refusal = ""
-        self.cards = page.cards
+        self.cards = [present_card(c) for c in page.cards]
         self._cursor = page.next_cursor
         self.has_more = bool(page.next_cursor)
         self.search_hint = page.search_hint
 
     @rx.event
     @require_roles()
-    def load_epayments(self):
+    async def load_epayments(self):
         """on_load: /e-paiements?statut=a_rembourser,payes&q=…&tri=desc (the tiles' links)."""
         params = self.router.url.query_parameters
         user = self.current_user()
@@ -133,7 +121,7 @@ class EPaymentsState(AppState):
             return rx.toast.error(str(exc))
         self.sort = params.get("tri", "") if params.get("tri", "") in ("asc", "desc") else SortOrder.OLDEST_FIRST.value
         self.cards = []
-        self._load()
+        await self._load()
         events = [EPaymentsState.watch]
         if self.refusal:
             events.append(rx.toast.error(self.refusal))
@@ -141,64 +129,66 @@ class EPaymentsState(AppState):
 
     @rx.event
     @require_roles()
-    def toggle_filter(self, key: str):
+    async def toggle_filter(self, key: str):
         if not isinstance(key, str):
             return rx.toast.error("Filtre inconnu.")
         keys = set(self.filter_keys)
         keys.symmetric_difference_update({key})
         self.filter_keys = [f.key for f in FILTERS if f.key in keys]
-        self._load()
+        await self._load()
         if self.refusal:
             return rx.toast.error(self.refusal)
 
     @rx.event
     @require_roles()
-    def reset_filters(self):
+    async def reset_filters(self):
         self.filter_keys = []
-        self._load()
+        await self._load()
 
     @rx.event
     @require_roles()
-    def clear_narrowing(self):
+    async def clear_narrowing(self):
         self.narrowing_params, self.narrowing_label = {}, ""
-        self._load()
+        await self._load()
 
     @rx.event
     @require_roles()
-    def set_sort_label(self, label: str):
+    async def set_sort_label(self, label: str):
         self.sort = _LABEL_TO_SORT.get(label if isinstance(label, str) else "", SortOrder.OLDEST_FIRST.value)
-        self._load()
+        await self._load()
 
     @rx.event
     @require_roles()
-    def search(self, value: str):
+    async def search(self, value: str):
         try:
             self.query = clean_text(value, "Recherche")
         except BadInput as exc:
             return rx.toast.error(str(exc))
-        self._load()
+        await self._load()
 
     @rx.event
     @require_roles()
-    def load_more(self):
+    async def load_more(self):
         """ "Voir plus": the next page after the last visible card (keyset)."""
-        viewer = self._viewer()
-        if viewer is None or not self._cursor:
+        if not self._cursor:
             return
-        try:
-            with session_scope(write=False) as session:
-                page = tracking.list_payments(
-                    session,
-                    viewer,
-                    filter_keys=self.filter_keys,
-                    query=self.query,
-                    order=SortOrder(self.sort),
-                    after=self._cursor,
-                    narrowing=self._narrowing(),
-                )
-        except DomainError as exc:
-            return rx.toast.error(str(exc))
-        self.cards = self.cards + page.cards
+        outcome = await self._run(
+            _list_page,
+            self.current_user(),
+            self.session_token,
+            filter_keys=self.filter_keys,
+            query=self.query,
+            order=SortOrder(self.sort),
+            after=self._cursor,
+            narrowing=Narrowing.parse(self.narrowing_params),
+            write=False,
+        )
+        if not outcome.ok:
+            return outcome.toast()
+        if outcome.value is None:
+            return
+        page, _label = outcome.value
+        self.cards = self.cards + [present_card(c) for c in page.cards]
         self._cursor = page.next_cursor
         self.has_more = bool(page.next_cursor)
 
@@ -213,23 +203,20 @@ class EPaymentsState(AppState):
 
     @rx.event
     @require_roles()
-    def resend(self, payment_id: str):
-        viewer = self._viewer()
-        try:
-            with session_scope() as session:
-                message = tracking.resend_link(session, viewer, parse_id(payment_id, PAYMENT_NOT_FOUND))
-        except DomainError as exc:
-            return rx.toast.error(str(exc))
-        return rx.toast.success(message)
+    async def resend(self, payment_id: str):
+        outcome = await self._run(_resend, self.current_user(), payment_id)
+        if not outcome.ok:
+            return outcome.toast()
+        return rx.toast.success(outcome.value)
 
     @rx.event
     @require_roles()
     def ask_refund(self, payment_id: str):
-        card = next((c for c in self.cards if c["id"] == payment_id), None)
+        card = next((c for c in self.cards if c.id == payment_id), None)
         if card is None:
             return
         self.refund_id = payment_id
-        self.refund_reference = card["reference"]
+        self.refund_reference = card.reference
 
     @rx.event
     @require_roles()
@@ -239,14 +226,23 @@ class EPaymentsState(AppState):
     @rx.event
     @require_roles()
     async def confirm_refund(self):
+        """Three steps, so no transaction is open while the PSP answers: prepare (one unit of
+        work: checks, "request sent" event), the PSP call (no session), record (one unit of work)."""
         payment_id, self.refund_id, self.refund_reference = self.refund_id, "", ""
-        viewer = self._viewer()
-        try:
-            with session_scope() as session:
-                message = await tracking.refund(session, viewer, parse_id(payment_id, PAYMENT_NOT_FOUND))
-        except DomainError as exc:
-            return rx.toast.error(str(exc))
-        self._load(keep_visible=True)
+        user = self.current_user()
+        prepared = await self._run(_prepare_refund, user, payment_id)
+        if not prepared.ok:
+            return prepared.toast()
+        plan = prepared.value
+        if isinstance(plan, refunds.RefundPlan):
+            answer = await refunds.ask_psp(plan)
+            recorded = await self._run(tracking.record_refund, plan, answer)
+            if not recorded.ok:
+                return recorded.toast()
+            message = recorded.value
+        else:
+            message = tracking.refund_message(plan)
+        await self._load(keep_visible=True)
         return rx.toast.success(message)
 
     @rx.event
@@ -272,6 +268,32 @@ class EPaymentsState(AppState):
         # Not wrapped by require_roles (it cannot touch the state outside its lock): it only
         # reads a version number and refreshes through _load, which re-reads the user each time.
         await live.watch(self, "_watch_generation", routes.EPAYMENTS, lambda: self._load(keep_visible=True))
+
+
+# ---------------------------------------------------------------- use cases, in the worker thread
+
+
+def _list_page(
+    session, user, token: str, narrowing: Narrowing | None = None, **query
+) -> tuple[tracking.Page, str] | None:
+    """A page of cards for the viewer, and the label of Pilotage's narrowing (a live refresh
+    reads the session as it is now)."""
+    user = user or auth.user_for_token(session, token)
+    if user is None:
+        return None
+    viewer = tracking.viewer_for(session, user)
+    page = tracking.list_payments(session, viewer, narrowing=narrowing, **query)
+    return page, (tracking.narrowing_label(session, viewer, narrowing) if narrowing else "")
+
+
+def _resend(session, user, payment_id: str) -> str:
+    viewer = tracking.viewer_for(session, user)
+    return tracking.resend_link(session, viewer, parse_id(payment_id, PAYMENT_NOT_FOUND))
+
+
+def _prepare_refund(session, user, payment_id: str):
+    viewer = tracking.viewer_for(session, user)
+    return tracking.prepare_refund(session, viewer, parse_id(payment_id, PAYMENT_NOT_FOUND))
 
 
 # ---------------------------------------------------------------- view

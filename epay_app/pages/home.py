@@ -11,45 +11,42 @@ import reflex as rx
 from .. import routes
 from ..components.collected_chart import collected_chart
 from ..components.shell import shell
-from ..db import session_scope
-from ..domain.tracking import TILE_FILTER_KEYS, TILE_LABELS
-from ..services import tracking
+from ..services import auth, tracking
 from ..state import AppState, require_roles
 from . import live
+from .payment_cards import Tile, present_tiles
+
+
+def _tile_counts(session, user, token: str):
+    """The viewer's tile counts, or None once the session has ended. A live refresh has no
+    viewer yet: it reads the session as it is now, in the worker thread."""
+    user = user or auth.user_for_token(session, token)
+    return None if user is None else tracking.tile_counts(session, tracking.viewer_for(session, user))
 
 
 class HomeState(AppState):
-    tiles: list[dict[str, str]] = []
+    tiles: list[Tile] = []
     _watch_generation: int = 0
 
-    def _load_tiles(self) -> None:
-        user = self.current_user()
-        if user is None:
+    async def _load_tiles(self) -> None:
+        outcome = await self._run(_tile_counts, self._known_user(), self.session_token, write=False)
+        counts = outcome.value
+        if counts is None:
             self.tiles = []
             return
-        with session_scope(write=False) as session:
-            counts = tracking.tile_counts(session, tracking.viewer_for(session, user))
-        self.tiles = [
-            {
-                "key": TILE_FILTER_KEYS[status],
-                "label": TILE_LABELS[status],
-                "count": str(count),
-                "href": f"{routes.EPAYMENTS}?statut={TILE_FILTER_KEYS[status]}",
-            }
-            for status, count in counts.items()
-        ]
+        self.tiles = present_tiles(counts)
 
     @rx.event
     @require_roles()
-    def load_home(self):
-        self._load_tiles()
+    async def load_home(self):
+        await self._load_tiles()
         if self.tiles:
             return HomeState.watch
 
     @rx.event(background=True)
     async def watch(self):
         # Not wrapped by require_roles (see EPaymentsState.watch): _load_tiles re-reads the user.
-        await live.watch(self, "_watch_generation", routes.HOME, lambda: self._load_tiles())
+        await live.watch(self, "_watch_generation", routes.HOME, self._load_tiles)
 
 
 def tile(item) -> rx.Component:

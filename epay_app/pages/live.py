@@ -20,7 +20,7 @@ from typing import Any
 from dataclasses import dataclass
 
 from ..config import get_settings
-from ..db import session_scope
+from ..db import UnitOfWork
 from ..domain.tracking import followed_statuses
 from ..services import change_feed
 from ..services.scope import Scope, viewer_for
@@ -63,7 +63,7 @@ def viewer_scope(user_id: int) -> PageScope | None:
     """The payments a user's list and tiles can show (services.scope, domain.tracking)."""
     from ..models import User
 
-    with session_scope(write=False) as session:
+    with UnitOfWork(write=False) as session:
         user = session.get(User, user_id)
         if user is None:
             return None
@@ -231,7 +231,7 @@ async def _poll(state, generation_attr, path, refresh, viewer, generation, handl
     from ..services import tracking
 
     def version() -> str:
-        with session_scope(write=False) as session:
+        with UnitOfWork(write=False) as session:
             return repr(tracking.data_version(session))
 
     last = await asyncio.to_thread(version)

@@ -5,24 +5,15 @@ from __future__ import annotations
 import logging
 
 import reflex as rx
-from sqlalchemy.exc import SQLAlchemyError
 
 from .. import routes
 from ..components.forms import field_label
-from ..db import session_scope
 from ..services import auth
 from ..state import AppState, post_form_script
 
 log = logging.getLogger(__name__)
 
 UNAVAILABLE = "La connexion est momentanément indisponible. Réessayez dans un instant."
-
-
-def _login(email: object, password: object, address: str) -> str:
-    """Check the credentials; the answer is the one-time ticket for the session cookie."""
-    with session_scope() as session:
-        token = auth.login(session, email, password, client_address=address)
-        return auth.issue_exchange_ticket(session, token)
 
 
 NOTICES = {"mot-de-passe-modifie": "Mot de passe modifié : connectez-vous avec le nouveau."}
@@ -36,25 +27,23 @@ class LoginState(AppState):
     async def submit_login(self, form: dict):
         form = form if isinstance(form, dict) else {}
         address = self.router.session.client_ip or ""
-        try:
-            # scrypt and the database off the event loop
-            ticket = await rx.run_in_thread(lambda: _login(form.get("email", ""), form.get("password", ""), address))
-        except auth.LoginFailed as exc:
-            self.error = str(exc)
-            return
-        except SQLAlchemyError:
-            log.exception("login failed on the database")
-            self.error = UNAVAILABLE
+        # scrypt and the database off the event loop, like every use case
+        outcome = await self._run(
+            auth.login_for_cookie, form.get("email", ""), form.get("password", ""), client_address=address
+        )
+        if not outcome.ok:
+            self.error = outcome.message if isinstance(outcome.exception, auth.LoginFailed) else UNAVAILABLE
             return
         self.error = ""
-        return rx.call_script(post_form_script(routes.SESSION_OPEN, {"ticket": ticket}))
+        return rx.call_script(post_form_script(routes.SESSION_OPEN, {"ticket": outcome.value or ""}))
 
     @rx.event
-    def load_login(self):
+    async def load_login(self):
         self.error = ""
         info = self.router.url.query_parameters.get("info", "")
         self.notice = NOTICES.get(info, "") if isinstance(info, str) else ""
-        if self.current_user() is not None:
+        user, _profile = await self._resolve_viewer()
+        if user is not None:
             return rx.redirect(routes.HOME)
 
 

@@ -5,6 +5,7 @@ administrator: the mails hold working payment links."""
 from __future__ import annotations
 
 import html
+from typing import Any
 
 import reflex as rx
 
@@ -13,6 +14,7 @@ from ..config import get_settings
 from ..domain.roles import GroupType
 from ..services import mailbox
 from ..state import AppState, require_roles
+from .rows import MailRow
 
 # No scripts and no same-origin access for a received mail; a click on a link may leave the
 # frame (the payment link opens in the whole tab, through <base target="_top">).
@@ -25,7 +27,7 @@ def _framed(mail: mailbox.StoredMail) -> str:
 
 
 class MailboxState(AppState):
-    mails: list[dict[str, str]] = []
+    mails: rx.Field[list[MailRow]] = rx.field(default_factory=list)
     selected_id: str = ""
     selected_subject: str = ""
     selected_html: str = ""
@@ -44,8 +46,8 @@ class MailboxState(AppState):
     def load_mailbox(self):
         if (closed := self._closed()) is not None:
             return closed
-        self.mails = [{"id": m.id, "subject": m.subject, "to": m.to, "date": m.date} for m in mailbox.list_mails()]
-        if self.selected_id and all(m["id"] != self.selected_id for m in self.mails):
+        self.mails = [MailRow(id=m.id, subject=m.subject, to=m.to, date=m.date) for m in mailbox.list_mails()]
+        if self.selected_id and all(m.id != self.selected_id for m in self.mails):
             self.selected_id = self.selected_subject = self.selected_html = ""
 
     @rx.event
@@ -59,7 +61,7 @@ class MailboxState(AppState):
         self.selected_id, self.selected_subject, self.selected_html = mail.id, mail.subject, _framed(mail)
 
 
-def mail_row(mail: rx.Var) -> rx.Component:
+def mail_row(mail: Any) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.text(mail["subject"], weight="bold", size="2"),

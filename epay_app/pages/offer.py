@@ -3,7 +3,6 @@ validated on the server by services.checkout (F-20..F-23)."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date
 
 import reflex as rx
@@ -12,8 +11,7 @@ from .. import routes
 from ..components.cards import field_error, recap_card, vehicle_card
 from ..components.forms import described, field_label, labelled_field
 from ..components.shell import shell
-from ..db import session_scope
-from ..domain.errors import DomainError, ValidationError
+from ..domain.errors import ValidationError
 from ..services import checkout, documents
 from ..services.checkout import (
     BALANCE_METHODS,
@@ -45,10 +43,13 @@ def _iso(text: str) -> date | None:
         return None
 
 
-def _validate_order(offer_number: int, form, user) -> int:
-    """ "Valider et imprimer" in one unit of work (a worker thread); the new order's number."""
-    with session_scope() as session:
-        return checkout.validate_order(session, offer_number=offer_number, form=form, user=user).order.number
+def _validate_order(session, offer_number: int, form: CheckoutForm, user) -> int:
+    """ "Valider et imprimer" in one unit of work (AppState._run); the new order's number."""
+    return checkout.validate_order(session, offer_number=offer_number, form=form, user=user).order.number
+
+
+def _update_customer(session, offer_number: int, user, values: dict) -> None:
+    checkout.update_customer(session, offer_number=offer_number, user=user, values=values)
 
 
 class OfferState(AppState):
@@ -92,18 +93,17 @@ class OfferState(AppState):
     def not_configured_notice(self) -> bool:
         return self.deposit_method == CARD and self.epay_option and not self.epay_available
 
-    def _load(self) -> None:
+    async def _load(self) -> None:
         number = route_number(self.router.url.path)
         user = self.current_user()
         if number is None or user is None:
             self.not_found = "Offre introuvable."
             return
-        try:
-            with session_scope(write=False) as session:
-                view = checkout.load_offer_view(session, number, user)
-        except DomainError as exc:
-            self.not_found = str(exc)
+        outcome = await self._run(checkout.load_offer_view, number, user, write=False)
+        if not outcome.ok or outcome.value is None:
+            self.not_found = outcome.message
             return
+        view = outcome.value
         self.not_found = ""
         self.number = str(view.number)
         self.offer = {
@@ -125,11 +125,11 @@ class OfferState(AppState):
 
     @rx.event
     @require_roles(*VIEW_ROLES)
-    def load_offer(self):
+    async def load_offer(self):
         self.tab, self.show_ht, self.errors, self.submitting = "synthese", False, {}, False
         self.balance_method, self.deposit_method, self.decline_online = "Virement", "", False
         self.customer_open = False
-        self._load()
+        await self._load()
 
     @rx.event
     @require_roles(*VIEW_ROLES)
@@ -189,25 +189,25 @@ class OfferState(AppState):
             delivery_date=_iso(form_data.get("delivery_date", "")),
             extreme_delivery_date=_iso(form_data.get("extreme_delivery_date", "")),
         )
-        try:
-            number = await asyncio.to_thread(_validate_order, int(self.number), form, user)
-        except ValidationError as exc:
-            self.errors = exc.errors
+        outcome = await self._run(_validate_order, int(self.number), form, user)
+        if isinstance(outcome.exception, ValidationError):
+            self.errors = outcome.errors
             self.submitting = False
-            if any(k.startswith("customer_") for k in exc.errors):
-                self.customer_errors = {k: v for k, v in exc.errors.items() if k.startswith("customer_")}
+            if any(k.startswith("customer_") for k in outcome.errors):
+                self.customer_errors = {k: v for k, v in outcome.errors.items() if k.startswith("customer_")}
             yield rx.toast.error("La commande n'a pas été validée : corrigez les champs signalés.")
             return
-        except checkout.OrderAlreadyExists as exc:
+        if isinstance(outcome.exception, checkout.OrderAlreadyExists):
             self.submitting = False
-            yield rx.redirect(routes.order_url(exc.order_number))
+            yield rx.redirect(routes.order_url(outcome.exception.order_number))
             return
-        except DomainError as exc:
+        if not outcome.ok or outcome.value is None:
             self.submitting = False
-            yield rx.toast.error(str(exc))
+            yield outcome.toast()
             return
         self.errors = {}
-        download = await pdf_download(documents.order_form_pdf, str(number), user)
+        number = outcome.value
+        download = await pdf_download(self, documents.order_form_pdf, str(number), user)
         self.submitting = False
         yield download
         yield rx.redirect(routes.order_url(number))
@@ -215,7 +215,7 @@ class OfferState(AppState):
     @rx.event
     @require_roles(*VIEW_ROLES)
     async def print_offer(self):
-        return await pdf_download(documents.offer_pdf, self.number, self.current_user())
+        return await pdf_download(self, documents.offer_pdf, self.number, self.current_user())
 
     @rx.event
     @require_roles(*VIEW_ROLES)
@@ -242,20 +242,18 @@ class OfferState(AppState):
 
     @rx.event
     @require_roles(*SELLING_ROLES)
-    def save_customer(self, form_data: dict):
+    async def save_customer(self, form_data: dict):
         user = self.current_user()
         values = {**{k: str(v) for k, v in form_data.items()}, "civility": self.customer_civility}
-        try:
-            with session_scope() as session:
-                checkout.update_customer(session, offer_number=int(self.number), user=user, values=values)
-        except ValidationError as exc:
-            self.customer_form_errors = exc.errors
+        outcome = await self._run(_update_customer, int(self.number), user, values)
+        if isinstance(outcome.exception, ValidationError):
+            self.customer_form_errors = outcome.errors
             return
-        except DomainError as exc:
-            return rx.toast.error(str(exc))
+        if not outcome.ok:
+            return outcome.toast()
         self.customer_open = False
         self.errors = {k: v for k, v in self.errors.items() if not k.startswith("customer_")}
-        self._load()
+        await self._load()
         return rx.toast.success("La fiche client a été mise à jour.")
 
 
@@ -317,7 +315,7 @@ def _customer_dialog() -> rx.Component:
 def _customer_errors_callout() -> rx.Component:
     S = OfferState
     return rx.cond(
-        S.customer_errors.length() > 0,
+        S.customer_errors.length() > 0,  # type: ignore[attr-defined]  # a Var on the class (Reflex)
         rx.callout.root(
             rx.callout.icon(rx.icon("user-x")),
             rx.vstack(

@@ -10,61 +10,56 @@ import reflex as rx
 
 from .. import routes
 from ..components.shell import shell
-from ..db import session_scope
-from ..domain.errors import DomainError
 from ..domain.inputs import parse_id
-from ..services import auth, orders, outcomes
+from ..services import orders, outcomes
 from ..services.checkout import SELLING_ROLES, VIEW_ROLES
-from ..services.scope import OpportunityNotFound, viewer_for
+from ..services.scope import viewer_for
 from ..state import AppState, require_roles
-
-SESSION_ENDED = "Session expirée."
-
-
-def _rows(session_token: str) -> list[dict[str, str]]:
-    with session_scope(write=False) as session:
-        user = auth.user_for_token(session, session_token)
-        if user is None:
-            return []
-        rows = orders.opportunity_rows(session, user)
-    for row in rows:
-        reference = row["reservation_reference"]
-        row["reservation_href"] = (
-            f"{routes.EPAYMENTS}?{urlencode({'q': reference, 'tri': 'desc'})}" if reference else ""
-        )
-    return rows
+from .rows import OpportunityRow
 
 
-def _declare_lost(session_token: str, number: int) -> str:
-    with session_scope() as session:
-        user = auth.user_for_token(session, session_token)
-        if user is None:
-            raise OpportunityNotFound(SESSION_ENDED)
-        return outcomes.declare_lost(session, viewer_for(session, user), number)
+def present_row(row: dict[str, str]) -> OpportunityRow:
+    reference = row.get("reservation_reference", "")
+    return OpportunityRow(
+        **row,
+        offer_href=routes.offer_url(row["offer"]) if row["offer"] else "",
+        order_href=routes.order_url(row["order"]) if row["order"] else "",
+        reservation_href=f"{routes.EPAYMENTS}?{urlencode({'q': reference, 'tri': 'desc'})}" if reference else "",
+    )
+
+
+def _declare_lost(session, user, raw_number: str) -> str:
+    number = parse_id(raw_number, "Opportunité introuvable.")
+    return outcomes.declare_lost(session, viewer_for(session, user), number)
 
 
 class OpportunitiesState(AppState):
-    rows: list[dict[str, str]] = []
+    rows: rx.Field[list[OpportunityRow]] = rx.field(default_factory=list)
     lose_number: str = ""
 
     @rx.var
     def can_sell(self) -> bool:
         return self.user_role in {g.value for g in SELLING_ROLES}
 
-    async def _reload(self) -> None:
-        token = self.session_token
-        self.rows = await rx.run_in_thread(lambda: _rows(token))
+    async def _reload(self):
+        outcome = await self._run(orders.opportunity_rows, self.current_user(), write=False)
+        if not outcome.ok or outcome.value is None:
+            return outcome.toast()
+        # /opportunites?numero=2013 (a reservation card's link): that opportunity's lines only.
+        wanted = str(self.router.url.query_parameters.get("numero", "") or "")
+        self.rows = [present_row(r) for r in outcome.value if not wanted or r["opportunity"] == wanted]
+        return None
 
     @rx.event
     @require_roles(*VIEW_ROLES)
     async def load_opportunities(self):
         self.lose_number = ""
-        await self._reload()
+        return await self._reload()
 
     @rx.event
     @require_roles(*SELLING_ROLES)
     def ask_lose(self, number: str):
-        self.lose_number = number if any(r["opportunity"] == number and r["open"] for r in self.rows) else ""
+        self.lose_number = number if any(r.opportunity == number and r.open for r in self.rows) else ""
 
     @rx.event
     @require_roles(*VIEW_ROLES)
@@ -74,14 +69,12 @@ class OpportunitiesState(AppState):
     @rx.event
     @require_roles(*SELLING_ROLES)
     async def confirm_lose(self):
-        token, raw, self.lose_number = self.session_token, self.lose_number, ""
-        try:
-            number = parse_id(raw, "Opportunité introuvable.")
-            message = await rx.run_in_thread(lambda: _declare_lost(token, number))
-        except DomainError as exc:
-            return rx.toast.error(str(exc))
+        raw, self.lose_number = self.lose_number, ""
+        outcome = await self._run(_declare_lost, self.current_user(), raw)
+        if not outcome.ok:
+            return outcome.toast()
         await self._reload()
-        return rx.toast.success(message)
+        return rx.toast.success(outcome.value)
 
 
 def _row(row) -> rx.Component:
@@ -94,7 +87,7 @@ def _row(row) -> rx.Component:
         rx.table.cell(
             rx.cond(
                 row["offer"] != "",
-                rx.link("Offre n°" + row["offer"], href="/offres/" + row["offer"], id="offer-link-" + row["offer"]),
+                rx.link("Offre n°" + row.offer, href=row.offer_href, id="offer-link-" + row.offer),
             ),
             rx.text(row["offer_status"], size="1", color_scheme="gray"),
         ),
@@ -102,9 +95,7 @@ def _row(row) -> rx.Component:
             rx.cond(
                 row["order"] != "",
                 rx.vstack(
-                    rx.link(
-                        "Commande n°" + row["order"], href="/commandes/" + row["order"], id="order-link-" + row["order"]
-                    ),
+                    rx.link("Commande n°" + row.order, href=row.order_href, id="order-link-" + row.order),
                     rx.text(row["order_status"], size="1", color_scheme="gray"),
                     spacing="0",
                 ),

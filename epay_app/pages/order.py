@@ -6,21 +6,19 @@ by the change feed when a payment of this order changed and reloads if its finge
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 import reflex as rx
 
 from ..components.cards import recap_card, status_badge, vehicle_card
 from ..components.shell import shell
-from ..db import session_scope
-from ..domain.errors import DomainError, ValidationError
 from ..services import auth, checkout, documents, orders
 from ..services.checkout import SELLING_ROLES, VIEW_ROLES
 from ..state import AppState, require_roles
 from . import live
 from .documents import NOT_AVAILABLE, pdf_download
 from .offer import SELLING_VALUES, route_number
+from .rows import PaymentAttempt, TimelineEntry
 
 log = logging.getLogger(__name__)
 
@@ -29,17 +27,16 @@ LINK_TOAST = "epay-link-toast"
 LINK_TOAST_MS = 20_000
 
 
-def _load_view(session_token: str, number: int) -> tuple[orders.OrderView, int]:
-    with session_scope(write=False) as session:
-        user = auth.user_for_token(session, session_token)
-        if user is None:
-            raise checkout.OrderNotFound("Session expirée.")
-        return orders.load_order_view(session, number, user)
+def _load_view(session, user, session_token: str, number: int) -> tuple[orders.OrderView, int]:
+    """The order's view for the viewer; a live refresh reads the session as it is now."""
+    user = user or auth.user_for_token(session, session_token)
+    if user is None:
+        raise checkout.OrderNotFound("Session expirée.")
+    return orders.load_order_view(session, number, user)
 
 
-def _version(order_id: int) -> str:
-    with session_scope(write=False) as session:
-        return orders.payments_version(session, order_id)
+def _run_action(session, action, order_number: int, user) -> None:
+    action(session, order_number=order_number, user=user)
 
 
 class OrderState(AppState):
@@ -49,8 +46,8 @@ class OrderState(AppState):
     vehicle: dict[str, str] = {}
     recap: dict[str, str] = {}
     deposit: dict[str, str] = {}
-    attempts: list[dict[str, str]] = []
-    timeline: list[dict[str, str]] = []
+    attempts: list[PaymentAttempt] = []
+    timeline: list[TimelineEntry] = []
     cancelled: bool = False
     can_resend: bool = False
     can_retry: bool = False
@@ -80,27 +77,27 @@ class OrderState(AppState):
             "payment_badge": view.payment_badge,
         }
         self.vehicle, self.recap, self.deposit = view.vehicle, view.recap, view.deposit
-        self.attempts, self.timeline = view.attempts, view.timeline
+        self.attempts = [PaymentAttempt(**a) for a in view.attempts]
+        self.timeline = [TimelineEntry(**e) for e in view.timeline]
         self.cancelled, self.can_resend, self.can_retry = view.cancelled, view.can_resend, view.can_retry
         self._order_id, self._version = order_id, view.version
 
-    def _reload(self) -> None:
+    async def _reload(self) -> None:
         number = route_number(self.router.url.path)
         if number is None:
             self.not_found, self._order_id = "Commande introuvable.", 0
             return
-        try:
-            view, order_id = _load_view(self.session_token, number)
-        except DomainError as exc:
-            self.not_found, self._order_id = str(exc), 0
+        outcome = await self._run(_load_view, self._known_user(), self.session_token, number, write=False)
+        if not outcome.ok or outcome.value is None:
+            self.not_found, self._order_id = outcome.message, 0
             return
-        self._apply(view, order_id)
+        self._apply(*outcome.value)
 
     @rx.event
     @require_roles(*VIEW_ROLES)
-    def load_order(self):
+    async def load_order(self):
         self.show_ht, self.modal_open, self.busy = False, False, False
-        self._reload()
+        await self._reload()
         if self._order_id:
             # Chained rather than listed in on_load: it must start once the order is loaded.
             return OrderState.watch_order
@@ -115,14 +112,14 @@ class OrderState(AppState):
             yield event
 
     async def _refresh_from_feed(self):
-        version = await asyncio.to_thread(_version, self._order_id)
-        if version == self._version:
+        version = await self._run(orders.payments_version, self._order_id, write=False)
+        if not version.ok or version.value == self._version:
             return None
-        try:
-            view, order_id = await asyncio.to_thread(_load_view, self.session_token, int(self.number))
-        except DomainError:
+        loaded = await self._run(_load_view, None, self.session_token, int(self.number), write=False)
+        if not loaded.ok or loaded.value is None:
             return None
         status_before = self.order.get("payment_status", "")
+        view, order_id = loaded.value
         self._apply(view, order_id)
         return rx.toast.dismiss(LINK_TOAST) if view.payment_status != status_before else None
 
@@ -138,54 +135,62 @@ class OrderState(AppState):
 
     @rx.event
     @require_roles(*VIEW_ROLES)
-    def open_modal(self):
-        self._reload()
+    async def open_modal(self):
+        await self._reload()
         self.modal_open = True
 
-    def _act(self, action, success: str, toast_id: str | None = None):
-        """Run a guarded order action in one transaction, then refresh the page."""
+    async def _act(self, action, success: str, toast_id: str | None = None):
+        """Run a guarded order action in one unit of work, then refresh the page."""
         if self.busy:
             return
         user = self.current_user()
         self.busy = True
         yield
+        number = route_number(self.number)
+        if number is None:
+            self.busy = False
+            yield rx.toast.error("Commande introuvable.")
+            return
+        done = await self._run(_run_action, action, number, user)
         # A link toast stays long enough to be read, and goes as soon as the payment moves on.
         same_toast = {"id": toast_id, "duration": LINK_TOAST_MS} if toast_id else {}
-        outcome = rx.toast.success(success, **same_toast)
-        try:
-            with session_scope() as session:
-                action(session, order_number=int(self.number), user=user)
-        except checkout.ResendTooSoon as exc:
-            outcome = rx.toast.info(str(exc), **same_toast)
-        except ValidationError as exc:
-            outcome = rx.toast.error(" ".join(exc.errors.values()), **same_toast)
-        except (DomainError, ValueError) as exc:
-            outcome = rx.toast.error(str(exc), **same_toast)
-        finally:
-            self.busy = False
-            self._reload()
-        yield outcome
+        if done.ok:
+            answer = rx.toast.success(success, **same_toast)
+        elif isinstance(done.exception, checkout.ResendTooSoon):
+            answer = rx.toast.info(done.message, **same_toast)
+        else:
+            answer = rx.toast.error(done.message, **same_toast)
+        self.busy = False
+        await self._reload()
+        yield answer
 
     @rx.event(throttle=1500)
     @require_roles(*SELLING_ROLES)
-    def resend_link(self):
-        yield from self._act(checkout.resend_link, "Le lien de e-paiement a été renvoyé au client.", LINK_TOAST)
+    async def resend_link(self):
+        async for event in self._act(
+            checkout.resend_link, "Le lien de e-paiement a été renvoyé au client.", LINK_TOAST
+        ):
+            yield event
 
     @rx.event(throttle=1500)
     @require_roles(*SELLING_ROLES)
-    def retry_payment(self):
-        yield from self._act(checkout.new_attempt, "Un nouveau lien de e-paiement a été envoyé au client.", LINK_TOAST)
+    async def retry_payment(self):
+        async for event in self._act(
+            checkout.new_attempt, "Un nouveau lien de e-paiement a été envoyé au client.", LINK_TOAST
+        ):
+            yield event
 
     @rx.event
     @require_roles(*SELLING_ROLES)
-    def cancel_order(self):
-        yield from self._act(orders.cancel_order, "La commande a été annulée.")
+    async def cancel_order(self):
+        async for event in self._act(orders.cancel_order, "La commande a été annulée."):
+            yield event
 
     @rx.event
     @require_roles(*VIEW_ROLES)
     async def print_order(self):
         """ "Imprimer": the bon de commande."""
-        return await pdf_download(documents.order_form_pdf, self.number, self.current_user())
+        return await pdf_download(self, documents.order_form_pdf, self.number, self.current_user())
 
     @rx.event
     @require_roles(*VIEW_ROLES)
@@ -193,7 +198,7 @@ class OrderState(AppState):
         """The modal's "Reçu" / "Avis de remboursement" of one attempt (scoped: not found otherwise)."""
         if document not in (documents.RECEIPT, documents.REFUND_NOTICE):
             return rx.toast.error("Document introuvable.")
-        return await pdf_download(documents.payment_document_pdf, payment_id, self.current_user(), document)
+        return await pdf_download(self, documents.payment_document_pdf, payment_id, self.current_user(), document)
 
     @rx.event
     @require_roles(*VIEW_ROLES)

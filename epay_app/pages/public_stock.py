@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
-from sqlmodel import select
 
 from .. import routes
-from ..db import session_scope
 from ..domain.dates import format_paris
 from ..domain.money import format_eur
-from ..models import PointOfSale, Vehicle
-from ..services import reservations
+from ..models import Vehicle
+from ..services import reservations, stock
+from ..state import run_use_case
+from .rows import PublicVehicleRow
 
 
 def path_numbers(path: str, prefix: str = routes.STOCK) -> list[int]:
@@ -19,24 +21,25 @@ def path_numbers(path: str, prefix: str = routes.STOCK) -> list[int]:
     return [int(p) for p in parts] if parts and all(p.isascii() and p.isdigit() and len(p) < 10 for p in parts) else []
 
 
-def vehicle_row(vehicle: Vehicle, pos_number: int) -> dict[str, str]:
+def vehicle_row(vehicle: Vehicle, pos_number: int) -> PublicVehicleRow:
     until = reservations.blocked_until(vehicle)
-    return {
-        "id": str(vehicle.id),
-        "make": vehicle.make,
-        "model": vehicle.model,
-        "version": vehicle.version,
-        "condition": vehicle.condition,
-        "price": format_eur(vehicle.price_cents),
-        "href": routes.public_vehicle(pos_number, vehicle.id),
-        "status": (
+    assert vehicle.id is not None  # read from the database
+    return PublicVehicleRow(
+        id=str(vehicle.id),
+        make=vehicle.make,
+        model=vehicle.model,
+        version=vehicle.version,
+        condition=vehicle.condition,
+        price=format_eur(vehicle.price_cents),
+        href=routes.public_vehicle(pos_number, vehicle.id),
+        status=(
             "Vendu"
             if vehicle.stock_status == reservations.SOLD
             else f"Réservé jusqu'au {format_paris(until)}"
             if until
             else ""
         ),
-    }
+    )
 
 
 class PublicStockState(rx.State):
@@ -44,24 +47,21 @@ class PublicStockState(rx.State):
     pos_name: str = ""
     pos_address: str = ""
     pos_phone: str = ""
-    vehicles: list[dict[str, str]] = []
+    vehicles: rx.Field[list[PublicVehicleRow]] = rx.field(default_factory=list)
 
     @rx.event
-    def load_stock(self):
+    async def load_stock(self):
         numbers = path_numbers(self.router.url.path)
         self.found, self.vehicles = False, []
         if len(numbers) != 1:
             return
-        with session_scope(write=False) as session:
-            pos = session.exec(select(PointOfSale).where(PointOfSale.number == numbers[0])).first()
-            if pos is None:
-                return
-            rows = session.exec(
-                select(Vehicle)
-                .where(Vehicle.pos_id == pos.id, *reservations.offered_in_stock())
-                .order_by(Vehicle.make, Vehicle.model, Vehicle.id)
-            ).all()
-            self.vehicles = [vehicle_row(v, pos.number) for v in rows]
+        outcome = await run_use_case(type(self).__name__, stock.public_stock, numbers[0], write=False)
+        if not outcome.ok:
+            return outcome.toast()
+        if outcome.value is None:
+            return
+        pos = outcome.value.pos
+        self.vehicles = [vehicle_row(v, pos.number) for v in outcome.value.vehicles]
         self.found = True
         self.pos_name, self.pos_address, self.pos_phone = pos.name, pos.address, pos.phone
 
@@ -91,7 +91,7 @@ def public_header(*children: rx.Component) -> rx.Component:
     )
 
 
-def vehicle_card(row: rx.Var) -> rx.Component:
+def vehicle_card(row: Any) -> rx.Component:
     return rx.link(
         rx.card(
             rx.vstack(

@@ -8,12 +8,11 @@ import reflex as rx
 
 from .. import routes
 from ..components.forms import LABEL_STYLE, described, error_region, labelled_field
-from ..db import session_scope
 from ..domain.dates import format_paris
-from ..domain.errors import DomainError, ValidationError
+from ..domain.errors import ValidationError
 from ..domain.money import format_eur
-from ..models import DealerGroup, Entity, PointOfSale
-from ..services import reservations, result_pages
+from ..services import reservations, result_pages, stock
+from ..state import run_use_case
 from .public_stock import path_numbers, photo_placeholder, public_header
 
 log = logging.getLogger(__name__)
@@ -21,10 +20,19 @@ log = logging.getLogger(__name__)
 FIELDS = ("civility", "last_name", "first_name", "email", "phone")
 
 
+def _public_vehicle(session, pos_number: int, vehicle_id: int, proof: int | None):
+    """The published vehicle (services.stock) and, when the visitor's pass proves it, until when
+    it is held for them."""
+    found = stock.public_vehicle(session, pos_number, vehicle_id)
+    if found is None:
+        return None
+    return found, result_pages.own_reservation(session, found.vehicle, proof)
+
+
 class PublicVehicleState(rx.State):
     found: bool = True
     vehicle_id: int = 0
-    pos_number: int = 0
+    pos_number: rx.Field[int] = rx.field(0)
     pos_name: str = ""
     title: str = ""
     make: str = ""
@@ -37,8 +45,8 @@ class PublicVehicleState(rx.State):
     unavailable: str = ""  # why not, for the visitor
     reserved_label: str = ""  # "Réservé jusqu'au 16/12/2024 à 16h32"
     amount: str = ""
-    hours: int = 0
-    hold_minutes: int = 0
+    hours: rx.Field[int] = rx.field(0)
+    hold_minutes: rx.Field[int] = rx.field(0)
     show_form: bool = False
     errors: dict[str, str] = {}
     message: str = ""
@@ -47,18 +55,16 @@ class PublicVehicleState(rx.State):
     submitting: bool = False
     pay_url: str = ""  # /pay/<token> once reserved: the browser goes there by itself
 
-    def _load(self, pos_number: int, vehicle_id: int) -> None:
-        with session_scope(write=False) as session:
-            vehicle = reservations.published_vehicle(session, pos_number, vehicle_id)
-            if vehicle is None:
-                self.found = False
-                return
-            pos = session.get(PointOfSale, vehicle.pos_id)
-            group = session.get(DealerGroup, session.get(Entity, pos.entity_id).group_id)
-            state = reservations.availability(session, vehicle)
-            # The payer's own block, proven by the pass his result page set (services/result_pages.py).
-            proof = result_pages.pass_payment(self.router.headers.cookie, vehicle.id)
-            mine_until = result_pages.own_reservation(session, vehicle, proof)
+    async def _load(self, pos_number: int, vehicle_id: int) -> None:
+        # The payer's own block, proven by the pass his result page set (services/result_pages.py).
+        proof = result_pages.pass_payment(self.router.headers.cookie, vehicle_id)
+        outcome = await run_use_case(type(self).__name__, _public_vehicle, pos_number, vehicle_id, proof, write=False)
+        if outcome.value is None:
+            self.found = False
+            return
+        found, mine_until = outcome.value
+        vehicle, pos, group, state = found.vehicle, found.pos, found.group, found.availability
+        assert vehicle.id is not None  # read from the database
         self.found, self.vehicle_id, self.pos_number, self.pos_name = True, vehicle.id, pos.number, pos.name
         self.make, self.model, self.version, self.condition = (
             vehicle.make,
@@ -89,7 +95,7 @@ class PublicVehicleState(rx.State):
         self.hold_minutes = int(reservations.hold_duration(group).total_seconds() // 60)
 
     @rx.event
-    def load_vehicle(self):
+    async def load_vehicle(self):
         self.errors, self.message, self.done, self.done_text = {}, "", False, ""
         self.show_form = self.submitting = False
         self.pay_url = ""
@@ -97,7 +103,7 @@ class PublicVehicleState(rx.State):
         if len(numbers) != 2:
             self.found = False
             return
-        self._load(*numbers)
+        await self._load(*numbers)
 
     @rx.event
     def open_form(self):
@@ -120,16 +126,18 @@ class PublicVehicleState(rx.State):
         # The address the app sees (the socket's peer; behind a reverse proxy, Reflex's
         # trusted_proxy_hops / REFLEX_TRUSTED_PROXY_HOPS picks it from X-Forwarded-For).
         client_address = self.router.session.client_ip or "inconnue"
-        try:
-            result = await rx.run_in_thread(lambda: _reserve(vehicle_id, data, client_address))
-        except ValidationError as exc:
-            self.errors = exc.errors
+        outcome = await run_use_case(
+            type(self).__name__, reservations.reserve_vehicle, vehicle_id, data, client_address=client_address
+        )
+        result = outcome.value
+        if isinstance(outcome.exception, ValidationError):
+            self.errors = outcome.errors
             self.message = "Veuillez corriger les champs signalés."
-        except reservations.ReservationUnavailable as exc:
-            self.message = str(exc)
-            self._load(pos_number, vehicle_id)
-        except DomainError as exc:
-            self.message = str(exc)
+        elif isinstance(outcome.exception, reservations.ReservationUnavailable):
+            self.message = outcome.message
+            await self._load(pos_number, vehicle_id)
+        elif not outcome.ok or result is None:
+            self.message = outcome.message
         else:
             self.show_form = False
             self.done = True
@@ -138,18 +146,13 @@ class PublicVehicleState(rx.State):
                 f"{format_paris(result.blocked_until)} (paiement en ligne n° {result.reference}). "
                 f"Une fois le paiement accepté, il vous sera réservé {self.hours} heures."
             )
-            self._load(pos_number, vehicle_id)
+            await self._load(pos_number, vehicle_id)
             if result.pay_url:
                 self.done_text += " Vous allez être redirigé vers la page de paiement sécurisé."
                 # A full page load (/pay/<token> is a server route, not a page of the app), made
                 # by a meta refresh: rx.call_script would need 'unsafe-eval' in the CSP.
                 self.pay_url = result.pay_url
         self.submitting = False
-
-
-def _reserve(vehicle_id: int, data: dict, client_address: str) -> reservations.Reservation:
-    with session_scope() as session:
-        return reservations.reserve_vehicle(session, vehicle_id, data, client_address=client_address)
 
 
 def labelled(label: str, name: str, control: rx.Component) -> rx.Component:

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
-from sqlmodel import select
 
 from .. import routes
 from ..components.shell import shell
-from ..db import session_scope
 from ..domain.dates import format_paris
 from ..domain.errors import DomainError
 from ..domain.inputs import parse_id
 from ..domain.money import format_eur
 from ..domain.statuses import CARD_BADGES, PaymentStatus
-from ..models import EPayment, Opportunity, PointOfSale, Vehicle
-from ..services import auth, outcomes, reservations, scope
+from ..models import EPayment, Vehicle
+from ..services import outcomes, reservations, scope, stock
 from ..services.checkout import SELLING_ROLES, VIEW_ROLES
 from ..state import AppState, require_roles
+from .rows import StaffVehicleRow
 
 
 def _status(vehicle: Vehicle, payment: EPayment | None, opportunity_number: int | None) -> tuple[str, str]:
@@ -36,62 +37,14 @@ def _status(vehicle: Vehicle, payment: EPayment | None, opportunity_number: int 
     return f"Réservé jusqu'au {format_paris(until)}", detail
 
 
-def _vehicle_rows(session_token: str) -> tuple[int, list[dict[str, str]]]:
-    with session_scope(write=False) as session:
-        user = auth.user_for_token(session, session_token)
-        if user is None:
-            return 0, []
-        viewer = scope.viewer_for(session, user)
-        pos = session.get(PointOfSale, user.pos_id)
-        vehicles = session.exec(
-            select(Vehicle)
-            .where(scope.vehicle_clause(viewer), Vehicle.pos_id == pos.id)
-            .order_by(Vehicle.make, Vehicle.model, Vehicle.id)
-        ).all()
-        # The block shows to all; who holds it (reference, opportunity) only to whom follows that payment.
-        holder_ids = [v.reservation_payment_id for v in vehicles if v.reservation_payment_id]
-        payments = {
-            p.id: (p, number)
-            for p, number in session.exec(
-                select(EPayment, Opportunity.number)
-                .join(Opportunity, Opportunity.id == EPayment.opportunity_id)
-                .where(EPayment.id.in_(holder_ids), scope.payment_clause(viewer))
-            ).all()
-        }
-    rows = []
-    for vehicle in vehicles:
-        label, detail = _status(vehicle, *payments.get(vehicle.reservation_payment_id, (None, None)))
-        sold = vehicle.stock_status == reservations.SOLD
-        rows.append(
-            {
-                "id": str(vehicle.id),
-                "vehicle": f"{vehicle.make} {vehicle.model}",
-                "version": vehicle.version,
-                "condition": vehicle.condition,
-                "plate": vehicle.plate or vehicle.vin,
-                "price": format_eur(vehicle.price_cents),
-                "published": "Publié" if vehicle.published else "",
-                "status": label,
-                "detail": detail,
-                "reserved": "1" if label.startswith("Réservé") else "",
-                "sold": "1" if sold else "",
-                "public_href": routes.public_vehicle(pos.number, vehicle.id) if vehicle.published else "",
-            }
-        )
-    return pos.number, rows
-
-
-def _act(session_token: str, action) -> str:
-    with session_scope() as session:
-        user = auth.user_for_token(session, session_token)
-        if user is None:
-            raise scope.VehicleNotFound("Session expirée.")
-        return action(session, scope.viewer_for(session, user))
+def _act(session, user, action) -> str:
+    """A vehicle action (services.outcomes) for the viewer, in one unit of work."""
+    return action(session, scope.viewer_for(session, user))
 
 
 class VehiclesState(AppState):
-    pos_number: int = 0
-    rows: list[dict[str, str]] = []
+    pos_number: rx.Field[int] = rx.field(0)
+    rows: rx.Field[list[StaffVehicleRow]] = rx.field(default_factory=list)
     sold_id: str = ""
     sold_label: str = ""
     sold_reserved: bool = False
@@ -101,19 +54,36 @@ class VehiclesState(AppState):
     def can_sell(self) -> bool:
         return self.user_role in {g.value for g in SELLING_ROLES}
 
-    async def _reload(self) -> None:
-        token = self.session_token
-        self.pos_number, self.rows = await rx.run_in_thread(lambda: _vehicle_rows(token))
+    async def _reload(self):
+        outcome = await self._run(stock.staff_stock, self.current_user(), write=False)
+        if not outcome.ok or outcome.value is None:
+            return outcome.toast()
+        pos_number = self.pos_number = outcome.value.pos_number
+        self.rows = []
+        for vehicle, payment, opportunity_number in outcome.value.vehicles:
+            label, detail = _status(vehicle, payment, opportunity_number)
+            self.rows.append(
+                StaffVehicleRow(
+                    id=str(vehicle.id),
+                    vehicle=f"{vehicle.make} {vehicle.model}",
+                    version=vehicle.version,
+                    condition=vehicle.condition,
+                    plate=vehicle.plate or vehicle.vin,
+                    price=format_eur(vehicle.price_cents),
+                    published="Publié" if vehicle.published else "",
+                    status=label,
+                    detail=detail,
+                    reserved=label.startswith("Réservé"),
+                    sold=vehicle.stock_status == reservations.SOLD,
+                    public_href=routes.public_vehicle(pos_number, vehicle.id) if vehicle.published else "",
+                )
+            )
+        return None
 
-    async def _run(self, action):
-        token = self.session_token
-        try:
-            message = await rx.run_in_thread(lambda: _act(token, action))
-        except DomainError as exc:
-            await self._reload()
-            return rx.toast.error(str(exc))
+    async def _act_then_reload(self, action):
+        outcome = await self._run(_act, self.current_user(), action)
         await self._reload()
-        return rx.toast.success(message)
+        return outcome.toast() if not outcome.ok else rx.toast.success(outcome.value)
 
     @rx.event
     @require_roles()  # any logged-in staff member sees their point of sale's vehicles
@@ -128,15 +98,15 @@ class VehiclesState(AppState):
             wanted = parse_id(vehicle_id, "Véhicule introuvable.")
         except DomainError as exc:
             return rx.toast.error(str(exc))
-        return await self._run(lambda s, v: outcomes.set_published(s, v, wanted, published is True))
+        return await self._act_then_reload(lambda s, v: outcomes.set_published(s, v, wanted, published is True))
 
     @rx.event
     @require_roles(*SELLING_ROLES)
     def ask_sold(self, vehicle_id: str):
-        row = next((r for r in self.rows if r["id"] == vehicle_id and not r["sold"]), None)
+        row = next((r for r in self.rows if r.id == vehicle_id and not r.sold), None)
         if row is None:
             return
-        self.sold_id, self.sold_label, self.sold_reserved = vehicle_id, row["vehicle"], bool(row["reserved"])
+        self.sold_id, self.sold_label, self.sold_reserved = vehicle_id, row.vehicle, row.reserved
         self.sold_buyer = outcomes.BUYER_HOLDER if self.sold_reserved else outcomes.BUYER_OTHER
 
     @rx.event
@@ -159,7 +129,7 @@ class VehiclesState(AppState):
             wanted = parse_id(raw, "Véhicule introuvable.")
         except DomainError as exc:
             return rx.toast.error(str(exc))
-        return await self._run(lambda s, v: outcomes.mark_sold(s, v, wanted, buyer))
+        return await self._act_then_reload(lambda s, v: outcomes.mark_sold(s, v, wanted, buyer))
 
 
 BUYER_LABELS = {
@@ -205,7 +175,7 @@ def sold_dialog() -> rx.Component:
     )
 
 
-def vehicle_row(row: rx.Var) -> rx.Component:
+def vehicle_row(row: Any) -> rx.Component:
     return rx.table.row(
         rx.table.cell(rx.text(row["vehicle"], weight="bold"), rx.text(row["version"], size="1", color_scheme="gray")),
         rx.table.cell(row["condition"]),
@@ -215,14 +185,12 @@ def vehicle_row(row: rx.Var) -> rx.Component:
             rx.cond(row["public_href"] != "", rx.link(row["published"], href=row["public_href"], is_external=True))
         ),
         rx.table.cell(
-            rx.badge(
-                row["status"], color_scheme=rx.cond(row["reserved"] != "", "orange", "gray"), class_name="stock-status"
-            ),
+            rx.badge(row["status"], color_scheme=rx.cond(row.reserved, "orange", "gray"), class_name="stock-status"),
             rx.cond(row["detail"] != "", rx.text(row["detail"], size="1", color_scheme="gray")),
         ),
         rx.table.cell(
             rx.cond(
-                VehiclesState.can_sell & (row["sold"] == ""),
+                VehiclesState.can_sell & ~row.sold,
                 rx.hstack(
                     rx.cond(
                         row["published"] != "",

@@ -293,6 +293,12 @@ def exchange_ticket(session: Session, ticket: object) -> str | None:
     return token
 
 
+def login_for_cookie(session: Session, email: object, password: object, client_address: str = "") -> str:
+    """The login form's use case: check the credentials, open a session, and answer the
+    one-time ticket the browser trades for the HttpOnly cookie (api/session.py)."""
+    return issue_exchange_ticket(session, login(session, email, password, client_address=client_address))
+
+
 def user_for_token(session: Session, token: str) -> User | None:
     if not token:
         return None

@@ -6,6 +6,7 @@ is uncertain (timeout, 5xx, 90–99, bad seal), the PSP's own status decides bef
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 
@@ -15,7 +16,7 @@ from ..config import Settings
 from ..domain.errors import DomainError
 from ..domain.statuses import PaymentStatus
 from ..models import EPayment, EPaymentEvent
-from ..psp.interface import Gateway, MoneyBack, PspProtocol, get_gateway
+from ..psp.interface import Gateway, MerchantCredentials, MoneyBack, PspProtocol, get_gateway
 from . import direct_payments, notifications
 from .payments import PaymentNotFound, change_status, lock_payment, record_event
 from .psp_accounts import credentials_for_pos
@@ -32,11 +33,27 @@ class RefundResult:
     message: str  # French, for the user
 
 
-async def refund_payment(
-    session: Session, payment_id: int, actor: str, *, gateway: Gateway | None = None, settings: Settings | None = None
-) -> RefundResult:
-    """Refund an "À rembourser" payment. Commits in two steps: no database lock is held
-    while the PSP answers."""
+@dataclass(frozen=True)
+class RefundPlan:
+    """What the PSP call needs, prepared (and the "request sent" event flushed) in a first unit of
+    work; the call itself runs with no transaction open."""
+
+    payment_id: int
+    actor: str
+    protocol: PspProtocol
+    creds: MerchantCredentials
+    reference: str
+    amount_cents: int
+    currency: str
+    tried_before: bool
+
+
+def prepare_refund(
+    session: Session, payment_id: int, actor: str, *, settings: Settings | None = None
+) -> RefundPlan | RefundResult:
+    """Checks the payment and records the request: a RefundResult when there is nothing to ask
+    (already refunded), else the plan of the PSP call. Flushes; the caller's unit of work commits
+    before the call, so a crash before the answer is recorded makes the next try check first."""
     payment = session.get(EPayment, payment_id)
     if payment is None:
         raise PaymentNotFound(f"e-Paiement introuvable (id {payment_id})")
@@ -63,8 +80,6 @@ async def refund_payment(
         if protocol is PspProtocol.DIRECT
         else payment.psp_reference
     )
-    amount, currency = payment.amount_cents, payment.currency
-    # Committed before the call: if we crash before recording the answer, the next try checks first.
     record_event(
         session,
         payment,
@@ -74,11 +89,45 @@ async def refund_payment(
         actor=actor,
         raw="Demande de remboursement envoyée au PSP",
     )
-    session.commit()
+    session.flush()
+    return RefundPlan(
+        payment_id, actor, protocol, creds, reference, payment.amount_cents, payment.currency, tried_before
+    )
 
-    gateway = gateway or get_gateway(protocol.value, settings)
-    outcome = await gateway.return_money(creds, reference, amount, currency, tried_before)
-    return _record(session, payment_id, outcome, actor)
+
+async def ask_psp(plan: RefundPlan, *, gateway: Gateway | None = None, settings: Settings | None = None) -> MoneyBack:
+    """The PSP call alone: no session, no transaction."""
+    gateway = gateway or get_gateway(plan.protocol.value, settings)
+    return await gateway.return_money(plan.creds, plan.reference, plan.amount_cents, plan.currency, plan.tried_before)
+
+
+def record_refund(session: Session, plan: RefundPlan, outcome: MoneyBack) -> RefundResult:
+    """The PSP's answer, under the payment's lock (flushes; the caller's unit of work commits)."""
+    return _record(session, plan.payment_id, outcome, plan.actor)
+
+
+async def refund_payment(
+    session: Session, payment_id: int, actor: str, *, gateway: Gateway | None = None, settings: Settings | None = None
+) -> RefundResult:
+    """Refund an "À rembourser" payment with one session the caller holds (scripts, tests): the
+    three steps above, the session's transaction ended before the PSP call and after the answer,
+    so no database lock is held while the PSP answers. Pages go through AppState._run instead.
+    The database steps run in a worker thread: the event loop only waits."""
+
+    def prepare() -> RefundPlan | RefundResult:
+        plan = prepare_refund(session, payment_id, actor, settings=settings)
+        session.commit()
+        return plan
+
+    def record(outcome: MoneyBack) -> RefundResult:
+        result = record_refund(session, plan, outcome)
+        session.commit()
+        return result
+
+    plan = await asyncio.to_thread(prepare)
+    if isinstance(plan, RefundResult):
+        return plan
+    return await asyncio.to_thread(record, await ask_psp(plan, gateway=gateway, settings=settings))
 
 
 def _record(session: Session, payment_id: int, outcome: MoneyBack, actor: str) -> RefundResult:
@@ -93,7 +142,7 @@ def _record(session: Session, payment_id: int, outcome: MoneyBack, actor: str) -
             session, payment, PaymentStatus.REMBOURSE, source=OFFICE_SOURCE, actor=actor, psp_code=outcome.code, raw=raw
         )
         notifications.queue_refund_notice(session, payment)
-        session.commit()
+        session.flush()
         return RefundResult(True, PaymentStatus.REMBOURSE, "Le remboursement a été effectué.")
     log.warning("refund of %s failed: %s", payment.reference, outcome.error)
     payment.psp_last_error = f"{outcome.operation} : {outcome.error}"[:500]
@@ -101,7 +150,7 @@ def _record(session: Session, payment_id: int, outcome: MoneyBack, actor: str) -
     record_event(
         session, payment, status, from_status=status, source=OFFICE_SOURCE, actor=actor, psp_code=outcome.code, raw=raw
     )
-    session.commit()
+    session.flush()
     return RefundResult(
         False, status, f"Le remboursement a échoué ({outcome.error}). Vous pourrez réessayer plus tard."
     )

@@ -8,9 +8,11 @@ of alembic revision 0006_tracking; the list pages by keyset, never by OFFSET.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import Enum
 
 from sqlalchemy import (
     DateTime,
@@ -32,14 +34,12 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session
 
-from ..domain.dates import format_paris
 from ..domain.errors import DomainError, InvalidReference
 from ..domain.inputs import clean_text
-from ..domain.money import format_eur
 from ..domain.references import PaymentKind, TransactionReference
 from ..domain.roles import REFUND_ROLES, tiles_for
 from ..domain.search import MIN_SUBSTRING, normalise
-from ..domain.statuses import CARD_BADGES, DATE_PREFIXES, PaymentStatus
+from ..domain.statuses import PaymentStatus
 from ..domain.tracking import (
     Narrowing,
     Scope,
@@ -58,26 +58,26 @@ from ..models import (
     User,
     Vehicle,
 )
+from ..psp.interface import MoneyBack
 from . import checkout
-from .refunds import refund_payment
+from .refunds import RefundPlan, RefundResult, refund_payment
+from .refunds import prepare_refund as prepare_refund_of
+from .refunds import record_refund as record_refund_of
 from .scope import Viewer, payment_clause, scoped_payment, viewer_for  # noqa: F401  (viewer_for: callers' import)
 
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 20
-ORDERS_PATH = "/commandes"  # the checkout module's order page: /commandes/<number>
-OPPORTUNITIES_PATH = "/opportunites"
-
 NO_OPTION = "L'option e-paiement n'est pas activée pour votre entité."
-BADGE_COLOURS = {
-    PaymentStatus.ENVOYE: "orange",
-    PaymentStatus.AUTORISE: "green",
-    PaymentStatus.A_REMBOURSER: "red",
-    PaymentStatus.REMBOURSE: "blue",
-    PaymentStatus.ANNULE: "gray",
-    PaymentStatus.REJETE: "tomato",
-    PaymentStatus.ERREUR: "tomato",
-}
+
+
+class CardAction(str, Enum):
+    """What a card offers the viewer."""
+
+    NONE = ""
+    RESEND = "resend"
+    REFUND = "refund"
+
 
 E = EPayment.__table__
 
@@ -108,7 +108,7 @@ def tile_counts(session: Session, viewer: Viewer) -> dict[PaymentStatus, int]:
 
 @dataclass
 class Page:
-    cards: list[dict[str, str]]
+    cards: list[CardFacts]
     next_cursor: str = ""  # empty: no more rows
     statuses: tuple[PaymentStatus, ...] = field(default_factory=tuple)
     search_hint: str = ""
@@ -421,44 +421,56 @@ def _page_rows(
     return [by_id[i] for i in ids if i in by_id], hint
 
 
-def card(row, viewer: Viewer) -> dict[str, str]:
-    """A result card as the guide shows it: plain display strings only."""
+@dataclass(frozen=True)
+class CardFacts:
+    """One payment of the list, as facts: codes, cents, UTC. pages/payment_cards.py words them."""
+
+    id: int
+    kind: PaymentKind
+    reference: str
+    status: PaymentStatus
+    order_number: int | None  # a deposit's order
+    opportunity_number: int | None  # a reservation's opportunity
+    condition: str  # "Neuf" / "Occasion", as stored on the vehicle
+    make: str
+    model: str
+    plate: str
+    seller: str  # first and last name
+    customer: str  # civility, first and last name
+    entity: str
+    pos: str
+    amount_cents: int
+    status_changed_at: datetime
+    action: CardAction
+
+
+def card(row, viewer: Viewer) -> CardFacts:
     status = PaymentStatus(row.status)
     kind = PaymentKind(row.kind)
-    if kind is PaymentKind.DEPOSIT:
-        number = row.order_number
-        document = f"Sur la commande n°{number if number is not None else ''}"
-        href = f"{ORDERS_PATH}/{number}" if number is not None else ""
-    else:
-        number = row.opportunity_number
-        document = f"Sur l'opportunité n°{number}"
-        href = f"{OPPORTUNITIES_PATH}/{number}"
-    used = row.condition == "Occasion"
-    vehicle = row.plate if used and row.plate else f"{row.make} {row.model}"
-    customer = " ".join(p for p in (row.civility, row.customer_first, row.customer_last) if p)
-    action = ""
+    action = CardAction.NONE
     if status is PaymentStatus.ENVOYE and kind is PaymentKind.DEPOSIT:
-        action = "resend"
+        action = CardAction.RESEND
     elif status is PaymentStatus.A_REMBOURSER and viewer.group in REFUND_ROLES:
-        action = "refund"
-    return {
-        "id": str(row.id),
-        "kind": kind.label,
-        "reference": row.reference,
-        "document": document,
-        "href": href,
-        "status": status.value,
-        "badge": CARD_BADGES[status],
-        "badge_colour": BADGE_COLOURS[status],
-        "condition": row.condition,
-        "vehicle": vehicle,
-        "people": f"{row.seller_first} {row.seller_last} pour : {customer}",
-        "entity": row.entity_name,
-        "pos": row.pos_name,
-        "amount": format_eur(row.amount_cents),
-        "date": f"{DATE_PREFIXES[status]} {format_paris(row.status_changed_at)}",
-        "action": action,
-    }
+        action = CardAction.REFUND
+    return CardFacts(
+        id=row.id,
+        kind=kind,
+        reference=row.reference,
+        status=status,
+        order_number=row.order_number if kind is PaymentKind.DEPOSIT else None,
+        opportunity_number=row.opportunity_number if kind is not PaymentKind.DEPOSIT else None,
+        condition=row.condition,
+        make=row.make,
+        model=row.model,
+        plate=row.plate or "",
+        seller=f"{row.seller_first} {row.seller_last}",
+        customer=" ".join(p for p in (row.civility, row.customer_first, row.customer_last) if p),
+        entity=row.entity_name,
+        pos=row.pos_name,
+        amount_cents=row.amount_cents,
+        status_changed_at=row.status_changed_at,
+        action=action,
+    )
 
 
 def list_payments(
@@ -518,15 +530,34 @@ def resend_link(session: Session, viewer: Viewer, payment_id: int) -> str:
     return "Le lien de paiement a été renvoyé au client."
 
 
-async def refund(session: Session, viewer: Viewer, payment_id: int) -> str:
-    """ "Rembourser": the PSP refund of an "À rembourser" payment, for the roles allowed to."""
+def prepare_refund(session: Session, viewer: Viewer, payment_id: int) -> RefundPlan | RefundResult:
+    """ "Rembourser", first step: the checks for the viewer, then refunds.prepare_refund (the
+    caller's unit of work commits before the PSP call)."""
     if viewer.group not in REFUND_ROLES:
         raise TrackingRefused("Accès refusé : votre profil ne permet pas de rembourser.")
     payment = _followed_payment(session, viewer, payment_id)
     if payment.status != PaymentStatus.A_REMBOURSER.value:
         raise DomainError("Seul un e-Paiement « À rembourser » peut être remboursé.")
-    result = await refund_payment(session, payment.id, viewer.display_name)
-    session.commit()
+    return prepare_refund_of(session, payment.id, viewer.display_name)
+
+
+def refund_message(result: RefundResult) -> str:
     if not result.ok:
         raise DomainError(result.message)
     return result.message
+
+
+def record_refund(session: Session, plan: RefundPlan, answer: MoneyBack) -> str:
+    """ "Rembourser", last step: the PSP's answer recorded; its French message, or a DomainError."""
+    return refund_message(record_refund_of(session, plan, answer))
+
+
+async def refund(session: Session, viewer: Viewer, payment_id: int) -> str:
+    """ "Rembourser" with one session the caller holds (tests, scripts): the same steps, the
+    session's transaction ended before the PSP call, its database work in worker threads."""
+    if viewer.group not in REFUND_ROLES:
+        raise TrackingRefused("Accès refusé : votre profil ne permet pas de rembourser.")
+    payment = await asyncio.to_thread(_followed_payment, session, viewer, payment_id)
+    if payment.status != PaymentStatus.A_REMBOURSER.value:
+        raise DomainError("Seul un e-Paiement « À rembourser » peut être remboursé.")
+    return refund_message(await refund_payment(session, payment.id, viewer.display_name))

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 
 from tests.support import database, processes
-from tests.support.live import LiveApp, copy_of_the_app, running_app
+from tests.support.live import LiveApp, copy_of_the_app, running_app, sql_on_loop
 
 LOGIN_URL = re.compile(r".*/login/?$")
 ARTIFACTS = processes.ROOT / "test-artifacts"
@@ -45,6 +45,12 @@ def live_app() -> LiveApp:
     with running_app(db_url, workdir) as app:
         STARTED_APPS.append(app)
         yield app
+    _assert_no_sql_on_loop(app)
+
+
+def _assert_no_sql_on_loop(app: LiveApp) -> None:
+    seen = sql_on_loop(app)
+    assert not seen, f"{len(seen)} SQL statement(s) ran on the app's event loop:\n" + "\n".join(seen[:30])
 
 
 @pytest.fixture(scope="session")
@@ -63,6 +69,7 @@ def scaleout_app() -> LiveApp:
         ) as app:
             STARTED_APPS.append(app)
             yield app
+        _assert_no_sql_on_loop(app)
     finally:
         database.drop_database(db_url)
 

@@ -6,6 +6,7 @@ session started."""
 import pytest
 
 from epay_app.services.demo_data import DEMO_MERCHANT_KEY
+from tests.support.live import sql_on_loop
 
 from .conftest import STARTED_APPS
 from .test_settings import DIRECT_SECRETS, SECRET_KEY
@@ -24,3 +25,10 @@ def test_no_key_in_the_app_logs():
         text = path.read_text(errors="replace")
         for secret in (DEMO_MERCHANT_KEY, SECRET_KEY, *DIRECT_SECRETS):
             assert secret not in text, f"{secret!r} found in {path.name}"
+
+
+def test_no_sql_ran_on_an_event_loop_of_any_app():
+    """Issue 13: every app of the session ran its database work in worker threads."""
+    if not STARTED_APPS:
+        pytest.skip("no app was started in this session")
+    assert {app.base_url: sql_on_loop(app) for app in STARTED_APPS} == {app.base_url: [] for app in STARTED_APPS}

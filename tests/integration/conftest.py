@@ -10,17 +10,16 @@ their own rows (`make_payment` gives each payment a fresh order number) so they 
 
 from __future__ import annotations
 
-import socket
-from pathlib import Path
-
 import importlib
 import itertools
 import os
 import pkgutil
+import socket
 import threading
 import time
 from datetime import timedelta
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import urljoin
 
 import httpx
@@ -29,8 +28,23 @@ import uvicorn
 from starlette.applications import Starlette
 
 from epay_app.config import get_settings
-from epay_app.db import get_engine, reset_engines
+from epay_app.db import NO_SQL_ON_LOOP_ENV, get_engine, reset_engines, sql_on_loop
 from tests.support import database, processes
+
+# Every statement run on a thread that is running an event loop is recorded (epay_app.db), and the
+# run fails at its end if there was any: the event loop only waits.
+os.environ.setdefault(NO_SQL_ON_LOOP_ENV, "1")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_sql_on_the_event_loop():
+    yield
+    if os.environ.get(NO_SQL_ON_LOOP_ENV) == "1":
+        seen = list(dict.fromkeys(sql_on_loop))
+        assert not sql_on_loop, f"{len(sql_on_loop)} SQL statement(s) ran on an event loop's thread:\n" + "\n".join(
+            seen[:30]
+        )
+
 
 DEMO_MERCHANT = "002001000000002"
 DEMO_KEY = "002001000000002_KEY1"

@@ -16,6 +16,7 @@ from epay_app.pages.settings.epay import EpayConfigState
 from epay_app.services import demo_data
 from epay_app.services.secrets import decrypt_secret
 from tests.support import database
+from tests.support.pages import drive, seam_for
 
 API_SECRET = "handler-Api-Secret-9f8e7d6c5b4a"
 HOOK_SECRET = "handler-Webhook-Secret-1a2b3c4d5e"
@@ -42,7 +43,8 @@ def admin_state(tmp_path, monkeypatch):
         for name, f in EpayConfigState.get_fields().items()
         if name in EpayConfigState.base_vars and not callable(f.default)
     }
-    state = SimpleNamespace(**fields, current_user=lambda: admin, _remember=lambda u: None, _forget=lambda: None)
+    state = SimpleNamespace(**fields)
+    seam_for(state, admin)
     for name in ("_clear_errors", "_reset_form", "_reload"):
         setattr(state, name, getattr(EpayConfigState, name).__get__(state))
     state.url, state.pos2 = url, pos2.id
@@ -51,7 +53,7 @@ def admin_state(tmp_path, monkeypatch):
 
 
 def _run(state, handler: str, *args):
-    return EpayConfigState.event_handlers[handler].fn(state, *args)
+    return drive(EpayConfigState.event_handlers[handler].fn(state, *args))
 
 
 def _state_text(state) -> str:
@@ -78,11 +80,11 @@ def test_a_direct_configuration_is_saved_from_the_form_and_no_secret_stays_in_st
     _run(s, "submit_config", form)
     assert not s.dialog_open and s.error_webhook_secret == ""
     assert API_SECRET not in _state_text(s) and HOOK_SECRET not in _state_text(s)
-    direct_row = next(r for r in s.rows if r["pos"] == POS2)
-    assert direct_row["protocol"] == "Worldline Direct"
-    assert direct_row["key"] == "KEYID · ••••••••" + API_SECRET[-4:]
-    assert direct_row["webhook"] == "HOOKID · ••••••••" + HOOK_SECRET[-4:]
-    assert direct_row["version"] == epay.NOT_APPLICABLE
+    direct_row = next(r for r in s.rows if r.pos == POS2)
+    assert direct_row.protocol == "Worldline Direct"
+    assert direct_row.key == "KEYID · ••••••••" + API_SECRET[-4:]
+    assert direct_row.webhook == "HOOKID · ••••••••" + HOOK_SECRET[-4:]
+    assert direct_row.version == epay.NOT_APPLICABLE
     with session_scope(s.url) as db:
         stored = db.exec(select(PspConfig).where(PspConfig.pos_id == s.pos2)).one()
     assert (
@@ -109,8 +111,8 @@ def test_a_sips_configuration_reads_the_sips_key_field_and_shows_french_errors_p
         s, "submit_config", {"protocol": "sips2", "merchant_id": "002001000000099", "key": SIPS_KEY, "key_version": "3"}
     )
     assert not s.dialog_open and SIPS_KEY not in _state_text(s)
-    sips_row = next(r for r in s.rows if r["pos"] == POS2)
-    assert (sips_row["protocol"], sips_row["version"], sips_row["webhook"]) == (
+    sips_row = next(r for r in s.rows if r.pos == POS2)
+    assert (sips_row.protocol, sips_row.version, sips_row.webhook) == (
         "Worldline Sips 2.0 (historique)",
         "3",
         epay.NOT_APPLICABLE,

@@ -11,6 +11,7 @@ from epay_app.models import DealerGroup, Entity
 from epay_app.services import demo_data
 from epay_app.services import settings as gs
 from tests.support import database
+from tests.support.pages import drive, seam_for
 
 
 @pytest.fixture
@@ -150,12 +151,13 @@ def test_the_reservation_settings_handlers_refuse_an_administrator_without_the_o
         for name, f in ReservationState.get_fields().items()
         if name in ReservationState.base_vars and not callable(f.default)
     }
-    state = SimpleNamespace(**fields, current_user=lambda: admin, _remember=lambda u: None, _forget=lambda: None)
+    state = SimpleNamespace(**fields)
+    seam_for(state, admin)
     for name in ("_show", "_clear_errors"):
         setattr(state, name, getattr(ReservationState, name).__get__(state))
 
     def run(handler, *args):
-        return ReservationState.event_handlers[handler].fn(state, *args)
+        return drive(ReservationState.event_handlers[handler].fn(state, *args))
 
     try:
         run("load_reservation")

@@ -6,6 +6,7 @@ import pytest
 import epay_app.epay_app  # noqa: F401  (registers every page and state)
 from epay_app.domain.roles import GroupType
 from epay_app.state import AppState
+from tests.support.pages import drive
 
 PUBLIC = {
     ("AppState", "load_user"): "is itself the login check of every protected page",
@@ -70,6 +71,7 @@ class _FakeState:
 
     def __init__(self, user):
         self._user, self.forgotten, self.remembered, self.calls = user, False, None, 0
+        self.session_token = "t"
 
     def _current_user(self):
         return self._user
@@ -79,7 +81,10 @@ class _FakeState:
     def _forget(self):
         self.forgotten = True
 
-    def _remember(self, user):
+    async def _resolve_viewer(self):
+        return self._user, None
+
+    def _remember(self, user, _profile=None):
         self.remembered = user
 
 
@@ -102,7 +107,7 @@ def test_require_roles_runs_the_handler_only_for_allowed_group_types(caller, all
         return value
 
     state = _FakeState(_FakeUser(caller) if caller else None)
-    result = handler(state, "done")
+    result = drive(handler(state, "done"))
     if caller in allowed:
         assert (result, state.calls) == ("done", 1)
     else:

@@ -13,6 +13,7 @@ from epay_app.pages import live
 from epay_app.pages.epayments import EPaymentsState
 from epay_app.pages.home import HomeState
 from epay_app.services import change_feed
+from tests.support.pages import drive, seam_for
 
 
 class FakeState:
@@ -129,8 +130,8 @@ def test_a_shared_guard_names_the_refused_handler(caplog):
 
     page = Page()
     seller = SimpleNamespace(email="vendeur@openflex.demo", group_type=GroupType.VENDEUR.value)
-    page.current_user = lambda: seller
+    seam_for(page, seller)
     with caplog.at_level(logging.WARNING, logger="epay_app.state"):
-        assert page.save_first() != "ran"
+        assert drive(page.save_first()) != "ran"
     assert "refused Page.save_first" in caplog.text or "save_first for vendeur" in caplog.text
     assert "save_second" not in caplog.text

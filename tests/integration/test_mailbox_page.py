@@ -15,6 +15,7 @@ from epay_app.db import reset_engines, session_scope
 from epay_app.pages.mailbox import IFRAME_SANDBOX, MailboxState
 from epay_app.services import auth, demo_data
 from tests.support import database
+from tests.support.pages import drive
 
 
 @pytest.fixture
@@ -60,11 +61,11 @@ def test_mailbox_lists_received_mails_and_frames_the_selected_one(smtp_sink, dem
     send(smtp_sink.port, "Paiement de l'acompte de votre commande", '<a href="http://x/pay/t">Payer</a>')
     state = mailbox_state(token_for("admin@openflex.demo"))
 
-    MailboxState.load_mailbox.fn(state)
-    assert [m["subject"] for m in state.mails] == ["Paiement de l'acompte de votre commande", "Premier"]
-    assert state.mails[0]["to"] == "patrick.pons@example.org"
+    drive(MailboxState.load_mailbox.fn(state))
+    assert [m.subject for m in state.mails] == ["Paiement de l'acompte de votre commande", "Premier"]
+    assert state.mails[0].to == "patrick.pons@example.org"
 
-    MailboxState.open_mail.fn(state, state.mails[0]["id"])
+    drive(MailboxState.open_mail.fn(state, state.mails[0].id))
     assert state.selected_subject == "Paiement de l'acompte de votre commande"
     assert state.selected_html.startswith('<base target="_top">')
     assert '<a href="http://x/pay/t">Payer</a>' in state.selected_html
@@ -77,10 +78,10 @@ def test_mailbox_is_closed_outside_demo_mode(smtp_sink, demo_users, monkeypatch)
     monkeypatch.setenv("EPAY_DEMO", "false")
     get_settings.cache_clear()
 
-    assert MailboxState.load_mailbox.fn(state) is not None  # a redirect
+    assert drive(MailboxState.load_mailbox.fn(state)) is not None  # a redirect
     assert state.mails == []
     mail_id = sorted(p.stem for p in smtp_sink.files())[0]
-    assert MailboxState.open_mail.fn(state, mail_id) is not None
+    assert drive(MailboxState.open_mail.fn(state, mail_id)) is not None
     assert state.selected_html == ""
 
 
@@ -94,8 +95,8 @@ def test_mailbox_is_refused_without_an_administrator_login_even_in_demo_mode(smt
     mail_id = sorted(p.stem for p in smtp_sink.files())[0]
 
     with caplog.at_level(logging.WARNING, logger="epay_app.state"):
-        assert MailboxState.load_mailbox.fn(state) is not None  # a redirect or a refusal toast
-        assert MailboxState.open_mail.fn(state, mail_id) is not None
+        assert drive(MailboxState.load_mailbox.fn(state)) is not None  # a redirect or a refusal toast
+        assert drive(MailboxState.open_mail.fn(state, mail_id)) is not None
     assert state.mails == []
     assert state.selected_html == "" and "secret-token" not in repr(state.dict())
     assert "MailboxState.load_mailbox" in caplog.text and "MailboxState.open_mail" in caplog.text
@@ -104,5 +105,5 @@ def test_mailbox_is_refused_without_an_administrator_login_even_in_demo_mode(smt
 @pytest.mark.parametrize("mail_id", ["x\n", "../../etc/passwd", "a\x00b", "٣٤", "a" * 300, 12])
 def test_malformed_mail_ids_are_a_french_message(smtp_sink, demo_users, mail_id):
     state = mailbox_state(token_for("admin@openflex.demo"))
-    answer = MailboxState.open_mail.fn(state, mail_id)
+    answer = drive(MailboxState.open_mail.fn(state, mail_id))
     assert answer is not None and state.selected_html == ""

@@ -266,11 +266,11 @@ def world(request, tmp_path_factory):
 def fake_refunds(world, monkeypatch):
     """The PSP refund itself is not what is tested here: it answers "done" and records the call."""
 
-    async def refund_payment(session, payment_id, actor, **_):
+    def prepare_refund(session, payment_id, actor, **_):
         world.refunds.append(payment_id)
         return RefundResult(True, PaymentStatus.REMBOURSE, "Le remboursement a été effectué.")
 
-    monkeypatch.setattr(tracking, "refund_payment", refund_payment)
+    monkeypatch.setattr(tracking, "prepare_refund_of", prepare_refund)
     world.refunds.clear()
     return world.refunds
 
@@ -375,7 +375,7 @@ def drive_load_order(world, group, rec):
 def drive_open_modal(world, group, rec):
     cls, state = _order_state(world, group, rec)
     events = run(cls, "open_modal", state)
-    seen = _order_loaded(state, rec) and any(a["reference"] == rec.reference for a in state.attempts)
+    seen = _order_loaded(state, rec) and any(a.reference == rec.reference for a in state.attempts)
     return seen, [state.not_found, str(state.attempts), *describe(events)]
 
 
@@ -475,13 +475,13 @@ def _epayments_state(world, group, **values):
 def drive_load_epayments(world, group, rec):
     cls, state = _epayments_state(world, group, query={"tri": "desc", "statut": "payes"})
     run(cls, "load_epayments", state)
-    return rec.reference in [c["reference"] for c in state.cards], [state.refusal]
+    return rec.reference in [c.reference for c in state.cards], [state.refusal]
 
 
 def drive_search(world, group, rec):
     cls, state = _epayments_state(world, group)
     run(cls, "search", state, rec.reference)
-    return rec.reference in [c["reference"] for c in state.cards], [state.refusal, str(len(state.cards))]
+    return rec.reference in [c.reference for c in state.cards], [state.refusal, str(len(state.cards))]
 
 
 def drive_card_resend(world, group, rec):
@@ -520,7 +520,7 @@ def drive_opportunities(world, group, rec):
 
     state = page_state(OpportunitiesState, world, group, path="/opportunites")
     run(OpportunitiesState, "load_opportunities", state)
-    return str(rec.number) in [r["opportunity"] for r in state.rows], []
+    return str(rec.number) in [r.opportunity for r in state.rows], []
 
 
 def drive_vehicles(world, group, rec):
@@ -530,13 +530,13 @@ def drive_vehicles(world, group, rec):
 
     state = page_state(VehiclesState, world, group, path="/vehicules")
     run(VehiclesState, "load_vehicles", state)
-    row = next((r for r in state.rows if r["id"] == str(rec.vehicle_id)), None)
+    row = next((r for r in state.rows if r.id == str(rec.vehicle_id)), None)
     with session_scope(world.url, write=False) as s:
         vehicle = s.get(Vehicle, rec.vehicle_id) if rec.vehicle_id else None
         same_pos = vehicle is not None and vehicle.pos_id == s.get(User, world.users[VIEWER_EMAIL[group]]).pos_id
     assert (row is not None) == same_pos
-    assert row is None or row["status"].startswith("Réservé")
-    return row is not None and rec.reference in row["detail"], []
+    assert row is None or row.status.startswith("Réservé")
+    return row is not None and rec.reference in row.detail, []
 
 
 def _set_payment(world, rec, **values) -> None:
@@ -556,7 +556,7 @@ def drive_home_tiles(world, group, rec):
     def pending_count() -> int:
         state = page_state(HomeState, world, group, path="/")
         run(HomeState, "load_home", state)
-        return sum(int(t["count"]) for t in state.tiles if t["key"] == "en_attente")
+        return sum(int(t.count) for t in state.tiles if t.key == "en_attente")
 
     with_record = pending_count()
     _set_payment(world, rec, status=PaymentStatus.AUTORISE.value)

@@ -3,8 +3,6 @@ from another group type is refused before the handler runs, and changes nothing.
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 from types import SimpleNamespace
 
 import pytest
@@ -19,9 +17,10 @@ from epay_app.pages.settings.journey import JourneyState
 from epay_app.pages.settings.opportunities import OpportunitySettingsState
 from epay_app.pages.settings.pdf_print import LegalIdentityState
 from epay_app.pages.settings.reservation import ReservationState
-from epay_app.state import ACCESS_DENIED, AppState
 from epay_app.services import demo_data
+from epay_app.state import ACCESS_DENIED, AppState
 from tests.support import database
+from tests.support.pages import drive, seam_for
 
 STATES = [
     SettingsHomeState,
@@ -91,9 +90,6 @@ def test_forged_events_from_other_group_types_are_refused_and_change_nothing(tmp
     for state, name, handler in _own_handlers():
         remembered = []
         fake = SimpleNamespace(
-            current_user=lambda: user,
-            _forget=lambda: None,
-            _remember=lambda u: remembered.append(u),
             editing_id=0,
             delete_id=1,
             form_pos_id="2",
@@ -101,11 +97,9 @@ def test_forged_events_from_other_group_types_are_refused_and_change_nothing(tmp
             form_enabled=False,
             search="",
         )
-        result = handler.fn(fake, *FORGED_ARGS.get(name, ()))
-        if inspect.isgenerator(result):
-            result = list(result)
-        elif inspect.iscoroutine(result):
-            result = asyncio.run(result)
+        seam_for(fake, user)
+        fake._remember = lambda u, _profile=None: remembered.append(u)
+        result = drive(handler.fn(fake, *FORGED_ARGS.get(name, ())))
         assert remembered == [], f"{state.__name__}.{name} ran for a {group.value}"
         assert ACCESS_DENIED in str(result), f"{state.__name__}.{name} did not answer with the refusal"
     assert snapshot() == before

@@ -30,6 +30,7 @@ from epay_app.models import (
     User,
     Vehicle,
 )
+from epay_app.pages.payment_cards import present_card
 from epay_app.services import tracking
 from epay_app.services.payments import change_status, lock_payment
 from tests.support import database
@@ -175,7 +176,7 @@ def run(coro):
 
 
 def ids(page) -> list[int]:
-    return [int(c["id"]) for c in page.cards]
+    return [c.id for c in page.cards]
 
 
 # ---------------------------------------------------------------- role × status × ownership
@@ -432,23 +433,25 @@ def test_cards_read_like_the_guide(world, session):
         amount=20_000,
     )
     session.commit()
-    cards = {c["id"]: c for c in tracking.list_payments(session, world.viewer(world.users[G.DIRECTEUR])).cards}
+    page = tracking.list_payments(session, world.viewer(world.users[G.DIRECTEUR]))
+    cards = {c.id: c for c in map(present_card, page.cards)}
     d = cards[str(deposit.id)]
     order = session.get(SalesOrder, deposit.order_id)
-    assert d["kind"] == "e-Acompte" and d["reference"] == deposit.reference
-    assert d["document"] == f"Sur la commande n°{order.number}" and d["href"] == f"/commandes/{order.number}"
-    assert d["badge"] == "En attente" and d["condition"] == "Neuf" and d["vehicle"] == "AUDI RS5 SPORTBACK"
-    assert d["people"] == "Vendeur TEST pour : Mme. Audrey - Compte Client VILLIEN"
-    assert (d["entity"], d["pos"]) == ("bee2link PP Vincent S.", "Point de vente 1 (Vincent S.)")
-    assert d["amount"] == "500,00 €" and d["date"] == "Envoyé le 12/10/2022 à 10h42"
-    assert d["action"] == "resend"
+    assert d.kind == "e-Acompte" and d.reference == deposit.reference
+    assert d.document == f"Sur la commande n°{order.number}" and d.href == f"/commandes/{order.number}"
+    assert d.badge == "En attente" and d.condition == "Neuf" and d.vehicle == "AUDI RS5 SPORTBACK"
+    assert d.people == "Vendeur TEST pour : Mme. Audrey - Compte Client VILLIEN"
+    assert (d.entity, d.pos) == ("bee2link PP Vincent S.", "Point de vente 1 (Vincent S.)")
+    assert d.amount == "500,00 €" and d.date == "Envoyé le 12/10/2022 à 10h42"
+    assert d.action == "resend"
     r = cards[str(reservation.id)]
     opp = session.get(Opportunity, reservation.opportunity_id)
-    assert r["kind"] == "e-Réservation" and r["document"] == f"Sur l'opportunité n°{opp.number}"
-    assert r["href"] == f"/opportunites/{opp.number}"
-    assert r["badge"] == "À rembourser" and r["vehicle"] == "DF520BG" and r["condition"] == "Occasion"
-    assert r["amount"] == "200,00 €" and r["date"] == "À rembourser depuis le 26/08/2022 à 12h50"
-    assert r["action"] == "refund"
+    assert r.kind == "e-Réservation" and r.document == f"Sur l'opportunité n°{opp.number}"
+    # Not /opportunites/<n> (no such page): the opportunities list narrowed to that opportunity.
+    assert r.href == f"/opportunites?numero={opp.number}"
+    assert r.badge == "À rembourser" and r.vehicle == "DF520BG" and r.condition == "Occasion"
+    assert r.amount == "200,00 €" and r.date == "À rembourser depuis le 26/08/2022 à 12h50"
+    assert r.action == "refund"
 
 
 def test_actions_check_role_and_scope_and_say_what_is_missing(world, session):

@@ -79,9 +79,12 @@ def running_app(db_url: str, workdir: Path, app_dir: Path = processes.ROOT, **ex
             app.smtp_port, app.mail_dir = smtp_port, workdir / "mails"
         log = workdir / "reflex.log"
         reflex_bin = str(Path(sys.executable).parent / "reflex")
+        # The app records every SQL statement run on its event loop's thread (epay_app.db); the
+        # e2e fixtures fail when the file is not empty (sql_on_loop below).
+        app_env = dict(env, EPAY_ASSERT_NO_SQL_ON_LOOP="1", EPAY_SQL_ON_LOOP_FILE=str(sql_on_loop_file(workdir)))
         proc = processes.start(
             [reflex_bin, "run", "--env", "prod", "--frontend-port", str(port), "--backend-host", "127.0.0.1"],
-            env,
+            app_env,
             log,
             cwd=app_dir,
         )
@@ -92,6 +95,16 @@ def running_app(db_url: str, workdir: Path, app_dir: Path = processes.ROOT, **ex
     finally:
         for proc in reversed(procs):
             processes.stop(proc)
+
+
+def sql_on_loop_file(workdir: Path) -> Path:
+    return workdir / "sql-on-loop.txt"
+
+
+def sql_on_loop(app: LiveApp) -> list[str]:
+    """The SQL statements the live app ran on its event loop's thread (must be none)."""
+    path = sql_on_loop_file(app.workdir)
+    return path.read_text(encoding="utf-8").splitlines() if path.exists() else []
 
 
 def copy_of_the_app(target: Path) -> Path:

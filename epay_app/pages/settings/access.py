@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import reflex as rx
 
-from ...db import session_scope
 from ...domain.roles import GroupType
 from ...models import Entity, User
 from ...state import AppState, require_roles
@@ -18,14 +17,19 @@ admin_only = require_roles(GroupType.ADMINISTRATEUR)
 SETTINGS_REFUSED = "Accès refusé : les paramètres sont réservés aux administrateurs de la plateforme."
 
 
-def admin_context(state: AppState) -> tuple[User, Entity]:
+async def admin_context(state: AppState) -> tuple[User, Entity]:
     """The administrator behind a handler already guarded by `admin_only`, with their entity."""
     user = state.current_user()
     if user is None:  # the session ended between the guard and here
         raise PermissionError(SETTINGS_REFUSED)
-    with session_scope(write=False) as session:
-        entity = session.get(Entity, user.entity_id)
-    return user, entity
+    outcome = await state._run(_entity_of, user, write=False)
+    if outcome.value is None:
+        raise PermissionError(SETTINGS_REFUSED)
+    return user, outcome.value
+
+
+def _entity_of(session, user: User) -> Entity | None:
+    return session.get(Entity, user.entity_id)
 
 
 def field_error(message) -> rx.Component:

@@ -10,13 +10,15 @@ server). Only masked forms ("••••••••KEY1") come back.
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
-from ...db import session_scope
-from ...domain.errors import DomainError, ValidationError
+from ...domain.errors import ValidationError
 from ...psp.interface import PspProtocol
 from ...services import psp_config
 from ...state import AppState
+from ..rows import Choice, PspConfigRow
 from .access import admin_context, admin_only, field_error
 
 EPAY_HELP = (
@@ -51,18 +53,26 @@ ERROR_VARS = {
 }
 
 
-def _row(row: psp_config.ConfigRow) -> dict[str, str]:
+def _row(row: psp_config.ConfigRow) -> PspConfigRow:
     """What one line of the list shows: labels and masked secrets, never a secret."""
     direct = row.protocol is PspProtocol.DIRECT
-    return {
-        "id": str(row.id),
-        "pos": row.pos_name,
-        "protocol": row.protocol.label,
-        "merchant": row.merchant_id,
-        "key": f"{row.api_key_id} · {row.masked_key}" if direct else row.masked_key,
-        "webhook": f"{row.webhook_key_id} · {row.masked_webhook_secret}" if direct else NOT_APPLICABLE,
-        "version": NOT_APPLICABLE if direct else str(row.key_version),
-    }
+    return PspConfigRow(
+        id=str(row.id),
+        pos=row.pos_name,
+        protocol=row.protocol.label,
+        merchant=row.merchant_id,
+        key=f"{row.api_key_id} · {row.masked_key}" if direct else row.masked_key,
+        webhook=f"{row.webhook_key_id} · {row.masked_webhook_secret}" if direct else NOT_APPLICABLE,
+        version=NOT_APPLICABLE if direct else str(row.key_version),
+    )
+
+
+def _configs(session, entity_id: int | None, search: str) -> tuple[bool, list[psp_config.ConfigRow]]:
+    """Whether the entity has the option, and its configurations (none without the option)."""
+    if entity_id is None:
+        return False, []
+    enabled = psp_config.entity_has_option(session, entity_id)
+    return enabled, (psp_config.list_configs(session, entity_id, search) if enabled else [])
 
 
 def _text(form: dict, name: str) -> str:
@@ -74,7 +84,7 @@ class EpayConfigState(AppState):
     option_enabled: bool = False
     loaded: bool = False
     search: str = ""
-    rows: list[dict[str, str]] = []  # only the rows on screen, never a key
+    rows: rx.Field[list[PspConfigRow]] = rx.field(default_factory=list)  # only the rows on screen, never a key
     # The modal (add when editing_id is 0, edit otherwise).
     dialog_open: bool = False
     editing_id: int = 0
@@ -82,7 +92,7 @@ class EpayConfigState(AppState):
     editing_protocol: str = ""  # the stored protocol of the configuration being edited
     editing_masked_key: str = ""
     editing_masked_webhook_secret: str = ""
-    pos_choices: list[dict[str, str]] = []
+    pos_choices: rx.Field[list[Choice]] = rx.field(default_factory=list)
     # Non-secret fields only: the secrets are read from the submit data and never stored here.
     form_pos_id: str = ""
     form_protocol: str = DIRECT
@@ -122,49 +132,52 @@ class EpayConfigState(AppState):
         self.form_protocol = psp_config.DEFAULT_PROTOCOL.value
         self.form_key_version = "1"
 
-    def _reload(self, entity_id: int) -> None:
-        with session_scope(write=False) as session:
-            self.option_enabled = psp_config.entity_has_option(session, entity_id)
-            rows = psp_config.list_configs(session, entity_id, self.search) if self.option_enabled else []
+    async def _reload(self, entity_id: int | None) -> None:
+        outcome = await self._run(_configs, entity_id, self.search, write=False)
+        if outcome.value is None:
+            self.error_form = outcome.message
+            return
+        self.option_enabled, rows = outcome.value
         self.rows = [_row(r) for r in rows]
         self.loaded = True
 
     @rx.event
     @admin_only
-    def load_configs(self):
-        _, entity = admin_context(self)
+    async def load_configs(self):
+        _, entity = await admin_context(self)
         self.search = ""
         self.dialog_open = self.delete_open = False
-        self._reload(entity.id)
+        await self._reload(entity.id)
 
     @rx.event
     @admin_only
-    def search_configs(self, value: str):
-        _, entity = admin_context(self)
+    async def search_configs(self, value: str):
+        _, entity = await admin_context(self)
         self.search = str(value or "")[:100]
-        self._reload(entity.id)
+        await self._reload(entity.id)
 
     @rx.event
     @admin_only
-    def open_add(self):
-        _, entity = admin_context(self)
-        with session_scope(write=False) as session:
-            choices = psp_config.unconfigured_points_of_sale(session, entity.id)
-        self.pos_choices = [{"id": str(c.id), "name": c.name} for c in choices]
+    async def open_add(self):
+        _, entity = await admin_context(self)
+        outcome = await self._run(psp_config.unconfigured_points_of_sale, entity.id, write=False)
+        if not outcome.ok or outcome.value is None:
+            return outcome.toast()
+        choices = outcome.value
+        self.pos_choices = [Choice(id=str(c.id), name=c.name) for c in choices]
         self._reset_form()
         self._clear_errors()
         self.dialog_open = True
 
     @rx.event
     @admin_only
-    def open_edit(self, config_id: str):
-        _, entity = admin_context(self)
-        try:
-            with session_scope(write=False) as session:
-                row = psp_config.get_config(session, entity.id, config_id)
-        except DomainError as exc:
-            self._reload(entity.id)
-            return rx.toast.error(str(exc))
+    async def open_edit(self, config_id: str):
+        _, entity = await admin_context(self)
+        outcome = await self._run(psp_config.get_config, entity.id, config_id, write=False)
+        if not outcome.ok or outcome.value is None:
+            await self._reload(entity.id)
+            return outcome.toast()
+        row = outcome.value
         self.editing_id = row.id
         self.editing_pos_name = row.pos_name
         self.editing_protocol = self.form_protocol = row.protocol.value
@@ -201,8 +214,8 @@ class EpayConfigState(AppState):
 
     @rx.event
     @admin_only
-    def submit_config(self, form: dict):
-        _, entity = admin_context(self)
+    async def submit_config(self, form: dict):
+        _, entity = await admin_context(self)
         self._clear_errors()
         protocol = _text(form, "protocol") or self.form_protocol
         # The non-secret fields of the chosen protocol are kept so that a refused form shows them
@@ -211,7 +224,7 @@ class EpayConfigState(AppState):
             if name in form:
                 setattr(self, f"form_{name}", _text(form, name)[:limit])
         direct = protocol == DIRECT
-        fields = dict(
+        fields: dict[str, Any] = dict(
             key=_text(form, "api_secret" if direct else "key"),
             key_version=self.form_key_version,
             protocol=protocol,
@@ -219,36 +232,36 @@ class EpayConfigState(AppState):
             webhook_key_id=self.form_webhook_key_id,
             webhook_secret=_text(form, "webhook_secret"),
         )
-        try:
-            with session_scope() as session:
-                if self.editing_id:
-                    row = psp_config.update_config(session, entity.id, self.editing_id, self.form_merchant_id, **fields)
-                else:
-                    row = psp_config.create_config(
-                        session, entity.id, self.form_pos_id, self.form_merchant_id, **fields
-                    )
-        except ValidationError as exc:
+        if self.editing_id:
+            outcome = await self._run(
+                psp_config.update_config, entity.id, self.editing_id, self.form_merchant_id, **fields
+            )
+        else:
+            outcome = await self._run(
+                psp_config.create_config, entity.id, self.form_pos_id, self.form_merchant_id, **fields
+            )
+        if isinstance(outcome.exception, ValidationError):
             for name, var in ERROR_VARS.items():
-                setattr(self, var, exc.errors.get(name, ""))
+                setattr(self, var, outcome.errors.get(name, ""))
             return
-        except DomainError as exc:
-            self.error_form = str(exc)
+        if not outcome.ok or outcome.value is None:
+            self.error_form = outcome.message
             return
+        row = outcome.value
         self.dialog_open = False
-        self._reload(entity.id)
+        await self._reload(entity.id)
         verb = "modifiée" if self.editing_id else "enregistrée"
         return rx.toast.success(f"Configuration de e-paiement {verb} pour « {row.pos_name} ».")
 
     @rx.event
     @admin_only
-    def ask_delete(self, config_id: str):
-        _, entity = admin_context(self)
-        try:
-            with session_scope(write=False) as session:
-                row = psp_config.get_config(session, entity.id, config_id)
-        except DomainError as exc:
-            self._reload(entity.id)
-            return rx.toast.error(str(exc))
+    async def ask_delete(self, config_id: str):
+        _, entity = await admin_context(self)
+        outcome = await self._run(psp_config.get_config, entity.id, config_id, write=False)
+        if not outcome.ok or outcome.value is None:
+            await self._reload(entity.id)
+            return outcome.toast()
+        row = outcome.value
         self.delete_id, self.delete_name = row.id, row.pos_name
         self.delete_open = True
 
@@ -260,16 +273,15 @@ class EpayConfigState(AppState):
 
     @rx.event
     @admin_only
-    def confirm_delete(self):
-        _, entity = admin_context(self)
+    async def confirm_delete(self):
+        _, entity = await admin_context(self)
         self.delete_open = False
-        try:
-            with session_scope() as session:
-                name = psp_config.delete_config(session, entity.id, self.delete_id)
-        except DomainError as exc:
-            self._reload(entity.id)
-            return rx.toast.error(str(exc))
-        self._reload(entity.id)
+        outcome = await self._run(psp_config.delete_config, entity.id, self.delete_id)
+        if not outcome.ok:
+            await self._reload(entity.id)
+            return outcome.toast()
+        name = outcome.value
+        await self._reload(entity.id)
         return rx.toast.success(f"Configuration de e-paiement supprimée pour « {name} ».")
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from ...db import session_scope
-from ...domain.errors import DomainError, ValidationError
+from ...domain.errors import ValidationError
 from ...services import settings as group_settings
 from ...state import AppState
 from .access import admin_context, admin_only, field_error
@@ -29,8 +28,8 @@ def _days(n: int) -> str:
 
 
 class JourneyState(AppState):
-    inactive_days: int = 0
-    stock_delay_days: int = 0  # 0: not defined
+    inactive_days: rx.Field[int] = rx.field(0)
+    stock_delay_days: rx.Field[int] = rx.field(0)  # 0: not defined
     contracts_enabled: bool = False
     editing: bool = False
     form_contracts: bool = False
@@ -56,10 +55,12 @@ class JourneyState(AppState):
 
     @rx.event
     @admin_only
-    def load_journey(self):
-        _, entity = admin_context(self)
-        with session_scope(write=False) as session:
-            self._show(group_settings.get_digital_journey(session, entity.group_id))
+    async def load_journey(self):
+        _, entity = await admin_context(self)
+        outcome = await self._run(group_settings.get_digital_journey, entity.group_id, write=False)
+        if not outcome.ok or outcome.value is None:
+            return outcome.toast()
+        self._show(outcome.value)
         self.editing = False
         self._clear_errors()
 
@@ -83,26 +84,24 @@ class JourneyState(AppState):
 
     @rx.event
     @admin_only
-    def submit_journey(self, form: dict):
-        _, entity = admin_context(self)
+    async def submit_journey(self, form: dict):
+        _, entity = await admin_context(self)
         self._clear_errors()
-        try:
-            with session_scope() as session:
-                saved = group_settings.update_digital_journey(
-                    session,
-                    entity.group_id,
-                    form.get("inactive_days", ""),
-                    form.get("stock_delay_days", ""),
-                    self.form_contracts,
-                )
-        except ValidationError as exc:
-            self.error_inactive = exc.errors.get(group_settings.F_INACTIVE, "")
-            self.error_stock = exc.errors.get(group_settings.F_STOCK, "")
+        outcome = await self._run(
+            group_settings.update_digital_journey,
+            entity.group_id,
+            form.get("inactive_days", ""),
+            form.get("stock_delay_days", ""),
+            self.form_contracts,
+        )
+        if isinstance(outcome.exception, ValidationError):
+            self.error_inactive = outcome.errors.get(group_settings.F_INACTIVE, "")
+            self.error_stock = outcome.errors.get(group_settings.F_STOCK, "")
             return
-        except DomainError as exc:
-            self.error_form = str(exc)
+        if not outcome.ok or outcome.value is None:
+            self.error_form = outcome.message
             return
-        self._show(saved)
+        self._show(outcome.value)
         self.editing = False
         return rx.toast.success("Paramètres du parcours de vente digitalisé enregistrés.")
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from ...db import session_scope
-from ...domain.errors import DomainError, ValidationError
+from ...domain.errors import ValidationError
 from ...domain.money import format_eur
 from ...services import settings as group_settings
 from ...state import AppState
@@ -22,10 +21,15 @@ def _amount_input_text(cents: int) -> str:
     return format_eur(cents).replace(" €", "")
 
 
+def _reservation_settings(session, group_id: int, entity_id: int):
+    """The group's reservation settings, and whether this entity may edit them."""
+    return group_settings.get_reservation(session, group_id), group_settings.can_edit_reservation(session, entity_id)
+
+
 class ReservationState(AppState):
     can_edit: bool = False  # the administrator's entity has the e-paiement option
     enabled: bool = False
-    hours: int = 0
+    hours: rx.Field[int] = rx.field(0)
     amount_label: str = ""
     amount_input: str = ""  # the amount as the edit form shows it first ("200,00")
     editing: bool = False
@@ -49,11 +53,13 @@ class ReservationState(AppState):
 
     @rx.event
     @admin_only
-    def load_reservation(self):
-        _, entity = admin_context(self)
-        with session_scope(write=False) as session:
-            self._show(group_settings.get_reservation(session, entity.group_id))
-            self.can_edit = group_settings.can_edit_reservation(session, entity.id)
+    async def load_reservation(self):
+        _, entity = await admin_context(self)
+        outcome = await self._run(_reservation_settings, entity.group_id, entity.id, write=False)
+        if not outcome.ok or outcome.value is None:
+            return outcome.toast()
+        values, self.can_edit = outcome.value
+        self._show(values)
         self.editing = False
         self._clear_errors()
 
@@ -80,28 +86,26 @@ class ReservationState(AppState):
 
     @rx.event
     @admin_only
-    def submit_reservation(self, form: dict):
-        _, entity = admin_context(self)
+    async def submit_reservation(self, form: dict):
+        _, entity = await admin_context(self)
         self._clear_errors()
-        try:
-            with session_scope() as session:
-                saved = group_settings.update_reservation(
-                    session,
-                    entity.group_id,
-                    self.form_enabled,
-                    form.get("hours", ""),
-                    form.get("amount", ""),
-                    by_entity_id=entity.id,
-                )
-        except ValidationError as exc:
-            self.error_hours = exc.errors.get(group_settings.F_HOURS, "")
-            self.error_amount = exc.errors.get(group_settings.F_AMOUNT, "")
+        outcome = await self._run(
+            group_settings.update_reservation,
+            entity.group_id,
+            self.form_enabled,
+            form.get("hours", ""),
+            form.get("amount", ""),
+            by_entity_id=entity.id,
+        )
+        if isinstance(outcome.exception, ValidationError):
+            self.error_hours = outcome.errors.get(group_settings.F_HOURS, "")
+            self.error_amount = outcome.errors.get(group_settings.F_AMOUNT, "")
             return
-        except DomainError as exc:  # SettingsRefused among them
-            self.error_form = str(exc)
+        if not outcome.ok or outcome.value is None:  # SettingsRefused among them
+            self.error_form = outcome.message
             self.editing = False
             return
-        self._show(saved)
+        self._show(outcome.value)
         self.editing = False
         return rx.toast.success("Paramètres de la e-réservation enregistrés.")
 
