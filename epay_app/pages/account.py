@@ -7,7 +7,6 @@ import reflex as rx
 
 from .. import routes
 from ..components.shell import shell
-from ..db import session_scope
 from ..domain.errors import ValidationError
 from ..domain.roles import GroupType
 from ..services import auth
@@ -16,21 +15,19 @@ from ..state import AppState, navigate_script, require_roles
 PASSWORD_CHANGED = "mot-de-passe-modifie"
 
 
-def _change_password(token: str, form: dict) -> None:
-    with session_scope() as session:
-        user = auth.user_for_token(session, token)
-        if user is None:
-            raise ValidationError({"current": "Votre session a expiré : reconnectez-vous."})
-        auth.change_own_password(session, user, form.get("current"), form.get("new"), form.get("confirm"))
+def _change_password(session, token: str, form: dict) -> None:
+    user = auth.user_for_token(session, token)
+    if user is None:
+        raise ValidationError({"current": "Votre session a expiré : reconnectez-vous."})
+    auth.change_own_password(session, user, form.get("current"), form.get("new"), form.get("confirm"))
 
 
-def _unlock(token: str, email: object) -> str:
-    with session_scope() as session:
-        admin = auth.user_for_token(session, token)
-        if admin is None or admin.group_type != GroupType.ADMINISTRATEUR.value:
-            raise ValidationError({"email": auth.ACCOUNT_NOT_FOUND})
-        auth.unlock_entity_account(session, admin, email)
-        return auth.normalise_email(email)
+def _unlock(session, token: str, email: object) -> str:
+    admin = auth.user_for_token(session, token)
+    if admin is None or admin.group_type != GroupType.ADMINISTRATEUR.value:
+        raise ValidationError({"email": auth.ACCOUNT_NOT_FOUND})
+    auth.unlock_entity_account(session, admin, email)
+    return auth.normalise_email(email)
 
 
 class AccountState(AppState):
@@ -46,7 +43,7 @@ class AccountState(AppState):
 
     @rx.event
     @require_roles()
-    def load_account(self):
+    async def load_account(self):
         self._clear()
 
     @rx.event
@@ -54,13 +51,12 @@ class AccountState(AppState):
     async def submit_password(self, form: dict):
         form = form if isinstance(form, dict) else {}
         self._clear()
-        token = self.session_token
-        try:  # scrypt and the database off the event loop
-            await rx.run_in_thread(lambda: _change_password(token, form))
-        except ValidationError as exc:
-            self.current_error = exc.errors.get("current", "")
-            self.new_error = exc.errors.get("new", "")
-            self.confirm_error = exc.errors.get("confirm", "")
+        outcome = await self._run(_change_password, self.session_token, form)  # scrypt off the event loop
+        if not outcome.ok:
+            errors = outcome.errors or {"current": outcome.message}
+            self.current_error = errors.get("current", "")
+            self.new_error = errors.get("new", "")
+            self.confirm_error = errors.get("confirm", "")
             return
         # Every session of the account has ended: log in again with the new password.
         return rx.call_script(navigate_script(f"{routes.SESSION_CLOSE}?info={PASSWORD_CHANGED}"))
@@ -70,12 +66,11 @@ class AccountState(AppState):
     async def submit_unlock(self, form: dict):
         form = form if isinstance(form, dict) else {}
         self._clear()
-        token = self.session_token
-        try:
-            email = await rx.run_in_thread(lambda: _unlock(token, form.get("email")))
-        except ValidationError as exc:
-            self.unlock_error = exc.errors.get("email", "")
+        outcome = await self._run(_unlock, self.session_token, form.get("email"))
+        if not outcome.ok:
+            self.unlock_error = (outcome.errors or {}).get("email", outcome.message)
             return
+        email = outcome.value
         self.unlock_done = f"Connexions de {email} débloquées."
 
 

@@ -10,49 +10,44 @@ import reflex as rx
 
 from .. import routes
 from ..components.shell import shell
-from ..db import session_scope
-from ..domain.errors import DomainError
-from ..services import auth, customers
+from ..services import customers
 from ..services.checkout import VIEW_ROLES
 from ..services.scope import viewer_for
 from ..state import AppState, require_roles
+from .rows import CustomerRow
 
 SEARCH_PLACEHOLDER = "Nom, e-mail ou téléphone"
 
 
-def _search(session_token: str, query: str) -> list[dict[str, str]]:
-    with session_scope(write=False) as session:
-        user = auth.user_for_token(session, session_token)
-        if user is None:
-            return []
-        return customers.search_customers(session, viewer_for(session, user), query)
+def _search(session, user, query: str) -> list[CustomerRow]:
+    if user is None:
+        return []
+    return [CustomerRow(**row) for row in customers.search_customers(session, viewer_for(session, user), query)]
 
 
 class ClientsState(AppState):
-    rows: list[dict[str, str]] = []
+    rows: rx.Field[list[CustomerRow]] = rx.field(default_factory=list)
     query: str = ""
     refusal: str = ""
 
-    async def _run(self, query: str) -> None:
-        token = self.session_token
-        try:
-            self.rows = await rx.run_in_thread(lambda: _search(token, query))
-        except DomainError as exc:
-            self.rows, self.refusal = [], str(exc)
+    async def _show(self, query: str) -> None:
+        outcome = await self._run(_search, self.current_user(), query, write=False)
+        if not outcome.ok or outcome.value is None:
+            self.rows, self.refusal = [], outcome.message
             return
-        self.query, self.refusal = query, ""
+        self.rows, self.query, self.refusal = outcome.value, query, ""
 
     @rx.event
     @require_roles(*VIEW_ROLES)
     async def load_clients(self):
         """on_load: /clients?q=pons."""
         query = self.router.url.query_parameters.get("q", "")
-        await self._run(query if isinstance(query, str) else "")
+        await self._show(query if isinstance(query, str) else "")
 
     @rx.event
     @require_roles(*VIEW_ROLES)
     async def search_clients(self, value: str):
-        await self._run(value if isinstance(value, str) else "")
+        await self._show(value if isinstance(value, str) else "")
         if self.refusal:
             return rx.toast.error(self.refusal)
 

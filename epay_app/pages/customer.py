@@ -12,34 +12,30 @@ import reflex as rx
 from .. import routes
 from ..components.cards import field_error
 from ..components.shell import shell
-from ..db import session_scope
 from ..domain.customers import CIVILITIES
-from ..domain.errors import DomainError, ValidationError
+from ..domain.errors import ValidationError
 from ..domain.inputs import ascii_int
-from ..services import auth, customers
+from ..services import customers
 from ..services.checkout import VIEW_ROLES
 from ..services.scope import CustomerNotFound, viewer_for
 from ..state import AppState, require_roles
 from .offer import route_number
+from .rows import CustomerOpportunityRow, CustomerOrderRow, CustomerPaymentRow
 
 NOT_FOUND = "Client introuvable."
 SAVED = "La fiche client a été mise à jour."
 
 
-def _record(session_token: str, customer_id: int) -> customers.CustomerRecord:
-    with session_scope(write=False) as session:
-        user = auth.user_for_token(session, session_token)
-        if user is None:
-            raise CustomerNotFound(NOT_FOUND)
-        return customers.customer_record(session, viewer_for(session, user), customer_id)
+def _record(session, user, customer_id: int) -> customers.CustomerRecord:
+    if user is None:
+        raise CustomerNotFound(NOT_FOUND)
+    return customers.customer_record(session, viewer_for(session, user), customer_id)
 
 
-def _save(session_token: str, customer_id: int, values: dict) -> None:
-    with session_scope() as session:
-        user = auth.user_for_token(session, session_token)
-        if user is None:
-            raise CustomerNotFound(NOT_FOUND)
-        customers.update_customer(session, viewer_for(session, user), customer_id, values)
+def _save(session, user, customer_id: int, values: dict) -> None:
+    if user is None:
+        raise CustomerNotFound(NOT_FOUND)
+    customers.update_customer(session, viewer_for(session, user), customer_id, values)
 
 
 def epayments_link(reference: str) -> str:
@@ -49,9 +45,9 @@ def epayments_link(reference: str) -> str:
 class CustomerState(AppState):
     not_found: str = ""
     customer: dict[str, str] = {}
-    opportunities: list[dict[str, str]] = []
-    orders: list[dict[str, str]] = []
-    payments: list[dict[str, str]] = []
+    opportunities: rx.Field[list[CustomerOpportunityRow]] = rx.field(default_factory=list)
+    orders: rx.Field[list[CustomerOrderRow]] = rx.field(default_factory=list)
+    payments: rx.Field[list[CustomerPaymentRow]] = rx.field(default_factory=list)
     civility: str = ""
     form_errors: dict[str, str] = {}
     back_offer: str = ""
@@ -63,18 +59,18 @@ class CustomerState(AppState):
         return self.user_role in {g.value for g in customers.EDIT_ROLES}
 
     async def _reload(self) -> None:
-        customer_id, token = self._customer_id, self.session_token
-        try:
-            record = await rx.run_in_thread(lambda: _record(token, customer_id))
-        except DomainError as exc:
-            self.not_found, self.customer, self.customer_id_shown = str(exc), {}, ""
+        outcome = await self._run(_record, self.current_user(), self._customer_id, write=False)
+        record = outcome.value
+        if not outcome.ok or record is None:
+            self.not_found, self.customer, self.customer_id_shown = outcome.message or NOT_FOUND, {}, ""
             self.opportunities, self.orders, self.payments = [], [], []
             self._customer_id = 0
             return
         self.not_found = ""
         self.customer, self.customer_id_shown = record.customer, record.customer["id"]
-        self.opportunities, self.orders = record.opportunities, record.orders
-        self.payments = [{**p, "href": epayments_link(p["reference"])} for p in record.payments]
+        self.opportunities = [CustomerOpportunityRow(**o) for o in record.opportunities]
+        self.orders = [CustomerOrderRow(**o) for o in record.orders]
+        self.payments = [CustomerPaymentRow(**p, href=epayments_link(p["reference"])) for p in record.payments]
         self.civility = record.customer["civility"]
 
     @rx.event
@@ -103,14 +99,12 @@ class CustomerState(AppState):
             return rx.toast.error(NOT_FOUND)
         values = {k: v for k, v in form_data.items() if isinstance(k, str)} if isinstance(form_data, dict) else {}
         values["civility"] = self.civility
-        customer_id, token = self._customer_id, self.session_token
-        try:
-            await rx.run_in_thread(lambda: _save(token, customer_id, values))
-        except ValidationError as exc:
-            self.form_errors = exc.errors
+        outcome = await self._run(_save, self.current_user(), self._customer_id, values)
+        if isinstance(outcome.exception, ValidationError):
+            self.form_errors = outcome.errors
             return rx.toast.error("Veuillez corriger les champs signalés.")
-        except DomainError as exc:
-            return rx.toast.error(str(exc))
+        if not outcome.ok:
+            return outcome.toast()
         self.form_errors = {}
         await self._reload()
         return rx.toast.success(SAVED)

@@ -17,14 +17,14 @@ from babel.numbers import format_percent
 
 from .. import routes
 from ..components.shell import shell
-from ..db import session_scope
 from ..domain.dates import PARIS, utcnow
 from ..domain.errors import DomainError
 from ..domain.money import format_eur
 from ..domain.tracking import FILTERS, Narrowing
-from ..services import auth, export, pilotage
+from ..services import export, pilotage
 from ..services.scope import viewer_for
 from ..state import AppState, require_roles
+from .rows import FigureRow
 
 DEFAULT_DAYS = 30
 PRESETS = (7, 30, 90, 365)
@@ -90,33 +90,31 @@ def figure_cells(figures: pilotage.Figures, narrowing: Narrowing) -> dict[str, s
     return cells
 
 
-def table_rows(rows: list[pilotage.Row], narrowing: Narrowing, key: str) -> list[dict[str, str]]:
+def table_rows(rows: list[pilotage.Row], narrowing: Narrowing, key: str) -> list[FigureRow]:
     out = []
     for row in rows:
         narrowed = Narrowing(narrowing.day_from, narrowing.day_to, **{key: row.key})
-        out.append({"id": str(row.key), "name": row.name, **figure_cells(row.figures, narrowed)})
+        out.append(FigureRow(id=str(row.key), name=row.name, **figure_cells(row.figures, narrowed)))
     return out
 
 
 @dataclass
 class Dashboard:
     totals: dict[str, str]
-    pos_rows: list[dict[str, str]]
-    seller_rows: list[dict[str, str]]
+    pos_rows: list[FigureRow]
+    seller_rows: list[FigureRow]
     weeks: list[dict[str, Any]]
     statuses: list[dict[str, Any]]
 
 
-def _dashboard(session_token: str, narrowing: Narrowing) -> Dashboard:
-    with session_scope(write=False) as session:
-        user = auth.user_for_token(session, session_token)
-        if user is None:
-            raise DomainError("Session expirée.")
-        viewer = viewer_for(session, user)
-        totals = pilotage.totals(session, viewer, narrowing)
-        by_pos = pilotage.by_point_of_sale(session, viewer, narrowing)
-        by_seller = pilotage.by_seller(session, viewer, narrowing)
-        weeks = pilotage.weekly(session, viewer, narrowing)
+def _dashboard(session, user, narrowing: Narrowing) -> Dashboard:
+    if user is None:
+        raise DomainError("Session expirée.")
+    viewer = viewer_for(session, user)
+    totals = pilotage.totals(session, viewer, narrowing)
+    by_pos = pilotage.by_point_of_sale(session, viewer, narrowing)
+    by_seller = pilotage.by_seller(session, viewer, narrowing)
+    weeks = pilotage.weekly(session, viewer, narrowing)
     statuses = [
         {
             "key": f.key,
@@ -143,7 +141,7 @@ def _dashboard(session_token: str, narrowing: Narrowing) -> Dashboard:
     )
 
 
-def table_csv(pos_rows: list[dict[str, str]], seller_rows: list[dict[str, str]], period: str) -> str:
+def table_csv(pos_rows: list[FigureRow], seller_rows: list[FigureRow], period: str) -> str:
     """The two tables as one CSV, like the list's export (`;`, BOM, cells neutralised)."""
     header = ["Regroupement", "Nom", *TABLE_HEADERS]
     lines = [[f"Période : {period}"], header]
@@ -152,10 +150,10 @@ def table_csv(pos_rows: list[dict[str, str]], seller_rows: list[dict[str, str]],
             lines.append(
                 [
                     label,
-                    r["name"],
-                    *[f"{r[n]} ({r[f'{n}_count']})" for n in pilotage.FIGURE_FILTERS],
-                    r["conversion"],
-                    r["median"],
+                    r.name,
+                    *[f"{getattr(r, n)} ({getattr(r, f'{n}_count')})" for n in pilotage.FIGURE_FILTERS],
+                    r.conversion,
+                    r.median,
                 ]
             )
     return export.BOM + export._csv(lines)
@@ -174,19 +172,22 @@ class PilotageState(AppState):
     refusal: str = ""
     loaded: bool = False
     totals: dict[str, str] = {}
-    pos_rows: list[dict[str, str]] = []
-    seller_rows: list[dict[str, str]] = []
+    pos_rows: rx.Field[list[FigureRow]] = rx.field(default_factory=list)
+    seller_rows: rx.Field[list[FigureRow]] = rx.field(default_factory=list)
     weeks: list[dict[str, Any]] = []
     statuses: list[dict[str, Any]] = []
 
     async def _refresh(self, params: dict) -> None:
-        token = self.session_token
         try:
             narrowing = Narrowing.parse(params)
-            narrowing = Narrowing(narrowing.day_from, narrowing.day_to)  # the dashboard is never narrowed further
-            board = await rx.run_in_thread(lambda: _dashboard(token, narrowing))
         except DomainError as exc:
-            self.refusal, self.loaded = str(exc), False
+            board, message = None, str(exc)
+        else:
+            narrowing = Narrowing(narrowing.day_from, narrowing.day_to)  # the dashboard is never narrowed further
+            outcome = await self._run(_dashboard, self.current_user(), narrowing, write=False)
+            board, message = outcome.value, outcome.message
+        if board is None:
+            self.refusal, self.loaded = message, False
             self.totals, self.pos_rows, self.seller_rows, self.weeks, self.statuses = {}, [], [], [], []
             return
         self.refusal, self.loaded = "", True

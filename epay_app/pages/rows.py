@@ -103,3 +103,68 @@ class PspConfigRow:
 class Choice:
     id: str = ""
     name: str = ""
+
+
+@dataclass(frozen=True)
+class CustomerRow:
+    """A line of the Clients search."""
+
+    id: str = ""
+    label: str = ""
+    email: str = ""
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class CustomerOpportunityRow:
+    number: str = ""
+    status: str = ""
+    created: str = ""
+    offer: str = ""
+    vehicle: str = ""
+    seller: str = ""
+    pos: str = ""
+
+
+@dataclass(frozen=True)
+class CustomerOrderRow:
+    number: str = ""
+    status: str = ""
+    offer: str = ""
+    deposit: str = ""
+    validated: str = ""
+
+
+@dataclass(frozen=True)
+class CustomerPaymentRow:
+    id: str = ""
+    reference: str = ""
+    kind: str = ""
+    status: str = ""
+    amount: str = ""
+    date: str = ""
+    href: str = ""
+
+
+@dataclass(frozen=True)
+class FigureRow:
+    """A line of a Pilotage table: amounts, counts and links to the pre-filtered list."""
+
+    id: str = ""
+    name: str = ""
+    requested: str = ""
+    requested_count: str = ""
+    requested_href: str = ""
+    collected: str = ""
+    collected_count: str = ""
+    collected_href: str = ""
+    to_refund: str = ""
+    to_refund_count: str = ""
+    to_refund_href: str = ""
+    refunded: str = ""
+    refunded_count: str = ""
+    refunded_href: str = ""
+    conversion: str = ""
+    conversion_href: str = ""
+    median: str = ""
+    median_href: str = ""

@@ -3,12 +3,9 @@ sale, printed on the bon de commande, the deposit receipts and the refund notice
 
 from __future__ import annotations
 
-import asyncio
-
 import reflex as rx
 
-from ...db import session_scope
-from ...domain.errors import DomainError, ValidationError
+from ...domain.errors import ValidationError
 from ...services import legal_identity
 from ...state import AppState
 from .access import admin_context, admin_only, field_error
@@ -31,16 +28,6 @@ INPUTS = [
 ]
 
 
-def _load(entity_id: int) -> legal_identity.LegalIdentity:
-    with session_scope(write=False) as session:
-        return legal_identity.get_legal_identity(session, entity_id)
-
-
-def _save(entity_id: int, values: dict) -> legal_identity.LegalIdentity:
-    with session_scope() as session:
-        return legal_identity.update_legal_identity(session, entity_id, values)
-
-
 class LegalIdentityState(AppState):
     entity_name: str = ""
     values: dict[str, str] = {}  # noqa: RUF012 (a Reflex state var)
@@ -51,9 +38,12 @@ class LegalIdentityState(AppState):
     @rx.event
     @admin_only
     async def load_legal_identity(self):
-        _, entity = admin_context(self)
+        _, entity = await admin_context(self)
         self.entity_name = entity.name
-        identity = await asyncio.to_thread(_load, entity.id)
+        loaded = await self._run(legal_identity.get_legal_identity, entity.id, write=False)
+        if not loaded.ok or loaded.value is None:
+            return loaded.toast()
+        identity = loaded.value
         self.values, self.errors, self.error_form = identity.as_form(), {}, ""
         self.form_key += 1
 
@@ -61,15 +51,17 @@ class LegalIdentityState(AppState):
     @admin_only
     async def submit_legal_identity(self, form: dict):
         # The entity is the administrator's own, never one named by the browser.
-        _, entity = admin_context(self)
+        _, entity = await admin_context(self)
         self.errors, self.error_form = {}, ""
-        try:
-            saved = await asyncio.to_thread(_save, entity.id, form if isinstance(form, dict) else {})
-        except ValidationError as exc:
-            self.errors = exc.errors
+        outcome = await self._run(
+            legal_identity.update_legal_identity, entity.id, form if isinstance(form, dict) else {}
+        )
+        if isinstance(outcome.exception, ValidationError):
+            self.errors = outcome.errors
             return rx.toast.error("Les informations n'ont pas été enregistrées : corrigez les champs signalés.")
-        except DomainError as exc:
-            self.error_form = str(exc)
+        saved = outcome.value
+        if not outcome.ok or saved is None:
+            self.error_form = outcome.message
             return None
         self.values = saved.as_form()
         self.form_key += 1
