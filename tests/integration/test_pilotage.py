@@ -66,7 +66,7 @@ def _viewer(s, email):
 def _listed(s, viewer, keys, narrowing) -> tuple[int, int]:
     """What the e-Paiements list shows for these filters: its number of cards and their amount."""
     page = tracking.list_payments(s, viewer, filter_keys=list(keys), narrowing=narrowing, limit=100_000)
-    ids = [int(c["id"]) for c in page.cards]
+    ids = [c.id for c in page.cards]
     cents = sum(s.exec(select(EPayment.amount_cents).where(EPayment.id.in_(ids))).all()) if ids else 0
     return len(ids), cents
 

@@ -85,7 +85,7 @@ def _listed_ids(session, viewer, filter_keys, query, order) -> list[str]:
     seen, cursor = [], ""
     while True:
         page = tracking.list_payments(session, viewer, filter_keys=filter_keys, query=query, order=order, after=cursor)
-        seen += [card["id"] for card in page.cards]
+        seen += [str(card.id) for card in page.cards]
         cursor = page.next_cursor
         if not cursor:
             return seen
