@@ -33,7 +33,11 @@ CHALLENGE_CARD = "4874970686672022"
 RESERVED_FOR_YOU = re.compile(r"Réservé pour vous jusqu'au \d{2}/\d{2}/\d{4} à \d{2}h\d{2}")
 # Pages the other work of issue 14 adds (Clients, Pilotage): the lead extends this list at merge,
 # each as (name, path, a selector that shows the page is loaded).
-EXTRA_STAFF_PAGES: list[tuple[str, str, str]] = []
+EXTRA_STAFF_PAGES: list[tuple[str, str, str]] = [
+    ("clients", "/clients", "#customer-search"),
+    ("pilotage (refusé au vendeur)", "/pilotage", "#pilotage-refused"),
+    ("mon compte", "/mon-compte", "#account-password-submit"),
+]
 
 AXE_SERIOUS = """async () => {
   const result = await axe.run(document, {resultTypes: ['violations']});
