@@ -12,7 +12,7 @@ import re
 
 from .errors import DomainError
 
-MAX_ID = 2**63 - 1  # BIGINT
+MAX_ID = 2**31 - 1  # the largest PostgreSQL INTEGER: every id and number column
 MAX_TEXT = 200
 _ASCII_INT = re.compile(r"[0-9]{1,19}", re.ASCII)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

@@ -21,6 +21,7 @@ from sqlmodel import Session, select
 from ..config import Settings
 from ..domain.dates import utcnow
 from ..domain.errors import DomainError, ValidationError
+from ..domain.inputs import ascii_int
 from ..models import DirectCheckout, Entity, PointOfSale, PspConfig
 from ..psp.interface import PspProtocol
 from .secrets import encrypt_secret, mask, rotate_secret
@@ -243,8 +244,8 @@ def _check_version(raw, errors: dict[str, str]) -> int:
 
 
 def _pos_id(raw) -> int | None:
-    text = str(raw if raw is not None else "").strip()
-    return int(text) if text.isascii() and text.isdigit() else None
+    """ASCII digits within an id column's range (a larger number reads as unknown, not a 500)."""
+    return ascii_int(str(raw if raw is not None else "").strip())
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,6 @@ bon de commande prints what was saved."""
 
 from __future__ import annotations
 
-import asyncio
 import io
 from types import SimpleNamespace
 
@@ -17,6 +16,7 @@ from epay_app.domain.errors import ValidationError
 from epay_app.models import Entity, Offer, Opportunity, PointOfSale, SalesOrder, User
 from epay_app.pages.settings.pdf_print import LegalIdentityState
 from epay_app.services import documents, legal_identity
+from tests.support.pages import drive, seam_for
 
 VALID = {
     "legal_address": "1 place de la Gare 71100 Chalon-sur-Saône",
@@ -86,16 +86,9 @@ def test_a_wrong_value_gets_its_french_message_and_nothing_is_written(db, field,
 
 
 def _handler_state(user: User) -> SimpleNamespace:
-    return SimpleNamespace(
-        current_user=lambda: user,
-        _forget=lambda: None,
-        _remember=lambda u: None,
-        entity_name="",
-        values={},
-        errors={},
-        error_form="",
-        form_key=0,
-    )
+    state = SimpleNamespace(entity_name="", values={}, errors={}, error_form="", form_key=0)
+    seam_for(state, user)  # what the guard and AppState._run touch (tests/support/pages.py)
+    return state
 
 
 def test_the_form_saves_the_administrators_own_entity_only(db):
@@ -104,7 +97,7 @@ def test_the_form_saves_the_administrators_own_entity_only(db):
         others = {e.id: e.model_dump() for e in s.exec(select(Entity).where(Entity.id != admin.entity_id))}
     state = _handler_state(admin)
     # A forged form naming another entity: the handler never reads an entity from the browser.
-    asyncio.run(LegalIdentityState.event_handlers["submit_legal_identity"].fn(state, {**VALID, "entity_id": "1"}))
+    drive(LegalIdentityState.event_handlers["submit_legal_identity"].fn(state, {**VALID, "entity_id": "1"}))
 
     assert state.errors == {}
     assert _entity(db, admin.entity_id).siret == "79345128700023"
@@ -114,7 +107,7 @@ def test_the_form_saves_the_administrators_own_entity_only(db):
 
 def test_the_form_shows_field_errors(db):
     state = _handler_state(_user(db))
-    result = asyncio.run(LegalIdentityState.event_handlers["submit_legal_identity"].fn(state, {**VALID, "siret": "12"}))
+    result = drive(LegalIdentityState.event_handlers["submit_legal_identity"].fn(state, {**VALID, "siret": "12"}))
     assert state.errors == {"siret": legal_identity.MSG_SIRET}
     assert "corrigez les champs signalés" in str(result)
 
