@@ -14,6 +14,7 @@ app's first lifespan task, so the server stops before it serves anything.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hmac
 import ipaddress
@@ -149,9 +150,10 @@ def check_production(settings: Settings | None = None) -> None:
 
 @contextlib.asynccontextmanager
 async def refuse_unsafe_production():
-    """The app's first lifespan task: an unsafe production set-up stops the server at start."""
+    """The app's first lifespan task: an unsafe production set-up stops the server at start
+    (its queries in a worker thread: the event loop only waits)."""
     try:
-        check_production()
+        await asyncio.to_thread(check_production)
     except ConfigurationError as exc:
         log.critical("%s", exc)
         raise

@@ -582,7 +582,7 @@ def drive_load_clients(world, group, rec):
 
     state = page_state(ClientsState, world, group, path="/clients", query={"q": f"scope{rec.number}"})
     events = run(ClientsState, "load_clients", state)
-    return str(rec.customer_id) in [r["id"] for r in state.rows], [str(len(state.rows)), *describe(events)]
+    return str(rec.customer_id) in [r.id for r in state.rows], [str(len(state.rows)), *describe(events)]
 
 
 def drive_search_clients(world, group, rec):
@@ -590,7 +590,7 @@ def drive_search_clients(world, group, rec):
 
     state = page_state(ClientsState, world, group, path="/clients")
     events = run(ClientsState, "search_clients", state, f"client{rec.number}@example")
-    return str(rec.customer_id) in [r["id"] for r in state.rows], [str(len(state.rows)), *describe(events)]
+    return str(rec.customer_id) in [r.id for r in state.rows], [str(len(state.rows)), *describe(events)]
 
 
 def _customer_state(world, group, rec, **values):
@@ -605,8 +605,8 @@ def drive_load_customer(world, group, rec):
     events = run(cls, "load_customer", state)
     seen = state.not_found == "" and state.customer.get("id") == str(rec.customer_id)
     # The record shows the customer's order and payment to whoever sees the customer.
-    assert not seen or [o["number"] for o in state.orders] == [str(rec.number)]
-    assert not seen or [p["reference"] for p in state.payments] == [rec.reference]
+    assert not seen or [o.number for o in state.orders] == [str(rec.number)]
+    assert not seen or [p.reference for p in state.payments] == [rec.reference]
     return seen, [state.not_found, *describe(events)]
 
 
