@@ -76,6 +76,8 @@ sql_on_loop: list[str] = []  # statements seen on a thread running an event loop
 
 
 def _record_sql_on_loop(conn, cursor, statement, parameters, context, executemany):
+    if os.environ.get(NO_SQL_ON_LOOP_ENV) != "1":  # the check was switched off (end of a suite)
+        return
     if asyncio._get_running_loop() is None:  # a worker thread, a script, a sync test: fine
         return
     frames = [
