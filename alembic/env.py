@@ -5,10 +5,10 @@
 
 from logging.config import fileConfig
 
-from alembic import context
 from sqlalchemy import create_engine
 from sqlmodel import SQLModel
 
+from alembic import context
 from epay_app import models  # noqa: F401  (registers the tables)
 from epay_app.config import get_settings
 
@@ -21,14 +21,12 @@ target_metadata = SQLModel.metadata
 
 def include_object(obj, name, type_, reflected, compare_to):
     """Autogenerate must not drop the search index of revision 0006_tracking, which is no model."""
-    if (
+    return not (
         type_ == "table"
         and reflected
         and compare_to is None
         and (name or "").startswith(("epayment_fts", "epayment_search"))
-    ):
-        return False
-    return True
+    )
 
 
 def _url() -> str:

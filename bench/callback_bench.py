@@ -410,7 +410,11 @@ def _print_table(report: dict) -> None:
         f"{report['workers']} {report['server']} worker(s), {report['cpus']} CPUs, load {report['load_average']}"
     )
     for i, row in enumerate(rows):
-        print("  ".join(cell.ljust(w) if j == 0 else cell.rjust(w) for j, (cell, w) in enumerate(zip(row, widths))))
+        print(
+            "  ".join(
+                cell.ljust(w) if j == 0 else cell.rjust(w) for j, (cell, w) in enumerate(zip(row, widths, strict=True))
+            )
+        )
         if i == 0:
             print("  ".join("-" * w for w in widths))
     t = report["targets"]

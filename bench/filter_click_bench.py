@@ -154,7 +154,7 @@ class Background:
             raise SystemExit("--db-url (the app's database) is needed for background sessions and callbacks")
         os.environ["REFLEX_DB_URL"] = self.args.db_url
         self.tokens = _login_tokens(self.args.db_url)
-        self.emails = [e for pair in zip(ENTITY_45, OTHERS) for e in pair]
+        self.emails = [e for pair in zip(ENTITY_45, OTHERS, strict=False) for e in pair]
         self.payments = _pending_payments(self.args.db_url, int(self.args.callback_rate * 600) + 1)
         self.thread.start()
         asyncio.run_coroutine_threadsafe(self._open_tabs(), self.loop).result(600)

@@ -301,7 +301,7 @@ async def _callbacks(base: str, tabs, affected, payments, rate: float, seconds: 
         await asyncio.gather(*tasks)
     await asyncio.sleep(10.0)  # let the last updates arrive (a backlog under load)
     latencies, missed = [], 0
-    for payment, sent, answered, status in done:
+    for payment, sent, answered, _status in done:
         for tab in tabs:
             if not affected[(tab.label, payment.id)]:
                 continue
@@ -329,7 +329,7 @@ async def _callbacks(base: str, tabs, affected, payments, rate: float, seconds: 
 async def _run_n(n, base, app_pid, tokens, names, admin_url, db_name, redis_port, payments, args) -> dict:
     from bench.reflex_client import Tab
 
-    emails = [e for pair in zip(ENTITY_45, OTHERS) for e in pair]
+    emails = [e for pair in zip(ENTITY_45, OTHERS, strict=False) for e in pair]
     tabs = []
     for i in range(n):
         email = emails[i % len(emails)]

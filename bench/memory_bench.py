@@ -21,10 +21,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from playwright.sync_api import sync_playwright  # noqa: E402
+from playwright.sync_api import sync_playwright
 
-from tests.support import database  # noqa: E402
-from tests.support.live import copy_of_the_app, running_app  # noqa: E402
+from tests.support import database
+from tests.support.live import copy_of_the_app, running_app
 
 USERS = [
     "vendeur@openflex.demo",

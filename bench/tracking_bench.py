@@ -223,7 +223,7 @@ def percentiles(samples: list[float]) -> dict[str, float]:
     ordered = sorted(samples)
 
     def pick(q: float) -> float:
-        return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+        return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
     return {"p50": pick(0.50) * 1000, "p95": pick(0.95) * 1000, "p99": pick(0.99) * 1000, "n": len(ordered)}
 
@@ -694,11 +694,11 @@ def scope_cases(session: Session, dialect: str, viewer: tracking.Viewer, two: li
             ),
             (
                 f"transaction number, {sort}",
-                lambda page=page: page(
+                lambda page=page, reference=reference: page(
                     query=reference,
                     keys=["en_attente", "payes"] if viewer.group is GroupType.VENDEUR else ["a_rembourser", "payes"],
                 ),
-                lambda naive=naive: naive(needle_=reference),
+                lambda naive=naive, reference=reference: naive(needle_=reference),
             ),
         ]
     tiles = [s.value for s in tracking.tiles_for(viewer.group)]

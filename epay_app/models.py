@@ -7,7 +7,6 @@ migrations portable between SQLite and PostgreSQL.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Optional
 
 from sqlalchemy import BigInteger, Column, DateTime, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -21,11 +20,11 @@ def _ts(nullable: bool = True, index: bool = False) -> Column:
 
 class DealerGroup(SQLModel, table=True):
     __tablename__ = "dealer_group"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     name: str
     # "Parcours de vente digitalisé" settings (group-wide).
     inactive_opportunity_days: int = 183
-    stock_entry_delay_days: Optional[int] = None  # None: 30 days for online trade-in campaigns
+    stock_entry_delay_days: int | None = None  # None: 30 days for online trade-in campaigns
     manufacturer_contracts_enabled: bool = True
     # "Paramétrer la e-réservation" (group-wide).
     reservation_enabled: bool = False
@@ -34,7 +33,7 @@ class DealerGroup(SQLModel, table=True):
 
 
 class Entity(SQLModel, table=True):
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     group_id: int = Field(foreign_key="dealer_group.id", index=True)
     number: int = Field(unique=True)
     name: str
@@ -46,13 +45,13 @@ class Entity(SQLModel, table=True):
     siret: str = ""  # 14 digits
     rcs: str = ""  # "RCS Chalon-sur-Saône 123 456 789"
     vat_number: str = ""  # TVA intracommunautaire, FR + 11 characters
-    share_capital_cents: Optional[int] = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    share_capital_cents: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     sales_conditions: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
 
 
 class PointOfSale(SQLModel, table=True):
     __tablename__ = "point_of_sale"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     entity_id: int = Field(foreign_key="entity.id", index=True)
     number: int = Field(unique=True)
     name: str
@@ -63,7 +62,7 @@ class PointOfSale(SQLModel, table=True):
 
 class User(SQLModel, table=True):
     __tablename__ = "app_user"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     first_name: str
     last_name: str
     email: str = Field(unique=True)
@@ -75,7 +74,7 @@ class User(SQLModel, table=True):
     active: bool = True
     # Login throttling: consecutive failures and the end of the lock they caused.
     failed_logins: int = 0
-    locked_until: Optional[datetime] = Field(default=None, sa_column=_ts())
+    locked_until: datetime | None = Field(default=None, sa_column=_ts())
 
     @property
     def display_name(self) -> str:
@@ -89,24 +88,24 @@ class LoginThrottle(SQLModel, table=True):
     __tablename__ = "login_throttle"
     key: str = Field(primary_key=True, max_length=400)
     failures: int = 0
-    blocked_until: Optional[datetime] = Field(default=None, sa_column=_ts())
-    last_failure_at: Optional[datetime] = Field(default=None, sa_column=_ts())
+    blocked_until: datetime | None = Field(default=None, sa_column=_ts())
+    last_failure_at: datetime | None = Field(default=None, sa_column=_ts())
 
 
 class UserSession(SQLModel, table=True):
     __tablename__ = "user_session"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     token_hash: str = Field(unique=True)
     user_id: int = Field(foreign_key="app_user.id", index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(False))
     expires_at: datetime = Field(sa_column=_ts(False))
     # One-time ticket the browser exchanges for the HttpOnly session cookie (api/session.py).
-    exchange_hash: Optional[str] = Field(default=None, unique=True, index=True)
-    exchange_expires_at: Optional[datetime] = Field(default=None, sa_column=_ts(True))
+    exchange_hash: str | None = Field(default=None, unique=True, index=True)
+    exchange_expires_at: datetime | None = Field(default=None, sa_column=_ts(True))
 
 
 class Customer(SQLModel, table=True):
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     civility: str = ""  # "M." or "Mme."
     last_name: str = ""
     first_name: str = ""
@@ -115,7 +114,7 @@ class Customer(SQLModel, table=True):
 
 
 class Vehicle(SQLModel, table=True):
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     pos_id: int = Field(foreign_key="point_of_sale.id", index=True)
     make: str
     model: str
@@ -129,19 +128,19 @@ class Vehicle(SQLModel, table=True):
     doors: int = 5
     colour: str = ""
     price_cents: int = 0  # TTC
-    first_registration: Optional[date] = None
-    mileage_km: Optional[int] = None
+    first_registration: date | None = None
+    mileage_km: int | None = None
     published: bool = False
     stock_status: str = "en stock"  # en stock | réservé | vendu
     # e-Réservation (F-40): the vehicle is blocked while reserved_until is in the future. The
     # payment holding the block is kept as a plain id: a foreign key back to epayment would make
     # the two tables depend on each other.
-    reserved_until: Optional[datetime] = Field(default=None, sa_column=_ts(index=True))
-    reservation_payment_id: Optional[int] = None
+    reserved_until: datetime | None = Field(default=None, sa_column=_ts(index=True))
+    reservation_payment_id: int | None = None
 
 
 class Opportunity(SQLModel, table=True):
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     number: int = Field(unique=True)
     customer_id: int = Field(foreign_key="customer.id", index=True)
     seller_id: int = Field(foreign_key="app_user.id", index=True)
@@ -151,7 +150,7 @@ class Opportunity(SQLModel, table=True):
 
 
 class Offer(SQLModel, table=True):
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     number: int = Field(unique=True)
     opportunity_id: int = Field(foreign_key="opportunity.id", index=True)
     vehicle_id: int = Field(foreign_key="vehicle.id", index=True)
@@ -167,20 +166,20 @@ class Offer(SQLModel, table=True):
 
 class SalesOrder(SQLModel, table=True):
     __tablename__ = "sales_order"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     number: int = Field(unique=True)
     offer_id: int = Field(foreign_key="offer.id", unique=True)
     status: str = "Commandée"  # Commandée | Annulée
-    validated_by_id: Optional[int] = Field(default=None, foreign_key="app_user.id")
-    validated_at: Optional[datetime] = Field(default=None, sa_column=_ts())
-    delivery_date: Optional[date] = None
-    extreme_delivery_date: Optional[date] = None
+    validated_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    validated_at: datetime | None = Field(default=None, sa_column=_ts())
+    delivery_date: date | None = None
+    extreme_delivery_date: date | None = None
     pos_id: int = Field(foreign_key="point_of_sale.id", index=True)
     balance_method: str = ""
     deposit_amount_cents: int = 0
     deposit_method: str = ""
     deposit_online: bool = False
-    cancelled_at: Optional[datetime] = Field(default=None, sa_column=_ts())
+    cancelled_at: datetime | None = Field(default=None, sa_column=_ts())
 
 
 class EPayment(SQLModel, table=True):
@@ -195,7 +194,7 @@ class EPayment(SQLModel, table=True):
         Index("ix_epayment_seller_tracking", "seller_id", "status", "status_changed_at", "id"),
         Index("ix_epayment_status_changed_at", "status_changed_at"),
     )
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     reference: str = Field(unique=True)  # 00045_000061_20000026837_1
     psp_reference: str = Field(unique=True)  # the same without underscores (Sips)
     kind: str  # domain.references.PaymentKind value
@@ -204,7 +203,7 @@ class EPayment(SQLModel, table=True):
     currency: str = "EUR"
     status: str = Field(default="envoye", index=True)  # domain.statuses.PaymentStatus value
     # What the payment is about (denormalised for the list and its filters).
-    order_id: Optional[int] = Field(default=None, foreign_key="sales_order.id", index=True)
+    order_id: int | None = Field(default=None, foreign_key="sales_order.id", index=True)
     opportunity_id: int = Field(foreign_key="opportunity.id", index=True)
     customer_id: int = Field(foreign_key="customer.id", index=True)
     vehicle_id: int = Field(foreign_key="vehicle.id", index=True)
@@ -214,14 +213,14 @@ class EPayment(SQLModel, table=True):
     # Timestamps: creation, the last status change, and one per status reached.
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(False))
     status_changed_at: datetime = Field(default_factory=utcnow, sa_column=_ts(False))
-    sent_at: Optional[datetime] = Field(default=None, sa_column=_ts())
-    authorised_at: Optional[datetime] = Field(default=None, sa_column=_ts())
-    cancelled_at: Optional[datetime] = Field(default=None, sa_column=_ts())
-    rejected_at: Optional[datetime] = Field(default=None, sa_column=_ts())
-    error_at: Optional[datetime] = Field(default=None, sa_column=_ts())
-    refund_requested_at: Optional[datetime] = Field(default=None, sa_column=_ts())
-    refunded_at: Optional[datetime] = Field(default=None, sa_column=_ts())
-    link_expires_at: Optional[datetime] = Field(default=None, sa_column=_ts())
+    sent_at: datetime | None = Field(default=None, sa_column=_ts())
+    authorised_at: datetime | None = Field(default=None, sa_column=_ts())
+    cancelled_at: datetime | None = Field(default=None, sa_column=_ts())
+    rejected_at: datetime | None = Field(default=None, sa_column=_ts())
+    error_at: datetime | None = Field(default=None, sa_column=_ts())
+    refund_requested_at: datetime | None = Field(default=None, sa_column=_ts())
+    refunded_at: datetime | None = Field(default=None, sa_column=_ts())
+    link_expires_at: datetime | None = Field(default=None, sa_column=_ts())
     # Last PSP facts.
     psp_response_code: str = ""
     psp_authorisation_id: str = ""
@@ -234,15 +233,15 @@ class EPaymentEvent(SQLModel, table=True):
 
     __tablename__ = "epayment_event"
     __table_args__ = (UniqueConstraint("payment_id", "idempotency_key"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     payment_id: int = Field(foreign_key="epayment.id", index=True)
-    from_status: Optional[str] = None
+    from_status: str | None = None
     to_status: str
     source: str  # "utilisateur", "psp:notify", "psp:return", "psp:office", "système"
     actor: str = ""  # user display name or PSP merchant id
     psp_code: str = ""
     raw: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
-    idempotency_key: Optional[str] = None
+    idempotency_key: str | None = None
     at: datetime = Field(default_factory=utcnow, sa_column=_ts(False))
 
 
@@ -255,7 +254,7 @@ class PspConfig(SQLModel, table=True):
     """
 
     __tablename__ = "psp_config"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     pos_id: int = Field(foreign_key="point_of_sale.id", unique=True)
     protocol: str = "sips2"  # psp.interface.PspProtocol value; new configurations: "direct" (services)
     merchant_id: str = Field(index=True)
@@ -283,7 +282,7 @@ class DirectCheckout(SQLModel, table=True):
     side table leaves the payment rows, and the revisions before it, as they were)."""
 
     __tablename__ = "direct_checkout"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     payment_id: int = Field(foreign_key="epayment.id", index=True)
     hosted_checkout_id: str = Field(unique=True)
     # RETURNMAC proves the browser's return comes from this checkout: kept like a secret.
@@ -300,21 +299,21 @@ class OutboxMail(SQLModel, table=True):
     """Durable outbox (F-64): written in the same transaction as the change that causes it."""
 
     __tablename__ = "outbox_mail"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     dedupe_key: str = Field(unique=True)  # e.g. "confirmation:<payment id>"
     kind: str
     to_address: str
     subject: str
     body_text: str = Field(sa_column=Column(Text, nullable=False))
     body_html: str = Field(sa_column=Column(Text, nullable=False))
-    payment_id: Optional[int] = Field(default=None, foreign_key="epayment.id", index=True)
+    payment_id: int | None = Field(default=None, foreign_key="epayment.id", index=True)
     status: str = Field(default="pending", index=True)  # pending | sending | sent | failed
     attempts: int = 0
     next_attempt_at: datetime = Field(default_factory=utcnow, sa_column=_ts(False, index=True))
-    locked_until: Optional[datetime] = Field(default=None, sa_column=_ts())
+    locked_until: datetime | None = Field(default=None, sa_column=_ts())
     last_error: str = ""
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(False))
-    sent_at: Optional[datetime] = Field(default=None, sa_column=_ts())
+    sent_at: datetime | None = Field(default=None, sa_column=_ts())
 
 
 class PaymentPspCheck(SQLModel, table=True):
@@ -332,12 +331,12 @@ class ReservationAttempt(SQLModel, table=True):
     connection."""
 
     __tablename__ = "reservation_attempt"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(False, index=True))
     client_address: str = Field(default="", index=True)
     email: str = Field(default="", index=True)  # lower case, as validated
     vehicle_id: int = Field(foreign_key="vehicle.id")
-    payment_id: Optional[int] = Field(default=None, foreign_key="epayment.id")
+    payment_id: int | None = Field(default=None, foreign_key="epayment.id")
 
 
 class SipsSession(SQLModel, table=True):

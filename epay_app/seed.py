@@ -17,7 +17,7 @@ def main() -> None:
         sys.exit(f"Erreur : {exc}")
     print("Données de démonstration créées." if created else "Base déjà remplie : démo inchangée.")
     print(f"Comptes de démonstration (mot de passe « {DEMO_PASSWORD} ») :")
-    for email, first, last, group in DEMO_USERS:
+    for email, _first, _last, group in DEMO_USERS:
         print(f"  {group.value:<16} {email}")
 
 

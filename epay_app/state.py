@@ -104,7 +104,7 @@ async def run_use_case(
         return Outcome(message=" ".join(exc.errors.values()) or FIX_FIELDS, errors=dict(exc.errors), exception=exc)
     except DomainError as exc:
         return Outcome(message=str(exc), exception=exc)
-    except Exception as exc:  # noqa: BLE001  # logged here; the page shows a French message, never this one
+    except Exception as exc:  # logged here; the page shows a French message, never this one
         log.exception("%s: %s failed", page, getattr(use_case, "__qualname__", use_case))
         return Outcome(message=UNEXPECTED, exception=exc)
 

@@ -9,14 +9,11 @@ command -v "$PY" >/dev/null || PY=python3
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
-.venv/bin/python -m pip install --quiet --upgrade pip
-# The project runs from its folder (not installed), so a checkout or a worktree uses its own code.
-.venv/bin/python - <<'PY' > .venv/requirements.txt
-import tomllib
-project = tomllib.load(open("pyproject.toml", "rb"))["project"]
-print("\n".join(project["dependencies"] + project["optional-dependencies"]["test"]))
-PY
-.venv/bin/python -m pip install --quiet -r .venv/requirements.txt
+# Exactly the versions CI tested, checked against their hashes (requirements.lock, written from
+# pyproject.toml's ranges by `bash scripts/lock.sh`). The project itself is not installed: it runs
+# from its folder, so a checkout or a worktree uses its own code.
+.venv/bin/python -m pip install --quiet --require-hashes -r requirements.lock
+.venv/bin/python -m pip check
 
 # bun: the exact version Reflex pins, from the npm registry (no installer script).
 BUN_VERSION="$(.venv/bin/python -c 'from reflex_base.constants import Bun; print(Bun.VERSION)')"

@@ -12,4 +12,7 @@ fi
 bash scripts/install.sh
 source scripts/env.sh
 source scripts/services.sh  # PostgreSQL + Redis for the integration and scale-out suites
+# Lint and format first: cheap, and what they report is a failure like a test's.
+ruff check .
+ruff format --check .
 python -m pytest tests/unit tests/integration tests/e2e "$@"

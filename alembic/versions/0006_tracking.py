@@ -14,16 +14,15 @@ Create Date: 2026-11-28
   touches none of those columns, so it costs nothing here).
 """
 
-from typing import Sequence, Union
+from collections.abc import Sequence
 
 from alembic import op
-
 from epay_app.domain.search import sql_normalise_postgres, sql_normalise_sqlite
 
 revision: str = "0006_tracking"
-down_revision: Union[str, None] = "0007_reservation"
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+down_revision: str | None = "0007_reservation"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
 
 INDEXES = {
     "ix_epayment_entity_tracking": ["entity_id", "status", "status_changed_at", "id"],

@@ -7,15 +7,16 @@ Plain ADD COLUMN (no batch mode): on SQLite a batch would rebuild `epayment` and
 search triggers of 0006. Rows that exist before this revision are Sips 2.0.
 """
 
-from typing import Sequence, Union
+from collections.abc import Sequence
 
 import sqlalchemy as sa
+
 from alembic import op
 
 revision: str = "0011_worldline_direct"
-down_revision: Union[str, None] = "0008_extras"
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+down_revision: str | None = "0008_extras"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
 
 _TEXT = dict(nullable=False, server_default="")
 

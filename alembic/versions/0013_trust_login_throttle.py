@@ -7,15 +7,16 @@ One row per throttled key ("account:<e-mail>", "address:<ip>", "pair:<e-mail>|<i
 the e-mail belongs to an account or not: the throttle must not tell which accounts exist.
 """
 
-from typing import Sequence, Union
+from collections.abc import Sequence
 
 import sqlalchemy as sa
+
 from alembic import op
 
 revision: str = "0013_trust_login_throttle"
-down_revision: Union[str, None] = "0012_reservation_limits"
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+down_revision: str | None = "0012_reservation_limits"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

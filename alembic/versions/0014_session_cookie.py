@@ -8,15 +8,16 @@ one-time exchange ticket on the new session; the browser posts it to /api/sessio
 rotates the session token and puts it in the cookie. No page script ever sees the token.
 """
 
-from typing import Sequence, Union
+from collections.abc import Sequence
 
 import sqlalchemy as sa
+
 from alembic import op
 
 revision: str = "0014_session_cookie"
-down_revision: Union[str, None] = "0013_trust_login_throttle"
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+down_revision: str | None = "0013_trust_login_throttle"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

@@ -7,15 +7,16 @@ The bon de commande, the deposit receipt and the refund notice print the dealer 
 identifiers and, on the order form, its general conditions of sale.
 """
 
-from typing import Sequence, Union
+from collections.abc import Sequence
 
 import sqlalchemy as sa
+
 from alembic import op
 
 revision: str = "0016_documents"
-down_revision: Union[str, None] = "0015_scale_pg"
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+down_revision: str | None = "0015_scale_pg"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
 
 _TEXT_COLUMNS = ("legal_address", "legal_phone", "legal_email", "siret", "rcs", "vat_number")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from html import escape
-from typing import Mapping
 
 from starlette.responses import HTMLResponse
 
@@ -84,7 +84,8 @@ def _dealer_header(context: ResultContext) -> str:
 def _footer(context: ResultContext) -> str:
     mine = ""
     if context.reserved_until is not None:
-        mine = f'<p class="mine" id="reserved-for-you">Réservé pour vous jusqu\'au {format_paris(context.reserved_until)}</p>'
+        until = format_paris(context.reserved_until)
+        mine = f'<p class="mine" id="reserved-for-you">Réservé pour vous jusqu\'au {until}</p>'
     return f'{mine}<a class="back" id="back-link" href="{escape(context.back_url)}">{escape(context.back_label)}</a>'
 
 

@@ -1,4 +1,6 @@
-"""GET /api/e-paiements/export.csv?ticket=…&statut=…&q=…&tri=…&du=…&au=…&pdv=…&vendeur=… — the e-Paiements list as CSV (F-63).
+"""GET /api/e-paiements/export.csv — the e-Paiements list as CSV (F-63).
+
+Query: ?ticket=…&statut=…&q=…&tri=…&du=…&au=…&pdv=…&vendeur=…
 
 The ticket comes from the guarded "Exporter (CSV)" handler (services.export); everything is
 checked before the first byte is sent, so a refusal is a clear 403, never a truncated file.

@@ -72,7 +72,7 @@ def _static_dir() -> str:
         from reflex_base import constants
 
         return str(prerequisites.get_web_dir() / constants.Dirs.STATIC)
-    except Exception:  # noqa: BLE001 - without Reflex (plain Starlette tests) there is no front end
+    except Exception:
         return ""
 
 

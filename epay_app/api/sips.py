@@ -40,7 +40,7 @@ async def _process(request: Request, source: str) -> tuple[int, CallbackResult |
 
 
 async def sips_notify(request: Request) -> Response:
-    status, result = await _process(request, "psp:notify")
+    status, _result = await _process(request, "psp:notify")
     return PlainTextResponse("OK" if status == 200 else "REFUSED", status_code=status)
 
 

@@ -57,13 +57,13 @@ class TransactionReference:
         """Sips transactionReference: alphanumeric only."""
         return str(self).replace("_", "")
 
-    def next_attempt(self) -> "TransactionReference":
+    def next_attempt(self) -> TransactionReference:
         return TransactionReference(
             self.entity_number, self.pos_number, self.kind, self.document_number, self.attempt + 1
         )
 
     @classmethod
-    def parse(cls, text: str) -> "TransactionReference":
+    def parse(cls, text: str) -> TransactionReference:
         match = _PATTERN.fullmatch(text) if isinstance(text, str) else None
         if not match:
             raise InvalidReference(f"Référence de transaction invalide : {text!r}")
@@ -72,7 +72,7 @@ class TransactionReference:
         return cls(int(entity), int(pos), kind, int(number), int(attempt))
 
     @classmethod
-    def from_psp_reference(cls, text: str) -> "TransactionReference":
+    def from_psp_reference(cls, text: str) -> TransactionReference:
         """Inverse of psp_reference: 5 + 6 + 11 digits, then the attempt."""
         if not isinstance(text, str) or not text.isascii() or not text.isdigit() or not 23 <= len(text) <= 26:
             raise InvalidReference(f"transactionReference invalide : {text!r}")

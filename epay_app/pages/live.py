@@ -16,8 +16,8 @@ import inspect
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
 from dataclasses import dataclass
+from typing import Any
 
 from ..config import get_settings
 from ..db import UnitOfWork
@@ -143,7 +143,7 @@ def _held_here(token: str) -> bool:
         manager = namespace._token_manager
         record = manager.token_to_socket.get(token)
         return record is not None and getattr(record, "instance_id", manager.instance_id) == manager.instance_id
-    except Exception:  # noqa: BLE001  # pragma: no cover - an internal API that may move
+    except Exception:  # pragma: no cover - an internal API that may move
         return True
 
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import enum
 import importlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping, Protocol
+from typing import Protocol
 
 from ..config import Settings, get_settings
 from ..domain.errors import DomainError

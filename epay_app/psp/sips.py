@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
-from typing import Any, Callable, Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -169,7 +170,7 @@ class SipsGateway:
         self.today = today  # injectable clock (Europe/Paris date) for the 31/12/2025 rule
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "SipsGateway":
+    def from_settings(cls, settings: Settings) -> SipsGateway:
         return cls(settings.psp_paypage_url, settings.psp_office_url, settings.psp_timeout_seconds)
 
     # --- Paypage -------------------------------------------------------------------------

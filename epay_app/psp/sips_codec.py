@@ -10,7 +10,8 @@ import base64
 import binascii
 import hashlib
 import hmac
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from .interface import MalformedResponse
 

@@ -24,9 +24,7 @@ SESSION_COOKIE = "epay_session"  # HttpOnly, set by api/session.py
 def hash_password(password: str) -> str:
     salt = secrets.token_bytes(16)
     digest = hashlib.scrypt(password.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=32)
-    return "scrypt${}${}${}${}${}".format(
-        _N, _R, _P, base64.b64encode(salt).decode(), base64.b64encode(digest).decode()
-    )
+    return f"scrypt${_N}${_R}${_P}${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
 
 
 def verify_password(password: str, stored: str) -> bool:
@@ -316,7 +314,7 @@ def logout(session: Session, token: str) -> None:
 
 
 def change_own_password(session: Session, user: User, current: object, new: object, confirm: object) -> None:
-    """"Mon compte": the user changes their password. Field errors in French; nothing written
+    """ "Mon compte": the user changes their password. Field errors in French; nothing written
     on any error. Every session of the user ends (the caller sends them to the login page)."""
     current, new, confirm = (v if isinstance(v, str) else "" for v in (current, new, confirm))
     if not verify_password(current[:MAX_PASSWORD_LENGTH], user.password_hash):

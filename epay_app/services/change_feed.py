@@ -234,7 +234,7 @@ class ChangeFeed:
                         self._on_notify(notify.payload)
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # noqa: BLE001 - reconnect; the catch-up covers the gap
+            except Exception as exc:
                 log.warning("change feed connection lost (%s): reconnecting", exc)
             self.connected.clear()
             await asyncio.sleep(RECONNECT_SECONDS[min(failures, len(RECONNECT_SECONDS) - 1)])

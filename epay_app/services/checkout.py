@@ -38,9 +38,9 @@ from ..models import (
     Vehicle,
 )
 from . import paylinks
-from .scope import OfferNotFound, OrderNotFound, scoped_customer, scoped_offer, scoped_order, viewer_for  # noqa: F401
 from .notifications import queue_payment_request
 from .payments import record_event
+from .scope import OfferNotFound, OrderNotFound, scoped_customer, scoped_offer, scoped_order, viewer_for  # noqa: F401
 
 log = logging.getLogger(__name__)
 

@@ -3,14 +3,13 @@ payments). Seeded only into an empty database."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import Session, func, select
 
 from ..domain.references import PaymentKind, TransactionReference
 from ..domain.roles import GroupType
 from ..domain.statuses import PaymentStatus
-from ..psp.sandbox.direct import merchants as sandbox_direct
 from ..models import (
     Customer,
     DealerGroup,
@@ -25,6 +24,7 @@ from ..models import (
     User,
     Vehicle,
 )
+from ..psp.sandbox.direct import merchants as sandbox_direct
 from . import demo_legal
 from .auth import hash_password
 from .secrets import encrypt_secret
@@ -55,7 +55,7 @@ DEMO_USERS = [
 def paris(y, m, d, hh, mm) -> datetime:
     """A Paris wall-clock time of the guide's examples, stored in UTC (CET = UTC+1, CEST = UTC+2)."""
     offset = 2 if 4 <= m <= 10 else 1
-    return datetime(y, m, d, hh, mm, tzinfo=timezone.utc) - timedelta(hours=offset)
+    return datetime(y, m, d, hh, mm, tzinfo=UTC) - timedelta(hours=offset)
 
 
 def is_empty(session: Session) -> bool:
@@ -583,7 +583,7 @@ def seed(session: Session, activity: bool = False) -> bool:
         dupont = customer("M.", "Jean", "DUPONT", "jean.dupont@example.com", "+33 6 33 44 55 66")
         clio = session.exec(select(Vehicle).where(Vehicle.plate == "GA123BC")).one()
         p208 = session.exec(select(Vehicle).where(Vehicle.model == "208")).one()
-        now = datetime.now(timezone.utc).replace(second=0, microsecond=0)
+        now = datetime.now(UTC).replace(second=0, microsecond=0)
         for number, seller_, cust, veh, amount, status, days in [
             (26601, seller, helene, clio, 50_000, PaymentStatus.ENVOYE, 1),
             (26602, seller, dupont, p208, 80_000, PaymentStatus.ENVOYE, 3),

@@ -15,8 +15,8 @@ import hashlib
 import hmac
 import io
 import re
+from collections.abc import Iterator
 from datetime import datetime
-from typing import Iterator
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -29,8 +29,8 @@ from ..domain.references import PaymentKind
 from ..domain.statuses import PaymentStatus
 from ..domain.tracking import Narrowing, SortOrder, statuses_for
 from ..models import User
-from .secrets import _master_keys
 from .scope import Viewer, payment_clause
+from .secrets import _master_keys
 from .tracking import CARD_COLUMNS, E, _check_option, _search_hits, narrowing_conditions, with_card_tables
 
 PATH = "/api/e-paiements/export.csv"

@@ -26,13 +26,12 @@ import signal
 import smtplib
 import ssl
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
-from typing import Callable, Union
 
 from sqlalchemy import and_, or_
 from sqlmodel import Session, select
@@ -48,7 +47,7 @@ from .outbox import FAILED, PENDING, SENDING, SENT
 log = logging.getLogger(__name__)
 
 SessionFactory = Callable[[], AbstractContextManager[Session]]
-Db = Union[str, SessionFactory, None]  # a database URL, a session factory, or None: the settings'
+Db = str | SessionFactory | None  # a database URL, a session factory, or None: the settings'
 
 
 @dataclass(frozen=True)

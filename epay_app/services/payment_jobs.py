@@ -79,7 +79,7 @@ async def run_cluster_jobs(jobs: list[Callable[[], Awaitable[None]]] | None = No
             await _lead_while_holding_the_lock(url, jobs)
         except asyncio.CancelledError:
             raise
-        except Exception as exc:  # noqa: BLE001 - the database restarted: compete again
+        except Exception as exc:
             log.warning("periodic jobs: leadership lost or not reachable (%s)", exc)
         await asyncio.sleep(RETRY_SECONDS[min(failures, len(RETRY_SECONDS) - 1)])
         failures += 1

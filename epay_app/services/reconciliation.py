@@ -40,20 +40,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Callable
 
-from sqlalchemy import or_
+from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from ..config import Settings, get_settings
 from ..domain.dates import as_utc, utcnow
 from ..domain.errors import DomainError, IllegalTransition
 from ..domain.statuses import PaymentStatus
-from sqlalchemy import func
-
 from ..models import DirectCheckout, EPayment, PaymentPspCheck, SipsSession
 from ..psp.interface import Gateway, PspCallError, PspProtocol, TransactionState, get_gateway
 from ..psp.sips import status_for_code

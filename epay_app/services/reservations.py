@@ -24,16 +24,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, func, or_, text, update
-from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session, col, select
 
+from ..config import get_settings
 from ..domain.dates import as_utc, utcnow
 from ..domain.errors import DomainError
 from ..domain.references import PaymentKind, TransactionReference
 from ..domain.roles import GroupType
 from ..domain.statuses import PaymentStatus
-from ..config import get_settings
 from ..domain.visitor import VisitorDetails, is_same_person, validate_visitor
 from ..models import (
     Customer,
@@ -143,7 +143,7 @@ def offered_in_stock() -> list[ColumnElement[bool]]:
 
 
 def _seller_for(session: Session, pos_id: int) -> User | None:
-    users = session.exec(select(User).where(User.pos_id == pos_id, User.active == True).order_by(User.id)).all()
+    users = session.exec(select(User).where(User.pos_id == pos_id, col(User.active).is_(True)).order_by(User.id)).all()
     for group_type in SELLER_PREFERENCE:
         for user in users:
             if user.group_type == group_type.value:
@@ -577,6 +577,6 @@ async def run_lapse_job(interval_seconds: float = 60.0) -> None:
             released = await asyncio.to_thread(once)
             if released:
                 log.info("reservations lapsed, vehicles available again: %s", released)
-        except Exception:  # noqa: BLE001 - the job must survive a bad minute (database restart…)
+        except Exception:
             log.exception("reservation lapse job failed")
         await asyncio.sleep(interval_seconds)

@@ -232,7 +232,7 @@ def _second_offer(app, number: int) -> None:
         )
 
 
-_MAIL_READERS: "weakref.WeakSet" = weakref.WeakSet()  # pages logged in as the demo administrator
+_MAIL_READERS: weakref.WeakSet = weakref.WeakSet()  # pages logged in as the demo administrator
 
 
 def _open_mail(page, app, reference: str, subject_part: str):

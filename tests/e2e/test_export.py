@@ -3,11 +3,11 @@ shows on the home page of a sales manager and not of a seller."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from playwright.sync_api import expect
 from sqlmodel import select
-
-from datetime import timedelta
 
 from epay_app.db import session_scope
 from epay_app.domain.dates import utcnow

@@ -8,7 +8,7 @@ and at its second point of sale; the tests read them in file order (the live tes
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -34,7 +34,7 @@ from .conftest import login
 
 pytestmark = pytest.mark.e2e
 S = PaymentStatus
-T0 = datetime(2024, 5, 6, 8, 0, tzinfo=timezone.utc)
+T0 = datetime(2024, 5, 6, 8, 0, tzinfo=UTC)
 
 
 def _payment(session, seller, pos, entity, customer, vehicle, status, number, at, kind=PaymentKind.DEPOSIT):

@@ -4,7 +4,7 @@ message and nothing written; the card deposit paid online; resend, new attempt, 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlmodel import func, select
@@ -27,7 +27,7 @@ from epay_app.services import checkout, documents, orders, paylinks
 from epay_app.services.checkout import CheckoutForm
 from epay_app.services.payments import change_status, lock_payment
 
-NOW = datetime(2024, 12, 16, 15, 32, tzinfo=timezone.utc)  # 16/12/2024 à 16h32, Paris
+NOW = datetime(2024, 12, 16, 15, 32, tzinfo=UTC)  # 16/12/2024 à 16h32, Paris
 CARD_500 = CheckoutForm(
     balance_method="Virement",
     deposit_amount="500",
@@ -132,7 +132,7 @@ def test_e_payment_needs_the_customer_identity_f04(db, field, blank, message):
 
 def test_card_deposit_creates_order_payment_event_and_one_mail_in_one_transaction(db):
     before = counts(db)
-    number, payment_id = validate(db)
+    _number, payment_id = validate(db)
     assert counts(db) == (before[0] + 1, before[1] + 1, before[2] + 1, before[3] + 1)
     with session_scope(db, write=False) as s:
         order = s.exec(select(SalesOrder).where(SalesOrder.number == 26837)).one()
@@ -237,9 +237,8 @@ def _set_status(url, payment_id, *path):
 
 def test_new_attempt_after_refusal_gives_suffix_2_and_leaves_the_first_untouched(db):
     _, first = validate(db)
-    with session_scope(db) as s:
-        with pytest.raises(DomainError, match="qu'après un paiement annulé"):
-            checkout.new_attempt(s, order_number=26837, user=user(s), now=NOW)
+    with session_scope(db) as s, pytest.raises(DomainError, match="qu'après un paiement annulé"):
+        checkout.new_attempt(s, order_number=26837, user=user(s), now=NOW)
     _set_status(db, first, S.REJETE)
     with session_scope(db) as s:
         second = checkout.new_attempt(s, order_number=26837, user=user(s), now=NOW + timedelta(minutes=5))
@@ -270,9 +269,8 @@ def test_resend_queues_a_new_mail_with_the_same_link_and_is_throttled(db):
     with session_scope(db) as s:
         mail = checkout.resend_link(s, order_number=26837, user=user(s), now=NOW + timedelta(minutes=1))
         assert mail.dedupe_key == f"request:{pid}:1"
-    with session_scope(db) as s:
-        with pytest.raises(checkout.ResendTooSoon):
-            checkout.resend_link(s, order_number=26837, user=user(s), now=NOW + timedelta(minutes=1, seconds=10))
+    with session_scope(db) as s, pytest.raises(checkout.ResendTooSoon):
+        checkout.resend_link(s, order_number=26837, user=user(s), now=NOW + timedelta(minutes=1, seconds=10))
     with session_scope(db) as s:
         checkout.resend_link(s, order_number=26837, user=user(s), now=NOW + timedelta(minutes=2))
     with session_scope(db, write=False) as s:
@@ -398,7 +396,7 @@ def test_resend_after_expiry_sends_a_fresh_link(db):
         checkout.resend_link(s, order_number=26837, user=user(s), now=later)
     with session_scope(db, write=False) as s:
         pay = s.get(EPayment, pid)
-        assert pay.link_expires_at.replace(tzinfo=timezone.utc) > later
+        assert pay.link_expires_at.replace(tzinfo=UTC) > later
         mails = s.exec(select(OutboxMail).where(OutboxMail.payment_id == pid).order_by(OutboxMail.id)).all()
         old, new = (m.body_text.split("/pay/")[1].split()[0] for m in mails)
         assert old != new

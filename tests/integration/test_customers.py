@@ -58,7 +58,7 @@ def test_a_record_lists_the_customers_orders_and_payments_in_scope(url):
         helene = s.exec(select(Customer).where(Customer.last_name == "LEFÈVRE")).one()
         seller = customers.customer_record(s, _viewer(s, "vendeur@openflex.demo"), helene.id)
         manager = customers.customer_record(s, _viewer(s, "chef@openflex.demo"), helene.id)
-        with pytest.raises(CustomerNotFound, match="^Client introuvable.$"):
+        with pytest.raises(CustomerNotFound, match=r"^Client introuvable\.$"):
             customers.customer_record(s, _viewer(s, "audrey.villien@openflex.demo"), helene.id)
     # 26605 is the manager's own sale: the seller does not see it.
     assert sorted(o["number"] for o in seller.orders) == ["26601", "26603"]

@@ -58,7 +58,7 @@ def test_login_waits_after_five_failures_from_one_address_even_with_the_right_pa
             try:
                 auth.login(s, "chef@openflex.demo", "wrong", client_address="203.0.113.9")
             except auth.LoginLocked:
-                raise AssertionError("locked too early")
+                raise AssertionError("locked too early") from None
             except auth.LoginFailed:
                 pass
     with session_scope(seeded_db_url) as s:

@@ -21,8 +21,8 @@ from urllib.parse import parse_qs, urljoin, urlparse
 import httpx
 import pytest
 from onlinepayments.sdk.api_exception import ApiException
-from onlinepayments.sdk.authorization_exception import AuthorizationException
 from onlinepayments.sdk.authentication.v1hmac_authenticator import V1HmacAuthenticator
+from onlinepayments.sdk.authorization_exception import AuthorizationException
 from onlinepayments.sdk.call_context import CallContext
 from onlinepayments.sdk.communication.request_header import RequestHeader
 from onlinepayments.sdk.communicator_configuration import CommunicatorConfiguration
@@ -64,7 +64,7 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
+            def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 match = re.search(r"/flaky/(\d+)", self.path)
                 seen = receiver.failures.get(self.path, 0)
@@ -637,7 +637,7 @@ def test_idempotent_repeat_in_flight_is_409(sdk, direct_base):
             outcomes[index] = sdk.hosted_checkout().create_hosted_checkout(
                 checkout_request(reference), CallContext(idempotence_key=key)
             )
-        except Exception as exc:  # noqa: BLE001 - the test inspects it
+        except Exception as exc:
             outcomes[index] = exc
 
     first = threading.Thread(target=send, args=(0,))
@@ -780,11 +780,12 @@ def test_pending_capture_webhook_matches_magento_fixture(sdk, receiver):
     assert set(raw) == set(fixture)
     assert (ours.api_version, ours.type) == (theirs.api_version, theirs.type)
     a, b = ours.payment, theirs.payment
-    fields = (
-        lambda p: (
+
+    def fields(p):
+        return (
             p.status,
             p.status_output.status_code,
-            p.status_output.status_category,  # noqa: E731
+            p.status_output.status_category,
             p.status_output.is_authorized,
             p.status_output.is_cancellable,
             p.status_output.is_refundable,
@@ -792,7 +793,7 @@ def test_pending_capture_webhook_matches_magento_fixture(sdk, receiver):
             bool(re.fullmatch(r"\d{10}_0", p.id)),
             re.sub(r"\d", "9", p.payment_output.card_payment_method_specific_output.card.card_number)[-4:],
         )
-    )
+
     assert fields(a) == fields(b)
 
 

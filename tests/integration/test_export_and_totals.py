@@ -4,7 +4,7 @@ the weekly collected totals of the home chart (one GROUP BY), on SQLite and Post
 from __future__ import annotations
 
 import itertools
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -27,7 +27,7 @@ from epay_app.models import (
 )
 from epay_app.services import collected, export, tracking
 
-NOW = datetime(2025, 3, 19, 10, 0, tzinfo=timezone.utc)  # a Wednesday; Paris week from 17/03
+NOW = datetime(2025, 3, 19, 10, 0, tzinfo=UTC)  # a Wednesday; Paris week from 17/03
 HEADER = "Type;N° transaction;Commande/Opportunité;Statut;Client;Vendeur;Entité;Point de vente;Montant TTC;Date"
 _numbers = itertools.count(5_100_000)
 
@@ -211,7 +211,7 @@ def test_export_is_refused_without_a_valid_ticket_or_outside_the_profile(api_ser
     forged = export.make_ticket(alice).split(".")
     forged[0] = str(world["users"]["directeur"])  # someone else's id with Alice's signature
     assert httpx.get(base, params={"ticket": ".".join(forged)}).status_code == 403
-    old = export.make_ticket(alice, now=datetime.now(timezone.utc) - timedelta(minutes=5))
+    old = export.make_ticket(alice, now=datetime.now(UTC) - timedelta(minutes=5))
     assert httpx.get(base, params={"ticket": old}).status_code == 403
     refused = _get(api_server, alice, statut="a_rembourser")  # a seller does not follow refunds
     assert refused.status_code == 403 and "Accès refusé" in refused.text
@@ -261,6 +261,6 @@ def test_weekly_totals_are_grouped_in_sql_and_scoped(world, migrated_db_url):
 def test_weeks_are_paris_weeks_across_daylight_saving(world, migrated_db_url):
     """Sunday 30/03/2025 23:30 Paris (21:30 UTC, after the switch to summer time) is still in the
     week of Monday 24/03; Monday 31/03 00:30 Paris (30/03 22:30 UTC) is the next week."""
-    starts = collected.week_starts(datetime(2025, 4, 2, 12, 0, tzinfo=timezone.utc), weeks=2)
-    assert starts[0] == datetime(2025, 3, 23, 23, 0, tzinfo=timezone.utc)  # 24/03 00:00 CET
-    assert starts[1] == datetime(2025, 3, 30, 22, 0, tzinfo=timezone.utc)  # 31/03 00:00 CEST
+    starts = collected.week_starts(datetime(2025, 4, 2, 12, 0, tzinfo=UTC), weeks=2)
+    assert starts[0] == datetime(2025, 3, 23, 23, 0, tzinfo=UTC)  # 24/03 00:00 CET
+    assert starts[1] == datetime(2025, 3, 30, 22, 0, tzinfo=UTC)  # 31/03 00:00 CEST

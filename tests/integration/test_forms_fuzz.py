@@ -7,14 +7,16 @@ import string
 from datetime import date
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from epay_app.db import session_scope
 from epay_app.domain.errors import DomainError, ValidationError
 from epay_app.domain.visitor import validate_visitor
 from epay_app.models import DealerGroup, Entity, EPayment, OutboxMail, PspConfig, SalesOrder, User
-from epay_app.services import checkout, psp_config, settings as group_settings
+from epay_app.services import checkout, psp_config
+from epay_app.services import settings as group_settings
 
 FRENCH_WORD = re.compile(r"\b(le|la|les|de|du|des|est|doit|un|une|au|ce|cette|pas)\b", re.IGNORECASE)
 METHODS = ["Virement", "Chèque", "Espèces", "Carte bancaire", "Financement"]

@@ -11,11 +11,11 @@ from sqlmodel import select
 from epay_app.db import session_scope
 from epay_app.domain.dates import as_utc, utcnow
 from epay_app.domain.roles import GroupType
+from epay_app.domain.statuses import PaymentStatus
 from epay_app.models import EPayment, OutboxMail
 from epay_app.services import tracking
 from epay_app.services.paylinks import LinkExpired, pay_url, payment_for_token
 from epay_app.services.payments import change_status, lock_payment
-from epay_app.domain.statuses import PaymentStatus
 from epay_app.services.reminders import queue_link_reminders
 
 

@@ -8,7 +8,7 @@ import smtplib
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlmodel import select
 
@@ -17,8 +17,8 @@ from epay_app.db import session_scope
 from epay_app.models import (
     Customer,
     DealerGroup,
-    EPayment,
     Entity,
+    EPayment,
     Offer,
     Opportunity,
     OutboxMail,
@@ -95,7 +95,7 @@ def seed_payment(session, kind: str = "deposit", customer_name: str = "Pons") ->
         seller_id=seller.id,
         pos_id=pos.id,
         entity_id=entity.id,
-        link_expires_at=datetime(2024, 12, 18, 15, 32, tzinfo=timezone.utc),
+        link_expires_at=datetime(2024, 12, 18, 15, 32, tzinfo=UTC),
     )
     session.add(payment)
     session.flush()

@@ -151,7 +151,7 @@ def test_a_row_left_sending_by_a_dead_worker_is_sent_again_after_its_lease(mail_
 
 
 def test_a_worker_whose_claim_was_taken_over_does_not_record_over_the_new_one(mail_db_url, smtp_sink):
-    (mail_id,) = queue_mails(mail_db_url, 1)
+    (_mail_id,) = queue_mails(mail_db_url, 1)
     policy = SenderPolicy(lease_seconds=60)
     with session_scope(mail_db_url) as session:
         (slow_claim,) = mail_sender.claim_due(session, utcnow(), policy)

@@ -106,9 +106,9 @@ def test_a_vehicle_sold_to_another_customer_refunds_the_reservation(url, vehicle
     assert message.endswith(f"marqué vendu. e-Réservation {payment.reference} : À rembourser.")
     status, until, stock, _ = _state(url, payment.id, vehicle_id)
     assert (status, until, stock) == ("a_rembourser", None, "vendu")
-    with pytest.raises(DomainError, match="^Un véhicule vendu ne peut pas être publié.$"):
+    with pytest.raises(DomainError, match=r"^Un véhicule vendu ne peut pas être publié\.$"):
         _act(url, "vendeur@openflex.demo", lambda s, v: outcomes.set_published(s, v, vehicle_id, True))
-    with pytest.raises(DomainError, match="^Ce véhicule est déjà vendu.$"):
+    with pytest.raises(DomainError, match=r"^Ce véhicule est déjà vendu\.$"):
         _act(url, "vendeur@openflex.demo", lambda s, v: outcomes.mark_sold(s, v, vehicle_id, "autre"))
 
 
@@ -123,11 +123,11 @@ def test_publishing_is_scoped_to_the_stock_and_refuses_bad_input(url, vehicle_id
     _act(url, "vendeur@openflex.demo", lambda s, v: outcomes.set_published(s, v, vehicle_id, False))
     with session_scope(url, write=False) as s:
         assert s.get(Vehicle, vehicle_id).published is False
-    with pytest.raises(VehicleNotFound, match="^Véhicule introuvable.$"):
+    with pytest.raises(VehicleNotFound, match=r"^Véhicule introuvable\.$"):
         _act(url, "audrey.villien@openflex.demo", lambda s, v: outcomes.set_published(s, v, vehicle_id, True))
     with pytest.raises(DomainError, match="n'est pas réservé"):
         _act(url, "vendeur@openflex.demo", lambda s, v: outcomes.mark_sold(s, v, vehicle_id, "titulaire"))
-    with pytest.raises(DomainError, match="^Choisissez l'acheteur.$"):
+    with pytest.raises(DomainError, match=r"^Choisissez l'acheteur\.$"):
         _act(url, "vendeur@openflex.demo", lambda s, v: outcomes.mark_sold(s, v, vehicle_id, "x"))
     with session_scope(url, write=False) as s:
         vehicle = s.get(Vehicle, vehicle_id)

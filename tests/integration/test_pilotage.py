@@ -133,9 +133,9 @@ def test_a_period_is_required_and_bad_dates_are_refused_in_french(url):
     with session_scope(url, write=False) as s, pytest.raises(DomainError, match="Choisissez une période"):
         pilotage.totals(s, _viewer(s, "directeur@openflex.demo"), Narrowing())
     for params in ({"du": "2026-02-30"}, {"du": "2026-03-02", "au": "2026-03-01"}, {"au": "٢٠٢٦-01-01"}):
-        with pytest.raises(TrackingRefused, match="^Période invalide"):
+        with pytest.raises(TrackingRefused, match=r"^Période invalide"):
             Narrowing.parse(params)
-    with pytest.raises(TrackingRefused, match="^Point de vente invalide.$"):
+    with pytest.raises(TrackingRefused, match=r"^Point de vente invalide\.$"):
         Narrowing.parse({"pdv": "-1"})
 
 

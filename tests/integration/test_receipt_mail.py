@@ -41,7 +41,7 @@ def _in_threads(target, *args, count: int = 2) -> None:
     def run():
         try:
             target(*args)
-        except Exception as exc:  # noqa: BLE001 (surfaced below)
+        except Exception as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=run) for _ in range(count)]

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import itertools
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import func, select
 
+from epay_app.config import get_settings
 from epay_app.db import session_scope
 from epay_app.domain.dates import as_utc
 from epay_app.domain.errors import ValidationError
 from epay_app.domain.references import TransactionReference
 from epay_app.domain.statuses import PaymentStatus as S
-from epay_app.config import get_settings
 from epay_app.models import (
     Customer,
     DealerGroup,
@@ -24,6 +24,7 @@ from epay_app.models import (
     EPaymentEvent,
     Offer,
     Opportunity,
+    OutboxMail,
     PointOfSale,
     PspConfig,
     ReservationAttempt,
@@ -31,11 +32,10 @@ from epay_app.models import (
     User,
     Vehicle,
 )
-from epay_app.models import OutboxMail
 from epay_app.services import reservations as resa
 from epay_app.services.payments import change_status, lock_payment
 
-T0 = datetime(2024, 12, 16, 15, 32, tzinfo=timezone.utc)  # 16/12/2024 à 16h32 in Paris
+T0 = datetime(2024, 12, 16, 15, 32, tzinfo=UTC)  # 16/12/2024 à 16h32 in Paris
 HOLD = timedelta(minutes=30)  # EPAY_RESERVATION_HOLD_MINUTES: an unpaid reservation holds the vehicle this long
 _ADDRESSES = (f"198.51.100.{n}" for n in itertools.count(1))  # a new client address per reservation
 VISITOR = {
@@ -200,7 +200,7 @@ def test_eight_visitors_racing_for_one_vehicle_give_exactly_one_reservation(url,
             won.append(_reserve(url, vehicle_id, _visitor(n)))
         except resa.ReservationUnavailable:
             lost.append(n)
-        except Exception as exc:  # noqa: BLE001 - reported below
+        except Exception as exc:
             crashed.append(repr(exc))
 
     threads = [threading.Thread(target=visitor, args=(n,)) for n in range(8)]
@@ -241,7 +241,7 @@ def test_visitors_reserving_different_vehicles_at_once_get_distinct_opportunity_
         barrier.wait()
         try:
             won.append(_reserve(url, ids[n], _visitor(n)))
-        except Exception as exc:  # noqa: BLE001 - reported below
+        except Exception as exc:
             crashed.append(repr(exc))
 
     threads = [threading.Thread(target=visitor, args=(n,)) for n in range(4)]

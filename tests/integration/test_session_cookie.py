@@ -86,7 +86,7 @@ def test_a_ticket_works_once(api_server, user_email):
 
 
 def test_an_expired_ticket_opens_nothing(api_server, user_email):
-    token, ticket = _ticket(user_email)
+    _token, ticket = _ticket(user_email)
     with session_scope() as s:
         row = s.exec(select(UserSession).where(UserSession.exchange_hash.is_not(None))).one()
         row.exchange_expires_at = utcnow() - timedelta(seconds=1)

@@ -98,7 +98,7 @@ def test_forged_events_from_other_group_types_are_refused_and_change_nothing(tmp
             search="",
         )
         seam_for(fake, user)
-        fake._remember = lambda u, _profile=None: remembered.append(u)
+        fake._remember = lambda u, _profile=None, remembered=remembered: remembered.append(u)
         result = drive(handler.fn(fake, *FORGED_ARGS.get(name, ())))
         assert remembered == [], f"{state.__name__}.{name} ran for a {group.value}"
         assert ACCESS_DENIED in str(result), f"{state.__name__}.{name} did not answer with the refusal"

@@ -14,7 +14,6 @@ from epay_app.models import EPayment, EPaymentEvent, OutboxMail
 from epay_app.psp import sips_codec as codec
 from epay_app.services.paylinks import pay_url
 
-
 pytestmark = pytest.mark.usefixtures("sandbox", "api_server")
 
 DEMO_MERCHANT, DEMO_KEY = "002001000000002", "002001000000002_KEY1"

@@ -19,8 +19,9 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -168,7 +169,7 @@ def test_adapter_sends_only_documented_request_fields(canned):
     _run(gateway.cancel(CREDS, "00045000061200000268371", 20000))
     _run(gateway.get_transaction(CREDS, "00045000061200000268371"))
     assert [body["_path"] for body in sent] == [PATHS["refund"], PATHS["cancel"], PATHS["getTransactionData"]]
-    for op, body in zip(("refund", "cancel", "getTransactionData"), sent):
+    for op, body in zip(("refund", "cancel", "getTransactionData"), sent, strict=True):
         body.pop("_path")
         assert set(body) <= set(_request_fields(op)), f"{op}: {sorted(set(body) - set(_request_fields(op)))}"
         assert {"merchantId", "interfaceVersion", "transactionReference", "keyVersion", "seal"} <= set(body)
@@ -401,7 +402,7 @@ def test_the_adapters_field_lists_are_the_sdks():
     assert {"responseCode", "transactionStatus", "originAmount", "currentAmount"} <= set(
         _response_fields("getTransactionData")
     )
-    assert (codec.CASH_INTERFACE, codec.DIAG_INTERFACE) == (
+    assert (
         MESSAGES["refund"]["interfaceVersion"],
         MESSAGES["getTransactionData"]["interfaceVersion"],
-    )
+    ) == (codec.CASH_INTERFACE, codec.DIAG_INTERFACE)

@@ -46,9 +46,8 @@ def test_same_state_is_a_no_op_without_event(payment_id):
 
 def test_illegal_move_is_refused_and_changes_nothing(payment_id, caplog):
     url, pid = payment_id
-    with pytest.raises(IllegalTransition):
-        with session_scope(url) as s:
-            change_status(s, lock_payment(s, pid), S.REMBOURSE, source="test")
+    with pytest.raises(IllegalTransition), session_scope(url) as s:
+        change_status(s, lock_payment(s, pid), S.REMBOURSE, source="test")
     assert "refused transition envoye -> rembourse" in caplog.text
     with session_scope(url) as s:
         assert s.get(EPayment, pid).status == S.ENVOYE.value

@@ -7,7 +7,7 @@ import asyncio
 import concurrent.futures
 import itertools
 import shutil
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import create_engine, inspect, text
@@ -37,7 +37,7 @@ from tests.support import database
 
 G = GroupType
 S = PaymentStatus
-T0 = datetime(2024, 3, 1, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 _numbers = itertools.count(1000)
 
 
@@ -417,14 +417,14 @@ def test_the_list_statement_never_uses_offset(world, session):
 
 def test_cards_read_like_the_guide(world, session):
     seller = world.users[G.VENDEUR]
-    at = datetime(2022, 10, 12, 8, 42, tzinfo=timezone.utc)  # 10h42 in Paris
+    at = datetime(2022, 10, 12, 8, 42, tzinfo=UTC)  # 10h42 in Paris
     deposit = world.payment(
         seller, S.ENVOYE, at=at, first="Audrey - Compte Client", last="VILLIEN", make="AUDI", model="RS5 SPORTBACK"
     )
     reservation = world.payment(
         seller,
         S.A_REMBOURSER,
-        at=datetime(2022, 8, 26, 10, 50, tzinfo=timezone.utc),
+        at=datetime(2022, 8, 26, 10, 50, tzinfo=UTC),
         civility="M.",
         first="Jean",
         last="MARIE",

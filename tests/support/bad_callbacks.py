@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import quote, urlencode
 
-from hypothesis import assume, strategies as st
+from hypothesis import assume
+from hypothesis import strategies as st
 
 from epay_app.psp import sips_codec as codec
 from epay_app.psp.web import MAX_BODY

@@ -15,9 +15,9 @@ import asyncio
 import json
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Iterator
 
 import httpx
 import uvicorn
@@ -95,7 +95,7 @@ class FlakyOffice:
         return Response(answer.content, status_code=answer.status_code, media_type=answer.headers.get("content-type"))
 
     @contextmanager
-    def serve(self) -> Iterator["FlakyOffice"]:
+    def serve(self) -> Iterator[FlakyOffice]:
         """Run on a free loopback port (uvicorn in a thread) while the block lasts."""
         port = free_port()
         app = Starlette(routes=[Route("/{path:path}", self._handle, methods=["POST"])])

@@ -7,7 +7,7 @@ with the codec the app uses, so a test message is byte-for-byte what the PSP wou
 from __future__ import annotations
 
 import hashlib
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 from epay_app.psp import sips_codec as codec
 

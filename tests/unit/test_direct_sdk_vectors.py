@@ -11,7 +11,7 @@ import base64
 import hashlib
 import hmac
 import urllib.parse
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -69,7 +69,7 @@ def test_raw_hmac_of_the_string_to_sign_is_the_vector():
 def test_sandbox_verifier_computes_and_accepts_the_vector():
     assert auth.expected_authorization(KEY_ID, SECRET, "GET", "/v2/1/tokens/2", [("Date", DATE)]) == EXPECTED
     merchant = DirectMerchant("1", KEY_ID, SECRET, "wh", "whs")
-    at_the_time = datetime(2014, 6, 6, 13, 40, tzinfo=timezone.utc)
+    at_the_time = datetime(2014, 6, 6, 13, 40, tzinfo=UTC)
     headers = [("date", DATE), ("authorization", EXPECTED), ("host", "localhost:8080")]
     assert auth.check(merchant, "GET", "/v2/1/tokens/2", headers, now=at_the_time) == ""
 
@@ -77,7 +77,7 @@ def test_sandbox_verifier_computes_and_accepts_the_vector():
 @pytest.mark.parametrize("change", ["signature", "key", "path", "method", "skew", "no-date", "x-gcs"])
 def test_sandbox_verifier_refuses_what_differs(change):
     merchant = DirectMerchant("1", KEY_ID, SECRET, "wh", "whs")
-    now = datetime(2014, 6, 6, 13, 40, tzinfo=timezone.utc)
+    now = datetime(2014, 6, 6, 13, 40, tzinfo=UTC)
     headers = [("date", DATE), ("authorization", EXPECTED)]
     method, path = "GET", "/v2/1/tokens/2"
     if change == "signature":
@@ -89,7 +89,7 @@ def test_sandbox_verifier_refuses_what_differs(change):
     elif change == "method":
         method = "DELETE"
     elif change == "skew":
-        now = datetime(2014, 6, 6, 14, 0, tzinfo=timezone.utc)  # 20 minutes later
+        now = datetime(2014, 6, 6, 14, 0, tzinfo=UTC)  # 20 minutes later
     elif change == "no-date":
         headers = headers[1:]
     elif change == "x-gcs":  # an x-gcs header is signed: adding one breaks the signature

@@ -1,4 +1,4 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -49,12 +49,12 @@ def test_bad_amounts_are_refused_in_french(bad):
 
 def test_dates_in_paris_time():
     # 15:32 UTC in December is 16:32 in Paris (the guide's order validation).
-    assert format_paris(datetime(2024, 12, 16, 15, 32, tzinfo=timezone.utc)) == "16/12/2024 à 16h32"
+    assert format_paris(datetime(2024, 12, 16, 15, 32, tzinfo=UTC)) == "16/12/2024 à 16h32"
     # Summer time: UTC+2.
-    assert format_paris(datetime(2022, 10, 12, 8, 42, tzinfo=timezone.utc)) == "12/10/2022 à 10h42"
+    assert format_paris(datetime(2022, 10, 12, 8, 42, tzinfo=UTC)) == "12/10/2022 à 10h42"
     # Naive datetimes from SQLite are UTC.
     assert format_paris(datetime(2022, 10, 12, 8, 42)) == "12/10/2022 à 10h42"
-    assert format_day(datetime(2024, 12, 23, 23, 30, tzinfo=timezone.utc)) == "24/12/2024"
+    assert format_day(datetime(2024, 12, 23, 23, 30, tzinfo=UTC)) == "24/12/2024"
 
 
 def test_ht_from_ttc_at_20_percent():

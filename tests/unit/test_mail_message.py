@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from epay_app.config import Settings
 from epay_app.services.mail_sender import Claim, SenderPolicy, build_message, message_id
 
-CREATED = datetime(2024, 12, 16, 15, 32, 7, tzinfo=timezone.utc)
+CREATED = datetime(2024, 12, 16, 15, 32, 7, tzinfo=UTC)
 
 
 def test_backoff_doubles_then_caps():

@@ -2,7 +2,7 @@
 from 01/01/2026 (Paris date), the local sandbox stays open for the history; the Office calls
 (refund, cancel, status) are not affected."""
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -80,7 +80,7 @@ def test_the_date_is_taken_in_paris(monkeypatch):
     class Frozen(datetime):
         @classmethod
         def now(cls, tz=None):
-            return datetime(2025, 12, 31, 23, 30, tzinfo=timezone.utc).astimezone(tz)
+            return datetime(2025, 12, 31, 23, 30, tzinfo=UTC).astimezone(tz)
 
     monkeypatch.setattr(sips, "datetime", Frozen)
     assert sips.paris_today() == date(2026, 1, 1)

@@ -5,7 +5,8 @@ import itertools
 import pytest
 
 from epay_app.domain.errors import IllegalTransition
-from epay_app.domain.statuses import PaymentStatus as S, STATUS_LABELS, check_transition
+from epay_app.domain.statuses import STATUS_LABELS, check_transition
+from epay_app.domain.statuses import PaymentStatus as S
 
 LEGAL = {
     (S.ENVOYE, S.AUTORISE),

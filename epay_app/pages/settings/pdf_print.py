@@ -30,8 +30,8 @@ INPUTS = [
 
 class LegalIdentityState(AppState):
     entity_name: str = ""
-    values: dict[str, str] = {}  # noqa: RUF012 (a Reflex state var)
-    errors: dict[str, str] = {}  # noqa: RUF012
+    values: dict[str, str] = {}
+    errors: dict[str, str] = {}
     form_key: int = 0  # bumped to re-mount the form on its saved values
     error_form: str = ""
 

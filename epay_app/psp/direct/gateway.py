@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 from onlinepayments.sdk.api_exception import ApiException
@@ -124,7 +125,7 @@ class DirectGateway:
         self.timeout = max(1, int(timeout))
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "DirectGateway":
+    def from_settings(cls, settings: Settings) -> DirectGateway:
         return cls(settings.direct_api_url, settings.psp_timeout_seconds)
 
     def _merchant(self, creds: MerchantCredentials):
@@ -225,21 +226,20 @@ class DirectGateway:
         # refund before capture → 400 on preprod].
         if payment.status == "PENDING_CAPTURE":
             operation, key = "cancel", f"cancel-{payment_id}"[:40]
-            call = lambda: (
-                self._merchant(creds)
-                .payments()
-                .cancel_payment(
-                    payment_id, CancelPaymentRequest().from_dictionary({}), CallContext(idempotence_key=key)
-                )
-            )
+
+            def call() -> Any:
+                request = CancelPaymentRequest().from_dictionary({})
+                context = CallContext(idempotence_key=key)
+                return self._merchant(creds).payments().cancel_payment(payment_id, request, context)
         else:
             operation, key = "refund", f"refund-{payment_id}"[:40]
             body = {"amountOfMoney": {"amount": amount_cents, "currencyCode": currency}}
-            call = lambda: (
-                self._merchant(creds)
-                .payments()
-                .refund_payment(payment_id, RefundRequest().from_dictionary(body), CallContext(idempotence_key=key))
-            )
+
+            def call() -> Any:
+                request = RefundRequest().from_dictionary(body)
+                context = CallContext(idempotence_key=key)
+                return self._merchant(creds).payments().refund_payment(payment_id, request, context)
+
         try:
             answer = self._call(operation, call)
         except PspCallError as exc:

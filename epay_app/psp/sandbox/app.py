@@ -6,8 +6,8 @@ import logging
 import re
 import secrets
 import time
-from datetime import date, datetime, timezone
-from typing import Mapping
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -141,7 +141,7 @@ class Sandbox:
                 "responseCode": code,
                 "acquirerResponseCode": code if card else "",
                 "authorisationId": f"{secrets.randbelow(10**6):06d}" if code == "00" else "",
-                "transactionDateTime": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                "transactionDateTime": datetime.now(UTC).isoformat(timespec="seconds"),
                 "captureMode": request.get("captureMode", "AUTHOR_CAPTURE"),
                 "captureDay": request.get("captureDay", "0"),
                 "maskedPan": card.masked if card else "",

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
-from typing import Any, Mapping
+from typing import Any
 
 import httpx
 
@@ -27,7 +28,7 @@ class Faults:
     office_lost_response: bool = False  # apply refund/cancel, then answer 503
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "Faults":
+    def from_json(cls, data: Mapping[str, Any]) -> Faults:
         names = {f.name for f in fields(cls)}
         unknown = set(data) - names - {"transactionReference"}
         if unknown:

@@ -11,8 +11,9 @@ transaction's in `responseCode`; amounts are `originAmount` (authorised) and `cu
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Any, Mapping
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
 
 from .. import sips_codec as codec
 from .merchants import Merchant
@@ -118,13 +119,13 @@ def _response_fields(txn: Mapping[str, Any]) -> dict[str, str]:
     """The fields of the Paypage response the sandbox sent for this transaction."""
     try:
         return codec.posted_data(txn["response"])[1] if txn["response"] else {}
-    except Exception:  # noqa: BLE001 - a sandbox row we wrote ourselves; never fail the query for it
+    except Exception:
         return {}
 
 
 def _iso(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, timezone.utc).isoformat(timespec="seconds")
+    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="seconds")
 
 
 def _now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")

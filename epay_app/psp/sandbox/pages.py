@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from html import escape
-from typing import Mapping
 
 STYLE = """
 body{font-family:Arial,Helvetica,sans-serif;background:#f2f4f7;margin:0;color:#222}

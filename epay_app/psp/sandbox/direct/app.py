@@ -9,8 +9,9 @@ import re
 import time
 import uuid
 import zlib
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import date
-from typing import Any, Awaitable, Callable, Mapping
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from starlette.requests import Request
@@ -72,7 +73,7 @@ class DirectSandbox:
         notify_backoff: float = 0.25,
         clock_skew: float = auth.DEFAULT_CLOCK_SKEW,
         faults: DirectFaults | None = None,
-    ) -> "DirectSandbox":
+    ) -> DirectSandbox:
         return cls(
             DirectStore(db_path),
             load_direct_merchants(merchants_file),

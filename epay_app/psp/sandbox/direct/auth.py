@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hmac
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from urllib.parse import urlparse
@@ -63,7 +63,7 @@ def check(
         return "unreadable Date header"
     if sent.tzinfo is None:
         return "Date header without GMT"
-    if abs(((now or datetime.now(timezone.utc)) - sent).total_seconds()) > clock_skew:
+    if abs(((now or datetime.now(UTC)) - sent).total_seconds()) > clock_skew:
         return "Date header outside the allowed clock skew"
     parts = authorization[0].split(":")
     if len(parts) != 3 or parts[0] != "GCS v1HMAC" or parts[1] != merchant.api_key_id:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Mapping
 
 from ..cards import luhn_ok
 
@@ -60,7 +60,7 @@ class Card:
         return {"holder": self.holder, "number": self.number, "exp_month": self.exp_month, "exp_year": self.exp_year}
 
     @classmethod
-    def from_json(cls, data: Mapping) -> "Card":
+    def from_json(cls, data: Mapping) -> Card:
         return cls(data["holder"], data["number"], int(data["exp_month"]), int(data["exp_year"]))
 
 

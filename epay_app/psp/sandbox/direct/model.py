@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timezone
-from typing import Any, Mapping
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
 
 from . import cards
 
@@ -72,7 +73,7 @@ EVENT_TYPES = {
 def now_iso() -> str:
     # ISO 8601 with offset: the webhook's `created` [MAG StubData/Webhook/Authorization.php] (a str in
     # SDK 10.3's WebhooksEvent) and the fields the SDK types as datetimes (notes §2).
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 def new_payment(checkout: Mapping, card: cards.Card | None, outcome: str) -> dict[str, Any]:

@@ -8,8 +8,9 @@ import hashlib
 import hmac
 import json
 import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import httpx
 
@@ -36,7 +37,7 @@ class DirectFaults:
     api_delay: float = 0.0  # seconds the API takes to answer (in-flight idempotence tests)
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "DirectFaults":
+    def from_json(cls, data: Mapping[str, Any]) -> DirectFaults:
         names = {f.name for f in fields(cls)}
         unknown = set(data) - names - {"merchantReference"}
         if unknown:
