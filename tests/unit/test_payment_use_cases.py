@@ -8,6 +8,7 @@ suites run the same use cases through the routes, the sandbox PSP and PostgreSQL
 from __future__ import annotations
 
 import asyncio
+import socket
 from datetime import datetime, timedelta
 
 import pytest
@@ -57,6 +58,22 @@ BY_NOTIFY, BY_RETURN, BY_WEBHOOK = "psp:notify", "psp:return", "psp:webhook"
 BY_OFFICE = refunds.OFFICE_SOURCE
 BY_RECONCILIATION = reconciliation.SOURCE
 REQUEST, CONFIRMATION, REFUND_NOTICE = "payment_request", "payment_confirmation", "refund_notice"
+
+
+# SQLAlchemy will pick QueuePool instead for a `mode=memory` URL one day: as good here, since the
+# shared-cache database lives as long as payment_world's anchor connection.
+pytestmark = pytest.mark.filterwarnings("ignore:Selection of the SingletonThreadPool:DeprecationWarning")
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch):
+    """No HTTP: a use case that reached for a real PSP fails the test instead of hanging on it."""
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("a use-case test opened a network connection")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
 
 
 @pytest.fixture
