@@ -158,11 +158,17 @@ def direct_payment(payment: EPayment, status: str = "CAPTURED", **overrides: Any
 
 
 def direct_webhook(
-    psp: PspPayment, *, merchant_id: str, key_id: str, secret: str, event_id: str = "evt-1"
+    psp: PspPayment, *, merchant_id: str, key_id: str, secret: str, event_id: str = "evt-1", is_refund: bool = False
 ) -> tuple[bytes, dict[str, str]]:
-    """A webhook about `psp`, signed with the webhook key (`key_id`, `secret`)."""
+    """A webhook about `psp` (a payment, or with `is_refund` a refund of it), signed with the
+    webhook key (`key_id`, `secret`)."""
     event = PspEvent(
-        event_id=event_id, type=f"payment.{psp.status.lower()}", merchant_id=merchant_id, created="", payment=psp
+        event_id=event_id,
+        type=f"{'refund' if is_refund else 'payment'}.{psp.status.lower()}",
+        merchant_id=merchant_id,
+        created="",
+        payment=psp,
+        is_refund=is_refund,
     )
     body = json.dumps(asdict(event), sort_keys=True).encode()
     return body, {"Content-Type": "application/json", "X-GCS-KeyId": key_id, "X-GCS-Signature": _mac(secret, body)}

@@ -63,10 +63,19 @@ class MemoryDatabase:
         self.url = f"sqlite:///{name}&uri=true"
         self.restore()
 
-    def restore(self) -> None:
-        """Back to the freshly migrated schema, with no rows."""
+    def restore(self, snapshot: sqlite3.Connection | None = None) -> None:
+        """Back to `snapshot`; by default to the freshly migrated schema, with no rows."""
+        if snapshot is not None:
+            snapshot.backup(self._anchor)
+            return
         with sqlite3.connect(_migrated_template()) as template:
             template.backup(self._anchor)
+
+    def snapshot(self) -> sqlite3.Connection:
+        """A copy of what the database holds now, to `restore` later."""
+        copy = sqlite3.connect(":memory:", check_same_thread=False)
+        self._anchor.backup(copy)
+        return copy
 
     def __call__(self, write: bool = True) -> db.UnitOfWork:
         return db.UnitOfWork(write=write, url=self.url)
@@ -167,6 +176,25 @@ def add_dealer(session: Session, protocol: PspProtocol) -> Dealer:
     session.flush()
     assert seller.id is not None
     return Dealer(entity.id, merchant, seller.id)
+
+
+_dealers: dict[tuple[PspProtocol, int], tuple[sqlite3.Connection, Dealer]] = {}
+
+
+def dealer_world(protocol: PspProtocol, offer_number: int) -> tuple[MemoryDatabase, Dealer]:
+    """The process's database holding only a dealer on `protocol` with offer n°`offer_number`:
+    built once, then restored from its snapshot for each test."""
+    database = _process_database()
+    key = (protocol, offer_number)
+    if key not in _dealers:
+        database.restore()
+        with database() as session:
+            dealer = add_dealer(session, protocol)
+            add_offer(session, dealer, offer_number)
+        _dealers[key] = (database.snapshot(), dealer)
+    snapshot, dealer = _dealers[key]
+    database.restore(snapshot)
+    return database, dealer
 
 
 def add_offer(session: Session, dealer: Dealer, number: int, price_cents: int = 3_000_000) -> int:

@@ -40,11 +40,11 @@ from tests.unit.payment_world import (
     MemoryDatabase,
     Merchant,
     Move,
-    add_dealer,
     add_offer,
     add_point_of_sale,
     card_deposit,
     count,
+    dealer_world,
     fresh_database,
     mails,
     moves,
@@ -52,7 +52,9 @@ from tests.unit.payment_world import (
 )
 
 OFFER = 26837
-# Event sources as the use cases store them (codes-b turns them into a domain enum: one place).
+# Stored codes, named once. Branch codes-b moves them into domain enums: after its merge,
+# BY_USER = EventSource.USER.value and ORDER_PLACED = OrderStatus.PLACED.value (the psp:* stay).
+ORDER_PLACED = checkout.ORDER_PLACED
 BY_USER = checkout.SOURCE_USER
 BY_NOTIFY, BY_RETURN, BY_WEBHOOK = "psp:notify", "psp:return", "psp:webhook"
 BY_OFFICE = refunds.OFFICE_SOURCE
@@ -96,21 +98,14 @@ def direct() -> FakeDirectGateway:
     return FakeDirectGateway()
 
 
-def _dealer(database: MemoryDatabase, protocol: PspProtocol) -> Dealer:
-    with database() as s:
-        dealer = add_dealer(s, protocol)
-        add_offer(s, dealer, OFFER)
-        return dealer
-
-
 @pytest.fixture
 def sips_dealer(database: MemoryDatabase) -> Dealer:
-    return _dealer(database, PspProtocol.SIPS2)
+    return dealer_world(PspProtocol.SIPS2, OFFER)[1]
 
 
 @pytest.fixture
 def direct_dealer(database: MemoryDatabase) -> Dealer:
-    return _dealer(database, PspProtocol.DIRECT)
+    return dealer_world(PspProtocol.DIRECT, OFFER)[1]
 
 
 def _order(database: MemoryDatabase, dealer: Dealer, now: datetime, offer: int = OFFER) -> EPayment:
@@ -153,7 +148,7 @@ def test_validating_an_order_writes_the_order_its_payment_its_event_and_one_requ
     assert stored.reference == str(TransactionReference(45, 61, PaymentKind.DEPOSIT, OFFER, 1))
     with database(write=False) as s:
         order = s.exec(select(SalesOrder)).one()
-        assert (order.number, order.status, order.deposit_online) == (OFFER, checkout.ORDER_PLACED, True)
+        assert (order.number, order.status, order.deposit_online) == (OFFER, ORDER_PLACED, True)
         assert stored.order_id == order.id
     assert moves(database, sips_payment.id) == [_sent_move()]
     assert mails(database) == [(REQUEST, sips_payment.id)]
@@ -289,7 +284,9 @@ def _open_checkout(database, direct, p: EPayment) -> str:
     return start_link_checkout(make_token(p), session_factory=database, gateway=direct).redirect_url
 
 
-def _webhook(database, direct, merchant: Merchant, psp, *, event_id="evt-1", signer: Merchant | None = None):
+def _webhook(
+    database, direct, merchant: Merchant, psp, *, event_id="evt-1", signer: Merchant | None = None, is_refund=False
+):
     signer = signer or merchant
     body, headers = direct_webhook(
         psp,
@@ -297,6 +294,7 @@ def _webhook(database, direct, merchant: Merchant, psp, *, event_id="evt-1", sig
         key_id=signer.webhook_key_id,
         secret=signer.webhook_secret,
         event_id=event_id,
+        is_refund=is_refund,
     )
     return apply_webhook(body, headers, session_factory=database, gateway=direct)
 
@@ -407,6 +405,17 @@ def test_the_direct_return_asks_the_platform_and_applies_its_answer(database, di
     assert moves(database, direct_payment_sent.id)[-1] == Move(S.ENVOYE.value, S.AUTORISE.value, BY_RETURN, "CAPTURED")
 
 
+def test_a_customer_who_gives_up_on_the_hosted_checkout_cancels_the_payment(database, direct, direct_payment_sent):
+    _open_checkout(database, direct, direct_payment_sent)
+    direct.checkouts["hc-1"] = CheckoutState(status="CANCELLED_BY_CONSUMER")
+
+    result = apply_return("hc-1", "returnmac-1", session_factory=database, gateway=direct)
+
+    assert (result.outcome, result.status) == ("applied", S.ANNULE)
+    assert moves(database, direct_payment_sent.id)[-1].to_status == S.ANNULE.value
+    assert mails(database) == [(REQUEST, direct_payment_sent.id)]
+
+
 # ---------------------------------------------------------------- refunds
 
 
@@ -444,18 +453,56 @@ def test_a_sips_refund_the_psp_accepts_makes_the_payment_refunded(database, sips
 
 
 def test_a_direct_refund_goes_to_the_platforms_payment_id(database, direct, direct_dealer, direct_payment_sent):
-    _open_checkout(database, direct, direct_payment_sent)
-    psp = direct_payment(direct_payment_sent)
-    _webhook(database, direct, direct_dealer.merchant, psp)
-    with database() as s:
-        orders.cancel_order(s, order_number=OFFER, user=direct_dealer.seller(s))
+    psp_id = _to_refund_direct(database, direct, direct_dealer, direct_payment_sent)
     direct.money_back = MoneyBack(done=True, operation="refund", code="REFUND_REQUESTED")
 
     result = _refund(database, direct_payment_sent, direct)
 
     assert (result.ok, result.status) == (True, S.REMBOURSE)
-    assert direct.calls[-1] == Call("return_money", psp.payment_id, 50_000, check_first=False)
+    assert direct.calls[-1] == Call("return_money", psp_id, 50_000, check_first=False)
     assert mails(database)[-1] == (REFUND_NOTICE, direct_payment_sent.id)
+
+
+def _to_refund_direct(database, direct, dealer: Dealer, p: EPayment) -> str:
+    """Paid through a hosted checkout, then the order cancelled: À rembourser. The platform's payment id."""
+    _open_checkout(database, direct, p)
+    psp = direct_payment(p)
+    _webhook(database, direct, dealer.merchant, psp)
+    with database() as s:
+        orders.cancel_order(s, order_number=OFFER, user=dealer.seller(s))
+    assert payment(database, p.id).status == S.A_REMBOURSER.value
+    return psp.payment_id
+
+
+def test_a_refund_made_at_the_platform_is_recorded_from_its_webhook_with_one_notice(
+    database, direct, direct_dealer, direct_payment_sent
+):
+    psp_id = _to_refund_direct(database, direct, direct_dealer, direct_payment_sent)
+    refunded = direct_payment(direct_payment_sent, "REFUNDED", payment_id=psp_id.replace("_0", "_1"))
+
+    result = _webhook(database, direct, direct_dealer.merchant, refunded, event_id="evt-refund", is_refund=True)
+
+    assert (result.outcome, result.status) == ("applied", S.REMBOURSE)
+    assert moves(database, direct_payment_sent.id)[-1] == Move(
+        S.A_REMBOURSER.value, S.REMBOURSE.value, BY_WEBHOOK, "REFUNDED"
+    )
+    assert _refund(database, direct_payment_sent, direct).status is S.REMBOURSE  # nothing left to ask
+    assert direct.asked("return_money") == []
+    assert [kind for kind, _ in mails(database)].count(REFUND_NOTICE) == 1
+
+
+def test_the_platforms_refund_webhook_after_our_refund_changes_nothing(
+    database, direct, direct_dealer, direct_payment_sent
+):
+    psp_id = _to_refund_direct(database, direct, direct_dealer, direct_payment_sent)
+    _refund(database, direct_payment_sent, direct)
+    refunded = direct_payment(direct_payment_sent, "REFUNDED", payment_id=psp_id.replace("_0", "_1"))
+
+    result = _webhook(database, direct, direct_dealer.merchant, refunded, event_id="evt-refund", is_refund=True)
+
+    assert (result.outcome, result.status) == ("unchanged", S.REMBOURSE)
+    assert [m.to_status for m in moves(database, direct_payment_sent.id)].count(S.REMBOURSE.value) == 2  # move + record
+    assert [kind for kind, _ in mails(database)].count(REFUND_NOTICE) == 1
 
 
 def test_a_refund_the_psp_refuses_leaves_the_payment_to_refund_and_the_next_try_checks_first(
@@ -493,15 +540,21 @@ def test_a_psp_call_that_fails_records_no_refund_and_keeps_the_payment_refundabl
     assert [c.check_first for c in sips.calls] == [False, True]  # the request was recorded: ask first
 
 
-@pytest.mark.parametrize("status", [S.ENVOYE, S.AUTORISE, S.ANNULE, S.REJETE, S.ERREUR])
-def test_a_payment_that_is_not_to_refund_cannot_be_refunded(database, sips, sips_payment, status):
-    with database() as s:
-        row = s.get(EPayment, sips_payment.id)
-        row.status = status.value
-        s.add(row)
+@pytest.mark.parametrize(
+    ("code", "status"),
+    [(None, S.ENVOYE), ("00", S.AUTORISE), ("17", S.ANNULE), ("05", S.REJETE), ("51", S.ERREUR)],
+)
+def test_a_payment_that_is_not_to_refund_cannot_be_refunded(database, sips, sips_dealer, sips_payment, code, status):
+    if code is not None:
+        _notify(database, sips, _sips_fields(sips_dealer.merchant, sips_payment, code))
+    assert payment(database, sips_payment.id).status == status.value
+    events = count(database, EPaymentEvent)
+
     with pytest.raises(DomainError):
         _refund(database, sips_payment, sips)
-    assert sips.calls == [] and count(database, EPaymentEvent) == 1
+
+    assert sips.calls == [] and count(database, EPaymentEvent) == events
+    assert payment(database, sips_payment.id).status == status.value
 
 
 def test_refunding_a_refunded_payment_does_not_call_the_psp(database, sips, sips_dealer, sips_payment):
