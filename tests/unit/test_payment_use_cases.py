@@ -8,6 +8,7 @@ suites run the same use cases through the routes, the sandbox PSP and PostgreSQL
 from __future__ import annotations
 
 import asyncio
+import inspect
 import socket
 from datetime import datetime, timedelta
 
@@ -19,7 +20,16 @@ from epay_app.domain.errors import DomainError, ValidationError
 from epay_app.domain.references import PaymentKind, TransactionReference
 from epay_app.domain.statuses import PaymentStatus as S
 from epay_app.models import DirectCheckout, EPayment, EPaymentEvent, OutboxMail, SalesOrder
-from epay_app.psp.interface import CheckoutState, MoneyBack, PspCallError, PspProtocol, SealError, TransactionState
+from epay_app.psp.interface import (
+    CheckoutState,
+    DirectProtocol,
+    MoneyBack,
+    PspCallError,
+    PspProtocol,
+    SealError,
+    SipsProtocol,
+    TransactionState,
+)
 from epay_app.psp.sips import status_for_code
 from epay_app.services import checkout, orders, reconciliation, refunds
 from epay_app.services.callbacks import ForeignMerchant, apply_psp_response
@@ -60,6 +70,7 @@ BY_NOTIFY, BY_RETURN, BY_WEBHOOK = "psp:notify", "psp:return", "psp:webhook"
 BY_OFFICE = refunds.OFFICE_SOURCE
 BY_RECONCILIATION = reconciliation.SOURCE
 REQUEST, CONFIRMATION, REFUND_NOTICE = "payment_request", "payment_confirmation", "refund_notice"
+SENT = Move(None, S.ENVOYE.value, BY_USER)  # the first event of every payment the checkout creates
 
 
 # SQLAlchemy will pick QueuePool instead for a `mode=memory` URL one day: as good here, since the
@@ -128,10 +139,6 @@ def direct_payment_sent(database, direct_dealer, now) -> EPayment:
     return _order(database, direct_dealer, now)
 
 
-def _sent_move() -> Move:
-    return Move(None, S.ENVOYE.value, BY_USER)
-
-
 # ---------------------------------------------------------------- checkout
 
 
@@ -150,7 +157,7 @@ def test_validating_an_order_writes_the_order_its_payment_its_event_and_one_requ
         order = s.exec(select(SalesOrder)).one()
         assert (order.number, order.status, order.deposit_online) == (OFFER, ORDER_PLACED, True)
         assert stored.order_id == order.id
-    assert moves(database, sips_payment.id) == [_sent_move()]
+    assert moves(database, sips_payment.id) == [SENT]
     assert mails(database) == [(REQUEST, sips_payment.id)]
 
 
@@ -212,7 +219,7 @@ def test_a_sips_authorisation_moves_the_payment_once_and_its_replays_change_noth
     assert [again.outcome, returned.outcome] == ["duplicate", "duplicate"]
     stored = payment(database, sips_payment.id)
     assert (stored.status, stored.psp_response_code, stored.psp_authorisation_id) == (S.AUTORISE.value, "00", "A12345")
-    assert moves(database, sips_payment.id) == [_sent_move(), Move(S.ENVOYE.value, S.AUTORISE.value, BY_NOTIFY, "00")]
+    assert moves(database, sips_payment.id) == [SENT, Move(S.ENVOYE.value, S.AUTORISE.value, BY_NOTIFY, "00")]
     assert mails(database) == [(REQUEST, sips_payment.id), (CONFIRMATION, sips_payment.id)]
 
 
@@ -251,14 +258,14 @@ def test_a_sips_response_sealed_by_another_of_our_merchants_is_refused(database,
     with pytest.raises(ForeignMerchant):
         _notify(database, sips, _sips_fields(other, sips_payment))
     assert payment(database, sips_payment.id).status == S.ENVOYE.value
-    assert moves(database, sips_payment.id) == [_sent_move()]
+    assert moves(database, sips_payment.id) == [SENT]
 
 
 def test_a_sips_response_sealed_with_a_wrong_key_is_refused(database, sips, sips_dealer, sips_payment):
     forged = sips_response(sips_payment, merchant_id=sips_dealer.merchant.merchant_id, secret_key="guessed")
     with pytest.raises(SealError):
         _notify(database, sips, forged)
-    assert moves(database, sips_payment.id) == [_sent_move()]
+    assert moves(database, sips_payment.id) == [SENT]
 
 
 def test_a_sips_authorisation_after_the_order_was_cancelled_leaves_the_payment_to_refund(
@@ -336,7 +343,7 @@ def test_a_direct_capture_webhook_moves_the_payment_once_and_its_replay_changes_
     stored = payment(database, direct_payment_sent.id)
     assert (stored.status, stored.psp_masked_pan) == (S.AUTORISE.value, "************4675")
     assert moves(database, direct_payment_sent.id) == [
-        _sent_move(),
+        SENT,
         Move(S.ENVOYE.value, S.AUTORISE.value, BY_WEBHOOK, "CAPTURED"),
         Move(S.AUTORISE.value, S.AUTORISE.value, BY_WEBHOOK, "CAPTURED"),  # recorded, no move
     ]
@@ -357,7 +364,7 @@ def test_a_direct_webhook_for_an_unknown_payment_changes_nothing(database, direc
     unknown = direct_payment(direct_payment_sent, merchant_reference="00045_000061_20000099999_1", payment_id="x_0")
     with pytest.raises(PaymentNotFound):
         _webhook(database, direct, direct_dealer.merchant, unknown)
-    assert moves(database, direct_payment_sent.id) == [_sent_move()]
+    assert moves(database, direct_payment_sent.id) == [SENT]
 
 
 def test_a_direct_webhook_signed_by_another_point_of_sales_key_is_refused(
@@ -368,7 +375,7 @@ def test_a_direct_webhook_signed_by_another_point_of_sales_key_is_refused(
     with pytest.raises(PaymentNotFound):  # out of its scope looks like unknown
         _webhook(database, direct, other, direct_payment(direct_payment_sent))
     assert payment(database, direct_payment_sent.id).status == S.ENVOYE.value
-    assert moves(database, direct_payment_sent.id) == [_sent_move()]
+    assert moves(database, direct_payment_sent.id) == [SENT]
 
 
 def test_a_direct_webhook_with_a_forged_signature_is_refused(database, direct, direct_dealer, direct_payment_sent):
@@ -376,7 +383,7 @@ def test_a_direct_webhook_with_a_forged_signature_is_refused(database, direct, d
     forger = Merchant(merchant.pos_id, merchant.protocol, merchant.merchant_id, "", merchant.webhook_key_id, "guessed")
     with pytest.raises(SealError):
         _webhook(database, direct, merchant, direct_payment(direct_payment_sent), signer=forger)
-    assert moves(database, direct_payment_sent.id) == [_sent_move()]
+    assert moves(database, direct_payment_sent.id) == [SENT]
 
 
 def test_a_direct_webhook_naming_another_merchant_puts_the_payment_in_error(
@@ -608,7 +615,7 @@ def test_reconciliation_keeps_a_payment_unknown_to_the_psp_sent(database, sips, 
 
     assert (report.checked, report.changed) == (1, {})
     assert payment(database, sips_payment.id).status == S.ENVOYE.value
-    assert moves(database, sips_payment.id) == [_sent_move()]
+    assert moves(database, sips_payment.id) == [SENT]
 
 
 def test_reconciliation_does_not_ask_about_finished_payments(database, sips, sips_dealer, sips_payment, now):
@@ -652,3 +659,22 @@ def test_reconciliation_keeps_a_direct_payment_whose_customer_is_still_paying(
 
     assert report.changed == {} and direct.asked("get_checkout") == ["hc-1"]
     assert payment(database, direct_payment_sent.id).status == S.ENVOYE.value
+
+
+# ---------------------------------------------------------------- the fakes themselves
+
+
+@pytest.mark.parametrize(("fake", "interface"), [(FakeSipsGateway, SipsProtocol), (FakeDirectGateway, DirectProtocol)])
+def test_the_fake_gateways_have_the_methods_of_the_gateway_interface(fake, interface):
+    # mypy checks this too (fake_gateways.py, bottom), but the test command does not run mypy on tests/.
+    methods = {
+        name
+        for klass in interface.__mro__
+        if klass.__module__ == "epay_app.psp.interface"
+        for name, value in vars(klass).items()
+        if callable(value) and not name.startswith("_")
+    }
+    assert methods
+    for name in sorted(methods):  # the same parameters; a return type may be narrower
+        expected = inspect.signature(getattr(interface, name)).parameters
+        assert inspect.signature(getattr(fake, name)).parameters == expected, name
