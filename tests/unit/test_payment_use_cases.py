@@ -195,6 +195,24 @@ def test_a_second_validation_of_the_same_offer_is_refused_and_changes_nothing(da
     assert [count(database, m) for m in (SalesOrder, EPayment, EPaymentEvent, OutboxMail)] == [1, 1, 1, 1]
 
 
+def test_a_new_attempt_after_a_refusal_is_a_new_payment_with_its_own_mail(database, sips, sips_dealer, sips_payment):
+    _notify(database, sips, _sips_fields(sips_dealer.merchant, sips_payment, "05"))
+    with database() as s:
+        retry = checkout.new_attempt(s, order_number=OFFER, user=sips_dealer.seller(s))
+
+    assert (retry.attempt, retry.reference) == (2, str(TransactionReference(45, 61, PaymentKind.DEPOSIT, OFFER, 2)))
+    assert payment(database, retry.id).status == S.ENVOYE.value
+    assert payment(database, sips_payment.id).status == S.REJETE.value  # the first attempt stays as it was
+    assert moves(database, retry.id) == [SENT]
+    assert mails(database) == [(REQUEST, sips_payment.id), (REQUEST, retry.id)]
+
+
+def test_no_new_attempt_while_a_payment_is_pending(database, sips_dealer, sips_payment):
+    with pytest.raises(DomainError), database() as s:
+        checkout.new_attempt(s, order_number=OFFER, user=sips_dealer.seller(s))
+    assert count(database, EPayment) == 1 and count(database, OutboxMail) == 1
+
+
 # ---------------------------------------------------------------- Sips automatic response
 
 
@@ -597,6 +615,17 @@ def test_reconciliation_authorises_a_sips_payment_whose_response_was_lost(databa
     assert payment(database, sips_payment.id).status == S.AUTORISE.value
     assert moves(database, sips_payment.id)[-1] == Move(S.ENVOYE.value, S.AUTORISE.value, BY_RECONCILIATION, "00")
     assert mails(database) == [(REQUEST, sips_payment.id), (CONFIRMATION, sips_payment.id)]
+
+
+def test_reconciliation_puts_an_authorisation_of_another_amount_in_error(database, sips, sips_payment, now):
+    sips.transactions[sips_payment.psp_reference] = TransactionState(
+        ok=True, response_code="00", transaction_status="CAPTURED", transaction_response_code="00", amount_cents=100
+    )
+    _reconcile(database, now, sips)
+
+    stored = payment(database, sips_payment.id)
+    assert stored.status == S.ERREUR.value and "Montant autorisé 100" in stored.psp_last_error
+    assert mails(database) == [(REQUEST, sips_payment.id)]
 
 
 @pytest.mark.parametrize("code", ["05", "51"])
