@@ -283,6 +283,22 @@ class SipsProtocol(Gateway, Protocol):
     async def get_transaction(self, creds: MerchantCredentials, psp_reference: str) -> TransactionState: ...
 
 
+class DirectProtocol(Gateway, Protocol):
+    """Worldline Direct: a hosted checkout per attempt, its state and the payment's asked for
+    (return, reconciliation, refund), and signed webhooks. Blocking calls: worker threads."""
+
+    def start_payment(self, request: StartRequest) -> HostedCheckout: ...
+
+    def get_checkout(self, creds: MerchantCredentials, checkout_id: str) -> CheckoutState: ...
+
+    def get_payment(self, creds: MerchantCredentials, payment_id: str) -> tuple[PspPayment, str]: ...
+
+    def read_webhook(self, body: bytes, headers: Mapping[str, str], secrets: Mapping[str, str]) -> PspEvent:
+        """Verify the signature with the webhook secret of the message's key id among `secrets`
+        and read the event. Raises SealError for a bad or missing signature or an unknown key."""
+        ...
+
+
 # Protocol name → "module:factory"; a factory takes the Settings.
 GATEWAYS: dict[str, str] = {
     PspProtocol.SIPS2.value: "epay_app.psp.sips:SipsGateway.from_settings",

@@ -22,10 +22,10 @@ from ..domain.dates import as_utc, utcnow
 from ..domain.errors import IllegalTransition
 from ..domain.statuses import PaymentStatus
 from ..models import Customer, DirectCheckout, EPayment, EPaymentEvent, PspConfig
-from ..psp.direct.gateway import DirectGateway
 from ..psp.direct.statuses import CHECKOUT_CANCELLED, CHECKOUT_IN_PROGRESS, status_for_refund_target
 from ..psp.interface import (
     CheckoutState,
+    DirectProtocol,
     HostedCheckout,
     MerchantCredentials,
     PspEvent,
@@ -58,7 +58,7 @@ def _sessions(session_factory: SessionFactory | None) -> SessionFactory:
     return session_scope
 
 
-def _gateway(settings: Settings, gateway: DirectGateway | None) -> DirectGateway:
+def _gateway(settings: Settings, gateway: DirectProtocol | None) -> DirectProtocol:
     return gateway or get_gateway(PspProtocol.DIRECT.value, settings)  # type: ignore[return-value]
 
 
@@ -142,7 +142,7 @@ def open_checkout(
     plan: _CheckoutPlan,
     *,
     session_factory: SessionFactory | None = None,
-    gateway: DirectGateway | None = None,
+    gateway: DirectProtocol | None = None,
     settings: Settings | None = None,
 ) -> str:
     """The redirect URL of the payment's hosted checkout: the live one, or a new one. Blocking."""
@@ -306,7 +306,7 @@ def apply_return(
     return_mac: str,
     *,
     session_factory: SessionFactory | None = None,
-    gateway: DirectGateway | None = None,
+    gateway: DirectProtocol | None = None,
     settings: Settings | None = None,
 ) -> CallbackResult:
     """GET /api/psp/direct/return: the browser only says "I am back"; the platform says what
@@ -348,7 +348,7 @@ def _header(headers: Mapping[str, str], name: str) -> str:
 
 
 def _verified_event(
-    session: Session, body: bytes, headers: Mapping[str, str], gateway: DirectGateway, settings: Settings | None
+    session: Session, body: bytes, headers: Mapping[str, str], gateway: DirectProtocol, settings: Settings | None
 ) -> tuple[PspEvent, list[PspConfig]]:
     key_id = _header(headers, "X-GCS-KeyId")
     configs = configs_for_webhook_key(session, key_id)
@@ -392,7 +392,7 @@ def apply_webhook(
     headers: Mapping[str, str],
     *,
     session_factory: SessionFactory | None = None,
-    gateway: DirectGateway | None = None,
+    gateway: DirectProtocol | None = None,
     settings: Settings | None = None,
 ) -> CallbackResult:
     """POST /api/psp/direct/webhook. Raises SealError (bad or missing signature) or
@@ -426,7 +426,7 @@ def reconcile(
     session_factory: SessionFactory,
     payment_id: int,
     *,
-    gateway: DirectGateway | None = None,
+    gateway: DirectProtocol | None = None,
     settings: Settings | None = None,
 ) -> CallbackResult | None:
     """F-61 for a Direct payment still Envoyé: ask the platform about its latest checkout.
