@@ -330,3 +330,9 @@ def get_sips_gateway(settings: Settings | None = None) -> SipsProtocol:
     """The Sips 2.0 gateway with its own calls (refund, cancel, getTransactionData)."""
     gateway: SipsProtocol = _factory(PspProtocol.SIPS2.value)(settings or get_settings())
     return gateway
+
+
+def get_direct_gateway(settings: Settings | None = None) -> DirectProtocol:
+    """The Worldline Direct gateway with its own calls (hosted checkout, payment, webhooks)."""
+    gateway: DirectProtocol = _factory(PspProtocol.DIRECT.value)(settings or get_settings())
+    return gateway
