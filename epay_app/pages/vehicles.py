@@ -1,4 +1,5 @@
-"""Staff's "Véhicules": the stock of the user's point of sale, with reservations (F-40)."""
+"""Staff's "Véhicules": the stock the user may see (their point of sale's, or their entity's for a
+director or an administrator), with reservations (F-40)."""
 
 from __future__ import annotations
 
@@ -44,6 +45,7 @@ def _act(session, user, action) -> str:
 
 class VehiclesState(AppState):
     pos_number: rx.Field[int] = rx.field(0)
+    several_points_of_sale: bool = False
     rows: rx.Field[list[StaffVehicleRow]] = rx.field(default_factory=list)
     sold_id: str = ""
     sold_label: str = ""
@@ -58,11 +60,13 @@ class VehiclesState(AppState):
         outcome = await self._run(stock.staff_stock, self.current_user(), write=False)
         if not outcome.ok or outcome.value is None:
             return outcome.toast()
-        pos_number = self.pos_number = outcome.value.pos_number
+        self.pos_number = outcome.value.pos_number
+        self.several_points_of_sale = outcome.value.several_points_of_sale
         self.rows = []
-        for vehicle, payment, opportunity_number in outcome.value.vehicles:
+        for item in outcome.value.vehicles:
+            vehicle = item.vehicle
             assert vehicle.id is not None  # read from the database
-            label, detail = _status(vehicle, payment, opportunity_number)
+            label, detail = _status(vehicle, item.payment, item.opportunity_number)
             self.rows.append(
                 StaffVehicleRow(
                     id=str(vehicle.id),
@@ -76,7 +80,8 @@ class VehiclesState(AppState):
                     detail=detail,
                     reserved=label.startswith("Réservé"),
                     sold=vehicle.stock_status == reservations.SOLD,
-                    public_href=routes.public_vehicle(pos_number, vehicle.id) if vehicle.published else "",
+                    public_href=routes.public_vehicle(item.pos.number, vehicle.id) if vehicle.published else "",
+                    point_of_sale=item.pos.name,
                 )
             )
         return None
@@ -87,7 +92,7 @@ class VehiclesState(AppState):
         return outcome.toast() if not outcome.ok else rx.toast.success(outcome.value)
 
     @rx.event
-    @require_roles()  # any logged-in staff member sees their point of sale's vehicles
+    @require_roles()  # any logged-in staff member sees the vehicles of their stock scope
     async def load_vehicles(self):
         self.sold_id = ""
         await self._reload()
@@ -178,6 +183,7 @@ def sold_dialog() -> rx.Component:
 
 def vehicle_row(row: Any) -> rx.Component:
     return rx.table.row(
+        rx.cond(VehiclesState.several_points_of_sale, rx.table.cell(row["point_of_sale"], class_name="vehicle-pos")),
         rx.table.cell(rx.text(row["vehicle"], weight="bold"), rx.text(row["version"], size="1", color_scheme="gray")),
         rx.table.cell(row["condition"]),
         rx.table.cell(row["plate"]),
@@ -245,6 +251,7 @@ def vehicles_page() -> rx.Component:
         rx.table.root(
             rx.table.header(
                 rx.table.row(
+                    rx.cond(VehiclesState.several_points_of_sale, rx.table.column_header_cell("Point de vente")),
                     *[
                         rx.table.column_header_cell(h)
                         for h in (
@@ -256,7 +263,7 @@ def vehicles_page() -> rx.Component:
                             "État",
                             "Actions",
                         )
-                    ]
+                    ],
                 )
             ),
             rx.table.body(rx.foreach(VehiclesState.rows, vehicle_row)),
