@@ -8,6 +8,7 @@ from typing import Any
 import reflex as rx
 
 from .. import routes
+from ..components.confirm import confirm_dialog
 from ..components.shell import shell
 from ..domain.dates import format_paris
 from ..domain.errors import DomainError
@@ -146,38 +147,29 @@ BUYER_LABELS = {
 
 def sold_dialog() -> rx.Component:
     S = VehiclesState
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Marquer le véhicule vendu"),
-            rx.alert_dialog.description(S.sold_label, " quittera le stock."),
-            rx.cond(
-                S.sold_reserved,
-                rx.radio_group(
-                    list(BUYER_LABELS.values()),
-                    value=rx.cond(
-                        S.sold_buyer == outcomes.BUYER_HOLDER,
-                        BUYER_LABELS[outcomes.BUYER_HOLDER],
-                        BUYER_LABELS[outcomes.BUYER_OTHER],
-                    ),
-                    on_change=S.set_sold_buyer,
-                    direction="column",
-                    id="sold-buyer",
-                    margin_top="1em",
+    return confirm_dialog(
+        rx.cond(
+            S.sold_reserved,
+            rx.radio_group(
+                list(BUYER_LABELS.values()),
+                value=rx.cond(
+                    S.sold_buyer == outcomes.BUYER_HOLDER,
+                    BUYER_LABELS[outcomes.BUYER_HOLDER],
+                    BUYER_LABELS[outcomes.BUYER_OTHER],
                 ),
-            ),
-            rx.hstack(
-                rx.alert_dialog.cancel(
-                    rx.button("Annuler", variant="soft", color_scheme="gray", on_click=S.cancel_sold, id="sold-cancel")
-                ),
-                rx.alert_dialog.action(
-                    rx.button("Marquer vendu", color_scheme="red", on_click=S.confirm_sold, id="sold-confirm")
-                ),
-                justify="end",
-                spacing="3",
+                on_change=S.set_sold_buyer,
+                direction="column",
+                id="sold-buyer",
                 margin_top="1em",
             ),
         ),
-        open=S.sold_id != "",
+        title="Marquer le véhicule vendu",
+        description=(S.sold_label, " quittera le stock."),
+        confirm_label="Marquer vendu",
+        on_confirm=S.confirm_sold,
+        on_cancel=S.cancel_sold,
+        is_open=S.sold_id != "",
+        id_prefix="sold",
     )
 
 

@@ -169,15 +169,22 @@ class EpayConfigState(AppState):
         self._clear_errors()
         self.dialog_open = True
 
-    @rx.event
-    @admin_only
-    async def open_edit(self, config_id: str):
+    async def _entity_config(self, config_id: str) -> tuple[psp_config.ConfigRow | None, Any]:
+        """One configuration of the admin's entity, or the toast to show after reloading the list
+        (it may have been deleted in another tab)."""
         _, entity = await admin_context(self)
         outcome = await self._run(psp_config.get_config, entity.id, config_id, write=False)
         if not outcome.ok or outcome.value is None:
             await self._reload(entity.id)
-            return outcome.toast()
-        row = outcome.value
+            return None, outcome.toast()
+        return outcome.value, None
+
+    @rx.event
+    @admin_only
+    async def open_edit(self, config_id: str):
+        row, refusal = await self._entity_config(config_id)
+        if row is None:
+            return refusal
         self.editing_id = row.id
         self.editing_pos_name = row.pos_name
         self.editing_protocol = self.form_protocol = row.protocol.value
@@ -256,12 +263,9 @@ class EpayConfigState(AppState):
     @rx.event
     @admin_only
     async def ask_delete(self, config_id: str):
-        _, entity = await admin_context(self)
-        outcome = await self._run(psp_config.get_config, entity.id, config_id, write=False)
-        if not outcome.ok or outcome.value is None:
-            await self._reload(entity.id)
-            return outcome.toast()
-        row = outcome.value
+        row, refusal = await self._entity_config(config_id)
+        if row is None:
+            return refusal
         self.delete_id, self.delete_name = row.id, row.pos_name
         self.delete_open = True
 
