@@ -167,49 +167,17 @@ def demo_point_of_sale(migrated_db_url):
     a seller and a customer. Returns their ids."""
     from sqlmodel import Session
 
-    from epay_app.models import Customer, DealerGroup, Entity, PointOfSale, PspConfig, User
-    from epay_app.services.secrets import encrypt_secret
+    from tests.support.dealer import add_sips_point_of_sale
 
     with Session(get_engine(migrated_db_url), expire_on_commit=False) as session:
-        group = DealerGroup(name="bee2link")
-        session.add(group)
-        session.flush()
-        entity = Entity(group_id=group.id, number=45, name="bee2link PP Vincent S.", epay_option=True)
-        session.add(entity)
-        session.flush()
-        pos = PointOfSale(entity_id=entity.id, number=61, name="Point de vente 1 (Vincent S.)")
-        session.add(pos)
-        session.flush()
-        seller = User(
-            first_name="Adrien",
-            last_name="PATISSON",
-            email="seller@test.local",
-            password_hash="x",
-            group_type="vendeur",
-            entity_id=entity.id,
-            pos_id=pos.id,
-        )
-        customer = Customer(civility="M.", last_name="PONS", first_name="Patrick", email="client@test.local")
-        session.add_all(
-            [
-                seller,
-                customer,
-                PspConfig(
-                    pos_id=pos.id,
-                    merchant_id=DEMO_MERCHANT,
-                    key_ciphertext=encrypt_secret(DEMO_KEY),
-                    key_hint=DEMO_KEY[-4:],
-                    key_version=1,
-                ),
-            ]
-        )
+        demo = add_sips_point_of_sale(session)
         session.commit()
         return {
-            "group_id": group.id,
-            "entity_id": entity.id,
-            "pos_id": pos.id,
-            "seller_id": seller.id,
-            "customer_id": customer.id,
+            "group_id": demo.group.id,
+            "entity_id": demo.entity.id,
+            "pos_id": demo.pos.id,
+            "seller_id": demo.seller.id,
+            "customer_id": demo.customer.id,
         }
 
 
