@@ -53,31 +53,16 @@ def _seed(db_url: str, count: int) -> tuple[list, list]:
     from sqlmodel import Session
 
     from epay_app.db import get_engine
-    from epay_app.models import Opportunity, PointOfSale, PspConfig, Vehicle
-    from epay_app.services.demo_data import DEMO_DIRECT
-    from epay_app.services.secrets import encrypt_secret
-    from tests.support.dealer import add_sips_point_of_sale
+    from epay_app.models import Opportunity, Vehicle
+    from tests.support.dealer import add_direct_point_of_sale, add_sips_point_of_sale
     from tests.support.payments import pending_deposits
 
     with Session(get_engine(db_url), expire_on_commit=False) as session:
         demo = add_sips_point_of_sale(session)
         vehicle = Vehicle(pos_id=demo.pos.id, make="CUPRA", model="Born", price_cents=3_565_356)
-        direct_pos = PointOfSale(entity_id=demo.entity.id, number=62, name="Bench PdV Direct")
-        session.add_all([vehicle, direct_pos])
-        session.flush()
-        session.add(
-            PspConfig(
-                pos_id=direct_pos.id,
-                protocol="direct",
-                merchant_id=DEMO_DIRECT["pspid"],
-                api_key_id=DEMO_DIRECT["api_key_id"],
-                key_ciphertext=encrypt_secret(DEMO_DIRECT["api_secret"]),
-                webhook_key_id=DEMO_DIRECT["webhook_key_id"],
-                webhook_secret_ciphertext=encrypt_secret(DEMO_DIRECT["webhook_secret"]),
-            )
-        )
+        direct_pos = add_direct_point_of_sale(session, demo.entity.id, 62, "Bench PdV Direct")
         opportunity = Opportunity(number=1, customer_id=demo.customer.id, seller_id=demo.seller.id, pos_id=demo.pos.id)
-        session.add(opportunity)
+        session.add_all([vehicle, opportunity])
         session.flush()
         batches = tuple(
             pending_deposits(opportunity, vehicle.id, demo.entity, point, 30_000_000, count)

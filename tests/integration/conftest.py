@@ -187,29 +187,17 @@ def direct_point_of_sale(migrated_db_url, demo_point_of_sale):
     kept the Sips simulation merchant it had before (for its Sips-era payments). Its ids."""
     from sqlmodel import Session
 
-    from epay_app.models import PointOfSale, PspConfig
-    from epay_app.services.demo_data import DEMO_DIRECT
     from epay_app.services.secrets import encrypt_secret
+    from tests.support.dealer import add_direct_point_of_sale
 
     ids = demo_point_of_sale
     with Session(get_engine(migrated_db_url), expire_on_commit=False) as session:
-        pos = PointOfSale(entity_id=ids["entity_id"], number=63, name="Point de vente Direct")
-        session.add(pos)
-        session.flush()
-        session.add(
-            PspConfig(
-                pos_id=pos.id,
-                protocol="direct",
-                merchant_id=DEMO_DIRECT["pspid"],
-                api_key_id=DEMO_DIRECT["api_key_id"],
-                key_ciphertext=encrypt_secret(DEMO_DIRECT["api_secret"]),
-                webhook_key_id=DEMO_DIRECT["webhook_key_id"],
-                webhook_secret_ciphertext=encrypt_secret(DEMO_DIRECT["webhook_secret"]),
-                sips_merchant_id=DEMO_MERCHANT,
-                sips_key_ciphertext=encrypt_secret(DEMO_KEY),
-                sips_key_version=1,
-            )
-        )
+        sips = {
+            "sips_merchant_id": DEMO_MERCHANT,
+            "sips_key_ciphertext": encrypt_secret(DEMO_KEY),
+            "sips_key_version": 1,
+        }
+        pos = add_direct_point_of_sale(session, ids["entity_id"], 63, "Point de vente Direct", **sips)
         session.commit()
         return {**ids, "pos_id": pos.id, "pos_number": 63}
 

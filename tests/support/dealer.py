@@ -1,11 +1,12 @@
-"""A dealer written straight into a database: the Sips point of sale the integration tests and the
-callback bench pay at."""
+"""A dealer written straight into a database: the Sips and Direct points of sale the integration
+tests and the callback bench pay at."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from epay_app.models import Customer, DealerGroup, Entity, PointOfSale, PspConfig, User
+from epay_app.services.demo_data import DEMO_DIRECT
 from epay_app.services.secrets import encrypt_secret
 from tests.support.sips_messages import DEMO_KEY, DEMO_MERCHANT
 
@@ -51,3 +52,25 @@ def add_sips_point_of_sale(session) -> DemoPointOfSale:
     session.add_all([seller, customer, config])
     session.flush()
     return DemoPointOfSale(group, entity, pos, seller, customer)
+
+
+def add_direct_point_of_sale(session, entity_id: int, number: int, name: str, **config) -> PointOfSale:
+    """A point of sale of the entity on Worldline Direct with the sandbox's demo merchant; `config`
+    adds fields to its PspConfig (a Sips merchant kept for older payments). Flushed, not committed."""
+    pos = PointOfSale(entity_id=entity_id, number=number, name=name)
+    session.add(pos)
+    session.flush()
+    session.add(
+        PspConfig(
+            pos_id=pos.id,
+            protocol="direct",
+            merchant_id=DEMO_DIRECT["pspid"],
+            api_key_id=DEMO_DIRECT["api_key_id"],
+            key_ciphertext=encrypt_secret(DEMO_DIRECT["api_secret"]),
+            webhook_key_id=DEMO_DIRECT["webhook_key_id"],
+            webhook_secret_ciphertext=encrypt_secret(DEMO_DIRECT["webhook_secret"]),
+            **config,
+        )
+    )
+    session.flush()
+    return pos
