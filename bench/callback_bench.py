@@ -42,6 +42,8 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench import servers
+
 TARGET_RATE, TARGET_P99_MS = 1000.0, 25.0
 
 
@@ -51,94 +53,22 @@ def _seed(db_url: str, count: int) -> tuple[list, list]:
     from sqlmodel import Session
 
     from epay_app.db import get_engine
-    from epay_app.domain.dates import utcnow
-    from epay_app.domain.references import PaymentKind, TransactionReference
-    from epay_app.models import (
-        Customer,
-        DealerGroup,
-        Entity,
-        EPayment,
-        Opportunity,
-        PointOfSale,
-        PspConfig,
-        User,
-        Vehicle,
-    )
-    from epay_app.services.demo_data import DEMO_DIRECT
-    from epay_app.services.secrets import encrypt_secret
-    from tests.support.sips_messages import DEMO_KEY, DEMO_MERCHANT
+    from epay_app.models import Opportunity, Vehicle
+    from tests.support.dealer import add_direct_point_of_sale, add_sips_point_of_sale
+    from tests.support.payments import pending_deposits
 
     with Session(get_engine(db_url), expire_on_commit=False) as session:
-        group = DealerGroup(name="bench")
-        session.add(group)
+        demo = add_sips_point_of_sale(session)
+        vehicle = Vehicle(pos_id=demo.pos.id, make="CUPRA", model="Born", price_cents=3_565_356)
+        direct_pos = add_direct_point_of_sale(session, demo.entity.id, 62, "Bench PdV Direct")
+        opportunity = Opportunity(number=1, customer_id=demo.customer.id, seller_id=demo.seller.id, pos_id=demo.pos.id)
+        session.add_all([vehicle, opportunity])
         session.flush()
-        entity = Entity(group_id=group.id, number=45, name="Bench", epay_option=True)
-        session.add(entity)
-        session.flush()
-        pos = PointOfSale(entity_id=entity.id, number=61, name="Bench PdV")
-        session.add(pos)
-        session.flush()
-        seller = User(
-            first_name="Adrien",
-            last_name="PATISSON",
-            email="seller@bench.local",
-            password_hash="x",
-            group_type="vendeur",
-            entity_id=entity.id,
-            pos_id=pos.id,
+        batches = tuple(
+            pending_deposits(opportunity, vehicle.id, demo.entity, point, 30_000_000, count)
+            for point in (demo.pos, direct_pos)
         )
-        customer = Customer(civility="M.", last_name="PONS", first_name="Patrick", email="client@bench.local")
-        vehicle = Vehicle(pos_id=pos.id, make="CUPRA", model="Born", price_cents=3_565_356)
-        direct_pos = PointOfSale(entity_id=entity.id, number=62, name="Bench PdV Direct")
-        session.add(direct_pos)
-        session.flush()
-        session.add_all(
-            [
-                seller,
-                customer,
-                vehicle,
-                PspConfig(
-                    pos_id=pos.id,
-                    merchant_id=DEMO_MERCHANT,
-                    key_ciphertext=encrypt_secret(DEMO_KEY),
-                    key_hint=DEMO_KEY[-4:],
-                    key_version=1,
-                ),
-                PspConfig(
-                    pos_id=direct_pos.id,
-                    protocol="direct",
-                    merchant_id=DEMO_DIRECT["pspid"],
-                    api_key_id=DEMO_DIRECT["api_key_id"],
-                    key_ciphertext=encrypt_secret(DEMO_DIRECT["api_secret"]),
-                    webhook_key_id=DEMO_DIRECT["webhook_key_id"],
-                    webhook_secret_ciphertext=encrypt_secret(DEMO_DIRECT["webhook_secret"]),
-                ),
-            ]
-        )
-        session.flush()
-        opportunity = Opportunity(number=1, customer_id=customer.id, seller_id=seller.id, pos_id=pos.id)
-        session.add(opportunity)
-        session.flush()
-        now = utcnow()
-        batches: tuple[list, list] = ([], [])
-        for batch, point, number in ((batches[0], pos, 61), (batches[1], direct_pos, 62)):
-            for i in range(count):
-                reference = TransactionReference(45, number, PaymentKind.DEPOSIT, 30_000_000 + i, 1)
-                batch.append(
-                    EPayment(
-                        reference=str(reference),
-                        psp_reference=reference.psp_reference,
-                        kind=PaymentKind.DEPOSIT.value,
-                        amount_cents=50_000,
-                        opportunity_id=opportunity.id,
-                        customer_id=customer.id,
-                        vehicle_id=vehicle.id,
-                        seller_id=seller.id,
-                        pos_id=point.id,
-                        entity_id=entity.id,
-                        sent_at=now,
-                    )
-                )
+        for batch in batches:
             session.add_all(batch)
         session.commit()
         return batches
@@ -160,31 +90,6 @@ def _verify(db_url: str, count: int) -> dict:
             "mails": one("SELECT count(*) FROM outbox_mail WHERE kind = 'payment_confirmation'"),
             "expected": count,
         }
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process and its descendants (uvicorn --workers forks), from /proc."""
-
-    def stat(p):
-        try:
-            return Path(f"/proc/{p}/stat").read_text().rpartition(")")[2].split()
-        except OSError:
-            return None
-
-    parents = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and (fields := stat(entry.name)):
-            parents[int(entry.name)] = int(fields[1])
-    tree, frontier = {pid}, [pid]
-    while frontier:
-        children = [p for p, parent in parents.items() if parent in frontier and p not in tree]
-        tree.update(children)
-        frontier = children
-    ticks = 0
-    for p in tree:
-        if fields := stat(p):
-            ticks += int(fields[11]) + int(fields[12])  # utime, stime
-    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def _serve(app: str, port: int, workers: int, env: dict, log: Path) -> subprocess.Popen:
@@ -218,15 +123,12 @@ def _prod_env(env: dict, tmp: Path, workers: int) -> list[subprocess.Popen]:
     env.update(EPAY_PAYMENT_JOBS_INTERVAL_SECONDS="0")  # no PSP here: the measure is the callbacks
     if workers <= 1:
         return []
-    from bench.live_bench import _start_redis
-
-    proc, port = _start_redis(tmp)
+    proc, port = servers.start_redis(tmp)
     env["REFLEX_REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
     return [proc]
 
 
 def _serve_prod(app: str, port: int, workers: int, env: dict, log: Path) -> subprocess.Popen:
-    from bench.live_bench import _app_copy
     from tests.support import processes
 
     if app.startswith("bench.hello_app"):
@@ -234,11 +136,7 @@ def _serve_prod(app: str, port: int, workers: int, env: dict, log: Path) -> subp
         cmd = [granian, "--interface", "asgi", "--host", "127.0.0.1", "--port", str(port)]
         cmd += ["--workers", str(workers), "--factory", app]
         return processes.start(cmd, env, log)
-    reflex = str(Path(sys.executable).parent / "reflex")
-    cmd = [reflex, "run", "--env", "prod", "--backend-only", "--backend-port", str(port), "--backend-host", "127.0.0.1"]
-    proc = processes.start(cmd, {**env, "EPAY_PUBLIC_URL": f"http://127.0.0.1:{port}"}, log, cwd=_app_copy(log.parent))
-    processes.wait_http(f"http://127.0.0.1:{port}/ping", proc, timeout=300, log_path=log)
-    return proc
+    return servers.start_prod_backend(port, {**env, "EPAY_PUBLIC_URL": f"http://127.0.0.1:{port}"}, log)
 
 
 FORM = {"content-type": "application/x-www-form-urlencoded"}
@@ -339,11 +237,11 @@ def main(argv: list[str] | None = None) -> int:
             base = f"http://127.0.0.1:{port}"
             processes.wait_http(base + path, proc, timeout=60, log_path=tmp / f"{name}.log")  # GET → 405
             asyncio.run(_load(base + path, load[: args.warmup], args.concurrency))
-            cpu = _cpu_seconds(proc.pid)
+            cpu = servers.tree_cpu_seconds(proc.pid)
             results[name] = asyncio.run(_load(base + path, load[args.warmup :], args.concurrency))
             # The server's own CPU per request: steadier than req/s when the client and other
             # processes share the cores (the database server's CPU is not included).
-            results[name]["server_cpu_ms"] = round((_cpu_seconds(proc.pid) - cpu) / args.n * 1000, 3)
+            results[name]["server_cpu_ms"] = round((servers.tree_cpu_seconds(proc.pid) - cpu) / args.n * 1000, 3)
             processes.stop(proc)
 
         check = _verify(db_url, 2 * (args.warmup + args.n))

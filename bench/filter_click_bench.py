@@ -225,7 +225,7 @@ def _scaleout():
     """PostgreSQL + a private redis-server + 3 workers, prod build (tests.support.live)."""
     import tempfile
 
-    from bench.live_bench import _start_redis
+    from bench.servers import start_redis
     from tests.support import database, processes
     from tests.support.live import copy_of_the_app, running_app
 
@@ -236,7 +236,7 @@ def _scaleout():
     redis_proc = None
     try:
         database.migrate(db_url)
-        redis_proc, redis_port = _start_redis(workdir)
+        redis_proc, redis_port = start_redis(workdir)
         os.environ["EPAY_MASTER_KEY_FILE"] = str(workdir / "master.key")
         os.environ["EPAY_DEMO"] = "true"
         seed_env = {**os.environ, "REFLEX_DB_URL": db_url}

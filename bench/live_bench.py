@@ -37,6 +37,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench import servers
+
 ENTITY_45 = [
     "vendeur@openflex.demo",
     "chef@openflex.demo",
@@ -76,9 +78,8 @@ def _pending_payments(db_url: str, count: int) -> list:
     from sqlmodel import Session, select
 
     from epay_app.db import get_engine
-    from epay_app.domain.dates import utcnow
-    from epay_app.domain.references import PaymentKind, TransactionReference
-    from epay_app.models import Entity, EPayment, Opportunity, PointOfSale, User, Vehicle
+    from epay_app.models import Entity, Opportunity, PointOfSale, User, Vehicle
+    from tests.support.payments import pending_deposits
 
     with Session(get_engine(db_url), expire_on_commit=False) as session:
         seller = session.exec(select(User).where(User.email == "vendeur@openflex.demo")).one()
@@ -86,24 +87,7 @@ def _pending_payments(db_url: str, count: int) -> list:
         vehicle = session.exec(select(Vehicle).where(Vehicle.pos_id == seller.pos_id)).first()
         pos = session.get(PointOfSale, seller.pos_id)
         entity = session.get(Entity, seller.entity_id)
-        payments = []
-        for i in range(count):
-            reference = TransactionReference(entity.number, pos.number, PaymentKind.DEPOSIT, 40_000_000 + i, 1)
-            payments.append(
-                EPayment(
-                    reference=str(reference),
-                    psp_reference=reference.psp_reference,
-                    kind=PaymentKind.DEPOSIT.value,
-                    amount_cents=50_000,
-                    opportunity_id=opportunity.id,
-                    customer_id=opportunity.customer_id,
-                    vehicle_id=vehicle.id,
-                    seller_id=seller.id,
-                    pos_id=pos.id,
-                    entity_id=entity.id,
-                    sent_at=utcnow(),
-                )
-            )
+        payments = pending_deposits(opportunity, vehicle.id, entity, pos, 40_000_000, count)
         session.add_all(payments)
         session.commit()
         return payments
@@ -122,20 +106,6 @@ def _affected(user_id: int, payment) -> bool:
     return scope is not None and scope.contains(change)
 
 
-def _start_redis(workdir: Path) -> tuple[subprocess.Popen, int]:
-    from tests.support import processes
-
-    port = processes.free_port()
-    redis = shutil.which("redis-server") or "/usr/bin/redis-server"
-    proc = processes.start(
-        [redis, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(workdir)],
-        dict(os.environ),
-        workdir / "redis.log",
-    )
-    processes.wait_tcp(port, proc)
-    return proc, port
-
-
 def _start_app(env: dict, workdir: Path, mode: str) -> tuple[subprocess.Popen, str]:
     from tests.support import processes
 
@@ -147,51 +117,16 @@ def _start_app(env: dict, workdir: Path, mode: str) -> tuple[subprocess.Popen, s
         "EPAY_PUBLIC_URL": base,
         "REFLEX_API_URL": base,
     }
-    log = workdir / f"app-{mode}.log"
-    reflex = str(Path(sys.executable).parent / "reflex")
-    cmd = [reflex, "run", "--env", "prod", "--backend-only", "--backend-port", str(port), "--backend-host", "127.0.0.1"]
-    proc = processes.start(cmd, env, log, cwd=_app_copy(workdir))
-    processes.wait_http(f"{base}/ping", proc, timeout=300, log_path=log)
-    return proc, base
-
-
-def _app_copy(workdir: Path) -> Path:
-    """The app's files alone (no .web): the backend compiles into its own directory, apart from
-    any other server of this checkout."""
-    target = workdir / "app"
-    if not target.exists():
-        ignore = shutil.ignore_patterns(
-            ".git", ".venv", ".tools", ".web", ".states", "test-artifacts", "__pycache__", "*.db", ".logs", ".mail_sink"
-        )
-        shutil.copytree(ROOT, target, symlinks=True, ignore=ignore)
-    return target
+    return servers.start_prod_backend(port, env, workdir / f"app-{mode}.log"), base
 
 
 # ---------------------------------------------------------------- measures
 
 
-def _children(pid: int) -> list[int]:
-    parents = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                parents[int(entry.name)] = int(
-                    Path(f"/proc/{entry.name}/stat").read_text().rpartition(")")[2].split()[1]
-                )
-            except (OSError, ValueError, IndexError):
-                continue
-    tree, frontier = set(), [pid]
-    while frontier:
-        children = [p for p, parent in parents.items() if parent in frontier and p not in tree]
-        tree.update(children)
-        frontier = children
-    return sorted(tree)
-
-
 def _workers(pid: int) -> list[int]:
     """The granian worker processes under the reflex command (the busiest-looking python ones)."""
     found = []
-    for p in _children(pid):
+    for p in servers.descendants(pid):
         try:
             cmdline = Path(f"/proc/{p}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
@@ -199,14 +134,6 @@ def _workers(pid: int) -> list[int]:
         if "python" in cmdline or "granian" in cmdline or "reflex" in cmdline:
             found.append(p)
     return found
-
-
-def _cpu_ticks(pid: int) -> int:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-        return int(fields[11]) + int(fields[12])
-    except (OSError, ValueError, IndexError):
-        return 0
 
 
 def _rss_mb(pid: int) -> float:
@@ -266,7 +193,7 @@ async def _drain_outbox(admin_url: str, name: str, limit: float = 600.0) -> floa
 
 async def _idle(app_pid: int, admin_url: str, db_name: str, redis_port: int, seconds: float) -> dict:
     workers = _workers(app_pid)
-    ticks = {p: _cpu_ticks(p) for p in workers}
+    ticks = {p: servers.cpu_ticks(p) for p in workers}
     xacts, calls = await asyncio.to_thread(_db_xacts, admin_url, db_name), _redis_calls(redis_port)
     started = time.monotonic()
     await asyncio.sleep(seconds)
@@ -276,7 +203,7 @@ async def _idle(app_pid: int, admin_url: str, db_name: str, redis_port: int, sec
     per_worker = [
         {
             "pid": p,
-            "cpu_pct": round((_cpu_ticks(p) - ticks[p]) / hz / elapsed * 100, 1),
+            "cpu_pct": round((servers.cpu_ticks(p) - ticks[p]) / hz / elapsed * 100, 1),
             "rss_mb": round(_rss_mb(p), 1),
         }
         for p in workers
@@ -422,7 +349,7 @@ def main(argv: list[str] | None = None) -> int:
         tokens = _login_tokens(db_url)
         per_phase = int(args.rate * args.seconds) + 10
         payments = _pending_payments(db_url, per_phase * (len(ns) + 1) * len(args.modes))
-        redis_proc, redis_port = _start_redis(workdir)
+        redis_proc, redis_port = servers.start_redis(workdir)
         smtp_port = processes.free_port()
         sink_proc = processes.start_python_module(
             "epay_app.emails.sink",

@@ -12,8 +12,10 @@ from pathlib import Path
 import segno
 from fpdf import FPDF
 
+from ..domain.dates import format_paris
 from ..domain.money import format_eur_print
-from .facts import DealerFacts, PartyFacts
+from ..domain.references import PaymentKind
+from .facts import DealerFacts, PartyFacts, PaymentDocumentFacts
 
 FONT_DIR = Path(__file__).parent / "fonts"
 FAMILY = "DejaVu"
@@ -23,11 +25,30 @@ INK = (30, 41, 59)
 MUTED = (100, 110, 125)
 BAND = (232, 237, 245)
 ACCENT = (23, 62, 128)
+NOT_SET = "Non renseigné"
 
 
 def person_name(person: PartyFacts) -> str:
     """ "M. Patrick PONS"."""
     return " ".join(p for p in (person.civility, person.first_name, person.last_name.upper()) if p)
+
+
+def customer_rows(customer: PartyFacts) -> list[tuple[str, str]]:
+    return [
+        ("Client", person_name(customer)),
+        ("E-mail", customer.email or NOT_SET),
+        ("Téléphone", customer.phone or NOT_SET),
+    ]
+
+
+def seller_rows(seller: PartyFacts, dealer: DealerFacts) -> list[tuple[str, str]]:
+    """The seller's own phone and e-mail, else the point of sale's."""
+    return [
+        ("Conseiller", f"{seller.first_name} {seller.last_name}".strip()),
+        ("Téléphone", seller.phone or dealer.pos_phone or NOT_SET),
+        ("E-mail", seller.email or dealer.pos_email or NOT_SET),
+        ("Point de vente", dealer.pos_name),
+    ]
 
 
 def legal_line(dealer: DealerFacts) -> str:
@@ -253,3 +274,45 @@ class DocumentPdf(FPDF):
 
     def to_bytes(self) -> bytes:
         return bytes(self.output())
+
+
+# ------------------------------------------------------------ one e-payment's documents
+
+
+def payment_subject(facts: PaymentDocumentFacts) -> str:
+    if facts.kind == PaymentKind.RESERVATION.value:
+        return f"Réservation du véhicule, sur l'opportunité n°{facts.opportunity_number}"
+    return f"Acompte de la commande n°{facts.order_number}"
+
+
+def payment_vehicle(facts: PaymentDocumentFacts) -> str:
+    v = facts.vehicle
+    label = " ".join(p for p in (v.make, v.model, v.version) if p)
+    details = ", ".join(p for p in (v.condition, f"immatriculation {v.plate}" if v.plate else "") if p)
+    return f"{label} ({details})" if details else label
+
+
+def payment_document(
+    title: str, facts: PaymentDocumentFacts, heading: str, amount_rows: list[tuple[str, str]], statement: str
+) -> DocumentPdf:
+    """A receipt or a refund notice: the parties, the payment's rows around `amount_rows`, the statement."""
+    pdf = DocumentPdf(title, facts.dealer, subtitle=f"Paiement en ligne n° {facts.reference}")
+    pdf.add_page()
+    pdf.columns(("Client", customer_rows(facts.customer)), ("Vendeur", seller_rows(facts.seller, facts.dealer)))
+    pdf.section(heading)
+    pdf.rows(
+        [
+            ("Objet", payment_subject(facts)),
+            ("Véhicule", payment_vehicle(facts)),
+            *amount_rows,
+            ("Payé le", format_paris(facts.authorised_at)),
+            ("Moyen de paiement", "Carte bancaire, paiement en ligne"),
+            ("Carte", facts.masked_pan or NOT_SET),
+            ("N° d'autorisation", facts.authorisation_id or NOT_SET),
+            ("N° de transaction", facts.reference),
+            ("Paiement traité par", facts.psp_name),
+        ]
+    )
+    pdf.ln(3)
+    pdf.paragraph(statement)
+    return pdf

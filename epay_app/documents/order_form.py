@@ -5,30 +5,11 @@ from __future__ import annotations
 from ..domain.dates import format_day, format_paris
 from ..domain.money import format_eur_print, ht_from_ttc
 from ..domain.statuses import PaymentStatus
-from .facts import DepositFacts, OrderFormFacts, PartyFacts, VehicleFacts
-from .layout import DocumentPdf, person_name
+from .facts import DepositFacts, OrderFormFacts, VehicleFacts
+from .layout import NOT_SET, DocumentPdf, customer_rows, person_name, seller_rows
 
 CONDITIONS_TITLE = "Conditions générales de vente"
 PAY_ONLINE = "Payer l'acompte en ligne"
-NOT_SET = "Non renseigné"
-
-
-def _customer_rows(customer: PartyFacts) -> list[tuple[str, str]]:
-    return [
-        ("Client", person_name(customer)),
-        ("E-mail", customer.email or NOT_SET),
-        ("Téléphone", customer.phone or NOT_SET),
-    ]
-
-
-def _seller_rows(facts: OrderFormFacts) -> list[tuple[str, str]]:
-    seller = facts.seller
-    return [
-        ("Conseiller", f"{seller.first_name} {seller.last_name}".strip()),
-        ("Téléphone", seller.phone or facts.dealer.pos_phone or NOT_SET),
-        ("E-mail", seller.email or facts.dealer.pos_email or NOT_SET),
-        ("Point de vente", facts.dealer.pos_name),
-    ]
 
 
 def vehicle_rows(vehicle: VehicleFacts) -> list[tuple[str, str]]:
@@ -121,7 +102,7 @@ def _subtitle(facts: OrderFormFacts) -> str:
 
 def _body(pdf: DocumentPdf, facts: OrderFormFacts) -> None:
     pdf.add_page()
-    pdf.columns(("Client", _customer_rows(facts.customer)), ("Vendeur", _seller_rows(facts)))
+    pdf.columns(("Client", customer_rows(facts.customer)), ("Vendeur", seller_rows(facts.seller, facts.dealer)))
     pdf.section("Véhicule acheté")
     rows = vehicle_rows(facts.vehicle)
     half = (len(rows) + 1) // 2

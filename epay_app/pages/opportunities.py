@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 import reflex as rx
 
 from .. import routes
+from ..components.confirm import confirm_dialog
 from ..components.shell import shell
 from ..domain.inputs import parse_id
 from ..services import orders, outcomes
@@ -132,28 +133,19 @@ def _row(row) -> rx.Component:
 
 def lose_dialog() -> rx.Component:
     S = OpportunitiesState
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Déclarer l'opportunité perdue"),
-            rx.alert_dialog.description(
-                "L'opportunité n°",
-                S.lose_number,
-                " sera déclarée perdue : une e-Réservation payée passera « À rembourser », "
-                "une e-Réservation en attente sera annulée et le véhicule redeviendra disponible.",
-            ),
-            rx.hstack(
-                rx.alert_dialog.cancel(
-                    rx.button("Annuler", variant="soft", color_scheme="gray", on_click=S.cancel_lose, id="lose-cancel")
-                ),
-                rx.alert_dialog.action(
-                    rx.button("Déclarer perdue", color_scheme="red", on_click=S.confirm_lose, id="lose-confirm")
-                ),
-                justify="end",
-                spacing="3",
-                margin_top="1em",
-            ),
+    return confirm_dialog(
+        title="Déclarer l'opportunité perdue",
+        description=(
+            "L'opportunité n°",
+            S.lose_number,
+            " sera déclarée perdue : une e-Réservation payée passera « À rembourser », "
+            "une e-Réservation en attente sera annulée et le véhicule redeviendra disponible.",
         ),
-        open=S.lose_number != "",
+        confirm_label="Déclarer perdue",
+        on_confirm=S.confirm_lose,
+        on_cancel=S.cancel_lose,
+        is_open=S.lose_number != "",
+        id_prefix="lose",
     )
 
 

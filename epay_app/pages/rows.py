@@ -64,6 +64,7 @@ class StaffVehicleRow:
     reserved: bool = False
     sold: bool = False
     public_href: str = ""
+    point_of_sale: str = ""
 
 
 @dataclass(frozen=True)

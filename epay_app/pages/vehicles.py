@@ -1,4 +1,5 @@
-"""Staff's "Véhicules": the stock of the user's point of sale, with reservations (F-40)."""
+"""Staff's "Véhicules": the stock the user may see (their point of sale's, or their entity's for a
+director or an administrator), with reservations (F-40)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 import reflex as rx
 
 from .. import routes
+from ..components.confirm import confirm_dialog
 from ..components.shell import shell
 from ..domain.dates import format_paris
 from ..domain.errors import DomainError
@@ -44,6 +46,7 @@ def _act(session, user, action) -> str:
 
 class VehiclesState(AppState):
     pos_number: rx.Field[int] = rx.field(0)
+    several_points_of_sale: bool = False
     rows: rx.Field[list[StaffVehicleRow]] = rx.field(default_factory=list)
     sold_id: str = ""
     sold_label: str = ""
@@ -58,11 +61,13 @@ class VehiclesState(AppState):
         outcome = await self._run(stock.staff_stock, self.current_user(), write=False)
         if not outcome.ok or outcome.value is None:
             return outcome.toast()
-        pos_number = self.pos_number = outcome.value.pos_number
+        self.pos_number = outcome.value.pos_number
+        self.several_points_of_sale = outcome.value.several_points_of_sale
         self.rows = []
-        for vehicle, payment, opportunity_number in outcome.value.vehicles:
+        for item in outcome.value.vehicles:
+            vehicle = item.vehicle
             assert vehicle.id is not None  # read from the database
-            label, detail = _status(vehicle, payment, opportunity_number)
+            label, detail = _status(vehicle, item.payment, item.opportunity_number)
             self.rows.append(
                 StaffVehicleRow(
                     id=str(vehicle.id),
@@ -76,7 +81,8 @@ class VehiclesState(AppState):
                     detail=detail,
                     reserved=label.startswith("Réservé"),
                     sold=vehicle.stock_status == reservations.SOLD,
-                    public_href=routes.public_vehicle(pos_number, vehicle.id) if vehicle.published else "",
+                    public_href=routes.public_vehicle(item.pos.number, vehicle.id) if vehicle.published else "",
+                    point_of_sale=item.pos.name,
                 )
             )
         return None
@@ -87,7 +93,7 @@ class VehiclesState(AppState):
         return outcome.toast() if not outcome.ok else rx.toast.success(outcome.value)
 
     @rx.event
-    @require_roles()  # any logged-in staff member sees their point of sale's vehicles
+    @require_roles()  # any logged-in staff member sees the vehicles of their stock scope
     async def load_vehicles(self):
         self.sold_id = ""
         await self._reload()
@@ -141,43 +147,35 @@ BUYER_LABELS = {
 
 def sold_dialog() -> rx.Component:
     S = VehiclesState
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Marquer le véhicule vendu"),
-            rx.alert_dialog.description(S.sold_label, " quittera le stock."),
-            rx.cond(
-                S.sold_reserved,
-                rx.radio_group(
-                    list(BUYER_LABELS.values()),
-                    value=rx.cond(
-                        S.sold_buyer == outcomes.BUYER_HOLDER,
-                        BUYER_LABELS[outcomes.BUYER_HOLDER],
-                        BUYER_LABELS[outcomes.BUYER_OTHER],
-                    ),
-                    on_change=S.set_sold_buyer,
-                    direction="column",
-                    id="sold-buyer",
-                    margin_top="1em",
+    return confirm_dialog(
+        rx.cond(
+            S.sold_reserved,
+            rx.radio_group(
+                list(BUYER_LABELS.values()),
+                value=rx.cond(
+                    S.sold_buyer == outcomes.BUYER_HOLDER,
+                    BUYER_LABELS[outcomes.BUYER_HOLDER],
+                    BUYER_LABELS[outcomes.BUYER_OTHER],
                 ),
-            ),
-            rx.hstack(
-                rx.alert_dialog.cancel(
-                    rx.button("Annuler", variant="soft", color_scheme="gray", on_click=S.cancel_sold, id="sold-cancel")
-                ),
-                rx.alert_dialog.action(
-                    rx.button("Marquer vendu", color_scheme="red", on_click=S.confirm_sold, id="sold-confirm")
-                ),
-                justify="end",
-                spacing="3",
+                on_change=S.set_sold_buyer,
+                direction="column",
+                id="sold-buyer",
                 margin_top="1em",
             ),
         ),
-        open=S.sold_id != "",
+        title="Marquer le véhicule vendu",
+        description=(S.sold_label, " quittera le stock."),
+        confirm_label="Marquer vendu",
+        on_confirm=S.confirm_sold,
+        on_cancel=S.cancel_sold,
+        is_open=S.sold_id != "",
+        id_prefix="sold",
     )
 
 
 def vehicle_row(row: Any) -> rx.Component:
     return rx.table.row(
+        rx.cond(VehiclesState.several_points_of_sale, rx.table.cell(row["point_of_sale"], class_name="vehicle-pos")),
         rx.table.cell(rx.text(row["vehicle"], weight="bold"), rx.text(row["version"], size="1", color_scheme="gray")),
         rx.table.cell(row["condition"]),
         rx.table.cell(row["plate"]),
@@ -245,6 +243,7 @@ def vehicles_page() -> rx.Component:
         rx.table.root(
             rx.table.header(
                 rx.table.row(
+                    rx.cond(VehiclesState.several_points_of_sale, rx.table.column_header_cell("Point de vente")),
                     *[
                         rx.table.column_header_cell(h)
                         for h in (
@@ -256,7 +255,7 @@ def vehicles_page() -> rx.Component:
                             "État",
                             "Actions",
                         )
-                    ]
+                    ],
                 )
             ),
             rx.table.body(rx.foreach(VehiclesState.rows, vehicle_row)),

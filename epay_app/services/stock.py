@@ -1,4 +1,4 @@
-"""Reading the stock for the vehicle pages: the staff list of a point of sale (with who holds a
+"""Reading the stock for the vehicle pages: the staff list of the viewer's stock scope (with who holds a
 reservation, for whom follows that payment), a point of sale's public stock, and one published
 vehicle with its availability (F-40). Facts only; the pages word them."""
 
@@ -6,41 +6,55 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ..models import DealerGroup, Entity, EPayment, Opportunity, PointOfSale, User, Vehicle
 from . import reservations, scope
 
 
 @dataclass(frozen=True)
+class StaffVehicle:
+    vehicle: Vehicle
+    pos: PointOfSale  # where the vehicle stands
+    payment: EPayment | None  # the reservation payment, when the viewer follows it
+    opportunity_number: int | None  # that payment's opportunity
+
+
+@dataclass(frozen=True)
 class StaffStock:
-    pos_number: int
-    # (vehicle, the reservation payment the viewer follows or None, its opportunity number or None)
-    vehicles: list[tuple[Vehicle, EPayment | None, int | None]]
+    pos_number: int  # the viewer's own point of sale (its public stock)
+    vehicles: list[StaffVehicle]
+
+    @property
+    def several_points_of_sale(self) -> bool:
+        return len({v.pos.id for v in self.vehicles}) > 1
 
 
 def staff_stock(session: Session, user: User) -> StaffStock:
+    """The vehicles of the viewer's stock scope (scope.vehicle_clause): their point of sale's, or
+    their entity's for a director or an administrator."""
     viewer = scope.viewer_for(session, user)
-    pos = session.get(PointOfSale, user.pos_id)
-    assert pos is not None
-    vehicles = session.exec(
-        select(Vehicle)
-        .where(scope.vehicle_clause(viewer), Vehicle.pos_id == pos.id)
-        .order_by(Vehicle.make, Vehicle.model, Vehicle.id)
+    own_pos = session.get(PointOfSale, user.pos_id)
+    assert own_pos is not None
+    rows = session.exec(
+        select(Vehicle, PointOfSale)
+        .join(PointOfSale, col(PointOfSale.id) == Vehicle.pos_id)
+        .where(scope.vehicle_clause(viewer))
+        .order_by(PointOfSale.number, Vehicle.make, Vehicle.model, Vehicle.id)
     ).all()
     # The block shows to all; who holds it (reference, opportunity) only to whom follows that payment.
-    holder_ids = [v.reservation_payment_id for v in vehicles if v.reservation_payment_id]
+    holder_ids = [v.reservation_payment_id for v, _ in rows if v.reservation_payment_id]
     payments = {
         p.id: (p, number)
         for p, number in session.exec(
             select(EPayment, Opportunity.number)
             .join(Opportunity, Opportunity.id == EPayment.opportunity_id)
-            .where(EPayment.id.in_(holder_ids), scope.payment_clause(viewer))
+            .where(col(EPayment.id).in_(holder_ids), scope.payment_clause(viewer))
         ).all()
     }
     return StaffStock(
-        pos.number,
-        [(v, *payments.get(v.reservation_payment_id, (None, None))) for v in vehicles],
+        own_pos.number,
+        [StaffVehicle(v, pos, *payments.get(v.reservation_payment_id, (None, None))) for v, pos in rows],
     )
 
 

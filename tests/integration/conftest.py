@@ -167,49 +167,17 @@ def demo_point_of_sale(migrated_db_url):
     a seller and a customer. Returns their ids."""
     from sqlmodel import Session
 
-    from epay_app.models import Customer, DealerGroup, Entity, PointOfSale, PspConfig, User
-    from epay_app.services.secrets import encrypt_secret
+    from tests.support.dealer import add_sips_point_of_sale
 
     with Session(get_engine(migrated_db_url), expire_on_commit=False) as session:
-        group = DealerGroup(name="bee2link")
-        session.add(group)
-        session.flush()
-        entity = Entity(group_id=group.id, number=45, name="bee2link PP Vincent S.", epay_option=True)
-        session.add(entity)
-        session.flush()
-        pos = PointOfSale(entity_id=entity.id, number=61, name="Point de vente 1 (Vincent S.)")
-        session.add(pos)
-        session.flush()
-        seller = User(
-            first_name="Adrien",
-            last_name="PATISSON",
-            email="seller@test.local",
-            password_hash="x",
-            group_type="vendeur",
-            entity_id=entity.id,
-            pos_id=pos.id,
-        )
-        customer = Customer(civility="M.", last_name="PONS", first_name="Patrick", email="client@test.local")
-        session.add_all(
-            [
-                seller,
-                customer,
-                PspConfig(
-                    pos_id=pos.id,
-                    merchant_id=DEMO_MERCHANT,
-                    key_ciphertext=encrypt_secret(DEMO_KEY),
-                    key_hint=DEMO_KEY[-4:],
-                    key_version=1,
-                ),
-            ]
-        )
+        demo = add_sips_point_of_sale(session)
         session.commit()
         return {
-            "group_id": group.id,
-            "entity_id": entity.id,
-            "pos_id": pos.id,
-            "seller_id": seller.id,
-            "customer_id": customer.id,
+            "group_id": demo.group.id,
+            "entity_id": demo.entity.id,
+            "pos_id": demo.pos.id,
+            "seller_id": demo.seller.id,
+            "customer_id": demo.customer.id,
         }
 
 
@@ -219,29 +187,17 @@ def direct_point_of_sale(migrated_db_url, demo_point_of_sale):
     kept the Sips simulation merchant it had before (for its Sips-era payments). Its ids."""
     from sqlmodel import Session
 
-    from epay_app.models import PointOfSale, PspConfig
-    from epay_app.services.demo_data import DEMO_DIRECT
     from epay_app.services.secrets import encrypt_secret
+    from tests.support.dealer import add_direct_point_of_sale
 
     ids = demo_point_of_sale
     with Session(get_engine(migrated_db_url), expire_on_commit=False) as session:
-        pos = PointOfSale(entity_id=ids["entity_id"], number=63, name="Point de vente Direct")
-        session.add(pos)
-        session.flush()
-        session.add(
-            PspConfig(
-                pos_id=pos.id,
-                protocol="direct",
-                merchant_id=DEMO_DIRECT["pspid"],
-                api_key_id=DEMO_DIRECT["api_key_id"],
-                key_ciphertext=encrypt_secret(DEMO_DIRECT["api_secret"]),
-                webhook_key_id=DEMO_DIRECT["webhook_key_id"],
-                webhook_secret_ciphertext=encrypt_secret(DEMO_DIRECT["webhook_secret"]),
-                sips_merchant_id=DEMO_MERCHANT,
-                sips_key_ciphertext=encrypt_secret(DEMO_KEY),
-                sips_key_version=1,
-            )
-        )
+        sips = {
+            "sips_merchant_id": DEMO_MERCHANT,
+            "sips_key_ciphertext": encrypt_secret(DEMO_KEY),
+            "sips_key_version": 1,
+        }
+        pos = add_direct_point_of_sale(session, ids["entity_id"], 63, "Point de vente Direct", **sips)
         session.commit()
         return {**ids, "pos_id": pos.id, "pos_number": 63}
 

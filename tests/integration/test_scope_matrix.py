@@ -523,18 +523,29 @@ def drive_opportunities(world, group, rec):
     return str(rec.number) in [r.opportunity for r in state.rows], []
 
 
+def _in_stock_scope(world, group, rec) -> bool:
+    """Whether the record's vehicle is in the viewer's stock (STOCK_SEES, by where it stands)."""
+    with session_scope(world.url, write=False) as s:
+        vehicle = s.get(Vehicle, rec.vehicle_id) if rec.vehicle_id else None
+        if vehicle is None:
+            return False
+        viewer = s.get(User, world.users[VIEWER_EMAIL[group]])
+        pos = s.get(PointOfSale, vehicle.pos_id)
+        if "other_pos" in STOCK_SEES[group]:
+            return pos.entity_id == viewer.entity_id
+        return pos.id == viewer.pos_id
+
+
 def drive_vehicles(world, group, rec):
-    """The stock of the viewer's point of sale shows the record's vehicle as reserved to all; who
-    holds the reservation (its reference, its opportunity) only to those who follow the payment."""
+    """The viewer's stock (their point of sale's, their entity's for a director or an administrator)
+    shows the record's vehicle as reserved to all; who holds the reservation (its reference, its
+    opportunity) only to those who follow the payment."""
     from epay_app.pages.vehicles import VehiclesState
 
     state = page_state(VehiclesState, world, group, path="/vehicules")
     run(VehiclesState, "load_vehicles", state)
     row = next((r for r in state.rows if r.id == str(rec.vehicle_id)), None)
-    with session_scope(world.url, write=False) as s:
-        vehicle = s.get(Vehicle, rec.vehicle_id) if rec.vehicle_id else None
-        same_pos = vehicle is not None and vehicle.pos_id == s.get(User, world.users[VIEWER_EMAIL[group]]).pos_id
-    assert (row is not None) == same_pos
+    assert (row is not None) == _in_stock_scope(world, group, rec)
     assert row is None or row.status.startswith("Réservé")
     return row is not None and rec.reference in row.detail, []
 
@@ -707,10 +718,8 @@ MATRIX: dict[tuple[str, str], Case] = {
     ),
     ("EPaymentsState", "export_csv"): Case(PaymentStatus.AUTORISE, ALL, drive_export),
     ("OpportunitiesState", "load_opportunities"): Case(PaymentStatus.AUTORISE, ALL, drive_opportunities),
-    # "Véhicules" lists the stock of the viewer's own point of sale (even for a director).
-    ("VehiclesState", "load_vehicles"): Case(
-        PaymentStatus.AUTORISE, ALL, drive_vehicles, reserved=True, on_page=frozenset({"own", "same_pos"})
-    ),
+    # "Véhicules" lists the viewer's stock (STOCK_SEES); the holder shows to whom follows the payment.
+    ("VehiclesState", "load_vehicles"): Case(PaymentStatus.AUTORISE, ALL, drive_vehicles, reserved=True),
     # Tiles and chart: only the group types that have them (domain.roles.TILES, collected.CHART_ROLES).
     ("HomeState", "load_home"): Case(
         PaymentStatus.ENVOYE, frozenset({G.VENDEUR, G.CHEF_DES_VENTES, G.DIRECTEUR}), drive_home_tiles
@@ -917,3 +926,52 @@ def test_a_malformed_number_in_the_url_reads_as_not_found(world, tail):
     state = page_state(OrderState, world, G.DIRECTEUR, path=f"/commandes/{tail}")
     run(OrderState, "load_order", state)
     assert state.not_found == "Commande introuvable."
+
+
+# ---------------------------------------------------------------- the stock of several points of sale
+
+
+def _stock_page(world, group):
+    from epay_app.pages.vehicles import VehiclesState
+
+    state = page_state(VehiclesState, world, group, path="/vehicules")
+    run(VehiclesState, "load_vehicles", state)
+    return state, {r.id: r for r in state.rows}
+
+
+@pytest.mark.parametrize("group", [G.DIRECTEUR, G.ADMINISTRATEUR], ids=lambda g: g.value)
+def test_a_director_sees_the_vehicles_of_every_point_of_sale_of_the_entity_with_their_point_of_sale(world, group):
+    from epay_app import routes
+
+    at_61 = world.record(VIEWER_EMAIL[G.VENDEUR], status=None, order=False)
+    at_62 = world.record(OWNER_EMAIL["other_pos"], status=None, order=False)
+    elsewhere = world.record(OWNER_EMAIL["other_entity"], status=None, order=False)
+    with session_scope(world.url) as s:
+        vehicle = s.get(Vehicle, at_62.vehicle_id)
+        vehicle.published = True
+        s.add(vehicle)
+        pos_62 = s.exec(select(PointOfSale).where(PointOfSale.number == 62)).one()
+        pos_61_name = s.exec(select(PointOfSale.name).where(PointOfSale.number == 61)).one()
+        pos_62_name, pos_62_number = pos_62.name, pos_62.number
+
+    state, rows = _stock_page(world, group)
+
+    assert str(at_61.vehicle_id) in rows and str(at_62.vehicle_id) in rows
+    assert str(elsewhere.vehicle_id) not in rows
+    assert state.several_points_of_sale
+    assert rows[str(at_61.vehicle_id)].point_of_sale == pos_61_name
+    assert rows[str(at_62.vehicle_id)].point_of_sale == pos_62_name
+    # The online stock link of a vehicle is its own point of sale's.
+    assert rows[str(at_62.vehicle_id)].public_href == routes.public_vehicle(pos_62_number, at_62.vehicle_id)
+
+
+@pytest.mark.parametrize("group", [G.CHEF_DES_VENTES, G.SECRETAIRE, G.VENDEUR], ids=lambda g: g.value)
+def test_the_point_of_sale_staff_see_only_their_point_of_sale_vehicles_without_the_point_of_sale(world, group):
+    at_61 = world.record(OWNER_EMAIL["same_pos"], status=None, order=False)
+    at_62 = world.record(OWNER_EMAIL["other_pos"], status=None, order=False)
+
+    state, rows = _stock_page(world, group)
+
+    assert str(at_61.vehicle_id) in rows
+    assert str(at_62.vehicle_id) not in rows
+    assert not state.several_points_of_sale

@@ -1,5 +1,5 @@
 """Payments written straight into a database, for tests that need e-payments of given statuses
-and dates (Pilotage figures) without going through the PSP."""
+and dates (Pilotage figures), and benches that need pending ones, without going through the PSP."""
 
 from __future__ import annotations
 
@@ -49,3 +49,30 @@ def add_payment(s, seller: User, status: PaymentStatus, cents: int, age: timedel
             authorised_at=created + (pay_after or timedelta(hours=1)) if paid else None,
         )
     )
+
+
+def pending_deposits(
+    opportunity: Opportunity, vehicle_id: int, entity: Entity, pos: PointOfSale, first_number: int, count: int
+) -> list[EPayment]:
+    """`count` deposits of 500 € on the opportunity, sent now and waiting for the PSP at `pos`
+    (order numbers from `first_number`); not yet added to a session."""
+    now = utcnow()
+    payments = []
+    for number in range(first_number, first_number + count):
+        reference = TransactionReference(entity.number, pos.number, PaymentKind.DEPOSIT, number, 1)
+        payments.append(
+            EPayment(
+                reference=str(reference),
+                psp_reference=reference.psp_reference,
+                kind=PaymentKind.DEPOSIT.value,
+                amount_cents=50_000,
+                opportunity_id=opportunity.id,
+                customer_id=opportunity.customer_id,
+                vehicle_id=vehicle_id,
+                seller_id=opportunity.seller_id,
+                pos_id=pos.id,
+                entity_id=entity.id,
+                sent_at=now,
+            )
+        )
+    return payments

@@ -10,6 +10,7 @@ server). Only masked forms ("••••••••KEY1") come back.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import reflex as rx
@@ -169,15 +170,18 @@ class EpayConfigState(AppState):
         self._clear_errors()
         self.dialog_open = True
 
-    @rx.event
-    @admin_only
-    async def open_edit(self, config_id: str):
+    async def _with_config(self, config_id: str, show: Callable[[psp_config.ConfigRow], None]):
+        """Show one configuration of the admin's entity, or reload the list and say why not (it
+        may have been deleted in another tab)."""
         _, entity = await admin_context(self)
         outcome = await self._run(psp_config.get_config, entity.id, config_id, write=False)
         if not outcome.ok or outcome.value is None:
             await self._reload(entity.id)
             return outcome.toast()
-        row = outcome.value
+        show(outcome.value)
+        return None
+
+    def _fill_form(self, row: psp_config.ConfigRow) -> None:
         self.editing_id = row.id
         self.editing_pos_name = row.pos_name
         self.editing_protocol = self.form_protocol = row.protocol.value
@@ -190,6 +194,11 @@ class EpayConfigState(AppState):
         self.form_webhook_key_id = row.webhook_key_id
         self._clear_errors()
         self.dialog_open = True
+
+    @rx.event
+    @admin_only
+    async def open_edit(self, config_id: str):
+        return await self._with_config(config_id, self._fill_form)
 
     @rx.event
     @admin_only
@@ -256,12 +265,9 @@ class EpayConfigState(AppState):
     @rx.event
     @admin_only
     async def ask_delete(self, config_id: str):
-        _, entity = await admin_context(self)
-        outcome = await self._run(psp_config.get_config, entity.id, config_id, write=False)
-        if not outcome.ok or outcome.value is None:
-            await self._reload(entity.id)
-            return outcome.toast()
-        row = outcome.value
+        return await self._with_config(config_id, self._ask_delete_of)
+
+    def _ask_delete_of(self, row: psp_config.ConfigRow) -> None:
         self.delete_id, self.delete_name = row.id, row.pos_name
         self.delete_open = True
 

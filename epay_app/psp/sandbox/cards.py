@@ -7,6 +7,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from .card_form import CardFacts, expiry_error, luhn_ok, number_error
+
+__all__ = ["TEST_CARDS", "Card", "luhn_ok", "outcome", "validate"]
+
 TEST_CARDS = {
     "4100000000000000": "00",
     "4111111111111111": "00",
@@ -16,12 +20,7 @@ TEST_CARDS = {
 
 
 @dataclass(frozen=True)
-class Card:
-    holder: str
-    number: str
-    exp_month: int
-    exp_year: int
-
+class Card(CardFacts):
     @property
     def masked(self) -> str:
         return self.number[:4] + "#" * (len(self.number) - 6) + self.number[-2:]
@@ -29,16 +28,6 @@ class Card:
     @property
     def expiry(self) -> str:
         return f"{self.exp_year:04d}{self.exp_month:02d}"
-
-
-def luhn_ok(number: str) -> bool:
-    total = 0
-    for i, char in enumerate(reversed(number)):
-        digit = int(char)
-        if i % 2:
-            digit = digit * 2 - 9 if digit > 4 else digit * 2
-        total += digit
-    return total % 10 == 0
 
 
 def validate(form: Mapping[str, str], today: date) -> tuple[dict[str, str], Card | None]:
@@ -50,14 +39,10 @@ def validate(form: Mapping[str, str], today: date) -> tuple[dict[str, str], Card
     cvc = (form.get("cvc") or "").strip()
     if not holder:
         errors["holder"] = "Le titulaire de la carte est obligatoire."
-    if not number:
-        errors["card_number"] = "Le numéro de la carte est obligatoire."
-    elif not number.isdigit() or not 12 <= len(number) <= 19 or (number not in TEST_CARDS and not luhn_ok(number)):
-        errors["card_number"] = "Le numéro de la carte est invalide."
-    if not (month.isdigit() and 1 <= int(month) <= 12 and year.isdigit() and len(year) == 4):
-        errors["expiry"] = "La date d'expiration est invalide (MM / AAAA)."
-    elif (int(year), int(month)) < (today.year, today.month):
-        errors["expiry"] = "La carte est expirée."
+    if number_problem := number_error(number, TEST_CARDS):
+        errors["card_number"] = number_problem
+    if expiry_problem := expiry_error(month, year, today):
+        errors["expiry"] = expiry_problem
     if not re.fullmatch(r"\d{3,4}", cvc):
         errors["cvc"] = "Le code de vérification doit comporter 3 ou 4 chiffres."
     if errors:

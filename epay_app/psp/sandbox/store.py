@@ -6,10 +6,9 @@ import json
 import secrets
 import sqlite3
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
+
+from .sqlite_file import SqliteFile
 
 # One transaction row as the pages and the Office read it (request and response decoded).
 Txn = dict[str, Any]
@@ -56,29 +55,8 @@ def is_remitted(row: dict[str, Any], now: float | None = None) -> bool:
     return row["remit_at"] is not None and row["remit_at"] <= (now or time.time())
 
 
-class Store:
-    def __init__(self, path: str | Path):
-        self.path = str(path)
-        with self._connect() as db:
-            db.executescript(SCHEMA)
-
-    def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
-        db.row_factory = sqlite3.Row
-        return db
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        db = self._connect()
-        try:
-            db.execute("BEGIN IMMEDIATE")
-            yield db
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        finally:
-            db.close()
+class Store(SqliteFile):
+    SCHEMA = SCHEMA
 
     @staticmethod
     def _row(row: sqlite3.Row | None) -> Txn | None:

@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import re
+import sqlite3
 import time
 import uuid
 import zlib
@@ -39,6 +40,11 @@ def _get(data: Any, *path: str) -> Any:
     for key in path:
         data = data.get(key) if isinstance(data, dict) else None
     return data
+
+
+def _acceptable_amount(amount: Any, remaining: int) -> bool:
+    """A positive integer amount within what is left (a JSON true is not 1)."""
+    return isinstance(amount, int) and not isinstance(amount, bool) and 0 < amount <= remaining
 
 
 def _inflate(raw: bytes) -> bytes:
@@ -202,27 +208,26 @@ class DirectSandbox:
 
     # --- payments ---------------------------------------------------------------------------
 
-    def _payment_id(self, request: Request) -> str | None:
+    def _find_payment(
+        self, request: Request, merchant: DirectMerchant, db: sqlite3.Connection | None = None
+    ) -> dict[str, Any] | None:
+        """The merchant's payment named in the path (…_0, …_1 name the same one), or None."""
         match = _PAYMENT_ID.match(request.path_params["id"])
-        return match.group(1) if match else None
+        return self.store.payment(match.group(1), merchant.pspid, db) if match else None
 
     async def get_payment(self, merchant: DirectMerchant, _body: dict[str, Any], request: Request) -> Response:
-        pid = self._payment_id(request)
-        payment = self.store.payment(pid, merchant.pspid) if pid else None
+        payment = self._find_payment(request, merchant)
         if payment is None:
             return unknown_object("payment")  # [SDKT integration/test_payments.py] 9999999999_0 → 404
         return JSONResponse(model.payment_json(payment))
 
     async def capture(self, merchant: DirectMerchant, body: dict[str, Any], request: Request) -> Response:
-        pid = self._payment_id(request)
-        if pid is None:
-            return unknown_object("payment")
         with self.store.transaction() as db:
-            payment = self.store.payment(pid, merchant.pspid, db)
+            payment = self._find_payment(request, merchant, db)
             if payment is None:
                 return unknown_object("payment")
-            data = payment["data"]
-            remaining = data["amount"] - data["captured"] - data["capturing"] - data["cancelled"]
+            pid, data = payment["id"], payment["data"]
+            remaining = model.open_amount(data)
             amount = body.get("amount", remaining)
             # double or over-capture, capture after cancel/refund → 400; partial capture with
             # isFinal=false allowed [SDKT integration/test_payments.py]
@@ -235,7 +240,7 @@ class DirectSandbox:
                 or remaining <= 0
             ):
                 return not_allowed()
-            if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0 or amount > remaining:
+            if not _acceptable_amount(amount, remaining):
                 return not_allowed()
             data["capturing"] += amount
             if body.get("isFinal") or data["captured"] + data["capturing"] + data["cancelled"] >= data["amount"]:
@@ -250,15 +255,12 @@ class DirectSandbox:
         return JSONResponse(model.capture_json(payment, f"{pid}_{op}", amount))
 
     async def cancel(self, merchant: DirectMerchant, body: dict[str, Any], request: Request) -> Response:
-        pid = self._payment_id(request)
-        if pid is None:
-            return unknown_object("payment")
         with self.store.transaction() as db:
-            payment = self.store.payment(pid, merchant.pspid, db)
+            payment = self._find_payment(request, merchant, db)
             if payment is None:
                 return unknown_object("payment")
-            data = payment["data"]
-            remaining = data["amount"] - data["captured"] - data["capturing"] - data["cancelled"]
+            pid, data = payment["id"], payment["data"]
+            remaining = model.open_amount(data)
             amount = _get(body, "amountOfMoney", "amount")
             amount = remaining if amount is None else amount
             # cancel after capture, refund or cancel → 400; partial cancel with isFinal=false allowed
@@ -273,7 +275,7 @@ class DirectSandbox:
                 or remaining <= 0
             ):
                 return not_allowed()
-            if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0 or amount > remaining:
+            if not _acceptable_amount(amount, remaining):
                 return not_allowed()
             data["cancelled"] += amount
             if body.get("isFinal", True) or data["cancelled"] >= data["amount"]:
@@ -285,14 +287,11 @@ class DirectSandbox:
         return JSONResponse({"payment": model.payment_json(payment)})  # [SDK domain/cancel_payment_response.py]
 
     async def refund(self, merchant: DirectMerchant, body: dict[str, Any], request: Request) -> Response:
-        pid = self._payment_id(request)
-        if pid is None:
-            return unknown_object("payment")
         with self.store.transaction() as db:
-            payment = self.store.payment(pid, merchant.pspid, db)
+            payment = self._find_payment(request, merchant, db)
             if payment is None:
                 return unknown_object("payment")
-            data = payment["data"]
+            pid, data = payment["id"], payment["data"]
             remaining = model.refundable_amount(data)
             amount = _get(body, "amountOfMoney", "amount")
             amount = remaining if amount is None else amount
@@ -303,7 +302,7 @@ class DirectSandbox:
             # ACTION_NOT_ALLOWED_ON_TRANSACTION [SDKT integration/test_payments.py]
             if data["rejected"] or data["cancelledByCustomer"] or remaining <= 0:
                 return not_allowed()
-            if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0 or amount > remaining:
+            if not _acceptable_amount(amount, remaining):
                 return not_allowed()
             refunded_before = data["refunded"]
             data["refunding"] += amount

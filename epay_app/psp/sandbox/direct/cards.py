@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from ..cards import luhn_ok
+from ..card_form import CardFacts, expiry_error, number_error
 
 APPROVED, CHALLENGE_APPROVED, DECLINED, CHALLENGE_DECLINED = "approved", "challenge", "declined", "challenge-declined"
 
@@ -28,12 +28,7 @@ FIELDS = ("cardholderName", "cardNumber", "expiryMonth", "expiryYear", "cvv")
 
 
 @dataclass(frozen=True)
-class Card:
-    holder: str
-    number: str
-    exp_month: int
-    exp_year: int
-
+class Card(CardFacts):
     @property
     def masked(self) -> str:
         # "************4675" [MAG StubData/Service/Payment/GetPaymentServiceResponse.php]
@@ -76,16 +71,12 @@ def validate(form: Mapping[str, str], today: date) -> tuple[dict[str, str], Card
         errors["cardholderName"] = "Le nom du titulaire de la carte est obligatoire."
     elif len(holder) > 51:
         errors["cardholderName"] = "Le nom du titulaire est trop long."
-    if not number:
-        errors["cardNumber"] = "Le numéro de la carte est obligatoire."
-    elif not number.isdigit() or not 12 <= len(number) <= 19 or (number not in TEST_CARDS and not luhn_ok(number)):
-        errors["cardNumber"] = "Le numéro de la carte est invalide."
+    if number_problem := number_error(number, TEST_CARDS):
+        errors["cardNumber"] = number_problem
     if len(year) == 2 and year.isdigit():
         year = f"20{year}"
-    if not (month.isdigit() and 1 <= int(month) <= 12 and year.isdigit() and len(year) == 4):
-        errors["expiry"] = "La date d'expiration est invalide (MM / AAAA)."
-    elif (int(year), int(month)) < (today.year, today.month):
-        errors["expiry"] = "La carte est expirée."
+    if expiry_problem := expiry_error(month, year, today):
+        errors["expiry"] = expiry_problem
     if not re.fullmatch(r"\d{3,4}", cvv):
         errors["cvv"] = "Le cryptogramme (CVC) doit comporter 3 ou 4 chiffres."
     if errors:

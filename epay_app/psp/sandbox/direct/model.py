@@ -139,6 +139,12 @@ def set_status(data: dict[str, Any]) -> bool:
     return changed
 
 
+def open_amount(data: Mapping[str, Any]) -> int:
+    """Authorised and not yet captured, being captured or cancelled."""
+    amount: int = data["amount"] - data["captured"] - data["capturing"] - data["cancelled"]
+    return amount
+
+
 def refundable_amount(data: Mapping[str, Any]) -> int:
     amount: int = data["captured"] + data["capturing"] - data["refunded"] - data["refunding"]
     return amount

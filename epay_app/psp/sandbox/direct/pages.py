@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from html import escape
 
-from ..pages import _layout, amount_text
+from ..page_html import CardFieldNames, amount_header, card_fields, layout
+
+DIRECT_FIELDS = CardFieldNames(
+    "cardholderName", "cardNumber", "expiryMonth", "expiryYear", "cvv", "CRYPTOGRAMME VISUEL (CVC)"
+)
 
 
 def _header(amount: int, reference: str, merchant_name: str) -> str:
-    return (
-        f'<div class="amount" id="amount">{amount_text(amount)}</div>'
-        f'<p class="meta">Référence de la commande : <span id="merchant-reference">{escape(reference)}</span></p>'
-        f'<p class="meta">Bénéficiaire : <span id="merchant-name">{escape(merchant_name)}</span></p>'
-    )
+    return amount_header(amount, reference, "merchant-reference", merchant_name)
 
 
 def checkout_page(
@@ -24,41 +24,17 @@ def checkout_page(
     values: Mapping[str, str] | None = None,
     errors: Mapping[str, str] | None = None,
 ) -> str:
-    values, errors = values or {}, errors or {}
-
-    def field(name: str, **attrs: str) -> str:
-        extra = " ".join(f'{k}="{escape(v)}"' for k, v in attrs.items())
-        return f'<input id="{name}" name="{name}" value="{escape(values.get(name, ""))}" {extra}>'
-
-    def error(name: str) -> str:
-        return f'<div class="error" id="error-{name}">{escape(errors[name])}</div>' if name in errors else ""
-
     body = (
         _header(amount, reference, merchant_name)
         + '<p class="meta">PAYER PAR CARTE : <strong>VISA</strong> · <strong>MASTERCARD</strong></p>'
         + f'<form method="post" action="{escape(action)}" id="card-form" novalidate>'
-        + '<label for="cardholderName">TITULAIRE DE LA CARTE*</label>'
-        + field("cardholderName", autocomplete="cc-name")
-        + error("cardholderName")
-        + '<label for="cardNumber">NUMÉRO DE LA CARTE*</label>'
-        + field("cardNumber", inputmode="numeric", autocomplete="cc-number")
-        + error("cardNumber")
-        + '<label for="expiryMonth">DATE D\'EXPIRATION (MM / AAAA)*</label><div class="row">'
-        + field("expiryMonth", inputmode="numeric", maxlength="2", placeholder="MM")
-        + " / "
-        + field("expiryYear", inputmode="numeric", maxlength="4", placeholder="AAAA")
-        + "</div>"
-        + error("expiry")
-        + '<label for="cvv">CRYPTOGRAMME VISUEL (CVC)*</label><div class="row">'
-        + field("cvv", inputmode="numeric", maxlength="4", autocomplete="cc-csc")
-        + ' <span title="Les 3 ou 4 chiffres au dos de la carte">?</span></div>'
-        + error("cvv")
+        + card_fields(DIRECT_FIELDS, values or {}, errors or {})
         + '<button type="submit" class="confirm" id="pay" name="action" value="pay">Payer</button>'
         + '<div class="actions"><span></span>'
         + '<button type="submit" id="cancel" name="action" value="cancel">Annuler le paiement</button></div>'
         + "</form>"
     )
-    return _layout("Paiement", body)
+    return layout("Paiement", body)
 
 
 def challenge_page(action: str, amount: int, reference: str, merchant_name: str, masked: str) -> str:
@@ -73,7 +49,7 @@ def challenge_page(action: str, amount: int, reference: str, merchant_name: str,
         + '<button type="submit" class="confirm" id="validate" name="action" value="validate">Valider</button>'
         + "</form>"
     )
-    return _layout("Authentification 3-D Secure", body)
+    return layout("Authentification 3-D Secure", body)
 
 
 RESULTS = {
@@ -86,9 +62,9 @@ RESULTS = {
 def result_page(outcome: str) -> str:
     title, message = RESULTS[outcome]
     body = f'<h1 style="font-size:20px" id="result">{escape(title)}</h1><p>{escape(message)}</p>'
-    return _layout(title, body)
+    return layout(title, body)
 
 
 def error_page(message: str) -> str:
     body = f'<h1 style="font-size:20px">Paiement impossible</h1><p id="error-message">{escape(message)}</p>'
-    return _layout("Erreur de paiement", body)
+    return layout("Erreur de paiement", body)

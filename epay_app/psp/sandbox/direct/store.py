@@ -6,10 +6,10 @@ import json
 import secrets
 import sqlite3
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
+
+from ..sqlite_file import SqliteFile
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS direct_checkout (
@@ -62,32 +62,8 @@ def _digits() -> str:
     return str(secrets.randbelow(9 * 10**9) + 10**9)
 
 
-class DirectStore:
-    def __init__(self, path: str | Path):
-        self.path = str(path)
-        db = self._connect()
-        try:
-            db.executescript(SCHEMA)
-        finally:
-            db.close()
-
-    def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
-        db.row_factory = sqlite3.Row
-        return db
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        db = self._connect()
-        try:
-            db.execute("BEGIN IMMEDIATE")
-            yield db
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        finally:
-            db.close()
+class DirectStore(SqliteFile):
+    SCHEMA = SCHEMA
 
     # --- hosted checkouts -------------------------------------------------------------------
 
