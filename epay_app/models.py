@@ -131,7 +131,7 @@ class Vehicle(SQLModel, table=True):
     first_registration: date | None = None
     mileage_km: int | None = None
     published: bool = False
-    stock_status: str = "en stock"  # en stock | réservé | vendu
+    stock_status: str = "in_stock"  # a domain.orders.StockStatus value
     # e-Réservation (F-40): the vehicle is blocked while reserved_until is in the future. The
     # payment holding the block is kept as a plain id: a foreign key back to epayment would make
     # the two tables depend on each other.
@@ -169,7 +169,7 @@ class SalesOrder(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     number: int = Field(unique=True)
     offer_id: int = Field(foreign_key="offer.id", unique=True)
-    status: str = "Commandée"  # Commandée | Annulée
+    status: str = "placed"  # a domain.orders.OrderStatus value
     validated_by_id: int | None = Field(default=None, foreign_key="app_user.id")
     validated_at: datetime | None = Field(default=None, sa_column=_ts())
     delivery_date: date | None = None
@@ -237,7 +237,7 @@ class EPaymentEvent(SQLModel, table=True):
     payment_id: int = Field(foreign_key="epayment.id", index=True)
     from_status: str | None = None
     to_status: str
-    source: str  # "utilisateur", "psp:notify", "psp:return", "psp:office", "système"
+    source: str  # a domain.events.EventSource value
     actor: str = ""  # user display name or PSP merchant id
     psp_code: str = ""
     raw: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))

@@ -87,7 +87,7 @@ class OrderFormFacts:
     prices: PriceFacts
     created_at: datetime | None = None
     order_number: int | None = None
-    order_status: str = ""  # "Commandée" | "Annulée"
+    order_status: str = ""  # a domain.orders.OrderStatus value
     validated_at: datetime | None = None
     validated_by: str = ""
     balance_method: str = ""

@@ -16,18 +16,20 @@ from sqlmodel import Session, select
 
 from ..config import Settings
 from ..domain.errors import DomainError, IllegalTransition
+from ..domain.events import CallbackOutcome, EventSource
+from ..domain.orders import OrderStatus
 from ..domain.references import PaymentKind
 from ..domain.statuses import PaymentStatus
 from ..models import EPayment, EPaymentEvent, PspConfig, SalesOrder
 from ..psp.interface import CURRENCY_NUMERIC, Gateway, PspResponse, SealError, get_gateway
 from . import notifications, reservations
-from .checkout import ORDER_CANCELLED
 from .payments import change_status, lock_payment_by_psp_reference, record_event
 from .psp_accounts import configs_for_merchant, sips_credentials
 
 log = logging.getLogger(__name__)
 security_log = logging.getLogger("epay_app.security")
 
+# The values of EventSource.PSP_NOTIFY and PSP_RETURN, as the Sips routes name them.
 Source = Literal["psp:notify", "psp:return"]
 
 
@@ -43,7 +45,7 @@ class CallbackResult:
     reference: str
     amount_cents: int
     status: PaymentStatus
-    outcome: str  # applied | duplicate | unchanged | refused (illegal transition)
+    outcome: CallbackOutcome
     response_code: str
 
 
@@ -76,7 +78,7 @@ def apply_psp_response(
         raise ForeignMerchant(f"Commerçant {response.merchant_id} différent de celui du point de vente du paiement")
     key = hashlib.sha256(response.raw_data.encode()).hexdigest()
     if _seen(session, payment.id, key):
-        return _result(payment, "duplicate", response)
+        return _result(payment, CallbackOutcome.DUPLICATE, response)
 
     problems = _mismatches(payment, response)
     target = PaymentStatus.ERREUR if problems else gateway.status_for(response.response_code)
@@ -92,14 +94,14 @@ def apply_psp_response(
         changed = target is not None and change_status(session, payment, target, **event)
     except IllegalTransition:
         record_event(session, payment, current, from_status=current, **event)
-        return _result(payment, "refused", response)
+        return _result(payment, CallbackOutcome.REFUSED, response)
     if not changed:
         record_event(session, payment, current, from_status=current, **event)
-        return _result(payment, "unchanged", response)
+        return _result(payment, CallbackOutcome.UNCHANGED, response)
     after_psp_status_change(
         session, payment, target, authorisation_id=response.authorisation_id, masked_pan=response.masked_pan
     )
-    return _result(payment, "applied", response)
+    return _result(payment, CallbackOutcome.APPLIED, response)
 
 
 def after_psp_status_change(
@@ -127,12 +129,12 @@ def after_psp_status_change(
 def _refund_if_order_cancelled(session: Session, payment: EPayment) -> None:
     """The customer paid after the order was cancelled (F-26 applies to late payments too)."""
     order = session.get(SalesOrder, payment.order_id) if payment.order_id else None
-    if order is not None and order.status == ORDER_CANCELLED:
+    if order is not None and order.status == OrderStatus.CANCELLED.value:
         change_status(
             session,
             payment,
             PaymentStatus.A_REMBOURSER,
-            source="système",
+            source=EventSource.SYSTEM.value,
             raw=f"Commande n°{order.number} annulée avant le paiement",
         )
 
@@ -183,7 +185,7 @@ def _mismatches(payment: EPayment, response: PspResponse) -> list[str]:
     return problems
 
 
-def _result(payment: EPayment, outcome: str, response: PspResponse) -> CallbackResult:
+def _result(payment: EPayment, outcome: CallbackOutcome, response: PspResponse) -> CallbackResult:
     return CallbackResult(
         payment.id,
         payment.reference,

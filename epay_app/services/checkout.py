@@ -20,7 +20,9 @@ from sqlmodel import Session, func, select
 from ..config import get_settings
 from ..domain.dates import PARIS, as_utc, utcnow
 from ..domain.errors import DomainError, ValidationError
+from ..domain.events import EventSource
 from ..domain.money import format_eur, parse_eur
+from ..domain.orders import OrderStatus
 from ..domain.references import PaymentKind, TransactionReference
 from ..domain.roles import GroupType
 from ..domain.statuses import RETRYABLE, PaymentStatus
@@ -60,9 +62,6 @@ ONLINE_NOTICE = (
     "L'acompte se fera par un paiement en ligne, un e-mail sera envoyé au client à la validation de la commande."
 )
 OFFER_VALIDATED = "Validée"
-ORDER_PLACED = "Commandée"
-ORDER_CANCELLED = "Annulée"
-SOURCE_USER = "utilisateur"
 RESEND_COOLDOWN_SECONDS = 30
 DELIVERY_DAYS = 8  # default delivery date proposed on the form
 EXTREME_DELIVERY_DAYS = 876  # default extreme delivery date (the guide's example: ~29 months)
@@ -267,7 +266,7 @@ def validate_order(
     order = SalesOrder(
         number=offer.number,  # the guide's order n°26837 comes from offer n°26837
         offer_id=offer.id,
-        status=ORDER_PLACED,
+        status=OrderStatus.PLACED.value,
         validated_by_id=user.id,
         validated_at=now,
         delivery_date=checked.delivery_date,
@@ -327,7 +326,7 @@ def _create_attempt(
         session.flush()
     except IntegrityError as exc:  # the same attempt created concurrently (PostgreSQL)
         raise DomainError("Ce paiement vient déjà d'être créé.") from exc
-    record_event(session, payment, PaymentStatus.ENVOYE, source=SOURCE_USER, actor=user.display_name, at=now)
+    record_event(session, payment, PaymentStatus.ENVOYE, source=EventSource.USER.value, actor=user.display_name, at=now)
     queue_payment_request(session, payment, payment_link_for(payment))
     return payment
 
@@ -338,7 +337,7 @@ def new_attempt(session: Session, *, order_number: int, user: User, now: datetim
     _require_seller(user)
     now = now or utcnow()
     order, _offer, opportunity = scoped_order(session, viewer_for(session, user), order_number)
-    if order.status == ORDER_CANCELLED:
+    if order.status == OrderStatus.CANCELLED.value:
         raise DomainError("La commande est annulée : aucun nouveau paiement n'est possible.")
     history = attempts(session, order.id)
     if not history:
@@ -375,7 +374,7 @@ def resend_link(session: Session, *, order_number: int, user: User, now: datetim
     _require_seller(user)
     now = now or utcnow()
     order, _offer, _opportunity = scoped_order(session, viewer_for(session, user), order_number)
-    if order.status == ORDER_CANCELLED:
+    if order.status == OrderStatus.CANCELLED.value:
         raise DomainError("La commande est annulée : le lien ne peut plus être renvoyé.")
     history = attempts(session, order.id)
     if not history or history[-1].status != PaymentStatus.ENVOYE.value:

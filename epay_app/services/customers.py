@@ -20,6 +20,7 @@ from ..domain.references import PaymentKind
 from ..domain.roles import GroupType
 from ..domain.statuses import CARD_BADGES, PaymentStatus
 from ..domain.tracking import TrackingRefused
+from ..labels import order_status_label
 from ..models import Customer, EPayment, Offer, Opportunity, PointOfSale, SalesOrder, User, Vehicle
 from .scope import Viewer, customer_clause, opportunity_clause, payment_clause, scoped_customer
 
@@ -154,7 +155,7 @@ def customer_record(session: Session, viewer: Viewer, customer_id: int) -> Custo
         orders=[
             {
                 "number": str(order.number),
-                "status": order.status,
+                "status": order_status_label(order.status),
                 "offer": str(offer.number),
                 "deposit": format_eur(order.deposit_amount_cents),
                 "validated": format_day(order.validated_at),

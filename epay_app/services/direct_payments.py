@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 from ..config import Settings, get_settings
 from ..domain.dates import as_utc, utcnow
 from ..domain.errors import IllegalTransition
+from ..domain.events import CallbackOutcome, EventSource
 from ..domain.statuses import PaymentStatus
 from ..models import Customer, DirectCheckout, EPayment, EPaymentEvent, PspConfig
 from ..psp.direct.gateway import DirectGateway
@@ -203,7 +204,7 @@ def apply_direct_state(
     code = psp.status if psp else checkout_status
     current = PaymentStatus(payment.status)
     if _seen(session, payment.id, idempotency_key):
-        return _result(payment, "duplicate", code)
+        return _result(payment, CallbackOutcome.DUPLICATE, code)
     problems = list(extra_problems or [])
     if psp is not None:
         # Amount, currency and reference matter while the payment is being paid; a later refund
@@ -228,10 +229,10 @@ def apply_direct_state(
         changed = target is not None and change_status(session, payment, target, **event)
     except IllegalTransition:
         record_event(session, payment, current, from_status=current, **event)
-        return _result(payment, "refused", code)
+        return _result(payment, CallbackOutcome.REFUSED, code)
     if not changed:
         record_event(session, payment, current, from_status=current, **event)
-        return _result(payment, "unchanged", code)
+        return _result(payment, CallbackOutcome.UNCHANGED, code)
     after_psp_status_change(
         session,
         payment,
@@ -239,7 +240,7 @@ def apply_direct_state(
         authorisation_id=psp.authorisation_code if psp else "",
         masked_pan=psp.masked_card if psp else "",
     )
-    return _result(payment, "applied", code)
+    return _result(payment, CallbackOutcome.APPLIED, code)
 
 
 def _remember_payment_id(session: Session, payment_id: int, psp_payment_id: str, checkout_id: str) -> None:
@@ -273,7 +274,7 @@ def direct_payment_id(session: Session, payment_id: int) -> str:
     )
 
 
-def _result(payment: EPayment, outcome: str, code: str) -> CallbackResult:
+def _result(payment: EPayment, outcome: CallbackOutcome, code: str) -> CallbackResult:
     return CallbackResult(
         payment.id, payment.reference, payment.amount_cents, PaymentStatus(payment.status), outcome, code
     )
@@ -317,7 +318,7 @@ def apply_return(
         payment_id, creds = _checkout_for_return(session, checkout_id, return_mac, settings)
     state = _gateway(settings, gateway).get_checkout(creds, checkout_id)
     with sessions() as session:
-        return _apply_checkout_state(session, payment_id, state, checkout_id, "psp:return")
+        return _apply_checkout_state(session, payment_id, state, checkout_id, EventSource.PSP_RETURN.value)
 
 
 def _apply_checkout_state(
@@ -410,7 +411,7 @@ def apply_webhook(
             session,
             payment.id,
             psp=event.payment,
-            source="psp:webhook",
+            source=EventSource.PSP_WEBHOOK.value,
             actor=event.merchant_id[:60],
             raw=event.raw,
             idempotency_key=f"direct:event:{event.event_id}"[:200],
@@ -445,4 +446,4 @@ def reconcile(
         creds = credentials_for_pos(session, payment.pos_id, settings, protocol=PspProtocol.DIRECT)
     state = _gateway(settings, gateway).get_checkout(creds, checkout_id)
     with session_factory() as session:
-        return _apply_checkout_state(session, payment_id, state, checkout_id, "psp:reconciliation")
+        return _apply_checkout_state(session, payment_id, state, checkout_id, EventSource.PSP_RECONCILIATION.value)

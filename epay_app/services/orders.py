@@ -12,8 +12,10 @@ from sqlmodel import Session, func, select
 from ..domain import history
 from ..domain.dates import as_utc, format_day, format_paris, utcnow
 from ..domain.money import format_eur, ht_from_ttc
+from ..domain.orders import OrderStatus
 from ..domain.references import PaymentKind
 from ..domain.statuses import CARD_BADGES, RETRYABLE, VEHICLE_BADGES, PaymentStatus
+from ..labels import order_status_label
 from ..models import (
     Customer,
     EPayment,
@@ -214,10 +216,10 @@ def load_order_view(session: Session, order_number: int, user: User) -> tuple[Or
     payments = checkout.attempts(session, order.id)
     latest = payments[-1] if payments else None
     status = PaymentStatus(latest.status) if latest else None
-    cancelled = order.status == checkout.ORDER_CANCELLED
+    cancelled = order.status == OrderStatus.CANCELLED.value
     view = OrderView(
         number=order.number,
-        status=order.status,
+        status=order_status_label(order.status),
         cancelled=cancelled,
         breadcrumb=f"OPPORTUNITÉS > OPPORTUNITÉ DE {customer_label(customer).upper()} > COMMANDE N°{order.number}",
         banner=f"La commande {order.number} pour le véhicule {vehicle_title(vehicle)} a été validée par {by}",
@@ -258,11 +260,11 @@ def cancel_order(session: Session, *, order_number: int, user: User, now: dateti
     through the one guarded transition (an event is written). Cancelling twice is a no-op."""
     checkout._require_seller(user)
     order, _offer, _opportunity = scoped_order(session, viewer_for(session, user), order_number)
-    if order.status == checkout.ORDER_CANCELLED:
+    if order.status == OrderStatus.CANCELLED.value:
         return order
     # F-26, shared with the PSP module: Autorisé → À rembourser through change_status.
     refunds.cancel_order_payment(session, order.id, user.display_name)
-    order.status = checkout.ORDER_CANCELLED
+    order.status = OrderStatus.CANCELLED.value
     order.cancelled_at = now or utcnow()
     session.add(order)
     log.info("order %s cancelled by %s", order.number, user.email)
@@ -317,14 +319,16 @@ def opportunity_rows(session: Session, user: User) -> list[dict[str, str]]:
                 "offer": str(offer.number) if offer else "",
                 "offer_status": offer.status if offer else "",
                 "order": str(order.number) if order else "",
-                "order_status": order.status if order else "",
+                "order_status": order_status_label(order.status) if order else "",
                 "badge": VEHICLE_BADGES[PaymentStatus(payment.status)] if payment else "",
                 "status": opp.status,
                 "reservation": (
                     f"e-Réservation : {CARD_BADGES[PaymentStatus(reservation.status)]}" if reservation else ""
                 ),
                 "reservation_reference": reservation.reference if reservation else "",
-                "open": "1" if opp.status == "en cours" and not (order and order.status != "Annulée") else "",
+                "open": "1"
+                if opp.status == "en cours" and not (order and order.status != OrderStatus.CANCELLED.value)
+                else "",
             }
         )
     return result

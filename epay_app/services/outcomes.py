@@ -11,6 +11,7 @@ import logging
 from sqlmodel import Session, col, select
 
 from ..domain.errors import DomainError
+from ..domain.orders import OrderStatus
 from ..domain.roles import GroupType
 from ..domain.statuses import CARD_BADGES, PaymentStatus
 from ..domain.tracking import TrackingRefused
@@ -45,7 +46,7 @@ def declare_lost(session: Session, viewer: Viewer, number: int) -> str:
     ordered = session.exec(
         select(SalesOrder.id)
         .join(Offer, col(Offer.id) == col(SalesOrder.offer_id))
-        .where(Offer.opportunity_id == opportunity.id, SalesOrder.status != reservations.ORDER_CANCELLED)
+        .where(Offer.opportunity_id == opportunity.id, SalesOrder.status != OrderStatus.CANCELLED.value)
     ).first()
     if ordered is not None:
         raise DomainError(

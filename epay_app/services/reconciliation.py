@@ -51,6 +51,7 @@ from sqlmodel import Session, select
 from ..config import Settings, get_settings
 from ..domain.dates import as_utc, utcnow
 from ..domain.errors import DomainError, IllegalTransition
+from ..domain.events import CallbackOutcome, EventSource
 from ..domain.statuses import PaymentStatus
 from ..models import DirectCheckout, EPayment, PaymentPspCheck, SipsSession
 from ..psp.interface import Gateway, PspCallError, PspProtocol, TransactionState, get_gateway
@@ -62,7 +63,7 @@ from .status_query import query_payment_status
 
 log = logging.getLogger(__name__)
 
-SOURCE = "psp:reconciliation"
+SOURCE = EventSource.PSP_RECONCILIATION.value
 AUTHORISED = frozenset({"TO_CAPTURE", "CAPTURED", "TO_VALIDATE", "VALIDATED", "AUTHORISED"})
 CANCELLED = frozenset({"ABORTED", "CANCELLED"})
 
@@ -286,7 +287,7 @@ async def _reconcile_direct(
             session.add(check)
 
     await asyncio.to_thread(record_check)
-    if result is not None and result.outcome == "applied":
+    if result is not None and result.outcome is CallbackOutcome.APPLIED:
         report.changed[result.reference] = result.status.value
 
 

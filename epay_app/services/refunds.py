@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from ..config import Settings
 from ..domain.errors import DomainError
+from ..domain.events import EventSource
 from ..domain.statuses import PaymentStatus
 from ..models import EPayment, EPaymentEvent
 from ..psp.interface import Gateway, MerchantCredentials, MoneyBack, PspProtocol, get_gateway
@@ -23,7 +24,7 @@ from .psp_accounts import credentials_for_pos
 
 log = logging.getLogger(__name__)
 
-OFFICE_SOURCE = "psp:office"
+OFFICE_SOURCE = EventSource.PSP_OFFICE.value
 
 
 @dataclass(frozen=True)
@@ -164,6 +165,6 @@ def cancel_order_payment(session: Session, order_id: int, actor: str) -> list[EP
     moved = []
     for payment_id in ids:
         payment = lock_payment(session, payment_id)
-        if change_status(session, payment, PaymentStatus.A_REMBOURSER, source="utilisateur", actor=actor):
+        if change_status(session, payment, PaymentStatus.A_REMBOURSER, source=EventSource.USER.value, actor=actor):
             moved.append(payment)
     return moved

@@ -31,6 +31,8 @@ from sqlmodel import Session, col, select
 from ..config import get_settings
 from ..domain.dates import as_utc, utcnow
 from ..domain.errors import DomainError
+from ..domain.events import EventSource
+from ..domain.orders import OrderStatus, StockStatus
 from ..domain.references import PaymentKind, TransactionReference
 from ..domain.roles import GroupType
 from ..domain.statuses import PaymentStatus
@@ -54,9 +56,9 @@ from .payments import change_status, lock_payment, record_event
 
 log = logging.getLogger(__name__)
 
-IN_STOCK, RESERVED, SOLD = "en stock", "réservé", "vendu"
+# The stored stock codes, for the comparisons and the SQL below (and the stock pages).
+IN_STOCK, RESERVED, SOLD = StockStatus.IN_STOCK.value, StockStatus.RESERVED.value, StockStatus.SOLD.value
 OPPORTUNITY_LOST = "perdue"
-ORDER_CANCELLED = "Annulée"
 EMAIL_LIMIT_WINDOW = timedelta(hours=24)
 MSG_TOO_MANY_FROM_CLIENT = (
     "Trop de réservations ont été demandées depuis votre connexion. "
@@ -67,7 +69,7 @@ MSG_TOO_MANY_FOR_EMAIL = (
     "Réessayez demain ou contactez directement le point de vente."
 )
 MSG_ORDERED = "Ce véhicule fait déjà l'objet d'une commande : il n'est plus disponible."
-SOURCE = "e-réservation"
+SOURCE = EventSource.RESERVATION.value
 # The payment statuses after which an unpaid block is given back at once.
 UNPAID_FAILURES = frozenset({PaymentStatus.ANNULE, PaymentStatus.REJETE, PaymentStatus.ERREUR})
 # Who follows a reservation made by a visitor, in order of preference.
@@ -132,7 +134,7 @@ def has_active_order() -> ColumnElement[bool]:
     return (
         select(SalesOrder.id)
         .join(Offer, Offer.id == SalesOrder.offer_id)
-        .where(Offer.vehicle_id == Vehicle.id, SalesOrder.status != ORDER_CANCELLED)
+        .where(Offer.vehicle_id == Vehicle.id, SalesOrder.status != OrderStatus.CANCELLED.value)
         .exists()
     )
 
@@ -449,7 +451,7 @@ def after_status_change(session: Session, payment: EPayment, *, now: datetime | 
             session,
             payment,
             PaymentStatus.A_REMBOURSER,
-            source="système",
+            source=EventSource.SYSTEM.value,
             actor="e-réservation : véhicule plus disponible",
         )
         return
@@ -473,7 +475,11 @@ def _lapse_vehicle(session: Session, vehicle_id: int, now: datetime) -> bool:
         return False  # someone else already moved the block
     if payment.status == PaymentStatus.ENVOYE.value:
         change_status(
-            session, payment, PaymentStatus.ANNULE, source="système", actor="e-réservation expirée sans paiement"
+            session,
+            payment,
+            PaymentStatus.ANNULE,
+            source=EventSource.SYSTEM.value,
+            actor="e-réservation expirée sans paiement",
         )
     log.info("reservation %s lapsed (%s)", payment.reference, payment.status)
     return True
@@ -514,9 +520,13 @@ def _settle(session: Session, payment_ids: list[int], actor: str, reason: str) -
         payment = lock_payment(session, payment_id)
         status = PaymentStatus(payment.status)
         if status is PaymentStatus.AUTORISE:
-            change_status(session, payment, PaymentStatus.A_REMBOURSER, source="utilisateur", actor=actor, raw=reason)
+            change_status(
+                session, payment, PaymentStatus.A_REMBOURSER, source=EventSource.USER.value, actor=actor, raw=reason
+            )
         elif status is PaymentStatus.ENVOYE:
-            change_status(session, payment, PaymentStatus.ANNULE, source="utilisateur", actor=actor, raw=reason)
+            change_status(
+                session, payment, PaymentStatus.ANNULE, source=EventSource.USER.value, actor=actor, raw=reason
+            )
         _release(session, payment)
         settled.append(payment)
     return settled

@@ -144,7 +144,7 @@ def test_card_deposit_creates_order_payment_event_and_one_mail_in_one_transactio
             order.deposit_method,
             order.deposit_online,
             order.balance_method,
-        ) == ("Commandée", seller.id, 50_000, "Carte bancaire", True, "Virement")
+        ) == ("placed", seller.id, 50_000, "Carte bancaire", True, "Virement")
         assert order.delivery_date == date(2024, 12, 24) and order.extreme_delivery_date == date(2027, 5, 11)
         pay = s.get(EPayment, payment_id)
         assert (pay.reference, pay.psp_reference, pay.status, pay.amount_cents, pay.attempt) == (
@@ -160,7 +160,7 @@ def test_card_deposit_creates_order_payment_event_and_one_mail_in_one_transactio
         assert (event.from_status, event.to_status, event.source, event.actor) == (
             None,
             "envoye",
-            "utilisateur",
+            "user",
             "Thomas MARTIN",
         )
         mail = s.exec(select(OutboxMail).where(OutboxMail.payment_id == pay.id)).one()
@@ -287,7 +287,7 @@ def test_cancelling_the_order_moves_an_authorised_payment_to_refund(db):
         orders.cancel_order(s, order_number=26837, user=user(s))
     with session_scope(db, write=False) as s:
         order = s.exec(select(SalesOrder).where(SalesOrder.number == 26837)).one()
-        assert order.status == "Annulée" and order.cancelled_at is not None
+        assert order.status == "cancelled" and order.cancelled_at is not None
         pay = s.get(EPayment, pid)
         assert pay.status == S.A_REMBOURSER.value and pay.refund_requested_at is not None
         last = s.exec(
@@ -413,7 +413,7 @@ def test_the_modal_offers_the_receipt_once_paid_and_the_refund_notice_once_refun
     assert [(a["receipt"], a["refund_notice"]) for a in view.attempts] == [("1", "")]
     with session_scope(db) as s:
         payment = lock_payment(s, pid)
-        change_status(s, payment, S.A_REMBOURSER, source="utilisateur")
+        change_status(s, payment, S.A_REMBOURSER, source="user")
         change_status(s, payment, S.REMBOURSE, source="psp:office")
     with session_scope(db, write=False) as s:
         view, _ = orders.load_order_view(s, 26837, user(s))

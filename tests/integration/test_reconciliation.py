@@ -138,7 +138,7 @@ def test_a_payment_made_after_its_order_was_cancelled_becomes_a_rembourser(sandb
     _pay_and_leave(psp_customer, payment)
     with session_scope() as s:
         order = s.get(SalesOrder, payment.order_id)
-        order.status = "Annulée"
+        order.status = "cancelled"
         s.add(order)
     _reconcile(utcnow() + LATER)
     assert _stored(db, payment.id).status == "a_rembourser"
