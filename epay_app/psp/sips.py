@@ -41,22 +41,9 @@ from .interface import (
     StartRequest,
     TransactionState,
 )
+from .sips_statuses import status_for_code
 
 log = logging.getLogger(__name__)
-
-S = PaymentStatus
-RESPONSE_STATUS: dict[str, PaymentStatus | None] = {
-    "00": S.AUTORISE,
-    "17": S.ANNULE,
-    "97": S.ANNULE,
-    **{code: S.REJETE for code in ("02", "05", "11", "14", "54", "63", "75")},
-    "60": None,  # pending at the PSP: stays Envoyé
-}
-
-
-def status_for_code(response_code: str) -> PaymentStatus | None:
-    return RESPONSE_STATUS.get(response_code, S.ERREUR)
-
 
 # Last day Worldline accepted new Sips 2.0 transactions.
 LAST_DAY_FOR_NEW_PAYMENTS = date(2025, 12, 31)

@@ -24,7 +24,7 @@ from ..domain.events import CallbackOutcome, EventSource
 from ..domain.statuses import PaymentStatus
 from ..models import Customer, DirectCheckout, EPayment, EPaymentEvent, PspConfig
 from ..psp.direct.gateway import DirectGateway
-from ..psp.direct.statuses import CHECKOUT_CANCELLED, CHECKOUT_IN_PROGRESS, status_for_refund_target
+from ..psp.direct.statuses import target_status
 from ..psp.interface import (
     CheckoutState,
     HostedCheckout,
@@ -206,18 +206,12 @@ def apply_direct_state(
     if _seen(session, payment.id, idempotency_key):
         return _result(payment, CallbackOutcome.DUPLICATE, code)
     problems = list(extra_problems or [])
-    if psp is not None:
-        # Amount, currency and reference matter while the payment is being paid; a later refund
-        # event may carry another amount (the refunded one).
-        if not is_refund_event and current in (PaymentStatus.ENVOYE, PaymentStatus.REJETE, PaymentStatus.ERREUR):
-            problems += _mismatches(payment, psp)
-        target = status_for_refund_target(psp.status, current)
-    elif checkout_status == CHECKOUT_CANCELLED:
-        target = PaymentStatus.ANNULE
-    elif checkout_status == CHECKOUT_IN_PROGRESS:
-        target = None
-    else:
-        target = PaymentStatus.ERREUR  # CLIENT_NOT_ELIGIBLE…, or a status we do not know
+    # Amount, currency and reference matter while the payment is being paid; a later refund
+    # event may carry another amount (the refunded one).
+    being_paid = current in (PaymentStatus.ENVOYE, PaymentStatus.REJETE, PaymentStatus.ERREUR)
+    if psp is not None and being_paid and not is_refund_event:
+        problems += _mismatches(payment, psp)
+    target = target_status(psp.status if psp else None, checkout_status, current)
     if problems:
         log.error("Direct %s for %s rejected: %s", source, payment.reference, "; ".join(problems))
         payment.psp_last_error = "; ".join(problems)[:500]
@@ -318,12 +312,13 @@ def apply_return(
         payment_id, creds = _checkout_for_return(session, checkout_id, return_mac, settings)
     state = _gateway(settings, gateway).get_checkout(creds, checkout_id)
     with sessions() as session:
-        return _apply_checkout_state(session, payment_id, state, checkout_id, EventSource.PSP_RETURN.value)
+        return apply_checkout_state(session, payment_id, state, checkout_id, EventSource.PSP_RETURN.value)
 
 
-def _apply_checkout_state(
+def apply_checkout_state(
     session: Session, payment_id: int, state: CheckoutState, checkout_id: str, source: str
 ) -> CallbackResult:
+    """What getHostedCheckout said (the customer's return, the reconciliation), applied."""
     psp = state.payment
     fact = psp.status if psp else state.status
     # The same fact read twice (return, then reconciliation) is one event.
@@ -446,4 +441,4 @@ def reconcile(
         creds = credentials_for_pos(session, payment.pos_id, settings, protocol=PspProtocol.DIRECT)
     state = _gateway(settings, gateway).get_checkout(creds, checkout_id)
     with session_factory() as session:
-        return _apply_checkout_state(session, payment_id, state, checkout_id, EventSource.PSP_RECONCILIATION.value)
+        return apply_checkout_state(session, payment_id, state, checkout_id, EventSource.PSP_RECONCILIATION.value)

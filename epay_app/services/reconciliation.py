@@ -8,7 +8,7 @@ this job asks getTransactionData and applies what it says, as the callback would
   TO_CAPTURE, CAPTURED (authorised)          → Autorisé, confirmation e-mail, À rembourser if the
                                                 order was cancelled meanwhile (callbacks.after_psp_status_change)
   REFUSED                                    → what the callback would say for the transaction's own
-                                                response code (psp.sips.status_for_code: 05 → Rejeté,
+                                                response code (psp.sips_statuses, as the callback: 05 → Rejeté,
                                                 51 or 99 → Erreur…); Rejeté when no code came back
   ABORTED (17 buyer, 97 session expired),
   CANCELLED                                  → Annulé
@@ -55,7 +55,7 @@ from ..domain.events import CallbackOutcome, EventSource
 from ..domain.statuses import PaymentStatus
 from ..models import DirectCheckout, EPayment, PaymentPspCheck, SipsSession
 from ..psp.interface import Gateway, PspCallError, PspProtocol, TransactionState, get_gateway
-from ..psp.sips import status_for_code
+from ..psp.sips_statuses import status_for_transaction
 from . import direct_payments
 from .callbacks import after_psp_status_change
 from .payments import change_status, lock_payment, record_event
@@ -64,8 +64,6 @@ from .status_query import query_payment_status
 log = logging.getLogger(__name__)
 
 SOURCE = EventSource.PSP_RECONCILIATION.value
-AUTHORISED = frozenset({"TO_CAPTURE", "CAPTURED", "TO_VALIDATE", "VALIDATED", "AUTHORISED"})
-CANCELLED = frozenset({"ABORTED", "CANCELLED"})
 
 SessionFactory = Callable[[], AbstractContextManager[Session]]
 
@@ -79,39 +77,6 @@ class ReconciliationReport:
     def __str__(self) -> str:
         moves = ", ".join(f"{ref} → {status}" for ref, status in self.changed.items()) or "aucun changement"
         return f"{self.checked} e-Paiement(s) vérifié(s), {self.unreachable} sans réponse du PSP : {moves}"
-
-
-def last_response_code(state: TransactionState) -> str:
-    """The payment's own response code, not the status query's "00" (kept for older callers)."""
-    return state.transaction_response_code
-
-
-def target_for(
-    state: TransactionState, status_for: Callable[[str], PaymentStatus | None] = status_for_code
-) -> PaymentStatus | None:
-    """The status a pending payment moves to after this answer; None keeps it Envoyé.
-
-    One PSP fact, one status: a refusal goes through the same code → status table as the callback
-    (`status_for`, psp.sips.status_for_code), applied to the transaction's own response code."""
-    if not state.ok:
-        return None
-    status = state.transaction_status.upper()
-    code = state.transaction_response_code
-    if status in AUTHORISED:
-        return PaymentStatus.AUTORISE
-    if status == "REFUSED":
-        if not code:
-            return PaymentStatus.REJETE  # refused, no code to say more
-        target = status_for(code)
-        # "refused" with an accepting or pending code contradicts itself: for a human
-        return (
-            target
-            if target in (PaymentStatus.REJETE, PaymentStatus.ERREUR, PaymentStatus.ANNULE)
-            else PaymentStatus.ERREUR
-        )
-    if status in CANCELLED:
-        return PaymentStatus.ANNULE  # the buyer gave up (17), the session expired (97), or cancelled
-    return None  # TO_AUTHORIZE (customer still on the page), CREDITED/EXPIRED (for a human), unknown
 
 
 def _candidates(session: Session, now: datetime, older_than: timedelta, recheck: timedelta) -> list[int]:
@@ -163,7 +128,7 @@ def _sessions_over(session: Session, now: datetime, settings: Settings) -> list[
     return found
 
 
-def _apply(session: Session, payment_id: int, state: TransactionState, now: datetime) -> str | None:
+def apply_transaction_state(session: Session, payment_id: int, state: TransactionState, now: datetime) -> str | None:
     """Under the payment's lock: record the check, apply the answer. The new status, or None."""
     payment = lock_payment(session, payment_id)
     check = session.get(PaymentPspCheck, payment_id) or PaymentPspCheck(payment_id=payment_id, checked_at=now)
@@ -171,7 +136,7 @@ def _apply(session: Session, payment_id: int, state: TransactionState, now: date
     session.add(check)
     if payment.status != PaymentStatus.ENVOYE.value:
         return None  # a callback got there while we were asking
-    target = target_for(state)
+    target = status_for_transaction(state)
     if target is None:
         return None
     code = state.transaction_response_code
@@ -232,7 +197,7 @@ async def reconcile_pending(
 
     def apply(payment_id: int, state: TransactionState) -> tuple[str, str | None]:
         with session_factory() as session:
-            new_status = _apply(session, payment_id, state, now)
+            new_status = apply_transaction_state(session, payment_id, state, now)
             return session.get(EPayment, payment_id).reference, new_status
 
     def protocol_of(payment_id: int) -> PspProtocol:

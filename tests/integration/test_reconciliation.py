@@ -16,7 +16,7 @@ from epay_app.config import get_settings
 from epay_app.db import session_scope
 from epay_app.domain.dates import as_utc, utcnow
 from epay_app.models import EPayment, EPaymentEvent, OutboxMail, PaymentPspCheck, SalesOrder
-from epay_app.psp.sips import status_for_code
+from epay_app.psp.sips_statuses import status_for_code
 from epay_app.services.paylinks import pay_url
 from epay_app.services.reconciliation import reconcile_pending
 from tests.support import aio
