@@ -7,6 +7,7 @@ migrations portable between SQLite and PostgreSQL.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Protocol
 
 from sqlalchemy import BigInteger, Column, DateTime, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -347,3 +348,14 @@ class SipsSession(SQLModel, table=True):
     __tablename__ = "epayment_sips_session"
     payment_id: int = Field(foreign_key="epayment.id", primary_key=True)
     started_at: datetime = Field(sa_column=_ts(False, index=True))
+
+
+class _Stored(Protocol):
+    id: int | None
+
+
+def stored_id(row: _Stored) -> int:
+    """The primary key of a row read from the database or flushed to it (None only before)."""
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} has no id yet: flush it first")
+    return row.id

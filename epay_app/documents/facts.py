@@ -49,6 +49,8 @@ class VehicleFacts:
     colour: str = ""
     mileage_km: int | None = None
     first_registration: date | None = None
+    doors: int = 0
+    price_cents: int = 0  # the vehicle's list price (the staff's card)
 
 
 @dataclass(frozen=True)

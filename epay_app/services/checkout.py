@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
 from ..config import get_settings
+from ..documents.facts import PartyFacts, PriceFacts, VehicleFacts
 from ..domain.dates import PARIS, as_utc, utcnow
 from ..domain.errors import DomainError, ValidationError
 from ..domain.events import EventSource
@@ -38,6 +39,7 @@ from ..models import (
     SalesOrder,
     User,
     Vehicle,
+    stored_id,
 )
 from . import paylinks
 from .notifications import queue_payment_request
@@ -419,55 +421,50 @@ def update_customer(session: Session, *, offer_number: int, user: User, values: 
 # ---------------------------------------------------------------- the offer page
 
 
-@dataclass
-class OfferView:
+@dataclass(frozen=True)
+class OfferFacts:
     number: int
-    status: str
-    breadcrumb: str
-    vehicle: dict[str, str]
-    recap: dict[str, str]
-    sale_price: str
-    customer: dict[str, str]
-    customer_errors: dict[str, str]
-    epay_option: bool
-    epay_available: bool
-    epay_reason: str
-    order_number: str  # "" while the offer has no order
-    default_delivery: str  # ISO dates for the form's date inputs
-    default_extreme: str
+    status: str  # the offer's
+    customer_id: int
+    customer: PartyFacts
+    customer_name: str
+    customer_errors: dict[str, str]  # what an e-payment request still needs (F-04), in French
+    vehicle: VehicleFacts
+    prices: PriceFacts
+    epay: EpayAvailability
+    order_number: int | None  # None while the offer has no order
+    default_delivery: date  # proposed on the form
+    default_extreme: date
 
 
-def load_offer_view(session: Session, offer_number: int, user: User, now: datetime | None = None) -> OfferView:
-    from .orders import customer_label, recap_fields, vehicle_fields  # the shared card formatting
+def load_offer_facts(session: Session, offer_number: int, user: User, now: datetime | None = None) -> OfferFacts:
+    from .orders import customer_label, offer_prices, vehicle_card  # the shared card facts
 
     viewer = viewer_for(session, user)
     offer, opportunity, pos = scoped_offer(session, viewer, offer_number)
     vehicle = session.get(Vehicle, offer.vehicle_id)
+    if vehicle is None:
+        raise LookupError(f"Vehicle {offer.vehicle_id} missing")
     customer = scoped_customer(session, viewer, opportunity.customer_id)
-    availability = epay_availability(session, pos.id)
-    order = order_for_offer(session, offer.id)
+    order = order_for_offer(session, stored_id(offer))
     delivery, extreme = default_delivery_dates(paris_today(now))
-    return OfferView(
+    return OfferFacts(
         number=offer.number,
         status=offer.status,
-        breadcrumb=f"OPPORTUNITÉS > OPPORTUNITÉ DE {customer_label(customer).upper()} > OFFRE N°{offer.number}",
-        vehicle=vehicle_fields(vehicle),
-        recap=recap_fields(offer),
-        sale_price=format_eur(offer.sale_price_cents),
-        customer={
-            "id": str(customer.id),
-            "civility": customer.civility,
-            "last_name": customer.last_name,
-            "first_name": customer.first_name,
-            "email": customer.email,
-            "phone": customer.phone,
-            "label": customer_label(customer),
-        },
+        customer_id=stored_id(customer),
+        customer=PartyFacts(
+            first_name=customer.first_name,
+            last_name=customer.last_name,
+            civility=customer.civility,
+            email=customer.email,
+            phone=customer.phone,
+        ),
+        customer_name=customer_label(customer),
         customer_errors=customer_errors(customer),
-        epay_option=availability.option,
-        epay_available=availability.available,
-        epay_reason=availability.reason,
-        order_number=str(order.number) if order else "",
-        default_delivery=delivery.isoformat(),
-        default_extreme=extreme.isoformat(),
+        vehicle=vehicle_card(vehicle),
+        prices=offer_prices(offer),
+        epay=epay_availability(session, stored_id(pos)),
+        order_number=order.number if order else None,
+        default_delivery=delivery,
+        default_extreme=extreme,
     )

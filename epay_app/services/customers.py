@@ -18,9 +18,9 @@ from ..domain.inputs import clean_text
 from ..domain.money import format_eur
 from ..domain.references import PaymentKind
 from ..domain.roles import GroupType
-from ..domain.statuses import CARD_BADGES, PaymentStatus
+from ..domain.statuses import PaymentStatus
 from ..domain.tracking import TrackingRefused
-from ..labels import order_status_label
+from ..labels import CARD_BADGES, order_status_label
 from ..models import Customer, EPayment, Offer, Opportunity, PointOfSale, SalesOrder, User, Vehicle
 from .scope import Viewer, customer_clause, opportunity_clause, payment_clause, scoped_customer
 

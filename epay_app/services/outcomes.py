@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from ..domain.errors import DomainError
 from ..domain.orders import OrderStatus
 from ..domain.roles import GroupType
-from ..domain.statuses import CARD_BADGES, PaymentStatus
+from ..domain.statuses import PaymentStatus
 from ..domain.tracking import TrackingRefused
 from ..models import EPayment, Offer, SalesOrder, Vehicle
 from . import reservations
@@ -33,7 +33,7 @@ def _check(viewer: Viewer) -> None:
 
 
 def _consequences(settled: list[EPayment]) -> str:
-    parts = [f"e-Réservation {p.reference} : {CARD_BADGES[PaymentStatus(p.status)]}" for p in settled]
+    parts = [f"e-Réservation {p.reference} : {PaymentStatus(p.status).label}" for p in settled]
     return (" " + " ; ".join(parts) + ".") if parts else ""
 
 

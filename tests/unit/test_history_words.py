@@ -1,6 +1,6 @@
 """The e-Paiement modal's history in a salesperson's words (issue 14)."""
 
-from epay_app.domain import history
+from epay_app.pages import history
 
 
 def _actor(source, to_status, *, actor="", from_status="envoye", code="", seller="Thomas MARTIN"):

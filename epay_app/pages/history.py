@@ -5,8 +5,9 @@ and names people or roles, never sources, merchant ids or API names."""
 
 from __future__ import annotations
 
-from .events import PSP_SOURCES, EventSource
-from .statuses import CARD_BADGES, PaymentStatus
+from ..domain.events import PSP_SOURCES, EventSource
+from ..domain.statuses import PaymentStatus
+from ..labels import CARD_BADGES
 
 CLIENT_PAID = "Client — paiement en ligne"
 CLIENT_CANCELLED = "Client — paiement abandonné"
