@@ -7,10 +7,10 @@ migrations portable between SQLite and PostgreSQL.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from sqlalchemy import BigInteger, Column, DateTime, Index, Text, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, Session, SQLModel
 
 from .domain.dates import utcnow
 
@@ -359,3 +359,14 @@ def stored_id(row: _Stored) -> int:
     if row.id is None:
         raise ValueError(f"{type(row).__name__} has no id yet: flush it first")
     return row.id
+
+
+_Row = TypeVar("_Row", bound=SQLModel)
+
+
+def required_row(session: Session, model: type[_Row], row_id: int | None) -> _Row:
+    """The row a non-null foreign key names: there, or the database is broken (LookupError)."""
+    row = session.get(model, row_id) if row_id is not None else None
+    if row is None:
+        raise LookupError(f"{model.__name__} {row_id} is missing")
+    return row

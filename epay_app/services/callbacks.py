@@ -10,7 +10,7 @@ import hashlib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 from sqlmodel import Session, select
 
@@ -20,10 +20,10 @@ from ..domain.events import CallbackOutcome, EventSource
 from ..domain.orders import OrderStatus
 from ..domain.references import PaymentKind
 from ..domain.statuses import PaymentStatus
-from ..models import EPayment, EPaymentEvent, PspConfig, SalesOrder
-from ..psp.interface import CURRENCY_NUMERIC, Gateway, PspResponse, SealError, get_gateway
+from ..models import EPayment, EPaymentEvent, PspConfig, SalesOrder, stored_id
+from ..psp.interface import CURRENCY_NUMERIC, PspProtocol, PspResponse, SealError, SipsProtocol, get_gateway
 from . import notifications, reservations
-from .payments import change_status, lock_payment_by_psp_reference, record_event
+from .payments import EventDetails, change_status, lock_payment_by_psp_reference, record_event
 from .psp_accounts import configs_for_merchant, sips_credentials
 
 log = logging.getLogger(__name__)
@@ -54,12 +54,13 @@ def apply_psp_response(
     fields: Mapping[str, str],
     source: Source,
     *,
-    gateway: Gateway | None = None,
+    gateway: SipsProtocol | None = None,
     settings: Settings | None = None,
 ) -> CallbackResult:
     """Verify, check and apply one response. Raises SealError / MalformedResponse /
     PaymentNotFound / ForeignMerchant before writing anything."""
-    gateway = gateway or get_gateway("sips2", settings)
+    # The registry's sips2 entry is psp.sips.SipsGateway, a SipsProtocol.
+    gateway = gateway or cast(SipsProtocol, get_gateway(PspProtocol.SIPS2.value, settings))
     merchant_id, key_version = gateway.read_merchant(fields)
     configs = configs_for_merchant(session, merchant_id)
     response = _verified(gateway, fields, merchant_id, key_version, configs, settings)
@@ -77,13 +78,13 @@ def apply_psp_response(
         )
         raise ForeignMerchant(f"Commerçant {response.merchant_id} différent de celui du point de vente du paiement")
     key = hashlib.sha256(response.raw_data.encode()).hexdigest()
-    if _seen(session, payment.id, key):
+    if _seen(session, stored_id(payment), key):
         return _result(payment, CallbackOutcome.DUPLICATE, response)
 
     problems = _mismatches(payment, response)
     target = PaymentStatus.ERREUR if problems else gateway.status_for(response.response_code)
     raw = response.raw_data if not problems else f"{'; '.join(problems)}\n{response.raw_data}"
-    event = dict(
+    event = EventDetails(
         source=source, actor=response.merchant_id, psp_code=response.response_code, raw=raw, idempotency_key=key
     )
     if problems:
@@ -95,7 +96,7 @@ def apply_psp_response(
     except IllegalTransition:
         record_event(session, payment, current, from_status=current, **event)
         return _result(payment, CallbackOutcome.REFUSED, response)
-    if not changed:
+    if not changed or target is None:
         record_event(session, payment, current, from_status=current, **event)
         return _result(payment, CallbackOutcome.UNCHANGED, response)
     after_psp_status_change(
@@ -140,7 +141,7 @@ def _refund_if_order_cancelled(session: Session, payment: EPayment) -> None:
 
 
 def _verified(
-    gateway: Gateway,
+    gateway: SipsProtocol,
     fields: Mapping[str, str],
     merchant_id: str,
     key_version: int,
@@ -187,7 +188,7 @@ def _mismatches(payment: EPayment, response: PspResponse) -> list[str]:
 
 def _result(payment: EPayment, outcome: CallbackOutcome, response: PspResponse) -> CallbackResult:
     return CallbackResult(
-        payment.id,
+        stored_id(payment),
         payment.reference,
         payment.amount_cents,
         PaymentStatus(payment.status),

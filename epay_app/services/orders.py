@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TypeVar
 
 from sqlmodel import Session, col, func, select
 
@@ -27,6 +26,7 @@ from ..models import (
     SalesOrder,
     User,
     Vehicle,
+    required_row,
     stored_id,
 )
 from . import checkout, documents, refunds
@@ -210,9 +210,9 @@ def _history(session: Session, payments: list[EPayment]) -> tuple[EventFacts | M
 def load_order_facts(session: Session, order_number: int, user: User) -> OrderFacts:
     """The order page of the guide, scoped to what the user may see."""
     order, offer, opportunity = scoped_order(session, viewer_for(session, user), order_number)
-    vehicle = _row(session, Vehicle, offer.vehicle_id)
-    customer = _row(session, Customer, opportunity.customer_id)
-    pos = _row(session, PointOfSale, order.pos_id)
+    vehicle = required_row(session, Vehicle, offer.vehicle_id)
+    customer = required_row(session, Customer, opportunity.customer_id)
+    pos = required_row(session, PointOfSale, order.pos_id)
     validator = session.get(User, order.validated_by_id) if order.validated_by_id else None
     payments = checkout.attempts(session, stored_id(order))
     status = PaymentStatus(payments[-1].status) if payments else None
@@ -251,17 +251,6 @@ def load_order_facts(session: Session, order_number: int, user: User) -> OrderFa
     )
 
 
-_T = TypeVar("_T", Vehicle, Customer, PointOfSale)
-
-
-def _row(session: Session, model: type[_T], row_id: int | None) -> _T:
-    """A row a foreign key names: there, or the database is broken."""
-    row = session.get(model, row_id) if row_id is not None else None
-    if row is None:
-        raise LookupError(f"{model.__name__} {row_id} missing")
-    return row
-
-
 # ---------------------------------------------------------------- cancelling (F-26)
 
 
@@ -273,7 +262,7 @@ def cancel_order(session: Session, *, order_number: int, user: User, now: dateti
     if order.status == OrderStatus.CANCELLED.value:
         return order
     # F-26, shared with the PSP module: Autorisé → À rembourser through change_status.
-    refunds.cancel_order_payment(session, order.id, user.display_name)
+    refunds.cancel_order_payment(session, stored_id(order), user.display_name)
     order.status = OrderStatus.CANCELLED.value
     order.cancelled_at = now or utcnow()
     session.add(order)
@@ -309,7 +298,8 @@ def opportunity_lines(session: Session, user: User) -> list[OpportunityLine]:
     """One line per offer the user may see (an opportunity without offer has one line too),
     with its order and the latest e-payment status. Three queries, whatever the line count."""
     rows = session.exec(
-        select(Opportunity, Customer, User, PointOfSale, Offer, Vehicle, SalesOrder)
+        # sqlmodel types select() for at most four entities; the rows are unpacked below.
+        select(Opportunity, Customer, User, PointOfSale, Offer, Vehicle, SalesOrder)  # type: ignore[call-overload]
         .join(Customer, col(Customer.id) == col(Opportunity.customer_id))
         .join(User, col(User.id) == col(Opportunity.seller_id))
         .join(PointOfSale, col(PointOfSale.id) == col(Opportunity.pos_id))
@@ -338,7 +328,7 @@ def opportunity_lines(session: Session, user: User) -> list[OpportunityLine]:
             booked[payment.opportunity_id] = payment
     lines = []
     for opp, customer, seller, pos, offer, vehicle, order in rows:
-        payment = latest.get(order.id) if order else None
+        deposit = latest.get(order.id) if order else None
         reservation = booked.get(opp.id)
         live_order = order is not None and order.status != OrderStatus.CANCELLED.value
         lines.append(
@@ -352,7 +342,7 @@ def opportunity_lines(session: Session, user: User) -> list[OpportunityLine]:
                 offer_status=offer.status if offer else "",
                 order_number=order.number if order else None,
                 order_status=OrderStatus(order.status) if order else None,
-                payment_status=PaymentStatus(payment.status) if payment else None,
+                payment_status=PaymentStatus(deposit.status) if deposit else None,
                 status=opp.status,
                 reservation_status=PaymentStatus(reservation.status) if reservation else None,
                 reservation_reference=reservation.reference if reservation else "",

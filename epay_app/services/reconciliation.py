@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ..config import Settings, get_settings
 from ..domain.dates import as_utc, utcnow
@@ -58,7 +58,7 @@ from ..psp.interface import Gateway, PspCallError, PspProtocol, TransactionState
 from ..psp.sips_statuses import status_for_transaction
 from . import direct_payments
 from .callbacks import after_psp_status_change
-from .payments import change_status, lock_payment, record_event
+from .payments import EventDetails, change_status, lock_payment, record_event
 from .status_query import query_payment_status
 
 log = logging.getLogger(__name__)
@@ -84,18 +84,19 @@ def _candidates(session: Session, now: datetime, older_than: timedelta, recheck:
     (that last test in Python over two columns: date arithmetic on columns is not portable)."""
     stmt = (
         select(EPayment.id, PaymentPspCheck.checked_at, EPayment.link_expires_at)
-        .outerjoin(PaymentPspCheck, PaymentPspCheck.payment_id == EPayment.id)
+        .outerjoin(PaymentPspCheck, col(PaymentPspCheck.payment_id) == col(EPayment.id))
         .where(
             EPayment.status == PaymentStatus.ENVOYE.value,
             EPayment.created_at <= now - older_than,
-            or_(PaymentPspCheck.checked_at.is_(None), PaymentPspCheck.checked_at <= now - recheck),
+            or_(col(PaymentPspCheck.checked_at).is_(None), col(PaymentPspCheck.checked_at) <= now - recheck),
         )
-        .order_by(EPayment.id)
+        .order_by(col(EPayment.id))
     )
     return [
         payment_id
         for payment_id, checked, expires in session.exec(stmt).all()
-        if checked is None or expires is None or as_utc(checked) < as_utc(expires) + older_than
+        if payment_id is not None
+        and (checked is None or expires is None or as_utc(checked) < as_utc(expires) + older_than)
     ]
 
 
@@ -106,25 +107,29 @@ def _sessions_over(session: Session, now: datetime, settings: Settings) -> list[
     sips_session = timedelta(minutes=settings.sips_session_minutes)
     sips = session.exec(
         select(EPayment.id, SipsSession.started_at, PaymentPspCheck.checked_at)
-        .join(SipsSession, SipsSession.payment_id == EPayment.id)
-        .outerjoin(PaymentPspCheck, PaymentPspCheck.payment_id == EPayment.id)
+        .join(SipsSession, col(SipsSession.payment_id) == col(EPayment.id))
+        .outerjoin(PaymentPspCheck, col(PaymentPspCheck.payment_id) == col(EPayment.id))
         .where(EPayment.status == PaymentStatus.ENVOYE.value, SipsSession.started_at <= now - sips_session - grace)
     ).all()
     latest = (
         select(DirectCheckout.payment_id, func.max(DirectCheckout.expires_at).label("ends"))
-        .group_by(DirectCheckout.payment_id)
+        .group_by(col(DirectCheckout.payment_id))
         .subquery()
     )
     direct = session.exec(
         select(EPayment.id, latest.c.ends, PaymentPspCheck.checked_at)
         .join(latest, latest.c.payment_id == EPayment.id)
-        .outerjoin(PaymentPspCheck, PaymentPspCheck.payment_id == EPayment.id)
+        .outerjoin(PaymentPspCheck, col(PaymentPspCheck.payment_id) == col(EPayment.id))
         .where(EPayment.status == PaymentStatus.ENVOYE.value, latest.c.ends <= now - grace)
     ).all()
     found = [
-        pid for pid, started, checked in sips if checked is None or as_utc(checked) < as_utc(started) + sips_session
+        pid
+        for pid, started, checked in sips
+        if pid is not None and (checked is None or as_utc(checked) < as_utc(started) + sips_session)
     ]
-    found += [pid for pid, ends, checked in direct if checked is None or as_utc(checked) < as_utc(ends)]
+    found += [
+        pid for pid, ends, checked in direct if pid is not None and (checked is None or as_utc(checked) < as_utc(ends))
+    ]
     return found
 
 
@@ -147,7 +152,7 @@ def apply_transaction_state(session: Session, payment_id: int, state: Transactio
         payment.psp_last_error = problem
         target, raw = PaymentStatus.ERREUR, f"{problem}\n{raw}"
     key = f"reconciliation:{state.transaction_status}:{code}"
-    event = dict(source=SOURCE, actor="getTransactionData", psp_code=code, raw=raw, idempotency_key=key)
+    event = EventDetails(source=SOURCE, actor="getTransactionData", psp_code=code, raw=raw, idempotency_key=key)
     try:
         changed = change_status(session, payment, target, **event)
     except IllegalTransition:  # cannot happen from Envoyé, kept for safety
@@ -198,7 +203,8 @@ async def reconcile_pending(
     def apply(payment_id: int, state: TransactionState) -> tuple[str, str | None]:
         with session_factory() as session:
             new_status = apply_transaction_state(session, payment_id, state, now)
-            return session.get(EPayment, payment_id).reference, new_status
+            payment = session.get(EPayment, payment_id)
+            return (payment.reference if payment else ""), new_status
 
     def protocol_of(payment_id: int) -> PspProtocol:
         with session_factory() as session:

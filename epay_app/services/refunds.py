@@ -120,15 +120,15 @@ async def refund_payment(
         session.commit()
         return plan
 
-    def record(outcome: MoneyBack) -> RefundResult:
-        result = record_refund(session, plan, outcome)
+    def record(ready: RefundPlan, outcome: MoneyBack) -> RefundResult:
+        result = record_refund(session, ready, outcome)
         session.commit()
         return result
 
     plan = await asyncio.to_thread(prepare)
     if isinstance(plan, RefundResult):
         return plan
-    return await asyncio.to_thread(record, await ask_psp(plan, gateway=gateway, settings=settings))
+    return await asyncio.to_thread(record, plan, await ask_psp(plan, gateway=gateway, settings=settings))
 
 
 def _record(session: Session, payment_id: int, outcome: MoneyBack, actor: str) -> RefundResult:
@@ -163,7 +163,7 @@ def cancel_order_payment(session: Session, order_id: int, actor: str) -> list[EP
         select(EPayment.id).where(EPayment.order_id == order_id, EPayment.status == PaymentStatus.AUTORISE.value)
     ).all()
     moved = []
-    for payment_id in ids:
+    for payment_id in filter(None, ids):  # stored rows: their ids are set
         payment = lock_payment(session, payment_id)
         if change_status(session, payment, PaymentStatus.A_REMBOURSER, source=EventSource.USER.value, actor=actor):
             moved.append(payment)

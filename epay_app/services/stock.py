@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ..models import DealerGroup, Entity, EPayment, Opportunity, PointOfSale, User, Vehicle
 from . import reservations, scope
@@ -26,7 +26,7 @@ def staff_stock(session: Session, user: User) -> StaffStock:
     vehicles = session.exec(
         select(Vehicle)
         .where(scope.vehicle_clause(viewer), Vehicle.pos_id == pos.id)
-        .order_by(Vehicle.make, Vehicle.model, Vehicle.id)
+        .order_by(col(Vehicle.make), col(Vehicle.model), col(Vehicle.id))
     ).all()
     # The block shows to all; who holds it (reference, opportunity) only to whom follows that payment.
     holder_ids = [v.reservation_payment_id for v in vehicles if v.reservation_payment_id]
@@ -34,8 +34,8 @@ def staff_stock(session: Session, user: User) -> StaffStock:
         p.id: (p, number)
         for p, number in session.exec(
             select(EPayment, Opportunity.number)
-            .join(Opportunity, Opportunity.id == EPayment.opportunity_id)
-            .where(EPayment.id.in_(holder_ids), scope.payment_clause(viewer))
+            .join(Opportunity, col(Opportunity.id) == col(EPayment.opportunity_id))
+            .where(col(EPayment.id).in_(holder_ids), scope.payment_clause(viewer))
         ).all()
     }
     return StaffStock(
@@ -58,7 +58,7 @@ def public_stock(session: Session, pos_number: int) -> PublicStock | None:
     rows = session.exec(
         select(Vehicle)
         .where(Vehicle.pos_id == pos.id, *reservations.offered_in_stock())
-        .order_by(Vehicle.make, Vehicle.model, Vehicle.id)
+        .order_by(col(Vehicle.make), col(Vehicle.model), col(Vehicle.id))
     ).all()
     return PublicStock(pos, list(rows))
 
