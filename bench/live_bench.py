@@ -12,7 +12,7 @@ worker) and `poll` (EPAY_LIVE_POLL=true: the former per-page poll each second, t
 For each N (10, 100, 300; --quick: 10 and 100): N simulated tabs (bench/reflex_client.py: Reflex's
 websocket protocol) on the e-Paiements list, logged in as the demo users in turn — five of entity
 45 (the payments the callbacks change) and five of other entities (never affected). Then:
-- idle for --seconds: database transactions/s of the bench database (pg_stat_database xact_commit
+- idle for --seconds, once the mails of the previous phase's callbacks are sent: database transactions/s of the bench database (pg_stat_database xact_commit
   + xact_rollback: pg_stat_statements is not loaded on the shared server), Redis commands/s (INFO
   commandstats of the private server), CPU (% of one core) and RSS per backend worker;
 - callbacks at --rate per second for --seconds (signed Worldline Direct webhooks to the real route,
@@ -242,6 +242,28 @@ def _redis_calls(port: int) -> int:
     return sum(v["calls"] for k, v in stats.items() if k != "cmdstat_info")
 
 
+def _mails_waiting(admin_url: str, name: str) -> int:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    engine = create_engine(make_url(admin_url).set(database=name))
+    try:
+        with engine.connect() as conn:
+            waiting = text("SELECT count(*) FROM outbox_mail WHERE status IN ('pending', 'sending')")
+            return int(conn.execute(waiting).scalar() or 0)
+    finally:
+        engine.dispose()
+
+
+async def _drain_outbox(admin_url: str, name: str, limit: float = 600.0) -> float:
+    """Seconds until the mails of the previous phase's callbacks are sent. Sending them (each with
+    its PDF receipt) is work caused by those callbacks, not the idle cost of open tabs."""
+    started = time.monotonic()
+    while time.monotonic() - started < limit and await asyncio.to_thread(_mails_waiting, admin_url, name):
+        await asyncio.sleep(2.0)
+    return round(time.monotonic() - started, 1)
+
+
 async def _idle(app_pid: int, admin_url: str, db_name: str, redis_port: int, seconds: float) -> dict:
     workers = _workers(app_pid)
     ticks = {p: _cpu_ticks(p) for p in workers}
@@ -339,7 +361,9 @@ async def _run_n(n, base, app_pid, tokens, names, admin_url, db_name, redis_port
         await asyncio.gather(*(t.open() for t in batch))
         await asyncio.wait_for(asyncio.gather(*(t.loaded.wait() for t in batch)), 120)
     await asyncio.sleep(3.0 + 0.1 * n)  # the watchers start after the page loaded (a backlog under load)
+    drained = await _drain_outbox(admin_url, db_name)
     idle = await _idle(app_pid, admin_url, db_name, redis_port, args.seconds)
+    idle["outbox_drain_s"] = drained
     if not tabs:  # the cluster's own background (periodic jobs, Reflex), without any tab
         return {"n": 0, "idle": idle, "callbacks": {}}
     users = {t.label: tokens[t.label.split("#")[0]][1] for t in tabs}

@@ -2,7 +2,7 @@
 Socket.IO 5 over a plain websocket, namespace /_event), without a browser.
 
 It connects as the Reflex front end does — the `hydrate_and_load` event in the CONNECT packet,
-with the tab's client storage (the session token of a logged-in user) — then records every state
+with the session cookie of a logged-in user on the handshake — then records every state
 update the server pushes, with its arrival time, and answers the server's pings.
 """
 
@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 
 from simple_websocket import AioClient
 from simple_websocket.errors import ConnectionClosed
+
+from epay_app.services.auth import SESSION_COOKIE
 
 NAMESPACE = "/_event"
 
@@ -38,7 +40,7 @@ def state_names() -> dict[str, str]:
 @dataclass
 class Tab:
     base_url: str  # http://127.0.0.1:port (the backend)
-    session_token: str  # epay_session (LocalStorage) of a logged-in user
+    session_token: str  # the epay_session cookie of a logged-in user
     path: str  # the page the tab shows, e.g. /e-paiements
     names: dict[str, str]
     label: str = ""
@@ -51,13 +53,14 @@ class Tab:
 
     async def open(self) -> None:
         url = self.base_url.replace("http", "ws", 1) + f"{NAMESPACE}/?EIO=4&transport=websocket&token={self.token}"
-        self._ws = await AioClient.connect(url)
+        # The session travels as the browser sends it: the HttpOnly cookie of the websocket handshake.
+        self._ws = await AioClient.connect(url, headers={"Cookie": f"{SESSION_COOKIE}={self.session_token}"})
         opening = await self._ws.receive(timeout=30)
         if not str(opening).startswith("0"):
             raise RuntimeError(f"unexpected Engine.IO opening {opening!r}")
         boot = {
             "name": f"{self.names['root']}.hydrate_and_load",
-            "payload": {"vars": {f"{self.names['app']}.session_token": self.session_token}},
+            "payload": {"vars": {}},
             "router_data": {"pathname": self.path, "asPath": self.path},
         }
         await self._ws.send(f"40{NAMESPACE}," + json.dumps({"event": boot}))

@@ -266,6 +266,10 @@ def sqlite_values(row: dict) -> dict:
     }
 
 
+def _naive_utc(value):
+    return value.astimezone(UTC).replace(tzinfo=None) if isinstance(value, datetime) and value.tzinfo else value
+
+
 BULK_TABLES = ("epayment", "epayment_search", "sales_order", "offer", "opportunity")
 
 
@@ -777,8 +781,8 @@ def import_rate(url: str, rows: int, seed_value: int, count: int = 1000) -> dict
         start = time.perf_counter()
         for name in ("opportunity", "offer", "sales_order", "epayment"):
             batch = tables[name]
-            if conn.dialect.name == "sqlite":
-                batch = [sqlite_values(r) for r in batch]
+            if conn.dialect.name == "sqlite":  # Core's DateTime wants datetimes: naive UTC ones, as the app stores
+                batch = [{k: _naive_utc(v) for k, v in r.items()} for r in batch]
             conn.execute(insert(SQLModel.metadata.tables[name]), batch)  # multi-row INSERTs where the driver can
         elapsed = time.perf_counter() - start
         searchable = conn.execute(text("SELECT count(*) FROM epayment WHERE id > 10000000")).scalar_one()

@@ -9,7 +9,7 @@ import argparse
 import logging
 import sys
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from .db import session_scope
 from .models import User
@@ -28,13 +28,14 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     with session_scope() as session:
         admin = session.exec(
-            select(User).where(User.email == auth.normalise_email(args.admin), User.active.is_(True))
+            select(User).where(User.email == auth.normalise_email(args.admin), col(User.active).is_(True))
         ).first()
         try:
             cleared = auth.reset_login_throttle(session, admin, args.email)
         except PermissionError as exc:
             print(f"Erreur : {exc}", file=sys.stderr)
             return 1
+    assert admin is not None  # reset_login_throttle refused a missing administrator
     log.warning("security: login waits of %s reset by %s", auth.normalise_email(args.email), admin.email)
     print(f"Compte {auth.normalise_email(args.email)} débloqué ({cleared} compteur(s) remis à zéro).")
     return 0

@@ -17,7 +17,7 @@ from starlette.routing import Route
 from ..db import session_scope
 from ..psp.sips import NOTIFY_PATH, RETURN_PATH
 from ..psp.web import BadRequest, read_form
-from ..services.callbacks import CallbackResult, apply_psp_response
+from ..services.callbacks import CallbackResult, Source, apply_psp_response
 from .callback_runner import run_callback
 from .customer_pages import branded_result_page, page
 from .routes import API_ROUTES
@@ -25,12 +25,12 @@ from .routes import API_ROUTES
 log = logging.getLogger(__name__)
 
 
-def _apply(fields: dict[str, str], source: str) -> CallbackResult:
+def _apply(fields: dict[str, str], source: Source) -> CallbackResult:
     with session_scope() as session:
         return apply_psp_response(session, fields, source)
 
 
-async def _process(request: Request, source: str) -> tuple[int, CallbackResult | None]:
+async def _process(request: Request, source: Source) -> tuple[int, CallbackResult | None]:
     try:
         fields = await read_form(request)
     except BadRequest as exc:

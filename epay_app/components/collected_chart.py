@@ -12,7 +12,7 @@ from ..services import collected, tracking
 from ..state import AppState, require_roles
 
 
-def _weekly_collected(session, user):
+def _weekly_collected(session, user) -> list[collected.WeekTotal]:
     return collected.weekly_collected(session, tracking.viewer_for(session, user))
 
 
@@ -25,7 +25,7 @@ class CollectedState(AppState):
     async def load_collected(self):
         """on_load of the home page: empty (no chart) for the other group types."""
         outcome = await self._run(_weekly_collected, self.current_user(), write=False)
-        if not outcome.ok:
+        if not outcome.ok or outcome.value is None:
             return outcome.toast()
         totals = outcome.value
         self.weeks = collected.chart_rows(totals)

@@ -9,8 +9,12 @@ refused with a French message before they reach the database (PostgreSQL refuses
 from __future__ import annotations
 
 import re
+from collections.abc import Container
+from typing import TypeVar
 
 from .errors import DomainError
+
+T = TypeVar("T")
 
 MAX_ID = 2**31 - 1  # the largest PostgreSQL INTEGER: every id and number column
 MAX_TEXT = 200
@@ -55,6 +59,6 @@ def parse_id(value: object, not_found: str = "Élément introuvable.") -> int:
     return number
 
 
-def one_of(value: object, allowed, default):
+def one_of(value: object, allowed: Container[str], default: T) -> str | T:
     """`value` when it is one of `allowed` (hashable strings), else `default`."""
     return value if isinstance(value, str) and value in allowed else default

@@ -33,7 +33,7 @@ class TransactionReference:
     document_number: int  # order number (deposit) or opportunity number (reservation)
     attempt: int
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         limits = [
             (self.entity_number, 99_999, "numéro d'entité"),
             (self.pos_number, 999_999, "numéro de point de vente"),

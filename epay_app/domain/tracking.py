@@ -7,6 +7,7 @@ column scopes "the e-payments the user follows".
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -186,7 +187,7 @@ class Narrowing:
         return ""
 
     @classmethod
-    def parse(cls, params) -> Narrowing:
+    def parse(cls, params: Mapping[str, object]) -> Narrowing:
         """From URL parameters; a malformed value is refused in French (never ignored)."""
 
         def day(key: str) -> date | None:

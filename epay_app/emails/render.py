@@ -20,7 +20,8 @@ env = Environment(
 def render(name: str, **context) -> tuple[str, str, str]:
     """Return (subject, text, html). The subject is `{% set subject = ... %}` in the .txt."""
     text_module = env.get_template(f"{name}.txt").make_module(context)
-    subject = " ".join(str(text_module.subject).split())
+    # A template module holds its top-level `{% set %}` names in its instance dict.
+    subject = " ".join(str(vars(text_module)["subject"]).split())
     html = env.get_template(f"{name}.html").render(context)
     text = re.sub(r"\n{3,}", "\n\n", str(text_module)).strip() + "\n"
     return subject, text, html

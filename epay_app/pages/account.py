@@ -74,7 +74,7 @@ class AccountState(AppState):
         self.unlock_done = f"Connexions de {email} débloquées."
 
 
-def _field(label: str, name: str, error: rx.Var, autocomplete: str) -> rx.Component:
+def _field(label: str, name: str, error: rx.Var[str] | str, autocomplete: str) -> rx.Component:
     field_id = f"account-{name}"
     return rx.vstack(
         rx.el.label(label, html_for=field_id, style={"fontSize": "14px", "fontWeight": 500}),

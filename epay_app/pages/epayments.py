@@ -231,7 +231,7 @@ class EPaymentsState(AppState):
         payment_id, self.refund_id, self.refund_reference = self.refund_id, "", ""
         user = self.current_user()
         prepared = await self._run(_prepare_refund, user, payment_id)
-        if not prepared.ok:
+        if not prepared.ok or prepared.value is None:
             return prepared.toast()
         plan = prepared.value
         if isinstance(plan, refunds.RefundPlan):
@@ -291,7 +291,7 @@ def _resend(session, user, payment_id: str) -> str:
     return tracking.resend_link(session, viewer, parse_id(payment_id, PAYMENT_NOT_FOUND))
 
 
-def _prepare_refund(session, user, payment_id: str):
+def _prepare_refund(session, user, payment_id: str) -> refunds.RefundPlan | refunds.RefundResult:
     viewer = tracking.viewer_for(session, user)
     return tracking.prepare_refund(session, viewer, parse_id(payment_id, PAYMENT_NOT_FOUND))
 

@@ -185,6 +185,7 @@ async def watch_events(state, generation_attr: str, path: str, refresh: Refresh,
         await _poll(state, generation_attr, path, refresh, viewer, generation, handler)
         return
     # What a refresh returns (e.g. a toast to dismiss) is yielded once the state lock is released.
+    scope: PageScope | None
     if order_attr:
         if not order_id:
             return

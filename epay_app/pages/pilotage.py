@@ -191,6 +191,8 @@ class PilotageState(AppState):
             self.totals, self.pos_rows, self.seller_rows, self.weeks, self.statuses = {}, [], [], [], []
             return
         self.refusal, self.loaded = "", True
+        # A dashboard is only computed for a whole period (pilotage.check_viewer).
+        assert narrowing.day_from is not None and narrowing.day_to is not None
         self.day_from, self.day_to = narrowing.day_from.isoformat(), narrowing.day_to.isoformat()
         self.totals, self.pos_rows, self.seller_rows = board.totals, board.pos_rows, board.seller_rows
         self.weeks, self.statuses = board.weeks, board.statuses

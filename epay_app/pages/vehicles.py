@@ -62,6 +62,7 @@ class VehiclesState(AppState):
         pos_number = self.pos_number = outcome.value.pos_number
         self.rows = []
         for vehicle, payment, opportunity_number in outcome.value.vehicles:
+            assert vehicle.id is not None  # read from the database
             label, detail = _status(vehicle, payment, opportunity_number)
             self.rows.append(
                 StaffVehicleRow(

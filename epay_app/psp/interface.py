@@ -9,7 +9,7 @@ import enum
 import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from ..config import Settings, get_settings
 from ..domain.errors import DomainError
@@ -283,6 +283,22 @@ class SipsProtocol(Gateway, Protocol):
     async def get_transaction(self, creds: MerchantCredentials, psp_reference: str) -> TransactionState: ...
 
 
+class DirectProtocol(Gateway, Protocol):
+    """Worldline Direct: a hosted checkout per attempt, its state and the payment's asked for
+    (return, reconciliation, refund), and signed webhooks. Blocking calls: worker threads."""
+
+    def start_payment(self, request: StartRequest) -> HostedCheckout: ...
+
+    def get_checkout(self, creds: MerchantCredentials, checkout_id: str) -> CheckoutState: ...
+
+    def get_payment(self, creds: MerchantCredentials, payment_id: str) -> tuple[PspPayment, str]: ...
+
+    def read_webhook(self, body: bytes, headers: Mapping[str, str], secrets: Mapping[str, str]) -> PspEvent:
+        """Verify the signature with the webhook secret of the message's key id among `secrets`
+        and read the event. Raises SealError for a bad or missing signature or an unknown key."""
+        ...
+
+
 # Protocol name → "module:factory"; a factory takes the Settings.
 GATEWAYS: dict[str, str] = {
     PspProtocol.SIPS2.value: "epay_app.psp.sips:SipsGateway.from_settings",
@@ -290,15 +306,33 @@ GATEWAYS: dict[str, str] = {
 }
 
 
-def get_gateway(protocol: str | None = None, settings: Settings | None = None) -> Gateway:
-    settings = settings or get_settings()
-    name = protocol or settings.psp_protocol
+def _factory(name: str) -> Any:
+    """The registered factory of a protocol, imported on first use (the registry holds names,
+    so this module imports no gateway)."""
     try:
         target = GATEWAYS[name]
     except KeyError:
         raise DomainError(f"Protocole de paiement inconnu : {name!r}") from None
     module_name, _, attr = target.partition(":")
-    factory = importlib.import_module(module_name)
+    factory: Any = importlib.import_module(module_name)
     for part in attr.split("."):
         factory = getattr(factory, part)
-    return factory(settings)
+    return factory
+
+
+def get_gateway(protocol: str | None = None, settings: Settings | None = None) -> Gateway:
+    settings = settings or get_settings()
+    gateway: Gateway = _factory(protocol or settings.psp_protocol)(settings)
+    return gateway
+
+
+def get_sips_gateway(settings: Settings | None = None) -> SipsProtocol:
+    """The Sips 2.0 gateway with its own calls (refund, cancel, getTransactionData)."""
+    gateway: SipsProtocol = _factory(PspProtocol.SIPS2.value)(settings or get_settings())
+    return gateway
+
+
+def get_direct_gateway(settings: Settings | None = None) -> DirectProtocol:
+    """The Worldline Direct gateway with its own calls (hosted checkout, payment, webhooks)."""
+    gateway: DirectProtocol = _factory(PspProtocol.DIRECT.value)(settings or get_settings())
+    return gateway

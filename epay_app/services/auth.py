@@ -9,7 +9,7 @@ import secrets
 from datetime import timedelta
 
 from sqlalchemy import or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ..domain.dates import as_utc, utcnow
 from ..domain.errors import DomainError, ValidationError
@@ -172,6 +172,7 @@ def login(session: Session, email: object, password: object, client_address: str
             row.failures, row.blocked_until = 0, None
             session.add(row)
     token = secrets.token_urlsafe(32)
+    assert user.id is not None  # read from the database
     session.add(
         UserSession(
             token_hash=_token_hash(token),
@@ -182,7 +183,7 @@ def login(session: Session, email: object, password: object, client_address: str
     return token
 
 
-def reset_login_throttle(session: Session, administrator: User, email: str) -> int:
+def reset_login_throttle(session: Session, administrator: User | None, email: str) -> int:
     """An administrator lifts the waits of an account (all addresses). Returns the rows cleared."""
     if administrator is None or administrator.group_type != GroupType.ADMINISTRATEUR.value:
         raise PermissionError("Seul un administrateur peut débloquer un compte.")
@@ -190,8 +191,8 @@ def reset_login_throttle(session: Session, administrator: User, email: str) -> i
     rows = session.exec(
         select(LoginThrottle).where(
             or_(
-                LoginThrottle.key == f"account:{email}",
-                LoginThrottle.key.startswith(f"pair:{email}|", autoescape=True),
+                col(LoginThrottle.key) == f"account:{email}",
+                col(LoginThrottle.key).startswith(f"pair:{email}|", autoescape=True),
             )
         )
     ).all()

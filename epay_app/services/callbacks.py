@@ -10,7 +10,7 @@ import hashlib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal, cast
+from typing import Literal
 
 from sqlmodel import Session, select
 
@@ -21,7 +21,7 @@ from ..domain.orders import OrderStatus
 from ..domain.references import PaymentKind
 from ..domain.statuses import PaymentStatus
 from ..models import EPayment, EPaymentEvent, PspConfig, SalesOrder, stored_id
-from ..psp.interface import CURRENCY_NUMERIC, PspProtocol, PspResponse, SealError, SipsProtocol, get_gateway
+from ..psp.interface import CURRENCY_NUMERIC, PspResponse, SealError, SipsProtocol, get_sips_gateway
 from . import notifications, reservations
 from .payments import EventDetails, change_status, lock_payment_by_psp_reference, record_event
 from .psp_accounts import configs_for_merchant, sips_credentials
@@ -59,8 +59,7 @@ def apply_psp_response(
 ) -> CallbackResult:
     """Verify, check and apply one response. Raises SealError / MalformedResponse /
     PaymentNotFound / ForeignMerchant before writing anything."""
-    # The registry's sips2 entry is psp.sips.SipsGateway, a SipsProtocol.
-    gateway = gateway or cast(SipsProtocol, get_gateway(PspProtocol.SIPS2.value, settings))
+    gateway = gateway or get_sips_gateway(settings)
     merchant_id, key_version = gateway.read_merchant(fields)
     configs = configs_for_merchant(session, merchant_id)
     response = _verified(gateway, fields, merchant_id, key_version, configs, settings)

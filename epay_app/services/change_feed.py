@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, inspect, or_, select
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
@@ -37,7 +37,7 @@ PG_CATCH_UP_MARGIN = timedelta(seconds=30)  # commit order may differ from chang
 SQLITE_CATCH_UP_MARGIN = timedelta(seconds=5)
 CATCH_UP_LIMIT = 2000  # beyond that: "anything may have changed"
 
-E = EPayment.__table__
+E = inspect(EPayment).local_table
 UNKNOWN = "*"
 
 

@@ -7,10 +7,12 @@ viewer may see, and each list of the record keeps only what the viewer may see o
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, or_
+from sqlalchemy import SQLColumnExpression, func, or_
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from ..domain.customers import check_customer, phone_digits
 from ..domain.dates import format_day, format_paris
@@ -36,7 +38,7 @@ def _like(text: str) -> str:
 
 def _squeezed_phone():
     """The stored phone without its usual separators, in SQL (SQLite and PostgreSQL)."""
-    phone = col(Customer.phone)
+    phone: SQLColumnExpression[str] = col(Customer.phone)
     for sep in (" ", ".", "-", "(", ")", "+"):
         phone = func.replace(phone, sep, "")
     return phone
@@ -78,7 +80,7 @@ def search_customers(session: Session, viewer: Viewer, query: str, limit: int = 
             tail = digits.lstrip("0")
             matches.append(_squeezed_phone().like(_like(tail or digits), escape="\\"))
         stmt = stmt.where(or_(*matches))
-    stmt = stmt.order_by(func.lower(col(Customer.last_name)), func.lower(col(Customer.first_name)), Customer.id)
+    stmt = stmt.order_by(func.lower(col(Customer.last_name)), func.lower(col(Customer.first_name)), col(Customer.id))
     rows = session.exec(stmt.limit(limit)).all()
     return [
         {
@@ -115,9 +117,12 @@ def customer_record(session: Session, viewer: Viewer, customer_id: int) -> Custo
     """The customer and what the viewer may see of their opportunities, orders and e-payments.
     Raises CustomerNotFound outside the viewer's scope, as for a customer that does not exist."""
     customer = scoped_customer(session, viewer, customer_id)
+    # Five entities, beyond sqlmodel's typed select(): the row type is spelled out (outer joins: None).
+    rows: Select[Opportunity, Offer | None, Vehicle | None, User, PointOfSale] = Select(
+        Opportunity, Offer, Vehicle, User, PointOfSale
+    )
     opportunities = session.exec(
-        select(Opportunity, Offer, Vehicle, User, PointOfSale)
-        .outerjoin(Offer, col(Offer.opportunity_id) == col(Opportunity.id))
+        rows.outerjoin(Offer, col(Offer.opportunity_id) == col(Opportunity.id))
         .outerjoin(Vehicle, col(Vehicle.id) == col(Offer.vehicle_id))
         .join(User, col(User.id) == col(Opportunity.seller_id))
         .join(PointOfSale, col(PointOfSale.id) == col(Opportunity.pos_id))
@@ -131,7 +136,7 @@ def customer_record(session: Session, viewer: Viewer, customer_id: int) -> Custo
         .where(Opportunity.customer_id == customer.id, opportunity_clause(viewer))
         .order_by(col(SalesOrder.number).desc())
     ).all()
-    payments = []
+    payments: Sequence[EPayment] = []
     if viewer.epay_option:
         payments = session.exec(
             select(EPayment)

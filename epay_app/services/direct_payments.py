@@ -23,10 +23,10 @@ from ..domain.errors import IllegalTransition
 from ..domain.events import CallbackOutcome, EventSource
 from ..domain.statuses import PaymentStatus
 from ..models import Customer, DirectCheckout, EPayment, EPaymentEvent, PspConfig, stored_id
-from ..psp.direct.gateway import DirectGateway
 from ..psp.direct.statuses import target_status
 from ..psp.interface import (
     CheckoutState,
+    DirectProtocol,
     HostedCheckout,
     MerchantCredentials,
     PspEvent,
@@ -59,7 +59,7 @@ def _sessions(session_factory: SessionFactory | None) -> SessionFactory:
     return session_scope
 
 
-def _gateway(settings: Settings, gateway: DirectGateway | None) -> DirectGateway:
+def _gateway(settings: Settings, gateway: DirectProtocol | None) -> DirectProtocol:
     return gateway or get_gateway(PspProtocol.DIRECT.value, settings)  # type: ignore[return-value]
 
 
@@ -143,7 +143,7 @@ def open_checkout(
     plan: _CheckoutPlan,
     *,
     session_factory: SessionFactory | None = None,
-    gateway: DirectGateway | None = None,
+    gateway: DirectProtocol | None = None,
     settings: Settings | None = None,
 ) -> str:
     """The redirect URL of the payment's hosted checkout: the live one, or a new one. Blocking."""
@@ -301,7 +301,7 @@ def apply_return(
     return_mac: str,
     *,
     session_factory: SessionFactory | None = None,
-    gateway: DirectGateway | None = None,
+    gateway: DirectProtocol | None = None,
     settings: Settings | None = None,
 ) -> CallbackResult:
     """GET /api/psp/direct/return: the browser only says "I am back"; the platform says what
@@ -344,7 +344,7 @@ def _header(headers: Mapping[str, str], name: str) -> str:
 
 
 def _verified_event(
-    session: Session, body: bytes, headers: Mapping[str, str], gateway: DirectGateway, settings: Settings | None
+    session: Session, body: bytes, headers: Mapping[str, str], gateway: DirectProtocol, settings: Settings | None
 ) -> tuple[PspEvent, list[PspConfig]]:
     key_id = _header(headers, "X-GCS-KeyId")
     configs = configs_for_webhook_key(session, key_id)
@@ -388,7 +388,7 @@ def apply_webhook(
     headers: Mapping[str, str],
     *,
     session_factory: SessionFactory | None = None,
-    gateway: DirectGateway | None = None,
+    gateway: DirectProtocol | None = None,
     settings: Settings | None = None,
 ) -> CallbackResult:
     """POST /api/psp/direct/webhook. Raises SealError (bad or missing signature) or
@@ -422,7 +422,7 @@ def reconcile(
     session_factory: SessionFactory,
     payment_id: int,
     *,
-    gateway: DirectGateway | None = None,
+    gateway: DirectProtocol | None = None,
     settings: Settings | None = None,
 ) -> CallbackResult | None:
     """F-61 for a Direct payment still Envoyé: ask the platform about its latest checkout.

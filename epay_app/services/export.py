@@ -90,7 +90,8 @@ def user_for_ticket(
     settings = settings or get_settings()
     match = _TICKET.fullmatch(ticket) if isinstance(ticket, str) and len(ticket) <= 100 else None
     user_id, expiry = (ascii_int(match[1]), ascii_int(match[2])) if match else (None, None)
-    if user_id is None or expiry is None:  # ASCII digits only: "٣٤" is not another spelling of 34
+    # ASCII digits only: "٣٤" is not another spelling of 34
+    if match is None or user_id is None or expiry is None:
         raise TicketInvalid("Lien d'export invalide.")
     if not hmac.compare_digest(_sign(settings, user_id, expiry), match[3]):
         raise TicketInvalid("Lien d'export invalide.")

@@ -82,7 +82,21 @@ def _clean(values: dict, name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def _check(values: dict) -> tuple[dict[str, str], dict[str, object]]:
+@dataclass(frozen=True)
+class _Checked:
+    """The values as they are stored (trimmed text, the capital in cents)."""
+
+    legal_address: str
+    legal_phone: str
+    legal_email: str
+    siret: str
+    rcs: str
+    vat_number: str
+    share_capital_cents: int | None
+    conditions: str
+
+
+def _check(values: dict) -> tuple[dict[str, str], _Checked]:
     errors: dict[str, str] = {}
     text = {name: _clean(values, name) for name in FIELDS}
     for name, limit in MAX_LENGTH.items():
@@ -115,7 +129,16 @@ def _check(values: dict) -> tuple[dict[str, str], dict[str, object]]:
     conditions = conditions.replace("\r\n", "\n").strip() if isinstance(conditions, str) else ""
     if len(conditions) > CONDITIONS_MAX:
         errors["conditions"] = MSG_CONDITIONS
-    clean = {**text, "siret": siret, "vat_number": vat, "share_capital": capital, "conditions": conditions}
+    clean = _Checked(
+        legal_address=text["legal_address"],
+        legal_phone=text["legal_phone"],
+        legal_email=text["legal_email"],
+        siret=siret,
+        rcs=text["rcs"],
+        vat_number=vat,
+        share_capital_cents=capital,
+        conditions=conditions,
+    )
     return errors, clean
 
 
@@ -125,14 +148,14 @@ def update_legal_identity(session: Session, entity_id: int, values: dict) -> Leg
     errors, clean = _check(values)
     if errors:
         raise ValidationError(errors)
-    entity.legal_address = clean["legal_address"]
-    entity.legal_phone = clean["legal_phone"]
-    entity.legal_email = clean["legal_email"]
-    entity.siret = clean["siret"]
-    entity.rcs = clean["rcs"]
-    entity.vat_number = clean["vat_number"]
-    entity.share_capital_cents = clean["share_capital"]
-    entity.sales_conditions = clean["conditions"]
+    entity.legal_address = clean.legal_address
+    entity.legal_phone = clean.legal_phone
+    entity.legal_email = clean.legal_email
+    entity.siret = clean.siret
+    entity.rcs = clean.rcs
+    entity.vat_number = clean.vat_number
+    entity.share_capital_cents = clean.share_capital_cents
+    entity.sales_conditions = clean.conditions
     session.add(entity)
     session.flush()
     return get_legal_identity(session, entity_id)

@@ -34,7 +34,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 
 from sqlalchemy import and_, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ..config import Settings, get_settings
 from ..db import session_scope
@@ -116,19 +116,20 @@ def claim_attachments(db: Db, claim: Claim) -> list[PdfFile]:
 
 def claim_due(session: Session, now: datetime, policy: SenderPolicy) -> list[Claim]:
     due = or_(
-        and_(OutboxMail.status == PENDING, OutboxMail.next_attempt_at <= now),
-        and_(OutboxMail.status == SENDING, OutboxMail.locked_until < now),
+        and_(col(OutboxMail.status) == PENDING, col(OutboxMail.next_attempt_at) <= now),
+        and_(col(OutboxMail.status) == SENDING, col(OutboxMail.locked_until) < now),
     )
     rows = session.exec(
         select(OutboxMail)
         .where(due)
-        .order_by(OutboxMail.next_attempt_at, OutboxMail.id)
+        .order_by(col(OutboxMail.next_attempt_at), col(OutboxMail.id))
         .limit(policy.batch)
         .with_for_update(skip_locked=True)  # SQLite ignores it: BEGIN IMMEDIATE
     ).all()
     lease_until = now + timedelta(seconds=policy.lease_seconds)
     claims = []
     for row in rows:
+        assert row.id is not None  # read from the database
         if row.status == SENDING:
             # Its worker died mid-delivery: the mail may have left, so this counts as an attempt.
             row.attempts += 1

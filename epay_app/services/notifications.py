@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from .. import routes
 from ..config import get_settings
@@ -33,10 +33,10 @@ def _payment_context(session: Session, payment: EPayment) -> tuple[dict, Custome
     customer, vehicle, seller, pos = session.exec(
         select(Customer, Vehicle, User, PointOfSale)
         .select_from(EPayment)
-        .join(Customer, Customer.id == EPayment.customer_id)
-        .join(Vehicle, Vehicle.id == EPayment.vehicle_id)
-        .join(User, User.id == EPayment.seller_id)
-        .join(PointOfSale, PointOfSale.id == EPayment.pos_id)
+        .join(Customer, col(Customer.id) == EPayment.customer_id)
+        .join(Vehicle, col(Vehicle.id) == EPayment.vehicle_id)
+        .join(User, col(User.id) == EPayment.seller_id)
+        .join(PointOfSale, col(PointOfSale.id) == EPayment.pos_id)
         .where(EPayment.id == payment.id)
     ).one()
     context = {
@@ -67,7 +67,9 @@ def _payment_context(session: Session, payment: EPayment) -> tuple[dict, Custome
 
 
 def _opportunity_number(session: Session, payment: EPayment) -> int:
-    return session.get(Opportunity, payment.opportunity_id).number
+    opportunity = session.get(Opportunity, payment.opportunity_id)
+    assert opportunity is not None  # the payment's foreign key
+    return opportunity.number
 
 
 def _queue(

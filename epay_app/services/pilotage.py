@@ -17,8 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import case, extract, func, literal, literal_column, select
-from sqlmodel import Session
+from sqlalchemy import ColumnElement, case, extract, func, literal, literal_column, select
+from sqlmodel import Session, col
 
 from ..domain.dates import PARIS, as_utc
 from ..domain.errors import DomainError
@@ -84,7 +84,7 @@ def check_viewer(viewer: Viewer, narrowing: Narrowing) -> None:
         raise DomainError(NEEDS_PERIOD)
 
 
-def _in(statuses) -> object:
+def _in(statuses) -> ColumnElement[bool]:
     return E.c.status.in_([s.value for s in statuses])
 
 
@@ -174,7 +174,8 @@ def _grouped(session: Session, viewer: Viewer, narrowing: Narrowing, column, nam
 
 def by_point_of_sale(session: Session, viewer: Viewer, narrowing: Narrowing) -> list[Row]:
     def named(ids):
-        rows = session.exec(select(PointOfSale.id, PointOfSale.name).where(PointOfSale.id.in_(ids))).all()
+        stmt = select(col(PointOfSale.id), col(PointOfSale.name)).where(col(PointOfSale.id).in_(ids))
+        rows = session.connection().execute(stmt).all()
         return dict(rows)
 
     return _grouped(session, viewer, narrowing, E.c.pos_id, named)
@@ -182,13 +183,15 @@ def by_point_of_sale(session: Session, viewer: Viewer, narrowing: Narrowing) -> 
 
 def by_seller(session: Session, viewer: Viewer, narrowing: Narrowing) -> list[Row]:
     def named(ids):
-        rows = session.exec(select(User.id, User.first_name, User.last_name).where(User.id.in_(ids))).all()
+        stmt = select(col(User.id), col(User.first_name), col(User.last_name)).where(col(User.id).in_(ids))
+        rows = session.connection().execute(stmt).all()
         return {i: f"{first} {last}" for i, first, last in rows}
 
     return _grouped(session, viewer, narrowing, E.c.seller_id, named)
 
 
 def week_mondays(narrowing: Narrowing) -> list[date]:
+    assert narrowing.day_from is not None and narrowing.day_to is not None  # check_viewer asked for both
     first = narrowing.day_from - timedelta(days=narrowing.day_from.weekday())
     count = (narrowing.day_to - first).days // 7 + 1
     return [first + timedelta(weeks=i) for i in range(count)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from sqlalchemy import or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ..config import Settings
 from ..domain.errors import DomainError
@@ -47,8 +47,8 @@ def configs_for_merchant(session: Session, merchant_id: str) -> list[PspConfig]:
         session.exec(
             select(PspConfig).where(
                 or_(
-                    (PspConfig.merchant_id == merchant_id) & (PspConfig.protocol == PspProtocol.SIPS2.value),
-                    PspConfig.sips_merchant_id == merchant_id,
+                    (col(PspConfig.merchant_id) == merchant_id) & (col(PspConfig.protocol) == PspProtocol.SIPS2.value),
+                    col(PspConfig.sips_merchant_id) == merchant_id,
                 )
             )
         ).all()

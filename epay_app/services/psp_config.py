@@ -16,7 +16,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ..config import Settings
 from ..domain.dates import utcnow
@@ -146,6 +146,7 @@ def _require_option(session: Session, entity_id: int) -> None:
 
 
 def _row(config: PspConfig, pos_name: str) -> ConfigRow:
+    assert config.id is not None  # flushed or read from the database
     direct = config.protocol == PspProtocol.DIRECT.value
     return ConfigRow(
         id=config.id,
@@ -165,9 +166,9 @@ def list_configs(session: Session, entity_id: int, search: str = "") -> list[Con
     """The entity's configurations, by point-of-sale name; `search` filters on that name."""
     rows = session.exec(
         select(PspConfig, PointOfSale.name)
-        .join(PointOfSale, PointOfSale.id == PspConfig.pos_id)
+        .join(PointOfSale, col(PointOfSale.id) == PspConfig.pos_id)
         .where(PointOfSale.entity_id == entity_id)
-        .order_by(PointOfSale.name, PointOfSale.id)
+        .order_by(PointOfSale.name, col(PointOfSale.id))
     ).all()
     # Accent folding is done here rather than in SQL: SQLite has no unaccent, and an entity
     # has a handful of points of sale, already narrowed down by the query.
@@ -178,11 +179,11 @@ def list_configs(session: Session, entity_id: int, search: str = "") -> list[Con
 def unconfigured_points_of_sale(session: Session, entity_id: int) -> list[PointOfSaleChoice]:
     configured = select(PspConfig.pos_id)
     rows = session.exec(
-        select(PointOfSale.id, PointOfSale.name)
-        .where(PointOfSale.entity_id == entity_id, PointOfSale.id.not_in(configured))
-        .order_by(PointOfSale.name, PointOfSale.id)
+        select(col(PointOfSale.id), PointOfSale.name)
+        .where(PointOfSale.entity_id == entity_id, col(PointOfSale.id).not_in(configured))
+        .order_by(PointOfSale.name, col(PointOfSale.id))
     ).all()
-    return [PointOfSaleChoice(id=pid, name=name) for pid, name in rows]
+    return [PointOfSaleChoice(id=pid, name=name) for pid, name in rows if pid is not None]
 
 
 def parse_protocol(raw) -> PspProtocol | None:
@@ -355,6 +356,7 @@ def create_config(
     )
     if errors or creds is None:
         raise ValidationError(errors)
+    assert pid is not None and pos is not None  # a missing or foreign point of sale raised above
     config = PspConfig(pos_id=pid, merchant_id=creds.merchant_id, key_ciphertext="")
     _apply(config, creds, settings)
     session.add(config)
@@ -457,7 +459,7 @@ def rotate_all(session: Session, settings: Settings | None = None) -> int:
     """Re-encrypt every stored secret (Sips key or Direct API secret, Direct webhook secret) under
     the newest master key; returns the number of configurations. All or nothing: a secret that
     no master key opens raises MasterKeyError and the caller's transaction rolls back."""
-    configs = session.exec(select(PspConfig).order_by(PspConfig.id)).all()
+    configs = session.exec(select(PspConfig).order_by(col(PspConfig.id))).all()
     for config in configs:
         config.key_ciphertext = rotate_secret(config.key_ciphertext, settings)
         if config.webhook_secret_ciphertext:
@@ -466,7 +468,7 @@ def rotate_all(session: Session, settings: Settings | None = None) -> int:
             config.sips_key_ciphertext = rotate_secret(config.sips_key_ciphertext, settings)
         session.add(config)
     # The RETURNMAC of each hosted checkout is kept like a secret too.
-    for checkout in session.exec(select(DirectCheckout).order_by(DirectCheckout.id)).all():
+    for checkout in session.exec(select(DirectCheckout).order_by(col(DirectCheckout.id))).all():
         checkout.return_mac_ciphertext = rotate_secret(checkout.return_mac_ciphertext, settings)
         session.add(checkout)
     session.flush()

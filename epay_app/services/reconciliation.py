@@ -54,7 +54,14 @@ from ..domain.errors import DomainError, IllegalTransition
 from ..domain.events import CallbackOutcome, EventSource
 from ..domain.statuses import PaymentStatus
 from ..models import DirectCheckout, EPayment, PaymentPspCheck, SipsSession
-from ..psp.interface import Gateway, PspCallError, PspProtocol, TransactionState, get_gateway
+from ..psp.interface import (
+    DirectProtocol,
+    PspCallError,
+    PspProtocol,
+    SipsProtocol,
+    TransactionState,
+    get_sips_gateway,
+)
 from ..psp.sips_statuses import status_for_transaction
 from . import direct_payments
 from .callbacks import after_psp_status_change
@@ -178,11 +185,13 @@ async def reconcile_pending(
     now: datetime | None = None,
     older_than: timedelta | None = None,
     *,
-    gateway: Gateway | None = None,
+    gateway: SipsProtocol | None = None,
+    direct_gateway: DirectProtocol | None = None,
     settings: Settings | None = None,
 ) -> ReconciliationReport:
     """Ask the PSP about every pending payment whose PSP session should be over and apply the
-    answers. Database work runs in threads (short transactions, the lock never held across the
+    answers (Sips payments through `gateway`, Direct ones through `direct_gateway`; by default the
+    configured ones). Database work runs in threads (short transactions, the lock never held across the
     network call); safe to run concurrently with callbacks and with itself."""
     from ..db import session_scope
 
@@ -191,7 +200,7 @@ async def reconcile_pending(
     now = now or utcnow()
     older_than = older_than if older_than is not None else timedelta(minutes=settings.reconciliation_age_minutes)
     recheck = timedelta(minutes=settings.reconciliation_recheck_minutes)
-    gateway = gateway or get_gateway(PspProtocol.SIPS2.value, settings)
+    gateway = gateway or get_sips_gateway(settings)
     report = ReconciliationReport()
 
     def candidates() -> list[int]:
@@ -212,7 +221,7 @@ async def reconcile_pending(
 
     for payment_id in await asyncio.to_thread(candidates):
         if await asyncio.to_thread(protocol_of, payment_id) is PspProtocol.DIRECT:
-            await _reconcile_direct(session_factory, payment_id, report, settings)
+            await _reconcile_direct(session_factory, payment_id, report, settings, direct_gateway)
             continue
         try:
             with session_factory() as session:
@@ -233,12 +242,18 @@ async def reconcile_pending(
 
 
 async def _reconcile_direct(
-    session_factory: SessionFactory, payment_id: int, report: ReconciliationReport, settings: Settings
+    session_factory: SessionFactory,
+    payment_id: int,
+    report: ReconciliationReport,
+    settings: Settings,
+    gateway: DirectProtocol | None,
 ) -> None:
     """A Direct payment: the platform's view of its latest hosted checkout, applied as the
     return route would (one code→status table for both)."""
     try:
-        result = await asyncio.to_thread(direct_payments.reconcile, session_factory, payment_id, settings=settings)
+        result = await asyncio.to_thread(
+            direct_payments.reconcile, session_factory, payment_id, gateway=gateway, settings=settings
+        )
     except PspCallError as exc:
         report.checked += 1
         report.unreachable += 1

@@ -48,15 +48,18 @@ class ResultContext:
 
 def result_context(session: Session, payment_id: int, now: datetime | None = None) -> ResultContext:
     payment = session.get(EPayment, payment_id)
+    assert payment is not None  # the payment of a verified PSP return
     pos = session.get(PointOfSale, payment.pos_id)
+    assert pos is not None  # the payment's foreign key
     if payment.kind != PaymentKind.RESERVATION.value:
         return ResultContext(
-            payment.id, pos.name, pos.address, pos.phone, routes.public_stock(pos.number), "Voir nos véhicules"
+            payment_id, pos.name, pos.address, pos.phone, routes.public_stock(pos.number), "Voir nos véhicules"
         )
     vehicle = session.get(Vehicle, payment.vehicle_id)
+    assert vehicle is not None and vehicle.id is not None  # a reservation has its vehicle
     until = _own_block(vehicle, payment, now)
     return ResultContext(
-        payment.id,
+        payment_id,
         pos.name,
         pos.address,
         pos.phone,

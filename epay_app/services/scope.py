@@ -54,6 +54,7 @@ class Viewer:
 
 
 def viewer_for(session: Session, user: User) -> Viewer:
+    assert user.id is not None  # read from the database
     entity = session.get(Entity, user.entity_id)
     return Viewer(
         user_id=user.id,

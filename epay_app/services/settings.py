@@ -107,6 +107,7 @@ def update_digital_journey(
             errors[F_STOCK] = MSG_STOCK
     if errors:
         raise ValidationError(errors)
+    assert days is not None  # a refused value raised above
     group.inactive_opportunity_days = days
     group.stock_entry_delay_days = delay
     group.manufacturer_contracts_enabled = bool(contracts_enabled)
@@ -154,6 +155,7 @@ def update_reservation(
             errors[F_AMOUNT] = MSG_AMOUNT_MAX
     if errors:
         raise ValidationError(errors)
+    assert parsed_hours is not None  # a missing or refused value raised above
     group.reservation_enabled = bool(enabled)
     group.reservation_hours = parsed_hours
     group.reservation_amount_cents = cents

@@ -21,7 +21,7 @@ import ipaddress
 import logging
 from urllib.parse import urlsplit
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ..config import ConfigurationError, Settings, get_settings
 from ..models import PointOfSale, PspConfig, User
@@ -65,7 +65,9 @@ def _psp_problems(session: Session, settings: Settings) -> list[str]:
         return []
     problems = []
     rows = session.exec(
-        select(PspConfig, PointOfSale.name).join(PointOfSale, PointOfSale.id == PspConfig.pos_id).order_by(PspConfig.id)
+        select(PspConfig, PointOfSale.name)
+        .join(PointOfSale, col(PointOfSale.id) == PspConfig.pos_id)
+        .order_by(col(PspConfig.id))
     ).all()
     for config, pos_name in rows:
         try:
@@ -116,7 +118,9 @@ def production_problems(session: Session, settings: Settings | None = None) -> l
             "master key must come from the environment."
         )
     demo_accounts = session.exec(
-        select(User.email).where(User.active.is_(True), User.email.like(f"%{DEMO_EMAIL_DOMAIN}")).order_by(User.email)
+        select(User.email)
+        .where(col(User.active).is_(True), col(User.email).like(f"%{DEMO_EMAIL_DOMAIN}"))
+        .order_by(User.email)
     ).all()
     if demo_accounts:
         problems.append(

@@ -9,13 +9,13 @@ from sqlmodel import Session
 
 from ..config import Settings
 from ..models import EPayment
-from ..psp.interface import Gateway, MerchantCredentials, PspProtocol, TransactionState, get_gateway
+from ..psp.interface import MerchantCredentials, PspProtocol, SipsProtocol, TransactionState, get_sips_gateway
 from .payments import PaymentNotFound
 from .psp_accounts import credentials_for_pos
 
 
 async def query_payment_status(
-    session: Session, payment_id: int, *, gateway: Gateway | None = None, settings: Settings | None = None
+    session: Session, payment_id: int, *, gateway: SipsProtocol | None = None, settings: Settings | None = None
 ) -> TransactionState:
     """Read-only: the caller decides what to do with the answer. Ends the session's
     transaction before the network call so no database lock is held while waiting. The database
@@ -32,5 +32,5 @@ async def query_payment_status(
         return creds, reference
 
     creds, reference = await asyncio.to_thread(read)
-    gateway = gateway or get_gateway(PspProtocol.SIPS2.value, settings)
+    gateway = gateway or get_sips_gateway(settings)
     return await gateway.get_transaction(creds, reference)

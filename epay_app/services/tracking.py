@@ -13,8 +13,10 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
+from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     DateTime,
     Integer,
     Select,
@@ -24,6 +26,7 @@ from sqlalchemy import (
     bindparam,
     column,
     func,
+    inspect,
     literal_column,
     select,
     table,
@@ -32,7 +35,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from ..domain.errors import DomainError, InvalidReference
 from ..domain.inputs import clean_text
@@ -79,7 +82,7 @@ class CardAction(str, Enum):
     REFUND = "refund"
 
 
-E = EPayment.__table__
+E = inspect(EPayment).local_table
 
 
 def _check_option(viewer: Viewer) -> None:
@@ -155,9 +158,11 @@ def _search_terms(query: str):
         if text_q.isascii() and text_q.isdigit():
             number = int(text_q)
             ids = union_all(
-                select(E.c.id).where(E.c.order_id.in_(select(SalesOrder.id).where(SalesOrder.number == number))),
                 select(E.c.id).where(
-                    E.c.opportunity_id.in_(select(Opportunity.id).where(Opportunity.number == number))
+                    E.c.order_id.in_(select(col(SalesOrder.id)).where(col(SalesOrder.number) == number))
+                ),
+                select(E.c.id).where(
+                    E.c.opportunity_id.in_(select(col(Opportunity.id)).where(col(Opportunity.number) == number))
                 ),
             )
             return ids.cte("exact_hits"), "", ""
@@ -235,8 +240,10 @@ def narrowing_label(session: Session, viewer: Viewer, narrowing: Narrowing) -> s
         parts.append(pos.name if pos is not None and pos.entity_id == viewer.entity_id else "point de vente inconnu")
     if narrowing.seller_id is not None:
         seller = session.get(User, narrowing.seller_id)
-        known = seller is not None and seller.entity_id == viewer.entity_id
-        parts.append(seller.display_name if known else "vendeur inconnu")
+        if seller is not None and seller.entity_id == viewer.entity_id:
+            parts.append(seller.display_name)
+        else:
+            parts.append("vendeur inconnu")
     return " · ".join(p for p in parts if p)
 
 
@@ -283,36 +290,36 @@ def _searched(
     return stmt.limit(limit).subquery("merged")
 
 
-SELLER = User.__table__.alias("seller")
+SELLER = inspect(User).local_table.alias("seller")
 # What a card and an export line read, besides the payment row itself.
-CARD_COLUMNS = (
+CARD_COLUMNS: tuple[ColumnElement[Any], ...] = (
     E.c.kind,
     E.c.reference,
     E.c.status,
     E.c.amount_cents,
     E.c.status_changed_at,
-    SalesOrder.number.label("order_number"),
-    Opportunity.number.label("opportunity_number"),
-    Customer.civility,
-    Customer.first_name.label("customer_first"),
-    Customer.last_name.label("customer_last"),
+    col(SalesOrder.number).label("order_number"),
+    col(Opportunity.number).label("opportunity_number"),
+    col(Customer.civility).label("civility"),
+    col(Customer.first_name).label("customer_first"),
+    col(Customer.last_name).label("customer_last"),
     SELLER.c.first_name.label("seller_first"),
     SELLER.c.last_name.label("seller_last"),
-    Entity.name.label("entity_name"),
-    PointOfSale.name.label("pos_name"),
+    col(Entity.name).label("entity_name"),
+    col(PointOfSale.name).label("pos_name"),
 )
 
 
 def with_card_tables(stmt: Select) -> Select:
     """Join, to a statement over the payment table E, the rows CARD_COLUMNS read."""
     return (
-        stmt.outerjoin(SalesOrder, SalesOrder.id == E.c.order_id)
-        .join(Opportunity, Opportunity.id == E.c.opportunity_id)
-        .join(Customer, Customer.id == E.c.customer_id)
+        stmt.outerjoin(SalesOrder, col(SalesOrder.id) == E.c.order_id)
+        .join(Opportunity, col(Opportunity.id) == E.c.opportunity_id)
+        .join(Customer, col(Customer.id) == E.c.customer_id)
         .join(SELLER, SELLER.c.id == E.c.seller_id)
-        .join(Vehicle, Vehicle.id == E.c.vehicle_id)
-        .join(Entity, Entity.id == E.c.entity_id)
-        .join(PointOfSale, PointOfSale.id == E.c.pos_id)
+        .join(Vehicle, col(Vehicle.id) == E.c.vehicle_id)
+        .join(Entity, col(Entity.id) == E.c.entity_id)
+        .join(PointOfSale, col(PointOfSale.id) == E.c.pos_id)
     )
 
 
@@ -366,7 +373,9 @@ def text_ids_statement(viewer: Viewer, statuses, fragment: str, after, order: So
     return _ordered(stmt, SEARCH.c.status_changed_at, SEARCH.c.payment_id, after, order).limit(limit)
 
 
-CARD_SELECT = select(E.c.id, *CARD_COLUMNS, Vehicle.condition, Vehicle.make, Vehicle.model, Vehicle.plate)
+CARD_SELECT = select(
+    E.c.id, *CARD_COLUMNS, col(Vehicle.condition), col(Vehicle.make), col(Vehicle.model), col(Vehicle.plate)
+)
 # PostgreSQL: the cards of a page's ids. Always the same text, so the driver prepares it and the
 # server reuses its plan: planning a join of nine tables costs more than running it.
 CARDS_BY_IDS = with_card_tables(CARD_SELECT.select_from(E)).where(
@@ -525,7 +534,9 @@ def resend_link(session: Session, viewer: Viewer, payment_id: int) -> str:
     if payment.status != PaymentStatus.ENVOYE.value or payment.order_id is None:
         raise DomainError("Seul un e-Acompte en attente peut être renvoyé.")
     order = session.get(SalesOrder, payment.order_id)
-    checkout.resend_link(session, order_number=order.number, user=session.get(User, viewer.user_id))
+    user = session.get(User, viewer.user_id)
+    assert order is not None and user is not None  # the payment's order; the signed-in viewer
+    checkout.resend_link(session, order_number=order.number, user=user)
     log.info("link of %s resent by %s", payment.reference, viewer.display_name)
     return "Le lien de paiement a été renvoyé au client."
 
@@ -538,7 +549,7 @@ def prepare_refund(session: Session, viewer: Viewer, payment_id: int) -> RefundP
     payment = _followed_payment(session, viewer, payment_id)
     if payment.status != PaymentStatus.A_REMBOURSER.value:
         raise DomainError("Seul un e-Paiement « À rembourser » peut être remboursé.")
-    return prepare_refund_of(session, payment.id, viewer.display_name)
+    return prepare_refund_of(session, payment_id, viewer.display_name)
 
 
 def refund_message(result: RefundResult) -> str:
@@ -560,4 +571,4 @@ async def refund(session: Session, viewer: Viewer, payment_id: int) -> str:
     payment = await asyncio.to_thread(_followed_payment, session, viewer, payment_id)
     if payment.status != PaymentStatus.A_REMBOURSER.value:
         raise DomainError("Seul un e-Paiement « À rembourser » peut être remboursé.")
-    return refund_message(await refund_payment(session, payment.id, viewer.display_name))
+    return refund_message(await refund_payment(session, payment_id, viewer.display_name))

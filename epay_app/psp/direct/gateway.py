@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
@@ -50,7 +50,8 @@ INTEGRATOR = "OpenFlex e-Paiement"
 CONNECT_TIMEOUT = 5
 
 
-class _Keys(SecretKeyStore):
+# The SDK ships no type information: its base class is Any to mypy.
+class _Keys(SecretKeyStore):  # type: ignore[misc]
     """The webhook keys of the configurations that may have signed this message, and only
     those: the SDK's InMemorySecretKeyStore is a process-wide singleton shared by all merchants."""
 
@@ -69,7 +70,7 @@ class _Keys(SecretKeyStore):
 
 
 @lru_cache(maxsize=32)
-def _client(endpoint: str, api_key_id: str, secret: str, timeout: int):
+def _client(endpoint: str, api_key_id: str, secret: str, timeout: int) -> Any:
     """One SDK client (its connection pool) per endpoint and API key, for the process."""
     config = CommunicatorConfiguration(
         api_endpoint=endpoint,
@@ -128,10 +129,10 @@ class DirectGateway:
     def from_settings(cls, settings: Settings) -> DirectGateway:
         return cls(settings.direct_api_url, settings.psp_timeout_seconds)
 
-    def _merchant(self, creds: MerchantCredentials):
+    def _merchant(self, creds: MerchantCredentials) -> Any:
         return _client(self.endpoint, creds.api_key_id, creds.secret_key, self.timeout).merchant(creds.merchant_id)
 
-    def _call(self, what: str, call):
+    def _call(self, what: str, call: Callable[[], Any]) -> Any:
         """Run one SDK call; every failure becomes a PspCallError saying whether the request
         may have been carried out anyway."""
         try:

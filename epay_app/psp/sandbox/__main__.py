@@ -26,7 +26,7 @@ def _float_or_none(text: str | None) -> float | None:
     return float(text) if text else None
 
 
-def _sips_notifier(args) -> Notifier:
+def _sips_notifier(args: argparse.Namespace) -> Notifier:
     if args.notify_schedule_minutes:
         return Notifier(schedule=parse_schedule_minutes(args.notify_schedule_minutes))
     return Notifier(args.notify_attempts, args.notify_backoff)

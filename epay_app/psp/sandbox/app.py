@@ -8,6 +8,7 @@ import secrets
 import time
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -23,7 +24,7 @@ from .direct import DirectSandbox
 from .direct import routes as direct_routes
 from .merchants import Merchant, load_merchants
 from .notifier import FaultBook, Faults, Notifier
-from .store import Store, sips_status
+from .store import Store, Txn, sips_status
 
 log = logging.getLogger("epay_app.psp.sandbox")
 
@@ -78,57 +79,63 @@ class Sandbox:
             return HTMLResponse(pages.error_page("94", "Cette transaction a déjà été traitée."), 400)
         return RedirectResponse(f"/payment/{txn['id']}", status_code=303)
 
-    def _load(self, sid: str) -> tuple[dict | None, Response | None]:
+    def _load(self, sid: str) -> Txn | Response:
+        """The session's transaction, or the page saying it is unknown."""
         txn = self.store.get(sid)
         if txn is None:
-            return None, HTMLResponse(pages.error_page("12", "Session de paiement inconnue."), 404)
-        return txn, None
+            return HTMLResponse(pages.error_page("12", "Session de paiement inconnue."), 404)
+        return txn
 
-    def _merchant_name(self, txn: Mapping) -> str:
+    def _stored(self, sid: str) -> Txn:
+        txn = self.store.get(sid)
+        assert txn is not None  # a session is never deleted
+        return txn
+
+    def _merchant_name(self, txn: Mapping[str, Any]) -> str:
         return self.merchants[txn["merchant_id"]].name
 
     async def show_page(self, request: Request) -> Response:
-        txn, error = self._load(request.path_params["sid"])
-        if error:
-            return error
+        txn = self._load(request.path_params["sid"])
+        if isinstance(txn, Response):
+            return txn
         if txn["state"] != "PENDING":
             return self._return_page(txn)
         return HTMLResponse(pages.payment_page(txn, self._merchant_name(txn)))
 
     async def show_means(self, request: Request) -> Response:
-        txn, error = self._load(request.path_params["sid"])
-        if error:
-            return error
+        txn = self._load(request.path_params["sid"])
+        if isinstance(txn, Response):
+            return txn
         if txn["state"] != "PENDING":
             return self._return_page(txn)
         return HTMLResponse(pages.means_page(txn, self._merchant_name(txn)))
 
     async def submit_card(self, request: Request) -> Response:
-        txn, error = self._load(request.path_params["sid"])
-        if error:
-            return error
+        txn = self._load(request.path_params["sid"])
+        if isinstance(txn, Response):
+            return txn
         form = await read_form(request)
         if txn["state"] != "PENDING":
             return self._return_page(txn)
         errors, card = cards.validate(form, date.today())
-        if errors:
+        if errors or card is None:
             values = {k: v for k, v in form.items() if k != "cvc"}
             return HTMLResponse(pages.payment_page(txn, self._merchant_name(txn), values, errors))
         return await self._finish(txn, self._expired_or(txn, cards.outcome(card)), card)
 
     async def cancel(self, request: Request) -> Response:
-        txn, error = self._load(request.path_params["sid"])
-        if error:
-            return error
+        txn = self._load(request.path_params["sid"])
+        if isinstance(txn, Response):
+            return txn
         if txn["state"] != "PENDING":
             return self._return_page(txn)
         return await self._finish(txn, self._expired_or(txn, "17"), None)
 
     @staticmethod
-    def _expired_or(txn: Mapping, code: str) -> str:
+    def _expired_or(txn: Mapping[str, Any], code: str) -> str:
         return "97" if time.time() - txn["created_at"] > SESSION_TTL else code
 
-    def _response_form(self, txn: Mapping, code: str, card: cards.Card | None) -> dict[str, str]:
+    def _response_form(self, txn: Mapping[str, Any], code: str, card: cards.Card | None) -> dict[str, str]:
         request, merchant = txn["request"], self.merchants[txn["merchant_id"]]
         data = codec.encode_data(
             {
@@ -163,18 +170,18 @@ class Sandbox:
             form["Encode"] = "base64"
         return form
 
-    async def _finish(self, txn: dict, code: str, card: cards.Card | None) -> Response:
+    async def _finish(self, txn: Txn, code: str, card: cards.Card | None) -> Response:
         form = self._response_form(txn, code, card)
         if not self.store.finish(txn["id"], code, form, self.remit_after):
-            return self._return_page(self.store.get(txn["id"]))  # a double submit: no second payment
+            return self._return_page(self._stored(txn["id"]))  # a double submit: no second payment
         faults = self.faults.for_reference(txn["transaction_reference"])
         await self.notifier.notify_then_return(
             txn["request"].get("automaticResponseUrl", ""), form, faults, txn["transaction_reference"]
         )
-        return self._return_page(self.store.get(txn["id"]))
+        return self._return_page(self._stored(txn["id"]))
 
     @staticmethod
-    def _return_page(txn: Mapping) -> Response:
+    def _return_page(txn: Mapping[str, Any]) -> Response:
         return HTMLResponse(
             pages.redirect_page(txn["request"]["normalReturnUrl"], txn["response"], "Retour vers le site du marchand…")
         )
@@ -234,7 +241,9 @@ async def _favicon(_request: Request) -> Response:
     return Response(FAVICON.read_bytes(), media_type="image/x-icon", headers={"Cache-Control": "max-age=86400"})
 
 
-def _bad_request(_request: Request, exc: BadRequest) -> Response:
+def _bad_request(_request: Request, exc: Exception) -> Response:
+    # Starlette types every handler for Exception; this one is registered for BadRequest only.
+    assert isinstance(exc, BadRequest)
     return HTMLResponse(pages.error_page("30", str(exc)), status_code=exc.status)
 
 

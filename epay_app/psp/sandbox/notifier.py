@@ -94,7 +94,7 @@ class Notifier:
         self.schedule = tuple(schedule)
         self.attempts = 1 + len(self.schedule)
         self.timeout = timeout
-        self._tasks: set[asyncio.Task] = set()
+        self._tasks: set[asyncio.Task[object]] = set()
         self.delivered: dict[str, int] = {}  # transactionReference → 2xx answers received (tests)
 
     async def _post(self, client: httpx.AsyncClient, url: str, form: Mapping[str, str], reference: str) -> bool:

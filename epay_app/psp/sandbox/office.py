@@ -44,7 +44,7 @@ def operate(store: Store, merchant: Merchant, op: str, body: Mapping[str, Any]) 
     """refund or cancel; the answer before sealing."""
     reference = str(body.get("transactionReference", ""))
     try:
-        amount = int(body.get("operationAmount"))
+        amount = int(body.get("operationAmount", ""))
     except (TypeError, ValueError):
         amount = 0
     if amount <= 0 or not reference:

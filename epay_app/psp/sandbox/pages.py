@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal
 from html import escape
+from typing import Any
 
 STYLE = """
 body{font-family:Arial,Helvetica,sans-serif;background:#f2f4f7;margin:0;color:#222}
@@ -38,7 +39,7 @@ def _layout(title: str, body: str, status_note: str = "") -> str:
     )
 
 
-def _header(txn: Mapping, merchant_name: str) -> str:
+def _header(txn: Mapping[str, Any], merchant_name: str) -> str:
     return (
         f'<div class="amount" id="amount">{amount_text(txn["amount"])}</div>'
         f'<p class="meta">Référence de la commande : <span id="order-id">{escape(txn["order_id"])}</span></p>'
@@ -47,7 +48,10 @@ def _header(txn: Mapping, merchant_name: str) -> str:
 
 
 def payment_page(
-    txn: Mapping, merchant_name: str, values: Mapping[str, str] | None = None, errors: Mapping[str, str] | None = None
+    txn: Mapping[str, Any],
+    merchant_name: str,
+    values: Mapping[str, str] | None = None,
+    errors: Mapping[str, str] | None = None,
 ) -> str:
     values, errors = values or {}, errors or {}
 
@@ -88,7 +92,7 @@ def payment_page(
     return _layout("Paiement", body)
 
 
-def means_page(txn: Mapping, merchant_name: str) -> str:
+def means_page(txn: Mapping[str, Any], merchant_name: str) -> str:
     """Where "Retour" leads: the choice of the means of payment (only VISA here)."""
     sid = escape(txn["id"])
     body = (

@@ -11,6 +11,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+# One transaction row as the pages and the Office read it (request and response decoded).
+Txn = dict[str, Any]
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS txn (
     id TEXT PRIMARY KEY,                 -- hosted-page session id
@@ -78,7 +81,7 @@ class Store:
             db.close()
 
     @staticmethod
-    def _row(row: sqlite3.Row | None) -> dict[str, Any] | None:
+    def _row(row: sqlite3.Row | None) -> Txn | None:
         if row is None:
             return None
         data = dict(row)
@@ -86,23 +89,23 @@ class Store:
         data["response"] = json.loads(data.pop("response_json"))
         return data
 
-    def get(self, sid: str) -> dict[str, Any] | None:
+    def get(self, sid: str) -> Txn | None:
         with self.transaction() as db:
             return self._row(db.execute("SELECT * FROM txn WHERE id = ?", (sid,)).fetchone())
 
-    def find(self, merchant_id: str, reference: str, db: sqlite3.Connection | None = None):
+    def find(self, merchant_id: str, reference: str, db: sqlite3.Connection | None = None) -> Txn | None:
         query = "SELECT * FROM txn WHERE merchant_id = ? AND transaction_reference = ?"
         if db is not None:
             return self._row(db.execute(query, (merchant_id, reference)).fetchone())
         with self.transaction() as own:
             return self._row(own.execute(query, (merchant_id, reference)).fetchone())
 
-    def find_any(self, reference: str) -> dict[str, Any] | None:
+    def find_any(self, reference: str) -> Txn | None:
         with self.transaction() as db:
             row = db.execute("SELECT * FROM txn WHERE transaction_reference = ?", (reference,)).fetchone()
             return self._row(row)
 
-    def open_session(self, request: dict[str, str], seal_algorithm: str, encode: str) -> tuple[str, dict | None]:
+    def open_session(self, request: dict[str, str], seal_algorithm: str, encode: str) -> tuple[str, Txn]:
         """('new' | 'pending' | 'finished', row). A pending row is refreshed with the new request."""
         merchant_id, reference = request["merchantId"], request["transactionReference"]
         with self.transaction() as db:
@@ -132,7 +135,9 @@ class Store:
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (*values, sid, merchant_id, reference, time.time()),
                 )
-            return kind, self._row(db.execute("SELECT * FROM txn WHERE id = ?", (sid,)).fetchone())
+            row = self._row(db.execute("SELECT * FROM txn WHERE id = ?", (sid,)).fetchone())
+            assert row is not None  # written just above, in this transaction
+            return kind, row
 
     def finish(self, sid: str, response_code: str, response: dict[str, str], remit_after: float) -> bool:
         """Record the outcome once: False when the session was already finished (double submit)."""
@@ -150,7 +155,7 @@ class Store:
     def remit(self, reference: str | None = None) -> int:
         with self.transaction() as db:
             query = "UPDATE txn SET remit_at=? WHERE state='DONE' AND response_code='00'"
-            params: tuple = (time.time(),)
+            params: tuple[float | str, ...] = (time.time(),)
             if reference:
                 query += " AND transaction_reference=?"
                 params += (reference,)

@@ -32,7 +32,7 @@ PAGE_PATH = "/hostedcheckout/PaymentMethods/Selection/"  # the platform's redire
 _PAYMENT_ID = re.compile(r"^(\d{10})(?:_(\d{1,4}))?$")
 _MAX_INFLATED = 1024 * 1024
 
-Handler = Callable[[DirectMerchant, dict, Request], Awaitable[Response]]
+Handler = Callable[[DirectMerchant, dict[str, Any], Request], Awaitable[Response]]
 
 
 def _get(data: Any, *path: str) -> Any:
@@ -126,14 +126,14 @@ class DirectSandbox:
             return await handler(merchant, body, request)
         return await self._idempotent(merchant, key, body, request, handler)
 
-    async def _api_delay(self, body: dict) -> None:
+    async def _api_delay(self, body: dict[str, Any]) -> None:
         reference = str(_get(body, "order", "references", "merchantReference") or "")
         delay = self.faults.for_reference(reference).api_delay
         if delay:
             await asyncio.sleep(delay)
 
     async def _idempotent(
-        self, merchant: DirectMerchant, key: str, body: dict, request: Request, handler: Handler
+        self, merchant: DirectMerchant, key: str, body: dict[str, Any], request: Request, handler: Handler
     ) -> Response:
         # [D:idempotent-requests]: a repeat after completion gets the first outcome, even for another
         # payload, with X-GCS-Idempotence-Request-Timestamp; a repeat in flight gets 409
@@ -141,7 +141,7 @@ class DirectSandbox:
         kind, row = self.store.claim_key(merchant.pspid, key)
         if kind == "in_flight":
             return api_error(409, "DUPLICATE_REQUEST_IN_PROGRESS", "1409", "DUPLICATE_REQUEST_IN_PROGRESS")
-        if kind == "done":
+        if kind == "done" and row is not None:
             return Response(
                 row["body"],
                 status_code=row["status"],
@@ -165,7 +165,7 @@ class DirectSandbox:
 
     # --- hosted checkouts -------------------------------------------------------------------
 
-    async def create_checkout(self, merchant: DirectMerchant, body: dict, request: Request) -> Response:
+    async def create_checkout(self, merchant: DirectMerchant, body: dict[str, Any], request: Request) -> Response:
         amount = _get(body, "order", "amountOfMoney", "amount")
         currency = _get(body, "order", "amountOfMoney", "currencyCode")
         if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
@@ -193,7 +193,7 @@ class DirectSandbox:
             status_code=201,
         )
 
-    async def get_checkout(self, merchant: DirectMerchant, _body: dict, request: Request) -> Response:
+    async def get_checkout(self, merchant: DirectMerchant, _body: dict[str, Any], request: Request) -> Response:
         checkout = self.store.checkout(request.path_params["id"], merchant.pspid)
         if checkout is None:
             return unknown_object("hosted checkout")
@@ -206,17 +206,19 @@ class DirectSandbox:
         match = _PAYMENT_ID.match(request.path_params["id"])
         return match.group(1) if match else None
 
-    async def get_payment(self, merchant: DirectMerchant, _body: dict, request: Request) -> Response:
+    async def get_payment(self, merchant: DirectMerchant, _body: dict[str, Any], request: Request) -> Response:
         pid = self._payment_id(request)
         payment = self.store.payment(pid, merchant.pspid) if pid else None
         if payment is None:
             return unknown_object("payment")  # [SDKT integration/test_payments.py] 9999999999_0 → 404
         return JSONResponse(model.payment_json(payment))
 
-    async def capture(self, merchant: DirectMerchant, body: dict, request: Request) -> Response:
+    async def capture(self, merchant: DirectMerchant, body: dict[str, Any], request: Request) -> Response:
         pid = self._payment_id(request)
+        if pid is None:
+            return unknown_object("payment")
         with self.store.transaction() as db:
-            payment = self.store.payment(pid, merchant.pspid, db) if pid else None
+            payment = self.store.payment(pid, merchant.pspid, db)
             if payment is None:
                 return unknown_object("payment")
             data = payment["data"]
@@ -247,10 +249,12 @@ class DirectSandbox:
         self._schedule_settle(pid)
         return JSONResponse(model.capture_json(payment, f"{pid}_{op}", amount))
 
-    async def cancel(self, merchant: DirectMerchant, body: dict, request: Request) -> Response:
+    async def cancel(self, merchant: DirectMerchant, body: dict[str, Any], request: Request) -> Response:
         pid = self._payment_id(request)
+        if pid is None:
+            return unknown_object("payment")
         with self.store.transaction() as db:
-            payment = self.store.payment(pid, merchant.pspid, db) if pid else None
+            payment = self.store.payment(pid, merchant.pspid, db)
             if payment is None:
                 return unknown_object("payment")
             data = payment["data"]
@@ -280,10 +284,12 @@ class DirectSandbox:
             self._emit_payment(merchant, payment, "payment.cancelled")
         return JSONResponse({"payment": model.payment_json(payment)})  # [SDK domain/cancel_payment_response.py]
 
-    async def refund(self, merchant: DirectMerchant, body: dict, request: Request) -> Response:
+    async def refund(self, merchant: DirectMerchant, body: dict[str, Any], request: Request) -> Response:
         pid = self._payment_id(request)
+        if pid is None:
+            return unknown_object("payment")
         with self.store.transaction() as db:
-            payment = self.store.payment(pid, merchant.pspid, db) if pid else None
+            payment = self.store.payment(pid, merchant.pspid, db)
             if payment is None:
                 return unknown_object("payment")
             data = payment["data"]
@@ -302,7 +308,7 @@ class DirectSandbox:
             refunded_before = data["refunded"]
             data["refunding"] += amount
             op = self.store.save_payment(db, pid, data, bump_op=True)
-            refund = {"id": f"{pid}_{op}", "amount": amount, "status": "REFUND_REQUESTED"}
+            refund: dict[str, Any] = {"id": f"{pid}_{op}", "amount": amount, "status": "REFUND_REQUESTED"}
             self.store.add_operation(
                 db, refund["id"], pid, "refund", amount, "REFUND_REQUESTED", time.time() + self.settle_after
             )
@@ -327,7 +333,7 @@ class DirectSandbox:
         settled: list[tuple[str, str]] = []
         with self.store.transaction() as db:
             for op in self.store.due_operations(db, float("inf") if force else time.time(), pid):
-                payment = self.store.payment(op["payment_id"], db=db)
+                payment = self.store.known_payment(op["payment_id"], db=db)
                 data = payment["data"]
                 if op["kind"] == "capture":
                     data["capturing"] -= op["amount"]
@@ -342,7 +348,7 @@ class DirectSandbox:
                 self.store.settle_operation(db, op["id"], status)
                 settled.append((payment["id"], event))
         for payment_id, event in settled:
-            fresh = self.store.payment(payment_id)
+            fresh = self.store.known_payment(payment_id)
             merchant = self.merchants.get(fresh["merchant_id"])
             if merchant:
                 self._emit_payment(merchant, fresh, event)
@@ -350,7 +356,9 @@ class DirectSandbox:
 
     # --- webhooks ---------------------------------------------------------------------------
 
-    def _emit(self, merchant: DirectMerchant, data: Mapping, event_type: str, key: str, obj: Mapping) -> None:
+    def _emit(
+        self, merchant: DirectMerchant, data: Mapping[str, Any], event_type: str, key: str, obj: Mapping[str, Any]
+    ) -> None:
         checkout = self.store.checkout(data["checkoutId"])
         feedbacks = (checkout or {}).get("request", {}).get("feedbacks") or {}
         urls = list(feedbacks.get("webhooksUrls") or [])
@@ -367,8 +375,10 @@ class DirectSandbox:
             self.faults.for_reference(reference),
         )
 
-    def _emit_payment(self, merchant: DirectMerchant, payment: Mapping, event_type: str | None = None) -> None:
-        fresh = self.store.payment(payment["id"])
+    def _emit_payment(
+        self, merchant: DirectMerchant, payment: Mapping[str, Any], event_type: str | None = None
+    ) -> None:
+        fresh = self.store.known_payment(payment["id"])
         data = fresh["data"]
         self._emit(
             merchant, data, event_type or model.EVENT_TYPES[data["status"]], "payment", model.payment_json(fresh)
@@ -376,18 +386,19 @@ class DirectSandbox:
 
     # --- hosted pages -----------------------------------------------------------------------
 
-    def _page(self, token: str) -> tuple[dict | None, Response | None]:
+    def _page(self, token: str) -> dict[str, Any] | Response:
+        """The checkout of a page's token, or the page saying it is unknown."""
         checkout = self.store.checkout_by_token(token)
         if checkout is None:
-            return None, HTMLResponse(pages.error_page("Session de paiement inconnue."), 404)
-        return checkout, None
+            return HTMLResponse(pages.error_page("Session de paiement inconnue."), 404)
+        return checkout
 
-    def _page_args(self, checkout: Mapping) -> tuple[int, str, str]:
+    def _page_args(self, checkout: Mapping[str, Any]) -> tuple[int, str, str]:
         merchant = self.merchants.get(checkout["merchant_id"])
         amount = int(_get(checkout["request"], "order", "amountOfMoney", "amount") or 0)
         return amount, checkout["merchant_reference"], merchant.name if merchant else ""
 
-    def _return(self, checkout: Mapping) -> Response:
+    def _return(self, checkout: Mapping[str, Any]) -> Response:
         """303 back to returnUrl with RETURNMAC and hostedCheckoutId [SDK hosted_checkout_specific_input.py
         returnUrl docstring]. Where a cancelled checkout returns on the platform is unverified."""
         url = _get(checkout["request"], "hostedCheckoutSpecificInput", "returnUrl")
@@ -399,7 +410,7 @@ class DirectSandbox:
             return HTMLResponse(pages.result_page("CANCELLED_BY_CONSUMER"))
         return HTMLResponse(pages.result_page("REJECTED" if payment["data"]["rejected"] else "SUCCESSFUL"))
 
-    def _challenge(self, checkout: Mapping) -> Response:
+    def _challenge(self, checkout: Mapping[str, Any]) -> Response:
         card = cards.Card.from_json(checkout["card"])
         return HTMLResponse(
             pages.challenge_page(PAGE_PATH + checkout["token"] + "/3ds", *self._page_args(checkout), card.masked)
@@ -407,9 +418,9 @@ class DirectSandbox:
 
     async def show_page(self, request: Request) -> Response:
         self.settle_due()
-        checkout, error = self._page(request.path_params["token"])
-        if error:
-            return error
+        checkout = self._page(request.path_params["token"])
+        if isinstance(checkout, Response):
+            return checkout
         if checkout["state"] == "IN_PROGRESS":
             return HTMLResponse(pages.checkout_page(PAGE_PATH + checkout["token"], *self._page_args(checkout)))
         if checkout["state"] == "CHALLENGE":
@@ -417,9 +428,9 @@ class DirectSandbox:
         return self._return(checkout)
 
     async def submit_page(self, request: Request) -> Response:
-        checkout, error = self._page(request.path_params["token"])
-        if error:
-            return error
+        checkout = self._page(request.path_params["token"])
+        if isinstance(checkout, Response):
+            return checkout
         form = await read_form(request)
         if checkout["state"] == "CHALLENGE":
             return self._challenge(checkout)
@@ -430,7 +441,7 @@ class DirectSandbox:
             # test_direct_sale_cancelled_by_user]; status CANCELLED_BY_CONSUMER, category REJECTED [MAGHC].
             return self._pay(checkout, None, model.CANCELLED_BY_CUSTOMER, "CANCELLED_BY_CONSUMER")
         errors, card = cards.validate(form, date.today())
-        if errors:
+        if errors or card is None:
             values = {k: v for k, v in form.items() if k in cards.FIELDS and k != "cvv"}
             return HTMLResponse(
                 pages.checkout_page(PAGE_PATH + checkout["token"], *self._page_args(checkout), values, errors)
@@ -438,21 +449,21 @@ class DirectSandbox:
         if card.outcome in (cards.CHALLENGE_APPROVED, cards.CHALLENGE_DECLINED):
             if self.store.start_challenge(checkout["id"], card.as_json()):
                 return RedirectResponse(PAGE_PATH + checkout["token"] + "/3ds", status_code=303)
-            return self._return(self.store.checkout(checkout["id"]))
+            return self._return(self.store.known_checkout(checkout["id"]))
         return self._pay(checkout, card, card.outcome)
 
     async def show_challenge(self, request: Request) -> Response:
-        checkout, error = self._page(request.path_params["token"])
-        if error:
-            return error
+        checkout = self._page(request.path_params["token"])
+        if isinstance(checkout, Response):
+            return checkout
         if checkout["state"] == "CHALLENGE":
             return self._challenge(checkout)
         return await self.show_page(request)
 
     async def submit_challenge(self, request: Request) -> Response:
-        checkout, error = self._page(request.path_params["token"])
-        if error:
-            return error
+        checkout = self._page(request.path_params["token"])
+        if isinstance(checkout, Response):
+            return checkout
         await read_form(request)
         if checkout["state"] != "CHALLENGE":
             return await self.show_page(request)
@@ -461,14 +472,14 @@ class DirectSandbox:
         return self._pay(checkout, card, outcome)
 
     def _pay(
-        self, checkout: Mapping, card: cards.Card | None, outcome: str, state: str = "PAYMENT_CREATED"
+        self, checkout: Mapping[str, Any], card: cards.Card | None, outcome: str, state: str = "PAYMENT_CREATED"
     ) -> Response:
         pid = self.store.create_payment(checkout, model.new_payment(checkout, card, outcome), state)
         if pid is not None:
             merchant = self.merchants.get(checkout["merchant_id"])
             if merchant:
                 self._emit_payment(merchant, {"id": pid})
-        return self._return(self.store.checkout(checkout["id"]))
+        return self._return(self.store.known_checkout(checkout["id"]))
 
     # --- admin knobs (tests) ----------------------------------------------------------------
 

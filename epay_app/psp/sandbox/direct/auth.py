@@ -37,9 +37,10 @@ def expected_authorization(
 ) -> str:
     """``GCS v1HMAC:<keyId>:<signature>`` as the SDK computes it [SDK authentication/v1hmac_authenticator.py]:
     it signs METHOD, Content-Type, Date, the x-gcs* headers and path?query as sent."""
-    return _authenticator(api_key_id, api_secret).get_authorization(
+    authorization: str = _authenticator(api_key_id, api_secret).get_authorization(
         method, urlparse(path_and_query), [RequestHeader(k, v) for k, v in headers]
     )
+    return authorization
 
 
 def check(
@@ -51,7 +52,7 @@ def check(
     clock_skew: float = DEFAULT_CLOCK_SKEW,
 ) -> str:
     """'' when the call is authentic, else why not (for the log; the caller answers 401)."""
-    values = {}
+    values: dict[str, list[str]] = {}
     for name, value in headers:
         values.setdefault(name.lower(), []).append(value)
     authorization, date = values.get("authorization", []), values.get("date", [])

@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from ..cards import luhn_ok
 
@@ -56,11 +57,11 @@ class Card:
     def outcome(self) -> str:
         return TEST_CARDS.get(self.number, APPROVED)
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         return {"holder": self.holder, "number": self.number, "exp_month": self.exp_month, "exp_year": self.exp_year}
 
     @classmethod
-    def from_json(cls, data: Mapping) -> Card:
+    def from_json(cls, data: Mapping[str, Any]) -> Card:
         return cls(data["holder"], data["number"], int(data["exp_month"]), int(data["exp_year"]))
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 DEMO_PSPID = "openflexdemo"
 DEMO_NAME = "Bee2Link"
@@ -40,11 +42,13 @@ def parse_env(text: str) -> list[DirectMerchant]:
             raise ValueError(
                 f"{ENV}: 'pspid:apiKeyId:apiSecret:webhookKeyId:webhookSecret[:name]' attendu, reçu {item!r}"
             )
-        merchants.append(DirectMerchant(*parts[:5], name=parts[5] if len(parts) > 5 and parts[5] else DEMO_NAME))
+        pspid, api_key_id, api_secret, webhook_key_id, webhook_secret = parts[:5]
+        name = parts[5] if len(parts) > 5 and parts[5] else DEMO_NAME
+        merchants.append(DirectMerchant(pspid, api_key_id, api_secret, webhook_key_id, webhook_secret, name=name))
     return merchants
 
 
-def from_row(row: dict) -> DirectMerchant | None:
+def from_row(row: Mapping[str, Any]) -> DirectMerchant | None:
     """The optional Direct fields of a ``--merchants`` row (the Sips fields stay as they are)."""
     if not row.get("pspid"):
         return None

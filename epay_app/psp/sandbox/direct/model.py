@@ -76,7 +76,7 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
-def new_payment(checkout: Mapping, card: cards.Card | None, outcome: str) -> dict[str, Any]:
+def new_payment(checkout: Mapping[str, Any], card: cards.Card | None, outcome: str) -> dict[str, Any]:
     """The checkout's payment; card None and outcome CANCELLED when the customer cancelled."""
     request = checkout["request"]
     order = request.get("order") or {}
@@ -117,7 +117,7 @@ def new_payment(checkout: Mapping, card: cards.Card | None, outcome: str) -> dic
     return data
 
 
-def compute_status(data: Mapping) -> str:
+def compute_status(data: Mapping[str, Any]) -> str:
     if data["rejected"]:
         return "REJECTED"
     if data["cancelledByCustomer"]:
@@ -131,19 +131,21 @@ def compute_status(data: Mapping) -> str:
     return "PENDING_CAPTURE"
 
 
-def set_status(data: dict) -> bool:
+def set_status(data: dict[str, Any]) -> bool:
     """Recompute the status; True when it changed."""
     status = compute_status(data)
-    changed, data["status"] = status != data["status"], status
+    changed: bool = status != data["status"]
+    data["status"] = status
     return changed
 
 
-def refundable_amount(data: Mapping) -> int:
-    return data["captured"] + data["capturing"] - data["refunded"] - data["refunding"]
+def refundable_amount(data: Mapping[str, Any]) -> int:
+    amount: int = data["captured"] + data["capturing"] - data["refunded"] - data["refunding"]
+    return amount
 
 
 def status_output(
-    status: str, *, refundable: bool | None = None, errors: list | None = None, code: int | None = None
+    status: str, *, refundable: bool | None = None, errors: list[Any] | None = None, code: int | None = None
 ) -> dict[str, Any]:
     # No statusCodeChangeDateTime: the recorded preprod answers carry none [EO].
     default_code, category, cancellable, is_refundable, authorized = STATUSES[status]
@@ -163,7 +165,7 @@ def money(amount: int, currency: str) -> dict[str, Any]:
     return {"amount": amount, "currencyCode": currency}
 
 
-def payment_json(payment: Mapping) -> dict[str, Any]:
+def payment_json(payment: Mapping[str, Any]) -> dict[str, Any]:
     """GET /v2/{merchantId}/payments/{id} [SDK domain/payment_response.py; EO recorded preprod; MAG/MAGHC]."""
     data = payment["data"]
     status = data["status"]
@@ -207,7 +209,7 @@ def payment_json(payment: Mapping) -> dict[str, Any]:
     }
 
 
-def refund_json(payment: Mapping, refund: Mapping, refunded_before: int) -> dict[str, Any]:
+def refund_json(payment: Mapping[str, Any], refund: Mapping[str, Any], refunded_before: int) -> dict[str, Any]:
     """RefundResponse [SDK domain/refund_response.py, refund_output.py]; the webhook's `refund`
     [MAG StubData/Webhook/Refund.php]."""
     data = payment["data"]
@@ -232,7 +234,7 @@ def refund_json(payment: Mapping, refund: Mapping, refunded_before: int) -> dict
     }
 
 
-def capture_json(payment: Mapping, op_id: str, amount: int) -> dict[str, Any]:
+def capture_json(payment: Mapping[str, Any], op_id: str, amount: int) -> dict[str, Any]:
     """CaptureResponse [SDK domain/capture_response.py, capture_output.py]."""
     data = payment["data"]
     return {
@@ -248,7 +250,7 @@ def capture_json(payment: Mapping, op_id: str, amount: int) -> dict[str, Any]:
     }
 
 
-def checkout_json(checkout: Mapping, payment: Mapping | None) -> dict[str, Any]:
+def checkout_json(checkout: Mapping[str, Any], payment: Mapping[str, Any] | None) -> dict[str, Any]:
     """GET /v2/{merchantId}/hostedcheckouts/{id} [SDK domain/get_hosted_checkout_response.py;
     EO recorded preprod; MAGHC GetHostedCheckoutServiceResponse.php]."""
     state = checkout["state"]
@@ -262,7 +264,7 @@ def checkout_json(checkout: Mapping, payment: Mapping | None) -> dict[str, Any]:
     return body
 
 
-def webhook_event(merchant_id: str, event_type: str, key: str, obj: Mapping, event_id: str) -> dict[str, Any]:
+def webhook_event(merchant_id: str, event_type: str, key: str, obj: Mapping[str, Any], event_id: str) -> dict[str, Any]:
     """[MAG StubData/Webhook/Authorization.php, Refund.php; SDK domain/web_hooks_event.py]"""
     return {
         "apiVersion": "v1",

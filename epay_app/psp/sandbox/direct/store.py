@@ -6,7 +6,7 @@ import json
 import secrets
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -102,7 +102,7 @@ class DirectStore:
         return data
 
     def create_checkout(
-        self, merchant_id: str, request: dict, returnmac: str, base_url: str, timeout_minutes: float
+        self, merchant_id: str, request: dict[str, Any], returnmac: str, base_url: str, timeout_minutes: float
     ) -> dict[str, Any]:
         now = time.time()
         reference = str(((request.get("order") or {}).get("references") or {}).get("merchantReference") or "")
@@ -129,7 +129,9 @@ class DirectStore:
                     now + timeout_minutes * 60,
                 ),
             )
-            return self._checkout(db.execute("SELECT * FROM direct_checkout WHERE id=?", (cid,)).fetchone())
+            created = self._checkout(db.execute("SELECT * FROM direct_checkout WHERE id=?", (cid,)).fetchone())
+            assert created is not None  # inserted just above, in this transaction
+            return created
 
     def checkout(self, cid: str, merchant_id: str | None = None) -> dict[str, Any] | None:
         with self.transaction() as db:
@@ -139,6 +141,12 @@ class DirectStore:
         if found and merchant_id is not None and found["merchant_id"] != merchant_id:
             return None
         return found
+
+    def known_checkout(self, cid: str) -> dict[str, Any]:
+        """A checkout this sandbox created: checkouts are never deleted."""
+        checkout = self.checkout(cid)
+        assert checkout is not None
+        return checkout
 
     def checkout_by_token(self, token: str) -> dict[str, Any] | None:
         with self.transaction() as db:
@@ -162,7 +170,7 @@ class DirectStore:
             (time.time(),),
         )
 
-    def start_challenge(self, cid: str, card: dict) -> bool:
+    def start_challenge(self, cid: str, card: dict[str, Any]) -> bool:
         with self.transaction() as db:
             return (
                 db.execute(
@@ -172,10 +180,12 @@ class DirectStore:
                 == 1
             )
 
-    def create_payment(self, checkout: dict, data: dict, state: str = "PAYMENT_CREATED") -> str | None:
+    def create_payment(
+        self, checkout: Mapping[str, Any], data: dict[str, Any], state: str = "PAYMENT_CREATED"
+    ) -> str | None:
         """The checkout's one payment: None when it already has one (a second submit)."""
         # The payment takes the hosted checkout's number: 4315624881 → 4315624881_0 [EO recorded preprod]
-        pid = checkout["id"]
+        pid: str = checkout["id"]
         with self.transaction() as db:
             done = db.execute(
                 "UPDATE direct_checkout SET state=?, payment_id=?, card_json=NULL "
@@ -214,7 +224,9 @@ class DirectStore:
         ]
         return data
 
-    def payment(self, pid: str, merchant_id: str | None = None, db: sqlite3.Connection | None = None):
+    def payment(
+        self, pid: str, merchant_id: str | None = None, db: sqlite3.Connection | None = None
+    ) -> dict[str, Any] | None:
         if db is None:
             with self.transaction() as own:
                 return self.payment(pid, merchant_id, own)
@@ -223,6 +235,12 @@ class DirectStore:
             return None
         return found
 
+    def known_payment(self, pid: str, db: sqlite3.Connection | None = None) -> dict[str, Any]:
+        """A payment this sandbox created: payments are never deleted."""
+        payment = self.payment(pid, db=db)
+        assert payment is not None
+        return payment
+
     def payment_by_reference(self, reference: str) -> dict[str, Any] | None:
         with self.transaction() as db:
             row = db.execute(
@@ -230,9 +248,9 @@ class DirectStore:
             ).fetchone()
             return self._payment(db, row)
 
-    def save_payment(self, db: sqlite3.Connection, pid: str, data: dict, bump_op: bool = False) -> int:
+    def save_payment(self, db: sqlite3.Connection, pid: str, data: dict[str, Any], bump_op: bool = False) -> int:
         """Store the payment's data; with bump_op, the number of the new operation id."""
-        op = db.execute("SELECT next_op FROM direct_payment WHERE id=?", (pid,)).fetchone()[0]
+        op: int = db.execute("SELECT next_op FROM direct_payment WHERE id=?", (pid,)).fetchone()[0]
         db.execute(
             "UPDATE direct_payment SET data_json=?, next_op=? WHERE id=?",
             (json.dumps(data), op + 1 if bump_op else op, pid),
@@ -248,9 +266,9 @@ class DirectStore:
             (op_id, pid, kind, amount, status, settle_at, time.time()),
         )
 
-    def due_operations(self, db: sqlite3.Connection, before: float, pid: str | None = None) -> list[dict]:
+    def due_operations(self, db: sqlite3.Connection, before: float, pid: str | None = None) -> list[dict[str, Any]]:
         query = "SELECT * FROM direct_operation WHERE status LIKE '%_REQUESTED' AND settle_at <= ?"
-        params: tuple = (before,)
+        params: tuple[float | str, ...] = (before,)
         if pid is not None:
             query += " AND payment_id = ?"
             params += (pid,)
@@ -261,7 +279,7 @@ class DirectStore:
 
     # --- idempotence ------------------------------------------------------------------------
 
-    def claim_key(self, merchant_id: str, key: str) -> tuple[str, dict | None]:
+    def claim_key(self, merchant_id: str, key: str) -> tuple[str, dict[str, Any] | None]:
         """('new', None) | ('in_flight', None) | ('done', row) for X-GCS-Idempotence-Key."""
         now_ms = int(time.time() * 1000)
         with self.transaction() as db:

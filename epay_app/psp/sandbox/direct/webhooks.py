@@ -8,7 +8,7 @@ import hashlib
 import hmac
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
@@ -81,14 +81,14 @@ class WebhookSender:
         self.attempts = max(1, attempts)
         self.backoff = backoff
         self.timeout = timeout
-        self._tasks: set[asyncio.Task] = set()
+        self._tasks: set[asyncio.Task[object]] = set()
         self._held: dict[str, Outgoing] = {}
         self.delivered: dict[str, int] = {}  # merchantReference → 2xx answers received
         self.failed: dict[str, int] = {}  # merchantReference → deliveries abandoned
         self.dropped: dict[str, int] = {}  # merchantReference → events dropped by the fault knob
         self.log: list[dict[str, Any]] = []  # one row per delivery (tests)
 
-    def background(self, coro) -> None:
+    def background(self, coro: Coroutine[Any, Any, object]) -> None:
         task = asyncio.create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
