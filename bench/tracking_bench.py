@@ -484,7 +484,7 @@ VEHICLE_CONSTANTS = {
     "colour": "",
     "price_cents": 2_000_000,
     "published": False,
-    "stock_status": "en stock",
+    "stock_status": "in_stock",
 }
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 SPAN = 3 * 365 * 24 * 3600
@@ -535,7 +535,7 @@ def payment_rows(rng: random.Random, first: int, last: int, customers: int, vehi
                     "id": i,
                     "number": i,
                     "offer_id": i,
-                    "status": "Commandée",
+                    "status": "placed",
                     "pos_id": pid,
                     "balance_method": "Virement",
                     "deposit_amount_cents": 0,

@@ -7,9 +7,10 @@ migrations portable between SQLite and PostgreSQL.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Protocol, TypeVar
 
 from sqlalchemy import BigInteger, Column, DateTime, Index, Text, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, Session, SQLModel
 
 from .domain.dates import utcnow
 
@@ -131,7 +132,7 @@ class Vehicle(SQLModel, table=True):
     first_registration: date | None = None
     mileage_km: int | None = None
     published: bool = False
-    stock_status: str = "en stock"  # en stock | réservé | vendu
+    stock_status: str = "in_stock"  # a domain.orders.StockStatus value
     # e-Réservation (F-40): the vehicle is blocked while reserved_until is in the future. The
     # payment holding the block is kept as a plain id: a foreign key back to epayment would make
     # the two tables depend on each other.
@@ -169,7 +170,7 @@ class SalesOrder(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     number: int = Field(unique=True)
     offer_id: int = Field(foreign_key="offer.id", unique=True)
-    status: str = "Commandée"  # Commandée | Annulée
+    status: str = "placed"  # a domain.orders.OrderStatus value
     validated_by_id: int | None = Field(default=None, foreign_key="app_user.id")
     validated_at: datetime | None = Field(default=None, sa_column=_ts())
     delivery_date: date | None = None
@@ -237,7 +238,7 @@ class EPaymentEvent(SQLModel, table=True):
     payment_id: int = Field(foreign_key="epayment.id", index=True)
     from_status: str | None = None
     to_status: str
-    source: str  # "utilisateur", "psp:notify", "psp:return", "psp:office", "système"
+    source: str  # a domain.events.EventSource value
     actor: str = ""  # user display name or PSP merchant id
     psp_code: str = ""
     raw: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
@@ -347,3 +348,25 @@ class SipsSession(SQLModel, table=True):
     __tablename__ = "epayment_sips_session"
     payment_id: int = Field(foreign_key="epayment.id", primary_key=True)
     started_at: datetime = Field(sa_column=_ts(False, index=True))
+
+
+class _Stored(Protocol):
+    id: int | None
+
+
+def stored_id(row: _Stored) -> int:
+    """The primary key of a row read from the database or flushed to it (None only before)."""
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} has no id yet: flush it first")
+    return row.id
+
+
+_Row = TypeVar("_Row", bound=SQLModel)
+
+
+def required_row(session: Session, model: type[_Row], row_id: int | None) -> _Row:
+    """The row a non-null foreign key names: there, or the database is broken (LookupError)."""
+    row = session.get(model, row_id) if row_id is not None else None
+    if row is None:
+        raise LookupError(f"{model.__name__} {row_id} is missing")
+    return row

@@ -69,5 +69,5 @@ async def run_callback(
     except Exception:  # never a 500
         log.exception("%s failed", source)
         return 503, None
-    log.info("%s %s: %s (%s)", source, result.reference, result.outcome, result.response_code)
+    log.info("%s %s: %s (%s)", source, result.reference, result.outcome.value, result.response_code)
     return 200, result

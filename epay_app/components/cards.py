@@ -36,7 +36,7 @@ def _fact(label: str, value, fact_id: str) -> rx.Component:
 
 
 def vehicle_card(vehicle, *, badge=None, badge_status=None, caption=None) -> rx.Component:
-    """The guide's "Véhicule acheté" card; `vehicle` is a dict var from services.orders.vehicle_fields."""
+    """The guide's "Véhicule acheté" card; `vehicle` is a dict var from pages.sale_views.vehicle_fields."""
     return rx.card(
         rx.text("Véhicule acheté", weight="bold", size="3", margin_bottom="0.5em"),
         rx.flex(

@@ -49,6 +49,8 @@ class VehicleFacts:
     colour: str = ""
     mileage_km: int | None = None
     first_registration: date | None = None
+    doors: int = 0
+    price_cents: int = 0  # the vehicle's list price (the staff's card)
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,7 @@ class OrderFormFacts:
     prices: PriceFacts
     created_at: datetime | None = None
     order_number: int | None = None
-    order_status: str = ""  # "Commandée" | "Annulée"
+    order_status: str = ""  # a domain.orders.OrderStatus value
     validated_at: datetime | None = None
     validated_by: str = ""
     balance_method: str = ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..domain.dates import format_day, format_paris
 from ..domain.money import format_eur_print, ht_from_ttc
+from ..domain.orders import OrderStatus
 from ..domain.statuses import PaymentStatus
 from .facts import DepositFacts, OrderFormFacts, VehicleFacts
 from .layout import NOT_SET, DocumentPdf, customer_rows, person_name, seller_rows
@@ -92,7 +93,7 @@ def _subtitle(facts: OrderFormFacts) -> str:
     parts = []
     if facts.order_number is not None:
         parts.append(f"Commande validée le {format_paris(facts.validated_at)} par {facts.validated_by}")
-        if facts.order_status == "Annulée":
+        if facts.order_status == OrderStatus.CANCELLED.value:
             parts.append("Commande annulée")
     elif facts.created_at is not None:
         parts.append(f"Établie le {format_paris(facts.created_at)}")

@@ -21,7 +21,8 @@ class PaymentStatus(str, enum.Enum):
         return STATUS_LABELS[self]
 
 
-# Labels of the guide's lexicon, word for word.
+# The statuses' names in the guide's lexicon, word for word (the words of the errors below and of
+# the services' French messages); what the screens show is the presenters' (epay_app/labels.py).
 STATUS_LABELS: dict[PaymentStatus, str] = {
     PaymentStatus.ENVOYE: "Envoyé",
     PaymentStatus.AUTORISE: "Autorisé",
@@ -30,38 +31,6 @@ STATUS_LABELS: dict[PaymentStatus, str] = {
     PaymentStatus.A_REMBOURSER: "À rembourser",
     PaymentStatus.REMBOURSE: "Remboursé",
     PaymentStatus.ERREUR: "Erreur",
-}
-
-# What the list cards and the order page show (guide, section 3 and the order screens).
-CARD_BADGES: dict[PaymentStatus, str] = {
-    PaymentStatus.ENVOYE: "En attente",
-    PaymentStatus.AUTORISE: "Payé",
-    PaymentStatus.ANNULE: "Annulé",
-    PaymentStatus.REJETE: "Refusé",
-    PaymentStatus.A_REMBOURSER: "À rembourser",
-    PaymentStatus.REMBOURSE: "Remboursé",
-    PaymentStatus.ERREUR: "Erreur",
-}
-
-VEHICLE_BADGES: dict[PaymentStatus, str] = {
-    PaymentStatus.ENVOYE: "e-Paiement en attente",
-    PaymentStatus.AUTORISE: "e-Paiement payé",
-    PaymentStatus.ANNULE: "e-Paiement annulé",
-    PaymentStatus.REJETE: "e-Paiement refusé",
-    PaymentStatus.A_REMBOURSER: "e-Paiement à rembourser",
-    PaymentStatus.REMBOURSE: "e-Paiement remboursé",
-    PaymentStatus.ERREUR: "e-Paiement en erreur",
-}
-
-# "Envoyé le …", "Payé le …" — the date prefix shown on a card for each status.
-DATE_PREFIXES: dict[PaymentStatus, str] = {
-    PaymentStatus.ENVOYE: "Envoyé le",
-    PaymentStatus.AUTORISE: "Payé le",
-    PaymentStatus.ANNULE: "Annulé le",
-    PaymentStatus.REJETE: "Refusé le",
-    PaymentStatus.A_REMBOURSER: "À rembourser depuis le",
-    PaymentStatus.REMBOURSE: "Remboursé le",
-    PaymentStatus.ERREUR: "En erreur depuis le",
 }
 
 S = PaymentStatus

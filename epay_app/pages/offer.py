@@ -25,6 +25,7 @@ from ..services.checkout import (
 )
 from ..state import AppState, require_roles
 from .documents import NOT_AVAILABLE, pdf_download
+from .sale_views import OfferView, present_offer
 
 SELLING_VALUES = {r.value for r in SELLING_ROLES}
 
@@ -50,6 +51,10 @@ def _validate_order(session, offer_number: int, form: CheckoutForm, user) -> int
 
 def _update_customer(session, offer_number: int, user, values: dict) -> None:
     checkout.update_customer(session, offer_number=offer_number, user=user, values=values)
+
+
+def _load_view(session, number: int, user) -> OfferView:
+    return present_offer(checkout.load_offer_facts(session, number, user))
 
 
 class OfferState(AppState):
@@ -99,7 +104,7 @@ class OfferState(AppState):
         if number is None or user is None:
             self.not_found = "Offre introuvable."
             return
-        outcome = await self._run(checkout.load_offer_view, number, user, write=False)
+        outcome = await self._run(_load_view, number, user, write=False)
         if not outcome.ok or outcome.value is None:
             self.not_found = outcome.message
             return

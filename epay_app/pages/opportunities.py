@@ -17,6 +17,7 @@ from ..services.checkout import SELLING_ROLES, VIEW_ROLES
 from ..services.scope import viewer_for
 from ..state import AppState, require_roles
 from .rows import OpportunityRow
+from .sale_views import opportunity_fields
 
 
 def present_row(row: dict[str, str]) -> OpportunityRow:
@@ -43,12 +44,13 @@ class OpportunitiesState(AppState):
         return self.user_role in {g.value for g in SELLING_ROLES}
 
     async def _reload(self):
-        outcome = await self._run(orders.opportunity_rows, self.current_user(), write=False)
+        outcome = await self._run(orders.opportunity_lines, self.current_user(), write=False)
         if not outcome.ok or outcome.value is None:
             return outcome.toast()
         # /opportunites?numero=2013 (a reservation card's link): that opportunity's lines only.
         wanted = str(self.router.url.query_parameters.get("numero", "") or "")
-        self.rows = [present_row(r) for r in outcome.value if not wanted or r["opportunity"] == wanted]
+        rows = map(opportunity_fields, outcome.value)
+        self.rows = [present_row(r) for r in rows if not wanted or r["opportunity"] == wanted]
         return None
 
     @rx.event

@@ -19,6 +19,7 @@ from . import live
 from .documents import NOT_AVAILABLE, pdf_download
 from .offer import SELLING_VALUES, route_number
 from .rows import PaymentAttempt, TimelineEntry
+from .sale_views import OrderView, present_order
 
 log = logging.getLogger(__name__)
 
@@ -27,12 +28,13 @@ LINK_TOAST = "epay-link-toast"
 LINK_TOAST_MS = 20_000
 
 
-def _load_view(session, user, session_token: str, number: int) -> tuple[orders.OrderView, int]:
+def _load_view(session, user, session_token: str, number: int) -> tuple[OrderView, int]:
     """The order's view for the viewer; a live refresh reads the session as it is now."""
     user = user or auth.user_for_token(session, session_token)
     if user is None:
         raise checkout.OrderNotFound("Session expirée.")
-    return orders.load_order_view(session, number, user)
+    facts = orders.load_order_facts(session, number, user)
+    return present_order(facts), facts.order_id
 
 
 def _run_action(session, action, order_number: int, user) -> None:
@@ -62,7 +64,7 @@ class OrderState(AppState):
     def can_sell(self) -> bool:
         return self.user_role in SELLING_VALUES
 
-    def _apply(self, view: orders.OrderView, order_id: int) -> None:
+    def _apply(self, view: OrderView, order_id: int) -> None:
         self.not_found = ""
         self.number = str(view.number)
         self.order = {
@@ -77,8 +79,7 @@ class OrderState(AppState):
             "payment_badge": view.payment_badge,
         }
         self.vehicle, self.recap, self.deposit = view.vehicle, view.recap, view.deposit
-        self.attempts = [PaymentAttempt(**a) for a in view.attempts]
-        self.timeline = [TimelineEntry(**e) for e in view.timeline]
+        self.attempts, self.timeline = view.attempts, view.timeline
         self.cancelled, self.can_resend, self.can_retry = view.cancelled, view.can_resend, view.can_retry
         self._order_id, self._version = order_id, view.version
 

@@ -10,8 +10,9 @@ from .. import routes
 from ..domain.dates import format_paris
 from ..domain.money import format_eur
 from ..domain.references import PaymentKind
-from ..domain.statuses import CARD_BADGES, DATE_PREFIXES, PaymentStatus
+from ..domain.statuses import PaymentStatus
 from ..domain.tracking import TILE_FILTER_KEYS, TILE_LABELS
+from ..labels import CARD_BADGES, DATE_PREFIXES
 from ..services.tracking import CardFacts
 
 BADGE_COLOURS = {

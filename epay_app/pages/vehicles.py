@@ -14,7 +14,8 @@ from ..domain.dates import format_paris
 from ..domain.errors import DomainError
 from ..domain.inputs import parse_id
 from ..domain.money import format_eur
-from ..domain.statuses import CARD_BADGES, PaymentStatus
+from ..domain.statuses import PaymentStatus
+from ..labels import CARD_BADGES
 from ..models import EPayment, Vehicle
 from ..services import outcomes, reservations, scope, stock
 from ..services.checkout import SELLING_ROLES, VIEW_ROLES

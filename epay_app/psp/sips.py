@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -41,22 +42,9 @@ from .interface import (
     StartRequest,
     TransactionState,
 )
+from .sips_statuses import status_for_code
 
 log = logging.getLogger(__name__)
-
-S = PaymentStatus
-RESPONSE_STATUS: dict[str, PaymentStatus | None] = {
-    "00": S.AUTORISE,
-    "17": S.ANNULE,
-    "97": S.ANNULE,
-    **{code: S.REJETE for code in ("02", "05", "11", "14", "54", "63", "75")},
-    "60": None,  # pending at the PSP: stays Envoyé
-}
-
-
-def status_for_code(response_code: str) -> PaymentStatus | None:
-    return RESPONSE_STATUS.get(response_code, S.ERREUR)
-
 
 # Last day Worldline accepted new Sips 2.0 transactions.
 LAST_DAY_FOR_NEW_PAYMENTS = date(2025, 12, 31)
@@ -251,7 +239,9 @@ class SipsGateway:
         body["seal"] = codec.json_seal(body, creds.secret_key)
         return body
 
-    async def _call(self, path: str, creds: MerchantCredentials, body: dict[str, Any]):
+    async def _call(
+        self, path: str, creds: MerchantCredentials, body: dict[str, Any]
+    ) -> tuple[dict[str, Any] | None, str, str]:
         """(verified JSON answer, raw text, error). Never raises for network or protocol trouble."""
         url = f"{self.office_url}{path}"
         try:
@@ -279,7 +269,9 @@ class SipsGateway:
             return None, raw, f"Sceau de la réponse du PSP invalide (code {code})"
         return answer, raw, ""
 
-    async def _operation(self, op: str, creds, psp_reference, amount_cents, currency_code):
+    async def _operation(
+        self, op: str, creds: MerchantCredentials, psp_reference: str, amount_cents: int, currency_code: str
+    ) -> OperationResult:
         # refund / cancel: only documented request fields (no orderChannel: not a field of these calls).
         answer, raw, error = await self._call(
             f"/rs-services/v2/cashManagement/{op}",
@@ -414,7 +406,8 @@ def parse_transaction_data(answer: Mapping[str, Any], raw: str = "") -> Transact
             error=f"Réponse getTransactionData sans {DIAG_CALL_CODE} (code {code})",
         )
     call_code = _text(answer.get(DIAG_CALL_CODE))
-    common = dict(
+    state = TransactionState(
+        ok=False,
         response_code=call_code,
         transaction_response_code=_text(answer.get("responseCode")),
         acquirer_response_code=_text(answer.get("acquirerResponseCode")),
@@ -424,13 +417,13 @@ def parse_transaction_data(answer: Mapping[str, Any], raw: str = "") -> Transact
         raw=raw,
     )
     if call_code != "00":
-        return TransactionState(ok=False, error=f"Code PSP {call_code}", **common)
+        return replace(state, error=f"Code PSP {call_code}")
     try:
         origin = int(answer.get("originAmount") or 0)
         current = int(answer.get("currentAmount") or 0)
     except (TypeError, ValueError):
-        return TransactionState(ok=False, error="Montants illisibles", **common)
-    return TransactionState(ok=True, amount_cents=origin, current_amount_cents=current, **common)
+        return replace(state, error="Montants illisibles")
+    return replace(state, ok=True, amount_cents=origin, current_amount_cents=current)
 
 
 # Our callback routes for Sips (see api/sips.py): the PSP is told these at payment time.

@@ -16,18 +16,20 @@ from sqlmodel import Session, select
 
 from ..config import Settings
 from ..domain.errors import DomainError, IllegalTransition
+from ..domain.events import CallbackOutcome, EventSource
+from ..domain.orders import OrderStatus
 from ..domain.references import PaymentKind
 from ..domain.statuses import PaymentStatus
-from ..models import EPayment, EPaymentEvent, PspConfig, SalesOrder
-from ..psp.interface import CURRENCY_NUMERIC, Gateway, PspResponse, SealError, get_gateway
+from ..models import EPayment, EPaymentEvent, PspConfig, SalesOrder, stored_id
+from ..psp.interface import CURRENCY_NUMERIC, PspResponse, SealError, SipsProtocol, get_sips_gateway
 from . import notifications, reservations
-from .checkout import ORDER_CANCELLED
-from .payments import change_status, lock_payment_by_psp_reference, record_event
+from .payments import EventDetails, change_status, lock_payment_by_psp_reference, record_event
 from .psp_accounts import configs_for_merchant, sips_credentials
 
 log = logging.getLogger(__name__)
 security_log = logging.getLogger("epay_app.security")
 
+# The values of EventSource.PSP_NOTIFY and PSP_RETURN, as the Sips routes name them.
 Source = Literal["psp:notify", "psp:return"]
 
 
@@ -43,7 +45,7 @@ class CallbackResult:
     reference: str
     amount_cents: int
     status: PaymentStatus
-    outcome: str  # applied | duplicate | unchanged | refused (illegal transition)
+    outcome: CallbackOutcome
     response_code: str
 
 
@@ -52,12 +54,12 @@ def apply_psp_response(
     fields: Mapping[str, str],
     source: Source,
     *,
-    gateway: Gateway | None = None,
+    gateway: SipsProtocol | None = None,
     settings: Settings | None = None,
 ) -> CallbackResult:
     """Verify, check and apply one response. Raises SealError / MalformedResponse /
     PaymentNotFound / ForeignMerchant before writing anything."""
-    gateway = gateway or get_gateway("sips2", settings)
+    gateway = gateway or get_sips_gateway(settings)
     merchant_id, key_version = gateway.read_merchant(fields)
     configs = configs_for_merchant(session, merchant_id)
     response = _verified(gateway, fields, merchant_id, key_version, configs, settings)
@@ -75,13 +77,13 @@ def apply_psp_response(
         )
         raise ForeignMerchant(f"Commerçant {response.merchant_id} différent de celui du point de vente du paiement")
     key = hashlib.sha256(response.raw_data.encode()).hexdigest()
-    if _seen(session, payment.id, key):
-        return _result(payment, "duplicate", response)
+    if _seen(session, stored_id(payment), key):
+        return _result(payment, CallbackOutcome.DUPLICATE, response)
 
     problems = _mismatches(payment, response)
     target = PaymentStatus.ERREUR if problems else gateway.status_for(response.response_code)
     raw = response.raw_data if not problems else f"{'; '.join(problems)}\n{response.raw_data}"
-    event = dict(
+    event = EventDetails(
         source=source, actor=response.merchant_id, psp_code=response.response_code, raw=raw, idempotency_key=key
     )
     if problems:
@@ -92,14 +94,14 @@ def apply_psp_response(
         changed = target is not None and change_status(session, payment, target, **event)
     except IllegalTransition:
         record_event(session, payment, current, from_status=current, **event)
-        return _result(payment, "refused", response)
-    if not changed:
+        return _result(payment, CallbackOutcome.REFUSED, response)
+    if not changed or target is None:
         record_event(session, payment, current, from_status=current, **event)
-        return _result(payment, "unchanged", response)
+        return _result(payment, CallbackOutcome.UNCHANGED, response)
     after_psp_status_change(
         session, payment, target, authorisation_id=response.authorisation_id, masked_pan=response.masked_pan
     )
-    return _result(payment, "applied", response)
+    return _result(payment, CallbackOutcome.APPLIED, response)
 
 
 def after_psp_status_change(
@@ -127,18 +129,18 @@ def after_psp_status_change(
 def _refund_if_order_cancelled(session: Session, payment: EPayment) -> None:
     """The customer paid after the order was cancelled (F-26 applies to late payments too)."""
     order = session.get(SalesOrder, payment.order_id) if payment.order_id else None
-    if order is not None and order.status == ORDER_CANCELLED:
+    if order is not None and order.status == OrderStatus.CANCELLED.value:
         change_status(
             session,
             payment,
             PaymentStatus.A_REMBOURSER,
-            source="système",
+            source=EventSource.SYSTEM.value,
             raw=f"Commande n°{order.number} annulée avant le paiement",
         )
 
 
 def _verified(
-    gateway: Gateway,
+    gateway: SipsProtocol,
     fields: Mapping[str, str],
     merchant_id: str,
     key_version: int,
@@ -183,9 +185,9 @@ def _mismatches(payment: EPayment, response: PspResponse) -> list[str]:
     return problems
 
 
-def _result(payment: EPayment, outcome: str, response: PspResponse) -> CallbackResult:
+def _result(payment: EPayment, outcome: CallbackOutcome, response: PspResponse) -> CallbackResult:
     return CallbackResult(
-        payment.id,
+        stored_id(payment),
         payment.reference,
         payment.amount_cents,
         PaymentStatus(payment.status),

@@ -15,12 +15,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from ..config import get_settings
+from ..documents.facts import PartyFacts, PriceFacts, VehicleFacts
 from ..domain.dates import PARIS, as_utc, utcnow
 from ..domain.errors import DomainError, ValidationError
+from ..domain.events import EventSource
 from ..domain.money import format_eur, parse_eur
+from ..domain.orders import OrderStatus
 from ..domain.references import PaymentKind, TransactionReference
 from ..domain.roles import GroupType
 from ..domain.statuses import RETRYABLE, PaymentStatus
@@ -36,6 +39,8 @@ from ..models import (
     SalesOrder,
     User,
     Vehicle,
+    required_row,
+    stored_id,
 )
 from . import paylinks
 from .notifications import queue_payment_request
@@ -60,9 +65,6 @@ ONLINE_NOTICE = (
     "L'acompte se fera par un paiement en ligne, un e-mail sera envoyé au client à la validation de la commande."
 )
 OFFER_VALIDATED = "Validée"
-ORDER_PLACED = "Commandée"
-ORDER_CANCELLED = "Annulée"
-SOURCE_USER = "utilisateur"
 RESEND_COOLDOWN_SECONDS = 30
 DELIVERY_DAYS = 8  # default delivery date proposed on the form
 EXTREME_DELIVERY_DAYS = 876  # default extreme delivery date (the guide's example: ~29 months)
@@ -188,7 +190,7 @@ def check_form(
             errors["deposit_amount"] = (
                 f"Le montant de l'acompte ne peut pas dépasser le prix de vente ({format_eur(sale_price_cents)})."
             )
-    valid_deposit = deposit if "deposit_amount" not in errors else 0
+    valid_deposit = deposit if deposit is not None and "deposit_amount" not in errors else 0
 
     if form.deposit_method not in DEPOSIT_METHODS:
         errors["deposit_method"] = "Le moyen de paiement de l'acompte est obligatoire."
@@ -215,6 +217,8 @@ def check_form(
         errors.update(customer_errors(customer))
     if errors:
         raise ValidationError(errors)
+    # No error: every field above was read and checked.
+    assert deposit is not None and form.delivery_date is not None and form.extreme_delivery_date is not None
     return CheckedForm(deposit, online, form.delivery_date, form.extreme_delivery_date)
 
 
@@ -231,7 +235,9 @@ def _require_seller(user: User) -> None:
 
 
 def attempts(session: Session, order_id: int) -> list[EPayment]:
-    return list(session.exec(select(EPayment).where(EPayment.order_id == order_id).order_by(EPayment.attempt)).all())
+    return list(
+        session.exec(select(EPayment).where(EPayment.order_id == order_id).order_by(col(EPayment.attempt))).all()
+    )
 
 
 # ---------------------------------------------------------------- use cases
@@ -250,13 +256,13 @@ def validate_order(
     _require_seller(user)
     now = now or utcnow()
     offer, opportunity, pos = scoped_offer(session, viewer_for(session, user), offer_number)
-    existing = order_for_offer(session, offer.id)
+    existing = order_for_offer(session, stored_id(offer))
     if existing is not None:
         raise OrderAlreadyExists(existing.number)
     if offer.status != OFFER_VALIDATED:
         raise DomainError(f"L'offre n°{offer.number} n'est pas validée : elle ne peut pas être commandée.")
-    customer = session.get(Customer, opportunity.customer_id)
-    availability = epay_availability(session, pos.id)
+    customer = required_row(session, Customer, opportunity.customer_id)
+    availability = epay_availability(session, stored_id(pos))
     checked = check_form(
         form,
         sale_price_cents=offer.sale_price_cents,
@@ -266,13 +272,13 @@ def validate_order(
     )
     order = SalesOrder(
         number=offer.number,  # the guide's order n°26837 comes from offer n°26837
-        offer_id=offer.id,
-        status=ORDER_PLACED,
+        offer_id=stored_id(offer),
+        status=OrderStatus.PLACED.value,
         validated_by_id=user.id,
         validated_at=now,
         delivery_date=checked.delivery_date,
         extreme_delivery_date=checked.extreme_delivery_date,
-        pos_id=pos.id,
+        pos_id=stored_id(pos),
         balance_method=form.balance_method,
         deposit_amount_cents=checked.deposit_cents,
         deposit_method=form.deposit_method,
@@ -300,8 +306,8 @@ def _create_attempt(
     user: User,
     now: datetime,
 ) -> EPayment:
-    entity = session.get(Entity, pos.entity_id)
-    offer = session.get(Offer, order.offer_id)
+    entity = required_row(session, Entity, pos.entity_id)
+    offer = required_row(session, Offer, order.offer_id)
     ref = TransactionReference(entity.number, pos.number, PaymentKind.DEPOSIT, order.number, attempt)
     payment = EPayment(
         reference=str(ref),
@@ -311,12 +317,12 @@ def _create_attempt(
         amount_cents=order.deposit_amount_cents,
         status=PaymentStatus.ENVOYE.value,
         order_id=order.id,
-        opportunity_id=opportunity.id,
+        opportunity_id=stored_id(opportunity),
         customer_id=opportunity.customer_id,
         vehicle_id=offer.vehicle_id,
         seller_id=opportunity.seller_id,
-        pos_id=pos.id,
-        entity_id=entity.id,
+        pos_id=stored_id(pos),
+        entity_id=stored_id(entity),
         created_at=now,
         status_changed_at=now,
         sent_at=now,
@@ -327,7 +333,7 @@ def _create_attempt(
         session.flush()
     except IntegrityError as exc:  # the same attempt created concurrently (PostgreSQL)
         raise DomainError("Ce paiement vient déjà d'être créé.") from exc
-    record_event(session, payment, PaymentStatus.ENVOYE, source=SOURCE_USER, actor=user.display_name, at=now)
+    record_event(session, payment, PaymentStatus.ENVOYE, source=EventSource.USER.value, actor=user.display_name, at=now)
     queue_payment_request(session, payment, payment_link_for(payment))
     return payment
 
@@ -338,18 +344,18 @@ def new_attempt(session: Session, *, order_number: int, user: User, now: datetim
     _require_seller(user)
     now = now or utcnow()
     order, _offer, opportunity = scoped_order(session, viewer_for(session, user), order_number)
-    if order.status == ORDER_CANCELLED:
+    if order.status == OrderStatus.CANCELLED.value:
         raise DomainError("La commande est annulée : aucun nouveau paiement n'est possible.")
-    history = attempts(session, order.id)
+    history = attempts(session, stored_id(order))
     if not history:
         raise DomainError("Cette commande n'a pas d'acompte par e-paiement.")
     latest = history[-1]
     if PaymentStatus(latest.status) not in RETRYABLE:
         raise DomainError("Un nouveau paiement n'est possible qu'après un paiement annulé, refusé ou en erreur.")
-    pos = session.get(PointOfSale, order.pos_id)
-    if not epay_availability(session, pos.id).available:
+    pos = required_row(session, PointOfSale, order.pos_id)
+    if not epay_availability(session, stored_id(pos)).available:
         raise DomainError(EPAY_NOT_CONFIGURED)
-    missing = customer_errors(session.get(Customer, opportunity.customer_id))
+    missing = customer_errors(required_row(session, Customer, opportunity.customer_id))
     if missing:
         raise ValidationError(missing)
     return _create_attempt(session, order, opportunity, pos, attempt=latest.attempt + 1, user=user, now=now)
@@ -375,13 +381,13 @@ def resend_link(session: Session, *, order_number: int, user: User, now: datetim
     _require_seller(user)
     now = now or utcnow()
     order, _offer, _opportunity = scoped_order(session, viewer_for(session, user), order_number)
-    if order.status == ORDER_CANCELLED:
+    if order.status == OrderStatus.CANCELLED.value:
         raise DomainError("La commande est annulée : le lien ne peut plus être renvoyé.")
-    history = attempts(session, order.id)
+    history = attempts(session, stored_id(order))
     if not history or history[-1].status != PaymentStatus.ENVOYE.value:
         raise DomainError("Aucun e-paiement en attente sur cette commande.")
     payment = history[-1]
-    sent = _resends(session, payment.id)
+    sent = _resends(session, stored_id(payment))
     last_resend = max((at for n, at in sent if n > 0), default=None)
     if last_resend is not None and now - last_resend < timedelta(seconds=RESEND_COOLDOWN_SECONDS):
         raise ResendTooSoon(
@@ -405,7 +411,13 @@ def update_customer(session: Session, *, offer_number: int, user: User, values: 
     _offer, opportunity, _pos = scoped_offer(session, viewer, offer_number)
     customer = scoped_customer(session, viewer, opportunity.customer_id)
     clean = {k: (values.get(k) or "").strip() for k in ("civility", "last_name", "first_name", "email", "phone")}
-    probe = Customer(**{k: v for k, v in clean.items()})
+    probe = Customer(
+        civility=clean["civility"],
+        last_name=clean["last_name"],
+        first_name=clean["first_name"],
+        email=clean["email"],
+        phone=clean["phone"],
+    )
     errors = {
         k.removeprefix("customer_"): v.replace(" pour le e-paiement", "") for k, v in customer_errors(probe).items()
     }
@@ -420,55 +432,50 @@ def update_customer(session: Session, *, offer_number: int, user: User, values: 
 # ---------------------------------------------------------------- the offer page
 
 
-@dataclass
-class OfferView:
+@dataclass(frozen=True)
+class OfferFacts:
     number: int
-    status: str
-    breadcrumb: str
-    vehicle: dict[str, str]
-    recap: dict[str, str]
-    sale_price: str
-    customer: dict[str, str]
-    customer_errors: dict[str, str]
-    epay_option: bool
-    epay_available: bool
-    epay_reason: str
-    order_number: str  # "" while the offer has no order
-    default_delivery: str  # ISO dates for the form's date inputs
-    default_extreme: str
+    status: str  # the offer's
+    customer_id: int
+    customer: PartyFacts
+    customer_name: str
+    customer_errors: dict[str, str]  # what an e-payment request still needs (F-04), in French
+    vehicle: VehicleFacts
+    prices: PriceFacts
+    epay: EpayAvailability
+    order_number: int | None  # None while the offer has no order
+    default_delivery: date  # proposed on the form
+    default_extreme: date
 
 
-def load_offer_view(session: Session, offer_number: int, user: User, now: datetime | None = None) -> OfferView:
-    from .orders import customer_label, recap_fields, vehicle_fields  # the shared card formatting
+def load_offer_facts(session: Session, offer_number: int, user: User, now: datetime | None = None) -> OfferFacts:
+    from .orders import customer_label, offer_prices, vehicle_card  # the shared card facts
 
     viewer = viewer_for(session, user)
     offer, opportunity, pos = scoped_offer(session, viewer, offer_number)
     vehicle = session.get(Vehicle, offer.vehicle_id)
+    if vehicle is None:
+        raise LookupError(f"Vehicle {offer.vehicle_id} missing")
     customer = scoped_customer(session, viewer, opportunity.customer_id)
-    availability = epay_availability(session, pos.id)
-    order = order_for_offer(session, offer.id)
+    order = order_for_offer(session, stored_id(offer))
     delivery, extreme = default_delivery_dates(paris_today(now))
-    return OfferView(
+    return OfferFacts(
         number=offer.number,
         status=offer.status,
-        breadcrumb=f"OPPORTUNITÉS > OPPORTUNITÉ DE {customer_label(customer).upper()} > OFFRE N°{offer.number}",
-        vehicle=vehicle_fields(vehicle),
-        recap=recap_fields(offer),
-        sale_price=format_eur(offer.sale_price_cents),
-        customer={
-            "id": str(customer.id),
-            "civility": customer.civility,
-            "last_name": customer.last_name,
-            "first_name": customer.first_name,
-            "email": customer.email,
-            "phone": customer.phone,
-            "label": customer_label(customer),
-        },
+        customer_id=stored_id(customer),
+        customer=PartyFacts(
+            first_name=customer.first_name,
+            last_name=customer.last_name,
+            civility=customer.civility,
+            email=customer.email,
+            phone=customer.phone,
+        ),
+        customer_name=customer_label(customer),
         customer_errors=customer_errors(customer),
-        epay_option=availability.option,
-        epay_available=availability.available,
-        epay_reason=availability.reason,
-        order_number=str(order.number) if order else "",
-        default_delivery=delivery.isoformat(),
-        default_extreme=extreme.isoformat(),
+        vehicle=vehicle_card(vehicle),
+        prices=offer_prices(offer),
+        epay=epay_availability(session, stored_id(pos)),
+        order_number=order.number if order else None,
+        default_delivery=delivery,
+        default_extreme=extreme,
     )

@@ -20,8 +20,9 @@ from ..domain.inputs import clean_text
 from ..domain.money import format_eur
 from ..domain.references import PaymentKind
 from ..domain.roles import GroupType
-from ..domain.statuses import CARD_BADGES, PaymentStatus
+from ..domain.statuses import PaymentStatus
 from ..domain.tracking import TrackingRefused
+from ..labels import CARD_BADGES, order_status_label
 from ..models import Customer, EPayment, Offer, Opportunity, PointOfSale, SalesOrder, User, Vehicle
 from .scope import Viewer, customer_clause, opportunity_clause, payment_clause, scoped_customer
 
@@ -159,7 +160,7 @@ def customer_record(session: Session, viewer: Viewer, customer_id: int) -> Custo
         orders=[
             {
                 "number": str(order.number),
-                "status": order.status,
+                "status": order_status_label(order.status),
                 "offer": str(offer.number),
                 "deposit": format_eur(order.deposit_amount_cents),
                 "validated": format_day(order.validated_at),

@@ -7,6 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import Session, func, select
 
+from ..domain.events import EventSource
+from ..domain.orders import OrderStatus
 from ..domain.references import PaymentKind, TransactionReference
 from ..domain.roles import GroupType
 from ..domain.statuses import PaymentStatus
@@ -375,7 +377,9 @@ def seed(session: Session, activity: bool = False) -> bool:
                     deposit_amount_cents=amount,
                     deposit_method="Carte bancaire",
                     deposit_online=True,
-                    status="Annulée" if status is PaymentStatus.A_REMBOURSER else "Commandée",
+                    status=(
+                        OrderStatus.CANCELLED if status is PaymentStatus.A_REMBOURSER else OrderStatus.PLACED
+                    ).value,
                 )
             )
             order_id = order.id
@@ -400,7 +404,9 @@ def seed(session: Session, activity: bool = False) -> bool:
                 sent_at=at,
             )
         )
-        add(EPaymentEvent(payment_id=pay.id, to_status=PaymentStatus.ENVOYE.value, source="démo", at=at))
+        add(
+            EPaymentEvent(payment_id=pay.id, to_status=PaymentStatus.ENVOYE.value, source=EventSource.DEMO.value, at=at)
+        )
         path = {
             PaymentStatus.ENVOYE: [],
             PaymentStatus.AUTORISE: [PaymentStatus.AUTORISE],
@@ -414,7 +420,13 @@ def seed(session: Session, activity: bool = False) -> bool:
             if step is PaymentStatus.AUTORISE:  # what the PSP reports, printed on the receipt
                 pay.psp_authorisation_id, pay.psp_masked_pan = f"{number % 1_000_000:06d}", "4330 26XX XXXX 4675"
             add(
-                EPaymentEvent(payment_id=pay.id, from_status=previous.value, to_status=step.value, source="démo", at=at)
+                EPaymentEvent(
+                    payment_id=pay.id,
+                    from_status=previous.value,
+                    to_status=step.value,
+                    source=EventSource.DEMO.value,
+                    at=at,
+                )
             )
             previous = step
         return pay

@@ -15,14 +15,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ..config import Settings, get_settings
 from ..domain.dates import as_utc, utcnow
 from ..domain.errors import IllegalTransition
+from ..domain.events import CallbackOutcome, EventSource
 from ..domain.statuses import PaymentStatus
-from ..models import Customer, DirectCheckout, EPayment, EPaymentEvent, PspConfig
-from ..psp.direct.statuses import CHECKOUT_CANCELLED, CHECKOUT_IN_PROGRESS, status_for_refund_target
+from ..models import Customer, DirectCheckout, EPayment, EPaymentEvent, PspConfig, stored_id
+from ..psp.direct.statuses import target_status
 from ..psp.interface import (
     CheckoutState,
     DirectProtocol,
@@ -36,7 +37,7 @@ from ..psp.interface import (
     get_gateway,
 )
 from .callbacks import CallbackResult, after_psp_status_change
-from .payments import PaymentNotFound, change_status, lock_payment, record_event
+from .payments import EventDetails, PaymentNotFound, change_status, lock_payment, record_event
 from .psp_accounts import configs_for_webhook_key, credentials, credentials_for_pos
 from .secrets import decrypt_secret, encrypt_secret
 
@@ -76,15 +77,15 @@ def _plan(
     session: Session, payment: EPayment, creds: MerchantCredentials, settings: Settings, now: datetime
 ) -> _CheckoutPlan:
     checkouts = session.exec(
-        select(DirectCheckout).where(DirectCheckout.payment_id == payment.id).order_by(DirectCheckout.id.desc())
+        select(DirectCheckout).where(DirectCheckout.payment_id == payment.id).order_by(col(DirectCheckout.id).desc())
     ).all()
     live = next((c for c in checkouts if as_utc(c.expires_at) > now + REUSE_MARGIN), None)
     if live is not None:
-        return _CheckoutPlan(payment.id, None, live.redirect_url)
+        return _CheckoutPlan(stored_id(payment), None, live.redirect_url)
     customer = session.get(Customer, payment.customer_id)
     base = settings.public_url.rstrip("/")
     return _CheckoutPlan(
-        payment.id,
+        stored_id(payment),
         StartRequest(
             reference=payment.reference,
             psp_reference=payment.psp_reference,
@@ -202,36 +203,30 @@ def apply_direct_state(
     payment = lock_payment(session, payment_id)
     code = psp.status if psp else checkout_status
     current = PaymentStatus(payment.status)
-    if _seen(session, payment.id, idempotency_key):
-        return _result(payment, "duplicate", code)
+    if _seen(session, stored_id(payment), idempotency_key):
+        return _result(payment, CallbackOutcome.DUPLICATE, code)
     problems = list(extra_problems or [])
-    if psp is not None:
-        # Amount, currency and reference matter while the payment is being paid; a later refund
-        # event may carry another amount (the refunded one).
-        if not is_refund_event and current in (PaymentStatus.ENVOYE, PaymentStatus.REJETE, PaymentStatus.ERREUR):
-            problems += _mismatches(payment, psp)
-        target = status_for_refund_target(psp.status, current)
-    elif checkout_status == CHECKOUT_CANCELLED:
-        target = PaymentStatus.ANNULE
-    elif checkout_status == CHECKOUT_IN_PROGRESS:
-        target = None
-    else:
-        target = PaymentStatus.ERREUR  # CLIENT_NOT_ELIGIBLE…, or a status we do not know
+    # Amount, currency and reference matter while the payment is being paid; a later refund
+    # event may carry another amount (the refunded one).
+    being_paid = current in (PaymentStatus.ENVOYE, PaymentStatus.REJETE, PaymentStatus.ERREUR)
+    if psp is not None and being_paid and not is_refund_event:
+        problems += _mismatches(payment, psp)
+    target = target_status(psp.status if psp else None, checkout_status, current)
     if problems:
         log.error("Direct %s for %s rejected: %s", source, payment.reference, "; ".join(problems))
         payment.psp_last_error = "; ".join(problems)[:500]
         target, raw = PaymentStatus.ERREUR, f"{'; '.join(problems)}\n{raw}"
     if psp is not None and not problems and not is_refund_event:
-        _remember_payment_id(session, payment.id, psp.payment_id, checkout_id)
-    event = dict(source=source, actor=actor, psp_code=code[:40], raw=raw, idempotency_key=idempotency_key)
+        _remember_payment_id(session, stored_id(payment), psp.payment_id, checkout_id)
+    event = EventDetails(source=source, actor=actor, psp_code=code[:40], raw=raw, idempotency_key=idempotency_key)
     try:
         changed = target is not None and change_status(session, payment, target, **event)
     except IllegalTransition:
         record_event(session, payment, current, from_status=current, **event)
-        return _result(payment, "refused", code)
-    if not changed:
+        return _result(payment, CallbackOutcome.REFUSED, code)
+    if not changed or target is None:
         record_event(session, payment, current, from_status=current, **event)
-        return _result(payment, "unchanged", code)
+        return _result(payment, CallbackOutcome.UNCHANGED, code)
     after_psp_status_change(
         session,
         payment,
@@ -239,7 +234,7 @@ def apply_direct_state(
         authorisation_id=psp.authorisation_code if psp else "",
         masked_pan=psp.masked_card if psp else "",
     )
-    return _result(payment, "applied", code)
+    return _result(payment, CallbackOutcome.APPLIED, code)
 
 
 def _remember_payment_id(session: Session, payment_id: int, psp_payment_id: str, checkout_id: str) -> None:
@@ -249,7 +244,7 @@ def _remember_payment_id(session: Session, payment_id: int, psp_payment_id: str,
         return
     query = select(DirectCheckout).where(DirectCheckout.payment_id == payment_id)
     query = query.where(DirectCheckout.hosted_checkout_id == checkout_id) if checkout_id else query
-    checkout = session.exec(query.order_by(DirectCheckout.id.desc())).first()
+    checkout = session.exec(query.order_by(col(DirectCheckout.id).desc())).first()
     if checkout is not None and checkout.psp_payment_id != psp_payment_id:
         checkout.psp_payment_id = psp_payment_id
         session.add(checkout)
@@ -267,15 +262,15 @@ def direct_payment_id(session: Session, payment_id: int) -> str:
         session.exec(
             select(DirectCheckout.psp_payment_id)
             .where(DirectCheckout.payment_id == payment_id, DirectCheckout.psp_payment_id != "")
-            .order_by(DirectCheckout.id.desc())
+            .order_by(col(DirectCheckout.id).desc())
         ).first()
         or ""
     )
 
 
-def _result(payment: EPayment, outcome: str, code: str) -> CallbackResult:
+def _result(payment: EPayment, outcome: CallbackOutcome, code: str) -> CallbackResult:
     return CallbackResult(
-        payment.id, payment.reference, payment.amount_cents, PaymentStatus(payment.status), outcome, code
+        stored_id(payment), payment.reference, payment.amount_cents, PaymentStatus(payment.status), outcome, code
     )
 
 
@@ -298,7 +293,7 @@ def _checkout_for_return(
     payment = session.get(EPayment, checkout.payment_id)
     if payment is None:
         raise PaymentNotFound("Paiement inconnu")
-    return payment.id, credentials_for_pos(session, payment.pos_id, settings, protocol=PspProtocol.DIRECT)
+    return stored_id(payment), credentials_for_pos(session, payment.pos_id, settings, protocol=PspProtocol.DIRECT)
 
 
 def apply_return(
@@ -317,12 +312,13 @@ def apply_return(
         payment_id, creds = _checkout_for_return(session, checkout_id, return_mac, settings)
     state = _gateway(settings, gateway).get_checkout(creds, checkout_id)
     with sessions() as session:
-        return _apply_checkout_state(session, payment_id, state, checkout_id, "psp:return")
+        return apply_checkout_state(session, payment_id, state, checkout_id, EventSource.PSP_RETURN.value)
 
 
-def _apply_checkout_state(
+def apply_checkout_state(
     session: Session, payment_id: int, state: CheckoutState, checkout_id: str, source: str
 ) -> CallbackResult:
+    """What getHostedCheckout said (the customer's return, the reconciliation), applied."""
     psp = state.payment
     fact = psp.status if psp else state.status
     # The same fact read twice (return, then reconciliation) is one event.
@@ -377,8 +373,8 @@ def _payment_for_event(session: Session, event: PspEvent, signers: list[PspConfi
         base = psp.payment_id.rsplit("_", 1)[0]
         payment = session.exec(
             select(EPayment)
-            .join(DirectCheckout, DirectCheckout.payment_id == EPayment.id)
-            .where(DirectCheckout.psp_payment_id.in_([psp.payment_id, f"{base}_0"]))  # type: ignore[attr-defined]
+            .join(DirectCheckout, col(DirectCheckout.payment_id) == col(EPayment.id))
+            .where(col(DirectCheckout.psp_payment_id).in_([psp.payment_id, f"{base}_0"]))
         ).first()
     # A key that does not sign for this payment's point of sale proves nothing about it:
     # out of scope looks like unknown.
@@ -408,9 +404,9 @@ def apply_webhook(
             problems.append(f"Commerçant {event.merchant_id} différent de celui du point de vente")
         return apply_direct_state(
             session,
-            payment.id,
+            stored_id(payment),
             psp=event.payment,
-            source="psp:webhook",
+            source=EventSource.PSP_WEBHOOK.value,
             actor=event.merchant_id[:60],
             raw=event.raw,
             idempotency_key=f"direct:event:{event.event_id}"[:200],
@@ -437,7 +433,9 @@ def reconcile(
         if payment is None:
             return None
         checkout = session.exec(
-            select(DirectCheckout).where(DirectCheckout.payment_id == payment_id).order_by(DirectCheckout.id.desc())
+            select(DirectCheckout)
+            .where(DirectCheckout.payment_id == payment_id)
+            .order_by(col(DirectCheckout.id).desc())
         ).first()
         if checkout is None:
             return None
@@ -445,4 +443,4 @@ def reconcile(
         creds = credentials_for_pos(session, payment.pos_id, settings, protocol=PspProtocol.DIRECT)
     state = _gateway(settings, gateway).get_checkout(creds, checkout_id)
     with session_factory() as session:
-        return _apply_checkout_state(session, payment_id, state, checkout_id, "psp:reconciliation")
+        return apply_checkout_state(session, payment_id, state, checkout_id, EventSource.PSP_RECONCILIATION.value)

@@ -6,7 +6,7 @@ which attaches a payment's receipt to its confirmation e-mail at send time."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlmodel import Session, select
 
@@ -23,7 +23,19 @@ from ..documents.facts import (
 from ..domain.dates import as_utc, utcnow
 from ..domain.errors import DomainError
 from ..domain.statuses import PaymentStatus
-from ..models import Customer, Entity, EPayment, Offer, Opportunity, PointOfSale, SalesOrder, User, Vehicle
+from ..models import (
+    Customer,
+    Entity,
+    EPayment,
+    Offer,
+    Opportunity,
+    PointOfSale,
+    SalesOrder,
+    User,
+    Vehicle,
+    required_row,
+    stored_id,
+)
 from . import checkout, paylinks
 from .scope import PaymentNotInScope, scoped_offer, scoped_order, scoped_payment, viewer_for
 
@@ -92,8 +104,8 @@ def vehicle_facts(vehicle: Vehicle) -> VehicleFacts:
 
 
 def _dealer_of_pos(session: Session, pos_id: int) -> DealerFacts:
-    pos = session.get(PointOfSale, pos_id)
-    return dealer_facts(session.get(Entity, pos.entity_id), pos)
+    pos = required_row(session, PointOfSale, pos_id)
+    return dealer_facts(required_row(session, Entity, pos.entity_id), pos)
 
 
 def _deposit(order: SalesOrder, payments: list[EPayment]) -> DepositFacts:
@@ -118,31 +130,30 @@ def _deposit(order: SalesOrder, payments: list[EPayment]) -> DepositFacts:
 def _form_facts(
     session: Session, offer: Offer, opportunity: Opportunity, pos_id: int, order: SalesOrder | None = None
 ) -> OrderFormFacts:
-    entity_pos = session.get(PointOfSale, pos_id)
-    entity = session.get(Entity, entity_pos.entity_id)
-    seller = session.get(User, opportunity.seller_id)
+    entity_pos = required_row(session, PointOfSale, pos_id)
+    entity = required_row(session, Entity, entity_pos.entity_id)
     validator = session.get(User, order.validated_by_id) if order and order.validated_by_id else None
-    common = {
-        "offer_number": offer.number,
-        "opportunity_number": opportunity.number,
-        "dealer": dealer_facts(entity, entity_pos),
-        "seller": party(seller),
-        "customer": party(session.get(Customer, opportunity.customer_id)),
-        "vehicle": vehicle_facts(session.get(Vehicle, offer.vehicle_id)),
-        "prices": PriceFacts(offer.vehicle_price_cents, offer.customer_advantage_cents, offer.accessories_cents),
-        "created_at": opportunity.created_at,
-        "sales_conditions": entity.sales_conditions,
-    }
+    offer_facts = OrderFormFacts(
+        offer_number=offer.number,
+        opportunity_number=opportunity.number,
+        dealer=dealer_facts(entity, entity_pos),
+        seller=party(required_row(session, User, opportunity.seller_id)),
+        customer=party(required_row(session, Customer, opportunity.customer_id)),
+        vehicle=vehicle_facts(required_row(session, Vehicle, offer.vehicle_id)),
+        prices=PriceFacts(offer.vehicle_price_cents, offer.customer_advantage_cents, offer.accessories_cents),
+        created_at=opportunity.created_at,
+        sales_conditions=entity.sales_conditions,
+    )
     if order is None:
-        return OrderFormFacts(**common)
-    return OrderFormFacts(
-        **common,
+        return offer_facts
+    return replace(
+        offer_facts,
         order_number=order.number,
         order_status=order.status,
         validated_at=order.validated_at,
         validated_by=validator.display_name if validator else "",
         balance_method=order.balance_method,
-        deposit=_deposit(order, checkout.attempts(session, order.id)),
+        deposit=_deposit(order, checkout.attempts(session, stored_id(order))),
         delivery_date=order.delivery_date,
         extreme_delivery_date=order.extreme_delivery_date,
     )
@@ -156,10 +167,10 @@ def payment_facts(session: Session, payment: EPayment) -> PaymentDocumentFacts:
         amount_cents=payment.amount_cents,
         status=payment.status,
         dealer=_dealer_of_pos(session, payment.pos_id),
-        customer=party(session.get(Customer, payment.customer_id)),
-        seller=party(session.get(User, payment.seller_id)),
-        vehicle=vehicle_facts(session.get(Vehicle, payment.vehicle_id)),
-        opportunity_number=session.get(Opportunity, payment.opportunity_id).number,
+        customer=party(required_row(session, Customer, payment.customer_id)),
+        seller=party(required_row(session, User, payment.seller_id)),
+        vehicle=vehicle_facts(required_row(session, Vehicle, payment.vehicle_id)),
+        opportunity_number=required_row(session, Opportunity, payment.opportunity_id).number,
         order_number=order.number if order else None,
         authorised_at=as_utc(payment.authorised_at) if payment.authorised_at else None,
         refunded_at=as_utc(payment.refunded_at) if payment.refunded_at else None,
@@ -180,7 +191,7 @@ def order_form_pdf(session: Session, order_number: int, user: User) -> PdfFile:
 
 def offer_pdf(session: Session, offer_number: int, user: User) -> PdfFile:
     offer, opportunity, pos = scoped_offer(session, viewer_for(session, user), offer_number)
-    facts = _form_facts(session, offer, opportunity, pos.id)
+    facts = _form_facts(session, offer, opportunity, stored_id(pos))
     return PdfFile(f"offre-{offer.number}.pdf", order_form.render_offer(facts))
 
 

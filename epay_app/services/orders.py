@@ -1,19 +1,20 @@
-"""The order page's use cases: what it shows (read models of plain strings), the cheap
-"version" it polls to refresh itself, and cancelling an order (F-26)."""
+"""The order page's use cases: what it shows (typed facts; the words are the page presenters',
+pages/sale_views.py), the cheap "version" it polls to refresh itself, cancelling an order (F-26)
+and the opportunities list."""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
-from ..domain import history
-from ..domain.dates import as_utc, format_day, format_paris, utcnow
-from ..domain.money import format_eur, ht_from_ttc
+from ..documents.facts import PriceFacts, VehicleFacts
+from ..domain.dates import as_utc, utcnow
+from ..domain.orders import OrderStatus
 from ..domain.references import PaymentKind
-from ..domain.statuses import CARD_BADGES, RETRYABLE, VEHICLE_BADGES, PaymentStatus
+from ..domain.statuses import RETRYABLE, PaymentStatus
 from ..models import (
     Customer,
     EPayment,
@@ -25,6 +26,8 @@ from ..models import (
     SalesOrder,
     User,
     Vehicle,
+    required_row,
+    stored_id,
 )
 from . import checkout, documents, refunds
 from .scope import opportunity_clause, scoped_order, viewer_for
@@ -32,7 +35,7 @@ from .scope import opportunity_clause, scoped_order, viewer_for
 log = logging.getLogger(__name__)
 
 
-# ---------------------------------------------------------------- shared read models
+# ---------------------------------------------------------------- shared facts
 
 
 def customer_label(customer: Customer) -> str:
@@ -40,214 +43,212 @@ def customer_label(customer: Customer) -> str:
     return " ".join(p for p in (customer.civility, customer.first_name, customer.last_name) if p)
 
 
-def vehicle_fields(vehicle: Vehicle) -> dict[str, str]:
-    """The vehicle card of the guide, every value already formatted."""
-    return {
-        "make": vehicle.make,
-        "model": vehicle.model,
-        "version": vehicle.version,
-        "condition": vehicle.condition,
-        "price": f"{format_eur(vehicle.price_cents)} TTC",
-        "fuel": vehicle.fuel or "Non renseigné",
-        "power": (
-            f"{vehicle.fiscal_power} CV / {vehicle.power_hp} ch"
-            if vehicle.fiscal_power or vehicle.power_hp
-            else "Non renseigné"
-        ),
-        "doors": f"{vehicle.doors} P" if vehicle.doors else "Non renseigné",
-        "colour": vehicle.colour or "Non renseigné",
-        "plate": vehicle.plate or "Non renseigné",
-        "first_registration": format_day(vehicle.first_registration) or "Non renseigné",
-        "mileage": (
-            f"{vehicle.mileage_km:,} km".replace(",", " ") if vehicle.mileage_km is not None else "Non renseigné"
-        ),
-        "vin": vehicle.vin or "Non renseigné",
-    }
+def vehicle_card(vehicle: Vehicle) -> VehicleFacts:
+    """The vehicle of the guide's "Véhicule acheté" card, with its price and doors."""
+    return VehicleFacts(
+        make=vehicle.make,
+        model=vehicle.model,
+        version=vehicle.version,
+        condition=vehicle.condition,
+        plate=vehicle.plate,
+        vin=vehicle.vin,
+        fuel=vehicle.fuel,
+        fiscal_power=vehicle.fiscal_power,
+        power_hp=vehicle.power_hp,
+        colour=vehicle.colour,
+        mileage_km=vehicle.mileage_km,
+        first_registration=vehicle.first_registration,
+        doors=vehicle.doors,
+        price_cents=vehicle.price_cents,
+    )
 
 
-def recap_fields(offer: Offer) -> dict[str, str]:
-    """Récapitulatif amounts, TTC and HT (VAT 20 %), keyed `<name>_ttc` / `<name>_ht`."""
-    result = {}
-    for name, cents, negative in (
-        ("vehicle_price", offer.vehicle_price_cents, False),
-        ("advantages", offer.customer_advantage_cents, True),
-        ("accessories", offer.accessories_cents, False),
-        ("sale_price", offer.sale_price_cents, False),
-    ):
-        for suffix, value in (("ttc", cents), ("ht", ht_from_ttc(cents))):
-            if name == "accessories" and not cents:
-                text = "- €"
-            else:
-                text = ("- " if negative and cents else "") + format_eur(value)
-            result[f"{name}_{suffix}"] = text
-    return result
-
-
-def vehicle_title(vehicle: Vehicle) -> str:
-    """ "CEED 1.4 T-GDI 140 ch ISG DCT7 Edition #1 - DF231LM", as in the order banner."""
-    title = " ".join(p for p in (vehicle.model, vehicle.version) if p)
-    return f"{title} - {vehicle.plate}" if vehicle.plate else title
+def offer_prices(offer: Offer) -> PriceFacts:
+    return PriceFacts(offer.vehicle_price_cents, offer.customer_advantage_cents, offer.accessories_cents)
 
 
 # ---------------------------------------------------------------- order page
 
 
-@dataclass
-class OrderView:
+@dataclass(frozen=True)
+class AttemptFacts:
+    """One e-payment attempt of the order, as the modal's table lists it."""
+
+    payment_id: int
+    reference: str
+    amount_cents: int
+    created_at: datetime
+    status: PaymentStatus
+    has_receipt: bool
+    has_refund_notice: bool
+
+
+@dataclass(frozen=True)
+class EventFacts:
+    """A status change of an attempt (F-62), as stored: codes, the actor, the PSP's code."""
+
+    at: datetime
+    reference: str
+    from_status: str | None
+    to_status: str
+    source: str  # a domain.events.EventSource value
+    actor: str
+    psp_code: str
+    seller_name: str  # who sent the link
+
+
+@dataclass(frozen=True)
+class MailFacts:
+    """A request, reminder or confirmation e-mail of an attempt, as queued in the outbox."""
+
+    at: datetime
+    reference: str
+    dedupe_key: str
+    subject: str
+    to_address: str
+    status: str  # the outbox's pending | sending | sent | failed
+
+
+@dataclass(frozen=True)
+class OrderFacts:
+    order_id: int
     number: int
-    status: str
-    cancelled: bool
-    breadcrumb: str
-    banner: str
-    validated_line: str
-    delivery_line: str
-    extreme_line: str
-    vehicle: dict[str, str]
-    recap: dict[str, str]
-    deposit: dict[str, str]
-    payment_status: str  # PaymentStatus value of the latest attempt, "" without e-payment
-    payment_badge: str
+    status: OrderStatus
+    customer_name: str
+    validated_by: str
+    validated_at: datetime | None
+    delivery_date: date | None
+    extreme_delivery_date: date | None
+    pos_name: str
+    vehicle: VehicleFacts
+    prices: PriceFacts
+    deposit_amount_cents: int
+    deposit_method: str
+    balance_method: str
+    attempts: tuple[AttemptFacts, ...]
+    history: tuple[EventFacts | MailFacts, ...]  # in time order
     can_resend: bool
     can_retry: bool
-    attempts: list[dict[str, str]] = field(default_factory=list)
-    timeline: list[dict[str, str]] = field(default_factory=list)
-    version: str = ""
+    version: str
+
+    @property
+    def cancelled(self) -> bool:
+        return self.status is OrderStatus.CANCELLED
+
+    @property
+    def payment_status(self) -> PaymentStatus | None:
+        """The latest attempt's status, None without e-payment."""
+        return self.attempts[-1].status if self.attempts else None
 
 
 def payments_version(session: Session, order_id: int) -> str:
     """A cheap fingerprint of everything the page shows that a callback can change."""
     count, last_change, last_event = session.exec(
-        select(func.count(EPayment.id), func.max(EPayment.status_changed_at), func.max(EPaymentEvent.id))
+        select(func.count(col(EPayment.id)), func.max(EPayment.status_changed_at), func.max(EPaymentEvent.id))
         .select_from(EPayment)
-        .join(EPaymentEvent, EPaymentEvent.payment_id == EPayment.id, isouter=True)
+        .join(EPaymentEvent, col(EPaymentEvent.payment_id) == col(EPayment.id), isouter=True)
         .where(EPayment.order_id == order_id)
     ).one()
     status = session.exec(select(SalesOrder.status).where(SalesOrder.id == order_id)).one()
     mails = session.exec(
-        select(func.count(OutboxMail.id))
-        .join(EPayment, EPayment.id == OutboxMail.payment_id)
+        select(func.count(col(OutboxMail.id)))
+        .join(EPayment, col(EPayment.id) == col(OutboxMail.payment_id))
         .where(EPayment.order_id == order_id)
     ).one()
     return f"{status}|{count}|{last_change}|{last_event}|{mails}"
 
 
-def _deposit_card(order: SalesOrder, payments: list[EPayment]) -> dict[str, str]:
-    online_total = sum(p.amount_cents for p in payments if p.status == PaymentStatus.AUTORISE.value)
-    latest = payments[-1] if payments else None
-    return {
-        "amount": format_eur(order.deposit_amount_cents),
-        "method": order.deposit_method or "Non renseigné",
-        # The guide's card shows the online amount; before payment it is the requested one.
-        "epay_amount": format_eur(online_total or (latest.amount_cents if latest else 0)),
-        "online": "1" if payments else "",
-        "balance_method": order.balance_method,
-    }
-
-
-MAIL_STATES = {"pending": "en file d'attente", "sending": "en cours d'envoi", "sent": "remis", "failed": "en échec"}
-
-
-def _timeline(session: Session, payments: list[EPayment]) -> list[dict[str, str]]:
-    """F-62: every status change of every attempt, and every request mail queued."""
-    by_id = {p.id: p for p in payments}
-    items: list[tuple[datetime, int, dict[str, str]]] = []
+def _history(session: Session, payments: list[EPayment]) -> tuple[EventFacts | MailFacts, ...]:
+    """F-62: every status change of every attempt, and every mail queued, in time order."""
     if not payments:
-        return []
+        return ()
+    by_id = {stored_id(p): p for p in payments}
     events = session.exec(
-        select(EPaymentEvent).where(EPaymentEvent.payment_id.in_(by_id)).order_by(EPaymentEvent.id)
+        select(EPaymentEvent).where(col(EPaymentEvent.payment_id).in_(by_id)).order_by(col(EPaymentEvent.id))
     ).all()
-    sellers = {
-        u.id: u.display_name
-        for u in session.exec(select(User).where(User.id.in_({p.seller_id for p in payments if p.seller_id}))).all()
-    }
-    for ev in events:
-        payment = by_id[ev.payment_id]
-        who = history.event_actor(
-            source=ev.source,
-            actor=ev.actor,
-            from_status=ev.from_status,
-            to_status=ev.to_status,
-            psp_code=ev.psp_code,
-            seller_name=sellers.get(payment.seller_id, ""),
+    seller_ids = {p.seller_id for p in payments if p.seller_id}
+    sellers = {u.id: u.display_name for u in session.exec(select(User).where(col(User.id).in_(seller_ids))).all()}
+    items: list[tuple[datetime, int, EventFacts | MailFacts]] = [
+        (
+            ev.at,
+            0,
+            EventFacts(
+                at=ev.at,
+                reference=by_id[ev.payment_id].reference,
+                from_status=ev.from_status,
+                to_status=ev.to_status,
+                source=ev.source,
+                actor=ev.actor,
+                psp_code=ev.psp_code,
+                seller_name=sellers.get(by_id[ev.payment_id].seller_id, ""),
+            ),
         )
-        items.append(
-            (
-                ev.at,
-                0,
-                {
-                    "at": format_paris(ev.at),
-                    "reference": payment.reference,
-                    "what": history.status_change(ev.from_status, ev.to_status),
-                    "who": who,
-                    "detail": "",
-                },
-            )
+        for ev in events
+    ]
+    mails = session.exec(
+        select(OutboxMail).where(col(OutboxMail.payment_id).in_(by_id)).order_by(col(OutboxMail.id))
+    ).all()
+    items += [
+        (
+            mail.created_at,
+            1,
+            MailFacts(
+                at=mail.created_at,
+                reference=by_id[mail.payment_id].reference if mail.payment_id in by_id else "",
+                dedupe_key=mail.dedupe_key,
+                subject=mail.subject,
+                to_address=mail.to_address,
+                status=mail.status,
+            ),
         )
-    mails = session.exec(select(OutboxMail).where(OutboxMail.payment_id.in_(by_id)).order_by(OutboxMail.id)).all()
-    for mail in mails:
-        what, who = history.mail_line(mail.dedupe_key, mail.subject)
-        items.append(
-            (
-                mail.created_at,
-                1,
-                {
-                    "at": format_paris(mail.created_at),
-                    "reference": by_id[mail.payment_id].reference,
-                    "what": what,
-                    "who": who,
-                    "detail": f"{mail.to_address} · e-mail {MAIL_STATES.get(mail.status, mail.status)}",
-                },
-            )
-        )
+        for mail in mails
+    ]
     items.sort(key=lambda item: (as_utc(item[0]), item[1]))
-    return [item[2] for item in items]
+    return tuple(item[2] for item in items)
 
 
-def load_order_view(session: Session, order_number: int, user: User) -> tuple[OrderView, int]:
-    """The order page of the guide, scoped to what the user may see. Returns (view, order id)."""
+def load_order_facts(session: Session, order_number: int, user: User) -> OrderFacts:
+    """The order page of the guide, scoped to what the user may see."""
     order, offer, opportunity = scoped_order(session, viewer_for(session, user), order_number)
-    vehicle = session.get(Vehicle, offer.vehicle_id)
-    customer = session.get(Customer, opportunity.customer_id)
-    pos = session.get(PointOfSale, order.pos_id)
+    vehicle = required_row(session, Vehicle, offer.vehicle_id)
+    customer = required_row(session, Customer, opportunity.customer_id)
+    pos = required_row(session, PointOfSale, order.pos_id)
     validator = session.get(User, order.validated_by_id) if order.validated_by_id else None
-    by = validator.display_name if validator else ""
-    payments = checkout.attempts(session, order.id)
-    latest = payments[-1] if payments else None
-    status = PaymentStatus(latest.status) if latest else None
-    cancelled = order.status == checkout.ORDER_CANCELLED
-    view = OrderView(
+    payments = checkout.attempts(session, stored_id(order))
+    status = PaymentStatus(payments[-1].status) if payments else None
+    cancelled = order.status == OrderStatus.CANCELLED.value
+    return OrderFacts(
+        order_id=stored_id(order),
         number=order.number,
-        status=order.status,
-        cancelled=cancelled,
-        breadcrumb=f"OPPORTUNITÉS > OPPORTUNITÉ DE {customer_label(customer).upper()} > COMMANDE N°{order.number}",
-        banner=f"La commande {order.number} pour le véhicule {vehicle_title(vehicle)} a été validée par {by}",
-        validated_line=f"La commande a été validée le {format_paris(order.validated_at)} par {by}.",
-        delivery_line=f"Le véhicule sera livré le {format_day(order.delivery_date)} dans le point de vente {pos.name}.",
-        extreme_line=f"La date de livraison extrême est le {format_day(order.extreme_delivery_date)}.",
-        vehicle=vehicle_fields(vehicle),
-        recap=recap_fields(offer),
-        deposit=_deposit_card(order, payments),
-        payment_status=status.value if status else "",
-        payment_badge=VEHICLE_BADGES[status] if status else "",
-        can_resend=bool(status is PaymentStatus.ENVOYE and not cancelled),
-        can_retry=bool(status in RETRYABLE and not cancelled),
-        attempts=[
-            {
-                "reference": p.reference,
-                "amount": format_eur(p.amount_cents),
-                "created": format_day(p.created_at),
-                "state": CARD_BADGES[PaymentStatus(p.status)],
-                "status": p.status,
-                "id": str(p.id),
-                "receipt": "1" if documents.has_receipt(p) else "",
-                "refund_notice": "1" if documents.has_refund_notice(p) else "",
-            }
+        status=OrderStatus(order.status),
+        customer_name=customer_label(customer),
+        validated_by=validator.display_name if validator else "",
+        validated_at=order.validated_at,
+        delivery_date=order.delivery_date,
+        extreme_delivery_date=order.extreme_delivery_date,
+        pos_name=pos.name,
+        vehicle=vehicle_card(vehicle),
+        prices=offer_prices(offer),
+        deposit_amount_cents=order.deposit_amount_cents,
+        deposit_method=order.deposit_method,
+        balance_method=order.balance_method,
+        attempts=tuple(
+            AttemptFacts(
+                payment_id=stored_id(p),
+                reference=p.reference,
+                amount_cents=p.amount_cents,
+                created_at=p.created_at,
+                status=PaymentStatus(p.status),
+                has_receipt=documents.has_receipt(p),
+                has_refund_notice=documents.has_refund_notice(p),
+            )
             for p in payments
-        ],
-        timeline=_timeline(session, payments),
-        version=payments_version(session, order.id),
+        ),
+        history=_history(session, payments),
+        can_resend=status is PaymentStatus.ENVOYE and not cancelled,
+        can_retry=status in RETRYABLE and not cancelled,
+        version=payments_version(session, stored_id(order)),
     )
-    return view, order.id
 
 
 # ---------------------------------------------------------------- cancelling (F-26)
@@ -258,11 +259,11 @@ def cancel_order(session: Session, *, order_number: int, user: User, now: dateti
     through the one guarded transition (an event is written). Cancelling twice is a no-op."""
     checkout._require_seller(user)
     order, _offer, _opportunity = scoped_order(session, viewer_for(session, user), order_number)
-    if order.status == checkout.ORDER_CANCELLED:
+    if order.status == OrderStatus.CANCELLED.value:
         return order
     # F-26, shared with the PSP module: Autorisé → À rembourser through change_status.
-    refunds.cancel_order_payment(session, order.id, user.display_name)
-    order.status = checkout.ORDER_CANCELLED
+    refunds.cancel_order_payment(session, stored_id(order), user.display_name)
+    order.status = OrderStatus.CANCELLED.value
     order.cancelled_at = now or utcnow()
     session.add(order)
     log.info("order %s cancelled by %s", order.number, user.email)
@@ -272,59 +273,80 @@ def cancel_order(session: Session, *, order_number: int, user: User, now: dateti
 # ---------------------------------------------------------------- opportunities list
 
 
-def opportunity_rows(session: Session, user: User) -> list[dict[str, str]]:
-    """One row per offer the user may see (an opportunity without offer has one row too),
-    with its order and the latest e-payment badge. Three queries, whatever the row count."""
+@dataclass(frozen=True)
+class OpportunityLine:
+    """One line of the opportunities list: an offer of an opportunity (or the opportunity alone),
+    its order and the latest e-payment of each kind."""
+
+    opportunity_number: int
+    customer_name: str
+    seller_name: str
+    pos_name: str
+    vehicle: str  # make, model and version
+    offer_number: int | None
+    offer_status: str
+    order_number: int | None
+    order_status: OrderStatus | None
+    payment_status: PaymentStatus | None  # the order's latest deposit attempt
+    status: str  # the opportunity's
+    reservation_status: PaymentStatus | None  # its latest e-Réservation
+    reservation_reference: str
+    open: bool  # in progress and without a live order: "Déclarer perdue" applies
+
+
+def opportunity_lines(session: Session, user: User) -> list[OpportunityLine]:
+    """One line per offer the user may see (an opportunity without offer has one line too),
+    with its order and the latest e-payment status. Three queries, whatever the line count."""
     rows = session.exec(
-        select(Opportunity, Customer, User, PointOfSale, Offer, Vehicle, SalesOrder)
-        .join(Customer, Customer.id == Opportunity.customer_id)
-        .join(User, User.id == Opportunity.seller_id)
-        .join(PointOfSale, PointOfSale.id == Opportunity.pos_id)
-        .join(Offer, Offer.opportunity_id == Opportunity.id, isouter=True)
-        .join(Vehicle, Vehicle.id == Offer.vehicle_id, isouter=True)
-        .join(SalesOrder, SalesOrder.offer_id == Offer.id, isouter=True)
+        # sqlmodel types select() for at most four entities; the rows are unpacked below.
+        select(Opportunity, Customer, User, PointOfSale, Offer, Vehicle, SalesOrder)  # type: ignore[call-overload]
+        .join(Customer, col(Customer.id) == col(Opportunity.customer_id))
+        .join(User, col(User.id) == col(Opportunity.seller_id))
+        .join(PointOfSale, col(PointOfSale.id) == col(Opportunity.pos_id))
+        .join(Offer, col(Offer.opportunity_id) == col(Opportunity.id), isouter=True)
+        .join(Vehicle, col(Vehicle.id) == col(Offer.vehicle_id), isouter=True)
+        .join(SalesOrder, col(SalesOrder.offer_id) == col(Offer.id), isouter=True)
         .where(opportunity_clause(viewer_for(session, user)))
-        .order_by(Opportunity.number.desc(), Offer.number)
+        .order_by(col(Opportunity.number).desc(), col(Offer.number))
     ).all()
     order_ids = [order.id for *_, order in rows if order is not None]
-    latest: dict[int, EPayment] = {}
+    latest: dict[int | None, EPayment] = {}
     if order_ids:
         for payment in session.exec(
-            select(EPayment).where(EPayment.order_id.in_(order_ids)).order_by(EPayment.attempt)
+            select(EPayment).where(col(EPayment.order_id).in_(order_ids)).order_by(col(EPayment.attempt))
         ).all():
             latest[payment.order_id] = payment
     # The e-Réservation of each opportunity (its latest attempt): what "Déclarer perdue" settles.
-    opportunity_ids = sorted({opp.id for opp, *_ in rows})
-    booked: dict[int, EPayment] = {}
+    opportunity_ids = sorted({stored_id(opp) for opp, *_ in rows})
+    booked: dict[int | None, EPayment] = {}
     if opportunity_ids:
         for payment in session.exec(
             select(EPayment)
-            .where(EPayment.opportunity_id.in_(opportunity_ids), EPayment.kind == PaymentKind.RESERVATION.value)
-            .order_by(EPayment.id)
+            .where(col(EPayment.opportunity_id).in_(opportunity_ids), EPayment.kind == PaymentKind.RESERVATION.value)
+            .order_by(col(EPayment.id))
         ).all():
             booked[payment.opportunity_id] = payment
-    result = []
+    lines = []
     for opp, customer, seller, pos, offer, vehicle, order in rows:
-        payment = latest.get(order.id) if order else None
+        deposit = latest.get(order.id) if order else None
         reservation = booked.get(opp.id)
-        result.append(
-            {
-                "opportunity": str(opp.number),
-                "customer": customer_label(customer),
-                "seller": seller.display_name,
-                "pos": pos.name,
-                "vehicle": " ".join(p for p in (vehicle.make, vehicle.model, vehicle.version) if p) if vehicle else "",
-                "offer": str(offer.number) if offer else "",
-                "offer_status": offer.status if offer else "",
-                "order": str(order.number) if order else "",
-                "order_status": order.status if order else "",
-                "badge": VEHICLE_BADGES[PaymentStatus(payment.status)] if payment else "",
-                "status": opp.status,
-                "reservation": (
-                    f"e-Réservation : {CARD_BADGES[PaymentStatus(reservation.status)]}" if reservation else ""
-                ),
-                "reservation_reference": reservation.reference if reservation else "",
-                "open": "1" if opp.status == "en cours" and not (order and order.status != "Annulée") else "",
-            }
+        live_order = order is not None and order.status != OrderStatus.CANCELLED.value
+        lines.append(
+            OpportunityLine(
+                opportunity_number=opp.number,
+                customer_name=customer_label(customer),
+                seller_name=seller.display_name,
+                pos_name=pos.name,
+                vehicle=" ".join(p for p in (vehicle.make, vehicle.model, vehicle.version) if p) if vehicle else "",
+                offer_number=offer.number if offer else None,
+                offer_status=offer.status if offer else "",
+                order_number=order.number if order else None,
+                order_status=OrderStatus(order.status) if order else None,
+                payment_status=PaymentStatus(deposit.status) if deposit else None,
+                status=opp.status,
+                reservation_status=PaymentStatus(reservation.status) if reservation else None,
+                reservation_reference=reservation.reference if reservation else "",
+                open=opp.status == "en cours" and not live_order,
+            )
         )
-    return result
+    return lines

@@ -11,10 +11,11 @@ import logging
 from sqlmodel import Session, col, select
 
 from ..domain.errors import DomainError
+from ..domain.orders import OrderStatus
 from ..domain.roles import GroupType
-from ..domain.statuses import CARD_BADGES, PaymentStatus
+from ..domain.statuses import PaymentStatus
 from ..domain.tracking import TrackingRefused
-from ..models import EPayment, Offer, SalesOrder, Vehicle
+from ..models import EPayment, Offer, SalesOrder, Vehicle, stored_id
 from . import reservations
 from .scope import Viewer, scoped_opportunity, scoped_vehicle
 
@@ -32,7 +33,7 @@ def _check(viewer: Viewer) -> None:
 
 
 def _consequences(settled: list[EPayment]) -> str:
-    parts = [f"e-Réservation {p.reference} : {CARD_BADGES[PaymentStatus(p.status)]}" for p in settled]
+    parts = [f"e-Réservation {p.reference} : {PaymentStatus(p.status).label}" for p in settled]
     return (" " + " ; ".join(parts) + ".") if parts else ""
 
 
@@ -45,13 +46,13 @@ def declare_lost(session: Session, viewer: Viewer, number: int) -> str:
     ordered = session.exec(
         select(SalesOrder.id)
         .join(Offer, col(Offer.id) == col(SalesOrder.offer_id))
-        .where(Offer.opportunity_id == opportunity.id, SalesOrder.status != reservations.ORDER_CANCELLED)
+        .where(Offer.opportunity_id == opportunity.id, SalesOrder.status != OrderStatus.CANCELLED.value)
     ).first()
     if ordered is not None:
         raise DomainError(
             f"L'opportunité n°{number} a une commande en cours : annulez la commande avant de la déclarer perdue."
         )
-    settled = reservations.mark_opportunity_lost(session, opportunity.id, actor=viewer.display_name)
+    settled = reservations.mark_opportunity_lost(session, stored_id(opportunity), actor=viewer.display_name)
     log.info("opportunity %s declared lost by user %s", number, viewer.user_id)
     released = " Le véhicule réservé est de nouveau disponible." if settled else ""
     return f"Opportunité n°{number} déclarée perdue.{_consequences(settled)}{released}"
@@ -75,8 +76,10 @@ def mark_sold(session: Session, viewer: Viewer, vehicle_id: int, buyer: str) -> 
     holder = _holder(session, vehicle)
     if buyer == BUYER_HOLDER and holder is None:
         raise DomainError("Ce véhicule n'est pas réservé : choisissez « Vendu à un autre client ».")
-    buyer_id = holder.customer_id if buyer == BUYER_HOLDER else None
-    settled = reservations.mark_vehicle_sold(session, vehicle.id, buyer_customer_id=buyer_id, actor=viewer.display_name)
+    buyer_id = holder.customer_id if buyer == BUYER_HOLDER and holder is not None else None
+    settled = reservations.mark_vehicle_sold(
+        session, stored_id(vehicle), buyer_customer_id=buyer_id, actor=viewer.display_name
+    )
     log.info("vehicle %s marked sold by user %s", vehicle.id, viewer.user_id)
     return f"{vehicle.make} {vehicle.model} marqué vendu.{_consequences(settled)}"
 

@@ -20,7 +20,7 @@ from ..domain.dates import as_utc, utcnow
 from ..domain.errors import DomainError
 from ..domain.inputs import ascii_int
 from ..domain.statuses import PaymentStatus
-from ..models import Customer, EPayment, SipsSession
+from ..models import Customer, EPayment, SipsSession, stored_id
 from ..psp.interface import PaypageForm, PspProtocol, StartRequest, get_gateway
 from ..psp.sips import NOTIFY_PATH, RETURN_PATH
 from .psp_accounts import config_for_pos, credentials, credentials_for_pos
@@ -94,7 +94,7 @@ def payment_for_token(
     settings = settings or get_settings()
     match = _TOKEN.fullmatch(token) if isinstance(token, str) and len(token) <= 100 else None
     payment_id, expiry = (ascii_int(match[1]), ascii_int(match[2])) if match else (None, None)
-    if payment_id is None or expiry is None:  # ASCII digits only: "٣٤" is not another spelling of 34
+    if match is None or payment_id is None or expiry is None:  # ASCII digits only: "٣٤" is not 34
         raise LinkInvalid("Ce lien de paiement est invalide.")
     parts = match.groups()
     payment = session.get(EPayment, payment_id)
@@ -135,7 +135,7 @@ def start_link_checkout(
     with session_factory(write=False) as session:
         payment = payment_for_token(session, token, settings)
         config = config_for_pos(session, payment.pos_id)
-        payment_id, reference, amount = payment.id, payment.reference, payment.amount_cents
+        payment_id, reference, amount = stored_id(payment), payment.reference, payment.amount_cents
         sips = config.protocol == PspProtocol.SIPS2.value
         if sips:
             form = _sips_form(session, payment, settings)

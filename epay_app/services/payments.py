@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import TypedDict
 
 from sqlmodel import Session, select
 
 from ..domain.dates import utcnow
 from ..domain.errors import DomainError, IllegalTransition
 from ..domain.statuses import PaymentStatus, check_transition
-from ..models import EPayment, EPaymentEvent
+from ..models import EPayment, EPaymentEvent, stored_id
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,16 @@ _STATUS_TIMESTAMP = {
 
 class PaymentNotFound(DomainError):
     pass
+
+
+class EventDetails(TypedDict):
+    """What a PSP message writes on its event, whether or not the status moves."""
+
+    source: str  # a domain.events.EventSource value
+    actor: str
+    psp_code: str
+    raw: str
+    idempotency_key: str | None
 
 
 def lock_payment(session: Session, payment_id: int) -> EPayment:
@@ -69,7 +80,7 @@ def record_event(
     at: datetime | None = None,
 ) -> EPaymentEvent:
     event = EPaymentEvent(
-        payment_id=payment.id,
+        payment_id=stored_id(payment),
         from_status=from_status.value if from_status else None,
         to_status=to_status.value,
         source=source,

@@ -8,7 +8,7 @@ this job asks getTransactionData and applies what it says, as the callback would
   TO_CAPTURE, CAPTURED (authorised)          → Autorisé, confirmation e-mail, À rembourser if the
                                                 order was cancelled meanwhile (callbacks.after_psp_status_change)
   REFUSED                                    → what the callback would say for the transaction's own
-                                                response code (psp.sips.status_for_code: 05 → Rejeté,
+                                                response code (psp.sips_statuses, as the callback: 05 → Rejeté,
                                                 51 or 99 → Erreur…); Rejeté when no code came back
   ABORTED (17 buyer, 97 session expired),
   CANCELLED                                  → Annulé
@@ -46,25 +46,31 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ..config import Settings, get_settings
 from ..domain.dates import as_utc, utcnow
 from ..domain.errors import DomainError, IllegalTransition
+from ..domain.events import CallbackOutcome, EventSource
 from ..domain.statuses import PaymentStatus
 from ..models import DirectCheckout, EPayment, PaymentPspCheck, SipsSession
-from ..psp.interface import DirectProtocol, Gateway, PspCallError, PspProtocol, TransactionState, get_gateway
-from ..psp.sips import status_for_code
+from ..psp.interface import (
+    DirectProtocol,
+    PspCallError,
+    PspProtocol,
+    SipsProtocol,
+    TransactionState,
+    get_sips_gateway,
+)
+from ..psp.sips_statuses import status_for_transaction
 from . import direct_payments
 from .callbacks import after_psp_status_change
-from .payments import change_status, lock_payment, record_event
+from .payments import EventDetails, change_status, lock_payment, record_event
 from .status_query import query_payment_status
 
 log = logging.getLogger(__name__)
 
-SOURCE = "psp:reconciliation"
-AUTHORISED = frozenset({"TO_CAPTURE", "CAPTURED", "TO_VALIDATE", "VALIDATED", "AUTHORISED"})
-CANCELLED = frozenset({"ABORTED", "CANCELLED"})
+SOURCE = EventSource.PSP_RECONCILIATION.value
 
 SessionFactory = Callable[[], AbstractContextManager[Session]]
 
@@ -80,56 +86,24 @@ class ReconciliationReport:
         return f"{self.checked} e-Paiement(s) vérifié(s), {self.unreachable} sans réponse du PSP : {moves}"
 
 
-def last_response_code(state: TransactionState) -> str:
-    """The payment's own response code, not the status query's "00" (kept for older callers)."""
-    return state.transaction_response_code
-
-
-def target_for(
-    state: TransactionState, status_for: Callable[[str], PaymentStatus | None] = status_for_code
-) -> PaymentStatus | None:
-    """The status a pending payment moves to after this answer; None keeps it Envoyé.
-
-    One PSP fact, one status: a refusal goes through the same code → status table as the callback
-    (`status_for`, psp.sips.status_for_code), applied to the transaction's own response code."""
-    if not state.ok:
-        return None
-    status = state.transaction_status.upper()
-    code = state.transaction_response_code
-    if status in AUTHORISED:
-        return PaymentStatus.AUTORISE
-    if status == "REFUSED":
-        if not code:
-            return PaymentStatus.REJETE  # refused, no code to say more
-        target = status_for(code)
-        # "refused" with an accepting or pending code contradicts itself: for a human
-        return (
-            target
-            if target in (PaymentStatus.REJETE, PaymentStatus.ERREUR, PaymentStatus.ANNULE)
-            else PaymentStatus.ERREUR
-        )
-    if status in CANCELLED:
-        return PaymentStatus.ANNULE  # the buyer gave up (17), the session expired (97), or cancelled
-    return None  # TO_AUTHORIZE (customer still on the page), CREDITED/EXPIRED (for a human), unknown
-
-
 def _candidates(session: Session, now: datetime, older_than: timedelta, recheck: timedelta) -> list[int]:
     """Pending payments old enough, not asked recently, and not asked since their link died
     (that last test in Python over two columns: date arithmetic on columns is not portable)."""
     stmt = (
         select(EPayment.id, PaymentPspCheck.checked_at, EPayment.link_expires_at)
-        .outerjoin(PaymentPspCheck, PaymentPspCheck.payment_id == EPayment.id)
+        .outerjoin(PaymentPspCheck, col(PaymentPspCheck.payment_id) == col(EPayment.id))
         .where(
             EPayment.status == PaymentStatus.ENVOYE.value,
             EPayment.created_at <= now - older_than,
-            or_(PaymentPspCheck.checked_at.is_(None), PaymentPspCheck.checked_at <= now - recheck),
+            or_(col(PaymentPspCheck.checked_at).is_(None), col(PaymentPspCheck.checked_at) <= now - recheck),
         )
-        .order_by(EPayment.id)
+        .order_by(col(EPayment.id))
     )
     return [
         payment_id
         for payment_id, checked, expires in session.exec(stmt).all()
-        if checked is None or expires is None or as_utc(checked) < as_utc(expires) + older_than
+        if payment_id is not None
+        and (checked is None or expires is None or as_utc(checked) < as_utc(expires) + older_than)
     ]
 
 
@@ -140,29 +114,33 @@ def _sessions_over(session: Session, now: datetime, settings: Settings) -> list[
     sips_session = timedelta(minutes=settings.sips_session_minutes)
     sips = session.exec(
         select(EPayment.id, SipsSession.started_at, PaymentPspCheck.checked_at)
-        .join(SipsSession, SipsSession.payment_id == EPayment.id)
-        .outerjoin(PaymentPspCheck, PaymentPspCheck.payment_id == EPayment.id)
+        .join(SipsSession, col(SipsSession.payment_id) == col(EPayment.id))
+        .outerjoin(PaymentPspCheck, col(PaymentPspCheck.payment_id) == col(EPayment.id))
         .where(EPayment.status == PaymentStatus.ENVOYE.value, SipsSession.started_at <= now - sips_session - grace)
     ).all()
     latest = (
         select(DirectCheckout.payment_id, func.max(DirectCheckout.expires_at).label("ends"))
-        .group_by(DirectCheckout.payment_id)
+        .group_by(col(DirectCheckout.payment_id))
         .subquery()
     )
     direct = session.exec(
         select(EPayment.id, latest.c.ends, PaymentPspCheck.checked_at)
         .join(latest, latest.c.payment_id == EPayment.id)
-        .outerjoin(PaymentPspCheck, PaymentPspCheck.payment_id == EPayment.id)
+        .outerjoin(PaymentPspCheck, col(PaymentPspCheck.payment_id) == col(EPayment.id))
         .where(EPayment.status == PaymentStatus.ENVOYE.value, latest.c.ends <= now - grace)
     ).all()
     found = [
-        pid for pid, started, checked in sips if checked is None or as_utc(checked) < as_utc(started) + sips_session
+        pid
+        for pid, started, checked in sips
+        if pid is not None and (checked is None or as_utc(checked) < as_utc(started) + sips_session)
     ]
-    found += [pid for pid, ends, checked in direct if checked is None or as_utc(checked) < as_utc(ends)]
+    found += [
+        pid for pid, ends, checked in direct if pid is not None and (checked is None or as_utc(checked) < as_utc(ends))
+    ]
     return found
 
 
-def _apply(session: Session, payment_id: int, state: TransactionState, now: datetime) -> str | None:
+def apply_transaction_state(session: Session, payment_id: int, state: TransactionState, now: datetime) -> str | None:
     """Under the payment's lock: record the check, apply the answer. The new status, or None."""
     payment = lock_payment(session, payment_id)
     check = session.get(PaymentPspCheck, payment_id) or PaymentPspCheck(payment_id=payment_id, checked_at=now)
@@ -170,7 +148,7 @@ def _apply(session: Session, payment_id: int, state: TransactionState, now: date
     session.add(check)
     if payment.status != PaymentStatus.ENVOYE.value:
         return None  # a callback got there while we were asking
-    target = target_for(state)
+    target = status_for_transaction(state)
     if target is None:
         return None
     code = state.transaction_response_code
@@ -181,7 +159,7 @@ def _apply(session: Session, payment_id: int, state: TransactionState, now: date
         payment.psp_last_error = problem
         target, raw = PaymentStatus.ERREUR, f"{problem}\n{raw}"
     key = f"reconciliation:{state.transaction_status}:{code}"
-    event = dict(source=SOURCE, actor="getTransactionData", psp_code=code, raw=raw, idempotency_key=key)
+    event = EventDetails(source=SOURCE, actor="getTransactionData", psp_code=code, raw=raw, idempotency_key=key)
     try:
         changed = change_status(session, payment, target, **event)
     except IllegalTransition:  # cannot happen from Envoyé, kept for safety
@@ -207,7 +185,7 @@ async def reconcile_pending(
     now: datetime | None = None,
     older_than: timedelta | None = None,
     *,
-    gateway: Gateway | None = None,
+    gateway: SipsProtocol | None = None,
     direct_gateway: DirectProtocol | None = None,
     settings: Settings | None = None,
 ) -> ReconciliationReport:
@@ -222,7 +200,7 @@ async def reconcile_pending(
     now = now or utcnow()
     older_than = older_than if older_than is not None else timedelta(minutes=settings.reconciliation_age_minutes)
     recheck = timedelta(minutes=settings.reconciliation_recheck_minutes)
-    gateway = gateway or get_gateway(PspProtocol.SIPS2.value, settings)
+    gateway = gateway or get_sips_gateway(settings)
     report = ReconciliationReport()
 
     def candidates() -> list[int]:
@@ -233,8 +211,9 @@ async def reconcile_pending(
 
     def apply(payment_id: int, state: TransactionState) -> tuple[str, str | None]:
         with session_factory() as session:
-            new_status = _apply(session, payment_id, state, now)
-            return session.get(EPayment, payment_id).reference, new_status
+            new_status = apply_transaction_state(session, payment_id, state, now)
+            payment = session.get(EPayment, payment_id)
+            return (payment.reference if payment else ""), new_status
 
     def protocol_of(payment_id: int) -> PspProtocol:
         with session_factory() as session:
@@ -294,7 +273,7 @@ async def _reconcile_direct(
             session.add(check)
 
     await asyncio.to_thread(record_check)
-    if result is not None and result.outcome == "applied":
+    if result is not None and result.outcome is CallbackOutcome.APPLIED:
         report.changed[result.reference] = result.status.value
 
 

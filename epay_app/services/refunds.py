@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from ..config import Settings
 from ..domain.errors import DomainError
+from ..domain.events import EventSource
 from ..domain.statuses import PaymentStatus
 from ..models import EPayment, EPaymentEvent
 from ..psp.interface import Gateway, MerchantCredentials, MoneyBack, PspProtocol, get_gateway
@@ -23,7 +24,7 @@ from .psp_accounts import credentials_for_pos
 
 log = logging.getLogger(__name__)
 
-OFFICE_SOURCE = "psp:office"
+OFFICE_SOURCE = EventSource.PSP_OFFICE.value
 
 
 @dataclass(frozen=True)
@@ -119,15 +120,15 @@ async def refund_payment(
         session.commit()
         return plan
 
-    def record(outcome: MoneyBack) -> RefundResult:
-        result = record_refund(session, plan, outcome)
+    def record(ready: RefundPlan, outcome: MoneyBack) -> RefundResult:
+        result = record_refund(session, ready, outcome)
         session.commit()
         return result
 
     plan = await asyncio.to_thread(prepare)
     if isinstance(plan, RefundResult):
         return plan
-    return await asyncio.to_thread(record, await ask_psp(plan, gateway=gateway, settings=settings))
+    return await asyncio.to_thread(record, plan, await ask_psp(plan, gateway=gateway, settings=settings))
 
 
 def _record(session: Session, payment_id: int, outcome: MoneyBack, actor: str) -> RefundResult:
@@ -162,8 +163,8 @@ def cancel_order_payment(session: Session, order_id: int, actor: str) -> list[EP
         select(EPayment.id).where(EPayment.order_id == order_id, EPayment.status == PaymentStatus.AUTORISE.value)
     ).all()
     moved = []
-    for payment_id in ids:
+    for payment_id in filter(None, ids):  # stored rows: their ids are set
         payment = lock_payment(session, payment_id)
-        if change_status(session, payment, PaymentStatus.A_REMBOURSER, source="utilisateur", actor=actor):
+        if change_status(session, payment, PaymentStatus.A_REMBOURSER, source=EventSource.USER.value, actor=actor):
             moved.append(payment)
     return moved

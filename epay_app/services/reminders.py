@@ -13,7 +13,7 @@ import logging
 from datetime import datetime, timedelta
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ..config import Settings, get_settings
 from ..domain.dates import as_utc, utcnow
@@ -41,19 +41,21 @@ def _due(session: Session, now: datetime, window: timedelta) -> list[tuple[int, 
         .where(
             EPayment.status == PaymentStatus.ENVOYE.value,
             EPayment.kind == PaymentKind.DEPOSIT.value,
-            EPayment.link_expires_at > now,
-            EPayment.link_expires_at <= now + window,
+            col(EPayment.link_expires_at) > now,
+            col(EPayment.link_expires_at) <= now + window,
         )
-        .order_by(EPayment.link_expires_at)
+        .order_by(col(EPayment.link_expires_at))
     )
     candidates = {
         f"reminder:{payment_id}:{int(as_utc(expires).timestamp())}": (payment_id, as_utc(expires))
         for payment_id, expires, created, sent in session.exec(stmt).all()
-        if as_utc(sent or created) <= as_utc(expires) - window
+        if payment_id is not None and expires is not None and as_utc(sent or created) <= as_utc(expires) - window
     }
     if not candidates:
         return []
-    already = set(session.exec(select(OutboxMail.dedupe_key).where(OutboxMail.dedupe_key.in_(list(candidates)))).all())
+    already = set(
+        session.exec(select(OutboxMail.dedupe_key).where(col(OutboxMail.dedupe_key).in_(list(candidates)))).all()
+    )
     return [due for key, due in candidates.items() if key not in already]
 
 

@@ -31,6 +31,8 @@ from sqlmodel import Session, col, select
 from ..config import get_settings
 from ..domain.dates import as_utc, utcnow
 from ..domain.errors import DomainError
+from ..domain.events import EventSource
+from ..domain.orders import OrderStatus, StockStatus
 from ..domain.references import PaymentKind, TransactionReference
 from ..domain.roles import GroupType
 from ..domain.statuses import PaymentStatus
@@ -48,15 +50,17 @@ from ..models import (
     SalesOrder,
     User,
     Vehicle,
+    required_row,
+    stored_id,
 )
 from . import notifications, paylinks
 from .payments import change_status, lock_payment, record_event
 
 log = logging.getLogger(__name__)
 
-IN_STOCK, RESERVED, SOLD = "en stock", "réservé", "vendu"
+# The stored stock codes, for the comparisons and the SQL below (and the stock pages).
+IN_STOCK, RESERVED, SOLD = StockStatus.IN_STOCK.value, StockStatus.RESERVED.value, StockStatus.SOLD.value
 OPPORTUNITY_LOST = "perdue"
-ORDER_CANCELLED = "Annulée"
 EMAIL_LIMIT_WINDOW = timedelta(hours=24)
 MSG_TOO_MANY_FROM_CLIENT = (
     "Trop de réservations ont été demandées depuis votre connexion. "
@@ -67,7 +71,7 @@ MSG_TOO_MANY_FOR_EMAIL = (
     "Réessayez demain ou contactez directement le point de vente."
 )
 MSG_ORDERED = "Ce véhicule fait déjà l'objet d'une commande : il n'est plus disponible."
-SOURCE = "e-réservation"
+SOURCE = EventSource.RESERVATION.value
 # The payment statuses after which an unpaid block is given back at once.
 UNPAID_FAILURES = frozenset({PaymentStatus.ANNULE, PaymentStatus.REJETE, PaymentStatus.ERREUR})
 # Who follows a reservation made by a visitor, in order of preference.
@@ -131,19 +135,21 @@ def has_active_order() -> ColumnElement[bool]:
     """SQL: the vehicle (`Vehicle` in the enclosing query) is on a validated, not cancelled order."""
     return (
         select(SalesOrder.id)
-        .join(Offer, Offer.id == SalesOrder.offer_id)
-        .where(Offer.vehicle_id == Vehicle.id, SalesOrder.status != ORDER_CANCELLED)
+        .join(Offer, col(Offer.id) == col(SalesOrder.offer_id))
+        .where(Offer.vehicle_id == Vehicle.id, SalesOrder.status != OrderStatus.CANCELLED.value)
         .exists()
     )
 
 
 def offered_in_stock() -> list[ColumnElement[bool]]:
     """SQL conditions of a vehicle the public stock shows: published, not sold, not ordered."""
-    return [Vehicle.published == True, Vehicle.stock_status != SOLD, ~has_active_order()]  # noqa: E712
+    return [col(Vehicle.published) == True, col(Vehicle.stock_status) != SOLD, ~has_active_order()]  # noqa: E712
 
 
 def _seller_for(session: Session, pos_id: int) -> User | None:
-    users = session.exec(select(User).where(User.pos_id == pos_id, col(User.active).is_(True)).order_by(User.id)).all()
+    users = session.exec(
+        select(User).where(User.pos_id == pos_id, col(User.active).is_(True)).order_by(col(User.id))
+    ).all()
     for group_type in SELLER_PREFERENCE:
         for user in users:
             if user.group_type == group_type.value:
@@ -152,12 +158,14 @@ def _seller_for(session: Session, pos_id: int) -> User | None:
 
 
 def _context(session: Session, vehicle: Vehicle) -> _Context:
-    pos = session.get(PointOfSale, vehicle.pos_id)
-    entity = session.get(Entity, pos.entity_id)
-    group = session.get(DealerGroup, entity.group_id)
+    pos = required_row(session, PointOfSale, vehicle.pos_id)
+    entity = required_row(session, Entity, pos.entity_id)
+    group = required_row(session, DealerGroup, entity.group_id)
     has_psp = session.exec(select(PspConfig.id).where(PspConfig.pos_id == pos.id)).first() is not None
-    ordered = session.exec(select(Vehicle.id).where(Vehicle.id == vehicle.id, has_active_order())).first() is not None
-    return _Context(vehicle, pos, entity, group, _seller_for(session, pos.id), has_psp, ordered)
+    ordered = (
+        session.exec(select(Vehicle.id).where(col(Vehicle.id) == vehicle.id, has_active_order())).first() is not None
+    )
+    return _Context(vehicle, pos, entity, group, _seller_for(session, stored_id(pos)), has_psp, ordered)
 
 
 def _availability(ctx: _Context, now: datetime) -> Availability:
@@ -191,7 +199,7 @@ def published_vehicle(session: Session, pos_number: int, vehicle_id: int) -> Veh
     """A published vehicle of that point of sale (the public page shows nothing else)."""
     return session.exec(
         select(Vehicle)
-        .join(PointOfSale, PointOfSale.id == Vehicle.pos_id)
+        .join(PointOfSale, col(PointOfSale.id) == col(Vehicle.pos_id))
         .where(PointOfSale.number == pos_number, Vehicle.id == vehicle_id, Vehicle.published == True)  # noqa: E712
     ).first()
 
@@ -204,9 +212,9 @@ def _claim(session: Session, vehicle_id: int, until: datetime, now: datetime, pa
     result = session.exec(
         update(Vehicle)
         .where(
-            Vehicle.id == vehicle_id,
+            col(Vehicle.id) == vehicle_id,
             *offered_in_stock(),
-            or_(Vehicle.reserved_until.is_(None), Vehicle.reserved_until <= now),
+            or_(col(Vehicle.reserved_until).is_(None), col(Vehicle.reserved_until) <= now),
         )
         .values(reserved_until=until, reservation_payment_id=payment_id, stock_status=RESERVED)
         .execution_options(synchronize_session=False)
@@ -218,7 +226,7 @@ def _customer(session: Session, details: VisitorDetails) -> Customer:
     """The known customer with that e-mail *and* the same name and phone, or a new prospect record.
     A known customer's record is never changed from the public form."""
     for known in session.exec(
-        select(Customer).where(func.lower(Customer.email) == details.email).order_by(Customer.id)
+        select(Customer).where(func.lower(Customer.email) == details.email).order_by(col(Customer.id))
     ):
         if is_same_person(details, last_name=known.last_name, first_name=known.first_name, phone=known.phone):
             return known
@@ -281,7 +289,11 @@ def _new_opportunity(
     for _ in range(5):
         number = (session.exec(select(func.max(Opportunity.number))).one() or 0) + 1
         opportunity = Opportunity(
-            number=number, customer_id=customer.id, seller_id=seller.id, pos_id=pos.id, created_at=now
+            number=number,
+            customer_id=stored_id(customer),
+            seller_id=stored_id(seller),
+            pos_id=stored_id(pos),
+            created_at=now,
         )
         try:
             with session.begin_nested():
@@ -321,7 +333,9 @@ def reserve_vehicle(
         raise ReservationUnavailable("Ce véhicule vient d'être réservé ou vendu : il n'est plus disponible.")
 
     customer = _customer(session, details)
-    opportunity = _new_opportunity(session, customer, ctx.seller, ctx.pos, now)
+    seller = ctx.seller
+    assert seller is not None  # _availability offers no vehicle without one
+    opportunity = _new_opportunity(session, customer, seller, ctx.pos, now)
     reference = TransactionReference(ctx.entity.number, ctx.pos.number, PaymentKind.RESERVATION, opportunity.number, 1)
     payment = EPayment(
         reference=str(reference),
@@ -331,12 +345,12 @@ def reserve_vehicle(
         amount_cents=ctx.group.reservation_amount_cents,
         status=PaymentStatus.ENVOYE.value,
         order_id=None,
-        opportunity_id=opportunity.id,
-        customer_id=customer.id,
+        opportunity_id=stored_id(opportunity),
+        customer_id=stored_id(customer),
         vehicle_id=vehicle_id,
-        seller_id=ctx.seller.id,
-        pos_id=ctx.pos.id,
-        entity_id=ctx.entity.id,
+        seller_id=stored_id(seller),
+        pos_id=stored_id(ctx.pos),
+        entity_id=stored_id(ctx.entity),
         created_at=now,
         status_changed_at=now,
         sent_at=now,
@@ -363,7 +377,7 @@ def reserve_vehicle(
     )
     session.exec(
         update(Vehicle)
-        .where(Vehicle.id == vehicle_id)
+        .where(col(Vehicle.id) == vehicle_id)
         .values(reservation_payment_id=payment.id)
         .execution_options(synchronize_session=False)
     )
@@ -371,7 +385,7 @@ def reserve_vehicle(
     notifications.queue_reservation_request(session, payment, url, blocked_until=until)
     session.expire(vehicle)
     log.info("vehicle %s held until %s for payment %s", vehicle_id, until, payment.reference)
-    return Reservation(payment.id, payment.reference, opportunity.number, payment.amount_cents, until, url)
+    return Reservation(stored_id(payment), payment.reference, opportunity.number, payment.amount_cents, until, url)
 
 
 # --- Releasing ----------------------------------------------------------------------------------
@@ -379,16 +393,16 @@ def reserve_vehicle(
 
 def _release(session: Session, payment: EPayment, *, only_expired_at: datetime | None = None) -> bool:
     """Give the vehicle back if this payment still holds its block."""
-    conditions = [Vehicle.id == payment.vehicle_id, Vehicle.reservation_payment_id == payment.id]
+    conditions = [col(Vehicle.id) == payment.vehicle_id, col(Vehicle.reservation_payment_id) == payment.id]
     if only_expired_at is not None:
-        conditions.append(Vehicle.reserved_until <= only_expired_at)
+        conditions.append(col(Vehicle.reserved_until) <= only_expired_at)
     result = session.exec(
         update(Vehicle)
         .where(*conditions)
         .values(
             reserved_until=None,
             reservation_payment_id=None,
-            stock_status=case((Vehicle.stock_status == RESERVED, IN_STOCK), else_=Vehicle.stock_status),
+            stock_status=case((col(Vehicle.stock_status) == RESERVED, IN_STOCK), else_=col(Vehicle.stock_status)),
         )
         .execution_options(synchronize_session=False)
     )
@@ -433,14 +447,14 @@ def after_status_change(session: Session, payment: EPayment, *, now: datetime | 
     now = _now(now)
     hours = session.exec(
         select(DealerGroup.reservation_hours)
-        .join(Entity, Entity.group_id == DealerGroup.id)
+        .join(Entity, col(Entity.group_id) == col(DealerGroup.id))
         .where(Entity.id == payment.entity_id)
     ).one()
     until = now + timedelta(hours=hours)
     if _holds_block(session, payment):
         session.exec(
             update(Vehicle)
-            .where(Vehicle.id == payment.vehicle_id, Vehicle.reservation_payment_id == payment.id)
+            .where(col(Vehicle.id) == payment.vehicle_id, col(Vehicle.reservation_payment_id) == payment.id)
             .values(reserved_until=until)
             .execution_options(synchronize_session=False)
         )
@@ -449,7 +463,7 @@ def after_status_change(session: Session, payment: EPayment, *, now: datetime | 
             session,
             payment,
             PaymentStatus.A_REMBOURSER,
-            source="système",
+            source=EventSource.SYSTEM.value,
             actor="e-réservation : véhicule plus disponible",
         )
         return
@@ -473,7 +487,11 @@ def _lapse_vehicle(session: Session, vehicle_id: int, now: datetime) -> bool:
         return False  # someone else already moved the block
     if payment.status == PaymentStatus.ENVOYE.value:
         change_status(
-            session, payment, PaymentStatus.ANNULE, source="système", actor="e-réservation expirée sans paiement"
+            session,
+            payment,
+            PaymentStatus.ANNULE,
+            source=EventSource.SYSTEM.value,
+            actor="e-réservation expirée sans paiement",
         )
     log.info("reservation %s lapsed (%s)", payment.reference, payment.status)
     return True
@@ -482,10 +500,14 @@ def _lapse_vehicle(session: Session, vehicle_id: int, now: datetime) -> bool:
 def _clear_expired(session: Session, vehicle_id: int, now: datetime) -> bool:
     result = session.exec(
         update(Vehicle)
-        .where(Vehicle.id == vehicle_id, Vehicle.reservation_payment_id.is_(None), Vehicle.reserved_until <= now)
+        .where(
+            col(Vehicle.id) == vehicle_id,
+            col(Vehicle.reservation_payment_id).is_(None),
+            col(Vehicle.reserved_until) <= now,
+        )
         .values(
             reserved_until=None,
-            stock_status=case((Vehicle.stock_status == RESERVED, IN_STOCK), else_=Vehicle.stock_status),
+            stock_status=case((col(Vehicle.stock_status) == RESERVED, IN_STOCK), else_=col(Vehicle.stock_status)),
         )
         .execution_options(synchronize_session=False)
     )
@@ -498,10 +520,10 @@ def lapse_expired_reservations(session: Session, now: datetime | None = None) ->
     now = _now(now)
     vehicle_ids = session.exec(
         select(Vehicle.id)
-        .where(Vehicle.reserved_until.is_not(None), Vehicle.reserved_until <= now)
-        .order_by(Vehicle.id)
+        .where(col(Vehicle.reserved_until).is_not(None), col(Vehicle.reserved_until) <= now)
+        .order_by(col(Vehicle.id))
     ).all()
-    return [vehicle_id for vehicle_id in vehicle_ids if _lapse_vehicle(session, vehicle_id, now)]
+    return [vehicle_id for vehicle_id in filter(None, vehicle_ids) if _lapse_vehicle(session, vehicle_id, now)]
 
 
 # --- When the sale does not happen --------------------------------------------------------------
@@ -514,9 +536,13 @@ def _settle(session: Session, payment_ids: list[int], actor: str, reason: str) -
         payment = lock_payment(session, payment_id)
         status = PaymentStatus(payment.status)
         if status is PaymentStatus.AUTORISE:
-            change_status(session, payment, PaymentStatus.A_REMBOURSER, source="utilisateur", actor=actor, raw=reason)
+            change_status(
+                session, payment, PaymentStatus.A_REMBOURSER, source=EventSource.USER.value, actor=actor, raw=reason
+            )
         elif status is PaymentStatus.ENVOYE:
-            change_status(session, payment, PaymentStatus.ANNULE, source="utilisateur", actor=actor, raw=reason)
+            change_status(
+                session, payment, PaymentStatus.ANNULE, source=EventSource.USER.value, actor=actor, raw=reason
+            )
         _release(session, payment)
         settled.append(payment)
     return settled
@@ -525,14 +551,17 @@ def _settle(session: Session, payment_ids: list[int], actor: str, reason: str) -
 def mark_opportunity_lost(session: Session, opportunity_id: int, *, actor: str) -> list[EPayment]:
     """The opportunity is lost: its reservation payments are settled and the vehicle freed."""
     payment_ids = list(
-        session.exec(
-            select(EPayment.id).where(
-                EPayment.opportunity_id == opportunity_id, EPayment.kind == PaymentKind.RESERVATION.value
-            )
-        ).all()
+        filter(
+            None,
+            session.exec(
+                select(EPayment.id).where(
+                    EPayment.opportunity_id == opportunity_id, EPayment.kind == PaymentKind.RESERVATION.value
+                )
+            ).all(),
+        )
     )
     settled = _settle(session, payment_ids, actor, "Opportunité perdue")
-    opportunity = session.get(Opportunity, opportunity_id)
+    opportunity = required_row(session, Opportunity, opportunity_id)
     opportunity.status = OPPORTUNITY_LOST
     session.add(opportunity)
     session.flush()
@@ -547,11 +576,11 @@ def mark_vehicle_sold(
     conditions = [EPayment.vehicle_id == vehicle_id, EPayment.kind == PaymentKind.RESERVATION.value]
     if buyer_customer_id is not None:
         conditions.append(EPayment.customer_id != buyer_customer_id)
-    payment_ids = list(session.exec(select(EPayment.id).where(*conditions)).all())
+    payment_ids = list(filter(None, session.exec(select(EPayment.id).where(*conditions)).all()))
     settled = _settle(session, payment_ids, actor, "Véhicule vendu à un autre client")
     session.exec(
         update(Vehicle)
-        .where(Vehicle.id == vehicle_id)
+        .where(col(Vehicle.id) == vehicle_id)
         .values(stock_status=SOLD, reserved_until=None, reservation_payment_id=None)
         .execution_options(synchronize_session=False)
     )

@@ -40,7 +40,7 @@ def staff_stock(session: Session, user: User) -> StaffStock:
         select(Vehicle, PointOfSale)
         .join(PointOfSale, col(PointOfSale.id) == Vehicle.pos_id)
         .where(scope.vehicle_clause(viewer))
-        .order_by(PointOfSale.number, Vehicle.make, Vehicle.model, Vehicle.id)
+        .order_by(col(PointOfSale.number), col(Vehicle.make), col(Vehicle.model), col(Vehicle.id))
     ).all()
     # The block shows to all; who holds it (reference, opportunity) only to whom follows that payment.
     holder_ids = [v.reservation_payment_id for v, _ in rows if v.reservation_payment_id]
@@ -48,7 +48,7 @@ def staff_stock(session: Session, user: User) -> StaffStock:
         p.id: (p, number)
         for p, number in session.exec(
             select(EPayment, Opportunity.number)
-            .join(Opportunity, Opportunity.id == EPayment.opportunity_id)
+            .join(Opportunity, col(Opportunity.id) == col(EPayment.opportunity_id))
             .where(col(EPayment.id).in_(holder_ids), scope.payment_clause(viewer))
         ).all()
     }
@@ -72,7 +72,7 @@ def public_stock(session: Session, pos_number: int) -> PublicStock | None:
     rows = session.exec(
         select(Vehicle)
         .where(Vehicle.pos_id == pos.id, *reservations.offered_in_stock())
-        .order_by(Vehicle.make, Vehicle.model, Vehicle.id)
+        .order_by(col(Vehicle.make), col(Vehicle.model), col(Vehicle.id))
     ).all()
     return PublicStock(pos, list(rows))
 

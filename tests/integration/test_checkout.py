@@ -23,6 +23,8 @@ from epay_app.models import (
     SalesOrder,
     User,
 )
+from epay_app.pages.rows import PaymentAttempt
+from epay_app.pages.sale_views import opportunity_fields, present_offer, present_order
 from epay_app.services import checkout, documents, orders, paylinks
 from epay_app.services.checkout import CheckoutForm
 from epay_app.services.payments import change_status, lock_payment
@@ -36,6 +38,19 @@ CARD_500 = CheckoutForm(
     extreme_delivery_date=date(2027, 5, 11),
 )
 REFERENCE = "00045_000061_20000026837_1"
+
+
+def offer_view(session, number, user):
+    """The offer page's view, as its presenter makes it from the use case's facts."""
+    return present_offer(checkout.load_offer_facts(session, number, user))
+
+
+def order_view(session, number, user):
+    return present_order(orders.load_order_facts(session, number, user))
+
+
+def opportunity_rows(session, user):
+    return [opportunity_fields(line) for line in orders.opportunity_lines(session, user)]
 
 
 @pytest.fixture
@@ -144,7 +159,7 @@ def test_card_deposit_creates_order_payment_event_and_one_mail_in_one_transactio
             order.deposit_method,
             order.deposit_online,
             order.balance_method,
-        ) == ("Commandée", seller.id, 50_000, "Carte bancaire", True, "Virement")
+        ) == ("placed", seller.id, 50_000, "Carte bancaire", True, "Virement")
         assert order.delivery_date == date(2024, 12, 24) and order.extreme_delivery_date == date(2027, 5, 11)
         pay = s.get(EPayment, payment_id)
         assert (pay.reference, pay.psp_reference, pay.status, pay.amount_cents, pay.attempt) == (
@@ -160,7 +175,7 @@ def test_card_deposit_creates_order_payment_event_and_one_mail_in_one_transactio
         assert (event.from_status, event.to_status, event.source, event.actor) == (
             None,
             "envoye",
-            "utilisateur",
+            "user",
             "Thomas MARTIN",
         )
         mail = s.exec(select(OutboxMail).where(OutboxMail.payment_id == pay.id)).one()
@@ -191,7 +206,7 @@ def test_no_e_payment_without_option_or_psp_configuration(db):
     with session_scope(db) as s:
         s.delete(s.exec(select(PspConfig).join(PointOfSale).where(PointOfSale.number == 61)).one())
     with session_scope(db, write=False) as s:
-        view = checkout.load_offer_view(s, 26837, user(s))
+        view = offer_view(s, 26837, user(s))
         assert (view.epay_option, view.epay_available, view.epay_reason) == (
             True,
             False,
@@ -208,7 +223,7 @@ def test_no_e_payment_without_option_or_psp_configuration(db):
         ent.epay_option = False
         s.add(ent)
     with session_scope(db, write=False) as s:
-        assert checkout.load_offer_view(s, 26837, user(s)).epay_reason == ""
+        assert offer_view(s, 26837, user(s)).epay_reason == ""
 
 
 def test_second_submit_is_refused_and_points_to_the_order(db):
@@ -249,11 +264,11 @@ def test_new_attempt_after_refusal_gives_suffix_2_and_leaves_the_first_untouched
         assert (old.status, old.reference) == (S.REJETE.value, REFERENCE)
         assert s.get(EPayment, second_id).status == S.ENVOYE.value
         assert s.exec(select(func.count()).select_from(OutboxMail).where(OutboxMail.payment_id == second_id)).one() == 1
-        view, _ = orders.load_order_view(s, 26837, user(s))
-        assert [a["state"] for a in view.attempts] == ["Refusé", "En attente"]
+        view = order_view(s, 26837, user(s))
+        assert [a.state for a in view.attempts] == ["Refusé", "En attente"]
         assert (view.payment_badge, view.can_resend, view.can_retry) == ("e-Paiement en attente", True, False)
         # The history speaks the table's words, and names people, not sources or merchant ids.
-        events = [(e["reference"], e["what"], e["who"]) for e in view.timeline if "e-mail" not in e["who"]]
+        events = [(e.reference, e.what, e.who) for e in view.timeline if "e-mail" not in e.who]
         assert sorted(events) == [
             (REFERENCE, "Créé : En attente", "Thomas MARTIN"),
             (REFERENCE, "En attente → Refusé", "Worldline — paiement refusé (code 05)"),
@@ -287,21 +302,21 @@ def test_cancelling_the_order_moves_an_authorised_payment_to_refund(db):
         orders.cancel_order(s, order_number=26837, user=user(s))
     with session_scope(db, write=False) as s:
         order = s.exec(select(SalesOrder).where(SalesOrder.number == 26837)).one()
-        assert order.status == "Annulée" and order.cancelled_at is not None
+        assert order.status == "cancelled" and order.cancelled_at is not None
         pay = s.get(EPayment, pid)
         assert pay.status == S.A_REMBOURSER.value and pay.refund_requested_at is not None
         last = s.exec(
             select(EPaymentEvent).where(EPaymentEvent.payment_id == pid).order_by(EPaymentEvent.id.desc())
         ).first()
         assert (last.from_status, last.to_status, last.actor) == ("autorise", "a_rembourser", "Thomas MARTIN")
-        view, _ = orders.load_order_view(s, 26837, user(s))
+        view = order_view(s, 26837, user(s))
         assert (view.payment_badge, view.can_resend, view.can_retry) == ("e-Paiement à rembourser", False, False)
 
 
 def test_order_view_has_the_guide_lines(db):
     validate(db)
     with session_scope(db, write=False) as s:
-        view, _ = orders.load_order_view(s, 26837, user(s))
+        view = order_view(s, 26837, user(s))
     assert view.banner == (
         "La commande 26837 pour le véhicule CEED 1.4 T-GDI 140 ch ISG DCT7 Edition #1 - "
         "DF231LM a été validée par Thomas MARTIN"
@@ -315,17 +330,17 @@ def test_order_view_has_the_guide_lines(db):
     assert view.vehicle["price"] == "25 000,00 € TTC" and view.vehicle["power"] == "7 CV / 140 ch"
     assert view.deposit["epay_amount"] == "500,00 €"
     (attempt,) = view.attempts
-    assert attempt == {
-        "reference": REFERENCE,
-        "amount": "500,00 €",
-        "created": "16/12/2024",
-        "state": "En attente",
-        "status": "envoye",
-        "id": attempt["id"],
-        "receipt": "",  # no receipt before the payment
-        "refund_notice": "",
-    }
-    assert view.timeline[0]["what"] == "Créé : En attente"
+    assert attempt == PaymentAttempt(
+        reference=REFERENCE,
+        amount="500,00 €",
+        created="16/12/2024",
+        state="En attente",
+        status="envoye",
+        id=attempt.id,
+        receipt="",  # no receipt before the payment
+        refund_notice="",
+    )
+    assert view.timeline[0].what == "Créé : En attente"
 
 
 def test_version_changes_when_a_callback_changes_the_status(db):
@@ -348,8 +363,8 @@ def test_order_pdf_is_a_pdf(db):
 def test_opportunity_list_is_scoped_to_the_entity(db):
     validate(db)
     with session_scope(db, write=False) as s:
-        rows = orders.opportunity_rows(s, user(s))
-        other = orders.opportunity_rows(s, user(s, "audrey.villien@openflex.demo"))
+        rows = opportunity_rows(s, user(s))
+        other = opportunity_rows(s, user(s, "audrey.villien@openflex.demo"))
     assert [(r["offer"], r["order"], r["badge"], r["customer"]) for r in rows] == [
         ("26837", "26837", "e-Paiement en attente", "M. Patrick PONS")
     ]
@@ -377,7 +392,7 @@ def test_customer_can_be_fixed_from_the_offer(db):
             values={"civility": "Mme.", "last_name": "PONS", "first_name": "Patricia", "email": "p.pons@example.com"},
         )
     with session_scope(db, write=False) as s:
-        assert checkout.load_offer_view(s, 26837, user(s)).customer["label"] == "Mme. Patricia PONS"
+        assert offer_view(s, 26837, user(s)).customer["label"] == "Mme. Patricia PONS"
 
 
 def test_the_mail_carries_the_signed_payment_link_of_the_attempt(db):
@@ -409,16 +424,16 @@ def test_the_modal_offers_the_receipt_once_paid_and_the_refund_notice_once_refun
     _, pid = validate(db)
     _set_status(db, pid, S.AUTORISE)
     with session_scope(db, write=False) as s:
-        view, _ = orders.load_order_view(s, 26837, user(s))
-    assert [(a["receipt"], a["refund_notice"]) for a in view.attempts] == [("1", "")]
+        view = order_view(s, 26837, user(s))
+    assert [(a.receipt, a.refund_notice) for a in view.attempts] == [("1", "")]
     with session_scope(db) as s:
         payment = lock_payment(s, pid)
-        change_status(s, payment, S.A_REMBOURSER, source="utilisateur")
+        change_status(s, payment, S.A_REMBOURSER, source="user")
         change_status(s, payment, S.REMBOURSE, source="psp:office")
     with session_scope(db, write=False) as s:
-        view, _ = orders.load_order_view(s, 26837, user(s))
+        view = order_view(s, 26837, user(s))
         receipt = documents.payment_document_pdf(s, pid, documents.RECEIPT, user(s))
         notice = documents.payment_document_pdf(s, pid, documents.REFUND_NOTICE, user(s))
-    assert [(a["receipt"], a["refund_notice"]) for a in view.attempts] == [("1", "1")]
+    assert [(a.receipt, a.refund_notice) for a in view.attempts] == [("1", "1")]
     assert receipt.filename == f"recu-acompte-{REFERENCE}.pdf" and receipt.content.startswith(b"%PDF")
     assert notice.filename == f"avis-remboursement-{REFERENCE}.pdf" and notice.content.startswith(b"%PDF")

@@ -250,7 +250,7 @@ def _to_refund(db, payment_id):
 
     with session_scope() as session:
         change_status(
-            session, lock_payment(session, payment_id), PaymentStatus.A_REMBOURSER, source="utilisateur", actor="test"
+            session, lock_payment(session, payment_id), PaymentStatus.A_REMBOURSER, source="user", actor="test"
         )
 
 

@@ -14,7 +14,7 @@ def test_payment_on_a_cancelled_order_becomes_to_refund(api_server, make_payment
     payment = make_payment()
     with session_scope() as s:
         order = s.get(SalesOrder, payment.order_id)
-        order.status = "Annulée"
+        order.status = "cancelled"
         s.add(order)
     answer = httpx.post(f"{api_server}/api/psp/sips/notify", data=_signed_response(payment), timeout=10)
     assert answer.status_code == 200
@@ -23,7 +23,7 @@ def test_payment_on_a_cancelled_order_becomes_to_refund(api_server, make_payment
         select(EPaymentEvent).where(EPaymentEvent.payment_id == payment.id).order_by(EPaymentEvent.id)
     ).all()
     assert [e.to_status for e in events][-2:] == ["autorise", "a_rembourser"]
-    assert events[-1].source == "système"
+    assert events[-1].source == "system"
 
 
 def test_payment_on_a_live_order_stays_authorised(api_server, make_payment, db):

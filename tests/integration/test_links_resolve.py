@@ -20,6 +20,7 @@ from epay_app.models import Entity, EPayment, Opportunity, PointOfSale, User
 from epay_app.pages.opportunities import present_row
 from epay_app.pages.payment_cards import present_card, present_tiles
 from epay_app.pages.public_stock import vehicle_row
+from epay_app.pages.sale_views import opportunity_fields
 from epay_app.services import checkout, demo_data, orders, stock, tracking
 from tests.support import database
 
@@ -74,12 +75,12 @@ def _opens(session, user: User, href: str, patterns) -> bool:
     query = parse_qs(parts.query)
     segments = [s for s in parts.path.split("/") if s]
     if segments[:1] == ["offres"]:
-        checkout.load_offer_view(session, int(segments[1]), user)
+        checkout.load_offer_facts(session, int(segments[1]), user)
     elif segments[:1] == ["commandes"]:
-        orders.load_order_view(session, int(segments[1]), user)
+        orders.load_order_facts(session, int(segments[1]), user)
     elif segments == ["opportunites"] and "numero" in query:
-        rows = orders.opportunity_rows(session, user)
-        return any(r["opportunity"] == query["numero"][0] for r in rows)
+        lines = orders.opportunity_lines(session, user)
+        return any(str(line.opportunity_number) == query["numero"][0] for line in lines)
     elif segments == ["e-paiements"] and "statut" in query:
         statuses_for(GroupType(user.group_type), parse_filter_keys(query["statut"][0]))
     elif segments[:1] == ["stock"] and len(segments) == 3:
@@ -96,7 +97,7 @@ def test_every_link_of_the_cards_tiles_and_lists_opens_a_real_page(demo):
         assert {f.kind for f in facts} == {PaymentKind.DEPOSIT, PaymentKind.RESERVATION}  # both kinds of card
         links = {present_card(f).href for f in facts}
         links |= {t.href for t in present_tiles(tracking.tile_counts(s, viewer))}
-        for row in map(present_row, orders.opportunity_rows(s, director)):
+        for row in (present_row(opportunity_fields(line)) for line in orders.opportunity_lines(s, director)):
             links |= {row.offer_href, row.order_href}
         for number in {61, 62}:
             public = stock.public_stock(s, number)

@@ -1,5 +1,6 @@
 """alembic upgrade → downgrade → upgrade on a temporary database."""
 
+import pytest
 from sqlalchemy import create_engine, inspect
 from sqlmodel import SQLModel
 
@@ -51,3 +52,57 @@ def test_reflex_db_migrate_then_downgrade_to_base_and_back(tmp_path):
     assert _tables(url) == set()
     reflex_migrate()
     assert set(SQLModel.metadata.tables) <= _tables(url)
+
+
+@pytest.mark.parametrize("kind", database.backends())
+def test_codes_revision_turns_stored_text_into_codes_and_back(kind, tmp_path):
+    """0018_codes: order status, stock status and event source are stored as codes; its
+    downgrade writes the French text back, and upgrading again gives the same codes."""
+    from sqlalchemy import text
+    from sqlmodel import Session, select
+
+    from epay_app.models import EPayment, EPaymentEvent, Vehicle
+    from epay_app.services import demo_data
+
+    url = database.create_database(kind, tmp_path)
+    engine = create_engine(url)
+    try:
+        database.migrate(url)
+        with Session(engine) as session:
+            demo_data.seed(session, activity=True)
+            payment_id = session.exec(select(EPayment.id).order_by(EPayment.id)).first()
+            for source in ("user", "system", "e_reservation", "psp:notify"):
+                session.add(EPaymentEvent(payment_id=payment_id, to_status="envoye", source=source))
+            first, second = session.exec(select(Vehicle).order_by(Vehicle.id).limit(2)).all()
+            first.stock_status, second.stock_status = "reserved", "sold"
+            session.add_all([first, second])
+            session.commit()
+
+        def stored() -> dict[str, set[str]]:
+            with engine.connect() as conn:
+                return {
+                    column: {r[0] for r in conn.execute(text(f"SELECT DISTINCT {column} FROM {table}"))}
+                    for table, column in (
+                        ("sales_order", "status"),
+                        ("vehicle", "stock_status"),
+                        ("epayment_event", "source"),
+                    )
+                }
+
+        at_head = stored()
+        assert at_head == {
+            "status": {"placed", "cancelled"},
+            "stock_status": {"in_stock", "reserved", "sold"},
+            "source": {"demo", "user", "system", "e_reservation", "psp:notify"},
+        }
+        database.downgrade(url, "0017_live_feed")
+        assert stored() == {
+            "status": {"Commandée", "Annulée"},
+            "stock_status": {"en stock", "réservé", "vendu"},
+            "source": {"démo", "utilisateur", "système", "e-réservation", "psp:notify"},
+        }
+        database.migrate(url)
+        assert stored() == at_head
+    finally:
+        engine.dispose()
+        database.drop_database(url)

@@ -76,7 +76,7 @@ def test_declaring_the_opportunity_lost_refunds_the_paid_reservation_and_frees_t
         " Le véhicule réservé est de nouveau disponible."
     )
     status, until, stock, opportunity = _state(url, payment.id, vehicle_id)
-    assert (status, until, stock, opportunity.status) == ("a_rembourser", None, "en stock", "perdue")
+    assert (status, until, stock, opportunity.status) == ("a_rembourser", None, "in_stock", "perdue")
     with pytest.raises(DomainError, match="n'est plus en cours \\(perdue\\)"):
         _act(url, "chef@openflex.demo", lambda s, v: outcomes.declare_lost(s, v, number))
 
@@ -105,7 +105,7 @@ def test_a_vehicle_sold_to_another_customer_refunds_the_reservation(url, vehicle
     message = _act(url, "vendeur@openflex.demo", lambda s, v: outcomes.mark_sold(s, v, vehicle_id, "autre"))
     assert message.endswith(f"marqué vendu. e-Réservation {payment.reference} : À rembourser.")
     status, until, stock, _ = _state(url, payment.id, vehicle_id)
-    assert (status, until, stock) == ("a_rembourser", None, "vendu")
+    assert (status, until, stock) == ("a_rembourser", None, "sold")
     with pytest.raises(DomainError, match=r"^Un véhicule vendu ne peut pas être publié\.$"):
         _act(url, "vendeur@openflex.demo", lambda s, v: outcomes.set_published(s, v, vehicle_id, True))
     with pytest.raises(DomainError, match=r"^Ce véhicule est déjà vendu\.$"):
@@ -116,7 +116,7 @@ def test_a_vehicle_sold_to_the_reserving_customer_keeps_the_payment(url, vehicle
     payment = _paid_reservation(url, vehicle_id)
     message = _act(url, "vendeur@openflex.demo", lambda s, v: outcomes.mark_sold(s, v, vehicle_id, "titulaire"))
     assert message.endswith("marqué vendu.")
-    assert _state(url, payment.id, vehicle_id)[:3] == ("autorise", None, "vendu")
+    assert _state(url, payment.id, vehicle_id)[:3] == ("autorise", None, "sold")
 
 
 def test_publishing_is_scoped_to_the_stock_and_refuses_bad_input(url, vehicle_id):
@@ -131,4 +131,4 @@ def test_publishing_is_scoped_to_the_stock_and_refuses_bad_input(url, vehicle_id
         _act(url, "vendeur@openflex.demo", lambda s, v: outcomes.mark_sold(s, v, vehicle_id, "x"))
     with session_scope(url, write=False) as s:
         vehicle = s.get(Vehicle, vehicle_id)
-        assert (vehicle.published, vehicle.stock_status) == (False, "en stock")
+        assert (vehicle.published, vehicle.stock_status) == (False, "in_stock")

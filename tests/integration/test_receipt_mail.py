@@ -146,7 +146,7 @@ def _refund(db_url: str, payment_id: int) -> None:
     """The order cancelled (À rembourser), then the PSP reports the refund."""
     with session_scope(db_url) as session:
         payment = lock_payment(session, payment_id)
-        change_status(session, payment, PaymentStatus.A_REMBOURSER, source="utilisateur")
+        change_status(session, payment, PaymentStatus.A_REMBOURSER, source="user")
         change_status(session, payment, PaymentStatus.REMBOURSE, source="psp:notify")
         callbacks.after_psp_status_change(session, payment, PaymentStatus.REMBOURSE)
 

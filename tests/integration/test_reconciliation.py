@@ -16,7 +16,7 @@ from epay_app.config import get_settings
 from epay_app.db import session_scope
 from epay_app.domain.dates import as_utc, utcnow
 from epay_app.models import EPayment, EPaymentEvent, OutboxMail, PaymentPspCheck, SalesOrder
-from epay_app.psp.sips import status_for_code
+from epay_app.psp.sips_statuses import status_for_code
 from epay_app.services.paylinks import pay_url
 from epay_app.services.reconciliation import reconcile_pending
 from tests.support import aio
@@ -138,7 +138,7 @@ def test_a_payment_made_after_its_order_was_cancelled_becomes_a_rembourser(sandb
     _pay_and_leave(psp_customer, payment)
     with session_scope() as s:
         order = s.get(SalesOrder, payment.order_id)
-        order.status = "Annulée"
+        order.status = "cancelled"
         s.add(order)
     _reconcile(utcnow() + LATER)
     assert _stored(db, payment.id).status == "a_rembourser"

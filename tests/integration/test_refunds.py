@@ -65,7 +65,7 @@ def test_order_cancellation_moves_authorised_to_a_rembourser(authorised):
     payment = authorised()
     stored, events = _stored(payment.id)
     assert stored.status == "a_rembourser"
-    assert (events[-1].source, events[-1].actor) == ("utilisateur", "Directeur Test")
+    assert (events[-1].source, events[-1].actor) == ("user", "Directeur Test")
 
 
 def test_refund_before_remittance_cancels_the_authorisation(sandbox, authorised):

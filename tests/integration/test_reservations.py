@@ -124,7 +124,7 @@ def test_invalid_form_gives_french_field_errors_and_writes_nothing(url, vehicle_
     assert caught.value.errors["email"] == "L'adresse e-mail est obligatoire."
     assert _counts(url) == before
     vehicle = _vehicle(url, vehicle_id)
-    assert vehicle.reserved_until is None and vehicle.stock_status == "en stock"
+    assert vehicle.reserved_until is None and vehicle.stock_status == "in_stock"
 
 
 # --- Reserving ----------------------------------------------------------------------------------
@@ -160,9 +160,9 @@ def test_reservation_creates_a_complete_payment_and_blocks_the_vehicle(url, vehi
         "0612345678",
     )
     assert as_utc(pay.link_expires_at) == T0 + HOLD
-    assert [(e.from_status, e.to_status, e.source) for e in events] == [(None, "envoye", "e-réservation")]
+    assert [(e.from_status, e.to_status, e.source) for e in events] == [(None, "envoye", "e_reservation")]
     vehicle = _vehicle(url, vehicle_id)
-    assert vehicle.stock_status == "réservé" and vehicle.reservation_payment_id == pay.id
+    assert vehicle.stock_status == "reserved" and vehicle.reservation_payment_id == pay.id
     assert as_utc(vehicle.reserved_until) == T0 + HOLD
     # jean.marie@example.com is a demo customer without a phone: the e-mail alone does not attach
     # the visitor to him, a new prospect record is made.
@@ -276,18 +276,18 @@ def test_an_unpaid_block_lapses_when_its_time_runs_out(url, vehicle_id):
     reservation = _reserve(url, vehicle_id)
     with session_scope(url) as s:
         assert resa.lapse_expired_reservations(s, now=T0 + timedelta(minutes=29, seconds=59)) == []
-    assert _vehicle(url, vehicle_id).stock_status == "réservé"
+    assert _vehicle(url, vehicle_id).stock_status == "reserved"
     with session_scope(url) as s:
         assert resa.lapse_expired_reservations(s, now=T0 + HOLD) == [vehicle_id]
     vehicle = _vehicle(url, vehicle_id)
-    assert (vehicle.reserved_until, vehicle.reservation_payment_id, vehicle.stock_status) == (None, None, "en stock")
+    assert (vehicle.reserved_until, vehicle.reservation_payment_id, vehicle.stock_status) == (None, None, "in_stock")
     pay = _payment(url, reservation.payment_id)
     assert pay.status == S.ANNULE.value
     with session_scope(url, write=False) as s:
         last = s.exec(
             select(EPaymentEvent).where(EPaymentEvent.payment_id == pay.id).order_by(EPaymentEvent.id.desc())
         ).first()
-    assert (last.from_status, last.to_status, last.source) == ("envoye", "annule", "système")
+    assert (last.from_status, last.to_status, last.source) == ("envoye", "annule", "system")
     second = _reserve(url, vehicle_id, OTHER, now=T0 + timedelta(minutes=31))
     assert _vehicle(url, vehicle_id).reservation_payment_id == second.payment_id
 
@@ -304,7 +304,7 @@ def test_an_unpaid_block_lapses_when_its_payment_fails(url, vehicle_id, outcome)
     reservation = _reserve(url, vehicle_id)
     _set_status(url, reservation.payment_id, outcome)
     vehicle = _vehicle(url, vehicle_id)
-    assert (vehicle.reserved_until, vehicle.stock_status) == (None, "en stock")
+    assert (vehicle.reserved_until, vehicle.stock_status) == (None, "in_stock")
     _reserve(url, vehicle_id, OTHER, now=T0 + timedelta(minutes=10))
 
 
@@ -330,7 +330,7 @@ def test_a_paid_reservation_keeps_the_block_until_the_end_then_lapses_still_paid
         assert resa.lapse_expired_reservations(s, now=T0 + timedelta(hours=48, seconds=1)) == []
         assert resa.lapse_expired_reservations(s, now=paid_at + timedelta(hours=48)) == [vehicle_id]
     assert _payment(url, reservation.payment_id).status == S.AUTORISE.value
-    assert _vehicle(url, vehicle_id).stock_status == "en stock"
+    assert _vehicle(url, vehicle_id).stock_status == "in_stock"
 
 
 def test_a_payment_authorised_after_the_vehicle_went_to_someone_else_is_to_be_refunded(url, vehicle_id):
@@ -371,7 +371,7 @@ def test_a_vehicle_sold_to_someone_else_refunds_the_paid_reservation(url, vehicl
         resa.mark_vehicle_sold(s, vehicle_id, buyer_customer_id=buyer, actor="Claire DUBOIS")
     assert _payment(url, reservation.payment_id).status == S.A_REMBOURSER.value
     vehicle = _vehicle(url, vehicle_id)
-    assert (vehicle.stock_status, vehicle.reserved_until) == ("vendu", None)
+    assert (vehicle.stock_status, vehicle.reserved_until) == ("sold", None)
     with pytest.raises(resa.ReservationUnavailable):
         _reserve(url, vehicle_id, OTHER, now=T0 + timedelta(days=5))
 
@@ -647,7 +647,7 @@ def test_the_same_email_name_and_phone_is_the_customer_whatever_the_spelling(url
 # --- What is offered (issue 12) -----------------------------------------------------------------
 
 
-def _order_the_ceed(url, status="Commandée"):
+def _order_the_ceed(url, status="placed"):
     with session_scope(url) as s:
         offer = s.exec(select(Offer).where(Offer.number == 26837)).one()
         pos_id = s.exec(select(PointOfSale.id).where(PointOfSale.number == 61)).one()
@@ -672,12 +672,12 @@ def test_a_vehicle_with_a_validated_order_is_not_offered(url, vehicle_id):
 
 
 def test_a_vehicle_whose_order_was_cancelled_is_offered_again(url, vehicle_id):
-    _order_the_ceed(url, status="Annulée")
+    _order_the_ceed(url, status="cancelled")
     assert vehicle_id in _stock_ids(url)
     _reserve(url, vehicle_id)
 
 
-@pytest.mark.parametrize("change", [{"published": False}, {"stock_status": "vendu"}])
+@pytest.mark.parametrize("change", [{"published": False}, {"stock_status": "sold"}])
 def test_an_unpublished_or_sold_vehicle_is_not_offered(url, vehicle_id, change):
     with session_scope(url) as s:
         vehicle = s.get(Vehicle, vehicle_id)

@@ -108,7 +108,7 @@ def test_a_valid_pass_for_a_block_that_ended_shows_nothing(url, reservation):
     payment_id, vehicle_id = reservation
     with session_scope(url) as s:
         payment = lock_payment(s, payment_id)
-        change_status(s, payment, S.A_REMBOURSER, source="utilisateur", actor="Claire DUBOIS")
+        change_status(s, payment, S.A_REMBOURSER, source="user", actor="Claire DUBOIS")
         resa.after_status_change(s, payment)
     with session_scope(url, write=False) as s:
         assert result_pages.own_reservation(s, s.get(Vehicle, vehicle_id), payment_id) is None

@@ -417,7 +417,7 @@ def drive_cancel(world, group, rec):
     with session_scope(world.url, write=False) as s:
         order = s.get(SalesOrder, rec.order_id) if rec.order_id else None
         payment = s.get(EPayment, rec.payment_id)
-        changed = order is not None and (order.status != "Commandée" or payment.status != PaymentStatus.AUTORISE.value)
+        changed = order is not None and (order.status != "placed" or payment.status != PaymentStatus.AUTORISE.value)
     return changed, [state.not_found, *describe(events)]
 
 
@@ -692,7 +692,7 @@ def drive_confirm_sold(world, group, rec):
     state = page_state(VehiclesState, world, group, path="/vehicules", **values)
     events = run(VehiclesState, "confirm_sold", state)
     vehicle = _vehicle(world, rec)
-    return vehicle is not None and vehicle.stock_status == "vendu", describe(events)[:1]
+    return vehicle is not None and vehicle.stock_status == "sold", describe(events)[:1]
 
 
 MATRIX: dict[tuple[str, str], Case] = {

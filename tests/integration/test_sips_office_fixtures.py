@@ -32,7 +32,8 @@ from epay_app.psp import sips_codec as codec
 from epay_app.psp.interface import MerchantCredentials
 from epay_app.psp.sandbox.app import create_app
 from epay_app.psp.sandbox.merchants import DEMO
-from epay_app.services.reconciliation import target_for
+from epay_app.psp.sips_statuses import status_for_code
+from epay_app.psp.sips_statuses import status_for_transaction as target_for
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "sips"
 SEALS = json.loads((FIXTURES / "sdk_seal_vectors.json").read_text())
@@ -188,7 +189,7 @@ def test_adapter_reads_the_query_code_apart_from_the_transaction_code(canned):
     assert (state.transaction_status, state.acquirer_response_code) == ("REFUSED", "51")
     assert (state.amount_cents, state.current_amount_cents) == (50000, 0)
     # one PSP fact, one status: reconciliation says what the callback says for 51
-    assert target_for(state) is sips.status_for_code("51") is S.ERREUR
+    assert target_for(state) is status_for_code("51") is S.ERREUR
 
 
 def test_adapter_reads_origin_and_current_amounts(canned):

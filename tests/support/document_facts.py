@@ -66,7 +66,7 @@ ORDER = OrderFormFacts(
     prices=PriceFacts(vehicle_price_cents=2_500_000, customer_advantage_cents=10_000),
     created_at=VALIDATED_AT,
     order_number=26837,
-    order_status="Commandée",
+    order_status="placed",
     validated_at=VALIDATED_AT,
     validated_by="Administrateur ADMINISTRATEUR",
     balance_method="Virement",

@@ -35,7 +35,7 @@ from epay_app.psp.interface import (
     StartRequest,
     TransactionState,
 )
-from epay_app.psp.sips import status_for_code
+from epay_app.psp.sips_statuses import status_for_code
 
 UNKNOWN_TO_SIPS = TransactionState(ok=False, response_code="25", error="Transaction inconnue")
 

@@ -1,6 +1,6 @@
 """The e-Paiement modal's history in a salesperson's words (issue 14)."""
 
-from epay_app.domain import history
+from epay_app.pages import history
 
 
 def _actor(source, to_status, *, actor="", from_status="envoye", code="", seller="Thomas MARTIN"):
@@ -19,10 +19,10 @@ def test_actors_are_people_and_roles_not_sources():
     assert _actor("psp:notify", "autorise", actor="002001000000002", code="00") == "Client — paiement en ligne"
     assert _actor("psp:webhook", "rejete", code="05") == "Worldline — paiement refusé (code 05)"
     assert _actor("psp:return", "annule") == "Client — paiement abandonné"
-    assert _actor("utilisateur", "envoye", actor="Claire DUBOIS", from_status=None) == "Claire DUBOIS"
+    assert _actor("user", "envoye", actor="Claire DUBOIS", from_status=None) == "Claire DUBOIS"
     # The demo's seeded events have no actor: the seller who sent the link is named.
-    assert _actor("démo", "envoye", from_status=None) == "Thomas MARTIN"
-    assert _actor("système", "annule", actor="e-réservation expirée sans paiement") == (
+    assert _actor("demo", "envoye", from_status=None) == "Thomas MARTIN"
+    assert _actor("system", "annule", actor="e-réservation expirée sans paiement") == (
         "Système — e-réservation expirée sans paiement"
     )
     assert _actor("psp:office", "rembourse", actor="Vincent SIMON", from_status="a_rembourser") == (

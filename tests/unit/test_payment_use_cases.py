@@ -17,6 +17,8 @@ from sqlmodel import select
 
 from epay_app.domain.dates import utcnow
 from epay_app.domain.errors import DomainError, ValidationError
+from epay_app.domain.events import EventSource
+from epay_app.domain.orders import OrderStatus
 from epay_app.domain.references import PaymentKind, TransactionReference
 from epay_app.domain.statuses import PaymentStatus as S
 from epay_app.models import DirectCheckout, EPayment, EPaymentEvent, OutboxMail, SalesOrder
@@ -30,7 +32,7 @@ from epay_app.psp.interface import (
     SipsProtocol,
     TransactionState,
 )
-from epay_app.psp.sips import status_for_code
+from epay_app.psp.sips_statuses import status_for_code
 from epay_app.services import checkout, orders, reconciliation, refunds
 from epay_app.services.callbacks import ForeignMerchant, apply_psp_response
 from epay_app.services.direct_payments import apply_return, apply_webhook
@@ -62,11 +64,12 @@ from tests.unit.payment_world import (
 )
 
 OFFER = 26837
-# Stored codes, named once. Branch codes-b moves them into domain enums: after its merge,
-# BY_USER = EventSource.USER.value and ORDER_PLACED = OrderStatus.PLACED.value (the psp:* stay).
-ORDER_PLACED = checkout.ORDER_PLACED
-BY_USER = checkout.SOURCE_USER
-BY_NOTIFY, BY_RETURN, BY_WEBHOOK = "psp:notify", "psp:return", "psp:webhook"
+# Stored codes, named once.
+ORDER_PLACED = OrderStatus.PLACED.value
+BY_USER = EventSource.USER.value
+BY_NOTIFY, BY_RETURN, BY_WEBHOOK = (
+    s.value for s in (EventSource.PSP_NOTIFY, EventSource.PSP_RETURN, EventSource.PSP_WEBHOOK)
+)
 BY_OFFICE = refunds.OFFICE_SOURCE
 BY_RECONCILIATION = reconciliation.SOURCE
 REQUEST, CONFIRMATION, REFUND_NOTICE = "payment_request", "payment_confirmation", "refund_notice"

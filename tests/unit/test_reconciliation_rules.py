@@ -4,8 +4,8 @@ import pytest
 
 from epay_app.domain.statuses import PaymentStatus as S
 from epay_app.psp.interface import TransactionState
-from epay_app.psp.sips import status_for_code
-from epay_app.services.reconciliation import target_for
+from epay_app.psp.sips_statuses import status_for_code
+from epay_app.psp.sips_statuses import status_for_transaction as target_for
 
 
 def state(status: str, txn_code: str = "", ok: bool = True, code: str = "00") -> TransactionState:

@@ -9,7 +9,8 @@ from epay_app.domain.references import TransactionReference
 from epay_app.domain.statuses import PaymentStatus as S
 from epay_app.psp import sips_codec as codec
 from epay_app.psp.interface import MalformedResponse, PaymentRequest, SealError
-from epay_app.psp.sips import SipsGateway, status_for_code
+from epay_app.psp.sips import SipsGateway
+from epay_app.psp.sips_statuses import status_for_code
 
 KEY = "002001000000002_KEY1"
 DATA = (

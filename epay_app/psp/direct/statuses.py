@@ -1,4 +1,5 @@
-"""What a Worldline Direct status means for our payment status.
+"""What a Worldline Direct status means for our payment status: the one table, for the webhook,
+the customer's return and the reconciliation alike (services.direct_payments.apply_direct_state).
 
 Payment statuses and categories: SDK docstrings and the Magento plugin's fixtures
 (notes/worldline-direct.md §3); hosted checkout statuses: SDK GetHostedCheckoutResponse
@@ -57,3 +58,27 @@ def status_for_refund_target(direct_status: str, current: PaymentStatus) -> Paym
     if current is S.A_REMBOURSER and (direct_status or "").upper() in MONEY_RETURNED:
         return S.REMBOURSE
     return status_for_payment(direct_status)
+
+
+# Every payment status the platform documents, and two it may send that we do not expect: for the
+# tests that run them all through each path.
+KNOWN_PAYMENT_STATUSES: tuple[str, ...] = (*PAYMENT_STATUS, "CHARGEBACKED", "REJECTED_CAPTURE")
+
+
+def status_for_checkout(checkout_status: str) -> PaymentStatus | None:
+    """A hosted checkout without a payment yet: the customer gave up or the session expired
+    (Annulé), is still on the page (no change), or anything else (CLIENT_NOT_ELIGIBLE…, a status
+    we do not know: Erreur)."""
+    if checkout_status == CHECKOUT_CANCELLED:
+        return S.ANNULE
+    if checkout_status == CHECKOUT_IN_PROGRESS:
+        return None
+    return S.ERREUR
+
+
+def target_status(payment_status: str | None, checkout_status: str, current: PaymentStatus) -> PaymentStatus | None:
+    """What Direct says, as our status: the payment's status when there is a payment, otherwise
+    the hosted checkout's. None keeps the payment where it is."""
+    if payment_status is not None:
+        return status_for_refund_target(payment_status, current)
+    return status_for_checkout(checkout_status)

@@ -5,12 +5,13 @@ and names people or roles, never sources, merchant ids or API names."""
 
 from __future__ import annotations
 
-from .statuses import CARD_BADGES, PaymentStatus
+from ..domain.events import PSP_SOURCES, EventSource
+from ..domain.statuses import PaymentStatus
+from ..labels import CARD_BADGES
 
 CLIENT_PAID = "Client — paiement en ligne"
 CLIENT_CANCELLED = "Client — paiement abandonné"
 REMINDER = "Système — relance automatique"
-PSP_SOURCES = ("psp:notify", "psp:return", "psp:webhook", "psp:reconciliation", "psp:office")
 
 
 def status_change(from_status: str | None, to_status: str) -> str:
@@ -32,18 +33,18 @@ def event_actor(
 ) -> str:
     """Who moved the payment, in words: a staff member's name, the client, Worldline or the system."""
     to = PaymentStatus(to_status)
-    if source == "utilisateur":
+    if source == EventSource.USER.value:
         return actor or seller_name or "Utilisateur"
-    if source == "e-réservation":
+    if source == EventSource.RESERVATION.value:
         return f"Client — réservation en ligne ({actor})" if actor else "Client — réservation en ligne"
-    if source == "psp:office":
+    if source == EventSource.PSP_OFFICE.value:
         who = f"{actor} — " if actor else ""
         if to is PaymentStatus.REMBOURSE:
             return f"{who}remboursement par Worldline{_code(psp_code)}"
         return f"{who}remboursement refusé par Worldline{_code(psp_code)}"
-    if from_status and from_status == to_status and source in PSP_SOURCES:
+    if from_status and from_status == to_status and source in {s.value for s in PSP_SOURCES}:
         return f"Worldline — message reçu{_code(psp_code)}"
-    if source == "système":
+    if source == EventSource.SYSTEM.value:
         return f"Système — {actor}" if actor else "Système — commande annulée"
     if to is PaymentStatus.ENVOYE:
         return seller_name or "Vendeur"
