@@ -12,7 +12,8 @@ fi
 bash scripts/install.sh
 source scripts/env.sh
 source scripts/services.sh  # PostgreSQL + Redis for the integration and scale-out suites
-# Lint and format first: cheap, and what they report is a failure like a test's.
+# Lint, format and types first: cheap, and what they report is a failure like a test's.
 ruff check .
 ruff format --check .
+mypy epay_app
 python -m pytest tests/unit tests/integration tests/e2e "$@"

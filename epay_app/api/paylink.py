@@ -13,12 +13,12 @@ from starlette.routing import Route
 from ..domain.errors import DomainError
 from ..domain.statuses import PaymentStatus
 from ..psp.interface import PspCallError
+from ..services.paylink_checkout import start_link_checkout
 from ..services.paylinks import (
     LinkExpired,
     LinkInvalid,
     LinkUsed,
     record_sips_session,
-    start_link_checkout,
 )
 from ..services.psp_accounts import PspNotConfigured
 from .customer_pages import auto_post, page, payment_details

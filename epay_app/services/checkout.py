@@ -45,6 +45,7 @@ from ..models import (
 from . import paylinks
 from .notifications import queue_payment_request
 from .payments import record_event
+from .sale_facts import customer_label, offer_prices, vehicle_card
 from .scope import OfferNotFound, OrderNotFound, scoped_customer, scoped_offer, scoped_order, viewer_for  # noqa: F401
 
 log = logging.getLogger(__name__)
@@ -229,7 +230,7 @@ def order_for_offer(session: Session, offer_id: int) -> SalesOrder | None:
     return session.exec(select(SalesOrder).where(SalesOrder.offer_id == offer_id)).first()
 
 
-def _require_seller(user: User) -> None:
+def require_seller(user: User) -> None:
     if user.group_type not in {r.value for r in SELLING_ROLES}:
         raise DomainError("Accès refusé : votre profil ne permet pas cette action.")
 
@@ -253,7 +254,7 @@ def validate_order(
 ) -> ValidatedOrder:
     """ "Valider et imprimer": the order, and when the deposit is paid online its e-payment
     (Envoyé, attempt 1), first event and request e-mail — all in the caller's transaction."""
-    _require_seller(user)
+    require_seller(user)
     now = now or utcnow()
     offer, opportunity, pos = scoped_offer(session, viewer_for(session, user), offer_number)
     existing = order_for_offer(session, stored_id(offer))
@@ -341,7 +342,7 @@ def _create_attempt(
 def new_attempt(session: Session, *, order_number: int, user: User, now: datetime | None = None) -> EPayment:
     """ "Effectuer un nouveau paiement" after Annulé, Rejeté or Erreur: attempt n+1 (suffix _2,
     _3…) with a new e-mail. The previous attempt is left exactly as it was."""
-    _require_seller(user)
+    require_seller(user)
     now = now or utcnow()
     order, _offer, opportunity = scoped_order(session, viewer_for(session, user), order_number)
     if order.status == OrderStatus.CANCELLED.value:
@@ -378,7 +379,7 @@ def _resends(session: Session, payment_id: int) -> list[tuple[int, datetime]]:
 def resend_link(session: Session, *, order_number: int, user: User, now: datetime | None = None) -> OutboxMail:
     """ "Renvoyer le lien de e-paiement": the same link, a new mail (resend=n). At most one
     resend per RESEND_COOLDOWN_SECONDS, whatever the browser does."""
-    _require_seller(user)
+    require_seller(user)
     now = now or utcnow()
     order, _offer, _opportunity = scoped_order(session, viewer_for(session, user), order_number)
     if order.status == OrderStatus.CANCELLED.value:
@@ -406,7 +407,7 @@ def resend_link(session: Session, *, order_number: int, user: User, now: datetim
 
 def update_customer(session: Session, *, offer_number: int, user: User, values: dict[str, str]) -> Customer:
     """The small customer form reached from an F-04 error: civility, names, e-mail, phone."""
-    _require_seller(user)
+    require_seller(user)
     viewer = viewer_for(session, user)
     _offer, opportunity, _pos = scoped_offer(session, viewer, offer_number)
     customer = scoped_customer(session, viewer, opportunity.customer_id)
@@ -449,8 +450,6 @@ class OfferFacts:
 
 
 def load_offer_facts(session: Session, offer_number: int, user: User, now: datetime | None = None) -> OfferFacts:
-    from .orders import customer_label, offer_prices, vehicle_card  # the shared card facts
-
     viewer = viewer_for(session, user)
     offer, opportunity, pos = scoped_offer(session, viewer, offer_number)
     vehicle = session.get(Vehicle, offer.vehicle_id)

@@ -30,8 +30,8 @@ from ..domain.statuses import PaymentStatus
 from ..domain.tracking import Narrowing, SortOrder, statuses_for
 from ..models import User
 from .scope import Viewer, payment_clause
-from .secrets import _master_keys
-from .tracking import CARD_COLUMNS, E, _check_option, _search_hits, narrowing_conditions, with_card_tables
+from .secrets import master_keys
+from .tracking import CARD_COLUMNS, E, check_option, narrowing_conditions, search_hits, with_card_tables
 
 PATH = "/api/e-paiements/export.csv"
 TICKET_SECONDS = 60
@@ -69,7 +69,7 @@ def neutralise(cell: str) -> str:
 
 
 def _secret(settings: Settings) -> bytes:
-    base = settings.link_secret.encode() if settings.link_secret else _master_keys(settings)[0].encode()
+    base = settings.link_secret.encode() if settings.link_secret else master_keys(settings)[0].encode()
     return hmac.new(base, b"epay:export:v1", hashlib.sha256).digest()
 
 
@@ -117,9 +117,9 @@ def export_statement(
 ):
     """The whole filtered list in one statement, in the list's order. Raises TrackingRefused
     like the list (no option, a status the viewer does not follow)."""
-    _check_option(viewer)
+    check_option(viewer)
     statuses = statuses_for(viewer.group, list(filter_keys or []))
-    hits, _hint = _search_hits(session, query, viewer)
+    hits, _hint = search_hits(session, query, viewer)
     stmt = with_card_tables(select(*CARD_COLUMNS).select_from(E)).where(
         payment_clause(viewer), E.c.status.in_([s.value for s in statuses]), *narrowing_conditions(narrowing)
     )

@@ -30,41 +30,10 @@ from ..models import (
     stored_id,
 )
 from . import checkout, documents, refunds
+from .sale_facts import customer_label, offer_prices, vehicle_card
 from .scope import opportunity_clause, scoped_order, viewer_for
 
 log = logging.getLogger(__name__)
-
-
-# ---------------------------------------------------------------- shared facts
-
-
-def customer_label(customer: Customer) -> str:
-    """ "M. Patrick PONS"."""
-    return " ".join(p for p in (customer.civility, customer.first_name, customer.last_name) if p)
-
-
-def vehicle_card(vehicle: Vehicle) -> VehicleFacts:
-    """The vehicle of the guide's "Véhicule acheté" card, with its price and doors."""
-    return VehicleFacts(
-        make=vehicle.make,
-        model=vehicle.model,
-        version=vehicle.version,
-        condition=vehicle.condition,
-        plate=vehicle.plate,
-        vin=vehicle.vin,
-        fuel=vehicle.fuel,
-        fiscal_power=vehicle.fiscal_power,
-        power_hp=vehicle.power_hp,
-        colour=vehicle.colour,
-        mileage_km=vehicle.mileage_km,
-        first_registration=vehicle.first_registration,
-        doors=vehicle.doors,
-        price_cents=vehicle.price_cents,
-    )
-
-
-def offer_prices(offer: Offer) -> PriceFacts:
-    return PriceFacts(offer.vehicle_price_cents, offer.customer_advantage_cents, offer.accessories_cents)
 
 
 # ---------------------------------------------------------------- order page
@@ -257,7 +226,7 @@ def load_order_facts(session: Session, order_number: int, user: User) -> OrderFa
 def cancel_order(session: Session, *, order_number: int, user: User, now: datetime | None = None) -> SalesOrder:
     """ "Annuler la commande": the order becomes Annulée and an Autorisé deposit À rembourser,
     through the one guarded transition (an event is written). Cancelling twice is a no-op."""
-    checkout._require_seller(user)
+    checkout.require_seller(user)
     order, _offer, _opportunity = scoped_order(session, viewer_for(session, user), order_number)
     if order.status == OrderStatus.CANCELLED.value:
         return order

@@ -10,7 +10,6 @@ import base64
 import hashlib
 import hmac
 import re
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlmodel import Session
@@ -20,11 +19,11 @@ from ..domain.dates import as_utc, utcnow
 from ..domain.errors import DomainError
 from ..domain.inputs import ascii_int
 from ..domain.statuses import PaymentStatus
-from ..models import Customer, EPayment, SipsSession, stored_id
+from ..models import Customer, EPayment, SipsSession
 from ..psp.interface import PaypageForm, PspProtocol, StartRequest, get_gateway
 from ..psp.sips import NOTIFY_PATH, RETURN_PATH
-from .psp_accounts import config_for_pos, credentials, credentials_for_pos
-from .secrets import _master_keys
+from .psp_accounts import credentials_for_pos
+from .secrets import master_keys
 
 
 class LinkInvalid(DomainError):
@@ -49,7 +48,7 @@ _TOKEN = re.compile(r"([0-9]{1,18})\.([0-9]{1,12})\.([A-Za-z0-9_-]{43})", re.ASC
 def _secrets(settings: Settings) -> list[bytes]:
     if settings.link_secret:
         return [settings.link_secret.encode()]
-    return [hmac.new(key.encode(), b"epay:paylink:v1", hashlib.sha256).digest() for key in _master_keys(settings)]
+    return [hmac.new(key.encode(), b"epay:paylink:v1", hashlib.sha256).digest() for key in master_keys(settings)]
 
 
 def _signature(secret: bytes, payment: EPayment, expiry: int) -> str:
@@ -111,44 +110,6 @@ def payment_for_token(
     return payment
 
 
-@dataclass(frozen=True)
-class LinkCheckout:
-    """Where /pay/<token> sends the customer: a form to post (Sips) or a page to redirect to (Direct)."""
-
-    reference: str
-    amount_cents: int
-    form: PaypageForm | None = None
-    redirect_url: str = ""
-    payment_id: int = 0
-
-
-def start_link_checkout(
-    token: str, *, settings: Settings | None = None, session_factory=None, gateway=None
-) -> LinkCheckout:
-    """Check the link, then open the PSP's hosted page in the protocol its point of sale speaks
-    today. Blocking (database and, for Direct, the platform): run it in a worker thread."""
-    from . import direct_payments
-
-    settings = settings or get_settings()
-    if session_factory is None:
-        from ..db import session_scope as session_factory
-    with session_factory(write=False) as session:
-        payment = payment_for_token(session, token, settings)
-        config = config_for_pos(session, payment.pos_id)
-        payment_id, reference, amount = stored_id(payment), payment.reference, payment.amount_cents
-        sips = config.protocol == PspProtocol.SIPS2.value
-        if sips:
-            form = _sips_form(session, payment, settings)
-        else:
-            plan = direct_payments.plan_checkout(session, payment, credentials(config), settings)
-    if sips:
-        return LinkCheckout(reference, amount, form=form, payment_id=payment_id)
-    url = direct_payments.open_checkout(
-        payment_id, plan, session_factory=session_factory, gateway=gateway, settings=settings
-    )
-    return LinkCheckout(reference, amount, redirect_url=url)
-
-
 def record_sips_session(payment_id: int, session_factory=None) -> None:
     """The customer was just sent to a Sips hosted page: its 15-minute session starts now
     (reconciliation asks about the payment right after it ends). Run after the answer went out
@@ -162,7 +123,7 @@ def record_sips_session(payment_id: int, session_factory=None) -> None:
         session.add(row)
 
 
-def _sips_form(session: Session, payment: EPayment, settings: Settings) -> PaypageForm:
+def sips_form(session: Session, payment: EPayment, settings: Settings) -> PaypageForm:
     creds = credentials_for_pos(session, payment.pos_id, settings)
     customer = session.get(Customer, payment.customer_id)
     base = settings.public_url.rstrip("/")
@@ -185,4 +146,4 @@ def checkout_form(session: Session, token: str, settings: Settings | None = None
     """The Sips form for this link (the Sips sandbox tests and benches post it directly)."""
     settings = settings or get_settings()
     payment = payment_for_token(session, token, settings)
-    return payment, _sips_form(session, payment, settings)
+    return payment, sips_form(session, payment, settings)

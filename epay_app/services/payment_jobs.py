@@ -13,10 +13,12 @@ Run alone: ``python -m epay_app.services.payment_jobs`` (same leadership).
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import logging
 import os
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
 from sqlalchemy.engine import make_url
 
@@ -106,10 +108,27 @@ async def _lead_while_holding_the_lock(url: str, jobs) -> None:
         running.result()
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m epay_app.services.payment_jobs",
+        description="The periodic jobs (reconciliation F-61, reminders F-60, lapses, outbox), once per cluster.",
+    )
+    parser.add_argument("--once", action="store_true", help="one reconciliation pass, print its report, exit")
+    parser.add_argument(
+        "--older-than-minutes",
+        type=float,
+        default=None,
+        help="with --once: age of the payments to check (default: EPAY_RECONCILIATION_AGE_MINUTES)",
+    )
+    args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    if args.once:
+        older_than = timedelta(minutes=args.older_than_minutes) if args.older_than_minutes is not None else None
+        print(asyncio.run(reconcile_pending(older_than=older_than)))
+        return 0
     asyncio.run(run_cluster_jobs())
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -31,13 +31,12 @@ after that, until a resend extends the link. Changes go through lock_payment + c
 with source "psp:reconciliation" and an idempotency key, so concurrent runs (several workers)
 and late callbacks change nothing twice.
 
-Run once: ``python -m epay_app.services.reconciliation --once``; periodically: the app's
+Run once: ``python -m epay_app.services.payment_jobs --once``; periodically: the app's
 lifespan task (services.payment_jobs).
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import logging
 from collections.abc import Callable
@@ -275,31 +274,3 @@ async def _reconcile_direct(
     await asyncio.to_thread(record_check)
     if result is not None and result.outcome is CallbackOutcome.APPLIED:
         report.changed[result.reference] = result.status.value
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m epay_app.services.reconciliation",
-        description="Re-check pending e-payments with the PSP (F-61).",
-    )
-    parser.add_argument("--once", action="store_true", help="one pass, then exit (otherwise: loop)")
-    parser.add_argument(
-        "--older-than-minutes",
-        type=float,
-        default=None,
-        help="age of the payments to check (default: EPAY_RECONCILIATION_AGE_MINUTES)",
-    )
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    older_than = timedelta(minutes=args.older_than_minutes) if args.older_than_minutes is not None else None
-    if args.once:
-        print(asyncio.run(reconcile_pending(older_than=older_than)))
-        return 0
-    from .payment_jobs import run_payment_jobs
-
-    asyncio.run(run_payment_jobs(loop_forever=True))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

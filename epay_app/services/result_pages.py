@@ -26,7 +26,7 @@ from ..domain.references import PaymentKind
 from ..domain.statuses import PaymentStatus
 from ..models import EPayment, PointOfSale, Vehicle
 from .reservations import blocked_until
-from .secrets import _master_keys
+from .secrets import master_keys
 
 COOKIE = "epay_reservation"
 _PASS = re.compile(r"([0-9]{1,18})\.([0-9]{1,18})\.([0-9]{1,12})\.([A-Za-z0-9_-]{43})", re.ASCII)
@@ -78,7 +78,7 @@ def _own_block(vehicle: Vehicle, payment: EPayment, now: datetime | None) -> dat
 
 def _secrets(settings: Settings) -> list[bytes]:
     return [
-        hmac.new(key.encode(), b"epay:reservation-pass:v1", hashlib.sha256).digest() for key in _master_keys(settings)
+        hmac.new(key.encode(), b"epay:reservation-pass:v1", hashlib.sha256).digest() for key in master_keys(settings)
     ]
 
 

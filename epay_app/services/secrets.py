@@ -21,7 +21,7 @@ class MasterKeyError(DomainError):
     pass
 
 
-def _master_keys(settings: Settings) -> list[str]:
+def master_keys(settings: Settings) -> list[str]:
     keys = [k.strip() for k in settings.master_keys.split(",") if k.strip()]
     if keys:
         return keys
@@ -38,7 +38,7 @@ def _master_keys(settings: Settings) -> list[str]:
 def cipher(settings: Settings | None = None) -> MultiFernet:
     settings = settings or get_settings()
     try:
-        return MultiFernet([Fernet(k.encode()) for k in _master_keys(settings)])
+        return MultiFernet([Fernet(k.encode()) for k in master_keys(settings)])
     except (ValueError, TypeError) as exc:
         raise MasterKeyError(
             "Clé maître invalide : EPAY_MASTER_KEYS doit contenir des clés Fernet (base64, 32 octets)."

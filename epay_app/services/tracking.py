@@ -85,7 +85,7 @@ class CardAction(str, Enum):
 E = inspect(EPayment).local_table
 
 
-def _check_option(viewer: Viewer) -> None:
+def check_option(viewer: Viewer) -> None:
     if not viewer.epay_option:
         raise TrackingRefused(NO_OPTION)
 
@@ -205,7 +205,7 @@ def _text_hits(session: Session, fragment: str, viewer: Viewer):
     return hits.cte("hits").prefix_with("MATERIALIZED")
 
 
-def _search_hits(session: Session, query: str, viewer: Viewer):
+def search_hits(session: Session, query: str, viewer: Viewer):
     """A CTE of payment ids matching `query` (within the viewer's scope on PostgreSQL), or None
     for no search; and the hint to show instead of a search."""
     exact, fragment, hint = _search_terms(query)
@@ -495,7 +495,7 @@ def list_payments(
 ) -> Page:
     """A page of the cards the viewer follows. Raises TrackingRefused for a status the
     viewer's group may not follow, or without the e-paiement option."""
-    _check_option(viewer)
+    check_option(viewer)
     statuses = statuses_for(viewer.group, list(filter_keys or []))
     bound = decode_cursor(after) if after else None
     rows, hint = _page_rows(session, viewer, statuses, query, bound, order, limit + 1, narrowing)
@@ -519,7 +519,7 @@ def data_version(session: Session) -> tuple:
 
 
 def _followed_payment(session: Session, viewer: Viewer, payment_id: int) -> EPayment:
-    _check_option(viewer)
+    check_option(viewer)
     payment = scoped_payment(session, viewer, payment_id)
     session.refresh(payment)
     if not may_follow(viewer.group, PaymentStatus(payment.status)):
