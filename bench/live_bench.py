@@ -62,8 +62,8 @@ LIST_PATH = "/e-paiements"
 def _login_tokens(db_url: str) -> dict[str, tuple[str, int]]:
     """One login per demo user (tabs of one browser share its session): token, user id."""
     from epay_app.db import session_scope
-    from epay_app.services import auth
-    from epay_app.services.demo_data import DEMO_PASSWORD
+    from epay_app.services.access import auth
+    from epay_app.services.demo.demo_data import DEMO_PASSWORD
 
     tokens = {}
     with session_scope(db_url) as session:
@@ -94,10 +94,10 @@ def _pending_payments(db_url: str, count: int) -> list:
 
 
 def _affected(user_id: int, payment) -> bool:
-    """Whether the user's list shows that payment before or after it is authorised (services.scope,
+    """Whether the user's list shows that payment before or after it is authorised (services.access.scope,
     domain.tracking: the rules the list itself is queried with)."""
     from epay_app.pages import live
-    from epay_app.services import change_feed
+    from epay_app.services.dashboards import change_feed
 
     scope = live.viewer_scope(user_id)
     change = change_feed.Change(

@@ -26,8 +26,8 @@ from sqlmodel import Session
 
 from epay_app.domain.roles import GroupType
 from epay_app.domain.tracking import Narrowing
-from epay_app.services import pilotage
-from epay_app.services.scope import Viewer
+from epay_app.services.access.scope import Viewer
+from epay_app.services.dashboards import pilotage
 from tests.support import database
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from simple_websocket import AioClient
 from simple_websocket.errors import ConnectionClosed
 
-from epay_app.services.auth import SESSION_COOKIE
+from epay_app.services.access.auth import SESSION_COOKIE
 
 NAMESPACE = "/_event"
 

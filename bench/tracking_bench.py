@@ -9,8 +9,8 @@ names with accents, new and used vehicles, the seven statuses in plausible propo
 years of dates) into a database migrated with alembic (the app's own schema and indexes),
 then measures the server time of:
   - the list query (search + two status filters + sort), first page and a deep page by keyset,
-    through services.tracking.list_payments (SQL and card formatting);
-  - the tile counts through services.tracking.tile_counts;
+    through services.dashboards.tracking.list_payments (SQL and card formatting);
+  - the tile counts through services.dashboards.tracking.tile_counts;
 side by side with a naive baseline in the same run: OFFSET paging and an unindexed
 LIKE '%q%' over the joined names/numbers, on the basic single-column index that existed
 before revision 0006_tracking. Prints a table and JSON; no assertion.
@@ -40,7 +40,7 @@ from epay_app.domain.references import PaymentKind, TransactionReference
 from epay_app.domain.roles import GroupType
 from epay_app.domain.search import normalise
 from epay_app.domain.tracking import FILTERS_BY_KEY, SortOrder
-from epay_app.services import tracking
+from epay_app.services.dashboards import tracking
 from tests.support import database
 
 FIRST = [

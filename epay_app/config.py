@@ -81,7 +81,7 @@ class Settings(BaseSettings):
 
     # Demo mode (EPAY_DEMO=true: scripts/run.sh, the test harness) shows the mail sink page to
     # administrators and allows the demo accounts and public test keys. Production by default:
-    # it refuses to start with any of those left (services/startup_checks.py).
+    # it refuses to start with any of those left (services/admin/startup_checks.py).
     demo: bool = False
     # Adds X-Epay-Worker (the backend process id) to /api/ answers: multi-worker diagnostics.
     expose_worker_id: bool = False

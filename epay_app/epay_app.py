@@ -21,13 +21,10 @@ from .pages.pilotage import PilotageState, pilotage_page
 from .pages.public_stock import PublicStockState, public_stock_page
 from .pages.public_vehicle import PublicVehicleState, public_vehicle_page
 from .pages.settings.home import SettingsHomeState, settings_home_page
-from .pages.settings.opportunities import (
-    OpportunitySettingsState,
-    opportunity_settings_page,
-)
+from .pages.settings.opportunities import OpportunitySettingsState, opportunity_settings_page
 from .pages.vehicles import VehiclesState, vehicles_page
-from .services.payment_jobs import run_cluster_jobs
-from .services.startup_checks import refuse_unsafe_production
+from .services.admin.startup_checks import refuse_unsafe_production
+from .services.payment.payment_jobs import run_cluster_jobs
 from .state import AppState
 
 # The theme is in rxconfig.py (RadixThemesPlugin); assets/a11y.css raises its contrasts to WCAG AA.

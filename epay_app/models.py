@@ -84,7 +84,7 @@ class User(SQLModel, table=True):
 
 class LoginThrottle(SQLModel, table=True):
     """Consecutive login failures of one key ("account:…", "address:…", "pair:…|…") and the end
-    of the wait they caused (services/auth.py). Kept for unknown e-mails too."""
+    of the wait they caused (services/access/auth.py). Kept for unknown e-mails too."""
 
     __tablename__ = "login_throttle"
     key: str = Field(primary_key=True, max_length=400)
@@ -187,7 +187,7 @@ class EPayment(SQLModel, table=True):
     """One attempt to collect money online. A new attempt is a new row (suffix _2, _3…)."""
 
     __tablename__ = "epayment"
-    # Tiles and the keyset-paged list (services/tracking.py): one per scope column, ending with
+    # Tiles and the keyset-paged list (services/dashboards/tracking.py): one per scope column, ending with
     # the sort key. Created by alembic 0006_tracking, with the search index that is not a model.
     __table_args__ = (
         Index("ix_epayment_entity_tracking", "entity_id", "status", "status_changed_at", "id"),

@@ -11,8 +11,8 @@ from __future__ import annotations
 import sys
 
 from .db import session_scope
-from .services.psp_config import rotate_all
-from .services.secrets import MasterKeyError
+from .services.admin.psp_config import rotate_all
+from .services.admin.secrets import MasterKeyError
 
 
 def main(argv: list[str] | None = None) -> int:

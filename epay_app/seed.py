@@ -5,7 +5,7 @@ import sys
 from .config import ConfigurationError
 from .db import session_scope
 from .domain.errors import DomainError
-from .services.demo_data import DEMO_PASSWORD, DEMO_USERS, seed
+from .services.demo.demo_data import DEMO_PASSWORD, DEMO_USERS, seed
 
 
 def main() -> None:

@@ -28,7 +28,7 @@ from .db import UnitOfWork
 from .domain.errors import DomainError, ValidationError
 from .domain.roles import GroupType
 from .models import Entity, PointOfSale, User
-from .services import auth
+from .services.access import auth
 
 log = logging.getLogger(__name__)
 

@@ -1,5 +1,5 @@
 """`python -m epay_app.unlock_login --admin admin@exemple.fr compte@exemple.fr`: an administrator
-lifts the login waits of an account (services.auth throttling), e.g. for an owner slowed down by
+lifts the login waits of an account (services.access.auth throttling), e.g. for an owner slowed down by
 someone else's wrong passwords. The administrator's e-mail is checked (active administrator) and
 logged."""
 
@@ -13,7 +13,7 @@ from sqlmodel import col, select
 
 from .db import session_scope
 from .models import User
-from .services import auth
+from .services.access import auth
 
 log = logging.getLogger("epay_app.security")
 

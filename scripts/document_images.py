@@ -16,7 +16,7 @@ sys.path.insert(0, str(ROOT))
 import pypdfium2
 
 from epay_app.documents import order_form, receipt, refund_notice
-from epay_app.services.demo_legal import CONDITIONS
+from epay_app.services.demo.demo_legal import CONDITIONS
 from tests.support import document_facts as facts
 
 OUT = ROOT / "docs" / "documents"

@@ -15,9 +15,9 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from ..config import get_settings
 from ..domain.errors import DomainError
 from ..psp.interface import MalformedResponse, PspCallError, SealError
-from ..services.callbacks import CallbackResult, ForeignMerchant
-from ..services.payments import PaymentNotFound
-from ..services.secrets import MasterKeyError
+from ..services.admin.secrets import MasterKeyError
+from ..services.payment.callbacks import CallbackResult, ForeignMerchant
+from ..services.payment.payments import PaymentNotFound
 
 
 @lru_cache(maxsize=2)

@@ -14,8 +14,8 @@ from ..db import session_scope
 from ..domain.dates import as_utc, format_paris, utcnow
 from ..domain.money import format_eur
 from ..domain.statuses import PaymentStatus
-from ..services.callbacks import CallbackResult
-from ..services.result_pages import COOKIE, ResultContext, issue_pass, result_context
+from ..services.payment.callbacks import CallbackResult
+from ..services.reservation.result_pages import COOKIE, ResultContext, issue_pass, result_context
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ def result_page(
     status: PaymentStatus, reference: str, amount_cents: int, context: ResultContext | None = None
 ) -> HTMLResponse:
     """The outcome, branded with the point of sale, with a way back; for a reservation that still
-    holds the vehicle, the pass that lets this browser see it as its own (services/result_pages.py)."""
+    holds the vehicle, the pass that lets this browser see it as its own (services/reservation/result_pages.py)."""
     title, message = RESULT_PAGES.get(status, ("Paiement enregistré", "Votre paiement a bien été enregistré."))
     if context is None:
         return page(title, message, payment_details(reference, amount_cents))

@@ -15,7 +15,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from ..psp.web import BadRequest, read_body
-from ..services import direct_payments
+from ..services.payment import direct_payments
 from .callback_runner import run_callback
 from .customer_pages import branded_result_page, page
 from .routes import API_ROUTES

@@ -2,7 +2,7 @@
 
 Query: ?ticket=…&statut=…&q=…&tri=…&du=…&au=…&pdv=…&vendeur=…
 
-The ticket comes from the guarded "Exporter (CSV)" handler (services.export); everything is
+The ticket comes from the guarded "Exporter (CSV)" handler (services.dashboards.export); everything is
 checked before the first byte is sent, so a refusal is a clear 403, never a truncated file.
 """
 
@@ -19,7 +19,7 @@ from ..db import session_scope
 from ..domain.errors import DomainError
 from ..domain.inputs import BadInput
 from ..domain.tracking import Narrowing, SortOrder, parse_filter_keys
-from ..services import export, tracking
+from ..services.dashboards import export, tracking
 from .routes import API_ROUTES
 
 log = logging.getLogger(__name__)

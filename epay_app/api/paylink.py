@@ -13,14 +13,9 @@ from starlette.routing import Route
 from ..domain.errors import DomainError
 from ..domain.statuses import PaymentStatus
 from ..psp.interface import PspCallError
-from ..services.paylink_checkout import start_link_checkout
-from ..services.paylinks import (
-    LinkExpired,
-    LinkInvalid,
-    LinkUsed,
-    record_sips_session,
-)
-from ..services.psp_accounts import PspNotConfigured
+from ..services.admin.psp_accounts import PspNotConfigured
+from ..services.payment.paylink_checkout import start_link_checkout
+from ..services.payment.paylinks import LinkExpired, LinkInvalid, LinkUsed, record_sips_session
 from .customer_pages import auto_post, page, payment_details
 from .routes import API_ROUTES
 

@@ -21,7 +21,7 @@ from starlette.routing import Route
 from .. import routes
 from ..config import get_settings
 from ..db import session_scope
-from ..services import auth
+from ..services.access import auth
 from .routes import API_ROUTES
 from .security import origin
 

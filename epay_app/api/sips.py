@@ -17,7 +17,7 @@ from starlette.routing import Route
 from ..db import session_scope
 from ..psp.sips import NOTIFY_PATH, RETURN_PATH
 from ..psp.web import BadRequest, read_form
-from ..services.callbacks import CallbackResult, Source, apply_psp_response
+from ..services.payment.callbacks import CallbackResult, Source, apply_psp_response
 from .callback_runner import run_callback
 from .customer_pages import branded_result_page, page
 from .routes import API_ROUTES

@@ -1,5 +1,5 @@
 """Home page chart (F-63): totals collected per week over the last 12 weeks, for the directeur,
-the chef des ventes and the administrateur (services.collected: one scoped GROUP BY)."""
+the chef des ventes and the administrateur (services.dashboards.collected: one scoped GROUP BY)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import reflex as rx
 
 from ..domain.money import format_eur
-from ..services import collected, tracking
+from ..services.dashboards import collected, tracking
 from ..state import AppState, require_roles
 
 

@@ -1,4 +1,4 @@
-"""Mon compte: a staff member changes their password (the policy of services.auth); an
+"""Mon compte: a staff member changes their password (the policy of services.access.auth); an
 administrator lifts the login waits of an account of their entity (the throttle's reset)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from .. import routes
 from ..components.shell import shell
 from ..domain.errors import ValidationError
 from ..domain.roles import GroupType
-from ..services import auth
+from ..services.access import auth
 from ..state import AppState, navigate_script, require_roles
 
 PASSWORD_CHANGED = "mot-de-passe-modifie"

@@ -1,7 +1,7 @@
 """Clients (F-67): search the customers the user may see by name, e-mail or phone.
 
 The search runs in a worker thread (the event loop only waits); the service scopes it
-(services.customers, services.scope).
+(services.sales.customers, services.access.scope).
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ import reflex as rx
 
 from .. import routes
 from ..components.shell import shell
-from ..services import customers
-from ..services.checkout import VIEW_ROLES
-from ..services.scope import viewer_for
+from ..services.access.scope import viewer_for
+from ..services.sales import customers
+from ..services.sales.checkout import VIEW_ROLES
 from ..state import AppState, require_roles
 from .rows import CustomerRow
 

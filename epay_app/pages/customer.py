@@ -15,9 +15,9 @@ from ..components.shell import shell
 from ..domain.customers import CIVILITIES
 from ..domain.errors import ValidationError
 from ..domain.inputs import ascii_int
-from ..services import customers
-from ..services.checkout import VIEW_ROLES
-from ..services.scope import CustomerNotFound, viewer_for
+from ..services.access.scope import CustomerNotFound, viewer_for
+from ..services.sales import customers
+from ..services.sales.checkout import VIEW_ROLES
 from ..state import AppState, require_roles
 from .offer import route_number
 from .rows import CustomerOpportunityRow, CustomerOrderRow, CustomerPaymentRow

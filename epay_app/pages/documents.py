@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from ..domain.inputs import parse_id
-from ..services.documents import PdfFile
+from ..services.sales.documents import PdfFile
 
 NOT_AVAILABLE = "Cette action n'est pas disponible dans cette démonstration."
 

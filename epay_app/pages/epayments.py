@@ -2,7 +2,7 @@
 
 Only the visible cards (pages/payment_cards.PaymentCard) live in the state; the cursor of the
 next page is a backend-only var. Every handler re-reads the user on the server and the service
-scopes and checks every query (services.tracking).
+scopes and checks every query (services.dashboards.tracking).
 """
 
 from __future__ import annotations
@@ -28,7 +28,9 @@ from ..domain.tracking import (
     filters_for,
     parse_filter_keys,
 )
-from ..services import auth, export, refunds, tracking
+from ..services.access import auth
+from ..services.dashboards import export, tracking
+from ..services.payment import refunds
 from ..state import AppState, require_roles
 from . import live
 from .payment_cards import PaymentCard, present_card
@@ -248,7 +250,7 @@ class EPaymentsState(AppState):
     @rx.event
     @require_roles()
     def export_csv(self):
-        """ "Exporter (CSV)": the current filters, search and sort, every page (services.export)."""
+        """ "Exporter (CSV)": the current filters, search and sort, every page (services.dashboards.export)."""
         user = self.current_user()
         params = urlencode(
             {

@@ -1,7 +1,7 @@
 """Home page (Accueil) with the e-payment tiles of the guide's section 3 (F-50).
 
 Which tiles a user gets comes from domain.roles.TILES; the counts come from one scoped SQL
-query (services.tracking.tile_counts) and follow the payments live while the page is open.
+query (services.dashboards.tracking.tile_counts) and follow the payments live while the page is open.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ import reflex as rx
 from .. import routes
 from ..components.collected_chart import collected_chart
 from ..components.shell import shell
-from ..services import auth, tracking
+from ..services.access import auth
+from ..services.dashboards import tracking
 from ..state import AppState, require_roles
 from . import live
 from .payment_cards import Tile, present_tiles

@@ -1,5 +1,5 @@
 """Live pages (F-55, issue 15): while a page is open, its background watcher sleeps until the
-process's change feed (services.change_feed: one LISTEN connection per worker on PostgreSQL, one
+process's change feed (services.dashboards.change_feed: one LISTEN connection per worker on PostgreSQL, one
 version poll per process on SQLite) reports a payment the page shows — in the viewer's scope
 and in a status the viewer follows, or on the page's order. Then, under the state lock, it checks
 the page is still the one it watches and lets the page reload. An idle page costs no database
@@ -22,8 +22,8 @@ from typing import Any
 from ..config import get_settings
 from ..db import UnitOfWork
 from ..domain.tracking import followed_statuses
-from ..services import change_feed
-from ..services.scope import Scope, viewer_for
+from ..services.access.scope import Scope, viewer_for
+from ..services.dashboards import change_feed
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ _SCOPE_COLUMNS = {Scope.SELLER: "seller_id", Scope.POINT_OF_SALE: "pos_id", Scop
 
 
 def viewer_scope(user_id: int) -> PageScope | None:
-    """The payments a user's list and tiles can show (services.scope, domain.tracking)."""
+    """The payments a user's list and tiles can show (services.access.scope, domain.tracking)."""
     from ..models import User
 
     with UnitOfWork(write=False) as session:
@@ -229,7 +229,7 @@ async def watch_events(state, generation_attr: str, path: str, refresh: Refresh,
 
 async def _poll(state, generation_attr, path, refresh, viewer, generation, handler) -> None:
     """The former watcher, each second: the state lock, then a version query (the baseline)."""
-    from ..services import tracking
+    from ..services.dashboards import tracking
 
     def version() -> str:
         with UnitOfWork(write=False) as session:

@@ -8,7 +8,7 @@ import reflex as rx
 
 from .. import routes
 from ..components.forms import field_label
-from ..services import auth
+from ..services.access import auth
 from ..state import AppState, post_form_script
 
 log = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ import reflex as rx
 from .. import routes
 from ..config import get_settings
 from ..domain.roles import GroupType
-from ..services import mailbox
+from ..services.mail import mailbox
 from ..state import AppState, require_roles
 from .rows import MailRow
 

@@ -1,5 +1,5 @@
 """Offer page ("Offre n°26837") and its payment tab: "Passer la commande" with the deposit,
-validated on the server by services.checkout (F-20..F-23)."""
+validated on the server by services.sales.checkout (F-20..F-23)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from ..components.cards import field_error, recap_card, vehicle_card
 from ..components.forms import described, field_label, labelled_field
 from ..components.shell import shell
 from ..domain.errors import ValidationError
-from ..services import checkout, documents
-from ..services.checkout import (
+from ..services.sales import checkout, documents
+from ..services.sales.checkout import (
     BALANCE_METHODS,
     CARD,
     CASH_LIMIT_MESSAGE,

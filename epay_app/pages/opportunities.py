@@ -1,5 +1,5 @@
 """Opportunités: the opportunities the user may see with their offers, orders and e-Réservation,
-and "Déclarer perdue" (services.outcomes: a paid reservation becomes À rembourser, the vehicle
+and "Déclarer perdue" (services.sales.outcomes: a paid reservation becomes À rembourser, the vehicle
 is free again). Database work runs in a worker thread."""
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from .. import routes
 from ..components.confirm import confirm_dialog
 from ..components.shell import shell
 from ..domain.inputs import parse_id
-from ..services import orders, outcomes
-from ..services.checkout import SELLING_ROLES, VIEW_ROLES
-from ..services.scope import viewer_for
+from ..services.access.scope import viewer_for
+from ..services.sales import orders, outcomes
+from ..services.sales.checkout import SELLING_ROLES, VIEW_ROLES
 from ..state import AppState, require_roles
 from .rows import OpportunityRow
 from .sale_views import opportunity_fields

@@ -12,8 +12,10 @@ import reflex as rx
 
 from ..components.cards import recap_card, status_badge, vehicle_card
 from ..components.shell import shell
-from ..services import auth, checkout, documents, orders
-from ..services.checkout import SELLING_ROLES, VIEW_ROLES
+from ..services.access import auth
+from ..services.access.scope import OrderNotFound
+from ..services.sales import checkout, documents, orders
+from ..services.sales.checkout import SELLING_ROLES, VIEW_ROLES
 from ..state import AppState, require_roles
 from . import live
 from .documents import NOT_AVAILABLE, pdf_download
@@ -32,7 +34,7 @@ def _load_view(session, user, session_token: str, number: int) -> tuple[OrderVie
     """The order's view for the viewer; a live refresh reads the session as it is now."""
     user = user or auth.user_for_token(session, session_token)
     if user is None:
-        raise checkout.OrderNotFound("Session expirée.")
+        raise OrderNotFound("Session expirée.")
     facts = orders.load_order_facts(session, number, user)
     return present_order(facts), facts.order_id
 

@@ -1,5 +1,5 @@
 """Presenters of the e-Paiements list and the home tiles: the French words, badge colours and
-links of what services.tracking returns as facts (issue 13). Frozen dataclasses: Reflex sends
+links of what services.dashboards.tracking returns as facts (issue 13). Frozen dataclasses: Reflex sends
 them to the browser as plain objects."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from ..domain.references import PaymentKind
 from ..domain.statuses import PaymentStatus
 from ..domain.tracking import TILE_FILTER_KEYS, TILE_LABELS
 from ..labels import CARD_BADGES, DATE_PREFIXES
-from ..services.tracking import CardFacts
+from ..services.dashboards.tracking import CardFacts
 
 BADGE_COLOURS = {
     PaymentStatus.ENVOYE: "orange",
@@ -45,7 +45,7 @@ class PaymentCard:
     pos: str = ""
     amount: str = ""
     date: str = ""
-    action: str = ""  # services.tracking.CardAction's value
+    action: str = ""  # services.dashboards.tracking.CardAction's value
 
 
 def present_card(facts: CardFacts) -> PaymentCard:

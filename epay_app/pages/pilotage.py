@@ -1,7 +1,7 @@
 """Pilotage (F-66): the managers' e-payment dashboard (directeur, chef des ventes).
 
 Figures, tables by point of sale and by seller, weekly trend and status distribution come from
-services.pilotage, computed in a worker thread; every figure links to the e-Paiements list with
+services.dashboards.pilotage, computed in a worker thread; every figure links to the e-Paiements list with
 the same filters (statuses, period, point of sale or seller). The table exports as CSV.
 """
 
@@ -21,8 +21,8 @@ from ..domain.dates import PARIS, utcnow
 from ..domain.errors import DomainError
 from ..domain.money import format_eur
 from ..domain.tracking import FILTERS, Narrowing
-from ..services import export, pilotage
-from ..services.scope import viewer_for
+from ..services.access.scope import viewer_for
+from ..services.dashboards import export, pilotage
 from ..state import AppState, require_roles
 from .rows import FigureRow
 

@@ -10,7 +10,8 @@ from .. import routes
 from ..domain.dates import format_paris
 from ..domain.money import format_eur
 from ..models import Vehicle
-from ..services import reservations, stock
+from ..services.reservation import reservations
+from ..services.sales import stock
 from ..state import run_use_case
 from .rows import PublicVehicleRow
 

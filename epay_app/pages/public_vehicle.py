@@ -11,7 +11,8 @@ from ..components.forms import LABEL_STYLE, described, error_region, labelled_fi
 from ..domain.dates import format_paris
 from ..domain.errors import ValidationError
 from ..domain.money import format_eur
-from ..services import reservations, result_pages, stock
+from ..services.reservation import reservations, result_pages
+from ..services.sales import stock
 from ..state import run_use_case
 from .public_stock import path_numbers, photo_placeholder, public_header
 
@@ -21,7 +22,7 @@ FIELDS = ("civility", "last_name", "first_name", "email", "phone")
 
 
 def _public_vehicle(session, pos_number: int, vehicle_id: int, proof: int | None):
-    """The published vehicle (services.stock) and, when the visitor's pass proves it, until when
+    """The published vehicle (services.sales.stock) and, when the visitor's pass proves it, until when
     it is held for them."""
     found = stock.public_vehicle(session, pos_number, vehicle_id)
     if found is None:
@@ -56,7 +57,7 @@ class PublicVehicleState(rx.State):
     pay_url: str = ""  # /pay/<token> once reserved: the browser goes there by itself
 
     async def _load(self, pos_number: int, vehicle_id: int) -> None:
-        # The payer's own block, proven by the pass his result page set (services/result_pages.py).
+        # The payer's own block, proven by the pass his result page set (services/reservation/result_pages.py).
         proof = result_pages.pass_payment(self.router.headers.cookie, vehicle_id)
         outcome = await run_use_case(type(self).__name__, _public_vehicle, pos_number, vehicle_id, proof, write=False)
         if outcome.value is None:

@@ -1,5 +1,5 @@
 """Presenters of the offer and order pages and of the opportunities list: the facts of
-services.orders / services.checkout in the guide's words (cards, lines, history), every value
+services.sales.orders / services.sales.checkout in the guide's words (cards, lines, history), every value
 already formatted for the page's state."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from ..domain.dates import format_day, format_paris
 from ..domain.money import format_eur, ht_from_ttc
 from ..domain.statuses import PaymentStatus
 from ..labels import CARD_BADGES, VEHICLE_BADGES, order_status_label
-from ..services.checkout import OfferFacts
-from ..services.orders import EventFacts, MailFacts, OpportunityLine, OrderFacts
+from ..services.sales.checkout import OfferFacts
+from ..services.sales.orders import EventFacts, MailFacts, OpportunityLine, OrderFacts
 from . import history
 from .rows import PaymentAttempt, TimelineEntry
 

@@ -17,8 +17,10 @@ from ..domain.money import format_eur
 from ..domain.statuses import PaymentStatus
 from ..labels import CARD_BADGES
 from ..models import EPayment, Vehicle
-from ..services import outcomes, reservations, scope, stock
-from ..services.checkout import SELLING_ROLES, VIEW_ROLES
+from ..services.access import scope
+from ..services.reservation import reservations
+from ..services.sales import outcomes, stock
+from ..services.sales.checkout import SELLING_ROLES, VIEW_ROLES
 from ..state import AppState, require_roles
 from .rows import StaffVehicleRow
 
@@ -41,7 +43,7 @@ def _status(vehicle: Vehicle, payment: EPayment | None, opportunity_number: int 
 
 
 def _act(session, user, action) -> str:
-    """A vehicle action (services.outcomes) for the viewer, in one unit of work."""
+    """A vehicle action (services.sales.outcomes) for the viewer, in one unit of work."""
     return action(session, scope.viewer_for(session, user))
 
 

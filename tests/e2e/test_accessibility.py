@@ -18,8 +18,8 @@ from epay_app.db import session_scope
 from epay_app.domain.dates import utcnow
 from epay_app.domain.statuses import PaymentStatus as S
 from epay_app.models import DirectCheckout, EPayment, EPaymentEvent, Offer, OutboxMail, SalesOrder, Vehicle
-from epay_app.services.paylinks import make_token
-from epay_app.services.payments import change_status, lock_payment
+from epay_app.services.payment.paylinks import make_token
+from epay_app.services.payment.payments import change_status, lock_payment
 from tests.support.processes import ROOT
 
 from .conftest import fill_card, login

@@ -1,6 +1,6 @@
 """A seller passes offer 26837 with a 500 € card deposit and follows its e-payment on the order
 page: badge, "e-Paiement" modal, live updates from a callback (simulated here through
-services.payments.change_status), a new attempt after a refusal, then the cancellation."""
+services.payment.payments.change_status), a new attempt after a refusal, then the cancellation."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from sqlmodel import select
 from epay_app.db import session_scope
 from epay_app.domain.statuses import PaymentStatus as S
 from epay_app.models import EPayment
-from epay_app.services.payments import change_status, lock_payment
+from epay_app.services.payment.payments import change_status, lock_payment
 
 from .conftest import ARTIFACTS, fill_card, login
 

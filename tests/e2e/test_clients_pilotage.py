@@ -98,7 +98,7 @@ def _applied(keys: tuple[str, ...]) -> str:
 
 def _expect_listed(page, expected: int, applied: str) -> None:
     """The list shows the filters `applied` and exactly `expected` cards, every page loaded."""
-    from epay_app.services.tracking import PAGE_SIZE
+    from epay_app.services.dashboards.tracking import PAGE_SIZE
 
     expect(page.locator("#applied")).to_have_text(f"Filtres appliqués: {applied}")
     expect(page.locator("#narrowing")).to_be_visible()
@@ -126,7 +126,7 @@ def test_pilotage_figures_equal_the_lists_counts(live_app, page, email):
     if email.startswith("directeur"):
         _docs_shot(page, "pilotage.png")
     pilotage_url = page.url
-    from epay_app.services.pilotage import FIGURE_FILTERS
+    from epay_app.services.dashboards.pilotage import FIGURE_FILTERS
 
     links = [(f"#figure-{n}-count", f"#figure-{n}-link", FIGURE_FILTERS[n]) for n in FIGURE_FILTERS]
     links += [(f"#status-count-{k}", f"#status-{k}", (k,)) for k in ("payes", "en_attente", "refuses")]
@@ -155,8 +155,8 @@ def test_pilotage_figures_equal_the_lists_counts(live_app, page, email):
 
 def test_an_opportunity_declared_lost_turns_its_paid_reservation_into_a_refund(live_app, page):
     from epay_app.models import EPayment, Opportunity, Vehicle
-    from epay_app.services import reservations
-    from epay_app.services.payments import change_status, lock_payment
+    from epay_app.services.payment.payments import change_status, lock_payment
+    from epay_app.services.reservation import reservations
 
     now = utcnow()
     visitor = {

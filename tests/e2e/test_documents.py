@@ -19,7 +19,7 @@ from epay_app.domain.dates import utcnow
 from epay_app.domain.references import PaymentKind, TransactionReference
 from epay_app.domain.statuses import PaymentStatus
 from epay_app.models import EPayment, Offer, Opportunity, PointOfSale, SalesOrder, User
-from epay_app.services.payments import change_status, lock_payment
+from epay_app.services.payment.payments import change_status, lock_payment
 
 from .conftest import login
 

@@ -13,8 +13,18 @@ from epay_app.db import session_scope
 from epay_app.domain.dates import utcnow
 from epay_app.domain.references import PaymentKind, TransactionReference
 from epay_app.domain.tracking import SortOrder
-from epay_app.models import Customer, Entity, EPayment, Offer, Opportunity, PointOfSale, SalesOrder, User, Vehicle
-from epay_app.services import export, tracking
+from epay_app.models import (
+    Customer,
+    Entity,
+    EPayment,
+    Offer,
+    Opportunity,
+    PointOfSale,
+    SalesOrder,
+    User,
+    Vehicle,
+)
+from epay_app.services.dashboards import export, tracking
 
 from .conftest import login
 

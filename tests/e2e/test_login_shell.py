@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from epay_app.services.demo_data import DEMO_USERS
+from epay_app.services.demo.demo_data import DEMO_USERS
 
 from .conftest import LOGIN_URL, login
 

@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from epay_app.db import session_scope
 from epay_app.models import EPayment
-from epay_app.services import notifications
+from epay_app.services.mail import notifications
 
 from .conftest import LOGIN_URL, login
 

@@ -10,7 +10,7 @@ from sqlmodel import select
 from epay_app.db import session_scope
 from epay_app.domain.dates import utcnow
 from epay_app.models import EPayment, EPaymentEvent
-from epay_app.services.paylinks import make_token
+from epay_app.services.payment.paylinks import make_token
 
 from .conftest import fill_sips_card
 

@@ -14,7 +14,7 @@ from sqlmodel import select
 from epay_app.db import session_scope
 from epay_app.domain.dates import utcnow
 from epay_app.models import EPayment, Opportunity, OutboxMail, Vehicle
-from epay_app.services import reservations
+from epay_app.services.reservation import reservations
 
 from .conftest import ARTIFACTS, fill_card, login
 

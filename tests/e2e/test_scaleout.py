@@ -12,8 +12,8 @@ from epay_app.db import session_scope
 from epay_app.domain.dates import utcnow
 from epay_app.models import EPayment, EPaymentEvent, OutboxMail
 from epay_app.psp import sips_codec as codec
-from epay_app.services.demo_data import DEMO_MERCHANT_ID, DEMO_MERCHANT_KEY
-from epay_app.services.paylinks import make_token
+from epay_app.services.demo.demo_data import DEMO_MERCHANT_ID, DEMO_MERCHANT_KEY
+from epay_app.services.payment.paylinks import make_token
 
 from .conftest import fill_sips_card, login
 

@@ -14,8 +14,8 @@ from sqlmodel import select
 from epay_app.db import session_scope
 from epay_app.domain.roles import GroupType
 from epay_app.models import Entity, PointOfSale, User
-from epay_app.services.auth import hash_password
-from epay_app.services.demo_data import DEMO_PASSWORD
+from epay_app.services.access.auth import hash_password
+from epay_app.services.demo.demo_data import DEMO_PASSWORD
 
 from .conftest import login
 

@@ -28,7 +28,7 @@ from epay_app.models import (
     User,
     Vehicle,
 )
-from epay_app.services.payments import change_status, lock_payment
+from epay_app.services.payment.payments import change_status, lock_payment
 
 from .conftest import login
 

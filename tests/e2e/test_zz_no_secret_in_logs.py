@@ -5,7 +5,7 @@ session started."""
 
 import pytest
 
-from epay_app.services.demo_data import DEMO_MERCHANT_KEY
+from epay_app.services.demo.demo_data import DEMO_MERCHANT_KEY
 from tests.support.live import sql_on_loop
 
 from .conftest import STARTED_APPS

@@ -187,7 +187,7 @@ def direct_point_of_sale(migrated_db_url, demo_point_of_sale):
     kept the Sips simulation merchant it had before (for its Sips-era payments). Its ids."""
     from sqlmodel import Session
 
-    from epay_app.services.secrets import encrypt_secret
+    from epay_app.services.admin.secrets import encrypt_secret
     from tests.support.dealer import add_direct_point_of_sale
 
     ids = demo_point_of_sale

@@ -14,7 +14,8 @@ from epay_app.db import reset_engines, session_scope
 from epay_app.domain.errors import ValidationError
 from epay_app.models import LoginThrottle, User, UserSession
 from epay_app.pages.account import AccountState
-from epay_app.services import auth, demo_data
+from epay_app.services.access import auth
+from epay_app.services.demo import demo_data
 
 NEW = "Concession-Lyon-2026!"
 

@@ -19,8 +19,8 @@ from epay_app.domain.references import TransactionReference
 from epay_app.domain.tracking import parse_filter_keys
 from epay_app.models import User
 from epay_app.pages.public_stock import path_numbers
-from epay_app.services import export
-from epay_app.services.paylinks import make_token
+from epay_app.services.dashboards import export
+from epay_app.services.payment.paylinks import make_token
 
 ARABIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 PYTHON_WORDS = ("Traceback", "invalid literal", "ValueError", "Exception", "NoneType", "object has no")

@@ -1,4 +1,4 @@
-"""The callback keeps its merchants' decrypted keys in memory (services/psp_accounts.py): a key
+"""The callback keeps its merchants' decrypted keys in memory (services/admin/psp_accounts.py): a key
 changed in the settings must be the one the next callback verifies with."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from sqlmodel import select
 from epay_app.db import session_scope
 from epay_app.models import PspConfig
 from epay_app.psp.interface import SealError
-from epay_app.services.callbacks import apply_psp_response
-from epay_app.services.secrets import encrypt_secret
+from epay_app.services.admin.secrets import encrypt_secret
+from epay_app.services.payment.callbacks import apply_psp_response
 from tests.support.sips_messages import DEMO_KEY, signed_response
 
 NEW_KEY = "002001000000002_KEY2"

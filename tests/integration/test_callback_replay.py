@@ -18,7 +18,7 @@ import threading
 import httpx
 import pytest
 
-from epay_app.services.paylinks import pay_url
+from epay_app.services.payment.paylinks import pay_url
 from tests.support import state
 from tests.support.other_merchant import ensure_other_point_of_sale
 from tests.support.sips_messages import NOTIFY, RETURN, idempotency_key, signed_response
@@ -174,7 +174,7 @@ def test_replay_after_a_refund_request_changes_nothing(api_server, make_payment,
     """Old notifications keep arriving after the order was cancelled: the payment stays
     "À rembourser" and no second confirmation is queued."""
     from epay_app.db import session_scope
-    from epay_app.services.refunds import cancel_order_payment
+    from epay_app.services.payment.refunds import cancel_order_payment
 
     payment = make_payment(50_000)
     accepted, late_cancel = signed_response(payment, "00"), signed_response(payment, "17")

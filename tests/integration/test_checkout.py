@@ -25,9 +25,11 @@ from epay_app.models import (
 )
 from epay_app.pages.rows import PaymentAttempt
 from epay_app.pages.sale_views import opportunity_fields, present_offer, present_order
-from epay_app.services import checkout, documents, orders, paylinks
-from epay_app.services.checkout import CheckoutForm
-from epay_app.services.payments import change_status, lock_payment
+from epay_app.services.access.scope import OfferNotFound
+from epay_app.services.payment import paylinks
+from epay_app.services.payment.payments import change_status, lock_payment
+from epay_app.services.sales import checkout, documents, orders
+from epay_app.services.sales.checkout import CheckoutForm
 
 NOW = datetime(2024, 12, 16, 15, 32, tzinfo=UTC)  # 16/12/2024 à 16h32, Paris
 CARD_500 = CheckoutForm(
@@ -238,7 +240,7 @@ def test_second_submit_is_refused_and_points_to_the_order(db):
 def test_secretary_and_other_entities_cannot_pass_the_order(db):
     with pytest.raises(DomainError, match="Accès refusé"):
         validate(db, email="secretaire@openflex.demo")
-    with pytest.raises(checkout.OfferNotFound):
+    with pytest.raises(OfferNotFound):
         validate(db, email="audrey.villien@openflex.demo")
     assert counts(db)[0] == 5
 

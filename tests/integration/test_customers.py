@@ -10,8 +10,9 @@ from epay_app.db import reset_engines, session_scope
 from epay_app.domain.errors import ValidationError
 from epay_app.domain.tracking import TrackingRefused
 from epay_app.models import Customer, User
-from epay_app.services import customers, demo_data
-from epay_app.services.scope import CustomerNotFound, viewer_for
+from epay_app.services.access.scope import CustomerNotFound, viewer_for
+from epay_app.services.demo import demo_data
+from epay_app.services.sales import customers
 from tests.support import database
 
 

@@ -3,8 +3,9 @@ from sqlmodel import func, select
 from epay_app.db import session_scope
 from epay_app.domain.roles import GroupType
 from epay_app.models import EPayment, PspConfig, User
-from epay_app.services import auth, demo_data
-from epay_app.services.secrets import decrypt_secret
+from epay_app.services.access import auth
+from epay_app.services.admin.secrets import decrypt_secret
+from epay_app.services.demo import demo_data
 
 
 def test_demo_seed_is_idempotent_and_logins_work(db_url):
@@ -76,7 +77,7 @@ def test_login_waits_after_five_failures_from_one_address_even_with_the_right_pa
 
 
 def test_demo_activity_gives_the_demo_users_live_tiles(db_url):
-    from epay_app.services import tracking
+    from epay_app.services.dashboards import tracking
 
     with session_scope(db_url) as s:
         demo_data.seed(s, activity=True)

@@ -15,8 +15,8 @@ import pytest
 from sqlmodel import select
 
 from epay_app.models import DirectCheckout, EPayment, EPaymentEvent, OutboxMail
-from epay_app.services.demo_data import DEMO_DIRECT
-from epay_app.services.paylinks import pay_url
+from epay_app.services.demo.demo_data import DEMO_DIRECT
+from epay_app.services.payment.paylinks import pay_url
 from tests.support.aio import run
 from tests.support.direct_messages import WEBHOOK, sign, webhook_body, webhook_headers
 
@@ -246,7 +246,7 @@ def test_a_payment_of_a_sips_point_of_sale_is_unknown_to_direct_webhooks(make_pa
 def _to_refund(db, payment_id):
     from epay_app.db import session_scope
     from epay_app.domain.statuses import PaymentStatus
-    from epay_app.services.payments import change_status, lock_payment
+    from epay_app.services.payment.payments import change_status, lock_payment
 
     with session_scope() as session:
         change_status(
@@ -256,7 +256,7 @@ def _to_refund(db, payment_id):
 
 def _refund(payment_id):
     from epay_app.db import session_scope
-    from epay_app.services.refunds import refund_payment
+    from epay_app.services.payment.refunds import refund_payment
 
     async def go():
         with session_scope() as session:
@@ -337,7 +337,7 @@ def test_reconciliation_applies_a_direct_payment_whose_return_and_webhooks_were_
 ):
     from datetime import timedelta
 
-    from epay_app.services.reconciliation import reconcile_pending
+    from epay_app.services.payment.reconciliation import reconcile_pending
 
     paid, never_opened = make_direct_payment(), make_direct_payment()
     r = httpx.post(f"{sandbox}/_sandbox/direct/faults", json={"merchantReference": paid.reference, "drop": True})

@@ -13,8 +13,8 @@ from epay_app.db import session_scope
 from epay_app.models import PointOfSale, PspConfig, User
 from epay_app.pages.settings import epay
 from epay_app.pages.settings.epay import EpayConfigState
-from epay_app.services import demo_data
-from epay_app.services.secrets import decrypt_secret
+from epay_app.services.admin.secrets import decrypt_secret
+from epay_app.services.demo import demo_data
 from tests.support import database
 from tests.support.pages import drive, seam_for
 

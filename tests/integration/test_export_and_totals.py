@@ -25,7 +25,7 @@ from epay_app.models import (
     User,
     Vehicle,
 )
-from epay_app.services import collected, export, tracking
+from epay_app.services.dashboards import collected, export, tracking
 
 NOW = datetime(2025, 3, 19, 10, 0, tzinfo=UTC)  # a Wednesday; Paris week from 17/03
 HEADER = "Type;N° transaction;Commande/Opportunité;Statut;Client;Vendeur;Entité;Point de vente;Montant TTC;Date"

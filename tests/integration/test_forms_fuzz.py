@@ -15,8 +15,9 @@ from epay_app.db import session_scope
 from epay_app.domain.errors import DomainError, ValidationError
 from epay_app.domain.visitor import validate_visitor
 from epay_app.models import DealerGroup, Entity, EPayment, OutboxMail, PspConfig, SalesOrder, User
-from epay_app.services import checkout, psp_config
-from epay_app.services import settings as group_settings
+from epay_app.services.admin import psp_config
+from epay_app.services.admin import settings as group_settings
+from epay_app.services.sales import checkout
 
 FRENCH_WORD = re.compile(r"\b(le|la|les|de|du|des|est|doit|un|une|au|ce|cette|pas)\b", re.IGNORECASE)
 METHODS = ["Virement", "Chèque", "Espèces", "Carte bancaire", "Financement"]

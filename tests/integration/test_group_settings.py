@@ -8,8 +8,8 @@ from sqlmodel import select
 from epay_app.db import session_scope
 from epay_app.domain.errors import ValidationError
 from epay_app.models import DealerGroup, Entity
-from epay_app.services import demo_data
-from epay_app.services import settings as gs
+from epay_app.services.admin import settings as gs
+from epay_app.services.demo import demo_data
 from tests.support import database
 from tests.support.pages import drive, seam_for
 

@@ -46,7 +46,7 @@ def runners(migrated_db_url, sandbox, tmp_path):
     started = []
     for n in range(3):
         log = tmp_path / f"worker-{n}.log"
-        started.append((processes.start_python_module("epay_app.services.payment_jobs", [], env, log), log))
+        started.append((processes.start_python_module("epay_app.services.payment.payment_jobs", [], env, log), log))
     yield started
     for proc, _ in started:
         processes.stop(proc)

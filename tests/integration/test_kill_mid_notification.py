@@ -26,7 +26,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from epay_app.config import get_settings
-from epay_app.services.paylinks import pay_url
+from epay_app.services.payment.paylinks import pay_url
 from tests.support import processes, state
 from tests.support.sips_messages import NOTIFY
 

@@ -15,7 +15,8 @@ from epay_app.db import session_scope
 from epay_app.domain.errors import ValidationError
 from epay_app.models import Entity, Offer, Opportunity, PointOfSale, SalesOrder, User
 from epay_app.pages.settings.pdf_print import LegalIdentityState
-from epay_app.services import documents, legal_identity
+from epay_app.services.admin import legal_identity
+from epay_app.services.sales import documents
 from tests.support.pages import drive, seam_for
 
 VALID = {

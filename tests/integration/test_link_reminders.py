@@ -13,10 +13,10 @@ from epay_app.domain.dates import as_utc, utcnow
 from epay_app.domain.roles import GroupType
 from epay_app.domain.statuses import PaymentStatus
 from epay_app.models import EPayment, OutboxMail
-from epay_app.services import tracking
-from epay_app.services.paylinks import LinkExpired, pay_url, payment_for_token
-from epay_app.services.payments import change_status, lock_payment
-from epay_app.services.reminders import queue_link_reminders
+from epay_app.services.dashboards import tracking
+from epay_app.services.payment.paylinks import LinkExpired, pay_url, payment_for_token
+from epay_app.services.payment.payments import change_status, lock_payment
+from epay_app.services.payment.reminders import queue_link_reminders
 
 
 def _reminders(db, payment_id) -> list[OutboxMail]:

@@ -21,7 +21,9 @@ from epay_app.pages.opportunities import present_row
 from epay_app.pages.payment_cards import present_card, present_tiles
 from epay_app.pages.public_stock import vehicle_row
 from epay_app.pages.sale_views import opportunity_fields
-from epay_app.services import checkout, demo_data, orders, stock, tracking
+from epay_app.services.dashboards import tracking
+from epay_app.services.demo import demo_data
+from epay_app.services.sales import checkout, orders, stock
 from tests.support import database
 
 

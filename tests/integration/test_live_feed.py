@@ -14,13 +14,13 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from epay_app.pages import live
-from epay_app.services import change_feed
+from epay_app.services.dashboards import change_feed
 
 CHANGE_IN_ANOTHER_PROCESS = """
 import sys
 from epay_app.db import session_scope
 from epay_app.domain.statuses import PaymentStatus
-from epay_app.services.payments import change_status, lock_payment
+from epay_app.services.payment.payments import change_status, lock_payment
 with session_scope(sys.argv[1]) as session:
     change_status(session, lock_payment(session, int(sys.argv[2])), PaymentStatus(sys.argv[3]), source="psp:notify")
 """

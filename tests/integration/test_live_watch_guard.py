@@ -12,7 +12,7 @@ import pytest
 from epay_app.pages import live
 from epay_app.pages.epayments import EPaymentsState
 from epay_app.pages.home import HomeState
-from epay_app.services import change_feed
+from epay_app.services.dashboards import change_feed
 from tests.support.pages import drive, seam_for
 
 

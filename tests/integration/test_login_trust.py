@@ -15,7 +15,8 @@ from sqlmodel import select
 from epay_app.db import session_scope
 from epay_app.domain import dates
 from epay_app.models import User
-from epay_app.services import auth, demo_data
+from epay_app.services.access import auth
+from epay_app.services.demo import demo_data
 
 _addresses = (f"192.0.2.{i}" for i in itertools.count(1))
 _unknown = (f"personne{i}@openflex.demo" for i in itertools.count(1))

@@ -13,7 +13,8 @@ from reflex.istate.data import RouterData
 from epay_app.config import get_settings
 from epay_app.db import reset_engines, session_scope
 from epay_app.pages.mailbox import IFRAME_SANDBOX, MailboxState
-from epay_app.services import auth, demo_data
+from epay_app.services.access import auth
+from epay_app.services.demo import demo_data
 from tests.support import database
 from tests.support.pages import drive
 

@@ -62,7 +62,7 @@ def test_codes_revision_turns_stored_text_into_codes_and_back(kind, tmp_path):
     from sqlmodel import Session, select
 
     from epay_app.models import EPayment, EPaymentEvent, Vehicle
-    from epay_app.services import demo_data
+    from epay_app.services.demo import demo_data
 
     url = database.create_database(kind, tmp_path)
     engine = create_engine(url)

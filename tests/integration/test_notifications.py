@@ -27,8 +27,8 @@ from epay_app.models import (
     User,
     Vehicle,
 )
-from epay_app.services import mailbox, notifications
-from epay_app.services.mail_sender import send_due_mails
+from epay_app.services.mail import mailbox, notifications
+from epay_app.services.mail.mail_sender import send_due_mails
 
 from .conftest import free_tcp_port
 
@@ -185,7 +185,7 @@ def test_sink_and_sender_commands_deliver_a_queued_mail(mail_db_url, tmp_path):
         with session_scope(mail_db_url) as session:
             notifications.queue_payment_request(session, seed_payment(session), PAY_URL)
         sender = subprocess.run(
-            [sys.executable, "-m", "epay_app.services.mail_sender", "--once"],
+            [sys.executable, "-m", "epay_app.services.mail.mail_sender", "--once"],
             cwd=ROOT,
             env=env,
             capture_output=True,

@@ -1,5 +1,5 @@
 """One PSP fact, one status, on Worldline Direct: every payment status the platform may report
-gives the same payment status whether it arrives in a signed webhook (services.direct_payments.
+gives the same payment status whether it arrives in a signed webhook (services.payment.direct_payments.
 apply_webhook, the SDK verifying the signature) or in a getHostedCheckout answer (the customer's
 return and the reconciliation: apply_checkout_state). Both paths run for real on the database;
 only the platform's message is built here, and read by the adapter's own parser."""
@@ -18,7 +18,7 @@ from epay_app.models import EPayment
 from epay_app.psp.direct.gateway import payment_from_dict
 from epay_app.psp.direct.statuses import KNOWN_PAYMENT_STATUSES
 from epay_app.psp.interface import CheckoutState
-from epay_app.services import direct_payments
+from epay_app.services.payment import direct_payments
 from tests.support.direct_messages import webhook_body, webhook_headers
 
 

@@ -1,6 +1,6 @@
 """One PSP fact, one status: every Sips response code gives the same payment status whether it
-arrives in the automatic response (services.callbacks) or in a getTransactionData answer
-(services.reconciliation). Both paths run for real on the database; only the PSP's message is
+arrives in the automatic response (services.payment.callbacks) or in a getTransactionData answer
+(services.payment.reconciliation). Both paths run for real on the database; only the PSP's message is
 built here (sealed like the PSP's, or the TransactionState the Sips adapter parses)."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from epay_app.domain.statuses import PaymentStatus as S
 from epay_app.models import EPayment
 from epay_app.psp.interface import TransactionState
 from epay_app.psp.sips_statuses import KNOWN_RESPONSE_CODES
-from epay_app.services import reconciliation
-from epay_app.services.callbacks import apply_psp_response
+from epay_app.services.payment import reconciliation
+from epay_app.services.payment.callbacks import apply_psp_response
 from tests.support.sips_messages import signed_response
 
 

@@ -16,8 +16,8 @@ from epay_app.db import session_scope
 from epay_app.domain.dates import as_utc, utcnow
 from epay_app.emails.sink import FileSink
 from epay_app.models import OutboxMail
-from epay_app.services import mail_sender, mailbox, outbox
-from epay_app.services.mail_sender import SenderPolicy, send_due_mails
+from epay_app.services.mail import mail_sender, mailbox, outbox
+from epay_app.services.mail.mail_sender import SenderPolicy, send_due_mails
 from tests.support import aio
 
 from .conftest import free_tcp_port

@@ -15,10 +15,10 @@ from epay_app.domain.errors import DomainError
 from epay_app.domain.statuses import PaymentStatus as S
 from epay_app.domain.tracking import TrackingRefused
 from epay_app.models import EPayment, Offer, Opportunity, SalesOrder, User, Vehicle
-from epay_app.services import outcomes
-from epay_app.services import reservations as resa
-from epay_app.services.payments import change_status, lock_payment
-from epay_app.services.scope import OpportunityNotFound, VehicleNotFound, viewer_for
+from epay_app.services.access.scope import OpportunityNotFound, VehicleNotFound, viewer_for
+from epay_app.services.payment.payments import change_status, lock_payment
+from epay_app.services.reservation import reservations as resa
+from epay_app.services.sales import outcomes
 
 _addresses = (f"198.51.100.{n}" for n in itertools.count(1))
 VISITOR = {

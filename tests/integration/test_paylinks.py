@@ -8,7 +8,7 @@ import pytest
 from epay_app.config import get_settings
 from epay_app.db import session_scope
 from epay_app.psp import sips_codec as codec
-from epay_app.services.paylinks import LinkInvalid, make_token, pay_url, payment_for_token
+from epay_app.services.payment.paylinks import LinkInvalid, make_token, pay_url, payment_for_token
 
 pytestmark = pytest.mark.usefixtures("sandbox", "api_server")
 

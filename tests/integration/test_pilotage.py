@@ -16,8 +16,9 @@ from epay_app.domain.errors import DomainError
 from epay_app.domain.statuses import PaymentStatus
 from epay_app.domain.tracking import Narrowing, TrackingRefused
 from epay_app.models import EPayment, PointOfSale, User
-from epay_app.services import demo_data, pilotage, tracking
-from epay_app.services.scope import viewer_for
+from epay_app.services.access.scope import viewer_for
+from epay_app.services.dashboards import pilotage, tracking
+from epay_app.services.demo import demo_data
 from tests.support import database
 from tests.support.payments import add_payment
 

@@ -14,7 +14,8 @@ from epay_app.config import ConfigurationError, get_settings
 from epay_app.db import reset_engines, session_scope
 from epay_app.models import User
 from epay_app.psp.sandbox.direct import merchants as sandbox_direct
-from epay_app.services import demo_data, secrets, startup_checks
+from epay_app.services.admin import secrets, startup_checks
+from epay_app.services.demo import demo_data
 from tests.support import database
 
 WORLDLINE_SIPS = "https://payment-webinit.sips-services.com"
@@ -121,7 +122,7 @@ def test_the_app_lifespan_stops_before_serving_anything(demo_database, monkeypat
     monkeypatch.setenv("EPAY_PSP_PAYPAGE_URL", WORLDLINE_SIPS)
     get_settings.cache_clear()
     from epay_app.epay_app import app
-    from epay_app.services.payment_jobs import run_cluster_jobs  # outbox, reconciliation, lapses
+    from epay_app.services.payment.payment_jobs import run_cluster_jobs  # outbox, reconciliation, lapses
 
     tasks = list(app.get_lifespan_tasks())
     ours = tasks.index(startup_checks.refuse_unsafe_production)

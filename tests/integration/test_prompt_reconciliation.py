@@ -17,13 +17,9 @@ from epay_app.config import get_settings
 from epay_app.db import get_engine, session_scope
 from epay_app.domain.dates import as_utc, utcnow
 from epay_app.models import DirectCheckout, EPayment, PaymentPspCheck, SipsSession
-from epay_app.psp.sandbox.notifier import (
-    DEFAULT_SCHEDULE_MINUTES,
-    Notifier,
-    parse_schedule_minutes,
-)
-from epay_app.services.paylinks import pay_url
-from epay_app.services.reconciliation import _sessions_over, reconcile_pending
+from epay_app.psp.sandbox.notifier import DEFAULT_SCHEDULE_MINUTES, Notifier, parse_schedule_minutes
+from epay_app.services.payment.paylinks import pay_url
+from epay_app.services.payment.reconciliation import _sessions_over, reconcile_pending
 from tests.support import aio
 
 pytestmark = pytest.mark.usefixtures("sandbox", "api_server")

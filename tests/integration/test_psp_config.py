@@ -17,8 +17,9 @@ from epay_app.db import session_scope
 from epay_app.domain.errors import DomainError, ValidationError
 from epay_app.models import Entity, PointOfSale, PspConfig
 from epay_app.psp.interface import PspProtocol
-from epay_app.services import demo_data, psp_accounts, psp_config
-from epay_app.services.secrets import MasterKeyError, decrypt_secret, encrypt_secret
+from epay_app.services.admin import psp_accounts, psp_config
+from epay_app.services.admin.secrets import MasterKeyError, decrypt_secret, encrypt_secret
+from epay_app.services.demo import demo_data
 from tests.support import database
 
 KEY = "Zq7-DISTINCTIVE-secret-KEY9"

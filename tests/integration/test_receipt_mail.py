@@ -16,9 +16,10 @@ from epay_app.db import session_scope
 from epay_app.domain.dates import utcnow
 from epay_app.domain.statuses import PaymentStatus
 from epay_app.models import EPayment, OutboxMail
-from epay_app.services import callbacks, outbox
-from epay_app.services.mail_sender import send_due_mails
-from epay_app.services.payments import change_status, lock_payment
+from epay_app.services.mail import outbox
+from epay_app.services.mail.mail_sender import send_due_mails
+from epay_app.services.payment import callbacks
+from epay_app.services.payment.payments import change_status, lock_payment
 
 from .test_notifications import seed_payment
 

@@ -17,8 +17,8 @@ from epay_app.db import session_scope
 from epay_app.domain.dates import as_utc, utcnow
 from epay_app.models import EPayment, EPaymentEvent, OutboxMail, PaymentPspCheck, SalesOrder
 from epay_app.psp.sips_statuses import status_for_code
-from epay_app.services.paylinks import pay_url
-from epay_app.services.reconciliation import reconcile_pending
+from epay_app.services.payment.paylinks import pay_url
+from epay_app.services.payment.reconciliation import reconcile_pending
 from tests.support import aio
 from tests.support.processes import ROOT
 from tests.support.state import snapshot
@@ -186,7 +186,7 @@ def test_command_line_once(sandbox, psp_customer, make_payment, db):
     _drop_automatic_response(sandbox, payment)
     _pay_and_leave(psp_customer, payment)
     done = subprocess.run(
-        [sys.executable, "-m", "epay_app.services.reconciliation", "--once", "--older-than-minutes", "0"],
+        [sys.executable, "-m", "epay_app.services.payment.reconciliation", "--once", "--older-than-minutes", "0"],
         cwd=ROOT,
         env=dict(os.environ),
         capture_output=True,

@@ -18,8 +18,8 @@ from sqlmodel import select
 from epay_app.config import get_settings
 from epay_app.db import session_scope
 from epay_app.models import EPayment, EPaymentEvent
-from epay_app.services.paylinks import pay_url
-from epay_app.services.refunds import cancel_order_payment, refund_payment
+from epay_app.services.payment.paylinks import pay_url
+from epay_app.services.payment.refunds import cancel_order_payment, refund_payment
 from tests.support import aio
 from tests.support.flaky_office import FlakyOffice
 

@@ -12,9 +12,9 @@ from epay_app.config import get_settings
 from epay_app.db import session_scope
 from epay_app.domain.errors import DomainError
 from epay_app.models import EPayment, EPaymentEvent
-from epay_app.services.paylinks import pay_url
-from epay_app.services.refunds import cancel_order_payment, refund_payment
-from epay_app.services.status_query import query_payment_status
+from epay_app.services.payment.paylinks import pay_url
+from epay_app.services.payment.refunds import cancel_order_payment, refund_payment
+from epay_app.services.payment.status_query import query_payment_status
 from tests.support import aio
 
 pytestmark = pytest.mark.usefixtures("sandbox", "api_server")

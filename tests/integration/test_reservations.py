@@ -32,8 +32,8 @@ from epay_app.models import (
     User,
     Vehicle,
 )
-from epay_app.services import reservations as resa
-from epay_app.services.payments import change_status, lock_payment
+from epay_app.services.payment.payments import change_status, lock_payment
+from epay_app.services.reservation import reservations as resa
 
 T0 = datetime(2024, 12, 16, 15, 32, tzinfo=UTC)  # 16/12/2024 à 16h32 in Paris
 HOLD = timedelta(minutes=30)  # EPAY_RESERVATION_HOLD_MINUTES: an unpaid reservation holds the vehicle this long

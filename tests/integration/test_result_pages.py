@@ -13,9 +13,9 @@ from epay_app.db import session_scope
 from epay_app.domain.dates import utcnow
 from epay_app.domain.statuses import PaymentStatus as S
 from epay_app.models import EPayment, SalesOrder, Vehicle
-from epay_app.services import reservations as resa
-from epay_app.services import result_pages
-from epay_app.services.payments import change_status, lock_payment
+from epay_app.services.payment.payments import change_status, lock_payment
+from epay_app.services.reservation import reservations as resa
+from epay_app.services.reservation import result_pages
 
 VISITOR = {
     "civility": "M.",

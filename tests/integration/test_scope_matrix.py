@@ -47,10 +47,13 @@ from epay_app.models import (
     User,
     Vehicle,
 )
-from epay_app.services import auth, demo_data, reservations, tracking
-from epay_app.services import export as export_service
-from epay_app.services.refunds import RefundResult
-from epay_app.services.secrets import encrypt_secret
+from epay_app.services.access import auth
+from epay_app.services.admin.secrets import encrypt_secret
+from epay_app.services.dashboards import export as export_service
+from epay_app.services.dashboards import tracking
+from epay_app.services.demo import demo_data
+from epay_app.services.payment.refunds import RefundResult
+from epay_app.services.reservation import reservations
 from epay_app.state import AppState
 from tests.integration.test_guard_coverage import PUBLIC, PUBLIC_STATES
 from tests.support import database
@@ -650,7 +653,7 @@ def _pilotage_drive(handler: str, *args, **values):
     return drive
 
 
-# Stock belongs to a point of sale (services.scope.vehicle_clause): a seller acts on their point of sale's.
+# Stock belongs to a point of sale (services.access.scope.vehicle_clause): a seller acts on their point of sale's.
 STOCK_SEES = {
     G.VENDEUR: {"own", "same_pos"},
     G.CHEF_DES_VENTES: {"own", "same_pos"},
@@ -762,7 +765,8 @@ MATRIX: dict[tuple[str, str], Case] = {
 ROUTE_MATRIX = {export_service.PATH: ("EPaymentsState", "export_csv")}
 # The others are not staff's: each says who it is for and what it trusts instead of a session.
 PUBLIC_ROUTES = {
-    "/pay/{token}": "the customer's payment link: an HMAC-signed capability for one payment (services.paylinks)",
+    "/pay/{token}": "the customer's payment link: an HMAC-signed capability for one payment "
+    "(services.payment.paylinks)",
     "/api/psp/direct/return": "Worldline Direct return: the hosted checkout id, re-checked at the PSP",
     "/api/psp/direct/webhook": "Worldline Direct webhooks: signed by the platform",
     "/api/psp/sips/notify": "Sips notification: sealed by the PSP",
@@ -774,12 +778,15 @@ PUBLIC_ROUTES = {
 # Handlers that reach no record of these kinds: each with the reason.
 NO_RECORD = {
     ("AccountState", "load_account"): "clears the forms of the viewer's own account page",
-    ("AccountState", "submit_password"): "changes the viewer's own password only (services.auth.change_own_password)",
+    (
+        "AccountState",
+        "submit_password",
+    ): "changes the viewer's own password only (services.access.auth.change_own_password)",
     ("AccountState", "submit_unlock"): "administrators; accounts of their own entity, others read as not found "
-    "(services.auth.unlock_entity_account, tests/integration/test_account_page.py)",
+    "(services.access.auth.unlock_entity_account, tests/integration/test_account_page.py)",
     ("OrderState", "toggle_ht"): "switches TTC/HT on the loaded page",
-    ("MailboxState", "load_mailbox"): "the demo mailbox: administrators only, demo mode only (services.mailbox)",
-    ("MailboxState", "open_mail"): "the demo mailbox: administrators only, demo mode only (services.mailbox)",
+    ("MailboxState", "load_mailbox"): "the demo mailbox: administrators only, demo mode only (services.mail.mailbox)",
+    ("MailboxState", "open_mail"): "the demo mailbox: administrators only, demo mode only (services.mail.mailbox)",
     ("OrderState", "set_modal_open"): "opens/closes the dialog already loaded",
     ("OrderState", "not_available"): "a notice",
     ("OfferState", "set_tab"): "switches tab",
@@ -809,7 +816,7 @@ NO_RECORD = {
     ("VehiclesState", "cancel_sold"): "closes the dialog",
 }
 # Settings: administrators only (test_settings_guard); they edit the entity's own point-of-sale
-# PSP configurations (scoped by entity in services.psp_config) and the group's settings.
+# PSP configurations (scoped by entity in services.admin.psp_config) and the group's settings.
 SETTINGS = {
     ("SettingsHomeState", "load_settings_home"),
     ("OpportunitySettingsState", "load_opportunity_settings"),

@@ -14,7 +14,7 @@ from sqlmodel import select
 from epay_app.db import session_scope
 from epay_app.domain.dates import utcnow
 from epay_app.models import User, UserSession
-from epay_app.services import auth
+from epay_app.services.access import auth
 from epay_app.state import token_from_cookie_header
 
 PASSWORD = "Cookie-Sesame-2026"

@@ -17,7 +17,7 @@ from epay_app.pages.settings.journey import JourneyState
 from epay_app.pages.settings.opportunities import OpportunitySettingsState
 from epay_app.pages.settings.pdf_print import LegalIdentityState
 from epay_app.pages.settings.reservation import ReservationState
-from epay_app.services import demo_data
+from epay_app.services.demo import demo_data
 from epay_app.state import ACCESS_DENIED, AppState
 from tests.support import database
 from tests.support.pages import drive, seam_for

@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from epay_app.models import EPayment, EPaymentEvent, OutboxMail
 from epay_app.psp import sips_codec as codec
-from epay_app.services.paylinks import pay_url
+from epay_app.services.payment.paylinks import pay_url
 
 pytestmark = pytest.mark.usefixtures("sandbox", "api_server")
 

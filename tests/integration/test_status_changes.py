@@ -7,7 +7,7 @@ from epay_app.db import session_scope
 from epay_app.domain.errors import IllegalTransition
 from epay_app.domain.statuses import PaymentStatus as S
 from epay_app.models import EPayment, EPaymentEvent
-from epay_app.services.payments import change_status, lock_payment
+from epay_app.services.payment.payments import change_status, lock_payment
 
 
 @pytest.fixture

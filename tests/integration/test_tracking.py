@@ -31,8 +31,8 @@ from epay_app.models import (
     Vehicle,
 )
 from epay_app.pages.payment_cards import present_card
-from epay_app.services import tracking
-from epay_app.services.payments import change_status, lock_payment
+from epay_app.services.dashboards import tracking
+from epay_app.services.payment.payments import change_status, lock_payment
 from tests.support import database
 
 G = GroupType

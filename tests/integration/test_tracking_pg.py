@@ -18,8 +18,8 @@ from epay_app.domain.roles import GroupType as G
 from epay_app.domain.statuses import PaymentStatus as S
 from epay_app.domain.tracking import SortOrder, TrackingRefused
 from epay_app.models import Customer, SalesOrder
-from epay_app.services import tracking
-from epay_app.services.payments import change_status, lock_payment
+from epay_app.services.dashboards import tracking
+from epay_app.services.payment.payments import change_status, lock_payment
 from tests.support import database
 
 from .test_tracking import T0, World, ids

@@ -19,7 +19,7 @@ from epay_app.domain.roles import GroupType
 from epay_app.domain.search import normalise
 from epay_app.domain.statuses import PaymentStatus
 from epay_app.domain.tracking import SortOrder, statuses_for
-from epay_app.services import tracking
+from epay_app.services.dashboards import tracking
 from tests.support import database
 
 ROWS = 10_000

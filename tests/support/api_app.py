@@ -27,7 +27,7 @@ def import_api_modules() -> None:
 
 
 def _install_stall(marker: Path) -> None:
-    from epay_app.services import callbacks
+    from epay_app.services.payment import callbacks
 
     original = callbacks.notifications.queue_payment_confirmation
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from epay_app.models import Customer, DealerGroup, Entity, PointOfSale, PspConfig, User
-from epay_app.services.demo_data import DEMO_DIRECT
-from epay_app.services.secrets import encrypt_secret
+from epay_app.services.admin.secrets import encrypt_secret
+from epay_app.services.demo.demo_data import DEMO_DIRECT
 from tests.support.sips_messages import DEMO_KEY, DEMO_MERCHANT
 
 

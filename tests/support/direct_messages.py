@@ -11,7 +11,7 @@ import hmac
 import json
 import uuid
 
-from epay_app.services.demo_data import DEMO_DIRECT
+from epay_app.services.demo.demo_data import DEMO_DIRECT
 
 WEBHOOK = "/api/psp/direct/webhook"
 

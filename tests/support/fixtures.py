@@ -21,7 +21,7 @@ def db_url(request, tmp_path):
 @pytest.fixture
 def seeded_db_url(db_url):
     from epay_app.db import session_scope
-    from epay_app.services import demo_data
+    from epay_app.services.demo import demo_data
 
     with session_scope(db_url) as session:
         demo_data.seed(session)

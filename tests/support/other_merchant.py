@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 
 from epay_app.db import get_engine
 from epay_app.models import PointOfSale, PspConfig
-from epay_app.services.secrets import encrypt_secret
+from epay_app.services.admin.secrets import encrypt_secret
 
 OTHER_MERCHANT = "011223344551111"
 OTHER_KEY = "011223344551111_OTHER_KEY_1"

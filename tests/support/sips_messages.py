@@ -96,5 +96,5 @@ def signed_response(
 
 
 def idempotency_key(form: Mapping[str, str]) -> str:
-    """What services/callbacks.py records for this message: SHA-256 of Data as posted."""
+    """What services/payment/callbacks.py records for this message: SHA-256 of Data as posted."""
     return hashlib.sha256(form["Data"].encode()).hexdigest()

@@ -38,8 +38,8 @@ from epay_app.models import (
     Vehicle,
 )
 from epay_app.psp.interface import PspProtocol
-from epay_app.services.checkout import CheckoutForm, paris_today
-from epay_app.services.secrets import encrypt_secret
+from epay_app.services.admin.secrets import encrypt_secret
+from epay_app.services.sales.checkout import CheckoutForm, paris_today
 
 
 @lru_cache(maxsize=1)

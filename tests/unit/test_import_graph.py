@@ -104,8 +104,8 @@ def find_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 def test_the_graph_sees_the_known_edges():
     graph = import_graph()
-    assert "epay_app.services.payments" in graph["epay_app.services.callbacks"]
-    assert "epay_app.domain.statuses" in graph["epay_app.services.payments"]
+    assert "epay_app.services.payment.payments" in graph["epay_app.services.payment.callbacks"]
+    assert "epay_app.domain.statuses" in graph["epay_app.services.payment.payments"]
 
 
 def test_a_cycle_is_found_when_there_is_one():

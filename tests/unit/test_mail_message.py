@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from epay_app.config import Settings
-from epay_app.services.mail_sender import Claim, SenderPolicy, build_message, message_id
+from epay_app.services.mail.mail_sender import Claim, SenderPolicy, build_message, message_id
 
 CREATED = datetime(2024, 12, 16, 15, 32, 7, tzinfo=UTC)
 

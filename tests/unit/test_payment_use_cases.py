@@ -33,13 +33,14 @@ from epay_app.psp.interface import (
     TransactionState,
 )
 from epay_app.psp.sips_statuses import status_for_code
-from epay_app.services import checkout, orders, reconciliation, refunds
-from epay_app.services.callbacks import ForeignMerchant, apply_psp_response
-from epay_app.services.direct_payments import apply_return, apply_webhook
-from epay_app.services.paylink_checkout import start_link_checkout
-from epay_app.services.paylinks import make_token
-from epay_app.services.payments import PaymentNotFound
-from epay_app.services.secrets import decrypt_secret
+from epay_app.services.admin.secrets import decrypt_secret
+from epay_app.services.payment import reconciliation, refunds
+from epay_app.services.payment.callbacks import ForeignMerchant, apply_psp_response
+from epay_app.services.payment.direct_payments import apply_return, apply_webhook
+from epay_app.services.payment.paylink_checkout import start_link_checkout
+from epay_app.services.payment.paylinks import make_token
+from epay_app.services.payment.payments import PaymentNotFound
+from epay_app.services.sales import checkout, orders
 from tests.unit.fake_gateways import (
     Call,
     FakeDirectGateway,

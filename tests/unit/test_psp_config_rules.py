@@ -3,9 +3,9 @@
 import pytest
 
 from epay_app.psp.interface import PspProtocol
-from epay_app.services import psp_config
-from epay_app.services.psp_config import fold, key_hint, parse_protocol
-from epay_app.services.secrets import mask
+from epay_app.services.admin import psp_config
+from epay_app.services.admin.psp_config import fold, key_hint, parse_protocol
+from epay_app.services.admin.secrets import mask
 
 
 def test_search_ignores_case_and_accents():

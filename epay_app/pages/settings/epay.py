@@ -17,7 +17,7 @@ import reflex as rx
 
 from ...domain.errors import ValidationError
 from ...psp.interface import PspProtocol
-from ...services import psp_config
+from ...services.admin import psp_config
 from ...state import AppState
 from ..rows import Choice, PspConfigRow
 from .access import admin_context, admin_only, field_error

@@ -6,7 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from ...domain.errors import ValidationError
-from ...services import legal_identity
+from ...services.admin import legal_identity
 from ...state import AppState
 from .access import admin_context, admin_only, field_error
 

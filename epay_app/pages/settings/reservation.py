@@ -6,7 +6,7 @@ import reflex as rx
 
 from ...domain.errors import ValidationError
 from ...domain.money import format_eur
-from ...services import settings as group_settings
+from ...services.admin import settings as group_settings
 from ...state import AppState
 from .access import admin_context, admin_only, field_error
 

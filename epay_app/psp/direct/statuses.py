@@ -1,5 +1,5 @@
 """What a Worldline Direct status means for our payment status: the one table, for the webhook,
-the customer's return and the reconciliation alike (services.direct_payments.apply_direct_state).
+the customer's return and the reconciliation alike (services.payment.direct_payments.apply_direct_state).
 
 Payment statuses and categories: SDK docstrings and the Magento plugin's fixtures
 (notes/worldline-direct.md §3); hosted checkout statuses: SDK GetHostedCheckoutResponse

@@ -1,0 +1,1 @@
+"""Access: login, sessions, and who sees which record (scope)."""

@@ -1,0 +1,1 @@
+"""Administration: group settings, PSP accounts and their secrets, legal identity, start checks."""

@@ -1,0 +1,1 @@
+"""Mail: what is queued for whom (notifications), the outbox and its sender, the demo mailbox."""

@@ -1,0 +1,1 @@
+"""Payments: status changes, PSP callbacks and webhooks, refunds, reconciliation, links, periodic jobs."""

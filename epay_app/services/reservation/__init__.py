@@ -1,0 +1,1 @@
+"""E-réservation: a web visitor reserves a vehicle and pays its deposit; the result page."""
