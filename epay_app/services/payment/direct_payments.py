@@ -34,7 +34,7 @@ from ...psp.interface import (
     PspProtocol,
     SealError,
     StartRequest,
-    get_gateway,
+    get_direct_gateway,
 )
 from ..admin.psp_accounts import configs_for_webhook_key, credentials, credentials_for_pos
 from ..admin.secrets import decrypt_secret, encrypt_secret
@@ -60,7 +60,7 @@ def _sessions(session_factory: SessionFactory | None) -> SessionFactory:
 
 
 def _gateway(settings: Settings, gateway: DirectProtocol | None) -> DirectProtocol:
-    return gateway or get_gateway(PspProtocol.DIRECT.value, settings)  # type: ignore[return-value]
+    return gateway or get_direct_gateway(settings)
 
 
 # --- the hosted checkout behind /pay/<token> ------------------------------------------------
