@@ -156,7 +156,7 @@ def table_csv(pos_rows: list[FigureRow], seller_rows: list[FigureRow], period: s
                     r.median,
                 ]
             )
-    return export.BOM + export._csv(lines)
+    return export.BOM + export.csv_text(lines)
 
 
 def _today() -> date:

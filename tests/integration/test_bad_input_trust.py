@@ -101,7 +101,7 @@ def test_an_export_filter_that_does_not_exist_is_refused_in_french(
     ],
 )
 def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(cell, expected):
-    text = export._csv([[cell, "500,00"]])
+    text = export.csv_text([[cell, "500,00"]])
     assert next(csv.reader(io.StringIO(text), delimiter=";")) == [expected, "500,00"]
 
 

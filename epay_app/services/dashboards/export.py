@@ -157,7 +157,7 @@ def row_values(row) -> list[str]:
     ]
 
 
-def _csv(rows: list[list[str]]) -> str:
+def csv_text(rows: list[list[str]]) -> str:
     buffer = io.StringIO()
     csv.writer(buffer, delimiter=";", lineterminator="\r\n").writerows([neutralise(c) for c in row] for row in rows)
     return buffer.getvalue()
@@ -165,10 +165,10 @@ def _csv(rows: list[list[str]]) -> str:
 
 def csv_chunks(session: Session, stmt) -> Iterator[str]:
     """BOM + header, then the rows CHUNK_ROWS at a time, read from one streamed result."""
-    yield BOM + _csv([list(HEADERS)])
+    yield BOM + csv_text([list(HEADERS)])
     result = session.connection().execution_options(yield_per=CHUNK_ROWS).execute(stmt)
     for partition in result.partitions():
-        yield _csv([row_values(r) for r in partition])
+        yield csv_text([row_values(r) for r in partition])
 
 
 def filename(now: datetime | None = None) -> str:
