@@ -30,7 +30,11 @@ log = logging.getLogger(__name__)
 MAX_SECONDS = 8 * 3600  # a forgotten tab is not watched forever
 POLL_SECONDS = 1.0  # the former per-page poll (EPAY_LIVE_POLL=true, a bench baseline only)
 SWEEP_SECONDS = 5.0  # how soon a closed tab's watcher ends
-MIN_REFRESH_GAP = 1.0  # changes closer than this are shown by one reload: never more than the former poll
+# Changes closer than this are shown by one reload. An isolated change is shown at once; under a
+# stream of changes (bench: 20 callbacks/s into one entity) a page reloads at most twice a second,
+# which keeps the 95th percentile of "callback → page updated" under 1 s (1.0 s gave 0.996 s at
+# N = 10 and 1.1 s at N = 100 on a quiet machine: the gap itself).
+MIN_REFRESH_GAP = 0.5
 
 Refresh = Callable[[], Any]  # returns nothing, or events for the browser (or an awaitable of them)
 
