@@ -186,7 +186,7 @@ def test_command_line_once(sandbox, psp_customer, make_payment, db):
     _drop_automatic_response(sandbox, payment)
     _pay_and_leave(psp_customer, payment)
     done = subprocess.run(
-        [sys.executable, "-m", "epay_app.services.payment.reconciliation", "--once", "--older-than-minutes", "0"],
+        [sys.executable, "-m", "epay_app.services.payment.payment_jobs", "--once", "--older-than-minutes", "0"],
         cwd=ROOT,
         env=dict(os.environ),
         capture_output=True,
