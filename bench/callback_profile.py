@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         from epay_app.api.sips import _apply
         from epay_app.db import get_engine, reset_engines
 
-        payments = _seed(db_url, args.warmup + args.n)
+        payments, _direct = _seed(db_url, args.warmup + args.n)  # the Sips point of sale's
         forms = [signed_response(p, "00") for p in payments]
 
         statements: Counter[str] = Counter()
