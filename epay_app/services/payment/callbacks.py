@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from ...config import Settings
 from ...domain.errors import DomainError, IllegalTransition
@@ -20,12 +20,12 @@ from ...domain.events import CallbackOutcome, EventSource
 from ...domain.orders import OrderStatus
 from ...domain.references import PaymentKind
 from ...domain.statuses import PaymentStatus
-from ...models import EPayment, EPaymentEvent, PspConfig, SalesOrder, stored_id
+from ...models import EPayment, PspConfig, SalesOrder, stored_id
 from ...psp.interface import CURRENCY_NUMERIC, PspResponse, SealError, SipsProtocol, get_sips_gateway
 from ..admin.psp_accounts import configs_for_merchant, sips_credentials
 from ..mail import notifications
 from ..reservation import reservations
-from .payments import EventDetails, change_status, lock_payment_by_psp_reference, record_event
+from .payments import EventDetails, change_status, event_seen, lock_payment_by_psp_reference, record_event
 
 log = logging.getLogger(__name__)
 security_log = logging.getLogger("epay_app.security")
@@ -78,7 +78,7 @@ def apply_psp_response(
         )
         raise ForeignMerchant(f"Commerçant {response.merchant_id} différent de celui du point de vente du paiement")
     key = hashlib.sha256(response.raw_data.encode()).hexdigest()
-    if _seen(session, stored_id(payment), key):
+    if event_seen(session, stored_id(payment), key):
         return _result(payment, CallbackOutcome.DUPLICATE, response)
 
     problems = _mismatches(payment, response)
@@ -161,15 +161,6 @@ def _verified(
         except SealError:
             continue
     raise SealError(f"Sceau invalide pour le commerçant {merchant_id}")
-
-
-def _seen(session: Session, payment_id: int, key: str) -> bool:
-    return (
-        session.exec(
-            select(EPaymentEvent.id).where(EPaymentEvent.payment_id == payment_id, EPaymentEvent.idempotency_key == key)
-        ).first()
-        is not None
-    )
 
 
 def _mismatches(payment: EPayment, response: PspResponse) -> list[str]:

@@ -22,7 +22,7 @@ from ...domain.dates import as_utc, utcnow
 from ...domain.errors import IllegalTransition
 from ...domain.events import CallbackOutcome, EventSource
 from ...domain.statuses import PaymentStatus
-from ...models import Customer, DirectCheckout, EPayment, EPaymentEvent, PspConfig, stored_id
+from ...models import Customer, DirectCheckout, EPayment, PspConfig, stored_id
 from ...psp.direct.statuses import target_status
 from ...psp.interface import (
     CheckoutState,
@@ -39,7 +39,7 @@ from ...psp.interface import (
 from ..admin.psp_accounts import configs_for_webhook_key, credentials, credentials_for_pos
 from ..admin.secrets import decrypt_secret, encrypt_secret
 from .callbacks import CallbackResult, after_psp_status_change
-from .payments import EventDetails, PaymentNotFound, change_status, lock_payment, record_event
+from .payments import EventDetails, PaymentNotFound, change_status, event_seen, lock_payment, record_event
 
 log = logging.getLogger(__name__)
 
@@ -163,15 +163,6 @@ def open_checkout(
 # --- applying what the platform says -----------------------------------------------------------
 
 
-def _seen(session: Session, payment_id: int, key: str) -> bool:
-    return (
-        session.exec(
-            select(EPaymentEvent.id).where(EPaymentEvent.payment_id == payment_id, EPaymentEvent.idempotency_key == key)
-        ).first()
-        is not None
-    )
-
-
 def _mismatches(payment: EPayment, psp: PspPayment) -> list[str]:
     problems = []
     if psp.amount_cents is not None and psp.amount_cents != payment.amount_cents:
@@ -203,7 +194,7 @@ def apply_direct_state(
     payment = lock_payment(session, payment_id)
     code = psp.status if psp else checkout_status
     current = PaymentStatus(payment.status)
-    if _seen(session, stored_id(payment), idempotency_key):
+    if event_seen(session, stored_id(payment), idempotency_key):
         return _result(payment, CallbackOutcome.DUPLICATE, code)
     problems = list(extra_problems or [])
     # Amount, currency and reference matter while the payment is being paid; a later refund

@@ -147,3 +147,13 @@ def change_status(
         at=now,
     )
     return True
+
+
+def event_seen(session: Session, payment_id: int, key: str) -> bool:
+    """Whether the payment already has an event with this idempotency key (a repeated PSP message)."""
+    return (
+        session.exec(
+            select(EPaymentEvent.id).where(EPaymentEvent.payment_id == payment_id, EPaymentEvent.idempotency_key == key)
+        ).first()
+        is not None
+    )
