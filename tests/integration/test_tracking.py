@@ -411,7 +411,9 @@ def test_keyset_paging_returns_each_row_exactly_once(world, session, order):
 
 def test_the_list_statement_never_uses_offset(world, session):
     viewer = world.viewer(world.users[G.DIRECTEUR])
-    stmt = tracking.page_statement(viewer, (S.ENVOYE, S.AUTORISE), None, (T0, 5), SortOrder.OLDEST_FIRST, 21)
+    text_search = tracking.SearchKind.TEXT
+    shape = tracking.Shape(viewer.scope, (S.ENVOYE, S.AUTORISE), text_search, True, SortOrder.OLDEST_FIRST, "sqlite")
+    stmt = tracking.page_statement(shape)
     assert "OFFSET" not in str(stmt.compile()).upper()
 
 

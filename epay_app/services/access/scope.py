@@ -13,8 +13,9 @@ not exist at all: whether an order outside the viewer's scope exists is not visi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, exists
+from sqlalchemy import ColumnElement, exists, inspect
 from sqlmodel import Session, col, select
 
 from ...domain.errors import DomainError
@@ -154,10 +155,13 @@ def scoped_customer(session: Session, viewer: Viewer, customer_id: int) -> Custo
 def payment_clause(viewer: Viewer) -> ColumnElement[bool]:
     """The e-payments the viewer follows: the columns the payment copies from its opportunity
     (seller, point of sale, entity), each served by its tracking index."""
-    column = {Scope.SELLER: EPayment.seller_id, Scope.POINT_OF_SALE: EPayment.pos_id, Scope.ENTITY: EPayment.entity_id}[
-        viewer.scope
-    ]
-    return col(column) == viewer.scope_value
+    return payment_scope_is(viewer.scope, viewer.scope_value)
+
+
+def payment_scope_is(scope: Scope, value: Any) -> ColumnElement[bool]:
+    """The payment's copy of the scope's column (Scope values name it) equals `value`: an id,
+    or a bound parameter in a statement shared by every viewer of that scope."""
+    return inspect(EPayment).local_table.c[scope.value] == value
 
 
 def scoped_payment(session: Session, viewer: Viewer, payment_id: int) -> EPayment:

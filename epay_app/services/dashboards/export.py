@@ -119,12 +119,12 @@ def export_statement(
     like the list (no option, a status the viewer does not follow)."""
     check_option(viewer)
     statuses = statuses_for(viewer.group, list(filter_keys or []))
-    hits, _hint = search_hits(session, query, viewer)
+    hits, search_params, _hint = search_hits(session, query, viewer)
     stmt = with_card_tables(select(*CARD_COLUMNS).select_from(E)).where(
         payment_clause(viewer), E.c.status.in_([s.value for s in statuses]), *narrowing_conditions(narrowing)
     )
     if hits is not None:
-        stmt = stmt.where(E.c.id.in_(select(hits.c.id)))
+        stmt = stmt.where(E.c.id.in_(select(hits.c.id))).params(search_params)
     if order is SortOrder.OLDEST_FIRST:
         return stmt.order_by(E.c.status_changed_at.asc(), E.c.id.asc())
     return stmt.order_by(E.c.status_changed_at.desc(), E.c.id.desc())

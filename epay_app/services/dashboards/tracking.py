@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -46,7 +47,7 @@ from ...domain.statuses import PaymentStatus
 from ...domain.tracking import Narrowing, Scope, SortOrder, TrackingRefused, may_follow, statuses_for
 from ...models import Customer, Entity, EPayment, Opportunity, PointOfSale, SalesOrder, User, Vehicle
 from ...psp.interface import MoneyBack
-from ..access.scope import Viewer, payment_clause, scoped_payment, viewer_for  # noqa: F401  (viewer_for: callers' import)
+from ..access.scope import Viewer, payment_clause, payment_scope_is, scoped_payment, viewer_for  # noqa: F401  (viewer_for: callers' import)
 from ..payment.refunds import RefundPlan, RefundResult, refund_payment
 from ..payment.refunds import prepare_refund as prepare_refund_of
 from ..payment.refunds import record_refund as record_refund_of
@@ -115,43 +116,49 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         raise DomainError("Page demandée invalide.") from exc
 
 
-def _reference_lookup(query: str):
+class SearchKind(Enum):
+    NONE = "none"
+    TEXT = "text"  # a substring of the search document
+    REFERENCE = "reference"  # a whole transaction number, by its unique index
+    NUMBER = "number"  # a short order or opportunity number, exactly
+
+
+@dataclass(frozen=True)
+class Search:
+    """What the search box asks for: its kind, the value bound into the statement, or a hint."""
+
+    kind: SearchKind = SearchKind.NONE
+    value: str | int = ""
+    hint: str = ""
+
+
+def _whole_reference(query: str) -> str | None:
     """A whole transaction number (either form) is found by its unique index: its trigrams
     ("000", "_00"…) are in every document, so the text index would read them all."""
     try:
-        ref = TransactionReference.parse(query)
+        return str(TransactionReference.parse(query))
     except InvalidReference:
         try:
-            ref = TransactionReference.from_psp_reference(query)
+            return str(TransactionReference.from_psp_reference(query))
         except InvalidReference:
             return None
-    return select(E.c.id).where(E.c.reference == str(ref))
 
 
-def _search_terms(query: str):
-    """(exact hits CTE or None, text fragment or "", hint) for `query`. Substrings need three
-    characters; a shorter number matches an order or opportunity number exactly."""
+def parse_search(query: str) -> Search:
+    """Substrings need three characters; a shorter number matches an order or opportunity
+    number exactly."""
     query = clean_text(query, "Recherche")  # NUL, control characters, overlong: a French refusal
     text_q = normalise(query)
     if not text_q:
-        return None, "", ""
-    exact = _reference_lookup(query.strip())
-    if exact is not None:
-        return exact.cte("exact_hits"), "", ""
-    if len(text_q) < MIN_SUBSTRING:
-        if text_q.isascii() and text_q.isdigit():
-            number = int(text_q)
-            ids = union_all(
-                select(E.c.id).where(
-                    E.c.order_id.in_(select(col(SalesOrder.id)).where(col(SalesOrder.number) == number))
-                ),
-                select(E.c.id).where(
-                    E.c.opportunity_id.in_(select(col(Opportunity.id)).where(col(Opportunity.number) == number))
-                ),
-            )
-            return ids.cte("exact_hits"), "", ""
-        return None, "", f"Saisissez au moins {MIN_SUBSTRING} caractères pour rechercher."
-    return None, text_q, ""
+        return Search()
+    reference = _whole_reference(query.strip())
+    if reference is not None:
+        return Search(SearchKind.REFERENCE, reference)
+    if len(text_q) >= MIN_SUBSTRING:
+        return Search(SearchKind.TEXT, text_q)
+    if text_q.isascii() and text_q.isdigit():
+        return Search(SearchKind.NUMBER, int(text_q))
+    return Search(hint=f"Saisissez au moins {MIN_SUBSTRING} caractères pour rechercher.")
 
 
 # The PostgreSQL search table (alembic 0006_tracking, scope and sort columns since 0015_scale_pg).
@@ -165,7 +172,6 @@ SEARCH = table(
     column("status_changed_at", DateTime(timezone=True)),
     column("doc", Text),
 )
-SCOPE_COLUMNS = {Scope.SELLER: "seller_id", Scope.POINT_OF_SALE: "pos_id", Scope.ENTITY: "entity_id"}
 
 
 def _like_pattern(fragment: str) -> str:
@@ -173,29 +179,53 @@ def _like_pattern(fragment: str) -> str:
     return f"%{escaped}%"
 
 
-def _text_hits(session: Session, fragment: str, viewer: Viewer):
-    """A CTE of the ids of the viewer's payments whose document contains `fragment`."""
-    if session.get_bind().dialect.name == "postgresql":
-        hits = select(SEARCH.c.payment_id.label("id")).where(
-            SEARCH.c[SCOPE_COLUMNS[viewer.scope]] == viewer.scope_value, SEARCH.c.doc.like(_like_pattern(fragment))
-        )
+def _bound_search(search: Search, scope: Scope, dialect: str) -> str | int:
+    """The value of the `search` parameter for the statement `_hits` builds."""
+    if search.kind is not SearchKind.TEXT:
+        return search.value
+    fragment = str(search.value)
+    if dialect != "postgresql":
+        return '"' + fragment.replace('"', '""') + '"'  # an FTS5 phrase
+    return fragment if scope is Scope.SELLER else _like_pattern(fragment)
+
+
+def _hits(kind: SearchKind, scope: Scope, dialect: str):
+    """A CTE of the ids of the payments matching the bound `search` parameter (within the
+    scope, on PostgreSQL), or None without a search."""
+    if kind is SearchKind.NONE:
+        return None
+    if kind is SearchKind.REFERENCE:
+        return select(E.c.id).where(E.c.reference == bindparam("search", type_=String)).cte("exact_hits")
+    if kind is SearchKind.NUMBER:
+        number = bindparam("search", type_=Integer)
+        return union_all(
+            select(E.c.id).where(E.c.order_id.in_(select(col(SalesOrder.id)).where(col(SalesOrder.number) == number))),
+            select(E.c.id).where(
+                E.c.opportunity_id.in_(select(col(Opportunity.id)).where(col(Opportunity.number) == number))
+            ),
+        ).cte("exact_hits")
+    term = bindparam("search", type_=String)
+    if dialect == "postgresql":
+        # A seller's few thousand documents are read from the covering btree of 0019_seller_search:
+        # strpos, unlike LIKE, cannot use the trigram index, so the planner takes the btree.
+        contains = func.strpos(SEARCH.c.doc, term) > 0 if scope is Scope.SELLER else SEARCH.c.doc.like(term)
+        hits = select(SEARCH.c.payment_id.label("id")).where(SEARCH.c[scope.value] == _SCOPE_VALUE, contains)
     else:
-        phrase = '"' + fragment.replace('"', '""') + '"'
         hits = (
             select(literal_column("rowid").label("id"))
             .select_from(table("epayment_fts"))
-            .where(text("epayment_fts MATCH :fts_query").bindparams(fts_query=phrase))
+            .where(text("epayment_fts MATCH :search").bindparams(term))
         )
     return hits.cte("hits").prefix_with("MATERIALIZED")
 
 
 def search_hits(session: Session, query: str, viewer: Viewer):
-    """A CTE of payment ids matching `query` (within the viewer's scope on PostgreSQL), or None
-    for no search; and the hint to show instead of a search."""
-    exact, fragment, hint = _search_terms(query)
-    if fragment:
-        return _text_hits(session, fragment, viewer), hint
-    return exact, hint
+    """The export's search, the same as the list's: (a CTE of the ids matching `query` or None,
+    the values its statement binds, the hint)."""
+    search = parse_search(query)
+    dialect = session.get_bind().dialect.name
+    params = {"search": _bound_search(search, viewer.scope, dialect), "scope_value": viewer.scope_value}
+    return _hits(search.kind, viewer.scope, dialect), params, search.hint
 
 
 def narrowing_conditions(narrowing: Narrowing | None) -> list:
@@ -231,47 +261,86 @@ def narrowing_label(session: Session, viewer: Viewer, narrowing: Narrowing) -> s
     return " · ".join(p for p in parts if p)
 
 
-def _branch(
-    viewer: Viewer, status: PaymentStatus, after, order: SortOrder, limit: int, narrowing: Narrowing | None = None
-) -> Select:
-    keys = tuple_(E.c.status_changed_at, E.c.id)
-    stmt = select(E.c.id, E.c.status_changed_at).where(
-        payment_clause(viewer), E.c.status == status.value, *narrowing_conditions(narrowing)
-    )
-    if after is not None:
-        bound = tuple_(*after)
-        stmt = stmt.where(keys > bound if order is SortOrder.OLDEST_FIRST else keys < bound)
-    if order is SortOrder.OLDEST_FIRST:
-        stmt = stmt.order_by(E.c.status_changed_at.asc(), E.c.id.asc())
-    else:
-        stmt = stmt.order_by(E.c.status_changed_at.desc(), E.c.id.desc())
-    return stmt.limit(limit)
+@dataclass(frozen=True)
+class Shape:
+    """What a list statement's SQL depends on; the values (scope, search, cursor, limit) are
+    bound parameters, so one statement per shape is built once and reused."""
+
+    scope: Scope
+    statuses: tuple[PaymentStatus, ...]
+    search: SearchKind
+    keyset: bool  # a page after a cursor
+    order: SortOrder
+    dialect: str
 
 
-def _searched(
-    viewer: Viewer, statuses, hits, after, order: SortOrder, limit: int, sqlite: bool, narrowing: Narrowing | None
-):
-    """With a search: one pass over the scope index entries of the wanted statuses (covering:
-    no table row is read), each id checked against the search hits; only the matches are sorted.
-    On SQLite `id + 0` keeps the planner from driving by the hits instead, which would read one
+_SCOPE_VALUE = bindparam("scope_value", type_=Integer)
+_LIMIT = bindparam("limit", type_=Integer)
+_AFTER = tuple_(bindparam("after_at", type_=DateTime(timezone=True)), bindparam("after_id", type_=Integer))
+
+
+def _ordered(stmt: Select, sort_at, sort_id, shape: Shape) -> Select:
+    """`stmt` after the cursor (if any), in the shape's order, cut to the limit."""
+    keys = tuple_(sort_at, sort_id)
+    if shape.keyset:
+        stmt = stmt.where(keys > _AFTER if shape.order is SortOrder.OLDEST_FIRST else keys < _AFTER)
+    if shape.order is SortOrder.OLDEST_FIRST:
+        return stmt.order_by(sort_at.asc(), sort_id.asc()).limit(_LIMIT)
+    return stmt.order_by(sort_at.desc(), sort_id.desc()).limit(_LIMIT)
+
+
+def _in_scope(shape: Shape, narrowing: Narrowing | None) -> list:
+    return [payment_scope_is(shape.scope, _SCOPE_VALUE), *narrowing_conditions(narrowing)]
+
+
+def ids_statement(shape: Shape, narrowing: Narrowing | None = None) -> Select:
+    """The ids of the page, in order. Without a search: per status, the next `limit` rows from
+    the scope index in sort order, merged and cut to `limit` — cost ~ statuses × limit, not the
+    table size (a multi-value IN cannot walk one index in sort order, hence the branches).
+    With a search: one pass over the scope index entries of the wanted statuses (covering: no
+    table row is read), each id checked against the hits; only the matches are sorted. On
+    SQLite `id + 0` keeps the planner from driving by the hits instead, which would read one
     table row per hit (a common name has thousands)."""
-    keys = tuple_(E.c.status_changed_at, E.c.id)
-    few = hits.name == "exact_hits"  # a handful of rows: reading them by id is cheapest
-    probe = (E.c.id + 0) if sqlite and not few else E.c.id
-    stmt = select(E.c.id, E.c.status_changed_at).where(
-        payment_clause(viewer),
-        E.c.status.in_([s.value for s in statuses]),
-        probe.in_(select(hits.c.id)),
-        *narrowing_conditions(narrowing),
-    )
-    if after is not None:
-        bound = tuple_(*after)
-        stmt = stmt.where(keys > bound if order is SortOrder.OLDEST_FIRST else keys < bound)
-    if order is SortOrder.OLDEST_FIRST:
-        stmt = stmt.order_by(E.c.status_changed_at.asc(), E.c.id.asc())
+    hits = _hits(shape.search, shape.scope, shape.dialect)
+    if hits is not None:
+        few = hits.name == "exact_hits"  # a handful of rows: reading them by id is cheapest
+        probe = E.c.id if few or shape.dialect == "postgresql" else (E.c.id + 0)
+        searched = select(E.c.id, E.c.status_changed_at).where(
+            *_in_scope(shape, narrowing),
+            E.c.status.in_([s.value for s in shape.statuses]),
+            probe.in_(select(hits.c.id)),
+        )
+        merged = _ordered(searched, E.c.status_changed_at, E.c.id, shape).subquery("merged")
     else:
-        stmt = stmt.order_by(E.c.status_changed_at.desc(), E.c.id.desc())
-    return stmt.limit(limit).subquery("merged")
+        branches = [
+            _ordered(
+                select(E.c.id, E.c.status_changed_at).where(*_in_scope(shape, narrowing), E.c.status == s.value),
+                E.c.status_changed_at,
+                E.c.id,
+                shape,
+            ).subquery()
+            for s in shape.statuses
+        ]
+        if len(branches) == 1:
+            merged = branches[0]
+        else:
+            merged = union_all(*[select(b.c.id, b.c.status_changed_at) for b in branches]).subquery("merged")
+    direction = "asc" if shape.order is SortOrder.OLDEST_FIRST else "desc"
+    sort = [getattr(merged.c.status_changed_at, direction)(), getattr(merged.c.id, direction)()]
+    return select(merged.c.id).order_by(*sort).limit(_LIMIT)
+
+
+def text_ids_statement(shape: Shape) -> Select:
+    """PostgreSQL, with a text search beyond a seller's own: the page's ids straight from the
+    search table, which holds the scope, status and sort key beside the document. Its GIN index
+    (scope columns and trigrams) returns only the viewer's hits; they are filtered on status
+    and sorted there, without reading a payment row."""
+    stmt = select(SEARCH.c.payment_id).where(
+        SEARCH.c[shape.scope.value] == _SCOPE_VALUE,
+        SEARCH.c.status.in_([s.value for s in shape.statuses]),
+        SEARCH.c.doc.like(bindparam("search", type_=String)),
+    )
+    return _ordered(stmt, SEARCH.c.status_changed_at, SEARCH.c.payment_id, shape)
 
 
 SELLER = inspect(User).local_table.alias("seller")
@@ -307,56 +376,6 @@ def with_card_tables(stmt: Select) -> Select:
     )
 
 
-def _ordered(stmt: Select, sort_at, sort_id, after, order: SortOrder) -> Select:
-    keys = tuple_(sort_at, sort_id)
-    if after is not None:
-        bound = tuple_(*after)
-        stmt = stmt.where(keys > bound if order is SortOrder.OLDEST_FIRST else keys < bound)
-    if order is SortOrder.OLDEST_FIRST:
-        return stmt.order_by(sort_at.asc(), sort_id.asc())
-    return stmt.order_by(sort_at.desc(), sort_id.desc())
-
-
-def ids_statement(
-    viewer: Viewer,
-    statuses,
-    hits,
-    after,
-    order: SortOrder,
-    limit: int,
-    sqlite: bool = True,
-    narrowing: Narrowing | None = None,
-) -> Select:
-    """The ids of the page, in order. Without a search: per status, the next `limit` rows from
-    the scope index in sort order, merged and cut to `limit` — cost ~ statuses × limit, not the
-    table size (a multi-value IN cannot walk one index in sort order, hence the branches).
-    With a search: see `_searched`."""
-    if hits is not None:
-        merged = _searched(viewer, statuses, hits, after, order, limit, sqlite, narrowing)
-    else:
-        branches = [_branch(viewer, s, after, order, limit, narrowing).subquery() for s in statuses]
-        if len(branches) == 1:
-            merged = branches[0]
-        else:
-            merged = union_all(*[select(b.c.id, b.c.status_changed_at) for b in branches]).subquery("merged")
-    direction = "asc" if order is SortOrder.OLDEST_FIRST else "desc"
-    sort = [getattr(merged.c.status_changed_at, direction)(), getattr(merged.c.id, direction)()]
-    return select(merged.c.id).order_by(*sort).limit(limit)
-
-
-def text_ids_statement(viewer: Viewer, statuses, fragment: str, after, order: SortOrder, limit: int) -> Select:
-    """PostgreSQL, with a text search: the page's ids straight from the search table, which holds
-    the scope, status and sort key beside the document. Its GIN index (scope columns and
-    trigrams) returns only the viewer's hits; they are filtered on status and sorted there,
-    without reading a payment row."""
-    stmt = select(SEARCH.c.payment_id).where(
-        SEARCH.c[SCOPE_COLUMNS[viewer.scope]] == viewer.scope_value,
-        SEARCH.c.status.in_([s.value for s in statuses]),
-        SEARCH.c.doc.like(_like_pattern(fragment)),
-    )
-    return _ordered(stmt, SEARCH.c.status_changed_at, SEARCH.c.payment_id, after, order).limit(limit)
-
-
 CARD_SELECT = select(
     E.c.id, *CARD_COLUMNS, col(Vehicle.condition), col(Vehicle.make), col(Vehicle.model), col(Vehicle.plate)
 )
@@ -367,51 +386,58 @@ CARDS_BY_IDS = with_card_tables(CARD_SELECT.select_from(E)).where(
 )
 
 
-def page_statement(
-    viewer: Viewer,
-    statuses,
-    hits,
-    after,
-    order: SortOrder,
-    limit: int,
-    sqlite: bool = True,
-    narrowing: Narrowing | None = None,
-) -> Select:
+def page_statement(shape: Shape, narrowing: Narrowing | None = None) -> Select:
     """The page's ids (ids_statement) joined to what a card shows, in one statement (SQLite)."""
-    top = ids_statement(viewer, statuses, hits, after, order, limit, sqlite, narrowing).subquery("top")
+    top = ids_statement(shape, narrowing).subquery("top")
     stmt = with_card_tables(CARD_SELECT.select_from(top).join(E, E.c.id == top.c.id))
-    if order is SortOrder.OLDEST_FIRST:
+    if shape.order is SortOrder.OLDEST_FIRST:
         return stmt.order_by(E.c.status_changed_at.asc(), E.c.id.asc())
     return stmt.order_by(E.c.status_changed_at.desc(), E.c.id.desc())
+
+
+def _statement(shape: Shape, narrowing: Narrowing | None) -> Select:
+    """SQLite: the whole page in one statement. PostgreSQL: the page's ids (a single-table
+    statement, cheap to plan), whose cards CARDS_BY_IDS then reads."""
+    if shape.dialect != "postgresql":
+        return page_statement(shape, narrowing)
+    if shape.search is SearchKind.TEXT and shape.scope is not Scope.SELLER and narrowing is None:
+        return text_ids_statement(shape)
+    return ids_statement(shape, narrowing)  # Pilotage's narrowing reads the payment rows (creation date)
+
+
+@lru_cache(maxsize=512)
+def _shared_statement(shape: Shape) -> Select:
+    """Building a statement costs more Python time than the database takes to run it (~1 ms
+    against 0.5 ms at a million payments): without Pilotage's narrowing, one per shape."""
+    return _statement(shape, None)
 
 
 def _page_rows(
     session: Session,
     viewer: Viewer,
-    statuses,
-    query: str,
-    after,
+    statuses: tuple[PaymentStatus, ...],
+    search: Search,
+    after: tuple[datetime, int] | None,
     order: SortOrder,
     limit: int,
     narrowing: Narrowing | None = None,
 ):
-    """The rows of a page and the search hint. SQLite: one statement. PostgreSQL: the ids (a
-    single-table statement, cheap to plan), then their cards by the prepared CARDS_BY_IDS."""
-    exact, fragment, hint = _search_terms(query)
+    dialect = session.get_bind().dialect.name
+    shape = Shape(viewer.scope, statuses, search.kind, after is not None, order, dialect)
+    stmt = _shared_statement(shape) if narrowing is None else _statement(shape, narrowing)
+    params: dict[str, Any] = {"scope_value": viewer.scope_value, "limit": limit}
+    if after is not None:
+        params["after_at"], params["after_id"] = after
+    if search.kind is not SearchKind.NONE:
+        params["search"] = _bound_search(search, viewer.scope, dialect)
     conn = session.connection()
-    if session.get_bind().dialect.name != "postgresql":
-        hits = _text_hits(session, fragment, viewer) if fragment else exact
-        return conn.execute(page_statement(viewer, statuses, hits, after, order, limit, True, narrowing)).all(), hint
-    if fragment and narrowing is None:
-        ids_stmt = text_ids_statement(viewer, statuses, fragment, after, order, limit)
-    else:  # Pilotage's narrowing reads the payment rows (creation date), not the search table
-        hits = _text_hits(session, fragment, viewer) if fragment else exact
-        ids_stmt = ids_statement(viewer, statuses, hits, after, order, limit, False, narrowing)
-    ids = conn.execute(ids_stmt).scalars().all()
+    if dialect != "postgresql":
+        return conn.execute(stmt, params).all()
+    ids = conn.execute(stmt, params).scalars().all()
     if not ids:
-        return [], hint
+        return []
     by_id = {row.id: row for row in conn.execute(CARDS_BY_IDS, {"ids": list(ids)})}
-    return [by_id[i] for i in ids if i in by_id], hint
+    return [by_id[i] for i in ids if i in by_id]
 
 
 @dataclass(frozen=True)
@@ -482,11 +508,12 @@ def list_payments(
     check_option(viewer)
     statuses = statuses_for(viewer.group, list(filter_keys or []))
     bound = decode_cursor(after) if after else None
-    rows, hint = _page_rows(session, viewer, statuses, query, bound, order, limit + 1, narrowing)
+    search = parse_search(query)
+    rows = _page_rows(session, viewer, tuple(statuses), search, bound, order, limit + 1, narrowing)
     more = len(rows) > limit
     rows = rows[:limit]
     cursor = encode_cursor(rows[-1].status_changed_at, rows[-1].id) if more and rows else ""
-    return Page(cards=[card(r, viewer) for r in rows], next_cursor=cursor, statuses=statuses, search_hint=hint)
+    return Page(cards=[card(r, viewer) for r in rows], next_cursor=cursor, statuses=statuses, search_hint=search.hint)
 
 
 def data_version(session: Session) -> tuple:
