@@ -316,6 +316,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=20.0, help="callbacks per second")
     parser.add_argument("--modes", nargs="*", default=["feed", "poll"], choices=["feed", "poll"])
     parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument(
+        "--jobs",
+        choices=["process", "web"],
+        default="process",
+        help="periodic jobs and mails in a process of their own, at nice 10, as scripts/run_scaleout.sh"
+        " runs them (default), or led by one of the web workers (EPAY_JOBS_IN_WEB=true)",
+    )
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     if not args.pg_url:
@@ -338,8 +345,15 @@ def main(argv: list[str] | None = None) -> int:
 
     get_settings.cache_clear()
     admin_url = make_url(args.pg_url).set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    redis_proc = sink_proc = None
-    report = {"load_average_start": _loadavg(), "ns": ns, "seconds": args.seconds, "rate": args.rate, "modes": {}}
+    redis_proc = sink_proc = jobs_proc = None
+    report = {
+        "load_average_start": _loadavg(),
+        "ns": ns,
+        "seconds": args.seconds,
+        "rate": args.rate,
+        "jobs": args.jobs,
+        "modes": {},
+    }
     started = time.monotonic()
     try:
         database.migrate(db_url)
@@ -365,7 +379,11 @@ def main(argv: list[str] | None = None) -> int:
             EPAY_SMTP_PORT=str(smtp_port),  # the demo mail sink takes the confirmations
             REFLEX_TELEMETRY_ENABLED="false",
             REFLEX_CHECK_LATEST_VERSION="false",
+            EPAY_JOBS_IN_WEB="true" if args.jobs == "web" else "false",
         )
+        if args.jobs == "process":
+            jobs_cmd = ["nice", "-n", "10", sys.executable, "-m", "epay_app.services.payment.payment_jobs"]
+            jobs_proc = processes.start(jobs_cmd, env, workdir / "jobs.log")
         batch = 0
         for mode in args.modes:
             app, base = _start_app(env, workdir, mode)
@@ -395,6 +413,7 @@ def main(argv: list[str] | None = None) -> int:
             finally:
                 processes.stop(app)
     finally:
+        processes.stop(jobs_proc)
         processes.stop(redis_proc)
         processes.stop(sink_proc)
         from epay_app.db import reset_engines

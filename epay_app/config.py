@@ -68,6 +68,11 @@ class Settings(BaseSettings):
     # Live pages (F-55): false = woken by the change feed (pages/live.py); true = the former
     # per-page poll each second, kept only as the baseline of bench/live_bench.py.
     live_poll: bool = False
+    # The periodic jobs (reconciliation, reminders, lapses, the outbox and its PDF receipts) run
+    # in the web workers (one leads), or, false, only in a process of their own (`python -m
+    # epay_app.services.payment.payment_jobs`, as scripts/run_scaleout.sh starts it): rendering
+    # receipts holds the GIL, which would delay the live pages of the worker that leads.
+    jobs_in_web: bool = True
 
     smtp_host: str = "127.0.0.1"
     smtp_port: int = Field(default=8025, gt=0, lt=65536)

@@ -6,6 +6,7 @@ from . import routes
 from .api import direct, export, paylink, session, sips  # noqa: F401  (their routes join API_ROUTES)
 from .api.routes import mount_api
 from .components.collected_chart import CollectedState
+from .config import get_settings
 from .pages.account import AccountState, account_page
 from .pages.clients import ClientsState, clients_page
 from .pages.customer import CustomerState, customer_page
@@ -95,8 +96,10 @@ app.add_page(
     title="Réserver un véhicule — OpenFlex",
     on_load=PublicVehicleState.load_vehicle,
 )
-# Reconciliation, reminders, reservation lapses and the outbox: one worker of the cluster leads.
-app.register_lifespan_task(run_cluster_jobs)
+# Reconciliation, reminders, reservation lapses and the outbox: one worker of the cluster leads
+# (or a jobs process of its own: EPAY_JOBS_IN_WEB=false).
+if get_settings().jobs_in_web:
+    app.register_lifespan_task(run_cluster_jobs)
 app.add_page(
     account_page,
     route=routes.ACCOUNT,

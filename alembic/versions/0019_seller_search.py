@@ -22,7 +22,9 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        op.execute("CREATE INDEX ix_epayment_search_seller_doc ON epayment_search (seller_id) INCLUDE (payment_id, doc)")
+        op.execute(
+            "CREATE INDEX ix_epayment_search_seller_doc ON epayment_search (seller_id) INCLUDE (payment_id, doc)"
+        )
 
 
 def downgrade() -> None:

@@ -152,3 +152,25 @@ def test_the_known_public_secrets_match_the_sandbox_and_worldline():
 )
 def test_sandbox_urls(url, sandbox):
     assert startup_checks.is_sandbox_url(url) is sandbox
+
+
+def test_the_jobs_stay_out_of_the_web_workers_when_a_jobs_process_runs_them(tmp_path):
+    # scripts/run_scaleout.sh: EPAY_JOBS_IN_WEB=false, the jobs in `python -m …payment_jobs`.
+    import os
+    import subprocess
+    import sys
+
+    probe = (
+        "from epay_app.epay_app import app\n"
+        "from epay_app.services.payment.payment_jobs import run_cluster_jobs\n"
+        "print(run_cluster_jobs in list(app.get_lifespan_tasks()))\n"
+    )
+    env = {**os.environ, "EPAY_DEMO": "true", "REFLEX_DB_URL": f"sqlite:///{tmp_path / 'app.db'}"}
+    seen = {}
+    for value in ("true", "false"):
+        done = subprocess.run(
+            [sys.executable, "-c", probe], env={**env, "EPAY_JOBS_IN_WEB": value}, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        seen[value] = done.stdout.strip().splitlines()[-1]
+    assert seen == {"true": "True", "false": "False"}
