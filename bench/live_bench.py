@@ -297,7 +297,17 @@ async def _run_n(n, base, app_pid, tokens, names, admin_url, db_name, redis_port
     # One scope check per user (all the bench payments share seller, point of sale and entity).
     per_user = {u: await asyncio.to_thread(_affected, u, payments[0]) for u in set(users.values())}
     affected = {(t.label, p.id): per_user[users[t.label]] for t in tabs for p in payments}
+    workers = _workers(app_pid)
+    ticks = {p: servers.cpu_ticks(p) for p in workers}
+    bench_cpu, started = time.process_time(), time.monotonic()
     callbacks = await _callbacks(base, tabs, affected, payments, args.rate, args.seconds)
+    # Where the CPU went during the callback window (and its 10 s tail): the 2 cores are shared
+    # by the web workers, the bench's simulated tabs, PostgreSQL, Redis and the jobs process.
+    elapsed, hz = time.monotonic() - started, os.sysconf("SC_CLK_TCK")
+    callbacks["workers_cpu_pct"] = [
+        round((servers.cpu_ticks(p) - ticks[p]) / hz / elapsed * 100, 1) for p in workers if _rss_mb(p) > 50
+    ]
+    callbacks["bench_cpu_pct"] = round((time.process_time() - bench_cpu) / elapsed * 100, 1)
     await asyncio.gather(*(t.close() for t in tabs))
     await asyncio.sleep(6.0)  # closed tabs' watchers end (the sweep runs every 5 s)
     return {"n": n, "idle": idle, "callbacks": callbacks}
@@ -444,7 +454,9 @@ def _print_row(mode: str, r: dict) -> None:
         f" workers [{workers}] | {cb['callbacks']} callbacks ({cb['rate_per_s']}/s, {cb['statuses']}):"
         f" update p50 {cb['p50_ms']} ms p95 {cb['p95_ms']} ms max {cb['max_ms']} ms"
         f" ({cb['updates_measured']} updates, {cb['updates_missed']} missed),"
-        f" unaffected refreshed {cb['unaffected_refreshed']}/{cb['unaffected_tabs']} | load {r['load_average']}",
+        f" unaffected refreshed {cb['unaffected_refreshed']}/{cb['unaffected_tabs']};"
+        f" CPU while called: workers {cb['workers_cpu_pct']} %, bench {cb['bench_cpu_pct']} %"
+        f" | load {r['load_average']}",
         flush=True,
     )
 

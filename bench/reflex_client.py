@@ -91,7 +91,11 @@ class Tab:
                     if name == "event" and isinstance(data, dict):
                         delta = data.get("delta") or {}
                         self.updates.append((time.monotonic(), delta))
-                        if self.names["epayments"] in delta and "cards" in json.dumps(delta[self.names["epayments"]]):
+                        if (
+                            not self.loaded.is_set()
+                            and self.names["epayments"] in delta
+                            and "cards" in json.dumps(delta[self.names["epayments"]])
+                        ):
                             self.loaded.set()
         except (ConnectionClosed, asyncio.CancelledError):
             return
