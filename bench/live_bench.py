@@ -217,6 +217,26 @@ async def _idle(app_pid: int, admin_url: str, db_name: str, redis_port: int, sec
     }
 
 
+def _cpu_by_command() -> dict[str, int]:
+    """CPU ticks of every process of the machine, summed by command name (postgres, redis-server,
+    granian's workers, the jobs process, this bench…)."""
+    totals: dict[str, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            name = (entry / "comm").read_text().strip()
+            if name.startswith("python"):
+                args = (entry / "cmdline").read_bytes().split(b"\0")
+                roles = {b"epay_app.services.payment.payment_jobs": "jobs", b"bench/live_bench.py": "bench"}
+                name = next((role for a in args for key, role in roles.items() if a.endswith(key)), "")
+                name = name or ("web workers" if any(a.endswith(b"/reflex") for a in args) else "python")
+        except OSError:
+            continue
+        totals[name] = totals.get(name, 0) + servers.cpu_ticks(int(entry.name))
+    return totals
+
+
 def _pct(values: list[float], p: float) -> float:
     if not values:
         return 0.0
@@ -299,6 +319,7 @@ async def _run_n(n, base, app_pid, tokens, names, admin_url, db_name, redis_port
     affected = {(t.label, p.id): per_user[users[t.label]] for t in tabs for p in payments}
     workers = _workers(app_pid)
     ticks = {p: servers.cpu_ticks(p) for p in workers}
+    machine = _cpu_by_command()
     bench_cpu, started = time.process_time(), time.monotonic()
     callbacks = await _callbacks(base, tabs, affected, payments, args.rate, args.seconds)
     # Where the CPU went during the callback window (and its 10 s tail): the 2 cores are shared
@@ -308,6 +329,12 @@ async def _run_n(n, base, app_pid, tokens, names, admin_url, db_name, redis_port
         round((servers.cpu_ticks(p) - ticks[p]) / hz / elapsed * 100, 1) for p in workers if _rss_mb(p) > 50
     ]
     callbacks["bench_cpu_pct"] = round((time.process_time() - bench_cpu) / elapsed * 100, 1)
+    after = _cpu_by_command()
+    callbacks["machine_cpu_pct"] = {
+        name: round((after.get(name, 0) - machine.get(name, 0)) / hz / elapsed * 100, 1)
+        for name in sorted(after)
+        if after.get(name, 0) - machine.get(name, 0) > 0.01 * hz * elapsed
+    }
     await asyncio.gather(*(t.close() for t in tabs))
     await asyncio.sleep(6.0)  # closed tabs' watchers end (the sweep runs every 5 s)
     return {"n": n, "idle": idle, "callbacks": callbacks}
@@ -455,7 +482,8 @@ def _print_row(mode: str, r: dict) -> None:
         f" update p50 {cb['p50_ms']} ms p95 {cb['p95_ms']} ms max {cb['max_ms']} ms"
         f" ({cb['updates_measured']} updates, {cb['updates_missed']} missed),"
         f" unaffected refreshed {cb['unaffected_refreshed']}/{cb['unaffected_tabs']};"
-        f" CPU while called: workers {cb['workers_cpu_pct']} %, bench {cb['bench_cpu_pct']} %"
+        f" CPU while called: workers {cb['workers_cpu_pct']} %, bench {cb['bench_cpu_pct']} %,"
+        f" by command {cb['machine_cpu_pct']}"
         f" | load {r['load_average']}",
         flush=True,
     )

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from babel.numbers import format_currency
 
 from .errors import DomainError
 
 
+@lru_cache(maxsize=4096)  # Babel is slow, and a live list formats the same amounts again and again
 def format_eur(cents: int | None) -> str:
     if cents is None:
         return "- €"

@@ -22,6 +22,7 @@ from typing import Any
 from ..config import get_settings
 from ..db import UnitOfWork
 from ..domain.tracking import followed_statuses
+from ..services.access import auth
 from ..services.access.scope import Scope, viewer_for
 from ..services.dashboards import change_feed
 
@@ -156,8 +157,8 @@ def on_page(state, path: str) -> bool:
 
 
 def _viewer_id(state) -> int | None:
-    user = state.current_user()
-    return user.id if user is not None else None
+    with UnitOfWork(write=False) as session:
+        return auth.session_user_id(session, state.session_token)
 
 
 async def watch(state, generation_attr: str, path: str, refresh: Refresh, order_attr: str = "") -> None:

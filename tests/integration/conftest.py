@@ -412,3 +412,16 @@ def smtp_sink(mail_settings_env, monkeypatch):
     yield sink
     sink.stop()
     get_settings.cache_clear()
+
+
+@pytest.fixture
+def fake_pages_answer_the_session_check(monkeypatch):
+    """Fake live pages (no cookie) answer the watcher's per-refresh session check through their
+    current_user(); the real check, auth.session_user_id, has its own test."""
+    from epay_app.pages import live
+
+    def viewer_id(state):
+        user = state.current_user()
+        return user.id if user is not None else None
+
+    monkeypatch.setattr(live, "_viewer_id", viewer_id)

@@ -85,3 +85,32 @@ def test_demo_activity_gives_the_demo_users_live_tiles(db_url):
         directeur = s.exec(select(User).where(User.email == "directeur@openflex.demo")).one()
         counts = tracking.tile_counts(s, tracking.viewer_for(s, directeur))
     assert {status.value: n for status, n in counts.items()} == {"a_rembourser": 1, "envoye": 3}
+
+
+def test_the_live_pages_session_check_agrees_with_user_for_token(seeded_db_url):
+    """auth.session_user_id (one query, asked at each live refresh) says what user_for_token says:
+    the user of a valid session; None once it expired, its user was deactivated, or it ended."""
+    from datetime import timedelta
+
+    from epay_app.domain.dates import utcnow
+    from epay_app.models import UserSession
+
+    url = seeded_db_url
+    with session_scope(url) as s:
+        token = auth.login(s, "chef@openflex.demo", demo_data.DEMO_PASSWORD)
+    with session_scope(url) as s:
+        user = auth.user_for_token(s, token)
+        assert user is not None and auth.session_user_id(s, token) == user.id
+        assert auth.session_user_id(s, "") is None and auth.session_user_id(s, token + "x") is None
+        user.active = False
+        s.add(user)
+    with session_scope(url) as s:
+        assert auth.user_for_token(s, token) is None and auth.session_user_id(s, token) is None
+        user = s.exec(select(User).where(User.email == "chef@openflex.demo")).one()
+        user.active = True
+        s.add(user)
+        for row in s.exec(select(UserSession).where(UserSession.user_id == user.id)).all():
+            row.expires_at = utcnow() - timedelta(seconds=1)
+            s.add(row)
+    with session_scope(url) as s:
+        assert auth.user_for_token(s, token) is None and auth.session_user_id(s, token) is None

@@ -36,6 +36,9 @@ def change_elsewhere(db_url: str, payment_id: int, status: str = "autorise") -> 
     )
 
 
+pytestmark = pytest.mark.usefixtures("fake_pages_answer_the_session_check")
+
+
 class Page:
     """What live.watch touches on a background state: its lock, the router and the viewer."""
 

@@ -39,6 +39,9 @@ class HomeFake(FakeState):
     pass
 
 
+pytestmark = pytest.mark.usefixtures("fake_pages_answer_the_session_check")
+
+
 def _refresh(state):
     def refresh():
         state.refreshed += 1

@@ -308,6 +308,21 @@ def user_for_token(session: Session, token: str) -> User | None:
     return user if user and user.active else None
 
 
+def session_user_id(session: Session, token: str) -> int | None:
+    """The id of the active user behind a valid session token, in one query (a live page asks
+    at each refresh); None like `user_for_token`."""
+    if not token:
+        return None
+    row = session.exec(
+        select(UserSession.expires_at, User.id, User.active)
+        .join(User, col(User.id) == col(UserSession.user_id))
+        .where(UserSession.token_hash == _token_hash(token))
+    ).first()
+    if row is None or as_utc(row[0]) < utcnow() or not row[2]:
+        return None
+    return row[1]
+
+
 def logout(session: Session, token: str) -> None:
     row = session.exec(select(UserSession).where(UserSession.token_hash == _token_hash(token))).first()
     if row is not None:
