@@ -74,20 +74,28 @@ class EPaymentsState(AppState):
 
     # ------------------------------------------------------------ loading
 
-    async def _load(self, keep_visible: bool = False) -> None:
-        """The first page again (or as many rows as are visible, for a live refresh)."""
+    async def _load(self, keep_visible: bool = False, live_refresh: bool = False) -> None:
+        """The first page again (or as many rows as are visible). A live refresh (a change woke
+        the page) shares its read with the other tabs of the session showing the same list
+        (live.shared_read); an action's reload never does: it must see its own change."""
         limit = max(tracking.PAGE_SIZE, len(self.cards)) if keep_visible else tracking.PAGE_SIZE
-        outcome = await self._run(
-            _list_page,
-            self._known_user(),
-            self.session_token,
-            filter_keys=self.filter_keys,
-            query=self.query,
-            order=SortOrder(self.sort),
-            limit=limit,
-            narrowing=Narrowing.parse(self.narrowing_params),
-            write=False,
-        )
+        token, user = self.session_token, self._known_user()
+        query = {
+            "filter_keys": list(self.filter_keys),
+            "query": self.query,
+            "order": SortOrder(self.sort),
+            "limit": limit,
+            "narrowing": Narrowing.parse(self.narrowing_params),
+        }
+
+        def read():
+            return self._run(_list_page, user, token, write=False, **query)
+
+        if live_refresh:
+            key = ("epayments", token, tuple(self.filter_keys), self.query, self.sort, limit, repr(query["narrowing"]))
+            outcome = await live.shared_read(key, read)
+        else:
+            outcome = await read()
         if not outcome.ok:
             self.cards, self.has_more, self._cursor = [], False, ""
             self.refusal = outcome.message
@@ -269,7 +277,9 @@ class EPaymentsState(AppState):
     async def watch(self):
         # Not wrapped by require_roles (it cannot touch the state outside its lock): it only
         # reads a version number and refreshes through _load, which re-reads the user each time.
-        await live.watch(self, "_watch_generation", routes.EPAYMENTS, lambda: self._load(keep_visible=True))
+        await live.watch(
+            self, "_watch_generation", routes.EPAYMENTS, lambda: self._load(keep_visible=True, live_refresh=True)
+        )
 
 
 # ---------------------------------------------------------------- use cases, in the worker thread

@@ -15,9 +15,9 @@ import asyncio
 import inspect
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from ..config import get_settings
 from ..db import UnitOfWork
@@ -37,6 +37,7 @@ SWEEP_SECONDS = 5.0  # how soon a closed tab's watcher ends
 # N = 10 and 1.1 s at N = 100 on a quiet machine: the gap itself).
 MIN_REFRESH_GAP = 0.5
 
+T = TypeVar("T")
 Refresh = Callable[[], Any]  # returns nothing, or events for the browser (or an awaitable of them)
 
 
@@ -126,7 +127,35 @@ class _Registry:
                     watcher.end("socket gone")
 
 
+class _SharedReads:
+    """Single flight for live refreshes: the tabs a change wakes that would read the same thing
+    (same session, same page, same filters) await one read, until the feed delivers again."""
+
+    def __init__(self):
+        self.generation = -1
+        self.reads: dict[Hashable, asyncio.Future] = {}
+
+    async def read(self, key: Hashable, compute: Callable[[], Awaitable[T]]) -> T:
+        generation = change_feed.get_feed().generation
+        if generation != self.generation:
+            self.generation, self.reads = generation, {}
+        future = self.reads.get(key)
+        if future is None:
+            future = self.reads[key] = asyncio.ensure_future(compute())
+        return await asyncio.shield(future)
+
+
 _registries: dict[int, _Registry] = {}
+_shared_reads: dict[int, _SharedReads] = {}
+
+
+async def shared_read(key: Hashable, compute: Callable[[], Awaitable[T]]) -> T:
+    """`await compute()`, or the result of the same read another woken tab of this process
+    started since the feed's last delivery (a failed read fails for each of them)."""
+    loop_id = id(asyncio.get_running_loop())
+    if loop_id not in _shared_reads:
+        _shared_reads[loop_id] = _SharedReads()
+    return await _shared_reads[loop_id].read(key, compute)
 
 
 def registry() -> _Registry:

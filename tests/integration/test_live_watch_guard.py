@@ -138,3 +138,23 @@ def test_a_shared_guard_names_the_refused_handler(caplog):
         assert drive(page.save_first()) != "ran"
     assert "refused Page.save_first" in caplog.text or "save_first for vendeur" in caplog.text
     assert "save_second" not in caplog.text
+
+
+def test_tabs_woken_together_share_one_read_until_the_feed_delivers_again():
+    calls = []
+
+    async def compute():
+        calls.append(1)
+        await asyncio.sleep(0.01)
+        return len(calls)
+
+    async def scenario():
+        first, second = await asyncio.gather(live.shared_read("list", compute), live.shared_read("list", compute))
+        assert (first, second) == (1, 1)  # one read for both tabs
+        assert await live.shared_read("other filters", compute) == 2
+        assert await live.shared_read("list", compute) == 1  # nothing delivered since
+        change_feed.get_feed()._publish(None)  # a delivery: what was read may be stale
+        assert await live.shared_read("list", compute) == 3
+
+    asyncio.run(scenario())
+    assert len(calls) == 3
