@@ -357,7 +357,7 @@ def main(argv: list[str] | None = None) -> int:
         "--jobs",
         choices=["process", "web"],
         default="process",
-        help="periodic jobs and mails in a process of their own, at nice 10, as scripts/run_scaleout.sh"
+        help="periodic jobs and mails in a process of their own, at nice 19, as scripts/run_scaleout.sh"
         " runs them (default), or led by one of the web workers (EPAY_JOBS_IN_WEB=true)",
     )
     parser.add_argument("--json", type=Path)
@@ -419,7 +419,7 @@ def main(argv: list[str] | None = None) -> int:
             EPAY_JOBS_IN_WEB="true" if args.jobs == "web" else "false",
         )
         if args.jobs == "process":
-            jobs_cmd = ["nice", "-n", "10", sys.executable, "-m", "epay_app.services.payment.payment_jobs"]
+            jobs_cmd = ["nice", "-n", "19", sys.executable, "-m", "epay_app.services.payment.payment_jobs"]
             jobs_proc = processes.start(jobs_cmd, env, workdir / "jobs.log")
         batch = 0
         for mode in args.modes:

@@ -30,7 +30,7 @@ setsid python -m epay_app.emails.sink --port "${EPAY_SMTP_PORT:-8025}" >.logs/ma
 # The periodic jobs and the mails (PDF receipts) in a process of their own, below the web workers'
 # priority: rendering holds the GIL, which would slow the live pages of a web worker running it.
 export EPAY_JOBS_IN_WEB=false
-setsid nice -n 10 python -m epay_app.services.payment.payment_jobs >.logs/jobs.log 2>&1 & PIDS+=($!)
+setsid nice -n 19 python -m epay_app.services.payment.payment_jobs >.logs/jobs.log 2>&1 & PIDS+=($!)
 echo "e-Paiement ($GRANIAN_WORKERS workers, $REFLEX_DB_URL, $REFLEX_REDIS_URL) : $EPAY_PUBLIC_URL"
 # Loopback unless told otherwise (EPAY_HOST=0.0.0.0 to open it to the network, knowingly).
 reflex run --env prod --frontend-port "$PORT" --backend-host "${EPAY_HOST:-127.0.0.1}"

@@ -97,6 +97,9 @@ class _Registry:
         self.watchers: dict[str, _Watcher] = {}
         self.refreshes = 0  # how many wakes were delivered (bench, tests)
         self._sweeper: asyncio.Task | None = None
+        self.delivered = 0  # deliveries of the feed: a read made before the last one may be stale
+        self.reads: dict[Hashable, asyncio.Future] = {}  # shared_read, since delivery reads_delivered
+        self.reads_delivered = 0
 
     def add(self, watcher: _Watcher) -> None:
         previous = self.watchers.get(watcher.token)
@@ -112,6 +115,7 @@ class _Registry:
             del self.watchers[watcher.token]
 
     def on_changes(self, changes: list[change_feed.Change] | None) -> None:
+        self.delivered += 1
         for watcher in self.watchers.values():
             if changes is None or any(watcher.scope.contains(c) for c in changes):
                 watcher.wake.set()
@@ -127,35 +131,21 @@ class _Registry:
                     watcher.end("socket gone")
 
 
-class _SharedReads:
-    """Single flight for live refreshes: the tabs a change wakes that would read the same thing
-    (same session, same page, same filters) await one read, until the feed delivers again."""
-
-    def __init__(self):
-        self.generation = -1
-        self.reads: dict[Hashable, asyncio.Future] = {}
-
-    async def read(self, key: Hashable, compute: Callable[[], Awaitable[T]]) -> T:
-        generation = change_feed.get_feed().generation
-        if generation != self.generation:
-            self.generation, self.reads = generation, {}
-        future = self.reads.get(key)
-        if future is None:
-            future = self.reads[key] = asyncio.ensure_future(compute())
-        return await asyncio.shield(future)
-
-
 _registries: dict[int, _Registry] = {}
-_shared_reads: dict[int, _SharedReads] = {}
 
 
 async def shared_read(key: Hashable, compute: Callable[[], Awaitable[T]]) -> T:
-    """`await compute()`, or the result of the same read another woken tab of this process
-    started since the feed's last delivery (a failed read fails for each of them)."""
-    loop_id = id(asyncio.get_running_loop())
-    if loop_id not in _shared_reads:
-        _shared_reads[loop_id] = _SharedReads()
-    return await _shared_reads[loop_id].read(key, compute)
+    """Single flight for live refreshes: `await compute()`, or the result of the same read (same
+    key: same session, same page and filters) another tab of this process started since the
+    feed's last delivery — the tabs a change wakes together read once. A failed read fails for
+    each of them."""
+    live = registry()
+    if live.delivered != live.reads_delivered:
+        live.reads, live.reads_delivered = {}, live.delivered
+    future = live.reads.get(key)
+    if future is None:
+        future = live.reads[key] = asyncio.ensure_future(compute())
+    return await asyncio.shield(future)
 
 
 def registry() -> _Registry:
@@ -244,7 +234,9 @@ async def watch_events(state, generation_attr: str, path: str, refresh: Refresh,
             async with state:
                 if getattr(state, generation_attr) != generation or not on_page(state, path):
                     return
-                if await asyncio.to_thread(_viewer_id, state) != viewer:
+                # The tabs of one session woken by the same delivery ask once (live.shared_read).
+                session_key = ("session", state.session_token)
+                if await shared_read(session_key, lambda: asyncio.to_thread(_viewer_id, state)) != viewer:
                     log.warning("stopped %s: the socket's session ended", handler)
                     return
                 live.refreshes += 1

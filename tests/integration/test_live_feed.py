@@ -46,6 +46,7 @@ class Page:
         self._user = SimpleNamespace(id=user_id)
         self._watch_generation = 0
         self.router = SimpleNamespace(url=SimpleNamespace(path="/"), session=SimpleNamespace(client_token=token))
+        self.session_token = f"cookie-of-{token}"
         self.refreshed = 0
 
     async def __aenter__(self):

@@ -23,6 +23,7 @@ class FakeState:
         self._users = list(users)  # current_user() answers, one per call (last one repeats)
         self._watch_generation = 0
         self.router = SimpleNamespace(url=SimpleNamespace(path="/"), session=SimpleNamespace(client_token="t"))
+        self.session_token = "cookie-of-the-tab"
         self.refreshed = 0
 
     async def __aenter__(self):
@@ -153,7 +154,7 @@ def test_tabs_woken_together_share_one_read_until_the_feed_delivers_again():
         assert (first, second) == (1, 1)  # one read for both tabs
         assert await live.shared_read("other filters", compute) == 2
         assert await live.shared_read("list", compute) == 1  # nothing delivered since
-        change_feed.get_feed()._publish(None)  # a delivery: what was read may be stale
+        live.registry().on_changes(None)  # a delivery: what was read may be stale
         assert await live.shared_read("list", compute) == 3
 
     asyncio.run(scenario())

@@ -120,7 +120,6 @@ class ChangeFeed:
         self.connected = asyncio.Event()  # PostgreSQL: listening (tests wait on it)
         self.connections = 0  # PostgreSQL: how many times it connected (tests, logs)
         self.backend_pid: int | None = None
-        self.generation = 0  # bumped at each delivery: what was read before may be stale
 
     # ---------------------------------------------------------------- subscribers
 
@@ -136,7 +135,6 @@ class ChangeFeed:
             changes = self._fresh(changes)
             if not changes:
                 return
-        self.generation += 1
         for subscriber in list(self._subscribers):
             try:
                 subscriber(changes)
