@@ -244,7 +244,12 @@ def _scaleout():
         assert seed.wait(timeout=300) == 0, (workdir / "seed-activity.log").read_text()[-2000:]
         app_dir = copy_of_the_app(workdir / "app")
         with running_app(
-            db_url, workdir, app_dir, REFLEX_REDIS_URL=f"redis://127.0.0.1:{redis_port}/0", GRANIAN_WORKERS="3"
+            db_url,
+            workdir,
+            app_dir,
+            REFLEX_REDIS_URL=f"redis://127.0.0.1:{redis_port}/0",
+            GRANIAN_WORKERS="3",
+            EPAY_JOBS_IN_WEB="false",  # jobs and mails in a process of their own, as scripts/run_scaleout.sh
         ) as app:
             yield app
     finally:

@@ -77,6 +77,9 @@ def running_app(db_url: str, workdir: Path, app_dir: Path = processes.ROOT, **ex
             procs.append(proc)
             processes.wait_tcp(smtp_port, proc)
             app.smtp_port, app.mail_dir = smtp_port, workdir / "mails"
+        if env.get("EPAY_JOBS_IN_WEB") == "false":  # the jobs in a process of their own, as run_scaleout.sh
+            jobs = ["nice", "-n", "19", sys.executable, "-m", "epay_app.services.payment.payment_jobs"]
+            procs.append(processes.start(jobs, env, workdir / "jobs.log"))
         log = workdir / "reflex.log"
         reflex_bin = str(Path(sys.executable).parent / "reflex")
         # The app records every SQL statement run on its event loop's thread (epay_app.db); the
