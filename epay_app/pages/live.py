@@ -23,7 +23,7 @@ from ..config import get_settings
 from ..db import UnitOfWork
 from ..domain.tracking import followed_statuses
 from ..services.access import auth
-from ..services.access.scope import Scope, viewer_for
+from ..services.access.scope import viewer_for
 from ..services.dashboards import change_feed
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ Refresh = Callable[[], Any]  # returns nothing, or events for the browser (or an
 class PageScope:
     """What a page shows: the payments of one scope column value in some statuses, or of one order."""
 
-    column: str = ""  # "seller_id", "pos_id" or "entity_id"
+    column: str = ""  # "seller_id", "pos_id" or "entity_id": a Scope value
     value: int = 0
     statuses: frozenset[str] = frozenset()
     order_id: int = 0
@@ -62,9 +62,6 @@ class PageScope:
         )
 
 
-_SCOPE_COLUMNS = {Scope.SELLER: "seller_id", Scope.POINT_OF_SALE: "pos_id", Scope.ENTITY: "entity_id"}
-
-
 def viewer_scope(user_id: int) -> PageScope | None:
     """The payments a user's list and tiles can show (services.access.scope, domain.tracking)."""
     from ..models import User
@@ -75,7 +72,7 @@ def viewer_scope(user_id: int) -> PageScope | None:
             return None
         viewer = viewer_for(session, user)
     statuses = frozenset(s.value for s in followed_statuses(viewer.group))
-    return PageScope(column=_SCOPE_COLUMNS[viewer.scope], value=viewer.scope_value, statuses=statuses)
+    return PageScope(column=viewer.scope.value, value=viewer.scope_value, statuses=statuses)
 
 
 class _Watcher:
