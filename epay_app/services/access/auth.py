@@ -299,18 +299,13 @@ def login_for_cookie(session: Session, email: object, password: object, client_a
 
 
 def user_for_token(session: Session, token: str) -> User | None:
-    if not token:
-        return None
-    row = session.exec(select(UserSession).where(UserSession.token_hash == _token_hash(token))).first()
-    if row is None or as_utc(row.expires_at) < utcnow():
-        return None
-    user = session.get(User, row.user_id)
-    return user if user and user.active else None
+    user_id = session_user_id(session, token)
+    return None if user_id is None else session.get(User, user_id)
 
 
 def session_user_id(session: Session, token: str) -> int | None:
     """The id of the active user behind a valid session token, in one query (a live page asks
-    at each refresh); None like `user_for_token`."""
+    at each refresh); None for an empty, unknown or expired token or an inactive user."""
     if not token:
         return None
     row = session.exec(
