@@ -7,6 +7,7 @@ scopes and checks every query (services.dashboards.tracking).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import reflex as rx
@@ -40,6 +41,17 @@ _LABEL_TO_SORT = {label: order.value for order, label in SORT_LABELS.items()}
 
 
 PAYMENT_NOT_FOUND = "Ce paiement est introuvable."
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """What `_load` reads; hashable, so that with the session token it keys live.shared_read."""
+
+    filter_keys: tuple[str, ...]
+    query: str
+    order: SortOrder
+    limit: int
+    narrowing: Narrowing
 
 
 class EPaymentsState(AppState):
@@ -80,20 +92,29 @@ class EPaymentsState(AppState):
         (live.shared_read); an action's reload never does: it must see its own change."""
         limit = max(tracking.PAGE_SIZE, len(self.cards)) if keep_visible else tracking.PAGE_SIZE
         token, user = self.session_token, self._known_user()
-        query = {
-            "filter_keys": list(self.filter_keys),
-            "query": self.query,
-            "order": SortOrder(self.sort),
-            "limit": limit,
-            "narrowing": Narrowing.parse(self.narrowing_params),
-        }
+        q = ListQuery(
+            filter_keys=tuple(self.filter_keys),
+            query=self.query,
+            order=SortOrder(self.sort),
+            limit=limit,
+            narrowing=Narrowing.parse(self.narrowing_params),
+        )
 
         def read():
-            return self._run(_list_page, user, token, write=False, **query)
+            return self._run(
+                _list_page,
+                user,
+                token,
+                write=False,
+                filter_keys=list(q.filter_keys),
+                query=q.query,
+                order=q.order,
+                limit=q.limit,
+                narrowing=q.narrowing,
+            )
 
         if live_refresh:
-            key = ("epayments", token, tuple(self.filter_keys), self.query, self.sort, limit, repr(query["narrowing"]))
-            outcome = await live.shared_read(key, read)
+            outcome = await live.shared_read((token, q), read)
         else:
             outcome = await read()
         if not outcome.ok:
