@@ -174,6 +174,11 @@ SEARCH = table(
 )
 
 
+def _search_scope_is(scope: Scope) -> ColumnElement[bool]:
+    """The search table's copy of the scope's column equals the bound `scope_value`."""
+    return SEARCH.c[scope.value] == _SCOPE_VALUE
+
+
 def _like_pattern(fragment: str) -> str:
     escaped = fragment.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -209,7 +214,7 @@ def _hits(kind: SearchKind, scope: Scope, dialect: str):
         # A seller's few thousand documents are read from the covering btree of 0019_seller_search:
         # strpos, unlike LIKE, cannot use the trigram index, so the planner takes the btree.
         contains = func.strpos(SEARCH.c.doc, term) > 0 if scope is Scope.SELLER else SEARCH.c.doc.like(term)
-        hits = select(SEARCH.c.payment_id.label("id")).where(SEARCH.c[scope.value] == _SCOPE_VALUE, contains)
+        hits = select(SEARCH.c.payment_id.label("id")).where(_search_scope_is(scope), contains)
     else:
         hits = (
             select(literal_column("rowid").label("id"))
@@ -336,7 +341,7 @@ def text_ids_statement(shape: Shape) -> Select:
     (scope columns and trigrams) returns only the viewer's hits; they are filtered on status
     and sorted there, without reading a payment row."""
     stmt = select(SEARCH.c.payment_id).where(
-        SEARCH.c[shape.scope.value] == _SCOPE_VALUE,
+        _search_scope_is(shape.scope),
         SEARCH.c.status.in_([s.value for s in shape.statuses]),
         SEARCH.c.doc.like(bindparam("search", type_=String)),
     )
