@@ -36,6 +36,7 @@ from sqlalchemy import create_engine, insert, text
 from sqlmodel import Session, SQLModel
 
 import epay_app.models  # noqa: F401  (the tables, for the bulk import)
+from epay_app.db import make_engine
 from epay_app.domain.references import PaymentKind, TransactionReference
 from epay_app.domain.roles import GroupType
 from epay_app.domain.search import normalise
@@ -654,8 +655,11 @@ def viewers(sample: dict) -> list[tuple[str, tracking.Viewer, list[str]]]:
     ]
 
 
-def scope_cases(session: Session, dialect: str, viewer: tracking.Viewer, two: list[str], needle: str, sample: dict):
-    """(label, ours, naive) for one scope, both sorts."""
+def scope_cases(
+    session: Session, plain: Session, dialect: str, viewer: tracking.Viewer, two: list[str], needle: str, sample: dict
+):
+    """(label, ours, naive) for one scope, both sorts: ours on `session` (the app's read engine),
+    the naive baseline on `plain` (a default engine)."""
     statuses = [FILTERS_BY_KEY[k].statuses[0].value for k in two]
     scope, value = viewer.scope.value, viewer.scope_value
     cases = []
@@ -680,7 +684,7 @@ def scope_cases(session: Session, dialect: str, viewer: tracking.Viewer, two: li
             search_cursor, search_pages = cursor, search_pages + 1
 
         def naive(needle_=needle, offset=0, statuses_=statuses, newest=newest):
-            return baseline_list(session, dialect, scope, value, statuses_, needle_, offset, newest)
+            return baseline_list(plain, dialect, scope, value, statuses_, needle_, offset, newest)
 
         reference = sample["reference"]
         cases += [
@@ -710,7 +714,7 @@ def scope_cases(session: Session, dialect: str, viewer: tracking.Viewer, two: li
         (
             f"tiles ({len(tiles)} counts)",
             lambda: tracking.tile_counts(session, viewer),
-            lambda: baseline_tiles(session, dialect, scope, value, tiles),
+            lambda: baseline_tiles(plain, dialect, scope, value, tiles),
         )
     )
     return cases
@@ -718,9 +722,10 @@ def scope_cases(session: Session, dialect: str, viewer: tracking.Viewer, two: li
 
 def measure(url: str, rows: int, sample: dict, repeat: int) -> list[dict]:
     engine = create_engine(url)
+    app_engine = make_engine(url, write=False)  # as the pages read (db.py: generic plans on PostgreSQL)
     dialect = engine.dialect.name
     results = []
-    with Session(engine) as session:
+    with Session(app_engine) as session, Session(engine) as plain:
         last = (
             session.connection()
             .execute(text("SELECT last_name FROM customer WHERE id = :c"), {"c": sample["customer"]})
@@ -736,7 +741,7 @@ def measure(url: str, rows: int, sample: dict, repeat: int) -> list[dict]:
                 )
                 .scalar_one()
             )
-            cases = scope_cases(session, dialect, viewer, two, needle, sample)
+            cases = scope_cases(session, plain, dialect, viewer, two, needle, sample)
             for case, ours, naive in tqdm(cases, desc=f"measure {dialect} {label}", unit="query"):
                 mine = timed(ours, repeat)
                 base = timed(naive, max(5, repeat // 10))
@@ -755,6 +760,7 @@ def measure(url: str, rows: int, sample: dict, repeat: int) -> list[dict]:
                 )
             print(f"[{dialect}] {label}: {count} payments in scope; search fragment {needle!r}", file=sys.stderr)
     engine.dispose()
+    app_engine.dispose()
     return results
 
 

@@ -119,7 +119,11 @@ def _make_engine(url: str, write: bool) -> Engine:
         else:
             event.listen(engine, "begin", _sqlite_begin_deferred)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # Pages read with generic plans: the driver prepares a statement run five times, and the
+    # e-Paiements list (one join of nine tables, its values bound) then costs ~1.7 ms instead of
+    # ~14 ms of planning at each call (bench/tracking_bench.py, issue 16).
+    options = {} if write else {"options": "-c plan_cache_mode=force_generic_plan"}
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, connect_args=options)
 
 
 def get_engine(url: str | None = None, write: bool = True) -> Engine:

@@ -156,3 +156,41 @@ def test_the_search_table_follows_status_and_owner_changes(pg_session):
     assert ids(tracking.list_payments(s, w.viewer(other), query="chatelain")) == [payment.id]
     manager = w.viewer(w.users[G.CHEF_DES_VENTES])  # point of sale 1: no longer theirs
     assert ids(tracking.list_payments(s, manager, query="chatelain")) == []
+
+
+def test_pages_read_with_generic_plans_and_a_list_page_is_one_statement(pg_session):
+    """Issue 16: the read engine keeps generic plans (a list page's nine-table join is planned
+    once per connection, not at each call); writes keep PostgreSQL's default. A page is one
+    statement, or the ids then their cards with Pilotage's narrowing (its text changes)."""
+    from datetime import date
+
+    from sqlalchemy import event
+
+    from epay_app.db import make_engine
+    from epay_app.domain.tracking import Narrowing
+
+    w = World(pg_session)
+    seller = w.users[G.VENDEUR]
+    created = [w.payment(seller, S.ENVOYE, at=T0 + timedelta(minutes=i)).id for i in range(25)]
+    pg_session.commit()
+    director = w.viewer(w.users[G.DIRECTEUR])
+    reads, writes = make_engine(PG_URL, write=False), make_engine(PG_URL, write=True)
+    try:
+        with reads.connect() as conn:
+            assert conn.execute(text("SHOW plan_cache_mode")).scalar() == "force_generic_plan"
+        with writes.connect() as conn:
+            assert conn.execute(text("SHOW plan_cache_mode")).scalar() == "auto"
+        statements: list[str] = []
+        event.listen(reads, "before_cursor_execute", lambda *args: statements.append(args[2]))
+        with Session(reads) as session:
+            for _ in range(7):  # past psycopg's prepare threshold: the prepared plan answers the same
+                statements.clear()
+                page = tracking.list_payments(session, director, filter_keys=["en_attente"])
+                assert ids(page) == created[:20] and len(statements) == 1
+            narrowed = Narrowing(day_from=date(2000, 1, 1))
+            statements.clear()
+            page = tracking.list_payments(session, director, filter_keys=["en_attente"], narrowing=narrowed)
+            assert ids(page) == created[:20] and len(statements) == 2
+    finally:
+        reads.dispose()
+        writes.dispose()

@@ -340,7 +340,7 @@ def text_ids_statement(shape: Shape) -> Select:
     search table, which holds the scope, status and sort key beside the document. Its GIN index
     (scope columns and trigrams) returns only the viewer's hits; they are filtered on status
     and sorted there, without reading a payment row."""
-    stmt = select(SEARCH.c.payment_id).where(
+    stmt = select(SEARCH.c.payment_id.label("id")).where(
         _search_scope_is(shape.scope),
         SEARCH.c.status.in_([s.value for s in shape.statuses]),
         SEARCH.c.doc.like(bindparam("search", type_=String)),
@@ -384,36 +384,49 @@ def with_card_tables(stmt: Select) -> Select:
 CARD_SELECT = select(
     E.c.id, *CARD_COLUMNS, col(Vehicle.condition), col(Vehicle.make), col(Vehicle.model), col(Vehicle.plate)
 )
-# PostgreSQL: the cards of a page's ids. Always the same text, so the driver prepares it and the
-# server reuses its plan: planning a join of nine tables costs more than running it.
+# PostgreSQL, with Pilotage's narrowing: the cards of a page's ids (whose statement, a single
+# table's, is cheap to plan; the narrowing's dates make its text change).
 CARDS_BY_IDS = with_card_tables(CARD_SELECT.select_from(E)).where(
     E.c.id == any_(bindparam("ids", type_=ARRAY(Integer)))
 )
 
 
+def _page_ids(shape: Shape, narrowing: Narrowing | None) -> Select:
+    # Pilotage's narrowing reads the payment rows (creation date): not the search table alone.
+    search_table_only = (
+        shape.dialect == "postgresql"
+        and shape.search is SearchKind.TEXT
+        and shape.scope is not Scope.SELLER
+        and narrowing is None
+    )
+    return text_ids_statement(shape) if search_table_only else ids_statement(shape, narrowing)
+
+
 def page_statement(shape: Shape, narrowing: Narrowing | None = None) -> Select:
-    """The page's ids (ids_statement) joined to what a card shows, in one statement (SQLite)."""
-    top = ids_statement(shape, narrowing).subquery("top")
+    """The page's ids joined to what a card shows, in one statement. On PostgreSQL its plan is
+    the generic one the read engine keeps (db.py): planning this join of nine tables at each
+    call would cost ten times running it."""
+    top = _page_ids(shape, narrowing).subquery("top")
     stmt = with_card_tables(CARD_SELECT.select_from(top).join(E, E.c.id == top.c.id))
     if shape.order is SortOrder.OLDEST_FIRST:
         return stmt.order_by(E.c.status_changed_at.asc(), E.c.id.asc())
     return stmt.order_by(E.c.status_changed_at.desc(), E.c.id.desc())
 
 
+def _by_ids(shape: Shape, narrowing: Narrowing | None) -> bool:
+    """PostgreSQL with Pilotage's narrowing: the ids, then CARDS_BY_IDS (see there)."""
+    return shape.dialect == "postgresql" and narrowing is not None
+
+
 def _statement(shape: Shape, narrowing: Narrowing | None) -> Select:
-    """SQLite: the whole page in one statement. PostgreSQL: the page's ids (a single-table
-    statement, cheap to plan), whose cards CARDS_BY_IDS then reads."""
-    if shape.dialect != "postgresql":
-        return page_statement(shape, narrowing)
-    if shape.search is SearchKind.TEXT and shape.scope is not Scope.SELLER and narrowing is None:
-        return text_ids_statement(shape)
-    return ids_statement(shape, narrowing)  # Pilotage's narrowing reads the payment rows (creation date)
+    return _page_ids(shape, narrowing) if _by_ids(shape, narrowing) else page_statement(shape, narrowing)
 
 
 @lru_cache(maxsize=512)
 def _shared_statement(shape: Shape) -> Select:
     """Building a statement costs more Python time than the database takes to run it (~1 ms
-    against 0.5 ms at a million payments): without Pilotage's narrowing, one per shape."""
+    against 0.5 ms at a million payments): without Pilotage's narrowing, one per shape (whose
+    text stays the same, so the driver prepares it)."""
     return _statement(shape, None)
 
 
@@ -436,7 +449,7 @@ def _page_rows(
     if search.kind is not SearchKind.NONE:
         params["search"] = _bound_search(search, viewer.scope, dialect)
     conn = session.connection()
-    if dialect != "postgresql":
+    if not _by_ids(shape, narrowing):
         return conn.execute(stmt, params).all()
     ids = conn.execute(stmt, params).scalars().all()
     if not ids:
