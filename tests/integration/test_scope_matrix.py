@@ -982,3 +982,36 @@ def test_the_point_of_sale_staff_see_only_their_point_of_sale_vehicles_without_t
     assert str(at_61.vehicle_id) in rows
     assert str(at_62.vehicle_id) not in rows
     assert not state.several_points_of_sale
+
+
+def test_tabs_of_one_session_share_the_lists_live_read_but_an_action_reads_its_own(world, monkeypatch):
+    """Issue 15: the tabs of one session a change wakes read the same list once (live.shared_read,
+    keyed by the session and the list's query); other filters read apart; an action's reload
+    never shares (it must see its own change)."""
+    from epay_app.pages import epayments
+
+    paid = world.record(OWNER_EMAIL["same_pos"], status=PaymentStatus.AUTORISE)
+    reads = []
+    list_page = epayments._list_page
+
+    def counted(*args, **kwargs):
+        reads.append(tuple(kwargs["filter_keys"]))
+        return list_page(*args, **kwargs)
+
+    monkeypatch.setattr(epayments, "_list_page", counted)
+    cls = epayments.EPaymentsState
+
+    def tab(*filter_keys):
+        return page_state(cls, world, G.DIRECTEUR, path="/e-paiements", filter_keys=list(filter_keys))
+
+    first, second, other = tab("payes"), tab("payes"), tab("a_rembourser")
+
+    async def woken_together():
+        await asyncio.gather(*(t._load(live_refresh=True) for t in (first, second, other)))
+
+    asyncio.run(woken_together())
+    assert sorted(reads) == [("a_rembourser",), ("payes",)]
+    assert str(paid.payment_id) in {c.id for c in first.cards}
+    assert first.cards == second.cards
+    asyncio.run(first._load())
+    assert len(reads) == 3
