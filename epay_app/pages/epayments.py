@@ -100,8 +100,8 @@ class EPaymentsState(AppState):
             narrowing=Narrowing.parse(self.narrowing_params),
         )
 
-        def read():
-            return self._run(
+        async def read():
+            outcome = await self._run(
                 _list_page,
                 user,
                 token,
@@ -112,11 +112,11 @@ class EPaymentsState(AppState):
                 limit=q.limit,
                 narrowing=q.narrowing,
             )
+            # Presented once for the tabs sharing the read (the cards are frozen: shared safely).
+            cards = [present_card(c) for c in outcome.value[0].cards] if outcome.ok and outcome.value else []
+            return outcome, cards
 
-        if live_refresh:
-            outcome = await live.shared_read((token, q), read)
-        else:
-            outcome = await read()
+        outcome, cards = await (live.shared_read((token, q), read) if live_refresh else read())
         if not outcome.ok:
             self.cards, self.has_more, self._cursor = [], False, ""
             self.refusal = outcome.message
@@ -126,7 +126,7 @@ class EPaymentsState(AppState):
             return
         page, self.narrowing_label = outcome.value
         self.refusal = ""
-        self.cards = [present_card(c) for c in page.cards]
+        self.cards = list(cards)
         self._cursor = page.next_cursor
         self.has_more = bool(page.next_cursor)
         self.search_hint = page.search_hint

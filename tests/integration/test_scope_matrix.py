@@ -34,6 +34,7 @@ from epay_app.domain.dates import utcnow
 from epay_app.domain.references import PaymentKind, TransactionReference
 from epay_app.domain.roles import GroupType
 from epay_app.domain.statuses import PaymentStatus
+from epay_app.domain.tracking import SortOrder
 from epay_app.models import (
     Customer,
     Entity,
@@ -1002,7 +1003,8 @@ def test_tabs_of_one_session_share_the_lists_live_read_but_an_action_reads_its_o
     cls = epayments.EPaymentsState
 
     def tab(*filter_keys):
-        return page_state(cls, world, G.DIRECTEUR, path="/e-paiements", filter_keys=list(filter_keys))
+        keys, newest = list(filter_keys), SortOrder.NEWEST_FIRST.value
+        return page_state(cls, world, G.DIRECTEUR, path="/e-paiements", filter_keys=keys, sort=newest)
 
     first, second, other = tab("payes"), tab("payes"), tab("a_rembourser")
 
