@@ -174,3 +174,26 @@ def test_the_jobs_stay_out_of_the_web_workers_when_a_jobs_process_runs_them(tmp_
         assert done.returncode == 0, done.stderr[-2000:]
         seen[value] = done.stdout.strip().splitlines()[-1]
     assert seen == {"true": "True", "false": "False"}
+
+
+def test_workers_keep_their_tabs_states_between_events_unless_told_not_to():
+    # rxconfig.py (issue 15): Reflex's opportunistic Redis locks, on unless REFLEX_OPLOCK_ENABLED says no.
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    probe = (
+        "import rxconfig\n"
+        "from reflex_base.environment import environment\n"
+        "print(environment.REFLEX_OPLOCK_ENABLED.get())\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if k != "REFLEX_OPLOCK_ENABLED"}
+    seen = {}
+    for value in (None, "false"):
+        run_env = env if value is None else {**env, "REFLEX_OPLOCK_ENABLED": value}
+        done = subprocess.run([sys.executable, "-c", probe], env=run_env, cwd=root, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr[-2000:]
+        seen[value] = done.stdout.strip().splitlines()[-1]
+    assert seen == {None: "True", "false": "False"}
