@@ -159,3 +159,40 @@ def test_tabs_woken_together_share_one_read_until_the_feed_delivers_again():
 
     asyncio.run(scenario())
     assert len(calls) == 3
+
+
+def test_a_live_refresh_reads_on_its_own_threads_and_an_action_never_waits_behind_it(monkeypatch):
+    """Issue 15: a change can wake a hundred tabs; their reads queue on the live pool, while a
+    user's action keeps the event loop's default threads."""
+    import threading
+
+    from epay_app import threads
+
+    monkeypatch.setattr(live, "viewer_scope", lambda user_id: SCOPE)
+    monkeypatch.setattr(live, "MIN_REFRESH_GAP", 0)
+    user = SimpleNamespace(id=7)
+    state = HomeFake([user, user, None])  # start, one wake, then logged out
+    names = {}
+
+    def thread_name():
+        return threading.current_thread().name
+
+    async def refresh():
+        names["refresh"] = await threads.in_thread(thread_name)
+
+    async def scenario():
+        names["action before"] = await threads.in_thread(thread_name)
+        task = asyncio.create_task(live.watch(state, "_watch_generation", "/", refresh))
+        while "t" not in live.registry().watchers:
+            await asyncio.sleep(0.01)
+        live.registry().on_changes([_change(1)])
+        while "refresh" not in names:
+            await asyncio.sleep(0.01)
+        names["action during"] = await threads.in_thread(thread_name)
+        live.registry().on_changes([_change(2)])  # the session has ended: the watcher stops
+        await asyncio.wait_for(task, 2)
+
+    asyncio.run(scenario())
+    assert names["refresh"].startswith("epay-live")
+    assert not names["action before"].startswith("epay-live")
+    assert not names["action during"].startswith("epay-live")
