@@ -10,6 +10,7 @@ use case runs in a worker thread under a unit of work that alone commits.
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import functools
 import inspect
@@ -28,7 +29,6 @@ from .domain.errors import DomainError, ValidationError
 from .domain.roles import GroupType
 from .models import Entity, PointOfSale, User
 from .services.access import auth
-from .threads import in_thread
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +99,7 @@ async def run_use_case(
             return use_case(session, *args, **kwargs)
 
     try:
-        return Outcome(value=await in_thread(work))
+        return Outcome(value=await asyncio.to_thread(work))
     except ValidationError as exc:
         return Outcome(message=" ".join(exc.errors.values()) or FIX_FIELDS, errors=dict(exc.errors), exception=exc)
     except DomainError as exc:
@@ -169,7 +169,7 @@ class AppState(rx.State):
 
     async def _resolve_viewer(self) -> tuple[User | None, Profile]:
         """The viewer and their profile, read in a worker thread."""
-        return await in_thread(_identify, self.session_token)
+        return await asyncio.to_thread(_identify, self.session_token)
 
     async def _run(self, use_case: Callable[..., T], *args: Any, write: bool = True, **kwargs: Any) -> Outcome[T]:
         """The one way from a page to a use case (see `run_use_case`)."""

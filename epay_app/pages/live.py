@@ -19,7 +19,6 @@ from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from .. import threads
 from ..config import get_settings
 from ..db import UnitOfWork
 from ..domain.tracking import followed_statuses
@@ -193,9 +192,8 @@ async def watch_events(state, generation_attr: str, path: str, refresh: Refresh,
     A socket without a valid session (never logged in, logged out, expired) gets nothing: the
     watcher stops at once, and again at its first wake after the session ended."""
     handler = f"{type(state).__name__}.watch"
-    threads.enter_live_refresh()  # this task's reads queue apart from the users' actions
     async with state:
-        viewer = await threads.in_thread(_viewer_id, state)
+        viewer = await asyncio.to_thread(_viewer_id, state)
         if viewer is None:
             log.warning("refused %s for an anonymous socket", handler)
             return
@@ -214,7 +212,7 @@ async def watch_events(state, generation_attr: str, path: str, refresh: Refresh,
             return
         scope = PageScope(order_id=order_id)
     else:
-        scope = await threads.in_thread(viewer_scope, viewer)
+        scope = await asyncio.to_thread(viewer_scope, viewer)
         if scope is None:
             return
     watcher = _Watcher(token, scope)
@@ -235,7 +233,7 @@ async def watch_events(state, generation_attr: str, path: str, refresh: Refresh,
                     return
                 # The tabs of one session woken by the same delivery ask once (live.shared_read).
                 session_key = ("session", state.session_token)
-                if await shared_read(session_key, lambda: threads.in_thread(_viewer_id, state)) != viewer:
+                if await shared_read(session_key, lambda: asyncio.to_thread(_viewer_id, state)) != viewer:
                     log.warning("stopped %s: the socket's session ended", handler)
                     return
                 live.refreshes += 1
