@@ -161,7 +161,9 @@ def test_the_search_table_follows_status_and_owner_changes(pg_session):
 def test_pages_read_with_generic_plans_and_a_list_page_is_one_statement(pg_session):
     """Issue 16: the read engine keeps generic plans (a list page's nine-table join is planned
     once per connection, not at each call); writes keep PostgreSQL's default. A page is one
-    statement, or the ids then their cards with Pilotage's narrowing (its text changes)."""
+    statement, or the ids then their cards with Pilotage's narrowing (its text changes). The list
+    page always passes a narrowing, parsed from its URL: without Pilotage's parameters it narrows
+    nothing and the page is one statement."""
     from datetime import date
 
     from sqlalchemy import event
@@ -187,6 +189,9 @@ def test_pages_read_with_generic_plans_and_a_list_page_is_one_statement(pg_sessi
                 statements.clear()
                 page = tracking.list_payments(session, director, filter_keys=["en_attente"])
                 assert ids(page) == created[:20] and len(statements) == 1
+            statements.clear()
+            page = tracking.list_payments(session, director, filter_keys=["en_attente"], narrowing=Narrowing.parse({}))
+            assert ids(page) == created[:20] and len(statements) == 1
             narrowed = Narrowing(day_from=date(2000, 1, 1))
             statements.clear()
             page = tracking.list_payments(session, director, filter_keys=["en_attente"], narrowing=narrowed)

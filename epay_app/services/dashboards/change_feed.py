@@ -16,6 +16,7 @@ import asyncio
 import json
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -34,6 +35,7 @@ CHANNEL = "epay_payment_changes"
 POLL_SECONDS = 1.0  # SQLite only
 RECONNECT_SECONDS = (0.2, 1.0, 5.0)
 PG_CATCH_UP_MARGIN = timedelta(seconds=30)  # commit order may differ from change-time order
+RECENT_MAX = 10_000  # delivered changes remembered (for twice the margin) to drop a catch-up's repeats
 SQLITE_CATCH_UP_MARGIN = timedelta(seconds=5)
 CATCH_UP_LIMIT = 2000  # beyond that: "anything may have changed"
 
@@ -116,7 +118,8 @@ class ChangeFeed:
         self._task: asyncio.Task | None = None
         self._version: tuple | None = None
         self._at, self._last_id = 0.0, 0
-        self._recent: dict[tuple[int, float], float] = {}  # delivered (payment, change time) → when
+        # Delivered (payment, change time) → when, oldest first: forgetting is a pop at the front.
+        self._recent: OrderedDict[tuple[int, float], float] = OrderedDict()
         self.connected = asyncio.Event()  # PostgreSQL: listening (tests wait on it)
         self.connections = 0  # PostgreSQL: how many times it connected (tests, logs)
         self.backend_pid: int | None = None
@@ -145,8 +148,8 @@ class ChangeFeed:
         """Drop what was delivered already (a catch-up overlaps what the feed heard)."""
         now = time.monotonic()
         horizon = now - 2 * PG_CATCH_UP_MARGIN.total_seconds()
-        if len(self._recent) > 10_000 or (self._recent and min(self._recent.values()) < horizon):
-            self._recent = {k: t for k, t in self._recent.items() if t >= horizon}
+        while self._recent and (len(self._recent) >= RECENT_MAX or next(iter(self._recent.values())) < horizon):
+            self._recent.popitem(last=False)
         fresh = []
         for change in changes:
             key = (change.payment_id, round(change.at, 6))
