@@ -7,7 +7,9 @@ scopes and checks every query (services.dashboards.tracking).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 import reflex as rx
@@ -32,9 +34,12 @@ from ..domain.tracking import (
 from ..services.access import auth
 from ..services.dashboards import export, tracking
 from ..services.payment import refunds
-from ..state import AppState, require_roles
+from ..state import AppState, Outcome, require_roles, run_use_case
 from . import live
 from .payment_cards import PaymentCard, present_card
+
+if TYPE_CHECKING:
+    from ..models import User
 
 SEARCH_PLACEHOLDER = "Client, n°opportunité/commande/transaction, immatriculation, châssis"
 _LABEL_TO_SORT = {label: order.value for order, label in SORT_LABELS.items()}
@@ -86,13 +91,10 @@ class EPaymentsState(AppState):
 
     # ------------------------------------------------------------ loading
 
-    async def _load(self, keep_visible: bool = False, live_refresh: bool = False) -> None:
-        """The first page again (or as many rows as are visible). A live refresh (a change woke
-        the page) shares its read with the other tabs of the session showing the same list
-        (live.shared_read); an action's reload never does: it must see its own change."""
+    def _list_query(self, keep_visible: bool = False) -> ListQuery:
+        """What the list shows: the first page (or as many rows as are visible)."""
         limit = max(tracking.PAGE_SIZE, len(self.cards)) if keep_visible else tracking.PAGE_SIZE
-        token, user = self.session_token, self._known_user()
-        q = ListQuery(
+        return ListQuery(
             filter_keys=tuple(self.filter_keys),
             query=self.query,
             order=SortOrder(self.sort),
@@ -100,23 +102,16 @@ class EPaymentsState(AppState):
             narrowing=Narrowing.parse(self.narrowing_params),
         )
 
-        async def read():
-            outcome = await self._run(
-                _list_page,
-                user,
-                token,
-                write=False,
-                filter_keys=list(q.filter_keys),
-                query=q.query,
-                order=q.order,
-                limit=q.limit,
-                narrowing=q.narrowing,
-            )
-            # Presented once for the tabs sharing the read (the cards are frozen: shared safely).
-            cards = [present_card(c) for c in outcome.value[0].cards] if outcome.ok and outcome.value else []
-            return outcome, cards
+    def _shown_live(self) -> ShownList:
+        return self.session_token, self._list_query(keep_visible=True)
 
-        outcome, cards = await (live.shared_read((token, q), read) if live_refresh else read())
+    async def _load(self, keep_visible: bool = False) -> None:
+        """Read the list again and show it. An action's reload reads on its own: it must see its
+        own change (a live refresh shares its read, see `watch`)."""
+        self._show(await _read_list(self.session_token, self._known_user(), self._list_query(keep_visible)))
+
+    def _show(self, read: ListRead) -> None:
+        outcome, cards = read
         if not outcome.ok:
             self.cards, self.has_more, self._cursor = [], False, ""
             self.refusal = outcome.message
@@ -298,12 +293,43 @@ class EPaymentsState(AppState):
     async def watch(self):
         # Not wrapped by require_roles (it cannot touch the state outside its lock): it only
         # reads a version number and refreshes through _load, which re-reads the user each time.
+        # The read happens outside the state lock (a click does not wait behind it) and is
+        # shared by the tabs of the session showing the same list (live.shared_read).
+        prefetch = live.Prefetch(capture=self._shown_live, read=_read_live, show=self._show)
         await live.watch(
-            self, "_watch_generation", routes.EPAYMENTS, lambda: self._load(keep_visible=True, live_refresh=True)
+            self, "_watch_generation", routes.EPAYMENTS, lambda: self._load(keep_visible=True), prefetch=prefetch
         )
 
 
 # ---------------------------------------------------------------- use cases, in the worker thread
+
+
+ListRead = tuple[Outcome, list[PaymentCard]]
+ShownList = tuple[str, ListQuery]  # the session's token and what its list shows
+
+
+def _read_live(shown: ShownList) -> Awaitable[ListRead]:
+    """A live refresh's read: the tabs of one session showing the same list, woken by the same
+    change, read once (live.shared_read)."""
+    return live.shared_read(shown, lambda: _read_list(shown[0], None, shown[1]))
+
+
+async def _read_list(token: str, user: User | None, q: ListQuery) -> ListRead:
+    """The page of cards `q` asks for, presented (frozen cards: tabs sharing a read share them)."""
+    outcome = await run_use_case(
+        "EPaymentsState",
+        _list_page,
+        user,
+        token,
+        write=False,
+        filter_keys=list(q.filter_keys),
+        query=q.query,
+        order=q.order,
+        limit=q.limit,
+        narrowing=q.narrowing,
+    )
+    cards = [present_card(c) for c in outcome.value[0].cards] if outcome.ok and outcome.value else []
+    return outcome, cards
 
 
 def _list_page(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
@@ -36,6 +37,17 @@ SWEEP_SECONDS = 5.0  # how soon a closed tab's watcher ends
 # which keeps the 95th percentile of "callback → page updated" under 1 s (1.0 s gave 0.996 s at
 # N = 10 and 1.1 s at N = 100 on a quiet machine: the gap itself).
 MIN_REFRESH_GAP = 0.5
+
+
+def next_refresh(last: float, now: float) -> float:
+    """When a page woken at `now` and last refreshed at `last` reloads: at once after a quiet
+    spell; under a stream of changes, on the next tick of a clock all pages share (one tick per
+    gap) at least 80 % of a gap after the last reload. The tabs a stream keeps waking then reload
+    together, and those of one session read once (shared_read) instead of each at its own time."""
+    if MIN_REFRESH_GAP <= 0 or now >= last + MIN_REFRESH_GAP:
+        return now
+    return math.ceil((last + 0.8 * MIN_REFRESH_GAP) / MIN_REFRESH_GAP) * MIN_REFRESH_GAP
+
 
 T = TypeVar("T")
 Refresh = Callable[[], Any]  # returns nothing, or events for the browser (or an awaitable of them)
@@ -73,6 +85,18 @@ def viewer_scope(user_id: int) -> PageScope | None:
         viewer = viewer_for(session, user)
     statuses = frozenset(s.value for s in followed_statuses(viewer.group))
     return PageScope(column=viewer.scope.value, value=viewer.scope_value, statuses=statuses)
+
+
+@dataclass(frozen=True)
+class Prefetch:
+    """A refresh that reads outside the state lock, so that a click on the page does not wait
+    behind it: `capture()` (under the lock) says what the page shows; `read(captured)` (outside)
+    reads it; `show(data)` (under the lock) puts it on the page. If the page's capture changed
+    meanwhile (the user clicked), the page's own `refresh` runs instead."""
+
+    capture: Callable[[], Hashable]
+    read: Callable[[Any], Awaitable[Any]]
+    show: Callable[[Any], Any]
 
 
 class _Watcher:
@@ -172,28 +196,40 @@ def on_page(state, path: str) -> bool:
     return state.router.url.path.rstrip("/") == path.rstrip("/") or (path == "/" and state.router.url.path in ("", "/"))
 
 
-def _viewer_id(state) -> int | None:
-    with UnitOfWork(write=False) as session:
-        return auth.session_user_id(session, state.session_token)
+def _session_check(state) -> Callable[[], int | None]:
+    """Taken under the state lock: asks, in a worker thread, whose session the tab's cookie is now."""
+    session_token = state.session_token
+
+    def viewer_id() -> int | None:
+        with UnitOfWork(write=False) as session:
+            return auth.session_user_id(session, session_token)
+
+    return viewer_id
 
 
-async def watch(state, generation_attr: str, path: str, refresh: Refresh, order_attr: str = "") -> None:
+async def watch(
+    state, generation_attr: str, path: str, refresh: Refresh, order_attr: str = "", prefetch: Prefetch | None = None
+) -> None:
     """`watch_events` for a page whose refresh sends no event to the browser."""
-    async for _event in watch_events(state, generation_attr, path, refresh, order_attr):
+    async for _event in watch_events(state, generation_attr, path, refresh, order_attr, prefetch):
         pass
 
 
-async def watch_events(state, generation_attr: str, path: str, refresh: Refresh, order_attr: str = ""):
+async def watch_events(
+    state, generation_attr: str, path: str, refresh: Refresh, order_attr: str = "", prefetch: Prefetch | None = None
+):
     """Run inside a background event: `refresh` (a function, or a coroutine function) is called
-    under the state lock when a payment the page shows changed. `generation_attr` names an int
-    backend var bumped by each new watcher; `path` is the page's route ("" for the path the page
-    has now); `order_attr` names the backend var holding the id of the order the page shows.
+    under the state lock when a payment the page shows changed — or, with a `prefetch`, its read
+    outside the lock and its `show` under it. `generation_attr` names an int backend var bumped
+    by each new watcher; `path` is the page's route ("" for the path the page has now);
+    `order_attr` names the backend var holding the id of the order the page shows.
 
     A socket without a valid session (never logged in, logged out, expired) gets nothing: the
     watcher stops at once, and again at its first wake after the session ended."""
     handler = f"{type(state).__name__}.watch"
     async with state:
-        viewer = await asyncio.to_thread(_viewer_id, state)
+        session_key, session_user_id = ("session", state.session_token), _session_check(state)
+        viewer = await asyncio.to_thread(session_user_id)
         if viewer is None:
             log.warning("refused %s for an anonymous socket", handler)
             return
@@ -202,8 +238,9 @@ async def watch_events(state, generation_attr: str, path: str, refresh: Refresh,
         token = state.router.session.client_token
         path = path or state.router.url.path
         order_id = getattr(state, order_attr) if order_attr else 0
+        captured = prefetch.capture() if prefetch is not None else None
     if get_settings().live_poll:
-        await _poll(state, generation_attr, path, refresh, viewer, generation, handler)
+        await _poll(state, generation_attr, path, refresh, session_user_id, viewer, generation, handler)
         return
     # What a refresh returns (e.g. a toast to dismiss) is yielded once the state lock is released.
     scope: PageScope | None
@@ -222,35 +259,48 @@ async def watch_events(state, generation_attr: str, path: str, refresh: Refresh,
     try:
         while True:
             await watcher.wake.wait()
-            if (pause := last_refresh + MIN_REFRESH_GAP - time.monotonic()) > 0 and not watcher.ended:
+            now = time.monotonic()
+            if (pause := next_refresh(last_refresh, now) - now) > 0 and not watcher.ended:
                 await asyncio.sleep(pause)  # what changes meanwhile is in the same reload
+            last_refresh = time.monotonic()
             watcher.wake.clear()
             if watcher.ended:
                 log.debug("%s ended: %s", handler, watcher.ended)
                 return
+            # Outside the state lock: the session check (the tabs of one session woken by the
+            # same delivery ask once, live.shared_read) and, with a prefetch, the page's read.
+            if await shared_read(session_key, lambda: asyncio.to_thread(session_user_id)) != viewer:
+                log.warning("stopped %s: the socket's session ended", handler)
+                return
+            data = None
+            if prefetch is not None:
+                try:
+                    data = await prefetch.read(captured)
+                except Exception:  # the database is busy or restarting: the next change reloads
+                    log.exception("%s: refresh failed", handler)
+                    continue
             async with state:
                 if getattr(state, generation_attr) != generation or not on_page(state, path):
                     return
-                # The tabs of one session woken by the same delivery ask once (live.shared_read).
-                session_key = ("session", state.session_token)
-                if await shared_read(session_key, lambda: asyncio.to_thread(_viewer_id, state)) != viewer:
-                    log.warning("stopped %s: the socket's session ended", handler)
-                    return
                 live.refreshes += 1
-                last_refresh = time.monotonic()
                 events = None
                 try:
-                    result = refresh()
+                    if prefetch is not None and prefetch.capture() == captured:
+                        result = prefetch.show(data)
+                    else:
+                        result = refresh()
                     events = await result if inspect.isawaitable(result) else result
                 except Exception:  # the database is busy or restarting: the next change reloads
                     log.exception("%s: refresh failed", handler)
+                if prefetch is not None:
+                    captured = prefetch.capture()
             if events is not None:
                 yield events
     finally:
         live.remove(watcher)
 
 
-async def _poll(state, generation_attr, path, refresh, viewer, generation, handler) -> None:
+async def _poll(state, generation_attr, path, refresh, session_user_id, viewer, generation, handler) -> None:
     """The former watcher, each second: the state lock, then a version query (the baseline)."""
     from ..services.dashboards import tracking
 
@@ -265,7 +315,7 @@ async def _poll(state, generation_attr, path, refresh, viewer, generation, handl
         async with state:
             if getattr(state, generation_attr) != generation or not on_page(state, path):
                 return
-            if await asyncio.to_thread(_viewer_id, state) != viewer:
+            if await asyncio.to_thread(session_user_id) != viewer:
                 log.warning("stopped %s: the socket's session ended", handler)
                 return
         current = await asyncio.to_thread(version)

@@ -420,8 +420,11 @@ def fake_pages_answer_the_session_check(monkeypatch):
     current_user(); the real check, auth.session_user_id, has its own test."""
     from epay_app.pages import live
 
-    def viewer_id(state):
-        user = state.current_user()
-        return user.id if user is not None else None
+    def session_check(state):
+        def viewer_id():
+            user = state.current_user()
+            return user.id if user is not None else None
 
-    monkeypatch.setattr(live, "_viewer_id", viewer_id)
+        return viewer_id
+
+    monkeypatch.setattr(live, "_session_check", session_check)

@@ -159,3 +159,70 @@ def test_tabs_woken_together_share_one_read_until_the_feed_delivers_again():
 
     asyncio.run(scenario())
     assert len(calls) == 3
+
+
+class LockedFake(HomeFake):
+    """Knows whether the state lock is held."""
+
+    locked = False
+
+    async def __aenter__(self):
+        self.locked = True
+        return self
+
+    async def __aexit__(self, *exc):
+        self.locked = False
+        return False
+
+
+def test_a_prefetched_refresh_reads_outside_the_lock_and_reloads_when_the_page_changed_meanwhile(monkeypatch):
+    monkeypatch.setattr(live, "viewer_scope", lambda user_id: SCOPE)
+    monkeypatch.setattr(live, "MIN_REFRESH_GAP", 0)
+    state = LockedFake([SimpleNamespace(id=7)])
+    shown, seen = {"filters": "a"}, []
+
+    async def read(captured):
+        seen.append(("read", captured, state.locked))
+        return f"rows of {captured}"
+
+    prefetch = live.Prefetch(
+        capture=lambda: shown["filters"],
+        read=read,
+        show=lambda data: seen.append(("show", data, state.locked)),
+    )
+
+    def refresh():
+        seen.append(("reload", shown["filters"], state.locked))
+
+    async def scenario():
+        task = asyncio.create_task(live.watch(state, "_watch_generation", "/", refresh, prefetch=prefetch))
+        while "t" not in live.registry().watchers:
+            await asyncio.sleep(0.01)
+        for payment_id, clicked in [(2, None), (4, "b"), (5, None)]:
+            if clicked:
+                shown["filters"] = clicked  # the user changed the filters between two changes
+            live.registry().on_changes([_change(payment_id)])
+            await asyncio.sleep(0.05)
+        task.cancel()
+
+    asyncio.run(scenario())
+    assert seen == [
+        ("read", "a", False),
+        ("show", "rows of a", True),
+        ("read", "a", False),  # read for what the page showed …
+        ("reload", "b", True),  # … but it changed meanwhile: the page's own reload, under the lock
+        ("read", "b", False),
+        ("show", "rows of b", True),
+    ]
+
+
+def test_under_a_stream_of_changes_pages_reload_together_on_a_shared_tick():
+    gap = live.MIN_REFRESH_GAP
+    assert live.next_refresh(last=100.0, now=100.0 + gap) == 100.0 + gap  # a quiet spell: at once
+    assert live.next_refresh(last=0.0, now=100.123) == 100.123
+    # Tabs that last reloaded at slightly different moments after the same tick reload together
+    # on the next one, one gap after it; none reloads sooner than 80 % of a gap after its last.
+    ticks = {live.next_refresh(last=100.0 + d, now=100.0 + d + 0.01) for d in (0.0, 0.003, 0.05, 0.09)}
+    assert ticks == {100.0 + gap}
+    late = live.next_refresh(last=100.3, now=100.35)  # an isolated reload between two ticks
+    assert late >= 100.3 + 0.8 * gap and late % gap == pytest.approx(0.0, abs=1e-9)

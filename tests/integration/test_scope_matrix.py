@@ -1008,8 +1008,11 @@ def test_tabs_of_one_session_share_the_lists_live_read_but_an_action_reads_its_o
 
     first, second, other = tab("payes"), tab("payes"), tab("a_rembourser")
 
-    async def woken_together():
-        await asyncio.gather(*(t._load(live_refresh=True) for t in (first, second, other)))
+    async def woken_together():  # as live.watch_events: read outside the state lock, then show
+        tabs = (first, second, other)
+        reads_ = await asyncio.gather(*(epayments._read_live(t._shown_live()) for t in tabs))
+        for tab_state, read in zip(tabs, reads_, strict=True):
+            tab_state._show(read)
 
     asyncio.run(woken_together())
     assert sorted(reads) == [("a_rembourser",), ("payes",)]
