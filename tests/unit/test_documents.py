@@ -195,3 +195,23 @@ def test_the_fonts_travel_inside_every_document():
         }
         # Subsets of the vendored fonts ("/MPDFAA+DejaVuSansBook"), their glyphs inside the file.
         assert {name.split("+")[-1] for name in fonts} == {"DejaVuSansBook", "DejaVuSansBold"}, fonts
+
+
+def test_the_vendored_fonts_print_the_names_of_european_customers():
+    """The fonts are cut to the scripts a dealer's documents print (scripts/subset_document_fonts.py):
+    nothing of a name in Latin (any extension), Greek or Cyrillic goes missing, nor € and the
+    typographic spaces and punctuation of the French texts."""
+    from epay_app.documents.layout import DocumentPdf
+
+    text = (
+        "Łukasz Wójcik-Ødegård, Şükrü Çelik, Nguyễn Thị Ánh, Dvořák, Ζωή Παπαδοπούλου, Жанна Петрова, "
+        "25\u202f000,00\u00a0€ — « Bon de commande » n° 26837 … l’acompte ‰ ™ №"
+    )
+    for bold in (False, True):
+        pdf = DocumentPdf("Essai", F.DEALER)
+        pdf.add_page()
+        pdf.paragraph(text, bold=bold)
+        pdf.to_bytes()
+        assert all(not font.missing_glyphs for font in pdf.fonts.values()), [
+            (key, [chr(c) for c in font.missing_glyphs]) for key, font in pdf.fonts.items()
+        ]
