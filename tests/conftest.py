@@ -24,3 +24,17 @@ def _fresh_settings():
 
 
 pytest_plugins = ["tests.support.fixtures"]
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's worker reads the groups
+def pytest_collection_modifyitems(config, items):
+    """For pytest-xdist's `--dist loadgroup` (scripts/test.sh): the e2e tier stays one group, run
+    by one worker in its usual order (one prod build at a time in the checkout's .web, and
+    test_zz_* last over every app it started); elsewhere each module is a group, so a module's
+    fixtures are set up once."""
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    for item in items:
+        path = item.nodeid.split("::", 1)[0]
+        group = "e2e" if path.startswith("tests/e2e/") else path
+        item.add_marker(pytest.mark.xdist_group(group))
