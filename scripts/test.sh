@@ -19,4 +19,4 @@ mypy epay_app
 # pytest-xdist: the e2e tier runs as one group on one worker (its prod builds share .web) while the
 # other workers take the unit and integration modules (tests/conftest.py); EPAY_TEST_WORKERS=0 runs
 # everything in this process, in order.
-python -m pytest -n "${EPAY_TEST_WORKERS:-2}" --dist loadgroup --durations=30 tests/unit tests/integration tests/e2e "$@"
+python -m pytest -n "${EPAY_TEST_WORKERS:-2}" --dist loadgroup --durations=30 -rs tests/unit tests/integration tests/e2e "$@"
