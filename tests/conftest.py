@@ -26,15 +26,19 @@ def _fresh_settings():
 pytest_plugins = ["tests.support.fixtures"]
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's worker reads the groups
-def pytest_collection_modifyitems(config, items):
-    """For pytest-xdist's `--dist loadgroup` (scripts/test.sh): the e2e tier stays one group, run
-    by one worker in its usual order (one prod build at a time in the checkout's .web, and
-    test_zz_* last over every app it started); elsewhere each module is a group, so a module's
-    fixtures are set up once."""
-    if not config.pluginmanager.hasplugin("xdist"):
-        return
-    for item in items:
-        path = item.nodeid.split("::", 1)[0]
-        group = "e2e" if path.startswith("tests/e2e/") else path
-        item.add_marker(pytest.mark.xdist_group(group))
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config, log):
+    """pytest-xdist's `--dist loadscope` (scripts/test.sh), with the whole e2e tier as one scope:
+    one worker runs it in its usual order (one prod build at a time in the checkout's .web, and
+    test_zz_* last over every app it started), while the others take the unit and integration
+    modules, a module at a time (its fixtures are set up once)."""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class E2eTierAsOneScope(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return "tests/e2e" if module.startswith("tests/e2e/") else module
+
+    return E2eTierAsOneScope(config, log)
