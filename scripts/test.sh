@@ -16,4 +16,7 @@ source scripts/services.sh  # PostgreSQL + Redis for the integration and scale-o
 ruff check .
 ruff format --check .
 mypy epay_app
-python -m pytest tests/unit tests/integration tests/e2e "$@"
+# pytest-xdist: the e2e tier runs as one scope on one worker (its prod builds share .web) while the
+# other worker takes the unit and integration modules (tests/conftest.py); EPAY_TEST_WORKERS=0 runs
+# everything in this process, in order.
+python -m pytest -n "${EPAY_TEST_WORKERS:-2}" --dist loadscope --durations=30 -rs tests/unit tests/integration tests/e2e "$@"

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 
+from epay_app.db import NO_SQL_ON_LOOP_ENV
 from tests.support import database, processes
 from tests.support.live import LiveApp, copy_of_the_app, running_app, sql_on_loop
 
@@ -35,13 +36,28 @@ CHROMIUM_ARGS = [
 STARTED_APPS: list[LiveApp] = []
 
 
+@pytest.fixture(scope="package", autouse=True)
+def _test_side_sql_is_not_the_apps():
+    """The apps check their own event loop (EPAY_ASSERT_NO_SQL_ON_LOOP in their environment,
+    tests/support/live.py). Playwright's sync API keeps an event loop on the test's thread, so the
+    tests' own queries are not recorded in this process, as when the integration package ends
+    before (its check is off from then on); put back afterwards for a pytest-xdist worker that
+    runs integration modules next."""
+    before = os.environ.get(NO_SQL_ON_LOOP_ENV)
+    os.environ[NO_SQL_ON_LOOP_ENV] = "0"
+    yield
+    if before is None:
+        os.environ.pop(NO_SQL_ON_LOOP_ENV, None)
+    else:
+        os.environ[NO_SQL_ON_LOOP_ENV] = before
+
+
 @pytest.fixture(scope="module")
 def live_app() -> LiveApp:
     """The embedded default: SQLite, one backend worker. One per test module, so each module
     starts from the demo data alone (a restart costs a few seconds)."""
     workdir = Path(tempfile.mkdtemp(prefix="epay-e2e-"))
-    db_url = f"sqlite:///{workdir / 'e2e.db'}"
-    database.migrate(db_url)
+    db_url = database.create_migrated_database("sqlite", workdir, "e2e.db")
     with running_app(db_url, workdir) as app:
         STARTED_APPS.append(app)
         yield app
@@ -60,8 +76,7 @@ def scaleout_app() -> LiveApp:
     if not (pg_url and redis_url):
         pytest.skip("PostgreSQL/Redis not started (source scripts/services.sh)")
     workdir = Path(tempfile.mkdtemp(prefix="epay-scaleout-"))
-    db_url = database.create_database("postgresql", workdir)
-    database.migrate(db_url)
+    db_url = database.create_migrated_database("postgresql", workdir)
     app_dir = copy_of_the_app(workdir / "app")
     try:
         with running_app(

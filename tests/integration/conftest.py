@@ -33,14 +33,18 @@ from tests.support import database, processes
 
 # Every statement run on a thread that is running an event loop is recorded (epay_app.db), and the
 # run fails at its end if there was any: the event loop only waits.
-os.environ.setdefault(NO_SQL_ON_LOOP_ENV, "1")
+_CHECK_SQL_ON_LOOP = os.environ.setdefault(NO_SQL_ON_LOOP_ENV, "1") == "1"
 
 
 @pytest.fixture(scope="package", autouse=True)
 def no_sql_on_the_event_loop():
     """Checked when the integration package ends. The e2e tests that may follow in the same run
     drive Playwright's sync API, which keeps an event loop on the test's own thread: their setup
-    queries are not the app's (the e2e apps run their own check, tests/support/live.py)."""
+    queries are not the app's (the e2e apps run their own check, tests/support/live.py).
+    Under pytest-xdist a worker may run integration modules after other packages: the package
+    is then set up again, and the check is switched on again for it."""
+    if _CHECK_SQL_ON_LOOP:
+        os.environ[NO_SQL_ON_LOOP_ENV] = "1"
     yield
     enabled = os.environ.get(NO_SQL_ON_LOOP_ENV) == "1"
     os.environ[NO_SQL_ON_LOOP_ENV] = "0"
@@ -71,8 +75,7 @@ def epay_env(tmp_path_factory):
 def migrated_db_url(request, epay_env, tmp_path_factory) -> str:
     """A database migrated to head with alembic (SQLite, and PostgreSQL when EPAY_TEST_PG_URL
     is set); REFLEX_DB_URL points at it."""
-    url = database.create_database(request.param, tmp_path_factory.mktemp("db"))
-    database.migrate(url)
+    url = database.create_migrated_database(request.param, tmp_path_factory.mktemp("db"))
     epay_env.setenv("REFLEX_DB_URL", url)
     get_settings.cache_clear()
     reset_engines()  # get_engine() without a URL caches the first default database
