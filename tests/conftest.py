@@ -25,20 +25,3 @@ def _fresh_settings():
 
 pytest_plugins = ["tests.support.fixtures"]
 
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_xdist_make_scheduler(config, log):
-    """pytest-xdist's `--dist loadscope` (scripts/test.sh), with the whole e2e tier as one scope:
-    one worker runs it in its usual order (one prod build at a time in the checkout's .web, and
-    test_zz_* last over every app it started), while the others take the unit and integration
-    modules, a module at a time (its fixtures are set up once)."""
-    if config.getvalue("dist") != "loadscope":
-        return None
-    from xdist.scheduler import LoadScopeScheduling
-
-    class E2eTierAsOneScope(LoadScopeScheduling):
-        def _split_scope(self, nodeid: str) -> str:
-            module = nodeid.split("::", 1)[0]
-            return "tests/e2e" if module.startswith("tests/e2e/") else module
-
-    return E2eTierAsOneScope(config, log)

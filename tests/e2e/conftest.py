@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 
-from epay_app.db import NO_SQL_ON_LOOP_ENV
 from tests.support import database, processes
 from tests.support.live import LiveApp, copy_of_the_app, running_app, sql_on_loop
 
@@ -34,22 +33,6 @@ CHROMIUM_ARGS = [
 
 # Every app started in this session, for checks over all their logs (test_zz_*).
 STARTED_APPS: list[LiveApp] = []
-
-
-@pytest.fixture(scope="package", autouse=True)
-def _test_side_sql_is_not_the_apps():
-    """The apps check their own event loop (EPAY_ASSERT_NO_SQL_ON_LOOP in their environment,
-    tests/support/live.py). Playwright's sync API keeps an event loop on the test's thread, so the
-    tests' own queries are not recorded in this process, as when the integration package ends
-    before (its check is off from then on); put back afterwards for a pytest-xdist worker that
-    runs integration modules next."""
-    before = os.environ.get(NO_SQL_ON_LOOP_ENV)
-    os.environ[NO_SQL_ON_LOOP_ENV] = "0"
-    yield
-    if before is None:
-        os.environ.pop(NO_SQL_ON_LOOP_ENV, None)
-    else:
-        os.environ[NO_SQL_ON_LOOP_ENV] = before
 
 
 @pytest.fixture(scope="module")

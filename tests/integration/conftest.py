@@ -33,18 +33,14 @@ from tests.support import database, processes
 
 # Every statement run on a thread that is running an event loop is recorded (epay_app.db), and the
 # run fails at its end if there was any: the event loop only waits.
-_CHECK_SQL_ON_LOOP = os.environ.setdefault(NO_SQL_ON_LOOP_ENV, "1") == "1"
+os.environ.setdefault(NO_SQL_ON_LOOP_ENV, "1")
 
 
 @pytest.fixture(scope="package", autouse=True)
 def no_sql_on_the_event_loop():
     """Checked when the integration package ends. The e2e tests that may follow in the same run
     drive Playwright's sync API, which keeps an event loop on the test's own thread: their setup
-    queries are not the app's (the e2e apps run their own check, tests/support/live.py).
-    Under pytest-xdist a worker may run integration modules after other packages: the package
-    is then set up again, and the check is switched on again for it."""
-    if _CHECK_SQL_ON_LOOP:
-        os.environ[NO_SQL_ON_LOOP_ENV] = "1"
+    queries are not the app's (the e2e apps run their own check, tests/support/live.py)."""
     yield
     enabled = os.environ.get(NO_SQL_ON_LOOP_ENV) == "1"
     os.environ[NO_SQL_ON_LOOP_ENV] = "0"
