@@ -24,4 +24,3 @@ def _fresh_settings():
 
 
 pytest_plugins = ["tests.support.fixtures"]
-
