@@ -20,12 +20,13 @@ _start_postgres() {
     || _as_postgres "psql -p $port -q -c \"CREATE ROLE epay LOGIN SUPERUSER PASSWORD 'epay'\""
   _as_postgres "psql -p $port -qtA -c \"SELECT 1 FROM pg_database WHERE datname='epay_test'\"" | grep -q 1 \
     || _as_postgres "createdb -p $port -O epay epay_test"
-  export EPAY_TEST_PG_URL="postgresql+psycopg://epay:epay@127.0.0.1:$port/epay_test"
+  # A URL already set (another database on this server, e.g. a second checkout on the machine) is kept.
+  export EPAY_TEST_PG_URL="${EPAY_TEST_PG_URL:-postgresql+psycopg://epay:epay@127.0.0.1:$port/epay_test}"
 }
 _start_redis() {
   local port=6391
   redis-cli -p "$port" ping >/dev/null 2>&1 || redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --daemonize yes >/dev/null
-  export EPAY_TEST_REDIS_URL="redis://127.0.0.1:$port"
+  export EPAY_TEST_REDIS_URL="${EPAY_TEST_REDIS_URL:-redis://127.0.0.1:$port}"
 }
 if [ -n "$SUDO" ] && ! sudo -n true 2>/dev/null; then
   echo "services.sh: no root or sudo: PostgreSQL and Redis suites are skipped" >&2

@@ -40,8 +40,7 @@ def live_app() -> LiveApp:
     """The embedded default: SQLite, one backend worker. One per test module, so each module
     starts from the demo data alone (a restart costs a few seconds)."""
     workdir = Path(tempfile.mkdtemp(prefix="epay-e2e-"))
-    db_url = f"sqlite:///{workdir / 'e2e.db'}"
-    database.migrate(db_url)
+    db_url = database.create_migrated_database("sqlite", workdir, "e2e.db")
     with running_app(db_url, workdir) as app:
         STARTED_APPS.append(app)
         yield app
@@ -60,8 +59,7 @@ def scaleout_app() -> LiveApp:
     if not (pg_url and redis_url):
         pytest.skip("PostgreSQL/Redis not started (source scripts/services.sh)")
     workdir = Path(tempfile.mkdtemp(prefix="epay-scaleout-"))
-    db_url = database.create_database("postgresql", workdir)
-    database.migrate(db_url)
+    db_url = database.create_migrated_database("postgresql", workdir)
     app_dir = copy_of_the_app(workdir / "app")
     try:
         with running_app(

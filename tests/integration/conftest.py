@@ -71,8 +71,7 @@ def epay_env(tmp_path_factory):
 def migrated_db_url(request, epay_env, tmp_path_factory) -> str:
     """A database migrated to head with alembic (SQLite, and PostgreSQL when EPAY_TEST_PG_URL
     is set); REFLEX_DB_URL points at it."""
-    url = database.create_database(request.param, tmp_path_factory.mktemp("db"))
-    database.migrate(url)
+    url = database.create_migrated_database(request.param, tmp_path_factory.mktemp("db"))
     epay_env.setenv("REFLEX_DB_URL", url)
     get_settings.cache_clear()
     reset_engines()  # get_engine() without a URL caches the first default database

@@ -18,8 +18,7 @@ from tests.support import database
 
 @pytest.fixture(scope="module", params=database.backends())
 def url(request, tmp_path_factory):
-    url = database.create_database(request.param, tmp_path_factory.mktemp("customers"))
-    database.migrate(url)
+    url = database.create_migrated_database(request.param, tmp_path_factory.mktemp("customers"))
     with session_scope(url) as s:
         demo_data.seed(s, activity=True)
     yield url

@@ -26,8 +26,7 @@ POS2 = "Point de vente 2 (Vincent S.)"
 
 @pytest.fixture
 def admin_state(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'h.db'}"
-    database.migrate(url)
+    url = database.create_migrated_database("sqlite", tmp_path, "h.db")
     with session_scope(url) as s:
         demo_data.seed(s)
     monkeypatch.setenv("REFLEX_DB_URL", url)

@@ -16,8 +16,7 @@ from tests.support.pages import drive, seam_for
 
 @pytest.fixture
 def db(tmp_path):
-    url = f"sqlite:///{tmp_path / 's.db'}"
-    database.migrate(url)
+    url = database.create_migrated_database("sqlite", tmp_path, "s.db")
     with session_scope(url) as s:
         demo_data.seed(s)
         group_id = s.exec(select(DealerGroup.id)).one()

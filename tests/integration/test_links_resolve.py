@@ -29,8 +29,7 @@ from tests.support import database
 
 @pytest.fixture
 def demo(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'links.db'}"
-    database.migrate(url)
+    url = database.create_migrated_database("sqlite", tmp_path, "links.db")
     with session_scope(url) as s:
         demo_data.seed(s, activity=True)
         _add_reservation(s)

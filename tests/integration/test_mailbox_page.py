@@ -22,8 +22,7 @@ from tests.support.pages import drive
 @pytest.fixture
 def demo_users(tmp_path, monkeypatch):
     """A migrated, seeded database of its own: the demo users log in with DEMO_PASSWORD."""
-    url = f"sqlite:///{tmp_path / 'mailbox.db'}"
-    database.migrate(url)
+    url = database.create_migrated_database("sqlite", tmp_path, "mailbox.db")
     with session_scope(url) as s:
         demo_data.seed(s)
     monkeypatch.setenv("REFLEX_DB_URL", url)

@@ -27,8 +27,7 @@ S = PaymentStatus
 
 @pytest.fixture(scope="module", params=database.backends())
 def url(request, tmp_path_factory):
-    url = database.create_database(request.param, tmp_path_factory.mktemp("pilotage"))
-    database.migrate(url)
+    url = database.create_migrated_database(request.param, tmp_path_factory.mktemp("pilotage"))
     with session_scope(url) as s:
         demo_data.seed(s, activity=True)
         pos62 = s.exec(select(PointOfSale).where(PointOfSale.number == 62)).one()

@@ -26,8 +26,7 @@ WORLDLINE_DIRECT = "https://payment.direct.worldline-solutions.com"
 def demo_database(tmp_path, monkeypatch):
     """The demo seed (demo accounts, public Sips key, sandbox Direct secrets) under a master key
     from the environment, then production mode on loopback sandbox URLs."""
-    url = f"sqlite:///{tmp_path / 'prod.db'}"
-    database.migrate(url)
+    url = database.create_migrated_database("sqlite", tmp_path, "prod.db")
     monkeypatch.setenv("REFLEX_DB_URL", url)
     monkeypatch.setenv("EPAY_MASTER_KEYS", Fernet.generate_key().decode())
     monkeypatch.setenv("EPAY_MASTER_KEY_FILE", str(tmp_path / "never-created.key"))

@@ -34,8 +34,7 @@ def keys():
 @pytest.fixture
 def db(tmp_path, monkeypatch, keys):
     monkeypatch.setenv("EPAY_MASTER_KEYS", keys[0])
-    url = f"sqlite:///{tmp_path / 'p.db'}"
-    database.migrate(url)
+    url = database.create_migrated_database("sqlite", tmp_path, "p.db")
     with session_scope(url) as s:
         demo_data.seed(s)
     with session_scope(url) as s:  # these tests start with every demo point of sale on Sips

@@ -233,8 +233,7 @@ def _add_user(s, email: str, pos: PointOfSale, group: GroupType = G.VENDEUR) -> 
 def world(request, tmp_path_factory):
     """The demo data (its five group types at point of sale 61 of entity 45, Audrey V. at entity
     51), plus another seller at 61 and a seller at 62 (configured for e-paiement too)."""
-    url = database.create_database(request.param, tmp_path_factory.mktemp("scope"))
-    database.migrate(url)
+    url = database.create_migrated_database(request.param, tmp_path_factory.mktemp("scope"))
     patch = pytest.MonkeyPatch()
     patch.setenv("REFLEX_DB_URL", url)
     get_settings.cache_clear()

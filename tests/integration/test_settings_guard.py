@@ -68,8 +68,7 @@ FORGED_ARGS = {
 
 @pytest.mark.parametrize("group", [g for g in GroupType if g is not GroupType.ADMINISTRATEUR])
 def test_forged_events_from_other_group_types_are_refused_and_change_nothing(tmp_path, monkeypatch, group):
-    url = f"sqlite:///{tmp_path / 'g.db'}"
-    database.migrate(url)
+    url = database.create_migrated_database("sqlite", tmp_path, "g.db")
     with session_scope(url) as s:
         demo_data.seed(s)
     monkeypatch.setenv("REFLEX_DB_URL", url)

@@ -35,8 +35,7 @@ PLAIN = text(
 
 @pytest.fixture(scope="module", params=database.backends())
 def seeded(request, tmp_path_factory):
-    url = database.create_database(request.param, tmp_path_factory.mktemp("scopes10k"))
-    database.migrate(url)
+    url = database.create_migrated_database(request.param, tmp_path_factory.mktemp("scopes10k"))
     engine = create_engine(url)
     seed(engine, ROWS, random.Random(16))
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:

@@ -11,8 +11,7 @@ from tests.support import database
 @pytest.fixture(params=database.backends())
 def db_url(request, tmp_path):
     """An empty, migrated database: SQLite, and PostgreSQL when EPAY_TEST_PG_URL is set."""
-    url = database.create_database(request.param, tmp_path)
-    database.migrate(url)
+    url = database.create_migrated_database(request.param, tmp_path)
     yield url
     reset_engines()
     database.drop_database(url)
