@@ -42,6 +42,10 @@ def encode_data(fields: Mapping[str, Any]) -> str:
 
 
 def parse_data(data: str) -> dict[str, str]:
+    # Sips fields are printable text. A control character (a NUL in a tampered merchantId) would
+    # reach the database's lookups, and PostgreSQL refuses NUL in text: refused here, as malformed.
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in data or ""):
+        raise MalformedResponse("Data illisible : caractère de contrôle")
     fields: dict[str, str] = {}
     for part in (data or "").split("|"):
         if not part:
