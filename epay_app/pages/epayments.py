@@ -291,10 +291,10 @@ class EPaymentsState(AppState):
 
     @rx.event(background=True)
     async def watch(self):
-        # Not wrapped by require_roles (it cannot touch the state outside its lock): it only
-        # reads a version number and refreshes through _load, which re-reads the user each time.
-        # The read happens outside the state lock (a click does not wait behind it) and is
-        # shared by the tabs of the session showing the same list (live.shared_read).
+        # Not wrapped by require_roles (it cannot touch the state outside its lock): each refresh
+        # reads the session's user again (_read_live, outside the state lock, so a click does not
+        # wait behind it; shared by the tabs of the session showing the same list), and falls
+        # back to _load under the lock when the filters changed meanwhile.
         prefetch = live.Prefetch(capture=self._shown_live, read=_read_live, show=self._show)
         await live.watch(
             self, "_watch_generation", routes.EPAYMENTS, lambda: self._load(keep_visible=True), prefetch=prefetch
