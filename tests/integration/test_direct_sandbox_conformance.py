@@ -504,6 +504,9 @@ def test_authorisation_is_pending_capture_then_cancel(sdk, receiver, mode):
     assert (out.is_authorized, out.is_cancellable, out.is_refundable) == (True, True, False)
     with pytest.raises(ValidationException):
         sdk.payments().refund_payment(payment_id, refund_request())
+    # The sandbox delivers each webhook on its own thread, like the platform (no order promised):
+    # the authorisation's webhook must have arrived before the cancel's can be said to follow it.
+    receiver.wait(reference, 1)
 
     cancelled = sdk.payments().cancel_payment(payment_id, CancelPaymentRequest())
     assert (cancelled.payment.status, cancelled.payment.status_output.status_code) == ("CANCELLED", 6)
