@@ -56,7 +56,7 @@ class ListQuery:
     query: str
     order: SortOrder
     limit: int
-    narrowing: Narrowing
+    narrowing: Narrowing | None
 
 
 class EPaymentsState(AppState):
@@ -99,7 +99,7 @@ class EPaymentsState(AppState):
             query=self.query,
             order=SortOrder(self.sort),
             limit=limit,
-            narrowing=Narrowing.parse(self.narrowing_params),
+            narrowing=Narrowing.from_params(self.narrowing_params),
         )
 
     def _shown_live(self) -> ShownList:
@@ -206,7 +206,7 @@ class EPaymentsState(AppState):
             query=self.query,
             order=SortOrder(self.sort),
             after=self._cursor,
-            narrowing=Narrowing.parse(self.narrowing_params),
+            narrowing=Narrowing.from_params(self.narrowing_params),
             write=False,
         )
         if not outcome.ok:
