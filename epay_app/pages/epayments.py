@@ -317,7 +317,7 @@ def _read_live(shown: ShownList) -> Awaitable[ListRead]:
 async def _read_list(token: str, user: User | None, q: ListQuery) -> ListRead:
     """The page of cards `q` asks for, presented (frozen cards: tabs sharing a read share them)."""
     outcome = await run_use_case(
-        "EPaymentsState",
+        EPaymentsState.__name__,  # as AppState._run names it: this read also runs without a state
         _list_page,
         user,
         token,
