@@ -33,7 +33,7 @@ def _prepare(params) -> tuple[tracking.Viewer, dict]:
             filter_keys=parse_filter_keys(params.get("statut") or None),
             query=params.get("q", ""),
             order=SortOrder.NEWEST_FIRST if params.get("tri") == "desc" else SortOrder.OLDEST_FIRST,
-            narrowing=Narrowing.parse(params),
+            narrowing=Narrowing.from_params(params),
         )
         export.export_statement(session, viewer, **options)  # raises TrackingRefused before streaming
         return viewer, options

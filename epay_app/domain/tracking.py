@@ -216,3 +216,10 @@ class Narrowing:
             if span < 0 or span > MAX_PERIOD_DAYS:
                 raise TrackingRefused(BAD_PERIOD)
         return narrowing
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, object]) -> Narrowing | None:
+        """The list's narrowing from its URL, as `parse` reads it; None when the URL has none
+        of Pilotage's parameters, so that the list reads with its shared statement."""
+        narrowing = cls.parse(params)
+        return narrowing if narrowing.active else None

@@ -56,7 +56,7 @@ class ListQuery:
     query: str
     order: SortOrder
     limit: int
-    narrowing: Narrowing
+    narrowing: Narrowing | None
 
 
 class EPaymentsState(AppState):
@@ -99,7 +99,7 @@ class EPaymentsState(AppState):
             query=self.query,
             order=SortOrder(self.sort),
             limit=limit,
-            narrowing=Narrowing.parse(self.narrowing_params),
+            narrowing=Narrowing.from_params(self.narrowing_params),
         )
 
     def _shown_live(self) -> ShownList:
@@ -206,7 +206,7 @@ class EPaymentsState(AppState):
             query=self.query,
             order=SortOrder(self.sort),
             after=self._cursor,
-            narrowing=Narrowing.parse(self.narrowing_params),
+            narrowing=Narrowing.from_params(self.narrowing_params),
             write=False,
         )
         if not outcome.ok:
@@ -317,7 +317,7 @@ def _read_live(shown: ShownList) -> Awaitable[ListRead]:
 async def _read_list(token: str, user: User | None, q: ListQuery) -> ListRead:
     """The page of cards `q` asks for, presented (frozen cards: tabs sharing a read share them)."""
     outcome = await run_use_case(
-        "EPaymentsState",
+        EPaymentsState.__name__,  # as AppState._run names it: this read also runs without a state
         _list_page,
         user,
         token,

@@ -162,8 +162,8 @@ def test_pages_read_with_generic_plans_and_a_list_page_is_one_statement(pg_sessi
     """Issue 16: the read engine keeps generic plans (a list page's nine-table join is planned
     once per connection, not at each call); writes keep PostgreSQL's default. A page is one
     statement, or the ids then their cards with Pilotage's narrowing (its text changes). The list
-    page always passes a narrowing, parsed from its URL: without Pilotage's parameters it narrows
-    nothing and the page is one statement."""
+    page reads its narrowing with Narrowing.from_params: without Pilotage's parameters there is
+    none and the page is one statement."""
     from datetime import date
 
     from sqlalchemy import event
@@ -190,7 +190,9 @@ def test_pages_read_with_generic_plans_and_a_list_page_is_one_statement(pg_sessi
                 page = tracking.list_payments(session, director, filter_keys=["en_attente"])
                 assert ids(page) == created[:20] and len(statements) == 1
             statements.clear()
-            page = tracking.list_payments(session, director, filter_keys=["en_attente"], narrowing=Narrowing.parse({}))
+            page = tracking.list_payments(
+                session, director, filter_keys=["en_attente"], narrowing=Narrowing.from_params({})
+            )
             assert ids(page) == created[:20] and len(statements) == 1
             narrowed = Narrowing(day_from=date(2000, 1, 1))
             statements.clear()

@@ -38,23 +38,31 @@ def backends() -> list[str]:
     return ["sqlite", "postgresql"] if os.environ.get(PG_URL_ENV) else ["sqlite"]
 
 
-def create_database(kind: str, tmp_dir: Path) -> str:
-    """An empty database of that kind; returns its URL."""
+def create_database(kind: str, tmp_dir: Path, template: str | None = None, name: str = "test.db") -> str:
+    """A database of that kind, empty or a copy of `template` (the URL of a database of the
+    same kind); returns its URL. `name` is the SQLite file's name."""
     import os
+    import shutil
     import uuid
 
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
     if kind == "sqlite":
-        return f"sqlite:///{tmp_dir / 'test.db'}"
+        path = tmp_dir / name
+        if template is not None:
+            shutil.copyfile(template.removeprefix("sqlite:///"), path)
+        return f"sqlite:///{path}"
     admin_url = make_url(os.environ[PG_URL_ENV])
-    name = f"epay_t_{uuid.uuid4().hex[:12]}"
+    db_name = f"epay_t_{uuid.uuid4().hex[:12]}"
+    statement = f'CREATE DATABASE "{db_name}"'
+    if template is not None:
+        statement += f' TEMPLATE "{make_url(template).database}"'
     engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(text(statement))
     engine.dispose()
-    return admin_url.set(database=name).render_as_string(hide_password=False)
+    return admin_url.set(database=db_name).render_as_string(hide_password=False)
 
 
 _TEMPLATES: dict[str, str] = {}
@@ -67,18 +75,8 @@ def create_migrated_database(kind: str, tmp_dir: Path, name: str = "test.db") ->
     copy for SQLite, `CREATE DATABASE … TEMPLATE` on PostgreSQL): the same schema, rows and
     alembic_version as a migration would leave, for a fraction of the time. Tests of the
     migrations themselves call `migrate` on `create_database`'s empty databases."""
-    import shutil
-
     template = _TEMPLATES.get(kind) or _make_template(kind)
-    if kind == "sqlite":
-        path = tmp_dir / name
-        shutil.copyfile(make_url_path(template), path)
-        return f"sqlite:///{path}"
-    return _copy_pg_database(template)
-
-
-def make_url_path(sqlite_url: str) -> str:
-    return sqlite_url.removeprefix("sqlite:///")
+    return create_database(kind, tmp_dir, template, name)
 
 
 def _make_template(kind: str) -> str:
@@ -92,23 +90,6 @@ def _make_template(kind: str) -> str:
         atexit.register(drop_database, url)
     _TEMPLATES[kind] = url
     return url
-
-
-def _copy_pg_database(template_url: str) -> str:
-    import os
-    import uuid
-
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    admin_url = make_url(os.environ[PG_URL_ENV])
-    name = f"epay_t_{uuid.uuid4().hex[:12]}"
-    template = make_url(template_url).database
-    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-    engine.dispose()
-    return admin_url.set(database=name).render_as_string(hide_password=False)
 
 
 def drop_database(url: str) -> None:

@@ -524,8 +524,6 @@ def list_payments(
     """A page of the cards the viewer follows. Raises TrackingRefused for a status the
     viewer's group may not follow, or without the e-paiement option."""
     check_option(viewer)
-    if narrowing is not None and not narrowing.active:
-        narrowing = None  # the page's URL without Pilotage's parameters: the shape's shared statement
     statuses = statuses_for(viewer.group, list(filter_keys or []))
     bound = decode_cursor(after) if after else None
     search = parse_search(query)
