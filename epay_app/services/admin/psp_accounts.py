@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from sqlalchemy import or_
+from sqlalchemy import bindparam, or_
 from sqlmodel import Session, col, select
 
 from ...config import Settings
@@ -40,19 +40,22 @@ def credentials_for_pos(
     raise PspNotConfigured(f"Les identifiants {protocol.label} de ce point de vente ne sont plus paramétrés.")
 
 
+# Built once, as the callbacks' other statements (services.payment.payments).
+_CONFIGS_FOR_MERCHANT = select(PspConfig).where(
+    or_(
+        (col(PspConfig.merchant_id) == bindparam("merchant_id")) & (col(PspConfig.protocol) == PspProtocol.SIPS2.value),
+        col(PspConfig.sips_merchant_id) == bindparam("merchant_id"),
+    )
+)
+_CONFIGS_FOR_WEBHOOK_KEY = select(PspConfig).where(
+    PspConfig.webhook_key_id == bindparam("key_id"), PspConfig.protocol == PspProtocol.DIRECT.value
+)
+
+
 def configs_for_merchant(session: Session, merchant_id: str) -> list[PspConfig]:
     """Every configuration using this Sips merchant id, today or before it moved to Direct
     (several points of sale may share one)."""
-    return list(
-        session.exec(
-            select(PspConfig).where(
-                or_(
-                    (col(PspConfig.merchant_id) == merchant_id) & (col(PspConfig.protocol) == PspProtocol.SIPS2.value),
-                    col(PspConfig.sips_merchant_id) == merchant_id,
-                )
-            )
-        ).all()
-    )
+    return list(session.exec(_CONFIGS_FOR_MERCHANT, params={"merchant_id": merchant_id}).all())
 
 
 def sips_credentials(config: PspConfig, settings: Settings | None = None) -> MerchantCredentials:
@@ -68,13 +71,7 @@ def configs_for_webhook_key(session: Session, webhook_key_id: str) -> list[PspCo
     """Worldline Direct configurations whose webhooks are signed with this key id."""
     if not webhook_key_id:
         return []
-    return list(
-        session.exec(
-            select(PspConfig).where(
-                PspConfig.webhook_key_id == webhook_key_id, PspConfig.protocol == PspProtocol.DIRECT.value
-            )
-        ).all()
-    )
+    return list(session.exec(_CONFIGS_FOR_WEBHOOK_KEY, params={"key_id": webhook_key_id}).all())
 
 
 def _decrypt(ciphertext: str, settings: Settings | None) -> str:

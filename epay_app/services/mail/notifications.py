@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from ... import routes
@@ -28,17 +29,21 @@ def vehicle_label(vehicle: Vehicle) -> str:
     return " ".join(p for p in (vehicle.make, vehicle.model, vehicle.version) if p)
 
 
+# One round trip for the four rows (a mail is written inside the callback's transaction), built
+# once as the callbacks' other statements (services.payment.payments).
+_PAYMENT_PARTIES = (
+    select(Customer, Vehicle, User, PointOfSale)
+    .select_from(EPayment)
+    .join(Customer, col(Customer.id) == EPayment.customer_id)
+    .join(Vehicle, col(Vehicle.id) == EPayment.vehicle_id)
+    .join(User, col(User.id) == EPayment.seller_id)
+    .join(PointOfSale, col(PointOfSale.id) == EPayment.pos_id)
+    .where(EPayment.id == bindparam("payment_id"))
+)
+
+
 def _payment_context(session: Session, payment: EPayment) -> tuple[dict, Customer, User, PointOfSale]:
-    # One round trip for the four rows (a mail is written inside the callback's transaction).
-    customer, vehicle, seller, pos = session.exec(
-        select(Customer, Vehicle, User, PointOfSale)
-        .select_from(EPayment)
-        .join(Customer, col(Customer.id) == EPayment.customer_id)
-        .join(Vehicle, col(Vehicle.id) == EPayment.vehicle_id)
-        .join(User, col(User.id) == EPayment.seller_id)
-        .join(PointOfSale, col(PointOfSale.id) == EPayment.pos_id)
-        .where(EPayment.id == payment.id)
-    ).one()
+    customer, vehicle, seller, pos = session.exec(_PAYMENT_PARTIES, params={"payment_id": payment.id}).one()
     context = {
         "customer_name": customer_name(customer),
         "vehicle": vehicle_label(vehicle),

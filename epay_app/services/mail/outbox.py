@@ -6,6 +6,7 @@ with a backoff after a failed attempt, and to failed after too many; see service
 
 from __future__ import annotations
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from ...domain.dates import utcnow
@@ -15,6 +16,10 @@ PENDING = "pending"
 SENDING = "sending"
 SENT = "sent"
 FAILED = "failed"
+
+
+# Built once, as the callbacks' other statements (services.payment.payments).
+_BY_DEDUPE_KEY = select(OutboxMail).where(OutboxMail.dedupe_key == bindparam("dedupe_key"))
 
 
 def enqueue(
@@ -29,7 +34,7 @@ def enqueue(
     payment_id: int | None = None,
 ) -> OutboxMail:
     """Queue a mail once per dedupe_key: a second call returns the existing row."""
-    existing = session.exec(select(OutboxMail).where(OutboxMail.dedupe_key == dedupe_key)).first()
+    existing = session.exec(_BY_DEDUPE_KEY, params={"dedupe_key": dedupe_key}).first()
     if existing is not None:
         return existing
     mail = OutboxMail(

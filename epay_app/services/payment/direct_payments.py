@@ -14,6 +14,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -228,14 +229,26 @@ def apply_direct_state(
     return _result(payment, CallbackOutcome.APPLIED, code)
 
 
+# Every webhook runs these: built once, as services.payment.payments explains.
+_LATEST_CHECKOUT = (
+    select(DirectCheckout)
+    .where(DirectCheckout.payment_id == bindparam("payment_id"))
+    .order_by(col(DirectCheckout.id).desc())
+)
+_CHECKOUT_BY_ID = _LATEST_CHECKOUT.where(DirectCheckout.hosted_checkout_id == bindparam("checkout_id"))
+_PAYMENT_BY_REFERENCE = select(EPayment).where(EPayment.reference == bindparam("reference"))
+
+
 def _remember_payment_id(session: Session, payment_id: int, psp_payment_id: str, checkout_id: str) -> None:
     """The platform's payment id, on the checkout it was made in (the latest when a webhook does
     not say which): refunds and webhooks of refunds find the payment by it."""
     if not psp_payment_id:
         return
-    query = select(DirectCheckout).where(DirectCheckout.payment_id == payment_id)
-    query = query.where(DirectCheckout.hosted_checkout_id == checkout_id) if checkout_id else query
-    checkout = session.exec(query.order_by(col(DirectCheckout.id).desc())).first()
+    if checkout_id:
+        found = session.exec(_CHECKOUT_BY_ID, params={"payment_id": payment_id, "checkout_id": checkout_id})
+    else:
+        found = session.exec(_LATEST_CHECKOUT, params={"payment_id": payment_id})
+    checkout = found.first()
     if checkout is not None and checkout.psp_payment_id != psp_payment_id:
         checkout.psp_payment_id = psp_payment_id
         session.add(checkout)
@@ -357,7 +370,7 @@ def _payment_for_event(session: Session, event: PspEvent, signers: list[PspConfi
     psp = event.payment
     payment = None
     if psp is not None and psp.merchant_reference:
-        payment = session.exec(select(EPayment).where(EPayment.reference == psp.merchant_reference)).first()
+        payment = session.exec(_PAYMENT_BY_REFERENCE, params={"reference": psp.merchant_reference}).first()
     if payment is None and psp is not None and psp.payment_id:
         # Operation ids are "<payment>_<operation>" [notes §3]: a refund event names the
         # payment by its first part.

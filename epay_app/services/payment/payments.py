@@ -6,6 +6,7 @@ import logging
 from datetime import datetime
 from typing import TypedDict
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from ...domain.dates import utcnow
@@ -41,10 +42,28 @@ class EventDetails(TypedDict):
     idempotency_key: str | None
 
 
+# Every PSP callback runs these: they are built once, because building a statement and its cache
+# key costs more CPU than PostgreSQL takes to run it (bench/callback_bench.py). populate_existing:
+# a copy already in the session is overwritten with the row read under the lock, in the same
+# round trip (no refresh() afterwards).
+_LOCK_BY_ID = (
+    select(EPayment).where(EPayment.id == bindparam("key")).with_for_update().execution_options(populate_existing=True)
+)
+_LOCK_BY_PSP_REFERENCE = (
+    select(EPayment)
+    .where(EPayment.psp_reference == bindparam("key"))
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+_EVENT_BY_IDEMPOTENCY_KEY = select(EPaymentEvent.id).where(
+    EPaymentEvent.payment_id == bindparam("payment_id"), EPaymentEvent.idempotency_key == bindparam("key")
+)
+
+
 def lock_payment(session: Session, payment_id: int) -> EPayment:
     """Load a payment for update: a row lock on PostgreSQL; on SQLite the write
     transaction (BEGIN IMMEDIATE, see db.py) already serialises writers."""
-    payment = _locked(session, EPayment.id == payment_id)
+    payment = session.exec(_LOCK_BY_ID, params={"key": payment_id}).first()
     if payment is None:
         raise PaymentNotFound(f"e-Paiement introuvable (id {payment_id})")
     return payment
@@ -52,18 +71,10 @@ def lock_payment(session: Session, payment_id: int) -> EPayment:
 
 def lock_payment_by_psp_reference(session: Session, psp_reference: str) -> EPayment:
     """`lock_payment` for a PSP callback, which knows the payment by its Sips reference."""
-    payment = _locked(session, EPayment.psp_reference == psp_reference)
+    payment = session.exec(_LOCK_BY_PSP_REFERENCE, params={"key": psp_reference}).first()
     if payment is None:
         raise PaymentNotFound(f"Aucun e-Paiement pour {psp_reference!r}")
     return payment
-
-
-def _locked(session: Session, condition) -> EPayment | None:
-    # populate_existing: a copy already in the session is overwritten with the row read under
-    # the lock, in the same round trip (no refresh() afterwards).
-    return session.exec(
-        select(EPayment).where(condition).with_for_update().execution_options(populate_existing=True)
-    ).first()
 
 
 def record_event(
@@ -151,9 +162,4 @@ def change_status(
 
 def event_seen(session: Session, payment_id: int, key: str) -> bool:
     """Whether the payment already has an event with this idempotency key (a repeated PSP message)."""
-    return (
-        session.exec(
-            select(EPaymentEvent.id).where(EPaymentEvent.payment_id == payment_id, EPaymentEvent.idempotency_key == key)
-        ).first()
-        is not None
-    )
+    return session.exec(_EVENT_BY_IDEMPOTENCY_KEY, params={"payment_id": payment_id, "key": key}).first() is not None
