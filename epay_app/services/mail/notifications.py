@@ -43,7 +43,10 @@ _PAYMENT_PARTIES = (
 
 
 def _payment_context(session: Session, payment: EPayment) -> tuple[dict, Customer, User, PointOfSale]:
-    customer, vehicle, seller, pos = session.exec(_PAYMENT_PARTIES, params={"payment_id": payment.id}).one()
+    # No autoflush: the caller's pending changes (a status, its event) do not touch these rows,
+    # and the mail's own flush writes them with it, in one unit of work instead of two.
+    with session.no_autoflush:
+        customer, vehicle, seller, pos = session.exec(_PAYMENT_PARTIES, params={"payment_id": payment.id}).one()
     context = {
         "customer_name": customer_name(customer),
         "vehicle": vehicle_label(vehicle),

@@ -34,7 +34,8 @@ def enqueue(
     payment_id: int | None = None,
 ) -> OutboxMail:
     """Queue a mail once per dedupe_key: a second call returns the existing row."""
-    existing = session.exec(_BY_DEDUPE_KEY, params={"dedupe_key": dedupe_key}).first()
+    with session.no_autoflush:  # every mail is flushed when queued: none of ours can be pending
+        existing = session.exec(_BY_DEDUPE_KEY, params={"dedupe_key": dedupe_key}).first()
     if existing is not None:
         return existing
     mail = OutboxMail(
