@@ -478,11 +478,11 @@ def _page_rows(
         params["search"] = _bound_search(search, viewer.scope, dialect)
     conn = session.connection()
     if not _by_ids(shape, narrowing):
-        return [CardRow._make(row) for row in conn.execute(stmt, params)]
+        return [CardRow._make(row) for row in conn.execute(stmt, params).all()]
     ids = conn.execute(stmt, params).scalars().all()
     if not ids:
         return []
-    rows = conn.execute(CARDS_BY_IDS, {"ids": list(ids)})
+    rows = conn.execute(CARDS_BY_IDS, {"ids": list(ids)}).all()
     by_id = {row.id: CardRow._make(row) for row in rows}
     return [by_id[i] for i in ids if i in by_id]
 
