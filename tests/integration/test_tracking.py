@@ -417,6 +417,10 @@ def test_the_list_statement_never_uses_offset(world, session):
     assert "OFFSET" not in str(stmt.compile()).upper()
 
 
+def test_a_card_row_names_the_columns_of_the_card_statement_in_order():
+    assert tracking.CardRow._fields == tuple(tracking.CARD_SELECT.selected_columns.keys())
+
+
 def test_cards_read_like_the_guide(world, session):
     seller = world.users[G.VENDEUR]
     at = datetime(2022, 10, 12, 8, 42, tzinfo=UTC)  # 10h42 in Paris

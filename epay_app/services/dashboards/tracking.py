@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
@@ -384,6 +384,34 @@ def with_card_tables(stmt: Select) -> Select:
 CARD_SELECT = select(
     E.c.id, *CARD_COLUMNS, col(Vehicle.condition), col(Vehicle.make), col(Vehicle.model), col(Vehicle.plate)
 )
+
+
+class CardRow(NamedTuple):
+    """A row of CARD_SELECT, its columns in order (a test checks they match). Reading a column of
+    a SQLAlchemy Row by name costs ~0.5 µs (a failed attribute lookup, then its __getattr__), ten
+    times a named tuple's; a card reads nineteen."""
+
+    id: int
+    kind: str
+    reference: str
+    status: str
+    amount_cents: int
+    status_changed_at: datetime
+    order_number: int | None
+    opportunity_number: int | None
+    civility: str
+    customer_first: str
+    customer_last: str
+    seller_first: str
+    seller_last: str
+    entity_name: str
+    pos_name: str
+    condition: str
+    make: str
+    model: str
+    plate: str | None
+
+
 # PostgreSQL, with Pilotage's narrowing: the cards of a page's ids (whose statement, a single
 # table's, is cheap to plan; the narrowing's dates make its text change).
 CARDS_BY_IDS = with_card_tables(CARD_SELECT.select_from(E)).where(
@@ -439,7 +467,7 @@ def _page_rows(
     order: SortOrder,
     limit: int,
     narrowing: Narrowing | None = None,
-):
+) -> list[CardRow]:
     dialect = session.get_bind().dialect.name
     shape = Shape(viewer.scope, statuses, search.kind, after is not None, order, dialect)
     stmt = _shared_statement(shape) if narrowing is None else _statement(shape, narrowing)
@@ -450,17 +478,19 @@ def _page_rows(
         params["search"] = _bound_search(search, viewer.scope, dialect)
     conn = session.connection()
     if not _by_ids(shape, narrowing):
-        return conn.execute(stmt, params).all()
+        return [CardRow._make(row) for row in conn.execute(stmt, params).all()]
     ids = conn.execute(stmt, params).scalars().all()
     if not ids:
         return []
-    by_id = {row.id: row for row in conn.execute(CARDS_BY_IDS, {"ids": list(ids)})}
+    rows = conn.execute(CARDS_BY_IDS, {"ids": list(ids)}).all()
+    by_id = {row.id: CardRow._make(row) for row in rows}
     return [by_id[i] for i in ids if i in by_id]
 
 
-@dataclass(frozen=True)
-class CardFacts:
-    """One payment of the list, as facts: codes, cents, UTC. pages/payment_cards.py words them."""
+class CardFacts(NamedTuple):
+    """One payment of the list, as facts: codes, cents, UTC. pages/payment_cards.py words them.
+    A named tuple, immutable as a frozen dataclass but built in ~1 µs rather than ~3.5 µs (whose
+    __init__ sets each of the seventeen fields through object.__setattr__)."""
 
     id: int
     kind: PaymentKind
@@ -481,9 +511,15 @@ class CardFacts:
     action: CardAction
 
 
-def card(row, viewer: Viewer) -> CardFacts:
-    status = PaymentStatus(row.status)
-    kind = PaymentKind(row.kind)
+# A stored code's member by a dict lookup: calling the Enum (its metaclass's __call__) costs
+# ~0.5 µs, and a page converts forty codes.
+_STATUS_OF_CODE = {s.value: s for s in PaymentStatus}
+_KIND_OF_CODE = {k.value: k for k in PaymentKind}
+
+
+def card(row: CardRow, viewer: Viewer) -> CardFacts:
+    status = _STATUS_OF_CODE[row.status]
+    kind = _KIND_OF_CODE[row.kind]
     action = CardAction.NONE
     if status is PaymentStatus.ENVOYE and kind is PaymentKind.DEPOSIT:
         action = CardAction.RESEND
