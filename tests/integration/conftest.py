@@ -108,8 +108,25 @@ def sandbox(epay_env, tmp_path_factory):
     epay_env.setenv("EPAY_DIRECT_API_URL", base)
     epay_env.setenv("EPAY_PSP_TIMEOUT_SECONDS", "5")
     get_settings.cache_clear()
+    _sandboxes.append(base)
     yield base
+    _sandboxes.remove(base)
     processes.stop(proc)
+
+
+_sandboxes: list[str] = []  # the session's sandbox, once a module has started it
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _sandbox_webhooks_delivered():
+    """The sandbox outlives a module, and the database is shared: a Direct webhook it still holds
+    or retries (HOLD_SECONDS, backoff) would land during the next module's tests. Each module
+    ends once its deliveries have."""
+    yield
+    for base in _sandboxes:
+        deadline = time.monotonic() + 15
+        while httpx.get(f"{base}/_sandbox/direct/webhooks").json()["pending"] and time.monotonic() < deadline:
+            time.sleep(0.1)
 
 
 def _import_api_modules() -> None:

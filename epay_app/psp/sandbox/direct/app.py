@@ -535,6 +535,7 @@ class DirectSandbox:
                 "delivered": pick(self.sender.delivered),
                 "failed": pick(self.sender.failed),
                 "dropped": pick(self.sender.dropped),
+                "pending": self.sender.pending,
                 "deliveries": rows,
             }
         )

@@ -88,6 +88,11 @@ class WebhookSender:
         self.dropped: dict[str, int] = {}  # merchantReference → events dropped by the fault knob
         self.log: list[dict[str, Any]] = []  # one row per delivery (tests)
 
+    @property
+    def pending(self) -> int:
+        """Deliveries not finished yet: held, delayed, sending or between retries."""
+        return len(self._tasks)
+
     def background(self, coro: Coroutine[Any, Any, object]) -> None:
         task = asyncio.create_task(coro)
         self._tasks.add(task)
