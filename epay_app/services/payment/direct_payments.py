@@ -177,7 +177,7 @@ def _mismatches(payment: EPayment, psp: PspPayment) -> list[str]:
 
 def apply_direct_state(
     session: Session,
-    payment_id: int,
+    payment: EPayment,
     *,
     psp: PspPayment | None,
     checkout_status: str = "",
@@ -189,10 +189,9 @@ def apply_direct_state(
     is_refund_event: bool = False,
     checkout_id: str = "",
 ) -> CallbackResult:
-    """Under the payment's lock: record what Direct says about it and change its status through
-    the guarded transition. An older or repeated fact changes nothing (the transition table, and
-    the idempotency key)."""
-    payment = lock_payment(session, payment_id)
+    """Record what Direct says about `payment`, which the caller has locked (lock_payment), and
+    change its status through the guarded transition. An older or repeated fact changes nothing
+    (the transition table, and the idempotency key)."""
     code = psp.status if psp else checkout_status
     current = PaymentStatus(payment.status)
     if event_seen(session, stored_id(payment), idempotency_key):
@@ -236,7 +235,12 @@ _LATEST_CHECKOUT = (
     .order_by(col(DirectCheckout.id).desc())
 )
 _CHECKOUT_BY_ID = _LATEST_CHECKOUT.where(DirectCheckout.hosted_checkout_id == bindparam("checkout_id"))
-_PAYMENT_BY_REFERENCE = select(EPayment).where(EPayment.reference == bindparam("reference"))
+_LOCK_BY_REFERENCE = (
+    select(EPayment)
+    .where(EPayment.reference == bindparam("reference"))
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
 
 
 def _remember_payment_id(session: Session, payment_id: int, psp_payment_id: str, checkout_id: str) -> None:
@@ -329,7 +333,7 @@ def apply_checkout_state(
     key = f"direct:{checkout_id}:{psp.payment_id if psp else ''}:{fact}"
     return apply_direct_state(
         session,
-        payment_id,
+        lock_payment(session, payment_id),
         psp=psp,
         checkout_status=state.status,
         source=source,
@@ -366,11 +370,12 @@ def _verified_event(
     return event, signers
 
 
-def _payment_for_event(session: Session, event: PspEvent, signers: list[PspConfig]) -> EPayment:
+def _locked_payment_for_event(session: Session, event: PspEvent, signers: list[PspConfig]) -> EPayment:
+    """The payment a verified event is about, locked (as lock_payment does) in the same round trip."""
     psp = event.payment
     payment = None
     if psp is not None and psp.merchant_reference:
-        payment = session.exec(_PAYMENT_BY_REFERENCE, params={"reference": psp.merchant_reference}).first()
+        payment = session.exec(_LOCK_BY_REFERENCE, params={"reference": psp.merchant_reference}).first()
     if payment is None and psp is not None and psp.payment_id:
         # Operation ids are "<payment>_<operation>" [notes §3]: a refund event names the
         # payment by its first part.
@@ -379,6 +384,8 @@ def _payment_for_event(session: Session, event: PspEvent, signers: list[PspConfi
             select(EPayment)
             .join(DirectCheckout, col(DirectCheckout.payment_id) == col(EPayment.id))
             .where(col(DirectCheckout.psp_payment_id).in_([psp.payment_id, f"{base}_0"]))
+            .with_for_update(of=EPayment)
+            .execution_options(populate_existing=True)
         ).first()
     # A key that does not sign for this payment's point of sale proves nothing about it:
     # out of scope looks like unknown.
@@ -401,14 +408,14 @@ def apply_webhook(
     direct = _gateway(settings_, gateway)
     with _sessions(session_factory)() as session:
         event, signers = _verified_event(session, body, headers, direct, settings)
-        payment = _payment_for_event(session, event, signers)
+        payment = _locked_payment_for_event(session, event, signers)
         config = next(c for c in signers if c.pos_id == payment.pos_id)
         problems = []
         if event.merchant_id != config.merchant_id:
             problems.append(f"Commerçant {event.merchant_id} différent de celui du point de vente")
         return apply_direct_state(
             session,
-            stored_id(payment),
+            payment,
             psp=event.payment,
             source=EventSource.PSP_WEBHOOK.value,
             actor=event.merchant_id[:60],
