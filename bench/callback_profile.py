@@ -43,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
 
     tmp = Path(tempfile.mkdtemp(prefix="epay-profile-"))
     os.environ["EPAY_MASTER_KEY_FILE"] = str(tmp / "master.key")
+    os.environ.setdefault("EPAY_DEMO", "true")  # a local master key, as bench/callback_bench.py
     os.environ.setdefault("EPAY_MAIL_SINK_DIR", str(tmp / "mails"))
     if args.pg_url:
         os.environ[database.PG_URL_ENV] = args.pg_url
