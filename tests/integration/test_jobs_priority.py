@@ -15,7 +15,7 @@ from tests.support import processes
 
 SHOW = (
     "from epay_app.services.payment.payment_jobs import _nice_for_the_whole_session as f; f(); "
-    "print(open('/proc/self/autogroup').read().split()[-1])"
+    "print((open('/proc/self/autogroup').read().split() or ['none'])[-1])"
 )
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/autogroup").exists(), reason="no Linux autogroups here")
@@ -35,10 +35,22 @@ def _autogroup_nice(**popen) -> str:
 
 
 def test_a_niced_jobs_process_leading_its_session_nices_its_autogroup():
-    assert _autogroup_nice(start_new_session=True) == "19"
+    nice = _autogroup_nice(start_new_session=True)
+    if nice == "none":
+        pytest.skip("a new session gets no autogroup here (its cgroup schedules it)")
+    assert nice == "19"
+
+
+def _our_autogroup_nice() -> str:
+    """Empty when this process's scheduling group is a cgroup rather than an autogroup (as in some
+    CI containers): then there is no session priority to leave alone."""
+    words = Path("/proc/self/autogroup").read_text().split()
+    if not words:
+        pytest.skip("this process is not in an autogroup (its cgroup schedules it)")
+    return words[-1]
 
 
 def test_a_niced_jobs_process_in_another_session_leaves_its_priority_alone():
-    before = Path("/proc/self/autogroup").read_text().split()[-1]
+    before = _our_autogroup_nice()
     assert _autogroup_nice(start_new_session=False) == before
-    assert Path("/proc/self/autogroup").read_text().split()[-1] == before
+    assert _our_autogroup_nice() == before
