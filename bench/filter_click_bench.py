@@ -63,6 +63,13 @@ def main() -> int:
     parser.add_argument("--db-url", default=os.environ.get("REFLEX_DB_URL"), help="the app's database (load)")
     parser.add_argument("--background-sessions", type=int, default=0)
     parser.add_argument("--callback-rate", type=float, default=0.0)
+    parser.add_argument(
+        "--background-path",
+        default="/e-paiements?tri=desc",
+        help="the other tabs' page: newest first, each callback changes what they show (the heaviest load);"
+        " /e-paiements (oldest first) shows none of the callbacks' payments, and a refresh that changes"
+        " nothing shown sends nothing",
+    )
     parser.add_argument("--email", default="directeur@openflex.demo")
     parser.add_argument("--password", default="epaiement")
     parser.add_argument("--filter", default="payes", help="the filter key to toggle")
@@ -84,7 +91,7 @@ def main() -> int:
 
 
 def _measure(args) -> int:
-    results = {"load_average_start": _loadavg(), "pause_ms": args.pause_ms}
+    results = {"load_average_start": _loadavg(), "pause_ms": args.pause_ms, "background_path": args.background_path}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium", args=ARGS)
         page = _open_list(browser, args)
@@ -180,7 +187,9 @@ class Background:
         names = state_names()
         for i in range(self.args.background_sessions):
             email = self.emails[i % len(self.emails)]
-            self.tabs.append(Tab(self.args.base_url, self.tokens[email][0], "/e-paiements", names, label=email))
+            self.tabs.append(
+                Tab(self.args.base_url, self.tokens[email][0], self.args.background_path, names, label=email)
+            )
         for start in range(0, len(self.tabs), 20):
             batch = self.tabs[start : start + 20]
             await asyncio.gather(*(t.open() for t in batch))

@@ -10,7 +10,7 @@ front-end build). Each mode runs on its own app start: `feed` (this branch: one 
 worker) and `poll` (EPAY_LIVE_POLL=true: the former per-page poll each second, the baseline).
 
 For each N (10, 100, 300; --quick: 10 and 100): N simulated tabs (bench/reflex_client.py: Reflex's
-websocket protocol) on the e-Paiements list, logged in as the demo users in turn — five of entity
+websocket protocol) on the e-Paiements list, newest first (each callback's payment moves to the top), logged in as the demo users in turn — five of entity
 45 (the payments the callbacks change) and five of other entities (never affected). Then:
 - idle for --seconds, once the mails of the previous phase's callbacks are sent: database transactions/s of the bench database (pg_stat_database xact_commit
   + xact_rollback: pg_stat_statements is not loaded on the shared server), Redis commands/s (INFO
@@ -53,7 +53,9 @@ OTHERS = [
     "adrien.patisson@openflex.demo",
     "adrien.holding@openflex.demo",
 ]
-LIST_PATH = "/e-paiements"
+# Newest first: each authorisation moves its payment to the top of the lists that show it, so every
+# affected tab's visible page changes (a refresh that changes nothing shown sends nothing).
+LIST_PATH = "/e-paiements?tri=desc"
 
 
 # ---------------------------------------------------------------- set-up

@@ -41,7 +41,7 @@ def state_names() -> dict[str, str]:
 class Tab:
     base_url: str  # http://127.0.0.1:port (the backend)
     session_token: str  # the epay_session cookie of a logged-in user
-    path: str  # the page the tab shows, e.g. /e-paiements
+    path: str  # the page the tab shows, e.g. /e-paiements?tri=desc
     names: dict[str, str]
     label: str = ""
     token: str = field(default_factory=lambda: str(uuid.uuid4()))
@@ -61,16 +61,20 @@ class Tab:
         boot = {
             "name": f"{self.names['root']}.hydrate_and_load",
             "payload": {"vars": {}},
-            "router_data": {"pathname": self.path, "asPath": self.path},
+            "router_data": self._router_data(),
         }
         await self._ws.send(f"40{NAMESPACE}," + json.dumps({"event": boot}))
         self._reader = asyncio.create_task(self._read())
+
+    def _router_data(self) -> dict:
+        # As the front end sends them: the route in "pathname", the URL with its query in "asPath".
+        return {"pathname": self.path.split("?")[0], "asPath": self.path}
 
     async def emit(self, handler: str, payload: dict | None = None) -> None:
         event = {
             "name": handler,
             "payload": payload or {},
-            "router_data": {"pathname": self.path, "asPath": self.path},
+            "router_data": self._router_data(),
         }
         await self._ws.send(f"42{NAMESPACE}," + json.dumps(["event", event]))
 

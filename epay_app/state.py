@@ -175,14 +175,24 @@ class AppState(rx.State):
         """The one way from a page to a use case (see `run_use_case`)."""
         return await run_use_case(type(self).__name__, use_case, *args, write=write, **kwargs)
 
+    def _set_changed(self, **values: Any) -> None:
+        """Assign the vars whose value differs. Reflex sends each assigned var to the browser,
+        equal or not: a live refresh that changes nothing visible must send nothing."""
+        for name, value in values.items():
+            if getattr(self, name) != value:
+                setattr(self, name, value)
+
     def _remember(self, user: User, profile: Profile | None = None) -> None:
         profile = profile or Profile()
-        self.user_name = user.display_name
-        self.user_role = user.group_type
-        self.user_initials = (user.first_name[:1] + user.last_name[:1]).upper()
-        self.user_entity = profile.entity
-        self.user_pos = profile.pos
-        self.user_epay_option = profile.epay_option
+        # Each guarded event remembers the viewer again: only what changed goes to the browser.
+        self._set_changed(
+            user_name=user.display_name,
+            user_role=user.group_type,
+            user_initials=(user.first_name[:1] + user.last_name[:1]).upper(),
+            user_entity=profile.entity,
+            user_pos=profile.pos,
+            user_epay_option=profile.epay_option,
+        )
 
     def _forget(self) -> None:
         self.user_name = self.user_role = self.user_initials = ""

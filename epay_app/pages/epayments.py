@@ -113,18 +113,20 @@ class EPaymentsState(AppState):
     def _show(self, read: ListRead) -> None:
         outcome, cards = read
         if not outcome.ok:
-            self.cards, self.has_more, self._cursor = [], False, ""
-            self.refusal = outcome.message
+            self._set_changed(cards=[], has_more=False, _cursor="", refusal=outcome.message)
             return
         if outcome.value is None:  # the session has ended
-            self.cards = []
+            self._set_changed(cards=[])
             return
-        page, self.narrowing_label = outcome.value
-        self.refusal = ""
-        self.cards = list(cards)
-        self._cursor = page.next_cursor
-        self.has_more = bool(page.next_cursor)
-        self.search_hint = page.search_hint
+        page, narrowing_label = outcome.value
+        self._set_changed(
+            narrowing_label=narrowing_label,
+            refusal="",
+            cards=list(cards),
+            _cursor=page.next_cursor,
+            has_more=bool(page.next_cursor),
+            search_hint=page.search_hint,
+        )
 
     @rx.event
     @require_roles()

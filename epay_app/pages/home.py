@@ -32,10 +32,7 @@ class HomeState(AppState):
     async def _load_tiles(self) -> None:
         outcome = await self._run(_tile_counts, self._known_user(), self.session_token, write=False)
         counts = outcome.value
-        if counts is None:
-            self.tiles = []
-            return
-        self.tiles = present_tiles(counts)
+        self._set_changed(tiles=[] if counts is None else present_tiles(counts))
 
     @rx.event
     @require_roles()

@@ -1019,3 +1019,39 @@ def test_tabs_of_one_session_share_the_lists_live_read_but_an_action_reads_its_o
     assert first.cards == second.cards
     asyncio.run(first._load())
     assert len(reads) == 3
+
+
+def test_a_live_refresh_that_changes_nothing_shown_sends_nothing_to_the_browser(world):
+    """Issue 15: a change in the viewer's scope wakes the list, but when the page it shows is the
+    same after the read, Reflex's delta for the browser is empty (Reflex sends every assigned var,
+    equal or not); a change to what the page shows sends the cards."""
+    from reflex.state import State
+    from reflex_base.constants.state import FIELD_MARKER
+
+    from epay_app.pages import epayments
+    from epay_app.services.payment.payments import change_status, lock_payment
+
+    shown = world.record(OWNER_EMAIL["same_pos"], status=PaymentStatus.AUTORISE)
+    cancelled = world.record(OWNER_EMAIL["same_pos"], status=PaymentStatus.ENVOYE)
+    authorised = world.record(OWNER_EMAIL["same_pos"], status=PaymentStatus.ENVOYE)
+    root = State(_reflex_internal_init=True)
+    tab = root.get_substate(epayments.EPaymentsState.get_full_name().split(".")[1:])
+    token = world.tokens[VIEWER_EMAIL[G.DIRECTEUR]]
+    paid_newest_first = epayments.ListQuery(("payes",), "", SortOrder.NEWEST_FIRST, tracking.PAGE_SIZE, None)
+
+    def refresh_after(payment_id: int | None = None, status: PaymentStatus | None = None) -> dict:
+        if payment_id is not None and status is not None:
+            with session_scope(world.url) as s:
+                change_status(s, lock_payment(s, payment_id), status, source="test")
+        tab._show(asyncio.run(epayments._read_list(token, None, paid_newest_first)))
+        delta = asyncio.run(root._get_resolved_delta())
+        root._clean()
+        return delta.get(tab.get_full_name(), {})
+
+    cards_var = f"cards{FIELD_MARKER}"  # how Reflex 0.10 names a field in its delta
+    first = refresh_after()
+    assert str(shown.payment_id) in {card.id for card in first[cards_var]}
+    assert refresh_after() == {}
+    assert refresh_after(cancelled.payment_id, PaymentStatus.ANNULE) == {}  # not in "payés"
+    cards = refresh_after(authorised.payment_id, PaymentStatus.AUTORISE)[cards_var]
+    assert cards[0].id == str(authorised.payment_id)
