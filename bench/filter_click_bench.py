@@ -7,7 +7,8 @@ Against a running app (`scripts/run.sh`, demo data), or with --scaleout one star
 scripts/run_scaleout.sh (a fresh PostgreSQL database on EPAY_TEST_PG_URL's server, a private
 redis-server, 3 workers, prod build). Inside the page, the time runs from the click on "Les
 e-Paiements payés" to the first change of the result list's DOM (a MutationObserver), so it
-covers the websocket event, the server query and React's render.
+covers the websocket event, the server query and React's render; the first Socket.IO event
+message the page receives after the click is timed too (the server's answer, before the render).
 
 Under load (issue 15): --background-sessions N other tabs (bench/reflex_client.py, Reflex's
 websocket protocol, logged in as the demo users) keep the list open, and --callback-rate R signed
@@ -44,14 +45,35 @@ ARGS = [
     "--disable-dev-shm-usage",
 ]
 
+# Each Socket.IO event message the page receives, with its time: the click's answer is told apart
+# from the render that follows (the browser shares the server's cores here).
+RECORD_EVENTS = """
+(() => {
+  const Native = window.WebSocket;
+  window.__eventTimes = [];
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', (m) => {
+        if (typeof m.data === 'string' && m.data.startsWith('42')) window.__eventTimes.push(performance.now());
+      });
+    }
+  };
+})();
+"""
+
 CLICK_TO_RENDER = """
 (key) => new Promise((resolve) => {
   const results = document.querySelector('#results');
   const start = performance.now();
-  const observer = new MutationObserver(() => { observer.disconnect(); resolve(performance.now() - start); });
+  const answered = () => { const t = window.__eventTimes.find((t) => t >= start); return t === undefined ? -1 : t - start; };
+  const observer = new MutationObserver(() => {
+    observer.disconnect();
+    resolve([performance.now() - start, answered()]);
+  });
   observer.observe(results, {childList: true, subtree: true, characterData: true, attributes: true});
   document.querySelector('#filter-' + key).click();
-  setTimeout(() => { observer.disconnect(); resolve(-1); }, 5000);
+  setTimeout(() => { observer.disconnect(); resolve([-1, -1]); }, 5000);
 })
 """
 
@@ -113,6 +135,7 @@ def _measure(args) -> int:
 
 def _open_list(browser, args):
     page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.add_init_script(RECORD_EVENTS)
     page.goto(f"{args.base_url}/login")
     page.fill("#email", args.email)
     page.fill("#password", args.password)
@@ -126,15 +149,22 @@ def _open_list(browser, args):
 
 
 def _clicks(page, args) -> dict:
-    samples, missed = [], 0
+    samples, answers, missed = [], [], 0
     for _ in range(args.clicks):
-        elapsed = page.evaluate(CLICK_TO_RENDER, args.filter)
-        if elapsed < 0:
+        rendered, answered = page.evaluate(CLICK_TO_RENDER, args.filter)
+        if rendered < 0:
             missed += 1
         else:
-            samples.append(elapsed / 1000)
+            samples.append(rendered / 1000)
+            if answered >= 0:
+                answers.append(answered / 1000)
         page.wait_for_timeout(args.pause_ms)
-    return {"ms": percentiles(samples) if samples else {}, "clicks": len(samples), "missed": missed}
+    return {
+        "ms": percentiles(samples) if samples else {},
+        "answer_ms": percentiles(answers) if answers else {},
+        "clicks": len(samples),
+        "missed": missed,
+    }
 
 
 def _report(label: str, result: dict) -> None:
@@ -143,6 +173,11 @@ def _report(label: str, result: dict) -> None:
         f"filter click → list re-rendered ({label}): p50 {stats.get('p50', 0):.1f} ms,"
         f" p95 {stats.get('p95', 0):.1f} ms, p99 {stats.get('p99', 0):.1f} ms"
         f" ({result['clicks']} clicks, {result['missed']} without change) · load {_loadavg()}"
+    )
+    answer = result["answer_ms"]
+    print(
+        f"  of which the server's answer (click → first event message in the page): p50 {answer.get('p50', 0):.1f} ms,"
+        f" p95 {answer.get('p95', 0):.1f} ms, p99 {answer.get('p99', 0):.1f} ms ({answer.get('n', 0)} answers)"
     )
 
 
