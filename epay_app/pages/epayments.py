@@ -344,7 +344,7 @@ def _list_page(
         return None
     viewer = tracking.viewer_for(session, user)
     page = tracking.list_payments(session, viewer, narrowing=narrowing, **query)
-    return page, (tracking.narrowing_label(session, viewer, narrowing) if narrowing else "")
+    return page, (tracking.narrowing_label(session, viewer, narrowing) if narrowing is not None else "")
 
 
 def _resend(session, user, payment_id: str) -> str:
