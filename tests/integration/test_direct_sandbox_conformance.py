@@ -831,11 +831,11 @@ def test_idempotent_refund_is_made_once(sdk):
 
 def test_delayed_webhook(sdk, direct_base, receiver):
     reference = _reference()
-    httpx.post(f"{direct_base}/_sandbox/direct/faults", json={"merchantReference": reference, "delay": 1.5})
+    # Longer than the payment page takes on a loaded machine (1.85 s once in CI): what is checked
+    # is the order — the browser has its answer before the webhook leaves — not a duration.
+    delay = 5.0
+    httpx.post(f"{direct_base}/_sandbox/direct/faults", json={"merchantReference": reference, "delay": delay})
     created = sdk.hosted_checkout().create_hosted_checkout(checkout_request(reference, receiver))
-    started = time.monotonic()
     pay(created.redirect_url, APPROVED_VISA)
-    assert time.monotonic() - started < 1.0  # the browser does not wait for the webhook
-    time.sleep(0.5)
-    assert receiver.events(reference) == []
-    assert verified(receiver.wait(reference, 1)[0]).type == "payment.captured"
+    assert receiver.events(reference) == []  # the browser did not wait for the webhook
+    assert verified(receiver.wait(reference, 1, timeout=delay + 10)[0]).type == "payment.captured"
