@@ -30,7 +30,7 @@ import epay_app.epay_app  # noqa: F401  (registers every page, state and API rou
 from epay_app.api.routes import API_ROUTES
 from epay_app.config import get_settings
 from epay_app.db import reset_engines, session_scope
-from epay_app.domain.dates import utcnow
+from epay_app.domain.dates import PARIS, utcnow
 from epay_app.domain.references import PaymentKind, TransactionReference
 from epay_app.domain.roles import GroupType
 from epay_app.domain.statuses import PaymentStatus
@@ -634,6 +634,12 @@ def drive_save_customer_record(world, group, rec):
     return changed, [str(state.form_errors), *describe(events)]
 
 
+def _paris_today() -> date:
+    """Pilotage's periods are Paris days: between 22:00/23:00 UTC and midnight, the machine's
+    date.today() (UTC) is the day before the one a payment made now falls on."""
+    return utcnow().astimezone(PARIS).date()
+
+
 def _pilotage_drive(handler: str, *args, **values):
     """A Pilotage figure counts the record's payment, then not once it is dated out of the period."""
 
@@ -742,13 +748,13 @@ MATRIX: dict[tuple[str, str], Case] = {
             ("set_last_days", (30,), {}),
             (
                 "submit_period",
-                ({"du": (date.today() - timedelta(days=5)).isoformat(), "au": date.today().isoformat()},),
+                ({"du": (_paris_today() - timedelta(days=5)).isoformat(), "au": _paris_today().isoformat()},),
                 {},
             ),
             (
                 "export_table",
                 (),
-                {"day_from": (date.today() - timedelta(days=5)).isoformat(), "day_to": date.today().isoformat()},
+                {"day_from": (_paris_today() - timedelta(days=5)).isoformat(), "day_to": _paris_today().isoformat()},
             ),
         )
     },
