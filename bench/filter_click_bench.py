@@ -196,14 +196,14 @@ class Background:
         self.tabs, self.callbacks, self.statuses = [], 0, {}
 
     def __enter__(self):
-        from bench.live_bench import ENTITY_45, OTHERS, _login_tokens, _pending_payments
+        from bench.support import ENTITY_45, OTHERS, login_tokens, pending_payments
 
         if not self.args.db_url:
             raise SystemExit("--db-url (the app's database) is needed for background sessions and callbacks")
         os.environ["REFLEX_DB_URL"] = self.args.db_url
-        self.tokens = _login_tokens(self.args.db_url)
+        self.tokens = login_tokens(self.args.db_url)
         self.emails = [e for pair in zip(ENTITY_45, OTHERS, strict=False) for e in pair]
-        self.payments = _pending_payments(self.args.db_url, int(self.args.callback_rate * 600) + 1)
+        self.payments = pending_payments(self.args.db_url, int(self.args.callback_rate * 600) + 1)
         self.thread.start()
         asyncio.run_coroutine_threadsafe(self._open_tabs(), self.loop).result(600)
         self.posting = asyncio.run_coroutine_threadsafe(self._post(), self.loop)

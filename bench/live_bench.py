@@ -38,61 +38,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench import servers
+from bench.support import ENTITY_45, OTHERS, login_tokens, pending_payments
 
-ENTITY_45 = [
-    "vendeur@openflex.demo",
-    "chef@openflex.demo",
-    "secretaire@openflex.demo",
-    "directeur@openflex.demo",
-    "admin@openflex.demo",
-]
-OTHERS = [
-    "audrey.villien@openflex.demo",
-    "admin.audrey@openflex.demo",
-    "admin.eric@openflex.demo",
-    "adrien.patisson@openflex.demo",
-    "adrien.holding@openflex.demo",
-]
 # Newest first: each authorisation moves its payment to the top of the lists that show it, so every
 # affected tab's visible page changes (a refresh that changes nothing shown sends nothing).
 LIST_PATH = "/e-paiements?tri=desc"
 
 
 # ---------------------------------------------------------------- set-up
-
-
-def _login_tokens(db_url: str) -> dict[str, tuple[str, int]]:
-    """One login per demo user (tabs of one browser share its session): token, user id."""
-    from epay_app.db import session_scope
-    from epay_app.services.access import auth
-    from epay_app.services.demo.demo_data import DEMO_PASSWORD
-
-    tokens = {}
-    with session_scope(db_url) as session:
-        for email in ENTITY_45 + OTHERS:
-            token = auth.login(session, email, DEMO_PASSWORD, "127.0.0.1")
-            tokens[email] = (token, auth.user_for_token(session, token).id)
-    return tokens
-
-
-def _pending_payments(db_url: str, count: int) -> list:
-    """`count` pending deposits of the demo seller at point of sale 61 (Worldline Direct)."""
-    from sqlmodel import Session, select
-
-    from epay_app.db import get_engine
-    from epay_app.models import Entity, Opportunity, PointOfSale, User, Vehicle
-    from tests.support.payments import pending_deposits
-
-    with Session(get_engine(db_url), expire_on_commit=False) as session:
-        seller = session.exec(select(User).where(User.email == "vendeur@openflex.demo")).one()
-        opportunity = session.exec(select(Opportunity).where(Opportunity.seller_id == seller.id)).first()
-        vehicle = session.exec(select(Vehicle).where(Vehicle.pos_id == seller.pos_id)).first()
-        pos = session.get(PointOfSale, seller.pos_id)
-        entity = session.get(Entity, seller.entity_id)
-        payments = pending_deposits(opportunity, vehicle.id, entity, pos, 40_000_000, count)
-        session.add_all(payments)
-        session.commit()
-        return payments
 
 
 def _affected(user_id: int, payment) -> bool:
@@ -399,9 +352,9 @@ def main(argv: list[str] | None = None) -> int:
         env = {**os.environ, "PYTHONPATH": str(ROOT), "REFLEX_DB_URL": db_url}
         seed = processes.start_python_module("epay_app.seed", ["--activity"], env, workdir / "seed.log")
         assert seed.wait(timeout=300) == 0, (workdir / "seed.log").read_text()[-2000:]
-        tokens = _login_tokens(db_url)
+        tokens = login_tokens(db_url)
         per_phase = int(args.rate * args.seconds) + 10
-        payments = _pending_payments(db_url, per_phase * (len(ns) + 1) * len(args.modes))
+        payments = pending_payments(db_url, per_phase * (len(ns) + 1) * len(args.modes))
         redis_proc, redis_port = servers.start_redis(workdir)
         smtp_port = processes.free_port()
         sink_proc = processes.start_python_module(
