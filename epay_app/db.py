@@ -122,8 +122,21 @@ def _make_engine(url: str, write: bool) -> Engine:
     # Pages read with generic plans: the driver prepares a statement run five times, and the
     # e-Paiements list (one join of nine tables, its values bound) then costs ~1.7 ms instead of
     # ~14 ms of planning at each call (bench/tracking_bench.py, issue 16).
-    options = {} if write else {"options": "-c plan_cache_mode=force_generic_plan"}
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, connect_args=options)
+    if write:
+        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # Reads run in autocommit: under READ COMMITTED each statement takes its own snapshot inside a
+    # transaction too, so a read sees the same rows without BEGIN and COMMIT, two round trips of a
+    # one-query read, each a wait for the GIL in a loaded worker (issue 15). The connections are
+    # read-only: a write slipped into a read would otherwise commit statement by statement.
+    options = "-c plan_cache_mode=force_generic_plan -c default_transaction_read_only=on"
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=20,
+        isolation_level="AUTOCOMMIT",
+        connect_args={"options": options},
+    )
 
 
 def get_engine(url: str | None = None, write: bool = True) -> Engine:

@@ -27,7 +27,7 @@ from . import routes
 from .db import UnitOfWork
 from .domain.errors import DomainError, ValidationError
 from .domain.roles import GroupType
-from .models import Entity, PointOfSale, User
+from .models import User
 from .services.access import auth
 
 log = logging.getLogger(__name__)
@@ -74,13 +74,12 @@ _event_viewer: contextvars.ContextVar[tuple[Any, str, User | None] | None] = con
 
 
 def _identify(token: str) -> tuple[User | None, Profile]:
-    """The user behind a session token and what the shell shows of them: one unit of work."""
+    """The user behind a session token and what the shell shows of them: one query."""
     with UnitOfWork(write=False) as session:
-        user = auth.user_for_token(session, token)
-        if user is None:
+        found = auth.user_and_places_for_token(session, token)
+        if found is None:
             return None, Profile()
-        entity = session.get(Entity, user.entity_id)
-        pos = session.get(PointOfSale, user.pos_id)
+        user, entity, pos = found
         return user, Profile(
             entity.name if entity else "", pos.name if pos else "", bool(entity and entity.epay_option)
         )

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from ...domain.dates import as_utc, utcnow
 from ...domain.errors import DomainError, ValidationError
 from ...domain.roles import GroupType
-from ...models import LoginThrottle, User, UserSession
+from ...models import Entity, LoginThrottle, PointOfSale, User, UserSession
 
 _N, _R, _P = 2**14, 8, 1
 SESSION_DAYS = 7
@@ -301,6 +301,23 @@ def login_for_cookie(session: Session, email: object, password: object, client_a
 def user_for_token(session: Session, token: str) -> User | None:
     user_id = session_user_id(session, token)
     return None if user_id is None else session.get(User, user_id)
+
+
+def user_and_places_for_token(session: Session, token: str) -> tuple[User, Entity | None, PointOfSale | None] | None:
+    """`user_for_token`, with the user's entity and point of sale, in one query: every guarded
+    event asks (a statement each was a round trip each, and a wait for the GIL under load)."""
+    if not token:
+        return None
+    row = session.exec(
+        select(UserSession.expires_at, User, Entity, PointOfSale)
+        .join(User, col(User.id) == col(UserSession.user_id))
+        .outerjoin(Entity, col(Entity.id) == col(User.entity_id))
+        .outerjoin(PointOfSale, col(PointOfSale.id) == col(User.pos_id))
+        .where(UserSession.token_hash == _token_hash(token))
+    ).first()
+    if row is None or as_utc(row[0]) < utcnow() or not row[1].active:
+        return None
+    return row[1], row[2], row[3]
 
 
 def session_user_id(session: Session, token: str) -> int | None:
