@@ -175,7 +175,8 @@ class LockedFake(HomeFake):
         return False
 
 
-def test_a_prefetched_refresh_reads_outside_the_lock_and_reloads_when_the_page_changed_meanwhile(monkeypatch):
+def _prefetching_watch(monkeypatch, on_read=None):
+    """A watched page whose refresh prefetches: what it read, showed and reloaded, and whether under the lock."""
     monkeypatch.setattr(live, "viewer_scope", lambda user_id: SCOPE)
     monkeypatch.setattr(live, "MIN_REFRESH_GAP", 0)
     state = LockedFake([SimpleNamespace(id=7)])
@@ -183,6 +184,8 @@ def test_a_prefetched_refresh_reads_outside_the_lock_and_reloads_when_the_page_c
 
     async def read(captured):
         seen.append(("read", captured, state.locked))
+        if on_read:
+            on_read(shown)
         return f"rows of {captured}"
 
     prefetch = live.Prefetch(
@@ -194,10 +197,20 @@ def test_a_prefetched_refresh_reads_outside_the_lock_and_reloads_when_the_page_c
     def refresh():
         seen.append(("reload", shown["filters"], state.locked))
 
-    async def scenario():
+    async def start():
         task = asyncio.create_task(live.watch(state, "_watch_generation", "/", refresh, prefetch=prefetch))
         while "t" not in live.registry().watchers:
             await asyncio.sleep(0.01)
+        return task
+
+    return start, shown, seen
+
+
+def test_a_prefetched_refresh_reads_outside_the_lock_and_reads_again_when_the_page_changed_meanwhile(monkeypatch):
+    start, shown, seen = _prefetching_watch(monkeypatch)
+
+    async def scenario():
+        task = await start()
         for payment_id, clicked in [(2, None), (4, "b"), (5, None)]:
             if clicked:
                 shown["filters"] = clicked  # the user changed the filters between two changes
@@ -210,10 +223,28 @@ def test_a_prefetched_refresh_reads_outside_the_lock_and_reloads_when_the_page_c
         ("read", "a", False),
         ("show", "rows of a", True),
         ("read", "a", False),  # read for what the page showed …
-        ("reload", "b", True),  # … but it changed meanwhile: the page's own reload, under the lock
+        ("read", "b", False),  # … but it changed meanwhile: read again, still outside the lock
+        ("show", "rows of b", True),
         ("read", "b", False),
         ("show", "rows of b", True),
     ]
+
+
+def test_a_page_changed_during_every_read_reloads_under_the_lock_after_a_few_reads(monkeypatch):
+    def click(shown):  # the user clicks during each read
+        shown["filters"] += "+"
+
+    start, _shown, seen = _prefetching_watch(monkeypatch, on_read=click)
+
+    async def scenario():
+        task = await start()
+        live.registry().on_changes([_change(2)])
+        await asyncio.sleep(0.05)
+        task.cancel()
+
+    asyncio.run(scenario())
+    reads = [("read", "a" + "+" * i, False) for i in range(live.PREFETCH_READS)]
+    assert seen == [*reads, ("reload", "a" + "+" * live.PREFETCH_READS, True)]
 
 
 def test_under_a_stream_of_changes_pages_reload_together_on_a_shared_tick():
