@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 import reflex as rx
@@ -32,14 +31,12 @@ from ..domain.tracking import (
     parse_filter_keys,
 )
 from ..services.access import auth
+from ..services.access.scope import Viewer, viewer_of
 from ..services.dashboards import export, tracking
 from ..services.payment import refunds
 from ..state import AppState, Outcome, require_roles, run_use_case
 from . import live
 from .payment_cards import PaymentCard, present_card
-
-if TYPE_CHECKING:
-    from ..models import User
 
 SEARCH_PLACEHOLDER = "Client, n°opportunité/commande/transaction, immatriculation, châssis"
 _LABEL_TO_SORT = {label: order.value for order, label in SORT_LABELS.items()}
@@ -108,7 +105,12 @@ class EPaymentsState(AppState):
     async def _load(self, keep_visible: bool = False) -> None:
         """Read the list again and show it. An action's reload reads on its own: it must see its
         own change (a live refresh shares its read, see `watch`)."""
-        self._show(await _read_list(self.session_token, self._known_user(), self._list_query(keep_visible)))
+        self._show(await _read_list(self.session_token, self._known_viewer(), self._list_query(keep_visible)))
+
+    def _known_viewer(self) -> Viewer | None:
+        """The viewer the guard resolved for this event, with the entity's option it read."""
+        user = self._known_user()
+        return None if user is None else viewer_of(user, epay_option=self.user_epay_option)
 
     def _show(self, read: ListRead) -> None:
         outcome, cards = read
@@ -202,7 +204,7 @@ class EPaymentsState(AppState):
             return
         outcome = await self._run(
             _list_page,
-            self.current_user(),
+            self._known_viewer(),
             self.session_token,
             filter_keys=self.filter_keys,
             query=self.query,
@@ -316,12 +318,12 @@ def _read_live(shown: ShownList) -> Awaitable[ListRead]:
     return live.shared_read(shown, lambda: _read_list(shown[0], None, shown[1]))
 
 
-async def _read_list(token: str, user: User | None, q: ListQuery) -> ListRead:
+async def _read_list(token: str, viewer: Viewer | None, q: ListQuery) -> ListRead:
     """The page of cards `q` asks for, presented (frozen cards: tabs sharing a read share them)."""
     outcome = await run_use_case(
         EPaymentsState.__name__,  # as AppState._run names it: this read also runs without a state
         _list_page,
-        user,
+        viewer,
         token,
         write=False,
         filter_keys=list(q.filter_keys),
@@ -335,14 +337,15 @@ async def _read_list(token: str, user: User | None, q: ListQuery) -> ListRead:
 
 
 def _list_page(
-    session, user, token: str, narrowing: Narrowing | None = None, **query
+    session, viewer: Viewer | None, token: str, narrowing: Narrowing | None = None, **query
 ) -> tuple[tracking.Page, str] | None:
     """A page of cards for the viewer, and the label of Pilotage's narrowing (a live refresh
     reads the session as it is now)."""
-    user = user or auth.user_for_token(session, token)
-    if user is None:
-        return None
-    viewer = tracking.viewer_for(session, user)
+    if viewer is None:
+        user = auth.user_for_token(session, token)
+        if user is None:
+            return None
+        viewer = tracking.viewer_for(session, user)
     page = tracking.list_payments(session, viewer, narrowing=narrowing, **query)
     return page, (tracking.narrowing_label(session, viewer, narrowing) if narrowing is not None else "")
 

@@ -92,3 +92,26 @@ def _read_twice(url: str) -> None:
     with session_scope(url, write=False) as s:
         s.exec(select(User)).all()
         s.exec(select(UserSession)).all()
+
+
+def test_a_clicks_list_read_reuses_the_guards_viewer(app_db):
+    """The guard read the viewer and their entity's option with the session (one query): the
+    list read that follows runs the list's statement alone, for the same viewer."""
+    from epay_app.pages import epayments
+    from epay_app.services.access.scope import viewer_for, viewer_of
+
+    token = _login(app_db, "directeur@openflex.demo")
+    user, profile = state._identify(token)
+    assert user is not None
+    viewer = viewer_of(user, epay_option=profile.epay_option)
+    with session_scope(app_db, write=False) as s:
+        assert viewer == viewer_for(s, user)
+
+    def read(who):
+        with session_scope(app_db, write=False) as s:
+            page, _label = epayments._list_page(s, who, token, filter_keys=[], query="", limit=20)
+            return [c.id for c in page.cards]
+
+    (guarded, statements) = _statements_of(app_db, lambda: read(viewer))
+    assert [s for s in statements if s != "BEGIN"] and not any("FROM entity" in s for s in statements)
+    assert guarded == read(None)  # the same cards as a read that resolves the session itself

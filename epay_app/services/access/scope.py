@@ -45,15 +45,21 @@ class Viewer:
 
 
 def viewer_for(session: Session, user: User) -> Viewer:
-    assert user.id is not None  # read from the database
     entity = session.get(Entity, user.entity_id)
+    return viewer_of(user, epay_option=bool(entity and entity.epay_option))
+
+
+def viewer_of(user: User, epay_option: bool) -> Viewer:
+    """The viewer of a user whose entity's e-payment option was read with them (a guarded
+    event's viewer: one query fewer in a click's read)."""
+    assert user.id is not None  # read from the database
     return Viewer(
         user_id=user.id,
         group=GroupType(user.group_type),
         entity_id=user.entity_id,
         pos_id=user.pos_id,
         display_name=user.display_name,
-        epay_option=bool(entity and entity.epay_option),
+        epay_option=epay_option,
     )
 
 
