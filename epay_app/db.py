@@ -156,12 +156,17 @@ def reset_engines() -> None:
 
 
 @contextmanager
-def session_scope(url: str | None = None, write: bool = True) -> Iterator[Session]:
+def session_scope(url: str | None = None, write: bool = True, stream: bool = False) -> Iterator[Session]:
     """A unit of work: commit on success, roll back on error.
 
     `write=False` is for pages that only read: on SQLite it does not take the write lock.
+    `stream=True` (a read) keeps a transaction on PostgreSQL, where reads otherwise run in
+    autocommit: a server-side cursor (`yield_per`) lives inside one.
     """
-    with Session(get_engine(url, write), expire_on_commit=False) as session:
+    engine = get_engine(url, write)
+    if stream and not write and engine.dialect.name == "postgresql":
+        engine = engine.execution_options(isolation_level="READ COMMITTED")
+    with Session(engine, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()

@@ -40,7 +40,7 @@ def _prepare(params) -> tuple[tracking.Viewer, dict]:
 
 
 def _chunks(viewer: tracking.Viewer, options: dict):
-    with session_scope(write=False) as session:
+    with session_scope(write=False, stream=True) as session:
         yield from export.csv_chunks(session, export.export_statement(session, viewer, **options))
 
 

@@ -32,7 +32,7 @@ pytestmark = pytest.mark.e2e
 
 
 def _expected_lines(db_url: str, email: str, filter_keys: list[str]) -> list[str]:
-    with session_scope(db_url, write=False) as s:
+    with session_scope(db_url, write=False, stream=True) as s:
         user = s.exec(select(User).where(User.email == email)).one()
         viewer = tracking.viewer_for(s, user)
         stmt = export.export_statement(s, viewer, filter_keys=filter_keys, order=SortOrder.OLDEST_FIRST)

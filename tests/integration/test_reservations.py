@@ -566,8 +566,8 @@ def test_the_hold_is_a_setting_and_never_longer_than_the_groups_block(url, vehic
     assert _reserve(url, vehicle_id).blocked_until == T0 + timedelta(minutes=10)
     with session_scope(url, write=False) as s:
         group = s.exec(select(DealerGroup)).one()
-        group.reservation_hours = 1
-        assert resa.hold_duration(group) == timedelta(minutes=10)
+    group.reservation_hours = 1  # on the detached row only: a read writes nothing
+    assert resa.hold_duration(group) == timedelta(minutes=10)
     limits(reservation_hold_minutes=31)
     with pytest.raises(Exception, match="EPAY_RESERVATION_HOLD_MINUTES"):
         get_settings()
