@@ -279,10 +279,9 @@ async def watch_events(
             reads_left = PREFETCH_READS if prefetch is not None else 0
             while True:
                 data = None
-                if reads_left:
+                if prefetch is not None and reads_left:
                     reads_left -= 1
                     try:
-                        assert prefetch is not None
                         data = await prefetch.read(captured)
                     except Exception:  # the database is busy or restarting: the next change reloads
                         log.exception("%s: refresh failed", handler)

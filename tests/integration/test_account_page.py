@@ -87,14 +87,8 @@ def _slow_down(url: str, email: str) -> None:
 
 
 @pytest.fixture
-def page_db(seeded_db_url, monkeypatch):
-    monkeypatch.setenv("REFLEX_DB_URL", seeded_db_url)
-    from epay_app.config import get_settings
-
-    get_settings.cache_clear()
-    reset_engines()
-    yield seeded_db_url
-    get_settings.cache_clear()
+def page_db(seeded_app_db_url):
+    return seeded_app_db_url
     reset_engines()
 
 

@@ -32,13 +32,8 @@ VALID = {
 
 
 @pytest.fixture
-def db(seeded_db_url, monkeypatch):
-    from epay_app.config import get_settings
-
-    monkeypatch.setenv("REFLEX_DB_URL", seeded_db_url)
-    get_settings.cache_clear()
-    yield seeded_db_url
-    get_settings.cache_clear()
+def db(seeded_app_db_url):
+    return seeded_app_db_url
 
 
 def _user(url: str, group: str = "administrateur") -> User:

@@ -11,22 +11,11 @@ from sqlalchemy import event, text
 from sqlmodel import select
 
 from epay_app import state
-from epay_app.config import get_settings
 from epay_app.db import get_engine, session_scope
 from epay_app.domain.dates import utcnow
 from epay_app.models import User, UserSession
 from epay_app.services.access import auth
 from epay_app.services.demo import demo_data
-
-
-@pytest.fixture
-def app_db(seeded_db_url, monkeypatch):
-    """The seeded database as the app's own (UnitOfWork's default)."""
-    monkeypatch.setenv("REFLEX_DB_URL", seeded_db_url)
-    get_settings.cache_clear()
-    yield seeded_db_url
-    monkeypatch.undo()
-    get_settings.cache_clear()
 
 
 def _login(url: str, email: str) -> str:
@@ -48,10 +37,9 @@ def _statements_of(url: str, work) -> tuple[object, list[str]]:
         event.remove(engine, "before_cursor_execute", record)
 
 
-def test_a_guarded_event_resolves_its_viewer_and_shell_in_one_query(app_db):
-    seeded_db_url = app_db
-    token = _login(seeded_db_url, "chef@openflex.demo")
-    (user, profile), statements = _statements_of(seeded_db_url, lambda: state._identify(token))
+def test_a_guarded_event_resolves_its_viewer_and_shell_in_one_query(seeded_app_db_url):
+    token = _login(seeded_app_db_url, "chef@openflex.demo")
+    (user, profile), statements = _statements_of(seeded_app_db_url, lambda: state._identify(token))
     assert user is not None and user.email == "chef@openflex.demo"
     assert profile.entity and profile.pos
     queries = [s for s in statements if s != "BEGIN"]  # SQLite's deferred BEGIN (db._sqlite_begin_deferred)
@@ -59,10 +47,9 @@ def test_a_guarded_event_resolves_its_viewer_and_shell_in_one_query(app_db):
 
 
 @pytest.mark.parametrize("ended", ["expired", "inactive", "unknown"])
-def test_an_ended_session_resolves_to_no_viewer(app_db, ended):
-    seeded_db_url = app_db
-    token = _login(seeded_db_url, "vendeur@openflex.demo")
-    with session_scope(seeded_db_url) as s:
+def test_an_ended_session_resolves_to_no_viewer(seeded_app_db_url, ended):
+    token = _login(seeded_app_db_url, "vendeur@openflex.demo")
+    with session_scope(seeded_app_db_url) as s:
         if ended == "expired":
             for row in s.exec(select(UserSession)).all():
                 row.expires_at = utcnow() - timedelta(seconds=1)
@@ -94,24 +81,24 @@ def _read_twice(url: str) -> None:
         s.exec(select(UserSession)).all()
 
 
-def test_a_clicks_list_read_reuses_the_guards_viewer(app_db):
+def test_a_clicks_list_read_reuses_the_guards_viewer(seeded_app_db_url):
     """The guard read the viewer and their entity's option with the session (one query): the
     list read that follows runs the list's statement alone, for the same viewer."""
     from epay_app.pages import epayments
     from epay_app.services.access.scope import viewer_for, viewer_of
 
-    token = _login(app_db, "directeur@openflex.demo")
+    token = _login(seeded_app_db_url, "directeur@openflex.demo")
     user, profile = state._identify(token)
     assert user is not None
     viewer = viewer_of(user, epay_option=profile.epay_option)
-    with session_scope(app_db, write=False) as s:
+    with session_scope(seeded_app_db_url, write=False) as s:
         assert viewer == viewer_for(s, user)
 
     def read(who):
-        with session_scope(app_db, write=False) as s:
+        with session_scope(seeded_app_db_url, write=False) as s:
             page, _label = epayments._list_page(s, who, token, filter_keys=[], query="", limit=20)
             return [c.id for c in page.cards]
 
-    (guarded, statements) = _statements_of(app_db, lambda: read(viewer))
+    (guarded, statements) = _statements_of(seeded_app_db_url, lambda: read(viewer))
     assert [s for s in statements if s != "BEGIN"] and not any("FROM entity" in s for s in statements)
     assert guarded == read(None)  # the same cards as a read that resolves the session itself

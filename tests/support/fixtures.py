@@ -25,3 +25,16 @@ def seeded_db_url(db_url):
     with session_scope(db_url) as session:
         demo_data.seed(session)
     return db_url
+
+
+@pytest.fixture
+def seeded_app_db_url(seeded_db_url, monkeypatch):
+    """The seeded database as the app's own (REFLEX_DB_URL: UnitOfWork's and the pages' default)."""
+    from epay_app.config import get_settings
+
+    monkeypatch.setenv("REFLEX_DB_URL", seeded_db_url)
+    get_settings.cache_clear()
+    reset_engines()
+    yield seeded_db_url
+    monkeypatch.undo()
+    get_settings.cache_clear()

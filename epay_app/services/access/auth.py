@@ -6,7 +6,7 @@ import base64
 import hashlib
 import hmac
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
@@ -315,7 +315,7 @@ def user_and_places_for_token(session: Session, token: str) -> tuple[User, Entit
         .outerjoin(PointOfSale, col(PointOfSale.id) == col(User.pos_id))
         .where(UserSession.token_hash == _token_hash(token))
     ).first()
-    if row is None or as_utc(row[0]) < utcnow() or not row[1].active:
+    if row is None or not _session_open(row[0], row[1].active):
         return None
     return row[1], row[2], row[3]
 
@@ -330,9 +330,14 @@ def session_user_id(session: Session, token: str) -> int | None:
         .join(User, col(User.id) == col(UserSession.user_id))
         .where(UserSession.token_hash == _token_hash(token))
     ).first()
-    if row is None or as_utc(row[0]) < utcnow() or not row[2]:
+    if row is None or not _session_open(row[0], row[2]):
         return None
     return row[1]
+
+
+def _session_open(expires_at: datetime, user_active: bool) -> bool:
+    """A session serves its user until it expires, and only while the user is active."""
+    return as_utc(expires_at) >= utcnow() and bool(user_active)
 
 
 def logout(session: Session, token: str) -> None:
