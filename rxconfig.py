@@ -22,6 +22,10 @@ config = rx.Config(
     telemetry_enabled=False,
     show_built_with_reflex=False,
     cors_allowed_origins=[PUBLIC_ORIGIN],
-    plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="blue", radius="medium"))],
+    # Solid panels: Radix's translucent default puts a backdrop-filter blur(64px) behind every card
+    # and menu, which the browser re-blurs at each frame where the list changes (issue 15).
+    plugins=[
+        rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="blue", radius="medium", panel_background="solid"))
+    ],
     disable_plugins=[rx.plugins.SitemapPlugin],
 )

@@ -226,6 +226,24 @@ def test_filters_and_sort_change_the_list(live_app, tracked, page, shot):
     shot("sorted")
 
 
+# Every element and its ::before/::after whose backdrop is blurred: a blur the browser redoes at each
+# frame where the list changes (Radix's translucent panels put one behind each card).
+BLURRED_BACKDROPS = """
+() => [...document.querySelectorAll('*')].flatMap((e) => [null, '::before', '::after']
+    .filter((pseudo) => !['none', ''].includes(getComputedStyle(e, pseudo).backdropFilter))
+    .map((pseudo) => e.tagName + '.' + e.className + (pseudo || '')))
+"""
+
+
+def test_the_list_and_its_menu_blur_nothing_behind_them(live_app, tracked, page):
+    login(page, live_app, "directeur@openflex.demo")
+    page.goto(f"{live_app.base_url}/e-paiements")
+    page.locator("#filters-button").click()
+    expect(page.locator("#filter-payes")).to_be_visible()
+    expect(cards(page).first).to_be_visible()
+    assert page.evaluate(BLURRED_BACKDROPS) == []
+
+
 def test_voir_plus_loads_the_next_page(live_app, tracked, page):
     login(page, live_app, "directeur@openflex.demo")
     page.goto(f"{live_app.base_url}/e-paiements?statut=payes")
