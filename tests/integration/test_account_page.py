@@ -10,7 +10,7 @@ import reflex as rx
 from reflex.istate.data import RouterData
 from sqlmodel import func, select
 
-from epay_app.db import reset_engines, session_scope
+from epay_app.db import session_scope
 from epay_app.domain.errors import ValidationError
 from epay_app.models import LoginThrottle, User, UserSession
 from epay_app.pages.account import AccountState
@@ -89,7 +89,6 @@ def _slow_down(url: str, email: str) -> None:
 @pytest.fixture
 def page_db(seeded_app_db_url):
     return seeded_app_db_url
-    reset_engines()
 
 
 def _account_state(url: str, email: str) -> AccountState:
