@@ -15,6 +15,7 @@ import asyncio
 import inspect
 import logging
 import math
+import random
 import time
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
@@ -40,16 +41,19 @@ MIN_REFRESH_GAP = 0.5
 # A page with a Prefetch whose user keeps clicking reads again outside the lock this many times
 # before its refresh reads under the lock (and holds up the next click).
 PREFETCH_READS = 3
+_GOLDEN = (math.sqrt(5) - 1) / 2  # spreads the sessions' ticks over the gap (_Registry.phase)
 
 
-def next_refresh(last: float, now: float) -> float:
+def next_refresh(last: float, now: float, phase: float = 0.0) -> float:
     """When a page woken at `now` and last refreshed at `last` reloads: at once after a quiet
-    spell; under a stream of changes, on the next tick of a clock all pages share (one tick per
-    gap) at least 80 % of a gap after the last reload. The tabs a stream keeps waking then reload
-    together, and those of one session read once (shared_read) instead of each at its own time."""
-    if MIN_REFRESH_GAP <= 0 or now >= last + MIN_REFRESH_GAP:
+    spell; under a stream of changes, on the next tick of its session's clock (one tick per gap,
+    `phase` seconds after each multiple of the gap) at least 80 % of a gap after the last reload.
+    The tabs of one session a stream keeps waking then reload together and read once
+    (shared_read), and the sessions of a worker reload at their own phases, not all at once."""
+    gap = MIN_REFRESH_GAP
+    if gap <= 0 or now >= last + gap:
         return now
-    return math.ceil((last + 0.8 * MIN_REFRESH_GAP) / MIN_REFRESH_GAP) * MIN_REFRESH_GAP
+    return math.ceil((last + 0.8 * gap - phase) / gap) * gap + phase
 
 
 T = TypeVar("T")
@@ -124,6 +128,8 @@ class _Registry:
         self.delivered = 0  # deliveries of the feed: a read made before the last one may be stale
         self.reads: dict[Hashable, asyncio.Future] = {}  # shared_read, since delivery reads_delivered
         self.reads_delivered = 0
+        self.phases: dict[Hashable, float] = {}  # each session's tick offset, see next_refresh
+        self._phase_offset = random.random()
 
     def add(self, watcher: _Watcher) -> None:
         previous = self.watchers.get(watcher.token)
@@ -133,6 +139,17 @@ class _Registry:
         change_feed.get_feed().subscribe(self.on_changes)
         if self._sweeper is None or self._sweeper.done():
             self._sweeper = asyncio.get_running_loop().create_task(self._sweep(), name="epay-live-sweep")
+
+    def phase(self, session_key: Hashable) -> float:
+        """A session's tick offset in this process: spread over the gap, so that a stream of
+        changes does not wake every page of the worker on the same tick."""
+        if session_key not in self.phases:
+            if len(self.phases) > 10_000:
+                self.phases.clear()
+            # The golden ratio's steps fill the gap evenly whatever the number of sessions; each
+            # process starts at a random offset so that the workers' ticks do not coincide.
+            self.phases[session_key] = (self._phase_offset + len(self.phases) * _GOLDEN) % 1.0 * MIN_REFRESH_GAP
+        return self.phases[session_key]
 
     def remove(self, watcher: _Watcher) -> None:
         if self.watchers.get(watcher.token) is watcher:
@@ -258,12 +275,13 @@ async def watch_events(
     watcher = _Watcher(token, scope)
     live = registry()
     live.add(watcher)
+    phase = live.phase(session_key)
     last_refresh = 0.0
     try:
         while True:
             await watcher.wake.wait()
             now = time.monotonic()
-            if (pause := next_refresh(last_refresh, now) - now) > 0 and not watcher.ended:
+            if (pause := next_refresh(last_refresh, now, phase) - now) > 0 and not watcher.ended:
                 await asyncio.sleep(pause)  # what changes meanwhile is in the same reload
             last_refresh = time.monotonic()
             watcher.wake.clear()
