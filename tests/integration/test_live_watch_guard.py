@@ -296,7 +296,7 @@ def test_a_watcher_reloads_on_its_sessions_tick(monkeypatch):
 
 def test_the_sessions_of_a_worker_tick_at_phases_spread_over_the_gap():
     """So that a stream of changes does not wake every page of a worker at the same instant (the
-    filter click bench's 95th percentile halved with it, README "Ninth session")."""
+    server's answer to a filter click under load: p95 halved, README "Ninth session")."""
     gap = live.MIN_REFRESH_GAP
     registry = live._Registry()
     assert registry.phase(("session", "a")) == registry.phase(("session", "a"))  # one clock per session
