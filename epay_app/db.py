@@ -8,12 +8,14 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
+import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from typing import TypeVar
 
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
@@ -123,20 +125,49 @@ def _make_engine(url: str, write: bool) -> Engine:
     # e-Paiements list (one join of nine tables, its values bound) then costs ~1.7 ms instead of
     # ~14 ms of planning at each call (bench/tracking_bench.py, issue 16).
     if write:
-        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        return _ping_when_idle(create_engine(url, pool_size=10, max_overflow=20))
     # Reads run in autocommit: under READ COMMITTED each statement takes its own snapshot inside a
     # transaction too, so a read sees the same rows without BEGIN and COMMIT, two round trips of a
     # one-query read, each a wait for the GIL in a loaded worker (issue 15). The connections are
     # read-only: a write slipped into a read would otherwise commit statement by statement.
     options = "-c plan_cache_mode=force_generic_plan -c default_transaction_read_only=on"
-    return create_engine(
-        url,
-        pool_pre_ping=True,
-        pool_size=10,
-        max_overflow=20,
-        isolation_level="AUTOCOMMIT",
-        connect_args={"options": options},
+    return _ping_when_idle(
+        create_engine(
+            url, pool_size=10, max_overflow=20, isolation_level="AUTOCOMMIT", connect_args={"options": options}
+        )
     )
+
+
+# A pooled connection idle this long is asked whether it still lives before it is used (the
+# database restarted, a proxy closed it). SQLAlchemy's pool_pre_ping asks at every checkout: one
+# more round trip per unit of work, each a wait for the GIL in a loaded worker (issue 15). A
+# connection in steady use that died fails its statement instead: SQLAlchemy then replaces every
+# connection of the pool ("Disconnect Handling - Optimistic" in its pooling docs) and
+# `run_use_case` runs a read once more.
+PING_AFTER_IDLE_SECONDS = 10.0
+
+
+def _ping_when_idle(engine: Engine) -> Engine:
+    """SQLAlchemy's "pessimistic" check as a checkout event (its pooling docs): a connection that
+    does not answer raises DisconnectionError, and the pool connects afresh."""
+
+    @event.listens_for(engine, "checkin")
+    def _idle_from(_dbapi_connection, record) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection, record, _proxy) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("SELECT 1")
+            cursor.close()
+        except Exception as error:
+            raise exc.DisconnectionError() from error
+
+    return engine
 
 
 def get_engine(url: str | None = None, write: bool = True) -> Engine:
@@ -197,3 +228,20 @@ class UnitOfWork:
                 session.rollback()
         finally:
             session.close()
+
+
+T = TypeVar("T")
+
+
+def run_read(work: Callable[[Session], T], url: str | None = None) -> T:
+    """`work(session)` in a read-only unit of work, run once more if its connection died under it
+    (a database restart: SQLAlchemy has then renewed the pool). A read is safe to run twice; a
+    write is never run again here."""
+    for attempt in (1, 2):
+        try:
+            with UnitOfWork(write=False, url=url) as session:
+                return work(session)
+        except exc.DBAPIError as error:
+            if attempt == 2 or not error.connection_invalidated:
+                raise
+    raise AssertionError("unreachable")

@@ -24,7 +24,7 @@ from typing import Any, Generic, TypeVar
 import reflex as rx
 
 from . import routes
-from .db import UnitOfWork
+from .db import UnitOfWork, run_read
 from .domain.errors import DomainError, ValidationError
 from .domain.roles import GroupType
 from .models import User
@@ -75,14 +75,11 @@ _event_viewer: contextvars.ContextVar[tuple[Any, str, User | None] | None] = con
 
 def _identify(token: str) -> tuple[User | None, Profile]:
     """The user behind a session token and what the shell shows of them: one query."""
-    with UnitOfWork(write=False) as session:
-        found = auth.user_and_places_for_token(session, token)
-        if found is None:
-            return None, Profile()
-        user, entity, pos = found
-        return user, Profile(
-            entity.name if entity else "", pos.name if pos else "", bool(entity and entity.epay_option)
-        )
+    found = run_read(lambda session: auth.user_and_places_for_token(session, token))
+    if found is None:
+        return None, Profile()
+    user, entity, pos = found
+    return user, Profile(entity.name if entity else "", pos.name if pos else "", bool(entity and entity.epay_option))
 
 
 async def run_use_case(
@@ -94,7 +91,9 @@ async def run_use_case(
     generic French message, never a Python one. Public pages (no login) call it directly."""
 
     def work() -> T:
-        with UnitOfWork(write=write) as session:
+        if not write:  # a read whose connection died (a database restart) runs once more
+            return run_read(lambda session: use_case(session, *args, **kwargs))
+        with UnitOfWork(write=True) as session:
             return use_case(session, *args, **kwargs)
 
     try:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from ..config import get_settings
-from ..db import UnitOfWork
+from ..db import UnitOfWork, run_read
 from ..domain.tracking import followed_statuses
 from ..services.access import auth
 from ..services.access.scope import viewer_for
@@ -221,8 +221,7 @@ def _session_check(state) -> Callable[[], int | None]:
     session_token = state.session_token
 
     def viewer_id() -> int | None:
-        with UnitOfWork(write=False) as session:
-            return auth.session_user_id(session, session_token)
+        return run_read(lambda session: auth.session_user_id(session, session_token))
 
     return viewer_id
 
@@ -290,7 +289,12 @@ async def watch_events(
                 return
             # Outside the state lock: the session check (the tabs of one session woken by the
             # same delivery ask once, live.shared_read) and, with a prefetch, the page's read.
-            if await shared_read(session_key, lambda: asyncio.to_thread(session_user_id)) != viewer:
+            try:
+                session_viewer = await shared_read(session_key, lambda: asyncio.to_thread(session_user_id))
+            except Exception:  # the database is down or restarting: the next change tries again
+                log.exception("%s: session check failed", handler)
+                continue
+            if session_viewer != viewer:
                 log.warning("stopped %s: the socket's session ended", handler)
                 return
             events = None
