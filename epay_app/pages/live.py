@@ -41,7 +41,7 @@ MIN_REFRESH_GAP = 0.5
 # A page with a Prefetch whose user keeps clicking reads again outside the lock this many times
 # before its refresh reads under the lock (and holds up the next click).
 PREFETCH_READS = 3
-_GOLDEN = (math.sqrt(5) - 1) / 2  # spreads the sessions' ticks over the gap (_Registry.phase)
+_GOLDEN = (math.sqrt(5) - 1) / 2  # spreads the sessions' ticks over the gap (_Registry._session_phase)
 
 
 def next_refresh(last: float, now: float, phase: float = 0.0) -> float:
@@ -107,8 +107,9 @@ class Prefetch:
 
 
 class _Watcher:
-    def __init__(self, token: str, scope: PageScope):
-        self.token, self.scope = token, scope
+    def __init__(self, token: str, scope: PageScope, session_key: Hashable = None):
+        self.token, self.scope, self.session_key = token, scope, session_key
+        self.phase = 0.0  # its session's tick offset in the gap (_Registry.add)
         self.wake = asyncio.Event()
         self.ended = ""  # why it must stop; empty while it runs
         self.deadline = time.monotonic() + MAX_SECONDS
@@ -128,28 +129,30 @@ class _Registry:
         self.delivered = 0  # deliveries of the feed: a read made before the last one may be stale
         self.reads: dict[Hashable, asyncio.Future] = {}  # shared_read, since delivery reads_delivered
         self.reads_delivered = 0
-        self.phases: dict[Hashable, float] = {}  # each session's tick offset, see next_refresh
+        self.sessions_phased = 0  # how many sessions got a tick offset here (_session_phase)
         self._phase_offset = random.random()
 
     def add(self, watcher: _Watcher) -> None:
         previous = self.watchers.get(watcher.token)
         if previous is not None:
             previous.end("replaced")
+        watcher.phase = self._session_phase(watcher.session_key)
         self.watchers[watcher.token] = watcher
         change_feed.get_feed().subscribe(self.on_changes)
         if self._sweeper is None or self._sweeper.done():
             self._sweeper = asyncio.get_running_loop().create_task(self._sweep(), name="epay-live-sweep")
 
-    def phase(self, session_key: Hashable) -> float:
-        """A session's tick offset in this process: spread over the gap, so that a stream of
-        changes does not wake every page of the worker on the same tick."""
-        if session_key not in self.phases:
-            if len(self.phases) > 10_000:
-                self.phases.clear()
-            # The golden ratio's steps fill the gap evenly whatever the number of sessions; each
-            # process starts at a random offset so that the workers' ticks do not coincide.
-            self.phases[session_key] = (self._phase_offset + len(self.phases) * _GOLDEN) % 1.0 * MIN_REFRESH_GAP
-        return self.phases[session_key]
+    def _session_phase(self, session_key: Hashable) -> float:
+        """A session's tick offset in this process, spread over the gap so that a stream of changes
+        does not wake every page of the worker on the same tick: that of the session's pages
+        already watched here (its tabs then read once, shared_read), else the next golden-ratio
+        step — those fill the gap evenly whatever the number of sessions — from a random start
+        per process, so that the workers' ticks do not coincide either."""
+        for other in self.watchers.values():
+            if other.session_key == session_key:
+                return other.phase
+        self.sessions_phased += 1
+        return (self._phase_offset + self.sessions_phased * _GOLDEN) % 1.0 * MIN_REFRESH_GAP
 
     def remove(self, watcher: _Watcher) -> None:
         if self.watchers.get(watcher.token) is watcher:
@@ -271,16 +274,15 @@ async def watch_events(
         scope = await asyncio.to_thread(viewer_scope, viewer)
         if scope is None:
             return
-    watcher = _Watcher(token, scope)
+    watcher = _Watcher(token, scope, session_key)
     live = registry()
     live.add(watcher)
-    phase = live.phase(session_key)
     last_refresh = 0.0
     try:
         while True:
             await watcher.wake.wait()
             now = time.monotonic()
-            if (pause := next_refresh(last_refresh, now, phase) - now) > 0 and not watcher.ended:
+            if (pause := next_refresh(last_refresh, now, watcher.phase) - now) > 0 and not watcher.ended:
                 await asyncio.sleep(pause)  # what changes meanwhile is in the same reload
             last_refresh = time.monotonic()
             watcher.wake.clear()

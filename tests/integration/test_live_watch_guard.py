@@ -287,8 +287,9 @@ def test_a_watcher_reloads_on_its_sessions_tick(monkeypatch):
             live.registry().on_changes([_change(payment_id)])
             await asyncio.sleep(0.01)
         await asyncio.sleep(0.1)
+        phase = live.registry().watchers["t"].phase
         task.cancel()
-        return live.registry().phase(("session", state.session_token))
+        return phase
 
     phase = asyncio.run(scenario())
     assert state.refreshed >= 1 and asked and set(asked) == {phase}
@@ -298,13 +299,41 @@ def test_the_sessions_of_a_worker_tick_at_phases_spread_over_the_gap():
     """So that a stream of changes does not wake every page of a worker at the same instant (the
     server's answer to a filter click under load: p95 halved, README "Ninth session")."""
     gap = live.MIN_REFRESH_GAP
-    registry = live._Registry()
-    assert registry.phase(("session", "a")) == registry.phase(("session", "a"))  # one clock per session
+
+    async def watched(registry: live._Registry, *sessions: str) -> list[float]:
+        watchers = [live._Watcher(f"tab-{i}", SCOPE, ("session", s)) for i, s in enumerate(sessions)]
+        for watcher in watchers:
+            registry.add(watcher)
+        return [w.phase for w in watchers]
+
+    one, other, again = asyncio.run(watched(live._Registry(), "a", "b", "a"))
+    assert one == again != other  # the tabs of one session keep one clock
     for n in (2, 3, 5, 10, 50, 300):
-        registry = live._Registry()
-        phases = sorted(registry.phase(("session", str(i))) for i in range(n))
+        phases = sorted(asyncio.run(watched(live._Registry(), *map(str, range(n)))))
         assert all(0 <= p < gap for p in phases)
         spacings = [b - a for a, b in pairwise(phases)] + [phases[0] + gap - phases[-1]]
         assert min(spacings) >= gap / (3 * n) and max(spacings) <= 2 * gap / n, (n, spacings)
     # Each process starts at its own offset: the workers' ticks do not coincide either.
-    assert len({live._Registry().phase(("session", "a")) for _ in range(5)}) == 5
+    assert len({asyncio.run(watched(live._Registry(), "a"))[0] for _ in range(5)}) == 5
+
+
+def test_a_session_whose_pages_were_all_closed_leaves_nothing_behind():
+    """No memory of ended sessions: the registry keeps a phase only on the watchers alive."""
+
+    async def scenario() -> tuple[float, float, float]:
+        registry = live._Registry()
+        first = live._Watcher("tab-1", SCOPE, ("session", "a"))
+        registry.add(first)
+        second = live._Watcher("tab-2", SCOPE, ("session", "a"))
+        registry.add(second)
+        registry.remove(first)
+        third = live._Watcher("tab-3", SCOPE, ("session", "a"))
+        registry.add(third)  # the session still has a page here: same clock
+        registry.remove(second), registry.remove(third)
+        assert not registry.watchers and not [v for v in vars(registry).values() if isinstance(v, dict) and v]
+        fourth = live._Watcher("tab-4", SCOPE, ("session", "a"))
+        registry.add(fourth)  # a session back after all its pages closed: a new place in the gap
+        return second.phase, third.phase, fourth.phase
+
+    second, third, fourth = asyncio.run(scenario())
+    assert second == third != fourth
