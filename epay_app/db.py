@@ -142,8 +142,8 @@ def _make_engine(url: str, write: bool) -> Engine:
 # database restarted, a proxy closed it). SQLAlchemy's pool_pre_ping asks at every checkout: one
 # more round trip per unit of work, each a wait for the GIL in a loaded worker (issue 15). A
 # connection in steady use that died fails its statement instead: SQLAlchemy then replaces every
-# connection of the pool ("Disconnect Handling - Optimistic" in its pooling docs) and
-# `run_use_case` runs a read once more.
+# connection of the pool ("Disconnect Handling - Optimistic" in its pooling docs) and `run_read`
+# runs a read once more.
 PING_AFTER_IDLE_SECONDS = 10.0
 
 
@@ -161,9 +161,7 @@ def _ping_when_idle(engine: Engine) -> Engine:
         if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
             return
         try:
-            cursor = dbapi_connection.cursor()
-            cursor.execute("SELECT 1")
-            cursor.close()
+            engine.dialect.do_ping(dbapi_connection)  # what pool_pre_ping runs (no transaction left open)
         except Exception as error:
             raise exc.DisconnectionError() from error
 

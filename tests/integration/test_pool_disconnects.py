@@ -58,6 +58,19 @@ def test_a_connection_idle_in_the_pool_is_asked_first_and_replaced(url, monkeypa
         assert select(2)(session) == 2
 
 
+def test_the_ping_leaves_no_transaction_open_on_the_connection(url, monkeypatch):
+    """As pool_pre_ping: the dialect's own ping, in autocommit (a bare SELECT 1 would begin a
+    transaction the unit of work then runs in)."""
+    from psycopg.pq import TransactionStatus
+
+    monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", 0.0)
+    engine = db.get_engine(url, write=True)
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+    with engine.connect() as conn:  # asked first: it sat idle
+        assert conn.connection.dbapi_connection.info.transaction_status == TransactionStatus.IDLE
+
+
 def test_a_connection_in_steady_use_is_not_asked_first(url):
     """No round trip before each unit of work: a write on a connection that died fails once (as
     one in flight at the restart would), the pool is renewed, and the next write goes through."""
