@@ -235,11 +235,11 @@ def run_read(work: Callable[[Session], T], url: str | None = None) -> T:
     """`work(session)` in a read-only unit of work, run once more if its connection died under it
     (a database restart: SQLAlchemy has then renewed the pool). A read is safe to run twice; a
     write is never run again here."""
-    for attempt in (1, 2):
-        try:
-            with UnitOfWork(write=False, url=url) as session:
-                return work(session)
-        except exc.DBAPIError as error:
-            if attempt == 2 or not error.connection_invalidated:
-                raise
-    raise AssertionError("unreachable")
+    try:
+        with UnitOfWork(write=False, url=url) as session:
+            return work(session)
+    except exc.DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+    with UnitOfWork(write=False, url=url) as session:
+        return work(session)

@@ -107,7 +107,7 @@ class Prefetch:
 
 
 class _Watcher:
-    def __init__(self, token: str, scope: PageScope, session_key: Hashable = None):
+    def __init__(self, token: str, scope: PageScope, session_key: Hashable):
         self.token, self.scope, self.session_key = token, scope, session_key
         self.phase = 0.0  # its session's tick offset in the gap (_Registry.add)
         self.wake = asyncio.Event()

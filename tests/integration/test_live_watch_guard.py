@@ -329,7 +329,8 @@ def test_a_session_whose_pages_were_all_closed_leaves_nothing_behind():
         registry.remove(first)
         third = live._Watcher("tab-3", SCOPE, ("session", "a"))
         registry.add(third)  # the session still has a page here: same clock
-        registry.remove(second), registry.remove(third)
+        registry.remove(second)
+        registry.remove(third)
         assert not registry.watchers and not [v for v in vars(registry).values() if isinstance(v, dict) and v]
         fourth = live._Watcher("tab-4", SCOPE, ("session", "a"))
         registry.add(fourth)  # a session back after all its pages closed: a new place in the gap
